@@ -1,0 +1,40 @@
+# Entry points. A fresh machine needs only Python 3.11: everything else is installed here.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint bench messages clean-data
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## run: start PostgreSQL (embedded unless DATABASE_URL), migrate, seed the demo, serve on $PORT (8000) with a worker and beat
+run: $(STAMP)
+	$(BIN)/python -m config.dev
+
+## test: install what the tests need and run them
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## bench: provisioning by clone vs by migrations
+bench: $(STAMP)
+	$(BIN)/python bench/provisioning.py
+
+## messages: refresh the French catalogue after changing texts (needs GNU gettext)
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=.data
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean-data:
+	rm -rf .data

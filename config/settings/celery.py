@@ -1,0 +1,36 @@
+"""Celery: broker from CELERY_BROKER_URL, else PGMQ queues on the project's own PostgreSQL.
+
+The default needs no extra server and still gives a real worker with acknowledgements:
+kombu's PGMQ transport keeps messages in tables of the ``pgmq`` schema, invisible to
+tenants (django-tenants only routes schemas it has an Organisation for).
+"""
+
+import os
+
+from celery.schedules import crontab
+
+from config.database import libpq_dsn
+
+from .database import DATABASES
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "pgmq://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"conn_string": libpq_dsn(DATABASES["default"]), "init_extension": False}
+    if CELERY_BROKER_URL.startswith("pgmq")
+    else {}
+)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "fullmobs"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "refresh-usage-every-hour": {
+        "task": "tenants.tasks.refresh_usage_for_all_organisations",
+        "schedule": crontab(minute=5),
+    },
+}

@@ -1,0 +1,22 @@
+"""The public site: landing, sign-up, consultants' and staff tools, the admin."""
+
+from django.contrib import admin
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from tenants import api as tenant_api
+from tenants import views as tenant_views
+
+from .urls_common import urlpatterns as common
+
+urlpatterns = [
+    path("", tenant_views.landing, name="landing"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("accounts/", tenant_views.my_spaces, name="my_spaces"),
+    path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
+         name="api-organisations"),
+    *common,
+]

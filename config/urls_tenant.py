@@ -1,0 +1,32 @@
+"""An organisation's space, at <slug>.<BASE_DOMAIN>."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from engagement import api as engagement_api
+from engagement import views as engagement_views
+from tenants import api as tenant_api
+from tenants import views as tenant_views
+
+from .urls_common import urlpatterns as common
+
+router = DefaultRouter()
+router.register("programmes", engagement_api.ProgrammeViewSet, basename="programme")
+
+api_v1 = [
+    path("me/", tenant_api.MeView.as_view(), name="api-me"),
+    path("members/", tenant_api.MemberList.as_view(), name="api-members"),
+    path("invitations/", tenant_api.InvitationCreate.as_view(), name="api-invitations"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", tenant_views.home, name="home"),
+    path("members/", tenant_views.members, name="members"),
+    path("members/invite/", tenant_views.invite, name="invite"),
+    path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
+    path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
+    path("programmes/", engagement_views.programme_list, name="programmes"),
+    path("api/v1/", include(api_v1)),
+    *common,
+]

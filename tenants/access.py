@@ -1,0 +1,82 @@
+"""Who may enter an organisation's space, and as what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from .models import ConsultantAccess, ConsultantAssignment, Membership, Organisation, Role
+
+ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str
+    via_consultant: bool = False
+
+    def at_least(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def can_manage(self) -> bool:
+        return self.at_least(Role.MANAGER)
+
+
+def resolve_access(user, organisation: Organisation) -> Access | None:
+    """The user's access to ``organisation``, or None.
+
+    A membership wins over a consultant assignment. Consultants accompany the client as
+    managers (they run programmes with them) but never as owners.
+    """
+    if not user.is_authenticated or not user.is_active or organisation.is_template:
+        return None
+    membership = (
+        Membership.objects.filter(user=user, organisation=organisation).only("role").first()
+    )
+    if membership is not None:
+        return Access(role=membership.role)
+    if user.is_consultant and ConsultantAssignment.objects.filter(
+        consultant=user, organisation=organisation
+    ).exists():
+        return Access(role=Role.MANAGER, via_consultant=True)
+    return None
+
+
+def require_role(request, role: str) -> Access:
+    """The request's access if it has at least ``role``; 404 otherwise (no hint it exists)."""
+    access = getattr(request, "access", None)
+    if access is None or not access.at_least(role):
+        raise Http404
+    return access
+
+
+def log_consultant_entry(request, organisation: Organisation) -> None:
+    """Write one audit row when a consultant enters a client's space.
+
+    "Enters" means the first request of a browser session; API clients without a session
+    (token auth) are logged at most once an hour.
+    """
+    session = getattr(request, "session", None)
+    key = f"consultant_entered:{organisation.pk}"
+    if session is not None and session.session_key and session.get(key):
+        return
+    if session is None or not session.session_key:
+        recent = timezone.now() - timedelta(hours=1)
+        if ConsultantAccess.objects.filter(
+            consultant=request.user, organisation=organisation, entered_at__gte=recent
+        ).exists():
+            return
+    ConsultantAccess.objects.create(
+        consultant=request.user,
+        organisation=organisation,
+        path=request.path[:500],
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+    if session is not None and session.session_key:
+        session[key] = True

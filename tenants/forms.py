@@ -1,0 +1,69 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from .access import resolve_access
+from .models import Organisation, Role, slug_validator
+
+
+class OrganisationLoginForm(AuthenticationForm):
+    """Login on a tenant host: only people with access to that organisation get in.
+
+    Others see the same message as for a wrong password, so the form never tells whether
+    an account exists elsewhere.
+    """
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        organisation = getattr(self.request, "tenant", None)
+        if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+            return
+        if resolve_access(user, organisation) is None:
+            raise self.get_invalid_login_error()
+
+
+class OrganisationPasswordResetForm(PasswordResetForm):
+    """On a tenant host, reset e-mails go only to people with access to it."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def get_users(self, email):
+        users = super().get_users(email)
+        organisation = getattr(self.request, "tenant", None)
+        if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+            yield from users
+            return
+        for user in users:
+            if resolve_access(user, organisation) is not None:
+                yield user
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=150)
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=40,
+        validators=[slug_validator],
+        help_text=_("Your space will be at <address>.%(domain)s") % {"domain": settings.BASE_DOMAIN},
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
+    locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Your work e-mail"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput,
+                               strip=False)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput,
+                               strip=False)

@@ -1,0 +1,289 @@
+"""Organisations (one PostgreSQL schema each), their domains, users and who may enter which."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+# Lower-case letters, digits and inner hyphens, as in a host name label; the schema name is the
+# slug with underscores for hyphens (a slug never contains an underscore, so this is one-to-one).
+SLUG_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+slug_validator = RegexValidator(
+    SLUG_PATTERN,
+    _("Use lower-case letters, digits and single hyphens, starting with a letter."),
+)
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d6f42."))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. Lives in the public schema; reaches organisations through memberships."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    preferred_language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
+    )
+    is_consultant = models.BooleanField(
+        _("Fullmobs consultant"),
+        default=False,
+        help_text=_("Consultants author methodology and accompany the organisations assigned to them."),
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def clients(self) -> OrganisationQuerySet:
+        """Real client organisations: neither the public site nor the template schema."""
+        return self.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).exclude(is_template=True)
+
+    def ready(self) -> OrganisationQuerySet:
+        """Organisations whose periodic work should run (closed ones are left alone)."""
+        return self.clients().exclude(status=Organisation.Status.CLOSED)
+
+
+class Organisation(TenantMixin):
+    """A client (company, local authority, association): one PostgreSQL schema."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        ASSOCIATION = "association", _("Association")
+
+    class Status(models.TextChoices):
+        TRIAL = "trial", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Payment overdue")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.CharField(_("address"), max_length=40, unique=True, validators=[slug_validator])
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    locale = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.TRIAL
+    )
+    brand_colour = models.CharField(
+        _("brand colour"), max_length=7, default="#1d6f42", validators=[colour_validator]
+    )
+    logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
+    trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    # The schema every new tenant is cloned from; registered here so migrate_schemas keeps
+    # it current like any tenant. It has no domain, so no request ever reaches it.
+    is_template = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Schemas are made by tenants.provisioning (clone of the template), never on save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def primary_host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    def absolute_url(self, path: str = "/") -> str:
+        port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        return f"{settings.SITE_SCHEME}://{self.primary_host}{port}{path}"
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class ConsultantAssignment(models.Model):
+    """A Fullmobs consultant accompanying a client organisation."""
+
+    consultant = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        limit_choices_to={"is_consultant": True},
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="consultant_assignments"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consultant assignment")
+        verbose_name_plural = _("consultant assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "organisation"], name="consultant_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultant} → {self.organisation}"
+
+
+class ConsultantAccess(models.Model):
+    """Audit trail: one row each time a consultant enters a client's space (once per session)."""
+
+    consultant = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    path = models.CharField(max_length=500)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consultant access")
+        verbose_name_plural = _("consultant accesses")
+        ordering = ["-entered_at"]
+
+
+class Invitation(models.Model):
+    """An e-mailed link that makes its holder a member of an organisation.
+
+    Only a hash of the token is stored: a database leak does not leak usable links.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class OrganisationUsage(models.Model):
+    """Daily figures gathered inside each tenant's schema by a periodic task."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    programmes = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    schema_name = models.CharField(max_length=63)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "day"], name="usage_one_row_per_day")
+        ]
+
+
+class TemplateSchemaSnapshot(models.Model):
+    """The DDL of the migrated template schema, captured once per migration state."""
+
+    migration_state = models.CharField(max_length=64, unique=True)
+    ddl = models.TextField()
+    captured_at = models.DateTimeField(default=timezone.now)

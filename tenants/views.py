@@ -1,0 +1,204 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from engagement.models import Programme
+
+from .access import require_role, resolve_access
+from .forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    OrganisationLoginForm,
+    OrganisationPasswordResetForm,
+    SignupForm,
+)
+from .handoff import make_handoff_url, read_handoff
+from .models import Invitation, Membership, Organisation, Role
+from .services import (
+    DomainError,
+    accept_invitation,
+    find_invitation,
+    invite_member,
+    provision_organisation,
+)
+
+
+def _add_errors(form, exc: DomainError) -> None:
+    field_map = {"owner_email": "email", "owner_password": "password"}
+    for field, field_errors in exc.errors.items():
+        target = field_map.get(field, field)
+        for error in field_errors:
+            form.add_error(target if target in form.fields else None, error)
+
+
+# ---- public site -------------------------------------------------------------------------
+
+def landing(request):
+    return render(request, "tenants/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None,
+                      initial={"locale": request.LANGUAGE_CODE, "kind": "company"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation = provision_organisation(
+                name=data["name"],
+                slug=data["slug"],
+                kind=data["kind"],
+                locale=data["locale"],
+                owner_email=data["email"],
+                owner_password=data["password"],
+                owner_name=data["full_name"],
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            owner = Membership.objects.select_related("user").get(
+                organisation=organisation, role=Role.OWNER
+            ).user
+            if not owner.check_password(data["password"]):
+                # The address already had an account: it must log in on its new space.
+                messages.info(request, _("Your space is ready: log in with your existing "
+                                         "password."))
+                return redirect(organisation.absolute_url("/accounts/login/"))
+            return redirect(make_handoff_url(owner, organisation))
+    return render(request, "tenants/signup.html", {"form": form})
+
+
+@login_required
+def my_spaces(request):
+    """Every organisation the user can enter: memberships, and assignments for consultants."""
+    organisations = Organisation.objects.clients().filter(memberships__user=request.user)
+    if request.user.is_consultant:
+        organisations = organisations | Organisation.objects.clients().filter(
+            consultant_assignments__consultant=request.user
+        )
+    return render(request, "tenants/my_spaces.html",
+                  {"organisations": organisations.distinct().order_by("name")})
+
+
+@login_required
+def enter_space(request, slug):
+    organisation = Organisation.objects.clients().filter(slug=slug).first()
+    if organisation is None or resolve_access(request.user, organisation) is None:
+        raise Http404
+    return redirect(make_handoff_url(request.user, organisation))
+
+
+# ---- both hosts ----------------------------------------------------------------------------
+
+class LoginView(auth_views.LoginView):
+    form_class = OrganisationLoginForm
+    template_name = "tenants/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+            return "/accounts/"
+        return super().get_default_redirect_url()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OrganisationPasswordResetForm
+    template_name = "tenants/password_reset.html"
+    email_template_name = "tenants/email/password_reset.txt"
+    subject_template_name = "tenants/email/password_reset_subject.txt"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+def handoff(request, token):
+    user = read_handoff(token, request.tenant)
+    if user is None or resolve_access(user, request.tenant) is None:
+        messages.error(request, _("This login link has expired. Please log in."))
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("home")
+
+
+# ---- tenant host ---------------------------------------------------------------------------
+
+def home(request):
+    organisation = request.tenant
+    return render(request, "tenants/home.html", {
+        "programme_count": Programme.objects.count(),
+        "member_count": Membership.objects.filter(organisation=organisation).count(),
+        "recent_programmes": Programme.objects.all()[:5],
+    })
+
+
+@require_http_methods(["GET"])
+def members(request):
+    organisation = request.tenant
+    return render(request, "tenants/members.html", {
+        "memberships": Membership.objects.filter(organisation=organisation)
+        .select_related("user").order_by("user__email"),
+        "invitations": Invitation.objects.filter(
+            organisation=organisation, accepted_at__isnull=True, revoked_at__isnull=True
+        ),
+        "form": InviteForm() if request.access.can_manage else None,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request):
+    access = require_role(request, Role.MANAGER)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invite_member(
+                organisation=request.tenant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                inviter_role=access.role,
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {
+                "email": invitation.email})
+            return redirect("members")
+    return render(request, "tenants/invite.html", {"form": form}, status=400 if form.errors
+                  else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def accept(request, token):
+    invitation = find_invitation(organisation=request.tenant, token=token)
+    if invitation is None:
+        return render(request, "tenants/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            user = accept_invitation(
+                invitation=invitation,
+                user=request.user if signed_in else None,
+                full_name="" if signed_in else form.cleaned_data["full_name"],
+                password=None if signed_in else form.cleaned_data["password"],
+            )
+        except DomainError as exc:
+            if form is None:
+                for errors in exc.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+            else:
+                _add_errors(form, exc)
+        else:
+            if not signed_in:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(name)s.") % {"name": request.tenant.name})
+            return redirect("home")
+    return render(request, "tenants/accept.html", {"invitation": invitation, "form": form})
