@@ -31,10 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
 
-## messages: refresh the French catalogue after changing texts (needs GNU gettext)
+## messages: extract texts (needs GNU gettext), fill the French ones from scripts/translations_fr.py, compile
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=.data
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python scripts/fill_translations.py
 
 clean-data:
 	rm -rf .data

@@ -23,6 +23,10 @@ class Access:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
     @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    @property
     def can_manage(self) -> bool:
         return self.at_least(Role.MANAGER)
 

@@ -5,6 +5,7 @@ without its secrets. Integrations live in their own small modules, imported at t
 """
 
 import os
+import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -158,6 +159,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Development serves static files from the apps' folders; STATIC_ROOT exists only
+    # after collectstatic, and whitenoise would warn about it on every start.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

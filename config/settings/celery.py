@@ -14,8 +14,10 @@ from config.database import libpq_dsn
 from .database import DATABASES
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "pgmq://"
+# PGMQ_DSN lets processes on another database (the test suite's) share one broker.
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"conn_string": libpq_dsn(DATABASES["default"]), "init_extension": False}
+    {"conn_string": os.environ.get("PGMQ_DSN") or libpq_dsn(DATABASES["default"]),
+     "init_extension": False}
     if CELERY_BROKER_URL.startswith("pgmq")
     else {}
 )

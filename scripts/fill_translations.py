@@ -1,0 +1,34 @@
+"""Merge French texts from scripts/translations_fr.py into the .po file and compile it.
+
+`make messages` extracts new texts; this fills those we have translated, lists the rest,
+and writes the .mo next to it (so the running project needs no gettext tools).
+"""
+
+import sys
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from translations_fr import FR  # noqa: E402
+
+po_path = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+po = polib.pofile(str(po_path))
+missing = []
+for entry in po:
+    if entry.msgid in FR:
+        entry.msgstr = FR[entry.msgid]
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    elif not entry.msgstr:
+        missing.append(entry.msgid)
+po.metadata["Language"] = "fr"
+po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+po.metadata["Plural-Forms"] = "nplurals=2; plural=(n > 1);"
+po.save(str(po_path))
+po.save_as_mofile(str(po_path.with_suffix(".mo")))
+if missing:
+    print("Untranslated:", *missing, sep="\n  ")
+    sys.exit(1)
+print(f"{len(po)} French texts compiled.")

@@ -1,0 +1,177 @@
+"""Shared test set-up: one migrated database, two organisations made once per session.
+
+Organisations are provisioned (committed) once and reused by every test; each test's own
+rows are rolled back. Tests that need committed data (a real worker, a real browser) use
+``committed`` and clean up what they made.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.models import Membership, Organisation, Role, User
+from tenants.services import provision_organisation
+
+PASSWORD = "correct-horse-battery-42"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _get_or_provision(slug: str, name: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        organisation = provision_organisation(
+            name=name, slug=slug, owner_email=f"owner@{slug}.test", owner_password=PASSWORD,
+            owner_name=f"{name} Owner", locale="en", status=Organisation.Status.ACTIVE,
+        )
+    return organisation
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _get_or_provision("testco", "Test Company")
+        _get_or_provision("otherco", "Other Company")
+
+
+@pytest.fixture
+def org_a(db) -> Organisation:
+    return Organisation.objects.get(slug="testco")
+
+
+@pytest.fixture
+def org_b(db) -> Organisation:
+    return Organisation.objects.get(slug="otherco")
+
+
+def make_member(organisation: Organisation, role: str, email: str | None = None) -> User:
+    email = email or f"{role}-{organisation.slug}@example.test"
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name=role.title())
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def owner_a(org_a) -> User:
+    return User.objects.get(email="owner@testco.test")
+
+
+@pytest.fixture
+def owner_b(org_b) -> User:
+    return User.objects.get(email="owner@otherco.test")
+
+
+@pytest.fixture
+def manager_a(org_a) -> User:
+    return make_member(org_a, Role.MANAGER)
+
+
+@pytest.fixture
+def viewer_a(org_a) -> User:
+    return make_member(org_a, Role.VIEWER)
+
+
+def host_of(organisation: Organisation) -> str:
+    return f"{organisation.slug}.{settings.BASE_DOMAIN}"
+
+
+def tenant_client(organisation: Organisation, user: User | None = None) -> Client:
+    client = Client(HTTP_HOST=host_of(organisation))
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def public_client(user: User | None = None) -> Client:
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """Requests switch the connection to a tenant's schema; start every test in public."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Run the test with real commits (for other processes to see its data)."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+def drop_organisation(organisation: Organisation) -> None:
+    """Test clean-up: remove an organisation's schema and rows."""
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
+    users = list(User.objects.filter(memberships__organisation=organisation))
+    organisation.domains.all().delete()
+    Organisation.objects.filter(pk=organisation.pk).delete()
+    for user in users:
+        if not user.memberships.exists():
+            user.delete()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process using the test database and the test broker."""
+    db = connection.settings_dict
+    host = db.get("HOST") or "localhost"
+    from urllib.parse import quote
+
+    url = (f"postgres://{quote(db.get('USER') or 'postgres')}:{quote(db.get('PASSWORD') or '')}"
+           f"@{quote(host, safe='')}:{db.get('PORT') or 5432}/{db['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "PYTHONUNBUFFERED": "1"}
+    if settings.CELERY_BROKER_URL.startswith("pgmq"):
+        env["PGMQ_DSN"] = settings.CELERY_BROKER_TRANSPORT_OPTIONS["conn_string"]
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running(cmd: list[str], env: dict[str, str], log_path: Path):
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return None
+
+
+PYTHON = sys.executable
