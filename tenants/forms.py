@@ -48,7 +48,6 @@ class SignupForm(forms.Form):
         label=_("Address"),
         max_length=40,
         validators=[slug_validator],
-        help_text=_("Your space will be at <address>.%(domain)s") % {"domain": settings.BASE_DOMAIN},
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
@@ -56,6 +55,12 @@ class SignupForm(forms.Form):
     email = forms.EmailField(label=_("Your work e-mail"))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput,
                                strip=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted per request, in the visitor's language.
+        self.fields["slug"].help_text = _("Your space will be at <address>.%(domain)s") % {
+            "domain": settings.BASE_DOMAIN}
 
 
 class InviteForm(forms.Form):

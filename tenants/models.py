@@ -59,7 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_consultant = models.BooleanField(
         _("Fullmobs consultant"),
         default=False,
-        help_text=_("Consultants author methodology and accompany the organisations assigned to them."),
+        help_text=_(
+            "Consultants author methodology and accompany the organisations assigned to them."
+        ),
     )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -227,6 +229,9 @@ class ConsultantAccess(models.Model):
         verbose_name_plural = _("consultant accesses")
         ordering = ["-entered_at"]
 
+    def __str__(self) -> str:
+        return f"{self.consultant} → {self.organisation} at {self.entered_at:%Y-%m-%d %H:%M}"
+
 
 class Invitation(models.Model):
     """An e-mailed link that makes its holder a member of an organisation.
@@ -280,6 +285,9 @@ class OrganisationUsage(models.Model):
             models.UniqueConstraint(fields=["organisation", "day"], name="usage_one_row_per_day")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.day}"
+
 
 class TemplateSchemaSnapshot(models.Model):
     """The DDL of the migrated template schema, captured once per migration state."""
@@ -287,3 +295,6 @@ class TemplateSchemaSnapshot(models.Model):
     migration_state = models.CharField(max_length=64, unique=True)
     ddl = models.TextField()
     captured_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"template DDL {self.migration_state[:12]}"

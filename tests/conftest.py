@@ -38,8 +38,29 @@ def _get_or_provision(slug: str, name: str) -> Organisation:
     return organisation
 
 
+TEST_QUEUE = f"test-{os.getpid()}"
+
+
+def _isolate_broker() -> None:
+    """Keep the suite's messages away from any other worker on this machine (a `make run`
+    in another terminal would otherwise take them): PGMQ queues live in the test database,
+    and the queue name is the suite's own."""
+    from config.celery import app
+
+    if settings.CELERY_BROKER_URL.startswith("pgmq"):
+        from config.database import libpq_dsn
+
+        options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                   "conn_string": libpq_dsn(connection.settings_dict)}
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+        app.conf.broker_transport_options = options
+    settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    app.conf.task_default_queue = TEST_QUEUE
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    _isolate_broker()
     with django_db_blocker.unblock():
         _get_or_provision("testco", "Test Company")
         _get_or_provision("otherco", "Other Company")
@@ -108,7 +129,7 @@ def _public_schema_between_tests():
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     """Run the test with real commits (for other processes to see its data)."""
     with django_db_blocker.unblock():
         yield
@@ -145,6 +166,7 @@ def child_env(**extra: str) -> dict[str, str]:
            "PYTHONUNBUFFERED": "1"}
     if settings.CELERY_BROKER_URL.startswith("pgmq"):
         env["PGMQ_DSN"] = settings.CELERY_BROKER_TRANSPORT_OPTIONS["conn_string"]
+    env["CELERY_QUEUE"] = TEST_QUEUE
     env.update(extra)
     return env
 

