@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -75,12 +76,16 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=spec["slug"]).first()
             owner_email, owner_name, _ = spec["people"][0]
             if organisation is None:
-                organisation = provision_organisation(
-                    name=spec["name"], slug=spec["slug"], kind=spec["kind"],
-                    locale=spec["locale"], owner_email=owner_email,
-                    owner_password=DEMO_PASSWORD, owner_name=owner_name,
-                    status=spec["status"],
-                )
+                # The demo's owners have their passwords: no welcome e-mail on the console.
+                with override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+                ):
+                    organisation = provision_organisation(
+                        name=spec["name"], slug=spec["slug"], kind=spec["kind"],
+                        locale=spec["locale"], owner_email=owner_email,
+                        owner_password=DEMO_PASSWORD, owner_name=owner_name,
+                        status=spec["status"],
+                    )
                 self._populate(organisation, spec, consultant)
             for email, _name, role in spec["people"]:
                 lines.append(f"{organisation.absolute_url('/'):<40} {email} / {DEMO_PASSWORD}"
