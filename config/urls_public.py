@@ -12,6 +12,7 @@ from .urls_common import urlpatterns as common
 urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("signup/check-address/", tenant_views.check_slug, name="check_slug"),
     path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
     path("admin/", admin.site.urls),

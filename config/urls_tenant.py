@@ -26,6 +26,8 @@ urlpatterns = [
     path("members/invite/", tenant_views.invite, name="invite"),
     path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
     path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
+    path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
+    path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("api/v1/", include(api_v1)),
     *common,

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import connection
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import resolve_access
@@ -43,6 +44,8 @@ class OrganisationPasswordResetForm(PasswordResetForm):
 
 
 class SignupForm(forms.Form):
+    live_slug_check = True
+
     name = forms.CharField(label=_("Organisation name"), max_length=150)
     slug = forms.CharField(
         label=_("Address"),
@@ -61,6 +64,35 @@ class SignupForm(forms.Form):
         # Formatted per request, in the visitor's language.
         self.fields["slug"].help_text = _("Your space will be at <address>.%(domain)s") % {
             "domain": settings.BASE_DOMAIN}
+        # Live availability check as the visitor types (HTMX); the form works without it.
+        self.fields["slug"].widget.attrs.update({
+            "hx-get": reverse("check_slug"),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#slug-check",
+            "hx-swap": "innerHTML",
+            "autocomplete": "off",
+            "aria-describedby": "slug-check",
+        })
+
+
+def _time_zone_choices():
+    from zoneinfo import available_timezones
+
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())
+            if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))]
+
+
+class OrganisationSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=150)
+    locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES,
+                               help_text=_("Default language of e-mails to your people."))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    brand_colour = forms.CharField(label=_("Brand colour"), max_length=7,
+                                   widget=forms.TextInput(attrs={"type": "color"}))
+    logo = forms.FileField(label=_("Logo"), required=False,
+                           help_text=_("PNG, JPEG or WebP, up to 1 MB."),
+                           widget=forms.ClearableFileInput(
+                               attrs={"accept": "image/png,image/jpeg,image/webp"}))
 
 
 class InviteForm(forms.Form):

@@ -297,3 +297,74 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
         locked.save(update_fields=["accepted_at"])
     return user
 
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
+
+
+def organisation_update(*, organisation: Organisation, name: str, locale: str, time_zone: str,
+                        brand_colour: str, logo=None, remove_logo: bool = False) -> Organisation:
+    """Change an organisation's name, language, time zone and branding (owners only).
+
+    Logos are PNG, JPEG or WebP up to 1 MB: SVG could carry scripts, and the logo is shown
+    on every page and printed in reports.
+    """
+    from zoneinfo import available_timezones
+
+    from PIL import Image, UnidentifiedImageError
+
+    from .models import colour_validator
+
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if locale not in dict(settings.LANGUAGES):
+        errors["locale"] = [_("Choose “fr” or “en”.")]
+    if time_zone not in available_timezones():
+        errors["time_zone"] = [_("Choose a time zone from the list.")]
+    try:
+        colour_validator(brand_colour or "")
+    except ValidationError as exc:
+        errors["brand_colour"] = list(exc.messages)
+    if logo is not None:
+        if logo.size > LOGO_MAX_BYTES:
+            errors["logo"] = [_("The logo must be 1 MB or smaller.")]
+        else:
+            try:
+                with Image.open(logo) as image:
+                    image_format = image.format
+                    image.verify()
+            except (UnidentifiedImageError, OSError):
+                image_format = None
+            if image_format not in LOGO_FORMATS:
+                errors["logo"] = [_("Upload a PNG, JPEG or WebP image.")]
+            logo.seek(0)
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        organisation.name = name.strip()
+        organisation.locale = locale
+        organisation.time_zone = time_zone
+        organisation.brand_colour = brand_colour.lower()
+        fields = ["name", "locale", "time_zone", "brand_colour"]
+        old_logo = organisation.logo.name if organisation.logo else ""
+        if logo is not None:
+            organisation.logo.save(f"logo-{secrets.token_hex(4)}{_suffix(logo.name)}", logo,
+                                   save=False)
+            fields.append("logo")
+        elif remove_logo and old_logo:
+            organisation.logo = ""
+            fields.append("logo")
+        organisation.save(update_fields=fields)
+        if "logo" in fields and old_logo:
+            storage = organisation.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
+    return organisation
+
+
+def _suffix(filename: str) -> str:
+    from pathlib import Path
+
+    suffix = Path(filename or "").suffix.lower()
+    return suffix if suffix in {".png", ".jpg", ".jpeg", ".webp"} else ".png"

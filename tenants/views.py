@@ -4,10 +4,11 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django.views.static import serve
 
 from engagement.models import Programme
 
@@ -17,6 +18,7 @@ from .forms import (
     InviteForm,
     OrganisationLoginForm,
     OrganisationPasswordResetForm,
+    OrganisationSettingsForm,
     SignupForm,
 )
 from .handoff import make_handoff_url, read_handoff
@@ -26,7 +28,9 @@ from .services import (
     accept_invitation,
     find_invitation,
     invite_member,
+    organisation_update,
     provision_organisation,
+    validate_slug,
 )
 
 
@@ -73,6 +77,21 @@ def signup(request):
                 return redirect(organisation.absolute_url("/accounts/login/"))
             return redirect(make_handoff_url(owner, organisation))
     return render(request, "tenants/signup.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def check_slug(request):
+    """HTMX: tell the sign-up form, as the visitor types, whether an address is free."""
+    slug = request.GET.get("slug", "").strip().lower()
+    if not slug:
+        return HttpResponse("")
+    try:
+        validate_slug(slug)
+    except DomainError as exc:
+        return render(request, "tenants/_slug_check.html",
+                      {"ok": False, "message": exc.errors["slug"][0]})
+    return render(request, "tenants/_slug_check.html",
+                  {"ok": True, "host": f"{slug}.{settings.BASE_DOMAIN}"})
 
 
 @login_required
@@ -202,3 +221,37 @@ def accept(request, token):
             messages.success(request, _("Welcome to %(name)s.") % {"name": request.tenant.name})
             return redirect("home")
     return render(request, "tenants/accept.html", {"invitation": invitation, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request):
+    require_role(request, Role.OWNER)
+    organisation = request.tenant
+    form = OrganisationSettingsForm(
+        request.POST or None, request.FILES or None,
+        initial={"name": organisation.name, "locale": organisation.locale,
+                 "time_zone": organisation.time_zone,
+                 "brand_colour": organisation.brand_colour, "logo": organisation.logo},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation_update(
+                organisation=organisation, name=data["name"], locale=data["locale"],
+                time_zone=data["time_zone"], brand_colour=data["brand_colour"],
+                logo=data["logo"] or None, remove_logo=data["logo"] is False,
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("organisation_settings")
+    return render(request, "tenants/settings.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def tenant_media(request, schema_name, path):
+    """Uploaded files of the current organisation only; another schema's files are 404."""
+    if schema_name != request.tenant.schema_name:
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT / schema_name)
