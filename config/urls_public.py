@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
+from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views as tenant_views
 
@@ -16,6 +17,15 @@ urlpatterns = [
     path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
     path("admin/", admin.site.urls),
+    path("console/", console.console_index, name="console_index"),
+    path("console/new/", console.console_new, name="console_new"),
+    path("console/<slug:slug>/", console.console_template, name="console_template"),
+    path("console/<slug:slug>/new-draft/", console.console_new_draft, name="console_new_draft"),
+    path("console/<slug:slug>/diff/", console.console_diff, name="console_diff"),
+    path("console/<slug:slug>/v<int:number>/", console.console_version, name="console_version"),
+    path("console/<slug:slug>/v<int:number>/edit/", console.console_edit, name="console_edit"),
+    path("console/<slug:slug>/v<int:number>/publish/", console.console_publish,
+         name="console_publish"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
          name="api-organisations"),

@@ -29,6 +29,13 @@ urlpatterns = [
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
     path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
     path("programmes/", engagement_views.programme_list, name="programmes"),
+    path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/steps/<int:step_id>/", engagement_views.step_status,
+         name="step_status"),
+    path("programmes/<int:pk>/upgrade/", engagement_views.programme_upgrade,
+         name="programme_upgrade"),
+    path("methodology/", engagement_views.template_library, name="template_library"),
+    path("methodology/<slug:slug>/", engagement_views.template_detail, name="template_detail"),
     path("api/v1/", include(api_v1)),
     *common,
 ]

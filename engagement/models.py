@@ -1,9 +1,24 @@
-"""Tenant-schema data: each organisation's own mobilisation programmes."""
+"""Tenant-schema data: each organisation's own mobilisation programmes.
+
+A programme made from a methodology template keeps a snapshot of the version it was made
+from (steps, messages, levers, indicators, survey): later edits of the library never change
+a running programme. It remembers the version, so a newer one can be offered and applied.
+"""
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from methodology.models import (
+    Bilingual,
+    MessageKind,
+    OwnerRole,
+    PhaseCode,
+    QuestionKind,
+    SurveyMoment,
+    TemplateVersion,
+)
 
 
 class Programme(models.Model):
@@ -13,7 +28,14 @@ class Programme(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("start date"))
     ends_on = models.DateField(_("end date"))
+    action_date = models.DateField(
+        _("action date"), null=True, blank=True,
+        help_text=_("The day of the main action; the checklist's due dates count from it."))
     participant_target = models.PositiveIntegerField(_("participant target"), default=0)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    template_version = models.ForeignKey(
+        TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("methodology version"))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -28,3 +50,102 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgrammeStep(Bilingual, models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", _("To do")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Not applicable")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=60)
+    phase_code = models.CharField(max_length=20, choices=PhaseCode.choices)
+    phase_title_fr = models.CharField(max_length=200)
+    phase_title_en = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField()
+    title_fr = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    guidance_fr = models.TextField(blank=True)
+    guidance_en = models.TextField(blank=True)
+    owner_role = models.CharField(max_length=20, choices=OwnerRole.choices)
+    due_offset_days = models.IntegerField()
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.TODO)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["programme", "key"],
+                                               name="programme_step_key_unique")]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.SKIPPED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at < timezone.now()
+
+
+class ProgrammeMessage(Bilingual, models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    subject_fr = models.CharField(max_length=250)
+    subject_en = models.CharField(max_length=250)
+    body_fr = models.TextField()
+    body_en = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "kind"],
+                                               name="programme_message_kind_unique")]
+
+
+class ProgrammeLever(Bilingual, models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="levers")
+    code = models.SlugField(max_length=50)
+    position = models.PositiveSmallIntegerField()
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    note_fr = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"],
+                                               name="programme_lever_unique")]
+
+
+class ProgrammeIndicator(Bilingual, models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE,
+                                  related_name="indicators")
+    code = models.SlugField(max_length=50)
+    position = models.PositiveSmallIntegerField()
+    unit = models.CharField(max_length=20)
+    label_fr = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120)
+    sdg = models.PositiveSmallIntegerField()
+    target_per_participant = models.DecimalField(max_digits=10, decimal_places=2, null=True,
+                                                 blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"],
+                                               name="programme_indicator_unique")]
+
+
+class ProgrammeSurveyQuestion(Bilingual, models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE,
+                                  related_name="survey_questions")
+    moment = models.CharField(max_length=20, choices=SurveyMoment.choices)
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    text_fr = models.TextField()
+    text_en = models.TextField()
+
+    class Meta:
+        ordering = ["moment", "position"]

@@ -1,13 +1,43 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from methodology.models import TemplateVersion
+from methodology.selectors import versions_with_content
 from tenants.services import DomainError
 
-from .models import Programme
+from .models import (
+    Programme,
+    ProgrammeIndicator,
+    ProgrammeLever,
+    ProgrammeMessage,
+    ProgrammeStep,
+    ProgrammeSurveyQuestion,
+)
+
+# Steps fall due at the start of the working day, in the organisation's time zone.
+STEP_DUE_TIME = time(9, 0)
+
+
+def step_due_at(*, action_date: date, offset_days: int, time_zone: str) -> datetime:
+    """When a step falls due: the local calendar day ``offset_days`` from the action, at
+    09:00 local time. Counting calendar days (not 24-hour periods) keeps 09:00 across
+    daylight-saving changes."""
+    local_day = action_date + timedelta(days=offset_days)
+    return datetime.combine(local_day, STEP_DUE_TIME, tzinfo=ZoneInfo(time_zone))
+
+
+def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = [_("The end date must be on or after the start date.")]
+    elif action_date and starts_on and ends_on and not starts_on <= action_date <= ends_on:
+        errors["action_date"] = [_("The action date must fall between the start and end "
+                                   "dates.")]
 
 
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",
@@ -15,8 +45,7 @@ def programme_create(*, name: str, starts_on: date, ends_on: date, description: 
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
         errors["name"] = [_("This field is required.")]
-    if starts_on and ends_on and ends_on < starts_on:
-        errors["ends_on"] = [_("The end date must be on or after the start date.")]
+    _validate_dates(errors, starts_on=starts_on, ends_on=ends_on)
     if participant_target is not None and participant_target < 0:
         errors["participant_target"] = [_("Use a positive number.")]
     if errors:
@@ -26,3 +55,154 @@ def programme_create(*, name: str, starts_on: date, ends_on: date, description: 
             name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on,
             participant_target=participant_target or 0,
         )
+
+
+def _step_rows(programme: Programme, version: TemplateVersion) -> list[ProgrammeStep]:
+    rows = []
+    position = 0
+    for phase in version.phases.all():
+        for step in phase.steps.all():
+            rows.append(ProgrammeStep(
+                programme=programme, key=step.key, phase_code=phase.code,
+                phase_title_fr=phase.title_fr, phase_title_en=phase.title_en,
+                position=position, title_fr=step.title_fr, title_en=step.title_en,
+                guidance_fr=step.guidance_fr, guidance_en=step.guidance_en,
+                owner_role=step.owner_role, due_offset_days=step.due_offset_days,
+                due_at=step_due_at(action_date=programme.action_date,
+                                   offset_days=step.due_offset_days,
+                                   time_zone=programme.time_zone),
+            ))
+            position += 1
+    return rows
+
+
+def _snapshot_extras(programme: Programme, version: TemplateVersion, *,
+                     only_new: bool = False) -> None:
+    """Messages (replaced), levers, indicators and survey (added when missing)."""
+    ProgrammeMessage.objects.filter(programme=programme).delete()
+    ProgrammeMessage.objects.bulk_create(ProgrammeMessage(
+        programme=programme, kind=m.kind, subject_fr=m.subject_fr, subject_en=m.subject_en,
+        body_fr=m.body_fr, body_en=m.body_en) for m in version.messages.all())
+    have_levers = set(programme.levers.values_list("code", flat=True)) if only_new else set()
+    offset = len(have_levers)
+    ProgrammeLever.objects.bulk_create(ProgrammeLever(
+        programme=programme, code=item.lever.code, position=offset + i,
+        name_fr=item.lever.name_fr, name_en=item.lever.name_en,
+        note_fr=item.note_fr, note_en=item.note_en)
+        for i, item in enumerate(x for x in version.levers.all()
+                                 if x.lever.code not in have_levers))
+    have_indicators = (set(programme.indicators.values_list("code", flat=True))
+                       if only_new else set())
+    offset = len(have_indicators)
+    ProgrammeIndicator.objects.bulk_create(ProgrammeIndicator(
+        programme=programme, code=item.indicator.code, position=offset + i,
+        unit=item.indicator.unit, label_fr=item.indicator.label_fr,
+        label_en=item.indicator.label_en, sdg=item.indicator.sdg,
+        target_per_participant=item.target_per_participant)
+        for i, item in enumerate(x for x in version.indicators.all()
+                                 if x.indicator.code not in have_indicators))
+    if not only_new:
+        ProgrammeSurveyQuestion.objects.bulk_create(ProgrammeSurveyQuestion(
+            programme=programme, moment=q.moment, position=q.position, kind=q.kind,
+            text_fr=q.text_fr, text_en=q.text_en) for q in version.survey_questions.all())
+
+
+def programme_create_from_template(
+    *, version: TemplateVersion, name: str, starts_on: date, ends_on: date, action_date: date,
+    participant_target: int | None = None, time_zone: str = "Europe/Paris",
+    description: str = "",
+) -> Programme:
+    """A programme following a published methodology version, with its own copy of it."""
+    errors: dict[str, list[str]] = {}
+    if not version.is_published:
+        errors["version"] = [_("Only a published version can be used.")]
+    if not (name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if not action_date:
+        errors["action_date"] = [_("This field is required.")]
+    _validate_dates(errors, starts_on=starts_on, ends_on=ends_on, action_date=action_date)
+    if participant_target is not None and participant_target < 1:
+        errors["participant_target"] = [_("Use a positive number.")]
+    if errors:
+        raise DomainError(errors)
+    version = versions_with_content().get(pk=version.pk)
+    with transaction.atomic():
+        programme = Programme.objects.create(
+            name=name.strip(), description=description,
+            starts_on=starts_on, ends_on=ends_on, action_date=action_date,
+            participant_target=participant_target or version.default_participant_target,
+            time_zone=time_zone, template_version=version,
+        )
+        ProgrammeStep.objects.bulk_create(_step_rows(programme, version))
+        _snapshot_extras(programme, version)
+    return programme
+
+
+def newer_version(programme: Programme) -> TemplateVersion | None:
+    """The latest published version of the programme's template, if newer than its own."""
+    current = programme.template_version
+    if current is None:
+        return None
+    return (TemplateVersion.objects.filter(template_id=current.template_id,
+                                           status=TemplateVersion.Status.PUBLISHED,
+                                           number__gt=current.number)
+            .order_by("-number").first())
+
+
+def programme_apply_version(*, programme: Programme, version: TemplateVersion) -> dict:
+    """Move a programme to a newer version of its template.
+
+    Steps not done yet take the new wording, owner and due date; new steps are added;
+    steps the new version dropped are removed unless already done or in progress. Done
+    steps never change. Messages are replaced; new levers and indicators are added.
+    """
+    current = programme.template_version
+    if current is None or version.template_id != current.template_id or \
+            version.number <= current.number or not version.is_published:
+        raise DomainError({"version": [_("Choose a newer published version of the same "
+                                         "template.")]})
+    version = versions_with_content().get(pk=version.pk)
+    counts = {"updated": 0, "added": 0, "removed": 0, "kept": 0}
+    with transaction.atomic():
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        existing = {step.key: step for step in programme.steps.all()}
+        new_rows = _step_rows(programme, version)
+        new_keys = {row.key for row in new_rows}
+        for row in new_rows:
+            step = existing.get(row.key)
+            if step is None:
+                row.save()
+                counts["added"] += 1
+            elif step.status == ProgrammeStep.Status.TODO:
+                for name in ("phase_code", "phase_title_fr", "phase_title_en", "position",
+                             "title_fr", "title_en", "guidance_fr", "guidance_en",
+                             "owner_role", "due_offset_days", "due_at"):
+                    setattr(step, name, getattr(row, name))
+                step.save()
+                counts["updated"] += 1
+            else:
+                step.position = row.position
+                step.save(update_fields=["position"])
+                counts["kept"] += 1
+        for key, step in existing.items():
+            if key not in new_keys:
+                if step.status in (ProgrammeStep.Status.TODO, ProgrammeStep.Status.SKIPPED):
+                    step.delete()
+                    counts["removed"] += 1
+                else:
+                    counts["kept"] += 1
+        _snapshot_extras(programme, version, only_new=True)
+        programme.template_version = version
+        programme.save(update_fields=["template_version"])
+    return counts
+
+
+def step_set_status(*, step: ProgrammeStep, status: str) -> ProgrammeStep:
+    if status not in ProgrammeStep.Status.values:
+        raise DomainError({"status": [_("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(ProgrammeStep.Status.values)}]})
+    step.status = status
+    step.completed_at = timezone.now() if status == ProgrammeStep.Status.DONE else None
+    step.save(update_fields=["status", "completed_at"])
+    return step
+

@@ -1,15 +1,36 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from methodology.diff import diff_documents
+from methodology.models import Audience, Template, Theme
+from methodology.selectors import (
+    latest_published,
+    published_templates,
+    version_document,
+    versions_with_content,
+)
 from tenants.access import require_role
 from tenants.models import Role
 from tenants.services import DomainError
 
-from .forms import ProgrammeForm
-from .models import Programme
-from .services import programme_create
+from .forms import ProgrammeForm, ProgrammeFromTemplateForm
+from .models import Programme, ProgrammeStep
+from .services import (
+    newer_version,
+    programme_apply_version,
+    programme_create,
+    programme_create_from_template,
+    step_set_status,
+)
+
+
+def _add_errors(form, exc: DomainError) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,17 +42,124 @@ def programme_list(request):
             try:
                 programme = programme_create(**form.cleaned_data)
             except DomainError as exc:
-                for field, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                _add_errors(form, exc)
             else:
                 messages.success(request, _("Programme “%(name)s” created.") % {
                     "name": programme.name})
-                return redirect("programmes")
+                return redirect("programme_detail", pk=programme.pk)
     return render(
         request,
         "engagement/programmes.html",
-        {"programmes": Programme.objects.all(),
+        {"programmes": Programme.objects.select_related("template_version__template"),
          "form": form if request.access.can_manage else None},
         status=400 if form.errors else 200,
     )
+
+
+def template_library(request):
+    """Published methodology templates, filtered by audience and theme (HTMX-refreshed)."""
+    audience = request.GET.get("audience") or None
+    theme = request.GET.get("theme") or None
+    context = {
+        "versions": published_templates(audience=audience, theme=theme),
+        "audiences": Audience.choices, "themes": Theme.choices,
+        "audience": audience, "theme": theme,
+    }
+    if request.htmx:
+        return render(request, "engagement/_template_cards.html", context)
+    return render(request, "engagement/templates.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def template_detail(request, slug):
+    template = get_object_or_404(Template, slug=slug)
+    latest = latest_published(template)
+    if latest is None:  # drafts are for consultants only
+        raise Http404
+    version = versions_with_content().get(pk=latest.pk)
+    form = None
+    if request.access.can_manage:
+        form = ProgrammeFromTemplateForm(request.POST or None, initial={
+            "name": version.tr("title"),
+            "participant_target": version.default_participant_target})
+    elif request.method == "POST":
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            programme = programme_create_from_template(
+                version=version, name=data["name"], starts_on=data["starts_on"],
+                ends_on=data["ends_on"], action_date=data["action_date"],
+                participant_target=data["participant_target"],
+                time_zone=request.tenant.time_zone)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Programme “%(name)s” created from the methodology.")
+                             % {"name": programme.name})
+            return redirect("programme_detail", pk=programme.pk)
+    return render(request, "engagement/template_detail.html",
+                  {"version": version, "form": form},
+                  status=400 if form is not None and form.errors else 200)
+
+
+def _programme(pk) -> Programme:
+    return get_object_or_404(Programme.objects.select_related("template_version__template"),
+                             pk=pk)
+
+
+def programme_detail(request, pk):
+    programme = _programme(pk)
+    steps = list(programme.steps.all())
+    phases: list[tuple[str, list[ProgrammeStep]]] = []
+    for step in steps:
+        title = step.tr("phase_title")
+        if not phases or phases[-1][0] != title:
+            phases.append((title, []))
+        phases[-1][1].append(step)
+    return render(request, "engagement/programme_detail.html", {
+        "programme": programme,
+        "phases": phases,
+        "overdue_count": sum(1 for step in steps if step.is_overdue),
+        "done_count": sum(1 for step in steps if step.is_closed),
+        "step_count": len(steps),
+        "newer": newer_version(programme),
+        "statuses": ProgrammeStep.Status.choices,
+    })
+
+
+@require_POST
+def step_status(request, pk, step_id):
+    """Change a checklist step's status; HTMX swaps the row, a plain form reloads."""
+    require_role(request, Role.MANAGER)
+    programme = _programme(pk)
+    step = get_object_or_404(ProgrammeStep, pk=step_id, programme=programme)
+    try:
+        step_set_status(step=step, status=request.POST.get("status", ""))
+    except DomainError as exc:
+        messages.error(request, exc.errors["status"][0])
+    if request.htmx:
+        return render(request, "engagement/_step_row.html", {
+            "step": step, "programme": programme, "statuses": ProgrammeStep.Status.choices})
+    return redirect("programme_detail", pk=programme.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def programme_upgrade(request, pk):
+    programme = _programme(pk)
+    newer = newer_version(programme)
+    if newer is None:
+        raise Http404
+    if request.method == "POST":
+        require_role(request, Role.MANAGER)
+        counts = programme_apply_version(programme=programme, version=newer)
+        messages.success(request, _(
+            "Version %(number)s applied: %(updated)s steps updated, %(added)s added, "
+            "%(removed)s removed, %(kept)s done or in progress kept as they were.") % {
+            "number": newer.number, **counts})
+        return redirect("programme_detail", pk=programme.pk)
+    current = versions_with_content().get(pk=programme.template_version_id)
+    changes = diff_documents(version_document(current),
+                             version_document(versions_with_content().get(pk=newer.pk)))
+    return render(request, "engagement/programme_upgrade.html", {
+        "programme": programme, "newer": newer, "changes": changes})

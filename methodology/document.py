@@ -30,11 +30,12 @@ MESSAGE_KINDS = ("invitation", "reminder_d7", "reminder_d1", "thank_you", "impac
 SURVEY_MOMENTS = ("after_action", "follow_up")
 QUESTION_KINDS = ("scale", "yes_no", "text")
 # Names a message may use, written {name}; filled when the message is sent.
+# hours_given is the recipient's own hours; total_hours is everyone's.
 PLACEHOLDERS = frozenset({
     "organisation_name", "programme_name", "campaign_title", "participant_first_name",
     "action_date", "action_time", "place", "target", "participants_count", "spots_left",
-    "deadline", "link", "hours_given", "impact_summary", "survey_link", "unsubscribe_link",
-    "inviter_first_name",
+    "deadline", "link", "hours_given", "total_hours", "impact_summary", "survey_link",
+    "unsubscribe_link", "inviter_first_name",
 })
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -50,15 +51,29 @@ class Catalogue:
 
 
 class Errors(dict):
-    def add(self, path: str, message) -> None:
+    """``{path: [message, ...]}``. Incomplete content (a missing translation, an unknown
+    placeholder, steps out of order, too few levers) is *soft*: a draft may be saved with
+    it but not published. Anything else (wrong types, unknown codes) is *hard*: the
+    document cannot even be stored."""
+
+    def __init__(self):
+        super().__init__()
+        self.hard_paths: set[str] = set()
+
+    def add(self, path: str, message, *, soft: bool = False) -> None:
         self.setdefault(path, []).append(str(message))
+        if not soft:
+            self.hard_paths.add(path)
+
+    def blocking(self) -> dict[str, list[str]]:
+        return {path: messages for path, messages in self.items() if path in self.hard_paths}
 
 
 def _text(errors: Errors, value: Any, path: str, *, required: bool = True) -> None:
     """A bilingual text: {fr: ..., en: ...}, both present, or (if optional) both absent."""
     if value is None or value == {}:
         if required:
-            errors.add(path, _("This text is required in French and English."))
+            errors.add(path, _("This text is required in French and English."), soft=True)
         return
     if not isinstance(value, dict):
         errors.add(path, _("Give this text as {fr: …, en: …}."))
@@ -71,7 +86,7 @@ def _text(errors: Errors, value: Any, path: str, *, required: bool = True) -> No
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
             errors.add(f"{path}.{lang}", _("Missing %(language)s translation.") % {
-                "language": label})
+                "language": label}, soft=True)
 
 
 def _choice(errors: Errors, value: Any, path: str, choices: tuple[str, ...]) -> None:
@@ -121,7 +136,7 @@ def validate(doc: Any, catalogue: Catalogue) -> Errors:
 
 def _validate_phases(errors: Errors, phases: Any) -> None:
     if not isinstance(phases, list) or not phases:
-        errors.add("phases", _("Add at least one phase."))
+        errors.add("phases", _("Add at least one phase."), soft=isinstance(phases, list))
         return
     seen_codes: list[str] = []
     seen_keys: set[str] = set()
@@ -139,13 +154,14 @@ def _validate_phases(errors: Errors, phases: Any) -> None:
         elif code in PHASE_CODES and seen_codes and seen_codes[-1] in PHASE_CODES and \
                 PHASE_CODES.index(code) < PHASE_CODES.index(seen_codes[-1]):
             errors.add(f"{path}.code", _("Phases are out of order: %(order)s.") % {
-                "order": " → ".join(PHASE_CODES)})
+                "order": " → ".join(PHASE_CODES)}, soft=True)
         seen_codes.append(code)
         _text(errors, phase.get("title"), f"{path}.title")
         _text(errors, phase.get("description"), f"{path}.description", required=False)
         steps = phase.get("steps")
         if not isinstance(steps, list) or not steps:
-            errors.add(f"{path}.steps", _("Add at least one step."))
+            errors.add(f"{path}.steps", _("Add at least one step."),
+                       soft=isinstance(steps, list))
             continue
         for j, step in enumerate(steps):
             step_path = f"{path}.steps[{j}]"
@@ -169,13 +185,15 @@ def _validate_phases(errors: Errors, phases: Any) -> None:
                     errors.add(f"{step_path}.due_offset_days", _(
                         "Steps are out of order: this step is due %(this)s days from the "
                         "action, before the previous step (%(previous)s, %(prev)s days)."
-                    ) % {"this": offset, "previous": previous_path, "prev": previous_offset})
+                    ) % {"this": offset, "previous": previous_path, "prev": previous_offset},
+                        soft=True)
                 previous_offset, previous_path = offset, step_path
 
 
 def _validate_levers(errors: Errors, levers: Any, catalogue: Catalogue) -> None:
     if not isinstance(levers, list) or len(levers) < MIN_LEVERS:
-        errors.add("levers", _("Recommend at least %(n)s levers.") % {"n": MIN_LEVERS})
+        errors.add("levers", _("Recommend at least %(n)s levers.") % {"n": MIN_LEVERS},
+                   soft=isinstance(levers, list))
         if not isinstance(levers, list):
             return
     seen: set[str] = set()
@@ -202,7 +220,7 @@ def _validate_messages(errors: Errors, messages: Any) -> None:
         message = messages.get(kind)
         path = f"messages.{kind}"
         if not isinstance(message, dict):
-            errors.add(path, _("This message is required."))
+            errors.add(path, _("This message is required."), soft=message is None)
             continue
         for part in ("subject", "body"):
             value = message.get(part)
@@ -214,13 +232,14 @@ def _validate_messages(errors: Errors, messages: Any) -> None:
                 if unknown:
                     errors.add(f"{path}.{part}.{lang}", _(
                         "Unknown placeholder(s): %(names)s. Available: %(available)s."
-                    ) % {"names": ", ".join("{%s}" % n for n in sorted(unknown)),
-                         "available": ", ".join(sorted(PLACEHOLDERS))})
+                    ) % {"names": ", ".join(f"{{{n}}}" for n in sorted(unknown)),
+                         "available": ", ".join(sorted(PLACEHOLDERS))}, soft=True)
 
 
 def _validate_indicators(errors: Errors, indicators: Any, catalogue: Catalogue) -> None:
     if not isinstance(indicators, list) or not indicators:
-        errors.add("indicators", _("Declare at least one impact indicator."))
+        errors.add("indicators", _("Declare at least one impact indicator."),
+                   soft=isinstance(indicators, list))
         return
     seen: set[str] = set()
     for i, indicator in enumerate(indicators):
@@ -248,7 +267,7 @@ def _validate_survey(errors: Errors, survey: Any) -> None:
         questions = survey.get(moment)
         path = f"survey.{moment}"
         if not isinstance(questions, list) or not questions:
-            errors.add(path, _("Add at least one question."))
+            errors.add(path, _("Add at least one question."), soft=isinstance(questions, list))
             continue
         for i, question in enumerate(questions):
             qpath = f"{path}[{i}]"
@@ -257,6 +276,62 @@ def _validate_survey(errors: Errors, survey: Any) -> None:
                 continue
             _choice(errors, question.get("kind"), f"{qpath}.kind", QUESTION_KINDS)
             _text(errors, question.get("text"), f"{qpath}.text")
+
+
+def _canonical_text(value: Any) -> dict[str, str]:
+    value = value if isinstance(value, dict) else {}
+    return {lang: (value.get(lang) or "").strip() for lang in LANGUAGES}
+
+
+def canonical(doc: dict) -> dict:
+    """The document with known keys only, in a fixed order, texts stripped: two documents
+    with the same content compare equal (used to tell whether a library file changed)."""
+    def text_or_none(value):
+        text = _canonical_text(value)
+        return text if any(text.values()) else None
+
+    phases = []
+    for phase in doc.get("phases") or []:
+        item = {"code": phase.get("code"), "title": _canonical_text(phase.get("title"))}
+        description = text_or_none(phase.get("description"))
+        if description:
+            item["description"] = description
+        item["steps"] = [{
+            "key": step.get("key"),
+            "title": _canonical_text(step.get("title")),
+            "guidance": _canonical_text(step.get("guidance")),
+            "owner_role": step.get("owner_role"),
+            "due_offset_days": step.get("due_offset_days"),
+        } for step in phase.get("steps") or []]
+        phases.append(item)
+    indicators = []
+    for indicator in doc.get("indicators") or []:
+        item = {"code": indicator.get("code")}
+        if indicator.get("target_per_participant") is not None:
+            item["target_per_participant"] = float(indicator["target_per_participant"])
+        indicators.append(item)
+    messages = doc.get("messages") or {}
+    survey = doc.get("survey") or {}
+    return {
+        "slug": doc.get("slug"),
+        "audience": doc.get("audience"),
+        "theme": doc.get("theme"),
+        "typical_duration_days": doc.get("typical_duration_days"),
+        "default_participant_target": doc.get("default_participant_target"),
+        "sdgs": list(doc.get("sdgs") or []),
+        "title": _canonical_text(doc.get("title")),
+        "summary": _canonical_text(doc.get("summary")),
+        "phases": phases,
+        "levers": [{"code": lever.get("code"), "note": _canonical_text(lever.get("note"))}
+                   for lever in doc.get("levers") or []],
+        "messages": {kind: {"subject": _canonical_text(messages[kind].get("subject")),
+                            "body": _canonical_text(messages[kind].get("body"))}
+                     for kind in MESSAGE_KINDS if isinstance(messages.get(kind), dict)},
+        "indicators": indicators,
+        "survey": {moment: [{"kind": q.get("kind"), "text": _canonical_text(q.get("text"))}
+                            for q in survey.get(moment) or []]
+                   for moment in SURVEY_MOMENTS},
+    }
 
 
 def load_yaml(text: str) -> Any:

@@ -1,0 +1,273 @@
+"""The methodology library (public schema): templates, their immutable published versions,
+and the catalogues of levers and impact indicators they draw on."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from . import document
+
+
+def _choices(values):
+    return [(value, value.replace("_", " ")) for value in values]
+
+
+class Bilingual:
+    """``obj.tr("title")`` is ``title_fr`` or ``title_en`` in the active language, falling
+    back to the other when empty."""
+
+    def tr(self, name: str) -> str:
+        lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+        other = "en" if lang == "fr" else "fr"
+        return getattr(self, f"{name}_{lang}") or getattr(self, f"{name}_{other}")
+
+
+class Audience(models.TextChoices):
+    EMPLOYEES = "employees", _("Employees")
+    CUSTOMERS = "customers", _("Customers")
+    CITIZENS = "citizens", _("Citizens")
+
+
+class Theme(models.TextChoices):
+    ENVIRONMENT = "environment", _("Environment")
+    BIODIVERSITY = "biodiversity", _("Biodiversity")
+    SOLIDARITY = "solidarity", _("Solidarity")
+    ROAD_SAFETY = "road_safety", _("Road safety")
+    COMPANY_VALUES = "company_values", _("Company values")
+    HEALTH_SPORT = "health_sport", _("Health and sport")
+
+
+class OwnerRole(models.TextChoices):
+    PROGRAMME_LEAD = "programme_lead", _("Programme lead")
+    COMMUNICATIONS = "communications", _("Communications")
+    MANAGERS = "managers", _("Managers")
+    LOGISTICS = "logistics", _("Logistics")
+    PARTNERS = "partners", _("Partners")
+    CONSULTANT = "consultant", _("Fullmobs consultant")
+
+
+class PhaseCode(models.TextChoices):
+    FRAME = "frame", _("Frame")
+    MOBILISE = "mobilise", _("Mobilise")
+    ACT = "act", _("Act")
+    CELEBRATE = "celebrate", _("Celebrate")
+    SUSTAIN = "sustain", _("Sustain")
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER_D7 = "reminder_d7", _("Reminder D-7")
+    REMINDER_D1 = "reminder_d1", _("Reminder D-1")
+    THANK_YOU = "thank_you", _("Thank-you")
+    IMPACT_RECAP = "impact_recap", _("Impact recap")
+    FOLLOW_UP_SURVEY = "follow_up_survey", _("Follow-up survey")
+
+
+class SurveyMoment(models.TextChoices):
+    AFTER_ACTION = "after_action", _("Right after the action")
+    FOLLOW_UP = "follow_up", _("90 days later")
+
+
+class QuestionKind(models.TextChoices):
+    SCALE = "scale", _("Scale from 1 to 5")
+    YES_NO = "yes_no", _("Yes or no")
+    TEXT = "text", _("Free text")
+
+
+assert tuple(Audience.values) == document.AUDIENCES
+assert tuple(Theme.values) == document.THEMES
+assert tuple(OwnerRole.values) == document.OWNER_ROLES
+assert tuple(PhaseCode.values) == document.PHASE_CODES
+assert tuple(MessageKind.values) == document.MESSAGE_KINDS
+
+
+class Lever(Bilingual, models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    description_fr = models.TextField()
+    description_en = models.TextField()
+    audiences = ArrayField(models.CharField(max_length=20, choices=Audience.choices),
+                           default=list)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("lever")
+        verbose_name_plural = _("levers")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ImpactIndicator(Bilingual, models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    unit = models.CharField(max_length=20)
+    label_fr = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120)
+    sdg = models.PositiveSmallIntegerField(_("UN Sustainable Development Goal"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("impact indicator")
+        verbose_name_plural = _("impact indicators")
+        constraints = [models.CheckConstraint(condition=Q(sdg__gte=1, sdg__lte=17),
+                                              name="indicator_sdg_1_to_17")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Template(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("methodology template")
+        verbose_name_plural = _("methodology templates")
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class TemplateVersion(Bilingual, models.Model):
+    """One version of a template. Published versions never change (a database trigger
+    refuses it): editing one makes a new draft."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    title_fr = models.CharField(max_length=200, blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    summary_fr = models.TextField(blank=True)
+    summary_en = models.TextField(blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    theme = models.CharField(max_length=30, choices=Theme.choices)
+    typical_duration_days = models.PositiveIntegerField()
+    default_participant_target = models.PositiveIntegerField()
+    sdgs = ArrayField(models.PositiveSmallIntegerField(), default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["template__slug", "-number"]
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="version_number_unique"),
+            models.UniqueConstraint(fields=["template"], condition=Q(status="draft"),
+                                    name="one_draft_per_template"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.slug} v{self.number} ({self.status})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Phase(Bilingual, models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="phases")
+    position = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=20, choices=PhaseCode.choices)
+    title_fr = models.CharField(max_length=200, blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    description_fr = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["version", "position"],
+                                               name="phase_position_unique")]
+
+
+class Step(Bilingual, models.Model):
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=60)
+    title_fr = models.CharField(max_length=200, blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    guidance_fr = models.TextField(blank=True)
+    guidance_en = models.TextField(blank=True)
+    owner_role = models.CharField(max_length=20, choices=OwnerRole.choices)
+    due_offset_days = models.IntegerField(
+        help_text=_("Days relative to the action date: -21 is three weeks before."))
+
+    class Meta:
+        ordering = ["phase__position", "position"]
+        constraints = [models.UniqueConstraint(fields=["phase", "position"],
+                                               name="step_position_unique")]
+
+
+class TemplateLever(Bilingual, models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="levers")
+    lever = models.ForeignKey(Lever, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    note_fr = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["version", "lever"],
+                                               name="template_lever_unique")]
+
+
+class MessageTemplate(Bilingual, models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="messages")
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    subject_fr = models.CharField(max_length=250, blank=True)
+    subject_en = models.CharField(max_length=250, blank=True)
+    body_fr = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["version", "kind"],
+                                               name="message_kind_unique")]
+
+
+class TemplateIndicator(models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="indicators")
+    indicator = models.ForeignKey(ImpactIndicator, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    target_per_participant = models.DecimalField(max_digits=10, decimal_places=2, null=True,
+                                                 blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["version", "indicator"],
+                                               name="template_indicator_unique")]
+
+
+class SurveyQuestion(Bilingual, models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="survey_questions")
+    moment = models.CharField(max_length=20, choices=SurveyMoment.choices)
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    text_fr = models.TextField(blank=True)
+    text_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["moment", "position"]

@@ -1,0 +1,188 @@
+"""The authoring console for Fullmobs consultants, on the public site (/console/)."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenants.services import DomainError
+
+from . import document
+from .diff import diff_documents
+from .models import Template, TemplateVersion
+from .selectors import version_document, versions_with_content
+from .services import (
+    current_catalogue,
+    draft_create,
+    draft_update,
+    template_create,
+    version_publish,
+)
+
+SKELETON = """slug: new-template
+audience: employees
+theme: solidarity
+typical_duration_days: 60
+default_participant_target: 80
+sdgs: [11]
+title: {fr: "", en: ""}
+summary: {fr: "", en: ""}
+phases:
+  - code: frame
+    title: {fr: "Cadrer", en: "Frame"}
+    steps:
+      - key: first-step
+        title: {fr: "", en: ""}
+        guidance: {fr: "", en: ""}
+        owner_role: programme_lead
+        due_offset_days: -30
+levers: []
+messages: {}
+indicators: []
+survey: {after_action: [], follow_up: []}
+"""
+
+
+def consultant_required(view):
+    """Consultants only. Anonymous visitors are asked to log in; anyone else gets 404."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_consultant:
+            raise Http404
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _version(slug: str, number: int) -> TemplateVersion:
+    return get_object_or_404(versions_with_content(), template__slug=slug, number=number)
+
+
+def _parse(text: str):
+    try:
+        return document.load_yaml(text), None
+    except ValueError as exc:
+        return None, {"document": [_("The YAML could not be read: %(error)s") % {
+            "error": exc}]}
+
+
+@consultant_required
+def console_index(request):
+    templates = Template.objects.prefetch_related("versions").order_by("slug")
+    rows = []
+    for template in templates:
+        versions = sorted(template.versions.all(), key=lambda v: -v.number)
+        published = next((v for v in versions if v.is_published), None)
+        draft = next((v for v in versions if not v.is_published), None)
+        rows.append({"template": template, "published": published, "draft": draft,
+                     "title": (published or draft).tr("title") if versions else template.slug})
+    return render(request, "methodology/console_index.html", {"rows": rows})
+
+
+@consultant_required
+@require_http_methods(["GET", "POST"])
+def console_new(request):
+    text = request.POST.get("document", SKELETON)
+    errors = None
+    if request.method == "POST":
+        doc, errors = _parse(text)
+        if doc is not None:
+            try:
+                version = template_create(doc=doc, user=request.user)
+            except DomainError as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("console_edit", slug=version.template.slug,
+                                number=version.number)
+    return render(request, "methodology/console_edit.html",
+                  {"text": text, "errors": errors, "version": None, "new": True},
+                  status=400 if errors else 200)
+
+
+@consultant_required
+def console_template(request, slug):
+    template = get_object_or_404(Template, slug=slug)
+    versions = template.versions.order_by("-number")
+    return render(request, "methodology/console_template.html",
+                  {"template": template, "versions": versions})
+
+
+@consultant_required
+def console_version(request, slug, number):
+    version = _version(slug, number)
+    issues = None
+    if not version.is_published:
+        issues = dict(document.validate(version_document(version), current_catalogue()))
+    return render(request, "methodology/console_version.html",
+                  {"version": version, "issues": issues})
+
+
+@consultant_required
+@require_http_methods(["GET", "POST"])
+def console_edit(request, slug, number):
+    version = _version(slug, number)
+    if version.is_published:
+        messages.info(request, _("Published versions never change: create a new draft."))
+        return redirect("console_version", slug=slug, number=number)
+    text = request.POST.get("document") or document.dump_yaml(version_document(version))
+    errors = issues = None
+    if request.method == "POST":
+        doc, errors = _parse(text)
+        if doc is not None:
+            try:
+                remaining = draft_update(version=version, doc=doc)
+            except DomainError as exc:
+                errors = exc.errors
+            else:
+                issues = dict(remaining)
+                messages.success(request, _("Draft saved."))
+                if "preview" in request.POST:
+                    return redirect("console_version", slug=slug, number=number)
+    else:
+        issues = dict(document.validate(version_document(version), current_catalogue()))
+    return render(request, "methodology/console_edit.html",
+                  {"text": text, "errors": errors, "issues": issues, "version": version},
+                  status=400 if errors else 200)
+
+
+@consultant_required
+@require_POST
+def console_new_draft(request, slug):
+    template = get_object_or_404(Template, slug=slug)
+    draft = draft_create(template=template, user=request.user)
+    return redirect("console_edit", slug=slug, number=draft.number)
+
+
+@consultant_required
+@require_POST
+def console_publish(request, slug, number):
+    version = _version(slug, number)
+    try:
+        version_publish(version=version, user=request.user)
+    except DomainError as exc:
+        return render(request, "methodology/console_version.html",
+                      {"version": version, "issues": exc.errors, "publish_refused": True},
+                      status=400)
+    messages.success(request, _("Version %(number)s is published.") % {"number": number})
+    return redirect("console_version", slug=slug, number=number)
+
+
+@consultant_required
+def console_diff(request, slug):
+    template = get_object_or_404(Template, slug=slug)
+    numbers = list(template.versions.order_by("number").values_list("number", flat=True))
+    try:
+        a = int(request.GET.get("a") or (numbers[-2] if len(numbers) > 1 else numbers[0]))
+        b = int(request.GET.get("b") or numbers[-1])
+    except (ValueError, IndexError) as exc:
+        raise Http404 from exc
+    old, new = _version(slug, a), _version(slug, b)
+    changes = diff_documents(version_document(old), version_document(new))
+    return render(request, "methodology/console_diff.html", {
+        "template": template, "old": old, "new": new, "changes": changes, "numbers": numbers})
