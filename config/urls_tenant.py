@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from engagement import api as engagement_api
 from engagement import views as engagement_views
+from methodology import api as methodology_api
 from tenants import api as tenant_api
 from tenants import views as tenant_views
 
@@ -12,6 +13,11 @@ from .urls_common import urlpatterns as common
 
 router = DefaultRouter()
 router.register("programmes", engagement_api.ProgrammeViewSet, basename="programme")
+router.register(r"programmes/(?P<programme_pk>\d+)/steps", engagement_api.StepViewSet,
+                basename="programme-step")
+router.register("templates", methodology_api.TemplateViewSet, basename="template")
+router.register("levers", methodology_api.LeverViewSet, basename="lever")
+router.register("indicators", methodology_api.IndicatorViewSet, basename="indicator")
 
 api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),

@@ -25,7 +25,7 @@ from .models import (
     TemplateLever,
     TemplateVersion,
 )
-from .selectors import version_document
+from .selectors import version_document, versions_with_content
 
 
 def current_catalogue() -> document.Catalogue:
@@ -42,10 +42,12 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return ([f"created   {name}" for name in self.created]
                 + [f"updated   {name}" for name in self.updated]
+                + [f"skipped   {name}" for name in self.skipped]
                 + [f"unchanged {name}" for name in self.unchanged])
 
 
@@ -242,10 +244,17 @@ def _load_template(doc: dict, report: LoadReport) -> None:
         version_publish(version=template_create(doc=doc))
         report.created.append(f"template {doc['slug']} v1")
         return
-    latest = template.versions.filter(status=TemplateVersion.Status.PUBLISHED).order_by(
-        "-number").first()
-    if latest is not None and version_document(latest) == document.canonical(doc):
-        report.unchanged.append(f"template {doc['slug']} v{latest.number}")
+    # A file equal to any published version is already in the library (consultants may
+    # have published newer versions since; the file does not undo them).
+    wanted = document.canonical(doc)
+    for version in versions_with_content().filter(
+            template=template, status=TemplateVersion.Status.PUBLISHED).order_by("-number"):
+        if version_document(version) == wanted:
+            report.unchanged.append(f"template {doc['slug']} v{version.number}")
+            return
+    if template.versions.filter(status=TemplateVersion.Status.DRAFT).exists():
+        # Never overwrite a consultant's work in progress.
+        report.skipped.append(f"template {doc['slug']}: a draft is being edited in the console")
         return
     draft = draft_create(template=template)
     draft_update(version=draft, doc=doc)

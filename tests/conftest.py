@@ -62,6 +62,9 @@ def _isolate_broker() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     _isolate_broker()
     with django_db_blocker.unblock():
+        from methodology.services import library_load
+
+        library_load()
         _get_or_provision("testco", "Test Company")
         _get_or_provision("otherco", "Other Company")
 
@@ -91,6 +94,12 @@ def owner_a(org_a) -> User:
 @pytest.fixture
 def owner_b(org_b) -> User:
     return User.objects.get(email="owner@otherco.test")
+
+
+@pytest.fixture
+def consultant(db) -> User:
+    return User.objects.create_user(email="consultant@fullmobs.test", password=PASSWORD,
+                                    is_consultant=True)
 
 
 @pytest.fixture

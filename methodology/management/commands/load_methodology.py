@@ -25,4 +25,4 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(
             f"{len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged."))
+            f"{len(report.skipped)} skipped, {len(report.unchanged)} unchanged."))

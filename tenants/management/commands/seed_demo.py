@@ -3,7 +3,7 @@
 Idempotent: a second run finds everything in place and only prints the logins again.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,7 +12,11 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from engagement.models import Programme
+from engagement.models import Programme, ProgrammeStep
+from engagement.services import programme_create_from_template, step_set_status
+from methodology.models import Template
+from methodology.selectors import latest_published, version_document
+from methodology.services import draft_create, draft_update, library_load, version_publish
 from tenants.models import ConsultantAssignment, Membership, Organisation, Role, User
 from tenants.services import provision_organisation
 
@@ -28,11 +32,10 @@ ORGANISATIONS = [
         "people": [("owner@acme.example", "Claire Martin", Role.OWNER),
                    ("manager@acme.example", "Hugo Bernard", Role.MANAGER),
                    ("viewer@acme.example", "Inès Petit", Role.VIEWER)],
+        # (template, programme name, start in days from today, action day, end, target)
         "programmes": [
-            ("Values Day 2027", "One day a year where every site gives time to a local cause.",
-             30, 60, 400),
-            ("Beach clean-up season", "Employees and their families clean the coast.",
-             -20, 90, 250),
+            ("values-day", "Values Day 2027", -50, 20, 65, 400),
+            ("beach-clean-up", "Beach clean-up with our customers", -10, 32, 125, 150),
         ],
     },
     {
@@ -44,8 +47,8 @@ ORGANISATIONS = [
         "people": [("owner@villeneuve.example", "Sophie Laurent", Role.OWNER),
                    ("agent@villeneuve.example", "Karim Haddad", Role.MANAGER)],
         "programmes": [
-            ("Villeneuve en vert", "Programme municipal de végétalisation des quartiers.",
-             10, 180, 1200),
+            ("municipal-greening", "Villeneuve en vert", -40, 25, 115, 300),
+            ("road-safety-prevention", "Tous prudents à Villeneuve", 5, 60, 150, 150),
         ],
     },
 ]
@@ -71,7 +74,9 @@ class Command(BaseCommand):
             raise CommandError("The demo data is for development machines only.")
         consultant = _user(*CONSULTANT, is_consultant=True)
         _user(*ADMIN, is_staff=True, is_superuser=True)
-        lines = []
+        report = library_load()
+        lines = [f"Methodology library: {len(report.created)} created, {len(report.updated)} "
+                 f"updated, {len(report.unchanged)} unchanged.", ""]
         for spec in ORGANISATIONS:
             organisation = Organisation.objects.filter(slug=spec["slug"]).first()
             owner_email, owner_name, _ = spec["people"][0]
@@ -94,6 +99,8 @@ class Command(BaseCommand):
                          f"{DEMO_PASSWORD}  (consultant)")
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/"
+        lines.append(f"{public + 'console/':<40} {CONSULTANT[0]} / {DEMO_PASSWORD}"
+                     f"  (methodology console)")
         lines.append(f"{public + 'admin/':<40} {ADMIN[0]} / {DEMO_PASSWORD}  (staff)")
         self.stdout.write("\n".join(lines))
 
@@ -107,11 +114,38 @@ class Command(BaseCommand):
                                                    organisation=organisation)
         today = timezone.localdate()
         with tenant_context(organisation):
-            for name, description, start, length, target in spec["programmes"]:
-                starts_on: date = today + timedelta(days=start)
-                Programme.objects.get_or_create(
-                    name=name,
-                    defaults={"description": description, "starts_on": starts_on,
-                              "ends_on": starts_on + timedelta(days=length),
-                              "participant_target": target},
-                )
+            for slug, name, start, action, end, target in spec["programmes"]:
+                if Programme.objects.filter(name=name).exists():
+                    continue
+                version = latest_published(Template.objects.get(slug=slug))
+                programme = programme_create_from_template(
+                    version=version, name=name, starts_on=today + timedelta(days=start),
+                    action_date=today + timedelta(days=action),
+                    ends_on=today + timedelta(days=end), participant_target=target,
+                    time_zone=organisation.time_zone)
+                # The first steps are done, one is under way; later ones may be overdue.
+                steps = list(programme.steps.order_by("position"))
+                past = [step for step in steps if step.due_at.date() < today]
+                for step in past[:-2]:
+                    step_set_status(step=step, status=ProgrammeStep.Status.DONE)
+                if past[-2:-1]:
+                    step_set_status(step=past[-2], status=ProgrammeStep.Status.IN_PROGRESS)
+        if spec["slug"] == "acme":
+            self._publish_newer_values_day(consultant)
+
+    @staticmethod
+    def _publish_newer_values_day(consultant):
+        """A consultant's v2 of the values-day template, so that Acme's programme shows
+        'a newer version is available' and what changed."""
+        template = Template.objects.get(slug="values-day")
+        if template.versions.count() > 1:
+            return
+        draft = draft_create(template=template, user=consultant)
+        doc = version_document(draft)
+        step = doc["phases"][0]["steps"][0]
+        step["guidance"]["fr"] += (" Nouveau : associez dès ce moment deux ou trois salariés "
+                                   "volontaires de chaque site, ils porteront la mobilisation.")
+        step["guidance"]["en"] += (" New: bring two or three volunteer employees from each "
+                                   "site on board now; they will carry the mobilisation.")
+        draft_update(version=draft, doc=doc)
+        version_publish(version=draft, user=consultant)
