@@ -21,7 +21,8 @@ for entry in po:
         entry.msgstr = FR[entry.msgid]
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-    elif not entry.msgstr:
+    elif not entry.msgstr or "fuzzy" in entry.flags:
+        # msgmerge's fuzzy guesses are usually wrong: they need a real translation.
         missing.append(entry.msgid)
 po.metadata["Language"] = "fr"
 po.metadata["Content-Type"] = "text/plain; charset=UTF-8"

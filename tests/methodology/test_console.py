@@ -219,3 +219,15 @@ def test_api_reads_library_and_creates_programme_and_updates_steps(
     # Another organisation sees neither the programme nor its steps.
     other = tenant_client(org_b, owner_b)
     assert other.get(f"/api/v1/programmes/{programme_id}/steps/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_library_and_console_speak_french(org_a, owner_a, consultant):
+    client = tenant_client(org_a, owner_a)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get("/methodology/").content.decode()
+    assert "Bibliothèque méthodologique" in page
+    assert "Nettoyage de plage en famille" in page
+    console = public_client(consultant)
+    console.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert "Console méthodologique" in console.get("/console/").content.decode()
