@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+SECTION_LABELS = {
+    "template": _("Template"), "phase": _("Phase"), "step": _("Step"), "lever": _("Lever"),
+    "message": _("Message"), "indicator": _("Indicator"), "survey": _("Survey"),
+}
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,10 @@ class Change:
             lang = "fr" if (get_language() or "en").startswith("fr") else "en"
             return value[lang]
         return value
+
+    @property
+    def section_label(self) -> str:
+        return str(SECTION_LABELS.get(self.section, self.section))
 
     @property
     def label_text(self) -> str:

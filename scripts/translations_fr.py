@@ -338,4 +338,8 @@ FR = {
 "Draft saved.": "Brouillon enregistré.",
 "Published versions never change: create a new draft.": "Une version publiée ne change jamais : créez un nouveau brouillon.",
 "Version %(number)s is published.": "La version %(number)s est publiée.",
+"Phase": "Phase",
+"Lever": "Levier",
+"Message": "Message",
+"Indicator": "Indicateur",
 }
