@@ -7,6 +7,7 @@ a running programme. It remembers the version, so a newer one can be offered and
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,3 +150,139 @@ class ProgrammeSurveyQuestion(Bilingual, models.Model):
 
     class Meta:
         ordering = ["moment", "position"]
+
+
+class Campaign(models.Model):
+    """One action of a programme: a target of participants to reach by a deadline."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", _("Internal to the organisation")
+        PUBLIC = "public", _("Public")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        SUCCEEDED = "succeeded", _("Target reached")
+        FAILED = "failed", _("Target missed")
+        COMPLETED = "completed", _("Completed")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="campaigns")
+    code = models.SlugField(_("short address"), max_length=12, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    participant_target = models.PositiveIntegerField(_("participant target"))
+    mobilisation_deadline = models.DateTimeField(_("mobilisation deadline"))
+    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                                  default=Visibility.INTERNAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="campaign_ends_after_start"),
+            models.CheckConstraint(condition=Q(mobilisation_deadline__lte=F("starts_at")),
+                                   name="campaign_deadline_before_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Slot(models.Model):
+    """A time window of a campaign with a capacity. ``confirmed_seats`` counts confirmed
+    participants and their companions; the database refuses any row where it exceeds the
+    capacity, so no code path (or race) can over-fill a slot."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="slot_capacity_positive"),
+            models.CheckConstraint(condition=Q(confirmed_seats__lte=F("capacity")),
+                                   name="slot_never_over_capacity"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="slot_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.confirmed_seats
+
+
+class Participant(models.Model):
+    """Someone who gives time; no login, reached through signed links."""
+
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="fr")
+    team = models.CharField(_("team or department"), max_length=100, blank=True)
+    site = models.CharField(_("site"), max_length=100, blank=True)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=12, blank=True)
+    age_band = models.CharField(_("age band"), max_length=10, blank=True)
+    consent_to_contact = models.BooleanField(_("agrees to be contacted"), default=False)
+    source = models.CharField(_("source"), max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"),
+                                               name="participant_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Pledge(models.Model):
+    """A participant's commitment of time to a slot, with companions who come along."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="pledges")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE,
+                                    related_name="pledges")
+    companions = models.PositiveSmallIntegerField(_("companions"), default=0)
+    companion_names = models.CharField(_("companions' first names"), max_length=300,
+                                       blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "participant"],
+                condition=Q(status__in=["confirmed", "waitlisted"]),
+                name="one_live_pledge_per_slot"),
+            models.CheckConstraint(condition=Q(companions__lte=20),
+                                   name="pledge_companions_at_most_20"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.slot} ({self.status})"
+
+    @property
+    def seats(self) -> int:
+        return 1 + self.companions
