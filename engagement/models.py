@@ -274,7 +274,7 @@ class Pledge(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["slot", "participant"],
-                condition=Q(status__in=["confirmed", "waitlisted"]),
+                condition=~Q(status="cancelled"),
                 name="one_live_pledge_per_slot"),
             models.CheckConstraint(condition=Q(companions__lte=20),
                                    name="pledge_companions_at_most_20"),

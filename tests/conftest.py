@@ -67,6 +67,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         library_load()
         _get_or_provision("testco", "Test Company")
         _get_or_provision("otherco", "Other Company")
+    yield
+    # The broker's client pool (PGMQ in the test database) keeps connections open; end them
+    # so that pytest-django can drop the test database.
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = %s AND pid <> pg_backend_pid()",
+                       [connection.settings_dict["NAME"]])
 
 
 @pytest.fixture
