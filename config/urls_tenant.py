@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
     path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
+    path("", include("engagement.urls")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
     path("programmes/<int:pk>/steps/<int:step_id>/", engagement_views.step_status,

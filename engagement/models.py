@@ -152,6 +152,37 @@ class ProgrammeSurveyQuestion(Bilingual, models.Model):
         ordering = ["moment", "position"]
 
 
+def _short_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y").lower()[:8]
+
+
+def _referral_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(9)
+
+
+class Team(models.Model):
+    """A department, site team or neighbourhood that participants belong to."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices,
+                            default=Kind.DEPARTMENT)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="team_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Campaign(models.Model):
     """One action of a programme: a target of participants to reach by a deadline."""
 
@@ -167,17 +198,24 @@ class Campaign(models.Model):
         COMPLETED = "completed", _("Completed")
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="campaigns")
-    code = models.SlugField(_("short address"), max_length=12, unique=True)
+    code = models.SlugField(_("short address"), max_length=12, unique=True,
+                            default=_short_code)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   help_text=_("Markdown: **bold**, lists, links."))
     place = models.CharField(_("place"), max_length=300, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     participant_target = models.PositiveIntegerField(_("participant target"))
     mobilisation_deadline = models.DateTimeField(_("mobilisation deadline"))
-    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.INTERNAL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    checkin_secret = models.CharField(max_length=32, default=_referral_code, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -187,10 +225,16 @@ class Campaign(models.Model):
                                    name="campaign_ends_after_start"),
             models.CheckConstraint(condition=Q(mobilisation_deadline__lte=F("starts_at")),
                                    name="campaign_deadline_before_start"),
+            models.CheckConstraint(condition=Q(participant_target__gt=0),
+                                   name="campaign_target_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and timezone.now() < self.mobilisation_deadline
 
 
 class Slot(models.Model):
@@ -205,7 +249,7 @@ class Slot(models.Model):
     confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        ordering = ["starts_at"]
+        ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="slot_capacity_positive"),
             models.CheckConstraint(condition=Q(confirmed_seats__lte=F("capacity")),
@@ -229,25 +273,84 @@ class Slot(models.Model):
 class Participant(models.Model):
     """Someone who gives time; no login, reached through signed links."""
 
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Imported list")
+        SIGNUP = "signup", _("Signed up on a campaign page")
+        INVITATION = "invitation", _("Invited by someone")
+        ORGANISER = "organiser", _("Added by an organiser")
+        API = "api", _("API")
+
     email = models.EmailField(_("e-mail address"))
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=5, default="fr")
-    team = models.CharField(_("team or department"), max_length=100, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="participants", verbose_name=_("team"))
     site = models.CharField(_("site"), max_length=100, blank=True)
-    neighbourhood = models.CharField(_("neighbourhood"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=12, blank=True)
     age_band = models.CharField(_("age band"), max_length=10, blank=True)
     consent_to_contact = models.BooleanField(_("agrees to be contacted"), default=False)
-    source = models.CharField(_("source"), max_length=30, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices,
+                              default=Source.SIGNUP)
+    referred_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="referrals", verbose_name=_("brought by"))
+    referral_code = models.CharField(max_length=16, unique=True, default=_referral_code,
+                                     editable=False)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["email"]
         constraints = [models.UniqueConstraint(Lower("email"),
                                                name="participant_email_ci_unique")]
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(filter(None, [self.first_name, self.last_name])) or self.email
+
+    @property
+    def can_be_emailed(self) -> bool:
+        return self.unsubscribed_at is None
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    LINK_SHARE = "link_share", _("Shared link")
+    QR_POSTER = "qr_poster", _("QR poster")
+    INTRANET = "intranet", _("Intranet")
+    MANAGER = "manager", _("Manager")
+
+
+class Invitation(models.Model):
+    """One invitation to a campaign, by a participant (snowball) or an organiser, through a
+    channel and a mobilisation lever. Its funnel: sent → opened → pledged → attended."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
+    code = models.CharField(max_length=16, unique=True, default=_referral_code, editable=False)
+    inviter = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="invitations_sent")
+    organiser = models.ForeignKey("tenants.User", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    lever_code = models.SlugField(_("lever"), max_length=50)
+    invitee_email = models.EmailField(_("invitee"), blank=True)
+    audience_label = models.CharField(_("audience"), max_length=200, blank=True,
+                                      help_text=_("e.g. the department a manager wrote to"))
+    sent_at = models.DateTimeField(default=timezone.now)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.CheckConstraint(
+            condition=Q(inviter__isnull=False) | Q(organiser__isnull=False),
+            name="invitation_has_an_inviter")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} via {self.channel}"
 
 
 class Pledge(models.Model):
@@ -258,16 +361,30 @@ class Pledge(models.Model):
         WAITLISTED = "waitlisted", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Attendance(models.TextChoices):
+        PENDING = "pending", _("Not yet")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not come")
+
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="pledges")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE,
                                     related_name="pledges")
+    invitation = models.ForeignKey(Invitation, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="pledges")
     companions = models.PositiveSmallIntegerField(_("companions"), default=0)
     companion_names = models.CharField(_("companions' first names"), max_length=300,
                                        blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
+    attendance = models.CharField(max_length=10, choices=Attendance.choices,
+                                  default=Attendance.PENDING)
+    hours_given = models.DecimalField(_("hours given"), max_digits=7, decimal_places=2,
+                                      default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey("tenants.User", null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -286,3 +403,74 @@ class Pledge(models.Model):
     @property
     def seats(self) -> int:
         return 1 + self.companions
+
+
+class ImpactRecord(models.Model):
+    """A measured result of a campaign for one of its programme's indicators."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="impacts")
+    indicator = models.ForeignKey(ProgrammeIndicator, on_delete=models.PROTECT,
+                                  related_name="records")
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey("tenants.User", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["indicator__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "indicator"],
+                                    name="one_impact_record_per_indicator"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="impact_value_positive"),
+        ]
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every e-mail to a participant, sent by a worker with retries.
+
+    ``dedupe_key`` makes each logical message (this reminder, for this pledge) exist once,
+    whoever queues it and however often: the database refuses the second row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent (unsubscribed)")
+
+    # Empty for an e-mail invitation to someone who is not a participant yet.
+    participant = models.ForeignKey(Participant, null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="emails")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="emails")
+    kind = models.CharField(max_length=30)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+
+class SurveyAnswer(models.Model):
+    """A participant's answer to a programme survey question, after a campaign."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE,
+                                    related_name="survey_answers")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE,
+                                 related_name="survey_answers")
+    question = models.ForeignKey(ProgrammeSurveyQuestion, on_delete=models.CASCADE,
+                                 related_name="answers")
+    answer = models.TextField()
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "campaign", "question"],
+                                               name="one_answer_per_question")]

@@ -37,6 +37,8 @@ OPEN_PREFIXES = (
     "/accounts/reset/",
     "/accounts/handoff/",
     "/invitations/",
+    "/c/",  # campaign pages: public ones to anyone, internal ones check who joins
+    "/me/",  # participants' pages, reached with a signed link
     "/i18n/",
     "/static/",
     "/api/",  # the API authenticates in DRF (token or session) and checks access there

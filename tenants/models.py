@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -128,6 +129,10 @@ class Organisation(TenantMixin):
     )
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
     trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    allowed_email_domains = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True,
+        verbose_name=_("allowed e-mail domains"),
+        help_text=_("People with an address at these domains may join internal campaigns."))
     # The schema every new tenant is cloned from; registered here so migrate_schemas keeps
     # it current like any tenant. It has no domain, so no request ever reaches it.
     is_template = models.BooleanField(default=False, editable=False)

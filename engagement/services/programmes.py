@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,17 +11,13 @@ from methodology.models import TemplateVersion
 from methodology.selectors import versions_with_content
 from tenants.services import DomainError
 
-from .models import (
-    Campaign,
-    Participant,
-    Pledge,
+from ..models import (
     Programme,
     ProgrammeIndicator,
     ProgrammeLever,
     ProgrammeMessage,
     ProgrammeStep,
     ProgrammeSurveyQuestion,
-    Slot,
 )
 
 # Steps fall due at the start of the working day, in the organisation's time zone.
@@ -211,78 +207,33 @@ def step_set_status(*, step: ProgrammeStep, status: str) -> ProgrammeStep:
     return step
 
 
-
-# ---- pledges (crowdtiming) -----------------------------------------------------------------
-
-MAX_COMPANIONS = 20
-
-
-def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
-                  companion_names: str = "") -> Pledge:
-    """Pledge time to a slot: confirmed while seats remain, otherwise on the waiting list.
-
-    The seat count moves in one conditional UPDATE (``… WHERE confirmed_seats + n <=
-    capacity``): PostgreSQL serialises concurrent pledges on the slot row and re-checks the
-    condition for each, and a CHECK constraint backs it, so a slot is never over-filled,
-    however many people pledge at once.
-    """
+def programme_update(*, programme: Programme, **fields) -> Programme:
+    """Change a programme's name, description, dates or target (the checklist keeps its
+    due dates: they follow the action date, which is set when it is made)."""
+    allowed = {"name", "description", "starts_on", "ends_on", "participant_target"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
+    merged = {name: fields.get(name, getattr(programme, name)) for name in allowed}
     errors: dict[str, list[str]] = {}
-    campaign = slot.campaign
-    if campaign.status != Campaign.Status.OPEN:
-        errors["slot"] = [_("This campaign is not open for pledges.")]
-    elif timezone.now() >= campaign.mobilisation_deadline:
-        errors["slot"] = [_("The mobilisation deadline has passed.")]
-    if not 0 <= companions <= MAX_COMPANIONS:
-        errors["companions"] = [_("Bring between 0 and %(max)s companions.") % {
-            "max": MAX_COMPANIONS}]
+    if not (merged["name"] or "").strip():
+        errors["name"] = [_("This field is required.")]
+    _validate_dates(errors, starts_on=merged["starts_on"], ends_on=merged["ends_on"],
+                    action_date=programme.action_date)
+    if merged["participant_target"] is not None and merged["participant_target"] < 0:
+        errors["participant_target"] = [_("Use a positive number.")]
     if errors:
         raise DomainError(errors)
-    seats = 1 + companions
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE engagement_slot SET confirmed_seats = confirmed_seats + %s "
-                    "WHERE id = %s AND confirmed_seats + %s <= capacity RETURNING id",
-                    [seats, slot.pk, seats])
-                confirmed = cursor.fetchone() is not None
-            now = timezone.now()
-            pledge = Pledge.objects.create(
-                slot=slot, participant=participant, companions=companions,
-                companion_names=companion_names.strip()[:300],
-                status=Pledge.Status.CONFIRMED if confirmed else Pledge.Status.WAITLISTED,
-                created_at=now, confirmed_at=now if confirmed else None)
-    except IntegrityError as exc:
-        # The partial unique index: this participant already holds a live pledge here.
-        raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
-    return pledge
-
-
-def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
-    """Cancel a pledge; freed seats go to the waiting list in order (a party too large for
-    the seats left is passed over, not the whole queue). Returns the promoted pledges."""
-    promoted: list[Pledge] = []
     with transaction.atomic():
-        # Lock order: slot, then pledges (as pledge_create's UPDATE does), so concurrent
-        # cancellations and pledges on one slot cannot deadlock.
-        slot = Slot.objects.select_for_update().get(pk=pledge.slot_id)
-        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if pledge.status == Pledge.Status.CANCELLED:
-            return promoted
-        if pledge.status == Pledge.Status.CONFIRMED:
-            slot.confirmed_seats -= pledge.seats
-        pledge.status = Pledge.Status.CANCELLED
-        pledge.cancelled_at = timezone.now()
-        pledge.save(update_fields=["status", "cancelled_at"])
-        waiting = slot.pledges.select_for_update().filter(
-            status=Pledge.Status.WAITLISTED).order_by("created_at", "id")
-        for candidate in waiting:
-            if slot.confirmed_seats + candidate.seats > slot.capacity:
-                continue
-            slot.confirmed_seats += candidate.seats
-            candidate.status = Pledge.Status.CONFIRMED
-            candidate.confirmed_at = timezone.now()
-            candidate.save(update_fields=["status", "confirmed_at"])
-            promoted.append(candidate)
-        slot.save(update_fields=["confirmed_seats"])
-    return promoted
+        for name, value in fields.items():
+            setattr(programme, name, value)
+        programme.save(update_fields=list(fields))
+    return programme
+
+
+def programme_delete(*, programme: Programme) -> None:
+    """Delete a programme that has no campaigns (campaigns carry people's pledges)."""
+    if programme.campaigns.exists():
+        raise DomainError({"programme": [_("This programme has campaigns: it cannot be "
+                                           "deleted.")]})
+    programme.delete()

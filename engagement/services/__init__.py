@@ -1,0 +1,47 @@
+"""Writes of the engagement app, one module per concern; import them from here."""
+
+from .campaigns import (
+    campaign_close,
+    campaign_complete,
+    campaign_create,
+    campaign_open,
+    campaign_update,
+    close_due_campaigns,
+    complete_past_campaigns,
+    impact_record,
+    mobilised_count,
+    slot_add,
+    slot_set_capacity,
+)
+from .checkin import pledge_check_in, pledge_mark_no_show
+from .joining import (
+    campaign_join,
+    invitation_create,
+    invitation_opened,
+    participant_upsert,
+    personal_invitation,
+    team_for,
+)
+from .pledges import MAX_COMPANIONS, pledge_cancel, pledge_create
+from .programmes import (
+    STEP_DUE_TIME,
+    newer_version,
+    programme_apply_version,
+    programme_create,
+    programme_create_from_template,
+    programme_delete,
+    programme_update,
+    step_due_at,
+    step_set_status,
+)
+
+__all__ = [
+    "MAX_COMPANIONS", "STEP_DUE_TIME", "campaign_close", "campaign_complete",
+    "campaign_create", "campaign_join", "campaign_open", "campaign_update",
+    "close_due_campaigns", "complete_past_campaigns", "impact_record", "invitation_create",
+    "invitation_opened", "mobilised_count", "newer_version", "participant_upsert",
+    "personal_invitation", "pledge_cancel", "pledge_check_in", "pledge_create",
+    "pledge_mark_no_show", "programme_apply_version", "programme_create",
+    "programme_create_from_template", "programme_delete", "programme_update", "slot_add", "slot_set_capacity", "step_due_at",
+    "step_set_status", "team_for",
+]

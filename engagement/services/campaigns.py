@@ -1,0 +1,203 @@
+"""Campaigns: creation, slots, opening, the deadline decision, completion, impact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.services import DomainError
+
+from ..models import Campaign, ImpactRecord, Pledge, Programme, ProgrammeIndicator, Slot
+
+
+def _check_times(errors: dict, *, starts_at, ends_at, mobilisation_deadline) -> None:
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    if mobilisation_deadline and starts_at and mobilisation_deadline > starts_at:
+        errors["mobilisation_deadline"] = [_("The mobilisation deadline must be before the "
+                                             "action starts.")]
+
+
+def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
+                    ends_at: datetime, participant_target: int,
+                    mobilisation_deadline: datetime, description: str = "", place: str = "",
+                    visibility: str = Campaign.Visibility.INTERNAL,
+                    latitude: Decimal | None = None, longitude: Decimal | None = None,
+                    slots: list[tuple[datetime, datetime, int]] | None = None) -> Campaign:
+    """A draft campaign; with ``slots`` given as (start, end, capacity). If none are given,
+    one slot covering the whole action is made with the target as capacity."""
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors["title"] = [_("This field is required.")]
+    if not participant_target or participant_target < 1:
+        errors["participant_target"] = [_("Use a positive number.")]
+    if visibility not in Campaign.Visibility.values:
+        errors["visibility"] = [_("Choose internal or public.")]
+    _check_times(errors, starts_at=starts_at, ends_at=ends_at,
+                 mobilisation_deadline=mobilisation_deadline)
+    for i, (slot_start, slot_end, capacity) in enumerate(slots or []):
+        if slot_end <= slot_start or capacity < 1:
+            errors[f"slots[{i}]"] = [_("A slot needs an end after its start and a capacity "
+                                       "of at least 1.")]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            programme=programme, title=title.strip(), description=description,
+            place=place, latitude=latitude, longitude=longitude, starts_at=starts_at,
+            ends_at=ends_at, participant_target=participant_target,
+            mobilisation_deadline=mobilisation_deadline, visibility=visibility)
+        for slot_start, slot_end, capacity in slots or [(starts_at, ends_at,
+                                                         participant_target)]:
+            Slot.objects.create(campaign=campaign, starts_at=slot_start, ends_at=slot_end,
+                                capacity=capacity)
+    return campaign
+
+
+def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
+    """Change a campaign's description, place, times, target, deadline or visibility.
+    Closed campaigns (decided at their deadline) keep their decision's terms."""
+    if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.OPEN):
+        raise DomainError({"status": [_("This campaign is closed and can no longer be "
+                                        "changed.")]})
+    allowed = {"title", "description", "place", "latitude", "longitude", "starts_at",
+               "ends_at", "participant_target", "mobilisation_deadline", "visibility"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
+    merged = {name: fields.get(name, getattr(campaign, name)) for name in allowed}
+    errors: dict[str, list[str]] = {}
+    if not (merged["title"] or "").strip():
+        errors["title"] = [_("This field is required.")]
+    if not merged["participant_target"] or merged["participant_target"] < 1:
+        errors["participant_target"] = [_("Use a positive number.")]
+    _check_times(errors, starts_at=merged["starts_at"], ends_at=merged["ends_at"],
+                 mobilisation_deadline=merged["mobilisation_deadline"])
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        campaign.save(update_fields=list(fields))
+    return campaign
+
+
+def slot_add(*, campaign: Campaign, starts_at: datetime, ends_at: datetime,
+             capacity: int) -> Slot:
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    if capacity < 1:
+        errors["capacity"] = [_("Use a positive number.")]
+    if errors:
+        raise DomainError(errors)
+    return Slot.objects.create(campaign=campaign, starts_at=starts_at, ends_at=ends_at,
+                               capacity=capacity)
+
+
+def slot_set_capacity(*, slot: Slot, capacity: int) -> Slot:
+    """Change a slot's capacity; never below the seats already confirmed."""
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=slot.pk)
+        if capacity < max(1, slot.confirmed_seats):
+            raise DomainError({"capacity": [_(
+                "%(n)s seats are already confirmed: the capacity cannot be lower.") % {
+                "n": slot.confirmed_seats}]})
+        slot.capacity = capacity
+        slot.save(update_fields=["capacity"])
+    return slot
+
+
+def campaign_open(*, campaign: Campaign) -> Campaign:
+    """Open a draft campaign for pledges."""
+    if campaign.status != Campaign.Status.DRAFT:
+        raise DomainError({"status": [_("Only a draft campaign can be opened.")]})
+    if not campaign.slots.exists():
+        raise DomainError({"slots": [_("Add at least one time slot first.")]})
+    if campaign.mobilisation_deadline <= timezone.now():
+        raise DomainError({"mobilisation_deadline": [_("The mobilisation deadline has "
+                                                       "passed; move it first.")]})
+    campaign.status = Campaign.Status.OPEN
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+def mobilised_count(campaign: Campaign) -> int:
+    """People confirmed for the campaign: each participant once (with the largest party
+    they bring on any of their slots), companions included."""
+    parties = (Pledge.objects.filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED)
+               .values("participant").annotate(companions=Max("companions")))
+    return sum(1 + party["companions"] for party in parties)
+
+
+def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """At the deadline: succeeded if the confirmed people reach the target, failed
+    otherwise; everyone with a live pledge is told which. Safe to call twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != Campaign.Status.OPEN or now < campaign.mobilisation_deadline:
+            return campaign
+        reached = mobilised_count(campaign) >= campaign.participant_target
+        campaign.status = Campaign.Status.SUCCEEDED if reached else Campaign.Status.FAILED
+        campaign.closed_at = now
+        campaign.save(update_fields=["status", "closed_at"])
+        campaign_id = campaign.pk
+        transaction.on_commit(lambda: _notify_result(campaign_id))
+    return campaign
+
+
+def _notify_result(campaign_id: int) -> None:
+    from .messaging import notify_campaign_result
+
+    notify_campaign_result(campaign_id)
+
+
+def close_due_campaigns(now: datetime | None = None) -> list[Campaign]:
+    now = now or timezone.now()
+    due = Campaign.objects.filter(status=Campaign.Status.OPEN, mobilisation_deadline__lte=now)
+    return [campaign_close(campaign=campaign, now=now) for campaign in due]
+
+
+def campaign_complete(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """After a succeeded campaign's action: confirmed pledges not checked in are no-shows."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != Campaign.Status.SUCCEEDED or now < campaign.ends_at:
+            return campaign
+        Pledge.objects.filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED,
+                              attendance=Pledge.Attendance.PENDING).update(
+            attendance=Pledge.Attendance.NO_SHOW)
+        campaign.status = Campaign.Status.COMPLETED
+        campaign.save(update_fields=["status"])
+    return campaign
+
+
+def complete_past_campaigns(now: datetime | None = None) -> list[Campaign]:
+    now = now or timezone.now()
+    past = Campaign.objects.filter(status=Campaign.Status.SUCCEEDED, ends_at__lte=now)
+    return [campaign_complete(campaign=campaign, now=now) for campaign in past]
+
+
+def impact_record(*, campaign: Campaign, indicator: ProgrammeIndicator, value: Decimal,
+                  note: str = "", user=None) -> ImpactRecord:
+    """Record (or correct) a campaign's measured value for one of its programme's
+    indicators."""
+    errors: dict[str, list[str]] = {}
+    if indicator.programme_id != campaign.programme_id:
+        errors["indicator"] = [_("This indicator is not one of the programme's.")]
+    if value is None or value < 0:
+        errors["value"] = [_("Enter a positive number.")]
+    if errors:
+        raise DomainError(errors)
+    record, _created = ImpactRecord.objects.update_or_create(
+        campaign=campaign, indicator=indicator,
+        defaults={"value": value, "note": note, "recorded_by": user,
+                  "recorded_at": timezone.now()})
+    return record

@@ -1,0 +1,209 @@
+"""How people join a campaign: participants, invitations (the snowball) and sign-up."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from methodology.models import Lever
+from tenants.services import DomainError
+
+from ..models import Campaign, Channel, Invitation, Participant, Pledge, Slot, Team
+from .pledges import pledge_create
+
+PERSONAL_LEVER = "personal_invitation"
+
+
+def team_for(name: str, kind: str = Team.Kind.DEPARTMENT) -> Team | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    team = Team.objects.filter(name__iexact=name).first()
+    if team is None:
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(name=name, kind=kind)
+        except IntegrityError:  # created meanwhile by another request
+            team = Team.objects.get(name__iexact=name)
+    return team
+
+
+def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
+                       language: str = "", team: str = "", site: str = "", postcode: str = "",
+                       age_band: str = "", consent_to_contact: bool | None = None,
+                       source: str = Participant.Source.SIGNUP,
+                       referred_by: Participant | None = None) -> tuple[Participant, bool]:
+    """The participant with this e-mail (case-insensitive), created or completed.
+    Existing values are only overwritten by non-empty ones; the referrer is set once."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError({"email": [_("Enter a valid e-mail address.")]}) from exc
+    if language and language not in ("fr", "en"):
+        raise DomainError({"language": [_("Choose “fr” or “en”.")]})
+    values = {"first_name": first_name.strip(), "last_name": last_name.strip(),
+              "language": language, "site": site.strip(), "postcode": postcode.strip(),
+              "age_band": age_band.strip()}
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().filter(
+            email__iexact=email).first()
+        created = participant is None
+        if created:
+            try:
+                with transaction.atomic():
+                    participant = Participant.objects.create(
+                        email=email, source=source, referred_by=referred_by,
+                        consent_to_contact=bool(consent_to_contact),
+                        team=team_for(team),
+                        **{k: v for k, v in values.items() if v},
+                    )
+            except IntegrityError:  # the same person signing up twice at once
+                participant = Participant.objects.get(email__iexact=email)
+                created = False
+        if not created:
+            changed = []
+            for name, value in values.items():
+                if value and getattr(participant, name) != value:
+                    setattr(participant, name, value)
+                    changed.append(name)
+            if team and (participant.team is None or participant.team.name.lower()
+                         != team.strip().lower()):
+                participant.team = team_for(team)
+                changed.append("team")
+            if consent_to_contact is not None and \
+                    participant.consent_to_contact != consent_to_contact:
+                participant.consent_to_contact = consent_to_contact
+                changed.append("consent_to_contact")
+            if referred_by and participant.referred_by_id is None and \
+                    referred_by.pk != participant.pk and not participant.pledges.exists():
+                participant.referred_by = referred_by
+                changed.append("referred_by")
+            if changed:
+                participant.save(update_fields=changed)
+    return participant, created
+
+
+def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,
+                      inviter: Participant | None = None, organiser=None,
+                      invitee_email: str = "", audience_label: str = "") -> Invitation:
+    """Record an invitation (its link carries the code). E-mail invitations are sent."""
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(Channel.values)}]
+    if not Lever.objects.filter(code=lever_code).exists():
+        errors["lever_code"] = [_("“%(code)s” is not in the lever catalogue.") % {
+            "code": lever_code}]
+    if inviter is None and organiser is None:
+        errors["inviter"] = [_("An invitation comes from a participant or an organiser.")]
+    if channel == Channel.EMAIL:
+        try:
+            validate_email(invitee_email)
+        except ValidationError:
+            errors["invitee_email"] = [_("Enter a valid e-mail address.")]
+    if errors:
+        raise DomainError(errors)
+    invitation = Invitation.objects.create(
+        campaign=campaign, channel=channel, lever_code=lever_code, inviter=inviter,
+        organiser=organiser, invitee_email=invitee_email.strip().lower(),
+        audience_label=audience_label.strip())
+    if channel == Channel.EMAIL:
+        invitation_id = invitation.pk
+        transaction.on_commit(lambda: _send_invitation(invitation_id))
+    return invitation
+
+
+def _send_invitation(invitation_id: int) -> None:
+    from .messaging import send_invitation_email
+
+    send_invitation_email(invitation_id)
+
+
+def personal_invitation(*, campaign: Campaign, participant: Participant) -> Invitation:
+    """The participant's own shareable link for this campaign (one per campaign)."""
+    invitation = Invitation.objects.filter(
+        campaign=campaign, inviter=participant, channel=Channel.LINK_SHARE,
+        lever_code=PERSONAL_LEVER).first()
+    return invitation or invitation_create(campaign=campaign, channel=Channel.LINK_SHARE,
+                                           lever_code=PERSONAL_LEVER, inviter=participant)
+
+
+def invitation_opened(*, campaign: Campaign, code: str) -> Invitation | None:
+    """Count a visit through an invitation link; None if the code is not this campaign's."""
+    invitation = Invitation.objects.filter(campaign=campaign, code=code).first()
+    if invitation is not None:
+        Invitation.objects.filter(pk=invitation.pk).update(open_count=F("open_count") + 1)
+        Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(
+            first_opened_at=timezone.now())
+    return invitation
+
+
+def email_domain_allowed(email: str) -> bool:
+    from tenants.models import Organisation
+
+    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    domain = email.rsplit("@", 1)[-1].lower()
+    return domain in {d.lower() for d in organisation.allowed_email_domains}
+
+
+def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
+                  first_name: str = "", last_name: str = "", language: str = "",
+                  companions: int = 0, companion_names: str = "", team: str = "",
+                  site: str = "", postcode: str = "", age_band: str = "",
+                  consent_to_contact: bool = False, invitation_code: str = "",
+                  known_participant: Participant | None = None) -> list[Pledge]:
+    """Sign up for one or more slots of a campaign (the public join form and API).
+
+    An internal campaign accepts people the organisation knows (a signed participant link,
+    ``known_participant``) or whose e-mail is in the organisation's allowed domains.
+    """
+    errors: dict[str, list[str]] = {}
+    if not campaign.is_open:
+        raise DomainError({"campaign": [_("This campaign is not open for pledges.")]})
+    if not slot_ids:
+        errors["slots"] = [_("Choose at least one time slot.")]
+    slots = list(Slot.objects.filter(campaign=campaign, pk__in=slot_ids).order_by("starts_at"))
+    if slot_ids and len(slots) != len(set(slot_ids)):
+        errors["slots"] = [_("Choose time slots of this campaign.")]
+    if known_participant is not None and \
+            known_participant.email.lower() != (email or "").strip().lower():
+        errors["email"] = [_("Use the e-mail address your link was sent to.")]
+    if campaign.visibility == Campaign.Visibility.INTERNAL and known_participant is None:
+        address = (email or "").strip().lower()
+        if "@" not in address or not email_domain_allowed(address):
+            errors["email"] = [_("This campaign is internal: use your organisation e-mail "
+                                 "address, or the link you received.")]
+    if errors:
+        raise DomainError(errors)
+    invitation = (Invitation.objects.filter(campaign=campaign, code=invitation_code).first()
+                  if invitation_code else None)
+    with transaction.atomic():
+        participant, _created = participant_upsert(
+            email=email, first_name=first_name, last_name=last_name, language=language,
+            team=team, site=site, postcode=postcode, age_band=age_band,
+            consent_to_contact=consent_to_contact,
+            source=Participant.Source.INVITATION if invitation else Participant.Source.SIGNUP,
+            referred_by=invitation.inviter if invitation else None)
+        pledges = []
+        for slot in slots:
+            pledge = pledge_create(slot=slot, participant=participant, companions=companions,
+                                   companion_names=companion_names)
+            if invitation is not None:
+                pledge.invitation = invitation
+                pledge.save(update_fields=["invitation"])
+            pledges.append(pledge)
+        pledge_ids = [pledge.pk for pledge in pledges]
+        transaction.on_commit(lambda: _notify_pledges(pledge_ids))
+    return pledges
+
+
+def _notify_pledges(pledge_ids: list[int]) -> None:
+    from .messaging import notify_pledge
+
+    for pledge_id in pledge_ids:
+        notify_pledge(pledge_id)
