@@ -42,6 +42,7 @@ __all__ = [
     "invitation_opened", "mobilised_count", "newer_version", "participant_upsert",
     "personal_invitation", "pledge_cancel", "pledge_check_in", "pledge_create",
     "pledge_mark_no_show", "programme_apply_version", "programme_create",
-    "programme_create_from_template", "programme_delete", "programme_update", "slot_add", "slot_set_capacity", "step_due_at",
+    "programme_create_from_template", "programme_delete", "programme_update", "slot_add",
+    "slot_set_capacity", "step_due_at",
     "step_set_status", "team_for",
 ]
