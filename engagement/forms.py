@@ -27,3 +27,83 @@ class ProgrammeFromTemplateForm(forms.Form):
                                   help_text=_("The checklist's due dates count from this day."))
     ends_on = forms.DateField(label=_("End date"), widget=DATE)
     participant_target = forms.IntegerField(label=_("Participant target"), min_value=1)
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 5}),
+                                  help_text=_("Markdown: **bold**, lists, links."))
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    participant_target = forms.IntegerField(label=_("Participant target"), min_value=1)
+    mobilisation_deadline = forms.DateTimeField(
+        label=_("Mobilisation deadline"), widget=DATETIME,
+        help_text=_("The action takes place only if the target is reached by then."))
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=[
+        ("internal", _("Internal to the organisation")), ("public", _("Public"))])
+
+
+class NewCampaignForm(CampaignForm):
+    capacity = forms.IntegerField(
+        label=_("Places in the first time slot"), min_value=1,
+        help_text=_("One slot covering the whole action; add more slots afterwards."))
+
+
+class SlotForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    capacity = forms.IntegerField(label=_("Places"), min_value=1)
+
+
+class JoinForm(forms.Form):
+    slots = forms.TypedMultipleChoiceField(label=_("Time slots"), coerce=int,
+                                           widget=forms.CheckboxSelectMultiple)
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    companions = forms.IntegerField(label=_("People coming with you"), min_value=0,
+                                    max_value=20, initial=0, required=False)
+    companion_names = forms.CharField(label=_("Their first names (optional)"),
+                                      max_length=300, required=False)
+    consent_to_contact = forms.BooleanField(
+        label=_("Tell me about future actions"), required=False)
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slots"].choices = [(slot.pk, str(slot.pk)) for slot in slots]
+
+
+class ImpactForm(forms.Form):
+    indicator = forms.TypedChoiceField(label=_("Indicator"), coerce=int)
+    value = forms.DecimalField(label=_("Value"), min_value=0, max_digits=12,
+                               decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [
+            (i.pk, f"{i.tr('label')} ({i.unit})") for i in indicators]
+
+
+class CampaignInvitationForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"))
+    lever_code = forms.ChoiceField(label=_("Lever"))
+    audience_label = forms.CharField(label=_("Who you are inviting"), max_length=200,
+                                     required=False,
+                                     help_text=_("e.g. “Finance department, Lyon site”"))
+    invitee_email = forms.EmailField(label=_("Their e-mail (for the e-mail channel)"),
+                                     required=False)
+
+    def __init__(self, *args, channels=(), levers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = channels
+        self.fields["lever_code"].choices = levers
+
+
+class CheckInForm(forms.Form):
+    email = forms.EmailField(label=_("The e-mail address you pledged with"))

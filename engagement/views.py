@@ -124,6 +124,7 @@ def programme_detail(request, pk):
         "done_count": sum(1 for step in steps if step.is_closed),
         "step_count": len(steps),
         "newer": newer_version(programme),
+        "campaigns": programme.campaigns.order_by("starts_at"),
         "statuses": ProgrammeStep.Status.choices,
     })
 

@@ -41,6 +41,14 @@ def _get_or_provision(slug: str, name: str) -> Organisation:
 TEST_QUEUE = f"test-{os.getpid()}"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One test database per pytest process, so that two runs on one machine (a developer
+    and CI, or two terminals) never drop each other's database."""
+    test = settings.DATABASES["default"].setdefault("TEST", {})
+    test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{os.getpid()}"
+
+
 def _isolate_broker() -> None:
     """Keep the suite's messages away from any other worker on this machine (a `make run`
     in another terminal would otherwise take them): PGMQ queues live in the test database,

@@ -1,0 +1,41 @@
+"""Reads shared by engagement pages and API."""
+
+from __future__ import annotations
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import Campaign, Invitation, Pledge, Team
+
+
+def campaigns_with_progress() -> QuerySet[Campaign]:
+    """Campaigns with their confirmed seats and waiting list size, in one query."""
+    return Campaign.objects.select_related("programme").annotate(
+        confirmed_seats=Coalesce(Sum("slots__confirmed_seats"), 0),
+        capacity=Coalesce(Sum("slots__capacity"), 0),
+    )
+
+
+def invitation_funnel(campaign: Campaign) -> list[dict]:
+    """Per lever and channel: invitations sent, opened, pledged, attended."""
+    rows = (Invitation.objects.filter(campaign=campaign)
+            .values("lever_code", "channel")
+            .annotate(sent=Count("id", distinct=True),
+                      opened=Count("id", filter=Q(open_count__gt=0), distinct=True),
+                      pledged=Count("pledges", filter=~Q(pledges__status="cancelled"),
+                                    distinct=True),
+                      attended=Count("pledges", filter=Q(pledges__attendance="attended"),
+                                     distinct=True))
+            .order_by("lever_code", "channel"))
+    return list(rows)
+
+
+def team_leaderboard() -> list[Team]:
+    """Teams by hours given (attended pledges), then by people mobilised."""
+    return list(Team.objects.annotate(
+        people=Count("participants", filter=Q(
+            participants__pledges__status=Pledge.Status.CONFIRMED), distinct=True),
+        hours=Coalesce(Sum("participants__pledges__hours_given",
+                           filter=Q(participants__pledges__attendance="attended")),
+                       Value(0), output_field=DecimalField()),
+    ).filter(people__gt=0).order_by("-hours", "-people", "name"))

@@ -1,0 +1,515 @@
+"""Campaign pages: the public page and join form, participants' own pages (signed links),
+check-in, and the organisers' campaign pages."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from icalendar import Calendar, Event
+
+from methodology.models import Lever
+from tenants.access import require_role
+from tenants.models import Role
+from tenants.services import DomainError
+
+from . import links
+from .forms import (
+    CampaignForm,
+    CampaignInvitationForm,
+    CheckInForm,
+    ImpactForm,
+    JoinForm,
+    NewCampaignForm,
+    SlotForm,
+)
+from .models import (
+    Campaign,
+    Channel,
+    Participant,
+    Pledge,
+    Programme,
+    ProgrammeSurveyQuestion,
+    SurveyAnswer,
+)
+from .selectors import campaigns_with_progress, invitation_funnel
+from .selectors import team_leaderboard as leaderboard_rows
+from .services import (
+    campaign_create,
+    campaign_join,
+    campaign_open,
+    campaign_update,
+    impact_record,
+    invitation_create,
+    invitation_opened,
+    mobilised_count,
+    personal_invitation,
+    pledge_cancel,
+    pledge_check_in,
+    pledge_mark_no_show,
+    slot_add,
+)
+from .services.checkin import EARLY, LATE
+
+SESSION_KEY = "participant_token"
+
+
+def _add_errors(form, exc: DomainError) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _session_participant(request) -> Participant | None:
+    token = request.session.get(SESSION_KEY)
+    return links.participant_from_token(token) if token else None
+
+
+def _remember(request, participant: Participant) -> None:
+    request.session[SESSION_KEY] = links.participant_token(participant)
+
+
+def _campaign_for_visitor(request, code: str) -> Campaign:
+    """Drafts are visible to the organisation's members only (others: 404)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("programme"), code=code)
+    if campaign.status == Campaign.Status.DRAFT and request.access is None:
+        raise Http404
+    return campaign
+
+
+def _ics(events: list[tuple[str, object, object, str, str]], filename: str) -> HttpResponse:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Fullmobs//fullmobs//")
+    calendar.add("version", "2.0")
+    for uid, start, end, summary, location in events:
+        event = Event()
+        event.add("uid", f"{uid}@{connection.schema_name}.fullmobs")
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("dtstamp", timezone.now())
+        event.add("summary", summary)
+        if location:
+            event.add("location", location)
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ---- the campaign page -------------------------------------------------------------------
+
+def campaign_page(request, code):
+    campaign = _campaign_for_visitor(request, code)
+    participant = _session_participant(request)
+    invitation = None
+    if request.GET.get("i"):
+        invitation = invitation_opened(campaign=campaign, code=request.GET["i"])
+        if invitation is not None:
+            request.session[f"invitation:{campaign.pk}"] = invitation.code
+    may_see = (campaign.visibility == Campaign.Visibility.PUBLIC or request.access is not None
+               or participant is not None
+               or request.session.get(f"invitation:{campaign.pk}"))
+    form = JoinForm(slots=campaign.slots.all(), initial={
+        "email": participant.email if participant else "",
+        "first_name": participant.first_name if participant else ""})
+    return _render_campaign(request, campaign, form, may_see=bool(may_see),
+                            participant=participant)
+
+
+def _render_campaign(request, campaign, form, *, may_see: bool, participant, status=200):
+    slots = list(campaign.slots.all())
+    mobilised = mobilised_count(campaign)
+    share_url = links.campaign_url(campaign)
+    if participant is not None and campaign.is_open:
+        share_url = links.campaign_url(
+            campaign, invitation_code=personal_invitation(campaign=campaign,
+                                                          participant=participant).code)
+    return render(request, "engagement/campaign_page.html", {
+        "campaign": campaign, "slots": slots, "form": form, "may_see": may_see,
+        "mobilised": mobilised, "participant": participant,
+        "time_left": campaign.mobilisation_deadline - timezone.now(),
+        "share_url": share_url,
+    }, status=status)
+
+
+@require_POST
+def campaign_join_view(request, code):
+    campaign = _campaign_for_visitor(request, code)
+    participant = _session_participant(request)
+    form = JoinForm(request.POST, slots=campaign.slots.all())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            pledges = campaign_join(
+                campaign=campaign, email=data["email"], slot_ids=data["slots"],
+                first_name=data["first_name"], last_name=data["last_name"],
+                language=request.LANGUAGE_CODE[:2], companions=data["companions"] or 0,
+                companion_names=data["companion_names"],
+                consent_to_contact=data["consent_to_contact"],
+                invitation_code=request.session.get(f"invitation:{campaign.pk}", ""),
+                known_participant=participant)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            _remember(request, pledges[0].participant)
+            if all(p.status == Pledge.Status.WAITLISTED for p in pledges):
+                messages.info(request, _("These slots are full: you are on the waiting list "
+                                         "and will be told as soon as a place frees up."))
+            else:
+                messages.success(request, _("Thank you! Your pledge is recorded; a "
+                                            "confirmation is on its way."))
+            return redirect("participant_home", token=links.participant_token(
+                pledges[0].participant))
+    return _render_campaign(request, campaign, form, may_see=True, participant=participant,
+                            status=400)
+
+
+def campaign_calendar(request, code):
+    campaign = _campaign_for_visitor(request, code)
+    return _ics([(f"campaign-{campaign.pk}", campaign.starts_at, campaign.ends_at,
+                  campaign.title, campaign.place)], f"{campaign.code}.ics")
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_checkin(request, code, secret):
+    """The page behind the QR code shown on the day: proves presence on site."""
+    campaign = _campaign_for_visitor(request, code)
+    if secret != campaign.checkin_secret:
+        raise Http404
+    participant = _session_participant(request)
+    form = CheckInForm(request.POST or None,
+                       initial={"email": participant.email if participant else ""})
+    checked = None
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        pledge = (Pledge.objects.select_related("slot")
+                  .filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED,
+                          participant__email__iexact=form.cleaned_data["email"],
+                          slot__starts_at__lte=now + EARLY, slot__ends_at__gte=now - LATE)
+                  .order_by("slot__starts_at").first())
+        if pledge is None:
+            form.add_error("email", _("No confirmed pledge for this address in a time slot "
+                                      "happening now."))
+        else:
+            try:
+                checked = pledge_check_in(pledge=pledge)
+            except DomainError as exc:
+                _add_errors(form, exc)
+            else:
+                _remember(request, pledge.participant)
+    return render(request, "engagement/campaign_checkin.html",
+                  {"campaign": campaign, "form": form, "checked": checked},
+                  status=400 if form.errors else 200)
+
+
+# ---- participants (signed links) ---------------------------------------------------------
+
+def _participant(request, token) -> Participant:
+    participant = links.participant_from_token(token)
+    if participant is None:
+        raise Http404  # forged, expired, or another organisation's
+    _remember(request, participant)
+    return participant
+
+
+def participant_home(request, token):
+    participant = _participant(request, token)
+    pledges = list(participant.pledges.exclude(status=Pledge.Status.CANCELLED)
+                   .select_related("slot__campaign").order_by("slot__starts_at"))
+    now = timezone.now()
+    for pledge in pledges:
+        pledge.can_check_in = (pledge.status == Pledge.Status.CONFIRMED
+                               and pledge.attendance == Pledge.Attendance.PENDING
+                               and pledge.slot.starts_at - EARLY <= now
+                               <= pledge.slot.ends_at + LATE)
+        campaign = pledge.slot.campaign
+        pledge.invite_url = (links.campaign_url(campaign, invitation_code=personal_invitation(
+            campaign=campaign, participant=participant).code) if campaign.is_open else "")
+    return render(request, "engagement/participant_home.html", {
+        "participant": participant, "pledges": pledges, "token": token,
+        "hours": sum(p.hours_given for p in pledges),
+        "brought": participant.referrals.count(),
+    })
+
+
+@require_POST
+def participant_cancel(request, token, pledge_id):
+    participant = _participant(request, token)
+    pledge = get_object_or_404(Pledge, pk=pledge_id, participant=participant)
+    promoted = pledge_cancel(pledge=pledge)
+    for promoted_pledge in promoted:
+        _notify_promoted(promoted_pledge.pk)
+    messages.success(request, _("Your pledge is cancelled. Thank you for letting us know."))
+    return redirect("participant_home", token=token)
+
+
+def _notify_promoted(pledge_id: int) -> None:
+    from django.db import transaction
+
+    from .services.messaging import notify_promoted
+
+    transaction.on_commit(lambda: notify_promoted(pledge_id))
+
+
+@require_POST
+def participant_checkin(request, token, pledge_id):
+    participant = _participant(request, token)
+    pledge = get_object_or_404(Pledge, pk=pledge_id, participant=participant)
+    try:
+        pledge_check_in(pledge=pledge)
+    except DomainError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("You are checked in. Thank you for being here!"))
+    return redirect("participant_home", token=token)
+
+
+def pledge_calendar(request, token, pledge_id):
+    participant = _participant(request, token)
+    pledge = get_object_or_404(Pledge.objects.select_related("slot__campaign"), pk=pledge_id,
+                               participant=participant)
+    slot = pledge.slot
+    return _ics([(f"pledge-{pledge.pk}", slot.starts_at, slot.ends_at, slot.campaign.title,
+                  slot.campaign.place)], f"{slot.campaign.code}.ics")
+
+
+@require_http_methods(["GET", "POST"])
+def participant_unsubscribe(request, token):
+    participant = _participant(request, token)
+    if request.method == "POST":
+        participant.unsubscribed_at = participant.unsubscribed_at or timezone.now()
+        participant.consent_to_contact = False
+        participant.save(update_fields=["unsubscribed_at", "consent_to_contact"])
+    return render(request, "engagement/participant_unsubscribe.html",
+                  {"participant": participant, "token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def participant_survey(request, token, code, moment):
+    participant = _participant(request, token)
+    campaign = get_object_or_404(Campaign, code=code)
+    if moment not in ("after_action", "follow_up") or not participant.pledges.filter(
+            slot__campaign=campaign).exists():
+        raise Http404
+    questions = list(ProgrammeSurveyQuestion.objects.filter(
+        programme=campaign.programme, moment=moment).order_by("position"))
+    existing = {a.question_id: a.answer for a in SurveyAnswer.objects.filter(
+        participant=participant, campaign=campaign, question__in=questions)}
+    errors = {}
+    if request.method == "POST":
+        for question in questions:
+            answer = request.POST.get(f"q{question.pk}", "").strip()
+            if question.kind == "scale" and answer and answer not in {"1", "2", "3", "4", "5"}:
+                errors[question.pk] = _("Choose a number from 1 to 5.")
+            elif question.kind == "yes_no" and answer and answer not in {"yes", "no"}:
+                errors[question.pk] = _("Answer yes or no.")
+            existing[question.pk] = answer
+        if not errors:
+            for question in questions:
+                if existing.get(question.pk):
+                    SurveyAnswer.objects.update_or_create(
+                        participant=participant, campaign=campaign, question=question,
+                        defaults={"answer": existing[question.pk],
+                                  "answered_at": timezone.now()})
+            messages.success(request, _("Thank you for your answers."))
+            return redirect("participant_home", token=token)
+    for question in questions:
+        question.current = existing.get(question.pk, "")
+        question.error = errors.get(question.pk)
+    return render(request, "engagement/participant_survey.html", {
+        "campaign": campaign, "questions": questions, "moment": moment,
+        "participant": participant}, status=400 if errors else 200)
+
+
+# ---- organisers ----------------------------------------------------------------------------
+
+def campaign_list(request):
+    return render(request, "engagement/campaign_list.html", {
+        "campaigns": campaigns_with_progress().order_by("-starts_at")})
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_new(request, pk):
+    require_role(request, Role.MANAGER)
+    programme = get_object_or_404(Programme, pk=pk)
+    form = NewCampaignForm(request.POST or None, initial={
+        "participant_target": programme.participant_target or None})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        capacity = data.pop("capacity")
+        try:
+            campaign = campaign_create(programme=programme, **data, slots=[
+                (data["starts_at"], data["ends_at"], capacity)])
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign created as a draft: check it, then open "
+                                        "it for pledges."))
+            return redirect("campaign_detail", pk=campaign.pk)
+    return render(request, "engagement/campaign_form.html",
+                  {"form": form, "programme": programme}, status=400 if form.errors else 200)
+
+
+def _campaign(pk) -> Campaign:
+    return get_object_or_404(Campaign.objects.select_related("programme"), pk=pk)
+
+
+def campaign_detail(request, pk):
+    campaign = _campaign(pk)
+    pledges = (Pledge.objects.filter(slot__campaign=campaign)
+               .exclude(status=Pledge.Status.CANCELLED)
+               .select_related("participant__team", "slot", "invitation")
+               .order_by("slot__starts_at", "created_at"))
+    indicators = list(campaign.programme.indicators.all())
+    can_manage = request.access.can_manage
+    checkin_url = links.absolute(reverse("campaign_checkin",
+                                         args=[campaign.code, campaign.checkin_secret]))
+    return render(request, "engagement/campaign_detail.html", {
+        "campaign": campaign, "slots": campaign.slots.all(), "pledges": pledges,
+        "mobilised": mobilised_count(campaign), "funnel": invitation_funnel(campaign),
+        "impacts": campaign.impacts.select_related("indicator"),
+        "impact_form": ImpactForm(indicators=indicators) if can_manage and indicators
+        else None,
+        "slot_form": SlotForm() if can_manage else None,
+        "invite_form": _invite_form(None) if can_manage else None,
+        "invitations": campaign.invitations.filter(organiser__isnull=False)[:20],
+        "page_url": links.campaign_url(campaign), "checkin_url": checkin_url,
+    })
+
+
+def _invite_form(data):
+    return CampaignInvitationForm(
+        data, channels=Channel.choices,
+        levers=[(lever.code, lever.tr("name")) for lever in Lever.objects.all()])
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk):
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    form = CampaignForm(request.POST or None, initial={
+        name: getattr(campaign, name) for name in CampaignForm.base_fields})
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            campaign_update(campaign=campaign, **changed)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("campaign_detail", pk=campaign.pk)
+    return render(request, "engagement/campaign_form.html",
+                  {"form": form, "campaign": campaign, "programme": campaign.programme},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+def campaign_open_view(request, pk):
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    try:
+        campaign_open(campaign=campaign)
+    except DomainError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("The campaign is open: share its address."))
+    return redirect("campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_slot_add(request, pk):
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    form = SlotForm(request.POST)
+    if form.is_valid():
+        try:
+            slot_add(campaign=campaign, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, _("Time slot added."))
+    else:
+        messages.error(request, _("Check the slot's times and number of places."))
+    return redirect("campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_attendance(request, pk, pledge_id):
+    """Organiser check-in or no-show; HTMX swaps the row."""
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    pledge = get_object_or_404(Pledge.objects.select_related("participant__team", "slot"),
+                               pk=pledge_id, slot__campaign=campaign)
+    try:
+        if request.POST.get("action") == "no_show":
+            pledge_mark_no_show(pledge=pledge)
+        else:
+            pledge = pledge_check_in(pledge=pledge, by_user=request.user)
+    except DomainError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    if request.htmx:
+        pledge.refresh_from_db()
+        return render(request, "engagement/_pledge_row.html",
+                      {"pledge": pledge, "campaign": campaign, "can_manage": True})
+    return redirect("campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_impact(request, pk):
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    indicators = list(campaign.programme.indicators.all())
+    form = ImpactForm(request.POST, indicators=indicators)
+    if form.is_valid():
+        indicator = next(i for i in indicators if i.pk == form.cleaned_data["indicator"])
+        try:
+            impact_record(campaign=campaign, indicator=indicator,
+                          value=form.cleaned_data["value"], note=form.cleaned_data["note"],
+                          user=request.user)
+        except DomainError as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, _("Impact recorded."))
+    else:
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    return redirect("campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_invite(request, pk):
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    form = _invite_form(request.POST)
+    if form.is_valid():
+        try:
+            invitation = invitation_create(campaign=campaign, organiser=request.user,
+                                           **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, _("Invitation recorded. Its link: %(url)s") % {
+                "url": links.campaign_url(campaign, invitation_code=invitation.code)})
+    else:
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    return redirect("campaign_detail", pk=campaign.pk)
+
+
+def campaign_qr(request, pk):
+    """The check-in QR code to print or show on the day (SVG, made here, no service)."""
+    campaign = _campaign(pk)
+    url = links.absolute(reverse("campaign_checkin", args=[campaign.code,
+                                                            campaign.checkin_secret]))
+    svg = segno.make(url, error="m").svg_inline(scale=6, dark="#1d1d1b")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def team_leaderboard(request):
+    """Teams by hours given and people mobilised; the page refreshes itself (HTMX)."""
+    template = "engagement/_leaderboard.html" if request.htmx else "engagement/teams.html"
+    return render(request, template, {"teams": leaderboard_rows(), "updated": timezone.now()})
