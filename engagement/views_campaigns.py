@@ -242,19 +242,9 @@ def participant_home(request, token):
 def participant_cancel(request, token, pledge_id):
     participant = _participant(request, token)
     pledge = get_object_or_404(Pledge, pk=pledge_id, participant=participant)
-    promoted = pledge_cancel(pledge=pledge)
-    for promoted_pledge in promoted:
-        _notify_promoted(promoted_pledge.pk)
+    pledge_cancel(pledge=pledge)  # the waiting list moves up and is told, in the service
     messages.success(request, _("Your pledge is cancelled. Thank you for letting us know."))
     return redirect("participant_home", token=token)
-
-
-def _notify_promoted(pledge_id: int) -> None:
-    from django.db import transaction
-
-    from .services.messaging import notify_promoted
-
-    transaction.on_commit(lambda: notify_promoted(pledge_id))
 
 
 @require_POST

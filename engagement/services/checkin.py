@@ -42,8 +42,8 @@ def pledge_check_in(*, pledge: Pledge, by_user=None, hours: Decimal | None = Non
         pledge.attendance = Pledge.Attendance.ATTENDED
         pledge.checked_in_at = pledge.checked_in_at or now
         pledge.checked_in_by = by_user or pledge.checked_in_by
-        pledge.hours_given = hours if hours is not None else (
-            Decimal(str(round(slot.hours, 2))) * pledge.seats)
+        pledge.hours_given = (hours if hours is not None else (
+            Decimal(str(slot.hours)) * pledge.seats)).quantize(Decimal("0.01"))
         pledge.save(update_fields=["attendance", "checked_in_at", "checked_in_by",
                                    "hours_given"])
     return pledge

@@ -197,13 +197,4 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                 pledge.invitation = invitation
                 pledge.save(update_fields=["invitation"])
             pledges.append(pledge)
-        pledge_ids = [pledge.pk for pledge in pledges]
-        transaction.on_commit(lambda: _notify_pledges(pledge_ids))
     return pledges
-
-
-def _notify_pledges(pledge_ids: list[int]) -> None:
-    from .messaging import notify_pledge
-
-    for pledge_id in pledge_ids:
-        notify_pledge(pledge_id)

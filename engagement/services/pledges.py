@@ -51,7 +51,16 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
     except IntegrityError as exc:
         # The partial unique index: this participant already holds a live pledge here.
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
+    pledge_id = pledge.pk
+    transaction.on_commit(lambda: _notify("notify_pledge", pledge_id))
     return pledge
+
+
+def _notify(name: str, pledge_id: int) -> None:
+    """E-mails leave after the commit, through the outbox (services.messaging)."""
+    from . import messaging
+
+    getattr(messaging, name)(pledge_id)
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
@@ -80,5 +89,7 @@ def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
             candidate.confirmed_at = timezone.now()
             candidate.save(update_fields=["status", "confirmed_at"])
             promoted.append(candidate)
+            candidate_id = candidate.pk
+            transaction.on_commit(lambda pk=candidate_id: _notify("notify_promoted", pk))
         slot.save(update_fields=["confirmed_seats"])
     return promoted
