@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from engagement import demo as engagement_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
 from methodology.models import Template
@@ -29,6 +30,9 @@ ORGANISATIONS = [
         "kind": Organisation.Kind.COMPANY,
         "locale": "en",
         "status": Organisation.Status.ACTIVE,
+        "email_domain": "acme.example",
+        "teams": (["Finance", "IT", "Sales", "Operations", "HR", "Marketing"], "department",
+                  ["Lyon", "Paris", "Nantes"], 260),
         "people": [("owner@acme.example", "Claire Martin", Role.OWNER),
                    ("manager@acme.example", "Hugo Bernard", Role.MANAGER),
                    ("viewer@acme.example", "Inès Petit", Role.VIEWER)],
@@ -44,6 +48,9 @@ ORGANISATIONS = [
         "kind": Organisation.Kind.LOCAL_AUTHORITY,
         "locale": "fr",
         "status": Organisation.Status.TRIAL,
+        "email_domain": "villeneuve.example",
+        "teams": (["Centre-ville", "Les Pins", "Le Port", "La Gare", "Bellevue"],
+                  "neighbourhood", ["Villeneuve-sur-Mer"], 200),
         "people": [("owner@villeneuve.example", "Sophie Laurent", Role.OWNER),
                    ("agent@villeneuve.example", "Karim Haddad", Role.MANAGER)],
         "programmes": [
@@ -130,6 +137,12 @@ class Command(BaseCommand):
                     step_set_status(step=step, status=ProgrammeStep.Status.DONE)
                 if past[-2:-1]:
                     step_set_status(step=past[-2], status=ProgrammeStep.Status.IN_PROGRESS)
+            names, kind, sites, people = spec["teams"]
+            engagement_demo.seed(domain=spec["email_domain"], teams=names, team_kind=kind,
+                                 sites=sites, people=people, seed_value=len(spec["slug"]))
+        if not organisation.allowed_email_domains:
+            organisation.allowed_email_domains = [spec["email_domain"]]
+            organisation.save(update_fields=["allowed_email_domains"])
         if spec["slug"] == "acme":
             self._publish_newer_values_day(consultant)
 

@@ -1,0 +1,160 @@
+"""Demo engagement data for `make run`: campaigns in every state, a few hundred
+participants in teams, referral trees several generations deep, pledges, check-ins and
+impact. Rows are written directly (no e-mails go out for made-up people); the seat counts
+are kept exactly as the services would."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    Campaign,
+    Channel,
+    ImpactRecord,
+    Invitation,
+    Participant,
+    Pledge,
+    Programme,
+    Slot,
+    Team,
+)
+
+FIRST_NAMES = ["Camille", "Léa", "Hugo", "Lucas", "Chloé", "Manon", "Nathan", "Inès", "Louis",
+               "Jade", "Adam", "Emma", "Gabriel", "Sarah", "Arthur", "Lina", "Jules", "Zoé",
+               "Raphaël", "Alice", "Yanis", "Nora", "Tom", "Rose", "Malik", "Eva", "Noah",
+               "Lou", "Sacha", "Mia"]
+LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+              "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
+              "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "Haddad", "Nguyen"]
+SEEDS = 10
+LEVERS = ["personal_invitation", "social_proof", "deadline", "team_challenge", "leader_example",
+          "local_impact", "family_friendly"]
+
+
+def seed(*, domain: str, teams: list[str], team_kind: str, sites: list[str],
+         people: int, seed_value: int) -> None:
+    """Fill the current tenant's first programmes with campaigns and people (idempotent:
+    does nothing once campaigns exist)."""
+    if Campaign.objects.exists():
+        return
+    rng = random.Random(seed_value)
+    programmes = list(Programme.objects.order_by("created_at"))
+    if not programmes:
+        return
+    with transaction.atomic():
+        team_rows = [Team.objects.create(name=name, kind=team_kind) for name in teams]
+        participants = _participants(rng, domain, team_rows, sites, people)
+        now = timezone.now()
+        main = programmes[0]
+        done = _campaign(main, "completed", now - timedelta(days=30), 40, 3,
+                         capacities=[30, 30])
+        failed = _campaign(main, "failed", now - timedelta(days=12), 120, 4, capacities=[150])
+        open_ = _campaign(programmes[-1], "open", now + timedelta(days=18), 150, 3,
+                          capacities=[40, 40, 30])
+        _campaign(main, "draft", now + timedelta(days=45), 60, 3, capacities=[60])
+        _referral_trees(rng, participants, [done, failed, open_])
+        _pledges(rng, done, participants[:70], attended_share=0.85)
+        _pledges(rng, failed, participants[60:110], attended_share=0)
+        _pledges(rng, open_, participants[100:170], attended_share=0)
+        _impact(done, people=sum(p.seats for p in Pledge.objects.filter(
+            slot__campaign=done, attendance="attended")))
+
+
+def _participants(rng, domain, teams, sites, count) -> list[Participant]:
+    rows = []
+    for n in range(count):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        rows.append(Participant(
+            email=f"{first.lower().replace('é', 'e').replace('ï', 'i').replace('ë', 'e')}"
+                  f".{last.lower()}{n}@{domain}",
+            first_name=first, last_name=last, language="fr" if rng.random() < 0.8 else "en",
+            team=rng.choice(teams), site=rng.choice(sites),
+            age_band=rng.choice(["18-25", "26-35", "36-50", "51-65", "65+"]),
+            consent_to_contact=rng.random() < 0.7,
+            source=Participant.Source.IMPORT if n < SEEDS else Participant.Source.INVITATION))
+    return Participant.objects.bulk_create(rows)
+
+
+def _campaign(programme, status, starts_at: datetime, target, hours, *, capacities):
+    titles = {"completed": "Grand nettoyage de printemps", "failed": "Collecte d'hiver",
+              "open": "Journée d'action de juin", "draft": "Chantier d'automne"}
+    deadline = starts_at - timedelta(days=7)
+    campaign = Campaign.objects.create(
+        programme=programme, title=titles[status], place="Parc des Berges",
+        description="Rendez-vous à l'entrée du parc. **Gants et sacs fournis.**\n\n"
+                    "- Venez en famille\n- Prévoyez de l'eau",
+        starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours * len(capacities)),
+        participant_target=target, mobilisation_deadline=deadline,
+        visibility=Campaign.Visibility.PUBLIC if status != "draft" else "internal",
+        status={"completed": "completed", "failed": "failed", "open": "open",
+                "draft": "draft"}[status],
+        closed_at=deadline if status in ("completed", "failed") else None)
+    for i, capacity in enumerate(capacities):
+        start = starts_at + timedelta(hours=hours * i)
+        Slot.objects.create(campaign=campaign, starts_at=start,
+                            ends_at=start + timedelta(hours=hours), capacity=capacity)
+    return campaign
+
+
+def _referral_trees(rng, participants, campaigns) -> None:
+    """Ten people start; each brings one or two others, who bring others in turn."""
+    invited = participants[SEEDS:]
+    parents = participants[:SEEDS]
+    cursor = 0
+    while cursor < len(invited):
+        next_parents = []
+        for parent in parents:
+            for _ in range(rng.choice([1, 1, 2])):
+                if cursor >= len(invited):
+                    break
+                child = invited[cursor]
+                cursor += 1
+                child.referred_by = parent
+                next_parents.append(child)
+                Invitation.objects.create(
+                    campaign=rng.choice(campaigns), inviter=parent,
+                    channel=rng.choice([Channel.LINK_SHARE, Channel.EMAIL, Channel.LINK_SHARE]),
+                    lever_code=rng.choice(LEVERS), invitee_email=child.email,
+                    open_count=rng.choice([0, 1, 1, 2]),
+                    first_opened_at=timezone.now() - timedelta(days=rng.randint(1, 40)))
+        parents = next_parents or parents
+    Participant.objects.bulk_update(invited, ["referred_by"])
+
+
+def _pledges(rng, campaign, people, *, attended_share: float) -> None:
+    slots = list(campaign.slots.all())
+    for person in people:
+        slot = rng.choice(slots)
+        companions = rng.choice([0, 0, 0, 1, 2])
+        seats = 1 + companions
+        confirmed = slot.confirmed_seats + seats <= slot.capacity
+        attended = confirmed and rng.random() < attended_share
+        if confirmed:
+            slot.confirmed_seats += seats
+        invitation = Invitation.objects.filter(campaign=campaign, invitee_email=person.email
+                                               ).first()
+        Pledge.objects.create(
+            slot=slot, participant=person, companions=companions, invitation=invitation,
+            status="confirmed" if confirmed else "waitlisted",
+            attendance=("attended" if attended else
+                        "no_show" if confirmed and campaign.status == "completed" else
+                        "pending"),
+            hours_given=(Decimal(str(slot.hours)) * seats if attended else Decimal(0)),
+            confirmed_at=campaign.created_at if confirmed else None,
+            checked_in_at=slot.starts_at if attended else None)
+    for slot in slots:
+        slot.save(update_fields=["confirmed_seats"])
+
+
+def _impact(campaign, *, people: int) -> None:
+    for indicator in campaign.programme.indicators.all():
+        per_person = indicator.target_per_participant or Decimal("1.5")
+        ImpactRecord.objects.create(
+            campaign=campaign, indicator=indicator,
+            value=(per_person * people).quantize(Decimal("0.01")),
+            note="Pesée et comptage à la fin de l'action")
