@@ -34,9 +34,12 @@ class Programme(models.Model):
         help_text=_("The day of the main action; the checklist's due dates count from it."))
     participant_target = models.PositiveIntegerField(_("participant target"), default=0)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    # References from a tenant schema to the public schema are checked by PostgreSQL (the
+    # foreign key refuses deleting a version in use); Django's cascade collector must not
+    # look for them, as it runs in the public schema where tenant tables do not exist.
     template_version = models.ForeignKey(
-        TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("methodology version"))
+        TemplateVersion, null=True, blank=True, on_delete=models.DO_NOTHING,
+        related_name="+", verbose_name=_("methodology version"))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -333,7 +336,7 @@ class Invitation(models.Model):
     inviter = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="invitations_sent")
     organiser = models.ForeignKey("tenants.User", null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+                                  on_delete=models.DO_NOTHING, related_name="+")
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     lever_code = models.SlugField(_("lever"), max_length=50)
     invitee_email = models.EmailField(_("invitee"), blank=True)
@@ -384,7 +387,7 @@ class Pledge(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey("tenants.User", null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
+                                      on_delete=models.DO_NOTHING, related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -414,7 +417,7 @@ class ImpactRecord(models.Model):
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey("tenants.User", null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+                                    on_delete=models.DO_NOTHING, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

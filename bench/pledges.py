@@ -1,0 +1,215 @@
+"""Sign-up throughput: a burst of pledges through the real HTTP stack, against the raw
+PostgreSQL rate of the same rows, measured in the same run.
+
+    make bench-pledges                 # 1,500 pledges, 16 clients, 4 gunicorn workers
+    python bench/pledges.py 3000 32
+
+HTTP side: gunicorn serves the project on the configured database; each client thread
+opens a campaign page once (session and CSRF cookie), then posts the join form for new
+people, one pledge each, as fast as the server answers. Reference side: as many threads
+with plain psycopg connections run, per pledge, the rows the join writes (participant,
+slot seat update, pledge) in one transaction, with no Django, no HTTP. Everything made is
+dropped at the end.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tenants.utils import tenant_context  # noqa: E402
+
+from config.database import libpq_dsn  # noqa: E402
+from engagement.models import Campaign, Programme, Slot  # noqa: E402
+from tenants.models import Organisation  # noqa: E402
+from tenants.services import provision_organisation  # noqa: E402
+
+PLEDGES = int(sys.argv[1]) if len(sys.argv) > 1 else 1500
+CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 16
+WORKERS = 4
+SLUG = "bench-pledges"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setup() -> tuple[Organisation, Campaign, Slot]:
+    organisation = Organisation.objects.filter(slug=SLUG).first() or provision_organisation(
+        name="Bench", slug=SLUG, owner_email="owner@bench-pledges.example",
+        status=Organisation.Status.ACTIVE)
+    with tenant_context(organisation):
+        start = timezone.now() + timedelta(days=30)
+        programme = Programme.objects.create(name="Bench", starts_on=start.date(),
+                                             ends_on=start.date())
+        campaign = Campaign.objects.create(
+            programme=programme, title="Bench", starts_at=start,
+            ends_at=start + timedelta(hours=3), participant_target=10,
+            mobilisation_deadline=start - timedelta(days=1), status="open",
+            visibility="public")
+        slot = Slot.objects.create(campaign=campaign, starts_at=start,
+                                   ends_at=start + timedelta(hours=3), capacity=1_000_000)
+    return organisation, campaign, slot
+
+
+def teardown(organisation: Organisation) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
+    users = list(organisation.memberships.values_list("user_id", flat=True))
+    organisation.domains.all().delete()
+    organisation.delete()
+    from tenants.models import User
+
+    User.objects.filter(pk__in=users).delete()
+
+
+def http_burst(port: int, host: str, code: str, slot_id: int) -> tuple[float, list[float]]:
+    """Pledges per second through gunicorn and Django, and each request's latency."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_client = PLEDGES // CLIENTS
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", f"/c/{code}/", headers={"Host": host})
+        page = conn.getresponse()
+        body = page.read().decode()
+        cookies = "; ".join(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") or [])
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+        mine = []
+        for i in range(per_client):
+            form = urlencode({"csrfmiddlewaretoken": token, "slots": slot_id,
+                              "email": f"c{n}-{i}-{uuid.uuid4().hex[:6]}@bench.example",
+                              "first_name": "Bench", "companions": 0})
+            started = time.perf_counter()
+            conn.request("POST", f"/c/{code}/join/", body=form, headers={
+                "Host": host, "Cookie": cookies, "Referer": f"http://{host}/c/{code}/",
+                "Content-Type": "application/x-www-form-urlencoded"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 302:
+                raise RuntimeError(f"join answered {response.status}")
+            set_cookie = response.headers.get_all("Set-Cookie") or []
+            if set_cookie:  # the session is rotated on first join: keep the latest cookies
+                jar = dict(c.split("=", 1) for c in cookies.split("; ") if "=" in c)
+                jar.update(c.split(";")[0].split("=", 1) for c in set_cookie)
+                cookies = "; ".join(f"{k}={v}" for k, v in jar.items())
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(client, range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies
+
+
+def raw_burst(schema: str, slot_id: int) -> float:
+    """The same rows with plain psycopg: participant, seat update, pledge; one transaction
+    each, CLIENTS connections in parallel."""
+    dsn = libpq_dsn(settings.DATABASES["default"])
+    per_client = PLEDGES // CLIENTS
+
+    def client(n: int) -> None:
+        with psycopg.connect(dsn) as conn:
+            conn.execute(f'SET search_path TO "{schema}", public')
+            conn.commit()
+            for i in range(per_client):
+                with conn.transaction():
+                    participant = conn.execute(
+                        "INSERT INTO engagement_participant (email, first_name, last_name, "
+                        "language, site, postcode, age_band, consent_to_contact, source, "
+                        "referral_code, created_at) VALUES (%s, 'Raw', '', 'fr', '', '', '', "
+                        "false, 'signup', %s, now()) RETURNING id",
+                        [f"r{n}-{i}-{uuid.uuid4().hex[:6]}@bench.example",
+                         uuid.uuid4().hex[:16]]).fetchone()[0]
+                    conn.execute("UPDATE engagement_slot SET confirmed_seats = confirmed_seats"
+                                 " + 1 WHERE id = %s AND confirmed_seats + 1 <= capacity",
+                                 [slot_id])
+                    conn.execute(
+                        "INSERT INTO engagement_pledge (slot_id, participant_id, companions, "
+                        "companion_names, status, attendance, hours_given, created_at, "
+                        "confirmed_at) VALUES (%s, %s, 0, '', 'confirmed', 'pending', 0, "
+                        "now(), now())", [slot_id, participant])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(client, range(CLIENTS)))
+    return (per_client * CLIENTS) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    organisation, campaign, slot = setup()
+    port = free_port()
+    db = settings.DATABASES["default"]
+    from urllib.parse import quote
+
+    url = (f"postgres://{quote(db.get('USER') or 'postgres')}:{quote(db.get('PASSWORD') or '')}"
+           f"@{quote(db.get('HOST') or 'localhost', safe='')}:{db.get('PORT') or 5432}"
+           f"/{db['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false",
+           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+           # No worker runs here: the outbox rows are written, their send tasks just wait.
+           "SITE_PORT": str(port)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--log-level", "warning"], cwd=ROOT, env=env)
+    host = f"{SLUG}.{settings.BASE_DOMAIN}"
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", f"/c/{campaign.code}/", headers={"Host": host})
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        http_rate, latencies = http_burst(port, host, campaign.code, slot.pk)
+        raw_rate = raw_burst(organisation.schema_name, slot.pk)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        teardown(organisation)
+    latencies.sort()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    print(f"PostgreSQL {version}, {os.cpu_count()} CPUs, {PLEDGES} pledges, {CLIENTS} "
+          f"concurrent clients, gunicorn with {WORKERS} workers")
+    print(f"HTTP join (gunicorn + Django + PostgreSQL): {http_rate:8.1f} pledges/s  "
+          f"(latency median {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms)")
+    print(f"raw PostgreSQL, same rows:                  {raw_rate:8.1f} pledges/s")
+    print(f"ratio HTTP / raw:                           {http_rate / raw_rate:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
