@@ -71,4 +71,7 @@ def libpq_dsn(db: dict) -> str:
         "user": db.get("USER") or "postgres",
         "password": db.get("PASSWORD") or "",
     }
-    return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+    def quoted(value: str) -> str:  # libpq: backslash and single quote are escaped
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    return " ".join(f"{k}={quoted(v)}" for k, v in parts.items() if v)

@@ -153,7 +153,15 @@ def programme_upgrade(request, pk):
         raise Http404
     if request.method == "POST":
         require_role(request, Role.MANAGER)
-        counts = programme_apply_version(programme=programme, version=newer)
+        if request.POST.get("version") != str(newer.number):
+            messages.info(request, _("A newer version was published meanwhile: here is what "
+                                     "changed."))
+            return redirect("programme_upgrade", pk=programme.pk)
+        try:
+            counts = programme_apply_version(programme=programme, version=newer)
+        except DomainError as exc:
+            messages.error(request, exc.errors["version"][0])
+            return redirect("programme_detail", pk=programme.pk)
         messages.success(request, _(
             "Version %(number)s applied: %(updated)s steps updated, %(added)s added, "
             "%(removed)s removed, %(kept)s done or in progress kept as they were.") % {

@@ -174,7 +174,8 @@ def _validate_phases(errors: Errors, phases: Any) -> None:
                            _("Use lower-case letters, digits and single hyphens."))
             elif key in seen_keys:
                 errors.add(f"{step_path}.key", _("Another step already uses this key."))
-            seen_keys.add(key)
+            else:
+                seen_keys.add(key)
             _text(errors, step.get("title"), f"{step_path}.title")
             _text(errors, step.get("guidance"), f"{step_path}.guidance")
             _choice(errors, step.get("owner_role"), f"{step_path}.owner_role", OWNER_ROLES)
@@ -200,12 +201,13 @@ def _validate_levers(errors: Errors, levers: Any, catalogue: Catalogue) -> None:
     for i, lever in enumerate(levers):
         path = f"levers[{i}]"
         code = lever.get("code") if isinstance(lever, dict) else None
-        if code not in catalogue.levers:
+        if not isinstance(code, str) or code not in catalogue.levers:
             errors.add(f"{path}.code", _("“%(code)s” is not in the lever catalogue.") % {
                 "code": code})
         elif code in seen:
             errors.add(f"{path}.code", _("This lever appears twice."))
-        seen.add(code)
+        else:
+            seen.add(code)
         _text(errors, lever.get("note") if isinstance(lever, dict) else None, f"{path}.note")
 
 
@@ -213,7 +215,7 @@ def _validate_messages(errors: Errors, messages: Any) -> None:
     if not isinstance(messages, dict):
         errors.add("messages", _("Give the messages as a mapping by kind."))
         return
-    for kind in set(messages) - set(MESSAGE_KINDS):
+    for kind in sorted(map(str, set(messages) - set(MESSAGE_KINDS))):
         errors.add(f"messages.{kind}", _("Unknown message kind. Use: %(kinds)s.") % {
             "kinds": ", ".join(MESSAGE_KINDS)})
     for kind in MESSAGE_KINDS:
@@ -245,13 +247,14 @@ def _validate_indicators(errors: Errors, indicators: Any, catalogue: Catalogue) 
     for i, indicator in enumerate(indicators):
         path = f"indicators[{i}]"
         code = indicator.get("code") if isinstance(indicator, dict) else None
-        if code not in catalogue.indicators:
+        if not isinstance(code, str) or code not in catalogue.indicators:
             errors.add(f"{path}.code",
                        _("“%(code)s” is not in the impact indicator catalogue.") % {
                            "code": code})
         elif code in seen:
             errors.add(f"{path}.code", _("This indicator appears twice."))
-        seen.add(code)
+        else:
+            seen.add(code)
         target = indicator.get("target_per_participant") if isinstance(indicator, dict) \
             else None
         if target is not None and (not isinstance(target, int | float) or
@@ -263,6 +266,9 @@ def _validate_survey(errors: Errors, survey: Any) -> None:
     if not isinstance(survey, dict):
         errors.add("survey", _("Give the survey as after_action and follow_up questions."))
         return
+    for moment in sorted(map(str, set(survey) - set(SURVEY_MOMENTS))):
+        errors.add(f"survey.{moment}", _("Unknown survey moment. Use: %(moments)s.") % {
+            "moments": ", ".join(SURVEY_MOMENTS)})
     for moment in SURVEY_MOMENTS:
         questions = survey.get(moment)
         path = f"survey.{moment}"

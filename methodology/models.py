@@ -159,11 +159,13 @@ class TemplateVersion(Bilingual, models.Model):
     default_participant_target = models.PositiveIntegerField()
     sdgs = ArrayField(models.PositiveSmallIntegerField(), default=list)
     created_at = models.DateTimeField(default=timezone.now)
+    # PROTECT: a published version never changes, so its authors' accounts cannot be
+    # deleted (deactivate them instead).
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["template__slug", "-number"]

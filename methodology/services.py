@@ -134,8 +134,8 @@ def _write_content(version: TemplateVersion, doc: dict) -> None:
     SurveyQuestion.objects.bulk_create(SurveyQuestion(
         version=version, moment=moment, position=i, kind=question["kind"],
         text_fr=_t(question.get("text"), "fr"), text_en=_t(question.get("text"), "en"),
-    ) for moment, questions in (doc.get("survey") or {}).items()
-        for i, question in enumerate(questions or []))
+    ) for moment in document.SURVEY_MOMENTS
+        for i, question in enumerate((doc.get("survey") or {}).get(moment) or []))
 
 
 def _check_storable(doc, *, expected_slug: str | None = None) -> document.Errors:

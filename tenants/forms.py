@@ -104,3 +104,9 @@ class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput,
                                strip=False)
+
+    def __init__(self, *args, has_account: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_account:  # an existing login proves itself with its password
+            del self.fields["full_name"]
+            self.fields["password"].label = _("Your Fullmobs password")

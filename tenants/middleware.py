@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from .access import log_consultant_entry, resolve_access
@@ -65,7 +64,7 @@ class TenantAccessMiddleware:
 
         if not request.path.startswith(OPEN_PREFIXES):
             if not request.user.is_authenticated:
-                return redirect(f"{reverse('login')}?next={request.get_full_path()}")
+                return redirect_to_login(request.get_full_path())
             if request.access is None:
                 raise Http404
             if request.access.via_consultant:

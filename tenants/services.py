@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -33,10 +34,11 @@ RESERVED_SLUGS = frozenset(
         "www", "api", "admin", "public", "app", "static", "media", "mail", "smtp", "ftp",
         "billing", "stripe", "status", "help", "support", "docs", "blog", "console",
         "consultants", "dashboard", "login", "signup", "auth", "assets", "cdn", "test",
-        "staging", "dev", "fullmobs", "pgmq",
+        "staging", "dev", "fullmobs", "pgmq", "information-schema",
     }
 )
 TRIAL_DAYS = 30
+ROLE_ORDER = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 
 
 class DomainError(Exception):
@@ -65,8 +67,16 @@ def validate_slug(slug: str) -> None:
             "slug": slug}]})
     if Organisation.objects.filter(slug=slug).exists() or Domain.objects.filter(
         domain=f"{slug}.{settings.BASE_DOMAIN}"
-    ).exists():
+    ).exists() or _schema_exists(schema_name_for(slug)):
         raise DomainError({"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]})
+
+
+def _schema_exists(name: str) -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cursor.fetchone() is not None
 
 
 def _token_hash(token: str) -> str:
@@ -110,11 +120,23 @@ def provision_organisation(
         validate_slug(slug)
     except DomainError as exc:
         errors.update(exc.errors)
-    if owner_password:
+    existing_owner = User.objects.filter(email__iexact=owner_email).first() if \
+        "owner_email" not in errors else None
+    if owner_password and existing_owner is not None:
+        # Self-service sign-up with an address that already has an account: only its
+        # holder may make it the owner of a new space.
+        if not existing_owner.check_password(owner_password):
+            errors["owner_password"] = [_("An account already uses this e-mail address: "
+                                          "enter its password, or reset it first.")]
+    elif owner_password:
         try:
             validate_password(owner_password, User(email=owner_email))
         except ValidationError as exc:
             errors["owner_password"] = list(exc.messages)
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["time_zone"] = [_("Choose a time zone from the list.")]
     if errors:
         raise DomainError(errors)
 
@@ -138,7 +160,7 @@ def provision_organisation(
             Domain.objects.create(
                 domain=organisation.primary_host, tenant=organisation, is_primary=True
             )
-            owner = User.objects.filter(email__iexact=owner_email).first()
+            owner = existing_owner
             if owner is None:
                 owner = User.objects.create_user(
                     email=owner_email,
@@ -146,9 +168,15 @@ def provision_organisation(
                     full_name=owner_name,
                     preferred_language=locale,
                 )
-            Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
             token = None
-            if not owner.has_usable_password():
+            if owner_password or existing_owner is None:
+                # A new login, or one whose password was just given: they hold it.
+                Membership.objects.create(user=owner, organisation=organisation,
+                                          role=Role.OWNER)
+            if not owner.has_usable_password() or (existing_owner and not owner_password):
+                # Staff provisioning for an address that may belong to anyone (even to an
+                # account someone registered in advance): ownership goes to whoever can
+                # read that mailbox and accept the invitation, never to the account as is.
                 token = _create_invitation(
                     organisation=organisation, email=owner_email, role=Role.OWNER, invited_by=None
                 )
@@ -181,7 +209,8 @@ def invitation_url(organisation: Organisation, token: str) -> str:
 def _send_welcome(*, organisation: Organisation, owner: User, token: str | None) -> None:
     link = invitation_url(organisation, token) if token else organisation.absolute_url("/")
     with translation.override(owner.preferred_language or organisation.locale):
-        context = {"organisation": organisation, "user": owner, "link": link, "token": token}
+        context = {"organisation": organisation, "user": owner, "link": link, "token": token,
+                   "has_account": owner.has_usable_password()}
         send_mail(
             subject=_("Your Fullmobs space for %(name)s is ready") % {"name": organisation.name},
             message=render_to_string("tenants/email/welcome.txt", context),
@@ -212,6 +241,9 @@ def invite_member(*, organisation: Organisation, email: str, role: str, invited_
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
+        # One inviter at a time per organisation, so that "a new invitation replaces the
+        # pending one" holds even when two are sent at once.
+        Organisation.objects.select_for_update().only("pk").get(pk=organisation.pk)
         # A new invitation replaces any pending one for the same address.
         Invitation.objects.filter(
             organisation=organisation, email=email, accepted_at__isnull=True,
@@ -265,9 +297,13 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
     if user is not None and user.email.lower() != invitation.email.lower():
         errors["email"] = [_("This invitation was sent to another e-mail address.")]
     existing = User.objects.filter(email__iexact=invitation.email).first()
+    has_password = existing is not None and existing.has_usable_password()
     if user is None:
-        if existing is not None and existing.has_usable_password():
-            errors["password"] = [_("You already have an account: log in to accept.")]
+        if has_password:
+            # The link proves the mailbox, the password proves the account.
+            if not password or not existing.check_password(password):
+                errors["password"] = [_("Enter the password of your Fullmobs account, or "
+                                        "reset it from the Fullmobs home page.")]
         elif not password:
             errors["password"] = [_("Choose a password.")]
         else:
@@ -281,7 +317,9 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not locked.is_pending:
             raise DomainError({"token": [_("This invitation has expired or was already used.")]})
-        if user is None:
+        if user is None and has_password:
+            user = existing
+        elif user is None:
             user = existing or User.objects.create_user(
                 email=invitation.email, full_name=full_name,
                 preferred_language=invitation.organisation.locale,
@@ -290,9 +328,12 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
                 user.full_name = full_name
             user.set_password(password)
             user.save(update_fields=["password", "full_name"])
-        Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": locked.role}
         )
+        if not created and ROLE_ORDER[locked.role] > ROLE_ORDER[membership.role]:
+            membership.role = locked.role  # an invitation never lowers a role
+            membership.save(update_fields=["role"])
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
     return user

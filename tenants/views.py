@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.static import serve
@@ -22,7 +23,7 @@ from .forms import (
     SignupForm,
 )
 from .handoff import make_handoff_url, read_handoff
-from .models import Invitation, Membership, Organisation, Role
+from .models import Invitation, Membership, Organisation, Role, User
 from .services import (
     DomainError,
     accept_invitation,
@@ -70,11 +71,6 @@ def signup(request):
             owner = Membership.objects.select_related("user").get(
                 organisation=organisation, role=Role.OWNER
             ).user
-            if not owner.check_password(data["password"]):
-                # The address already had an account: it must log in on its new space.
-                messages.info(request, _("Your space is ready: log in with your existing "
-                                         "password."))
-                return redirect(organisation.absolute_url("/accounts/login/"))
             return redirect(make_handoff_url(owner, organisation))
     return render(request, "tenants/signup.html", {"form": form})
 
@@ -139,7 +135,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def handoff(request, token):
     user = read_handoff(token, request.tenant)
-    if user is None or resolve_access(user, request.tenant) is None:
+    # Claim the token atomically: of two simultaneous uses, only one moves last_login.
+    claimed = user is not None and User.objects.filter(
+        pk=user.pk, last_login=user.last_login).update(last_login=timezone.now()) == 1
+    if not claimed or resolve_access(user, request.tenant) is None:
         messages.error(request, _("This login link has expired. Please log in."))
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -199,13 +198,16 @@ def accept(request, token):
     if invitation is None:
         return render(request, "tenants/invitation_invalid.html", status=404)
     signed_in = request.user.is_authenticated
-    form = None if signed_in else AcceptInvitationForm(request.POST or None)
+    invitee = User.objects.filter(email__iexact=invitation.email).first()
+    has_account = invitee is not None and invitee.has_usable_password()
+    form = None if signed_in else AcceptInvitationForm(request.POST or None,
+                                                       has_account=has_account)
     if request.method == "POST" and (signed_in or form.is_valid()):
         try:
             user = accept_invitation(
                 invitation=invitation,
                 user=request.user if signed_in else None,
-                full_name="" if signed_in else form.cleaned_data["full_name"],
+                full_name="" if signed_in else form.cleaned_data.get("full_name", ""),
                 password=None if signed_in else form.cleaned_data["password"],
             )
         except DomainError as exc:

@@ -165,6 +165,10 @@ def programme_apply_version(*, programme: Programme, version: TemplateVersion) -
     counts = {"updated": 0, "added": 0, "removed": 0, "kept": 0}
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        if programme.template_version_id != current.pk:
+            # Someone applied a version meanwhile (a double submit, another manager).
+            raise DomainError({"version": [_("This programme was updated meanwhile: review "
+                                             "the changes again.")]})
         existing = {step.key: step for step in programme.steps.all()}
         new_rows = _step_rows(programme, version)
         new_keys = {row.key for row in new_rows}

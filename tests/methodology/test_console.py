@@ -180,8 +180,14 @@ def test_programme_page_offers_the_newer_version_and_applies_it(org_a, manager_a
     assert f"Version {draft.number} of this methodology is available." in page
     diff = client.get(f"/programmes/{programme.pk}/upgrade/").content.decode()
     assert "A better first step" in diff
-    assert client.post(f"/programmes/{programme.pk}/upgrade/").status_code == 302
+    # The form names the version it showed; a stale or repeated submit applies nothing.
+    assert client.post(f"/programmes/{programme.pk}/upgrade/", {"version": "99"}
+                       )["Location"] == f"/programmes/{programme.pk}/upgrade/"
+    assert client.post(f"/programmes/{programme.pk}/upgrade/",
+                       {"version": draft.number}).status_code == 302
     assert "A better first step" in client.get(f"/programmes/{programme.pk}/").content.decode()
+    assert client.post(f"/programmes/{programme.pk}/upgrade/",
+                       {"version": draft.number}).status_code == 404  # nothing newer now
 
 
 @pytest.mark.django_db

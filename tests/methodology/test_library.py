@@ -287,3 +287,16 @@ def test_survey_and_indicators_are_snapshotted(org_a):
         assert programme.survey_questions.filter(moment="follow_up").exists()
         assert programme.indicators.filter(code="people_trained").exists()
         assert programme.participant_target == version.default_participant_target
+
+
+@pytest.mark.django_db
+def test_malformed_documents_are_refused_not_crashed():
+    doc = _doc()
+    doc["phases"][0]["steps"][0]["key"] = ["not", "a", "string"]
+    doc["levers"][0]["code"] = ["list"]
+    doc["indicators"][0]["code"] = {"a": 1}
+    doc["survey"]["bogus"] = [{"kind": "zzz", "text": {"fr": "x", "en": "x"}}]
+    with pytest.raises(DomainError) as excinfo:
+        template_create(doc=doc)
+    assert {"phases[0].steps[0].key", "levers[0].code", "indicators[0].code",
+            "survey.bogus"} <= set(excinfo.value.errors)

@@ -167,3 +167,49 @@ def test_management_command_provisions_and_reports_errors(capsys):
     assert "cmd-co.localhost" in capsys.readouterr().out
     with pytest.raises(CommandError, match="already taken"):
         call_command("provision_organisation", "cmd-co", "Again", "o@cmd.example")
+
+
+@pytest.mark.django_db
+def test_an_account_registered_in_advance_does_not_get_a_new_organisation(
+        django_capture_on_commit_callbacks):
+    """Someone registers the future owner's address first; staff then provision the
+    organisation for that address: the squatter must not become its owner."""
+    squatter = User.objects.create_user(email="ceo@bigclient.example", password=PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation = provision_organisation(name="Big Client", slug="bigclient",
+                                              owner_email="CEO@bigclient.example")
+    assert not Membership.objects.filter(organisation=organisation).exists()
+    client = tenant_client(organisation)
+    response = client.post("/accounts/login/", {"username": squatter.email,
+                                                "password": PASSWORD})
+    assert response.status_code == 200  # refused: no access
+    # The mailbox holder gets the invitation; accepting needs the account's password.
+    assert "Accept it with your Fullmobs password" in mail.outbox[-1].body
+    token = mail.outbox[-1].body.split("/invitations/")[1].split("/")[0]
+    wrong = client.post(f"/invitations/{token}/", {"password": "not-the-password"})
+    assert "Enter the password of your Fullmobs account" in wrong.content.decode()
+    assert client.post(f"/invitations/{token}/", {"password": PASSWORD}).status_code == 302
+    assert Membership.objects.get(organisation=organisation).user == squatter
+
+
+@pytest.mark.django_db
+def test_sign_up_with_someone_elses_address_needs_its_password(org_a):
+    with pytest.raises(DomainError) as excinfo:
+        provision_organisation(name="Sneaky", slug="sneaky", owner_email="owner@testco.test",
+                               owner_password="guessing-is-not-knowing-42")
+    assert "An account already uses this e-mail address" in excinfo.value.errors[
+        "owner_password"][0]
+    assert not Organisation.objects.filter(slug="sneaky").exists()
+
+
+@pytest.mark.django_db
+def test_leftover_schema_and_bad_time_zone_are_clear_errors():
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "leftover"')
+    with pytest.raises(DomainError) as excinfo:
+        provision_organisation(name="L", slug="leftover", owner_email="l@x.example")
+    assert "already taken" in excinfo.value.errors["slug"][0]
+    with pytest.raises(DomainError) as excinfo:
+        provision_organisation(name="T", slug="tz-check", owner_email="t@x.example",
+                               timezone_name="Mars/Olympus")
+    assert "time_zone" in excinfo.value.errors
