@@ -107,3 +107,7 @@ class CampaignInvitationForm(forms.Form):
 
 class CheckInForm(forms.Form):
     email = forms.EmailField(label=_("The e-mail address you pledged with"))
+
+
+class VerifyEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your organisation e-mail address"))

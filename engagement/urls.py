@@ -8,11 +8,13 @@ urlpatterns = [
     # Anyone with the address (internal campaigns check who joins).
     path("c/<slug:code>/", views.campaign_page, name="campaign_page"),
     path("c/<slug:code>/join/", views.campaign_join_view, name="campaign_join"),
+    path("c/<slug:code>/verify/", views.campaign_verify, name="campaign_verify"),
     path("c/<slug:code>/check-in/<str:secret>/", views.campaign_checkin,
          name="campaign_checkin"),
     path("c/<slug:code>/calendar.ics", views.campaign_calendar, name="campaign_calendar"),
     # Participants, through their signed link.
     path("me/<str:token>/", views.participant_home, name="participant_home"),
+    path("me/<str:token>/go/<slug:code>/", views.participant_go, name="participant_go"),
     path("me/<str:token>/pledges/<int:pledge_id>/cancel/", views.participant_cancel,
          name="participant_cancel"),
     path("me/<str:token>/pledges/<int:pledge_id>/check-in/", views.participant_checkin,

@@ -28,6 +28,7 @@ from .forms import (
     JoinForm,
     NewCampaignForm,
     SlotForm,
+    VerifyEmailForm,
 )
 from .models import (
     Campaign,
@@ -56,6 +57,7 @@ from .services import (
     slot_add,
 )
 from .services.checkin import EARLY, LATE
+from .services.joining import request_access_link
 
 SESSION_KEY = "participant_token"
 
@@ -122,7 +124,8 @@ def campaign_page(request, code):
                             participant=participant)
 
 
-def _render_campaign(request, campaign, form, *, may_see: bool, participant, status=200):
+def _render_campaign(request, campaign, form, *, may_see: bool, participant, status=200,
+                     verify_form=None):
     slots = list(campaign.slots.all())
     mobilised = mobilised_count(campaign)
     share_url = links.campaign_url(campaign)
@@ -135,6 +138,7 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
         "mobilised": mobilised, "participant": participant,
         "time_left": campaign.mobilisation_deadline - timezone.now(),
         "share_url": share_url,
+        "verify_form": verify_form or VerifyEmailForm(),
     }, status=status)
 
 
@@ -168,6 +172,28 @@ def campaign_join_view(request, code):
                 pledges[0].participant))
     return _render_campaign(request, campaign, form, may_see=True, participant=participant,
                             status=400)
+
+
+@require_POST
+def campaign_verify(request, code):
+    """Internal campaigns: prove an address at one of the organisation's domains."""
+    campaign = _campaign_for_visitor(request, code)
+    form = VerifyEmailForm(request.POST)
+    if form.is_valid() and request_access_link(
+            campaign=campaign, email=form.cleaned_data["email"],
+            language=request.LANGUAGE_CODE[:2]):
+        messages.success(request, _("Check your inbox: we have sent you your personal link."))
+        return redirect("campaign_page", code=campaign.code)
+    if not form.errors:
+        form.add_error("email", _("Use your organisation e-mail address."))
+    return _render_campaign(request, campaign, JoinForm(slots=campaign.slots.all()),
+                            may_see=False, participant=None, status=400, verify_form=form)
+
+
+def participant_go(request, token, code):
+    """From an e-mailed link to a campaign page, recognised."""
+    _participant(request, token)
+    return redirect("campaign_page", code=code)
 
 
 def campaign_calendar(request, code):

@@ -159,8 +159,9 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                   known_participant: Participant | None = None) -> list[Pledge]:
     """Sign up for one or more slots of a campaign (the public join form and API).
 
-    An internal campaign accepts people the organisation knows (a signed participant link,
-    ``known_participant``) or whose e-mail is in the organisation's allowed domains.
+    An internal campaign accepts only people holding a signed participant link
+    (``known_participant``): the organisation's own lists, people invited by e-mail, and
+    anyone who proved an address in its allowed domains (``request_access_link``).
     """
     errors: dict[str, list[str]] = {}
     if not campaign.is_open:
@@ -174,10 +175,8 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
             known_participant.email.lower() != (email or "").strip().lower():
         errors["email"] = [_("Use the e-mail address your link was sent to.")]
     if campaign.visibility == Campaign.Visibility.INTERNAL and known_participant is None:
-        address = (email or "").strip().lower()
-        if "@" not in address or not email_domain_allowed(address):
-            errors["email"] = [_("This campaign is internal: use your organisation e-mail "
-                                 "address, or the link you received.")]
+        errors["email"] = [_("This campaign is internal: open it from the link you "
+                             "received, or verify your organisation e-mail address first.")]
     if errors:
         raise DomainError(errors)
     invitation = (Invitation.objects.filter(campaign=campaign, code=invitation_code).first()
@@ -198,3 +197,35 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                 pledge.save(update_fields=["invitation"])
             pledges.append(pledge)
     return pledges
+
+
+def request_access_link(*, campaign: Campaign, email: str, language: str) -> bool:
+    """Someone at an allowed domain asks to join an internal campaign: e-mail them a signed
+    link (at most one an hour). Returns False, writing nothing, for other addresses."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from .. import links
+    from .messaging import queue_email
+
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    if not email_domain_allowed(email):
+        return False
+    participant, _created = participant_upsert(email=email, language=language,
+                                               source=Participant.Source.SIGNUP)
+    link = links.absolute(reverse("participant_go", args=[
+        links.participant_token(participant), campaign.code]))
+    with translation.override(participant.language or language):
+        subject = _("Your link to join “%(title)s”") % {"title": campaign.title}
+        body = _("Hello,\n\nHere is your personal link to see “%(title)s” and give your "
+                 "time:\n%(link)s\n\nIf you did not ask for it, ignore this message.") % {
+            "title": campaign.title, "link": link}
+    queue_email(kind="access_link", to_email=email, subject=subject, body=body,
+                participant=participant, campaign=campaign,
+                dedupe_key=f"access_link:{participant.pk}:{campaign.pk}:"
+                           f"{timezone.now():%Y%m%d%H}")
+    return True

@@ -62,7 +62,21 @@ def test_internal_campaign_needs_an_allowed_address_or_a_link(org_a):
     refused = join(outsider, campaign, "someone@gmail.example")
     assert refused.status_code == 400
     assert "This campaign is internal" in refused.content.decode()
-    assert join(tenant_client(org_a), campaign, "emma@testco.example").status_code == 302
+    # Typing a colleague's address is not enough either: the address must be proven.
+    assert join(outsider, campaign, "emma@testco.example").status_code == 400
+    assert outsider.post(f"/c/{campaign.code}/verify/", {"email": "x@gmail.example"}
+                         ).status_code == 400
+    emma = tenant_client(org_a)
+    assert emma.post(f"/c/{campaign.code}/verify/", {"email": "Emma@testco.example"}
+                     ).status_code == 302
+    with tenant_context(org_a):
+        from engagement.models import OutboundEmail
+
+        mail = OutboundEmail.objects.get(to_email="emma@testco.example")
+    link = re.search(r"http://testco\.localhost:8000(/me/\S+/go/\S+/)", mail.body).group(1)
+    assert emma.get(link)["Location"] == f"/c/{campaign.code}/"
+    assert "Secret plan" in emma.get(f"/c/{campaign.code}/").content.decode()
+    assert join(emma, campaign, "emma@testco.example").status_code == 302
 
 
 @pytest.mark.django_db
