@@ -25,6 +25,7 @@ def main() -> int:
         subprocess.run([python, "manage.py", *args], env=env, check=True)
 
     manage("migrate_schemas", "--verbosity", "0")
+    manage("createcachetable")
     manage("setup_broker")
     print("\nFullmobs demo logins:", flush=True)
     manage("seed_demo")

@@ -15,6 +15,15 @@ router = DefaultRouter()
 router.register("programmes", engagement_api.ProgrammeViewSet, basename="programme")
 router.register(r"programmes/(?P<programme_pk>\d+)/steps", engagement_api.StepViewSet,
                 basename="programme-step")
+router.register("campaigns", engagement_api.CampaignViewSet, basename="campaign")
+router.register("slots", engagement_api.SlotViewSet, basename="slot")
+router.register("participants", engagement_api.ParticipantViewSet, basename="participant")
+router.register("pledges", engagement_api.PledgeViewSet, basename="pledge")
+# "invitations/" invites colleagues to the space; these invite people to campaigns.
+router.register("campaign-invitations", engagement_api.CampaignInvitationViewSet,
+                basename="campaign-invitation")
+router.register("impact-records", engagement_api.ImpactRecordViewSet,
+                basename="impact-record")
 router.register("templates", methodology_api.TemplateViewSet, basename="template")
 router.register("levers", methodology_api.LeverViewSet, basename="lever")
 router.register("indicators", methodology_api.IndicatorViewSet, basename="indicator")
@@ -23,6 +32,10 @@ api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
     path("members/", tenant_api.MemberList.as_view(), name="api-members"),
     path("invitations/", tenant_api.InvitationCreate.as_view(), name="api-invitations"),
+    path("public/campaigns/<slug:code>/", engagement_api.PublicCampaignView.as_view(),
+         name="api-public-campaign"),
+    path("public/campaigns/<slug:code>/join/", engagement_api.PublicJoinView.as_view(),
+         name="api-public-campaign-join"),
     *router.urls,
 ]
 
@@ -35,6 +48,7 @@ urlpatterns = [
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
     path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
     path("", include("engagement.urls")),
+    path("participants/", include("engagement.urls_participants")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
     path("programmes/<int:pk>/steps/<int:step_id>/", engagement_views.step_status,

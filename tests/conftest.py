@@ -70,8 +70,10 @@ def _isolate_broker() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     _isolate_broker()
     with django_db_blocker.unblock():
+        from config.broker import ensure_configured_broker
         from methodology.services import library_load
 
+        ensure_configured_broker()  # e-mails queued by services go to a real broker
         library_load()
         _get_or_provision("testco", "Test Company")
         _get_or_provision("otherco", "Other Company")

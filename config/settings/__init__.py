@@ -179,6 +179,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Anonymous sign-ups through the public join API, per client address and organisation.
+    "DEFAULT_THROTTLE_RATES": {"join": env("JOIN_RATE_LIMIT", "30/hour")},
+}
+
+# Shared by every web process (throttling counts must be global): Redis when CACHE_URL
+# names one, otherwise a table in the public schema (`manage.py createcachetable`). Keys
+# carry the schema, so organisations never read each other's entries.
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": {
+        **({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+           if CACHE_URL else
+           {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "fullmobs_cache", "OPTIONS": {"MAX_ENTRIES": 50_000}}),
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fullmobs API",

@@ -35,4 +35,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),
     },
+    "engagement-schedule-every-5-minutes": {
+        "task": "engagement.tasks.run_engagement_schedule_for_all_organisations",
+        "schedule": crontab(minute="*/5"),
+        # A tick not started within its own period is superseded by the next one: while
+        # workers are down, ticks expire instead of piling up.
+        "options": {"expires": 5 * 60},
+    },
 }

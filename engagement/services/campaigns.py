@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from tenants.services import DomainError
 
@@ -147,15 +148,18 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
         campaign.status = Campaign.Status.SUCCEEDED if reached else Campaign.Status.FAILED
         campaign.closed_at = now
         campaign.save(update_fields=["status", "closed_at"])
-        campaign_id = campaign.pk
-        transaction.on_commit(lambda: _notify_result(campaign_id))
+        campaign_id, schema = campaign.pk, connection.schema_name
+        transaction.on_commit(lambda: _notify_result(campaign_id, schema))
     return campaign
 
 
-def _notify_result(campaign_id: int) -> None:
+def _notify_result(campaign_id: int, schema: str) -> None:
     from .messaging import notify_campaign_result
 
-    notify_campaign_result(campaign_id)
+    # The schema of the transaction that closed the campaign, not whatever the connection
+    # points at when the commit happens.
+    with schema_context(schema):
+        notify_campaign_result(campaign_id)
 
 
 def close_due_campaigns(now: datetime | None = None) -> list[Campaign]:

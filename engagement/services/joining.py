@@ -58,9 +58,11 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                 with transaction.atomic():
                     participant = Participant.objects.create(
                         email=email, source=source, referred_by=referred_by,
+                        # New people default to the organisation's language.
+                        language=language or _organisation_locale(),
                         consent_to_contact=bool(consent_to_contact),
                         team=team_for(team),
-                        **{k: v for k, v in values.items() if v},
+                        **{k: v for k, v in values.items() if v and k != "language"},
                     )
             except IntegrityError:  # the same person signing up twice at once
                 participant = Participant.objects.get(email__iexact=email)
@@ -86,6 +88,12 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
             if changed:
                 participant.save(update_fields=changed)
     return participant, created
+
+
+def _organisation_locale() -> str:
+    from tenants.models import Organisation
+
+    return Organisation.objects.get(schema_name=connection.schema_name).locale
 
 
 def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,

@@ -238,6 +238,8 @@ def import_participants(*, text: str, dry_run: bool = True,
         return report
 
     created = 0
+    # Row by row through participant_upsert, so that the merge rules live in one place.
+    # It costs a savepoint a row: about 5 s for 2,000 rows, 100 s for 20,000.
     with transaction.atomic():
         for row in valid:
             values = row.values

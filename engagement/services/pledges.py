@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from tenants.services import DomainError
 
@@ -51,16 +52,22 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
     except IntegrityError as exc:
         # The partial unique index: this participant already holds a live pledge here.
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
-    pledge_id = pledge.pk
-    transaction.on_commit(lambda: _notify("notify_pledge", pledge_id))
+    _notify_on_commit("notify_pledge", pledge.pk)
     return pledge
 
 
-def _notify(name: str, pledge_id: int) -> None:
-    """E-mails leave after the commit, through the outbox (services.messaging)."""
-    from . import messaging
+def _notify_on_commit(name: str, pledge_id: int) -> None:
+    """E-mails leave after the commit, through the outbox (services.messaging), in the
+    schema of the transaction that made the pledge."""
+    schema = connection.schema_name
 
-    getattr(messaging, name)(pledge_id)
+    def notify() -> None:
+        from . import messaging
+
+        with schema_context(schema):
+            getattr(messaging, name)(pledge_id)
+
+    transaction.on_commit(notify)
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
@@ -89,7 +96,6 @@ def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
             candidate.confirmed_at = timezone.now()
             candidate.save(update_fields=["status", "confirmed_at"])
             promoted.append(candidate)
-            candidate_id = candidate.pk
-            transaction.on_commit(lambda pk=candidate_id: _notify("notify_promoted", pk))
+            _notify_on_commit("notify_promoted", candidate.pk)
         slot.save(update_fields=["confirmed_seats"])
     return promoted

@@ -1,0 +1,56 @@
+"""Engagement's background work: sending the outbox, and the schedule every organisation
+runs every few minutes (deadlines, completions, reminders, after-action messages)."""
+
+from celery import shared_task
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenants.models import Organisation
+
+from .services import close_due_campaigns, complete_past_campaigns, messaging
+
+
+@shared_task(bind=True, max_retries=messaging.MAX_ATTEMPTS - 1)
+def send_outbound_email(self, email_id: int, attempt: int = 0) -> None:
+    """Send one outbox row, in the schema it was queued from; on failure the row stays
+    queued and this task comes back later (1, 2, 4 … minutes, at most an hour apart).
+
+    ``attempt`` is the number of attempts already made: see ``deliver_email``."""
+    failed_attempts = messaging.deliver_email(email_id=email_id, attempt=attempt)
+    if failed_attempts is not None:
+        raise self.retry(args=[email_id, failed_attempts],
+                         countdown=messaging.retry_delay(failed_attempts).total_seconds())
+
+
+@shared_task
+def run_engagement_schedule_for_all_organisations() -> int:
+    """Beat entry point (public schema): queue one schedule run per ready organisation,
+    inside its context, so tenant-schemas-celery stamps its schema on the message."""
+    count = 0
+    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
+        with tenant_context(organisation):
+            run_engagement_schedule.delay()
+        count += 1
+    return count
+
+
+@shared_task
+def run_engagement_schedule() -> dict[str, int]:
+    """One organisation's timed work, in this order: decide the campaigns whose deadline
+    has passed (and tell their participants, catching up on any result e-mail that failed
+    to queue), complete those whose action is over (so the after-action messages see
+    them), then queue the messages that are due, and re-queue the e-mails whose task was
+    lost.
+
+    Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
+    no retry of its own: the next one, minutes later, does its work."""
+    now = timezone.now()
+    return {
+        "closed": len(close_due_campaigns(now)),
+        "results": messaging.queue_missing_results(now=now),
+        "completed": len(complete_past_campaigns(now)),
+        "reminders": messaging.queue_reminders(now=now),
+        "after_action": messaging.queue_after_action(now=now),
+        "follow_up_surveys": messaging.queue_follow_up_surveys(now=now),
+        "requeued": messaging.requeue_stalled_emails(now=now),
+    }

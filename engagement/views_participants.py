@@ -1,0 +1,155 @@
+"""Organisers' participant pages: the list (members) and the CSV import (managers).
+
+The import runs in two steps: a check (dry run) shows what would happen, then "Import"
+writes. The checked text waits in the session between the two, named by its digest, so
+what is imported is exactly what was checked (and a file need not be uploaded twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from tenants.access import require_role
+from tenants.models import Role
+from tenants.services import DomainError
+
+from .models import Participant, Team
+from .services.participants import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportReport,
+    import_participants,
+    read_upload,
+)
+
+PAGE_SIZE = 50
+SESSION_KEY = "participant_import"
+# A report of thousands of refused rows is read from the top; the rest only weighs.
+ERRORS_SHOWN = 200
+
+
+class ParticipantFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False,
+                        help_text=gettext_lazy("E-mail address or name."))
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.all(),
+                                  required=False, empty_label=gettext_lazy("All teams"))
+    site = forms.ChoiceField(label=gettext_lazy("Site"), required=False)
+
+    def __init__(self, *args, sites: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", _("All sites")), *((s, s) for s in sites)]
+
+
+class ParticipantImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file"), required=False,
+                           help_text=gettext_lazy("UTF-8, comma or semicolon separated, with "
+                                                  "a header row."))
+    text = forms.CharField(label=gettext_lazy("Or paste the rows"), required=False,
+                           strip=False,
+                           widget=forms.Textarea(attrs={"rows": 8, "class": "code"}))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
+            raise forms.ValidationError(_("Choose a file or paste the rows: one of the two."))
+        return data
+
+
+class ImportConfirmForm(forms.Form):
+    dry_run = forms.CharField(widget=forms.HiddenInput, initial="0")
+    digest = forms.CharField(widget=forms.HiddenInput)
+    only_valid = forms.BooleanField(
+        label=gettext_lazy("Import only the valid rows (the rows listed above are left out)"),
+        required=False)
+
+
+def participant_list(request):
+    """Every member may see the participants; the import is for managers."""
+    sites = list(Participant.objects.exclude(site="").order_by("site")
+                 .values_list("site", flat=True).distinct())
+    form = ParticipantFilterForm(request.GET or None, sites=sites)
+    participants = Participant.objects.select_related("team")
+    if form.is_valid():
+        # Every word must appear in the e-mail address or a name ("ana dupont").
+        for word in form.cleaned_data["q"].split():
+            participants = participants.filter(Q(email__icontains=word)
+                                               | Q(first_name__icontains=word)
+                                               | Q(last_name__icontains=word))
+        if form.cleaned_data["team"]:
+            participants = participants.filter(team=form.cleaned_data["team"])
+        if form.cleaned_data["site"]:
+            participants = participants.filter(site=form.cleaned_data["site"])
+    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "engagement/participants.html", {"form": form, "page": page})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _render_import(request, *, form, report: ImportReport | None = None,
+                   confirm: ImportConfirmForm | None = None, status: int = 200):
+    return render(request, "engagement/participants_import.html", {
+        "form": form, "report": report, "confirm": confirm, "columns": COLUMNS,
+        "max_rows": MAX_ROWS, "max_mb": MAX_FILE_BYTES // 2**20,
+        "errors_shown": report.errors[:ERRORS_SHOWN] if report else [],
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def participant_import(request):
+    require_role(request, Role.MANAGER)
+    if request.method == "POST" and request.POST.get("dry_run") == "0":
+        return _import_checked(request)
+    if request.method == "GET":
+        return _render_import(request, form=ParticipantImportForm())
+    form = ParticipantImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_import(request, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        # One byte past the limit is enough to refuse a file that is too large.
+        text = (read_upload(data=upload.read(MAX_FILE_BYTES + 1)) if upload
+                else form.cleaned_data["text"])
+        report = import_participants(text=text, dry_run=True)
+    except DomainError as exc:
+        for problems in exc.errors.values():
+            for problem in problems:
+                form.add_error(None, problem)
+        return _render_import(request, form=form, status=400)
+    request.session[SESSION_KEY] = {"digest": _digest(text), "text": text}
+    confirm = ImportConfirmForm(initial={"digest": _digest(text)})
+    return _render_import(request, form=ParticipantImportForm(), report=report,
+                          confirm=confirm if report.valid_rows else None)
+
+
+def _import_checked(request):
+    """The second step: import the text checked in the first one."""
+    confirm = ImportConfirmForm(request.POST)
+    pending = request.session.get(SESSION_KEY)
+    if not confirm.is_valid() or not pending or \
+            pending["digest"] != confirm.cleaned_data["digest"]:
+        messages.error(request, _("This check is no longer current: choose the file again."))
+        return redirect("participant_import")
+    report = import_participants(text=pending["text"], dry_run=False,
+                                 only_valid=confirm.cleaned_data["only_valid"])
+    if not report.imported:
+        messages.error(request, _("Nothing was imported: correct the rows listed below, or "
+                                  "choose to import only the valid rows."))
+        return _render_import(request, form=ParticipantImportForm(), report=report,
+                              confirm=confirm, status=400)
+    del request.session[SESSION_KEY]
+    messages.success(request, _("Import done: %(created)s new participant(s), %(updated)s "
+                                "updated.") % {"created": report.created,
+                                               "updated": report.updated})
+    return redirect("participant_list")
