@@ -28,9 +28,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: provisioning by clone vs by migrations
+## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
+	$(BIN)/python bench/pledges.py
 
 ## messages: extract texts (needs GNU gettext), fill the French ones from scripts/translations_fr.py, compile
 messages: $(STAMP)

@@ -1,12 +1,12 @@
 """Sign-up throughput: a burst of pledges through the real HTTP stack, against the raw
 PostgreSQL rate of the same rows, measured in the same run.
 
-    make bench-pledges                 # 1,500 pledges, 16 clients, 4 gunicorn workers
+    make bench                         # provisioning, then 1,500 pledges, 16 clients
     python bench/pledges.py 3000 32
 
 HTTP side: gunicorn serves the project on the configured database; each client thread
-opens a campaign page once (session and CSRF cookie), then posts the join form for new
-people, one pledge each, as fast as the server answers. Reference side: as many threads
+opens a campaign page once (for the CSRF cookie), then posts the join form for new people,
+each a new visitor, one pledge each, as fast as the server answers. Reference side: as many threads
 with plain psycopg connections run, per pledge, the rows the join writes (participant,
 slot seat update, pledge) in one transaction, with no Django, no HTTP. Everything made is
 dropped at the end.
@@ -62,6 +62,9 @@ def free_port() -> int:
 
 
 def setup() -> tuple[Organisation, Campaign, Slot]:
+    from config.broker import ensure_configured_broker
+
+    ensure_configured_broker()  # each join queues its confirmation e-mail
     organisation = Organisation.objects.filter(slug=SLUG).first() or provision_organisation(
         name="Bench", slug=SLUG, owner_email="owner@bench-pledges.example",
         status=Organisation.Status.ACTIVE)
@@ -101,7 +104,9 @@ def http_burst(port: int, host: str, code: str, slot_id: int) -> tuple[float, li
         conn.request("GET", f"/c/{code}/", headers={"Host": host})
         page = conn.getresponse()
         body = page.read().decode()
-        cookies = "; ".join(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") or [])
+        # Only the CSRF cookie: every pledge comes from a new visitor (a new session).
+        cookies = "; ".join(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") or []
+                            if c.startswith("csrftoken="))
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
         mine = []
         for i in range(per_client):
@@ -116,11 +121,6 @@ def http_burst(port: int, host: str, code: str, slot_id: int) -> tuple[float, li
             response.read()
             if response.status != 302:
                 raise RuntimeError(f"join answered {response.status}")
-            set_cookie = response.headers.get_all("Set-Cookie") or []
-            if set_cookie:  # the session is rotated on first join: keep the latest cookies
-                jar = dict(c.split("=", 1) for c in cookies.split("; ") if "=" in c)
-                jar.update(c.split(";")[0].split("=", 1) for c in set_cookie)
-                cookies = "; ".join(f"{k}={v}" for k, v in jar.items())
             mine.append(time.perf_counter() - started)
         with lock:
             latencies.extend(mine)

@@ -54,3 +54,15 @@ def run_engagement_schedule() -> dict[str, int]:
         "follow_up_surveys": messaging.queue_follow_up_surveys(now=now),
         "requeued": messaging.requeue_stalled_emails(now=now),
     }
+
+
+# What a request may ask to be told after its commit; the worker composes the e-mail, so
+# that a sign-up answers as soon as its rows are written.
+NOTIFICATIONS = {"notify_pledge", "notify_promoted"}
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_about_pledge(notification: str, pledge_id: int) -> None:
+    if notification not in NOTIFICATIONS:
+        raise ValueError(f"unknown notification {notification!r}")
+    getattr(messaging, notification)(pledge_id)

@@ -12,16 +12,26 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from translations_fr import FR  # noqa: E402
+from translations_fr_engagement import FR as FR_ENGAGEMENT  # noqa: E402
+
+FR = {**FR, **FR_ENGAGEMENT}
 
 po_path = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 po = polib.pofile(str(po_path))
 missing = []
 for entry in po:
     if entry.msgid in FR:
-        entry.msgstr = FR[entry.msgid]
+        french = FR[entry.msgid]
+        if entry.msgid_plural:
+            # Plural texts are given as (singular, plural).
+            singular, plural = french if isinstance(french, tuple) else (french, french)
+            entry.msgstr_plural = {0: singular, 1: plural}
+        else:
+            entry.msgstr = french
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-    elif not entry.msgstr or "fuzzy" in entry.flags:
+    elif (not entry.msgstr and not any((entry.msgstr_plural or {}).values())) \
+            or "fuzzy" in entry.flags:
         # msgmerge's fuzzy guesses are usually wrong: they need a real translation.
         missing.append(entry.msgid)
 po.metadata["Language"] = "fr"

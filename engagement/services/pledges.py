@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from tenants.services import DomainError
 
@@ -57,17 +56,17 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
 
 
 def _notify_on_commit(name: str, pledge_id: int) -> None:
-    """E-mails leave after the commit, through the outbox (services.messaging), in the
-    schema of the transaction that made the pledge."""
-    schema = connection.schema_name
+    """The participant is told after the commit, by a worker (tasks.notify_about_pledge),
+    in the schema of the transaction that made the pledge: the request does not wait for
+    the e-mail to be composed."""
+    headers = {"_schema_name": connection.schema_name}
 
-    def notify() -> None:
-        from . import messaging
+    def queue() -> None:
+        from ..tasks import notify_about_pledge
 
-        with schema_context(schema):
-            getattr(messaging, name)(pledge_id)
+        notify_about_pledge.apply_async(args=[name, pledge_id], headers=headers)
 
-    transaction.on_commit(notify)
+    transaction.on_commit(queue)
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:

@@ -242,3 +242,35 @@ def test_mail_server_down_keeps_the_email_queued_until_it_is_sent(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.worker
+def test_a_sign_up_is_confirmed_by_the_worker_in_its_organisation(committed, worker):
+    """The join request only queues the notification; the worker composes the e-mail, in
+    the schema of the organisation where the pledge was made."""
+    from engagement.services import campaign_join
+
+    organisation = Organisation.objects.get(slug="otherco")
+    with tenant_context(organisation):
+        campaign = open_campaign(target=3, capacity=5, title="Worker join")
+        Campaign.objects.filter(pk=campaign.pk).update(visibility="public")
+        campaign.refresh_from_db()
+        address = f"joiner-{uuid.uuid4().hex[:6]}@example.test"
+        campaign_join(campaign=campaign, email=address, first_name="Joe",
+                      slot_ids=[campaign.slots.get().pk])
+
+    def confirmation():
+        with tenant_context(organisation):
+            return OutboundEmail.objects.filter(to_email=address).first()
+
+    try:
+        row = wait_for(confirmation, 30)
+        assert row is not None, worker.read_text()
+        assert row.kind == "pledge_confirmed" and "Worker join" in row.subject
+    finally:
+        with tenant_context(organisation):
+            programme = campaign.programme
+            OutboundEmail.objects.filter(campaign=campaign).delete()
+            Campaign.objects.filter(pk=campaign.pk).delete()
+            programme.delete()
+            Participant.objects.filter(email=address).delete()

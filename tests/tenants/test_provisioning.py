@@ -174,7 +174,8 @@ def test_an_account_registered_in_advance_does_not_get_a_new_organisation(
         django_capture_on_commit_callbacks):
     """Someone registers the future owner's address first; staff then provision the
     organisation for that address: the squatter must not become its owner."""
-    squatter = User.objects.create_user(email="ceo@bigclient.example", password=PASSWORD)
+    squatter = User.objects.create_user(email="ceo@bigclient.example", password=PASSWORD,
+                                        preferred_language="en")
     with django_capture_on_commit_callbacks(execute=True):
         organisation = provision_organisation(name="Big Client", slug="bigclient",
                                               owner_email="CEO@bigclient.example")
