@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
+from billing import views as billing_views
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views as tenant_views
@@ -17,6 +18,8 @@ urlpatterns = [
     path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
     path("admin/", admin.site.urls),
+    path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
+    path("console/time/", billing_views.consultant_time, name="consultant_time"),
     path("console/", console.console_index, name="console_index"),
     path("console/new/", console.console_new, name="console_new"),
     path("console/<slug:slug>/", console.console_template, name="console_template"),

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from billing import views as billing_views
 from engagement import api as engagement_api
 from engagement import views as engagement_views
 from methodology import api as methodology_api
@@ -46,6 +47,10 @@ urlpatterns = [
     path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
     path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
+    path("billing/", billing_views.billing_home, name="billing_home"),
+    path("billing/checkout/", billing_views.billing_checkout, name="billing_checkout"),
+    path("billing/portal/", billing_views.billing_portal, name="billing_portal"),
+    path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),
     path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
     path("", include("engagement.urls")),
     path("participants/", include("engagement.urls_participants")),

@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from billing.gating import HasFeature
 from methodology.models import TemplateVersion
 
 from .links import participant_from_token
@@ -630,6 +631,14 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         "channel": QueryFilter("channel", "Channel.", choices=_choices(Channel)),
         "lever_code": QueryFilter("lever_code", "Lever code."),
     }
+
+    def get_permissions(self):
+        # Reading the funnel is the "lever analytics" paid option; recording invitations
+        # (and their links) is for everyone.
+        permissions = super().get_permissions()
+        if self.action in ("list", "retrieve"):
+            permissions.append(HasFeature("lever_analytics")())
+        return permissions
 
     def create(self, request):
         payload = NewInvitationSerializer(data=request.data)

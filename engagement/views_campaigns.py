@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
+from billing.catalogue import options
+from billing.entitlements import entitlements_for
 from methodology.models import Lever
 from tenants.access import require_role
 from tenants.models import Role
@@ -384,11 +386,15 @@ def campaign_detail(request, pk):
                .order_by("slot__starts_at", "created_at"))
     indicators = list(campaign.programme.indicators.all())
     can_manage = request.access.can_manage
+    lever_analytics = entitlements_for(request.tenant).allows("lever_analytics")
     checkin_url = links.absolute(reverse("campaign_checkin",
                                          args=[campaign.code, campaign.checkin_secret]))
     return render(request, "engagement/campaign_detail.html", {
         "campaign": campaign, "slots": campaign.slots.all(), "pledges": pledges,
-        "mobilised": mobilised_count(campaign), "funnel": invitation_funnel(campaign),
+        "mobilised": mobilised_count(campaign),
+        # The funnel by lever and channel is the "lever analytics" paid option.
+        "funnel": invitation_funnel(campaign) if lever_analytics else None,
+        "lever_option": options()["lever_analytics"],
         "impacts": campaign.impacts.select_related("indicator"),
         "impact_form": ImpactForm(indicators=indicators) if can_manage and indicators
         else None,

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.static import serve
 
+from billing.catalogue import options
+from billing.entitlements import entitlements_for
 from engagement.models import Programme
 
 from .access import require_role, resolve_access
@@ -235,20 +237,26 @@ def organisation_settings(request):
                  "time_zone": organisation.time_zone,
                  "brand_colour": organisation.brand_colour, "logo": organisation.logo},
     )
+    branded = entitlements_for(organisation).allows("branded_space")
+    if not branded:  # colours and logo are the "branded space" option
+        del form.fields["brand_colour"], form.fields["logo"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             organisation_update(
                 organisation=organisation, name=data["name"], locale=data["locale"],
-                time_zone=data["time_zone"], brand_colour=data["brand_colour"],
-                logo=data["logo"] or None, remove_logo=data["logo"] is False,
+                time_zone=data["time_zone"],
+                brand_colour=data.get("brand_colour", organisation.brand_colour),
+                logo=data.get("logo") or None, remove_logo=data.get("logo") is False,
             )
         except DomainError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("organisation_settings")
-    return render(request, "tenants/settings.html", {"form": form},
+    return render(request, "tenants/settings.html",
+                  {"form": form, "branded": branded,
+                   "branding_option": options()["branded_space"]},
                   status=400 if form.errors else 200)
 
 

@@ -29,12 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _get_or_provision(slug: str, name: str) -> Organisation:
+    from billing.catalogue import options
+    from billing.models import Subscription
+
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
         organisation = provision_organisation(
             name=name, slug=slug, owner_email=f"owner@{slug}.test", owner_password=PASSWORD,
             owner_name=f"{name} Owner", locale="en", status=Organisation.Status.ACTIVE,
         )
+        # The test organisations pay for everything; billing tests change this in their
+        # own (rolled back) transaction.
+        Subscription.objects.create(organisation=organisation, plan="territory",
+                                    options=sorted(options()), stripe_status="active")
     return organisation
 
 

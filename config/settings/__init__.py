@@ -221,3 +221,4 @@ LOGGING = {
 from .celery import *  # noqa: E402, F403
 from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
+from .stripe import *  # noqa: E402, F403

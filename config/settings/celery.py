@@ -31,6 +31,18 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
+    "billing-suspend-overdue-daily": {
+        "task": "billing.tasks.suspend_overdue_organisations",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "billing-usage-daily": {
+        "task": "billing.tasks.report_usage_for_all_organisations",
+        "schedule": crontab(hour=23, minute=30),
+    },
+    "billing-consultant-time-month-end": {
+        "task": "billing.tasks.bill_consultant_time",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
     "refresh-usage-every-hour": {
         "task": "tenants.tasks.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),

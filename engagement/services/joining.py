@@ -90,6 +90,14 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
     return participant, created
 
 
+def _space_read_only() -> bool:
+    from billing.entitlements import entitlements_for
+    from tenants.models import Organisation
+
+    return entitlements_for(Organisation.objects.get(schema_name=connection.schema_name)
+                            ).read_only
+
+
 def _organisation_locale() -> str:
     from tenants.models import Organisation
 
@@ -174,6 +182,8 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
     errors: dict[str, list[str]] = {}
     if not campaign.is_open:
         raise DomainError({"campaign": [_("This campaign is not open for pledges.")]})
+    if _space_read_only():
+        raise DomainError({"campaign": [_("This campaign is paused for the moment.")]})
     if not slot_ids:
         errors["slots"] = [_("Choose at least one time slot.")]
     slots = list(Slot.objects.filter(campaign=campaign, pk__in=slot_ids).order_by("starts_at"))

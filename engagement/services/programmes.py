@@ -40,9 +40,29 @@ def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> No
                                    "dates.")]
 
 
+def _check_programme_allowance(errors: dict, *, ends_on: date | None) -> None:
+    """The plan's number of running programmes (those not ended yet), from entitlements."""
+    from django.db import connection
+
+    from billing.entitlements import entitlements_for
+    from tenants.models import Organisation
+
+    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    limit = entitlements_for(organisation).limit("programmes")
+    if limit is None or (ends_on and ends_on < timezone.localdate()):
+        return
+    running = Programme.objects.filter(ends_on__gte=timezone.localdate()).count()
+    if running >= limit:
+        errors["programme"] = [_(
+            "Your plan allows %(limit)s running programme(s) and %(running)s are running: "
+            "choose a larger plan on the billing page, or end a programme first.") % {
+            "limit": limit, "running": running}]
+
+
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",
                      participant_target: int = 0) -> Programme:
     errors: dict[str, list[str]] = {}
+    _check_programme_allowance(errors, ends_on=ends_on)
     if not (name or "").strip():
         errors["name"] = [_("This field is required.")]
     _validate_dates(errors, starts_on=starts_on, ends_on=ends_on)
@@ -114,6 +134,7 @@ def programme_create_from_template(
 ) -> Programme:
     """A programme following a published methodology version, with its own copy of it."""
     errors: dict[str, list[str]] = {}
+    _check_programme_allowance(errors, ends_on=ends_on)
     if not version.is_published:
         errors["version"] = [_("Only a published version can be used.")]
     if not (name or "").strip():

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.models import Subscription
 from engagement import demo as engagement_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
@@ -140,6 +141,11 @@ class Command(BaseCommand):
             names, kind, sites, people = spec["teams"]
             engagement_demo.seed(domain=spec["email_domain"], teams=names, team_kind=kind,
                                  sites=sites, people=people, seed_value=len(spec["slug"]))
+        if spec["status"] == Organisation.Status.ACTIVE:
+            # Without Stripe keys the demo company is shown on a paid plan with options.
+            Subscription.objects.get_or_create(organisation=organisation, defaults={
+                "plan": "programme", "options": ["branded_space", "lever_analytics"],
+                "stripe_status": "active"})
         if not organisation.allowed_email_domains:
             organisation.allowed_email_domains = [spec["email_domain"]]
             organisation.save(update_fields=["allowed_email_domains"])

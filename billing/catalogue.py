@@ -1,0 +1,88 @@
+"""The catalogue of plans and paid options (billing/catalogue.yaml), read once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from django.utils.translation import get_language
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
+INTERVALS = ("month", "year")
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # plan | option
+    code: str
+    name: dict
+    description: dict
+    prices: dict = field(default_factory=dict)  # interval -> cents
+    limits: dict = field(default_factory=dict)
+    metered: dict | None = None
+
+    def tr(self, name: str) -> str:
+        lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+        return getattr(self, name)[lang]
+
+    @property
+    def label(self) -> str:
+        return self.tr("name")
+
+    @property
+    def summary(self) -> str:
+        return self.tr("description")
+
+    @property
+    def monthly(self) -> str:
+        return self.price_euros("month")
+
+    @property
+    def yearly(self) -> str:
+        return self.price_euros("year")
+
+    @property
+    def metered_price(self) -> str:
+        return f"{self.metered['unit_amount'] / 100:.2f} €".replace(".", ",") \
+            if self.metered else ""
+
+    def lookup_key(self, interval: str = "month") -> str:
+        """The Stripe price's lookup key: stable, so prices are found again after a sync."""
+        if self.metered:
+            return f"fullmobs_{self.code}_metered"
+        return f"fullmobs_{self.kind}_{self.code}_{interval}"
+
+    def price_euros(self, interval: str) -> str:
+        cents = self.prices.get(interval)
+        return f"{cents / 100:,.0f} €".replace(",", "\u202f") if cents is not None else ""
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, Item]]:
+    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return {
+        "plans": {p["code"]: Item(kind="plan", code=p["code"], name=p["name"],
+                                  description=p["description"], prices=p["prices"],
+                                  limits=p["limits"]) for p in data["plans"]},
+        "options": {o["code"]: Item(kind="option", code=o["code"], name=o["name"],
+                                    description=o["description"],
+                                    prices=o.get("prices", {}), metered=o.get("metered"))
+                    for o in data["options"]},
+    }
+
+
+def plans() -> dict[str, Item]:
+    return catalogue()["plans"]
+
+
+def options() -> dict[str, Item]:
+    return catalogue()["options"]
+
+
+def item_for_lookup_key(lookup_key: str) -> Item | None:
+    for item in [*plans().values(), *options().values()]:
+        if lookup_key in {item.lookup_key(i) for i in INTERVALS}:
+            return item
+    return None

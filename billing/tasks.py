@@ -1,0 +1,64 @@
+"""Billing work that leaves the request: webhook processing, dunning, usage, time."""
+
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
+
+from tenants.models import Organisation
+
+from . import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=8)
+def process_stripe_event(event_id: str) -> str:
+    """Runs in the public schema (billing is shared): reads the organisation's state from
+    Stripe, whatever order events came in; retried with backoff when Stripe fails."""
+    with schema_context("public"):
+        return services.event_process(event_id=event_id)
+
+
+@shared_task
+def suspend_overdue_organisations() -> int:
+    with schema_context("public"):
+        return len(services.suspend_overdue())
+
+
+@shared_task
+def report_usage_for_all_organisations() -> int:
+    """Daily: count each organisation's active participants in its schema, report them."""
+    from .entitlements import entitlements_for
+
+    count = 0
+    for organisation in Organisation.objects.ready():
+        if "extra_participants" not in entitlements_for(organisation).options:
+            continue
+        with tenant_context(organisation):
+            report_usage.delay()
+        count += 1
+    return count
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def report_usage() -> None:
+    from engagement.models import Participant
+
+    today = timezone.localdate()
+    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    active = Participant.objects.filter(pledges__created_at__date__gte=today.replace(day=1)
+                                        ).distinct().count()
+    with schema_context("public"):
+        services.usage_report(organisation=organisation, active_participants=active, day=today)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def bill_consultant_time() -> int:
+    """Month end: unbilled accompaniment time becomes invoice items, once."""
+    from .models import ConsultantTime
+
+    with schema_context("public"):
+        organisations = Organisation.objects.filter(
+            pk__in=ConsultantTime.objects.filter(billed_at__isnull=True)
+            .values("organisation"))
+        return sum(len(services.consultant_time_bill(organisation=o)) for o in organisations)

@@ -1,0 +1,178 @@
+"""Billing pages (organisation owners), the Stripe webhook (public host) and the
+consultants' time log (public console)."""
+
+from __future__ import annotations
+
+import stripe
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from methodology.views import consultant_required
+from tenants.access import require_role
+from tenants.models import ConsultantAssignment, Organisation, Role
+from tenants.services import DomainError
+
+from . import services, stripe_api
+from .catalogue import INTERVALS, options, plans
+from .entitlements import entitlements_for
+from .models import ConsultantTime
+
+
+class PlanForm(forms.Form):
+    plan = forms.ChoiceField(label=gettext_lazy("Plan"))
+    interval = forms.ChoiceField(label=gettext_lazy("Billed"), choices=[
+        ("month", gettext_lazy("Monthly")), ("year", gettext_lazy("Yearly"))])
+    options = forms.MultipleChoiceField(label=gettext_lazy("Options"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(code, item.tr("name")) for code, item in plans().items()]
+        self.fields["options"].choices = [(code, item.tr("name"))
+                                          for code, item in options().items()]
+
+
+def billing_home(request):
+    require_role(request, Role.OWNER)
+    organisation = request.tenant
+    rights = entitlements_for(organisation)
+    subscription = getattr(organisation, "subscription", None)
+    form = PlanForm(initial={"plan": rights.plan or "programme",
+                             "interval": getattr(subscription, "interval", "month"),
+                             "options": sorted(rights.options)})
+    return render(request, "billing/home.html", {
+        "rights": rights, "subscription": subscription, "form": form,
+        "plans": plans().values(), "options": options().values(),
+        "configured": stripe_api.configured(), "intervals": INTERVALS,
+    })
+
+
+@require_POST
+def billing_checkout(request):
+    require_role(request, Role.OWNER)
+    if not stripe_api.configured():
+        messages.error(request, _("Billing is not configured on this installation."))
+        return redirect("billing_home")
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+        return redirect("billing_home")
+    data = form.cleaned_data
+    back = request.build_absolute_uri("/billing/")
+    try:
+        url = services.checkout_start(organisation=request.tenant, plan=data["plan"],
+                                      interval=data["interval"], option_codes=data["options"],
+                                      success_url=back + "?checkout=done",
+                                      cancel_url=back + "?checkout=cancelled")
+    except DomainError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        return redirect("billing_home")
+    return redirect(url)
+
+
+@require_POST
+def billing_portal(request):
+    require_role(request, Role.OWNER)
+    if not stripe_api.configured():
+        messages.error(request, _("Billing is not configured on this installation."))
+        return redirect("billing_home")
+    try:
+        url = services.portal_url(organisation=request.tenant,
+                                  return_url=request.build_absolute_uri("/billing/"))
+    except DomainError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        return redirect("billing_home")
+    return redirect(url)
+
+
+def billing_invoices(request):
+    require_role(request, Role.OWNER)
+    error = None
+    rows = []
+    if stripe_api.configured():
+        try:
+            rows = [_invoice_row(invoice)
+                    for invoice in services.invoices(organisation=request.tenant)]
+        except DomainError as exc:
+            error = exc.errors["billing"][0]
+    return render(request, "billing/invoices.html", {
+        "invoices": rows, "error": error, "configured": stripe_api.configured()})
+
+
+def _invoice_row(invoice) -> dict:
+    from datetime import UTC, datetime
+
+    return {"number": invoice.get("number"), "id": invoice["id"],
+            "created_at": datetime.fromtimestamp(invoice["created"], tz=UTC),
+            "amount_text": f"{invoice.get('amount_due', 0) / 100:.2f} "
+                           f"{invoice.get('currency', 'eur').upper()}",
+            "status": invoice.get("status"),
+            "hosted_invoice_url": invoice.get("hosted_invoice_url"),
+            "invoice_pdf": invoice.get("invoice_pdf")}
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Signature checked before anything is stored; each event stored once by its id and
+    processed by a worker (a replay is acknowledged and not processed again)."""
+    try:
+        record, created = services.event_record(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("invalid signature")
+    if created:
+        from .tasks import process_stripe_event
+
+        event_id = record.event_id
+        transaction.on_commit(lambda: process_stripe_event.delay(event_id))
+        return HttpResponse("received")
+    return HttpResponse("already received")
+
+
+class TimeForm(forms.Form):
+    organisation = forms.ChoiceField(label=gettext_lazy("Organisation"))
+    worked_on = forms.DateField(label=gettext_lazy("Date"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=gettext_lazy("Minutes"), min_value=1, max_value=1440)
+    description = forms.CharField(label=gettext_lazy("What was done"), max_length=300)
+
+
+@consultant_required
+@require_http_methods(["GET", "POST"])
+def consultant_time(request):
+    assigned = Organisation.objects.filter(
+        pk__in=ConsultantAssignment.objects.filter(consultant=request.user)
+        .values("organisation")).order_by("name")
+    form = TimeForm(request.POST or None, initial={"worked_on": timezone.localdate()})
+    form.fields["organisation"].choices = [(o.slug, o.name) for o in assigned]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consultant_time_log(
+                consultant=request.user,
+                organisation=assigned.get(slug=data["organisation"]),
+                worked_on=data["worked_on"], minutes=data["minutes"],
+                description=data["description"])
+        except DomainError as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Time logged."))
+            return redirect("consultant_time")
+    rows = ConsultantTime.objects.filter(consultant=request.user).select_related(
+        "organisation")[:100]
+    return render(request, "billing/consultant_time.html",
+                  {"form": form, "rows": rows, "configured": stripe_api.configured()},
+                  status=400 if form.errors else 200)
+
+
