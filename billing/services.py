@@ -3,6 +3,7 @@ dunning, usage meter events, consultant time, and the catalogue sync."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -48,7 +49,7 @@ def ensure_customer(*, organisation: Organisation, email: str = "") -> BillingAc
     if account.vat_number:
         params["tax_id_data"] = [{"type": "eu_vat", "value": account.vat_number}]
     try:
-        customer = stripe_api.client().customers.create(
+        customer = stripe_api.client().v1.customers.create(
             params=params, options={"idempotency_key": f"customer-{organisation.pk}"})
     except stripe.StripeError as exc:
         raise _stripe_error(exc) from exc
@@ -59,8 +60,8 @@ def ensure_customer(*, organisation: Organisation, email: str = "") -> BillingAc
 
 
 def price_ids(lookup_keys: list[str]) -> dict[str, str]:
-    prices = stripe_api.client().prices.list(params={"lookup_keys": lookup_keys, "limit": 100})
-    found = {price.lookup_key: price.id for price in prices.data}
+    prices = stripe_api.client().v1.prices.list(params={"lookup_keys": lookup_keys, "limit": 100})
+    found = {price["lookup_key"]: price["id"] for price in prices.data}
     missing = set(lookup_keys) - set(found)
     if missing:
         raise DomainError({"billing": [_("The catalogue is not synchronised with the payment "
@@ -90,7 +91,7 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     line_items = [{"price": ids[item.lookup_key(interval)]} if item.metered else
                   {"price": ids[item.lookup_key(interval)], "quantity": 1} for item in items]
     try:
-        session = stripe_api.client().checkout.sessions.create(params={
+        session = stripe_api.client().v1.checkout.sessions.create(params={
             "mode": "subscription", "customer": account.stripe_customer_id,
             "line_items": line_items, "success_url": success_url, "cancel_url": cancel_url,
             "client_reference_id": organisation.slug,
@@ -104,7 +105,7 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
 def portal_url(*, organisation: Organisation, return_url: str) -> str:
     account = ensure_customer(organisation=organisation)
     try:
-        session = stripe_api.client().billing_portal.sessions.create(params={
+        session = stripe_api.client().v1.billing_portal.sessions.create(params={
             "customer": account.stripe_customer_id, "return_url": return_url})
     except stripe.StripeError as exc:
         raise _stripe_error(exc) from exc
@@ -116,8 +117,8 @@ def invoices(*, organisation: Organisation) -> list:
     if account is None or not account.stripe_customer_id:
         return []
     try:
-        return list(stripe_api.client().invoices.list(params={
-            "customer": account.stripe_customer_id, "limit": 24}).data)
+        return [invoice.to_dict() for invoice in stripe_api.client().v1.invoices.list(params={
+            "customer": account.stripe_customer_id, "limit": 24}).data]
     except stripe.StripeError as exc:
         raise _stripe_error(exc) from exc
 
@@ -140,10 +141,10 @@ def subscription_sync(*, organisation: Organisation, now: datetime | None = None
     account = BillingAccount.objects.filter(organisation=organisation).first()
     if account is None or not account.stripe_customer_id:
         return None
-    listed = stripe_api.client().subscriptions.list(params={
+    listed = stripe_api.client().v1.subscriptions.list(params={
         "customer": account.stripe_customer_id, "status": "all", "limit": 20})
-    current = sorted(listed.data, key=lambda s: (s["status"] in LIVE_STATUSES, s["created"]),
-                     reverse=True)
+    current = sorted((s.to_dict() for s in listed.data),
+                     key=lambda s: (s["status"] in LIVE_STATUSES, s["created"]), reverse=True)
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         record, _created = Subscription.objects.select_for_update().get_or_create(
@@ -235,7 +236,8 @@ def event_record(*, payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
     raises ValueError or stripe.SignatureVerificationError when it must be refused."""
     event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
     record, created = StripeEvent.objects.get_or_create(
-        event_id=event["id"], defaults={"type": event["type"], "payload": event.to_dict()})
+        event_id=event["id"], defaults={"type": event["type"],
+                                        "payload": json.loads(payload)})
     return record, created
 
 
@@ -295,7 +297,7 @@ def usage_report(*, organisation: Organisation, active_participants: int,
     account = ensure_customer(organisation=organisation)
     meter = options()["extra_participants"].metered
     try:
-        stripe_api.client().billing.meter_events.create(params={
+        stripe_api.client().v1.billing.meter_events.create(params={
             "event_name": meter["event_name"], "identifier": report.identifier,
             "payload": {"stripe_customer_id": account.stripe_customer_id,
                         "value": str(report.billable)}})
@@ -348,7 +350,7 @@ def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
                 continue
             amount = round(HOURLY_RATE_CENTS * row.minutes / 60)
             try:
-                item = stripe_api.client().invoice_items.create(
+                item = stripe_api.client().v1.invoice_items.create(
                     params={"customer": account.stripe_customer_id, "currency": "eur",
                             "amount": amount,
                             "description": f"{row.worked_on:%d/%m/%Y} · {row.minutes} min · "
@@ -377,13 +379,13 @@ def catalogue_sync() -> SyncReport:
     """Create or update Stripe products and prices from the catalogue, found by lookup key.
     Running it twice changes nothing the second time."""
     report = SyncReport()
-    client = stripe_api.client()
+    client = stripe_api.client().v1
     for item in [*plans().values(), *options().values()]:
         product_id = f"fullmobs_{item.kind}_{item.code}"
         name = item.name["en"]
         try:
-            product = client.products.retrieve(product_id)
-            if product.name != name or product.get("description") != item.description["en"]:
+            product = client.products.retrieve(product_id).to_dict()
+            if product["name"] != name or product.get("description") != item.description["en"]:
                 client.products.update(product_id, params={
                     "name": name, "description": item.description["en"]})
                 report.updated.append(f"product {product_id}")
@@ -395,11 +397,11 @@ def catalogue_sync() -> SyncReport:
                                            "metadata": {"code": item.code, "kind": item.kind}})
             report.created.append(f"product {product_id}")
         wanted = _wanted_prices(client, item, product_id)
-        existing = {p.lookup_key: p for p in client.prices.list(params={
-            "lookup_keys": list(wanted), "limit": 100}).data}
+        existing = {p["lookup_key"]: p for p in (price.to_dict() for price in client.prices.list(
+            params={"lookup_keys": list(wanted), "limit": 100}).data)}
         for key, params in wanted.items():
             price = existing.get(key)
-            if price is not None and price.unit_amount == params["unit_amount"]:
+            if price is not None and price["unit_amount"] == params["unit_amount"]:
                 report.unchanged.append(f"price {key}")
                 continue
             # Stripe prices are immutable: a new amount is a new price taking the key over.
@@ -411,15 +413,15 @@ def catalogue_sync() -> SyncReport:
 
 def _wanted_prices(client, item, product_id: str) -> dict[str, dict]:
     if item.metered:
-        meters = client.billing.meters.list(params={"limit": 100}).data
-        meter = next((m for m in meters if m.event_name == item.metered["event_name"]), None)
+        meters = [m.to_dict() for m in client.billing.meters.list(params={"limit": 100}).data]
+        meter = next((m for m in meters if m["event_name"] == item.metered["event_name"]), None)
         if meter is None:
             meter = client.billing.meters.create(params={
                 "display_name": item.name["en"], "event_name": item.metered["event_name"],
-                "default_aggregation": {"formula": "sum"}})
+                "default_aggregation": {"formula": "sum"}}).to_dict()
         return {item.lookup_key(): {
             "product": product_id, "currency": "eur", "unit_amount": item.metered["unit_amount"],
-            "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}}}
+            "recurring": {"interval": "month", "usage_type": "metered", "meter": meter["id"]}}}
     return {item.lookup_key(interval): {
         "product": product_id, "currency": "eur", "unit_amount": cents,
         "recurring": {"interval": interval}} for interval, cents in item.prices.items()}
