@@ -143,3 +143,12 @@ def test_webhook_without_a_valid_signature_stores_nothing(settings):
     assert client.post("/billing/stripe/webhook/", body, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE="t=1,v1=deadbeef").status_code == 400
     assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_billing_page_in_french(org_a, owner_a, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    client = tenant_client(org_a, owner_a)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get("/billing/").content.decode()
+    assert "Offre et options" in page and "La facturation n’est pas configurée" in page
