@@ -70,14 +70,19 @@ def _participants(rng, domain, teams, sites, count) -> list[Participant]:
     for n in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         rows.append(Participant(
-            email=f"{first.lower().replace('é', 'e').replace('ï', 'i').replace('ë', 'e')}"
-                  f".{last.lower()}{n}@{domain}",
+            email=f"{_ascii(first)}.{_ascii(last)}{n}@{domain}",
             first_name=first, last_name=last, language="fr" if rng.random() < 0.8 else "en",
             team=rng.choice(teams), site=rng.choice(sites),
             age_band=rng.choice(["18-25", "26-35", "36-50", "51-65", "65+"]),
             consent_to_contact=rng.random() < 0.7,
             source=Participant.Source.IMPORT if n < SEEDS else Participant.Source.INVITATION))
     return Participant.objects.bulk_create(rows)
+
+
+def _ascii(name: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def _campaign(programme, status, starts_at: datetime, target, hours, *, capacities):

@@ -114,6 +114,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _populate(self, organisation, spec, consultant):
+        if spec["status"] == Organisation.Status.ACTIVE:
+            # Without Stripe keys the demo company is shown on a paid plan with options.
+            Subscription.objects.get_or_create(organisation=organisation, defaults={
+                "plan": "programme", "options": ["branded_space", "lever_analytics"],
+                "stripe_status": "active"})
         for email, name, role in spec["people"][1:]:
             user = _user(email, name, preferred_language=spec["locale"])
             Membership.objects.get_or_create(user=user, organisation=organisation,
@@ -141,11 +146,6 @@ class Command(BaseCommand):
             names, kind, sites, people = spec["teams"]
             engagement_demo.seed(domain=spec["email_domain"], teams=names, team_kind=kind,
                                  sites=sites, people=people, seed_value=len(spec["slug"]))
-        if spec["status"] == Organisation.Status.ACTIVE:
-            # Without Stripe keys the demo company is shown on a paid plan with options.
-            Subscription.objects.get_or_create(organisation=organisation, defaults={
-                "plan": "programme", "options": ["branded_space", "lever_analytics"],
-                "stripe_status": "active"})
         if not organisation.allowed_email_domains:
             organisation.allowed_email_domains = [spec["email_domain"]]
             organisation.save(update_fields=["allowed_email_domains"])
