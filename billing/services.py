@@ -425,3 +425,42 @@ def _wanted_prices(client, item, product_id: str) -> dict[str, dict]:
     return {item.lookup_key(interval): {
         "product": product_id, "currency": "eur", "unit_amount": cents,
         "recurring": {"interval": interval}} for interval, cents in item.prices.items()}
+
+
+VAT_PATTERN = r"^[A-Z]{2}[0-9A-Z]{2,13}$"
+
+
+def billing_details_update(*, organisation: Organisation, billing_email: str,
+                           vat_number: str) -> BillingAccount:
+    """The address invoices go to and the EU VAT number, here and on the Stripe customer."""
+    import re
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    billing_email = (billing_email or "").strip().lower()
+    vat_number = re.sub(r"[\s.-]", "", vat_number or "").upper()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(billing_email)
+    except ValidationError:
+        errors["billing_email"] = [_("Enter a valid e-mail address.")]
+    if vat_number and not re.match(VAT_PATTERN, vat_number):
+        errors["vat_number"] = [_("Enter an EU VAT number such as FR40303265045.")]
+    if errors:
+        raise DomainError(errors)
+    account, _created = BillingAccount.objects.get_or_create(organisation=organisation)
+    previous_vat = account.vat_number
+    account.billing_email, account.vat_number = billing_email, vat_number
+    if account.stripe_customer_id and stripe_api.configured():
+        try:
+            client = stripe_api.client().v1
+            client.customers.update(account.stripe_customer_id,
+                                    params={"email": billing_email})
+            if vat_number and vat_number != previous_vat:
+                client.customers.tax_ids.create(account.stripe_customer_id,
+                                                params={"type": "eu_vat", "value": vat_number})
+        except stripe.StripeError as exc:
+            raise _stripe_error(exc) from exc
+    account.save(update_fields=["billing_email", "vat_number"])
+    return account

@@ -40,6 +40,28 @@ class PlanForm(forms.Form):
                                           for code, item in options().items()]
 
 
+class BillingDetailsForm(forms.Form):
+    billing_email = forms.EmailField(label=gettext_lazy("Billing e-mail"))
+    vat_number = forms.CharField(label=gettext_lazy("EU VAT number"), max_length=30,
+                                 required=False)
+
+
+@require_POST
+def billing_details(request):
+    require_role(request, Role.OWNER)
+    form = BillingDetailsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.billing_details_update(organisation=request.tenant, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, _("Billing details saved."))
+    else:
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    return redirect("billing_home")
+
+
 def billing_home(request):
     require_role(request, Role.OWNER)
     organisation = request.tenant
@@ -48,8 +70,12 @@ def billing_home(request):
     form = PlanForm(initial={"plan": rights.plan or "programme",
                              "interval": getattr(subscription, "interval", "month"),
                              "options": sorted(rights.options)})
+    account = getattr(organisation, "billing", None)
+    details = BillingDetailsForm(initial={
+        "billing_email": getattr(account, "billing_email", ""),
+        "vat_number": getattr(account, "vat_number", "")})
     return render(request, "billing/home.html", {
-        "rights": rights, "subscription": subscription, "form": form,
+        "rights": rights, "subscription": subscription, "form": form, "details": details,
         "plans": plans().values(), "options": options().values(),
         "configured": stripe_api.configured(), "intervals": INTERVALS,
     })

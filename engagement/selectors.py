@@ -16,9 +16,12 @@ def campaigns_with_progress() -> QuerySet[Campaign]:
     )
 
 
-def invitation_funnel(campaign: Campaign) -> list[dict]:
-    """Per lever and channel: invitations sent, opened, pledged, attended."""
-    rows = (Invitation.objects.filter(campaign=campaign)
+def invitation_funnel(campaign: Campaign | None = None) -> list[dict]:
+    """Per lever and channel: invitations sent, opened, pledged, attended (for one
+    campaign, or across all of them)."""
+    invitations = Invitation.objects.all() if campaign is None else \
+        Invitation.objects.filter(campaign=campaign)
+    rows = (invitations
             .values("lever_code", "channel")
             .annotate(sent=Count("id", distinct=True),
                       opened=Count("id", filter=Q(open_count__gt=0), distinct=True),

@@ -38,4 +38,5 @@ urlpatterns = [
     path("campaigns/<int:pk>/invitations/", views.campaign_invite, name="campaign_invite"),
     path("campaigns/<int:pk>/qr.svg", views.campaign_qr, name="campaign_qr"),
     path("teams/", views.team_leaderboard, name="team_leaderboard"),
+    path("levers/", views.lever_analytics, name="lever_analytics"),
 ]

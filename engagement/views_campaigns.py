@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 
 from billing.catalogue import options
 from billing.entitlements import entitlements_for
+from billing.gating import requires_feature
 from methodology.models import Lever
 from tenants.access import require_role
 from tenants.models import Role
@@ -535,3 +536,16 @@ def team_leaderboard(request):
     """Teams by hours given and people mobilised; the page refreshes itself (HTMX)."""
     template = "engagement/_leaderboard.html" if request.htmx else "engagement/teams.html"
     return render(request, template, {"teams": leaderboard_rows(), "updated": timezone.now()})
+
+
+@requires_feature("lever_analytics")
+def lever_analytics(request):
+    """Which levers and channels bring people, across every campaign (paid option)."""
+    rows = invitation_funnel()
+    names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+    for row in rows:
+        row["lever_name"] = names.get(row["lever_code"], row["lever_code"])
+        row["conversion"] = round(100 * row["pledged"] / row["sent"]) if row["sent"] else 0
+        row["attendance"] = round(100 * row["attended"] / row["pledged"]) if row["pledged"] \
+            else 0
+    return render(request, "engagement/lever_analytics.html", {"rows": rows})

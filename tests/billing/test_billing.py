@@ -206,3 +206,21 @@ def test_invoices_page_lists_stripe_invoices(fake, trial_org, owner_a):
     fake.complete_checkout(location.rstrip("/").rsplit("/", 1)[-1])
     page = owner.get("/billing/invoices/").content.decode()
     assert "PDF" in page and "EUR" in page
+
+
+@pytest.mark.django_db
+def test_billing_details_reach_the_stripe_customer(fake, trial_org, owner_a):
+    services.catalogue_sync()
+    owner = tenant_client(trial_org, owner_a)
+    owner.post("/billing/checkout/", {"plan": "essential", "interval": "month"})
+    bad = owner.post("/billing/details/", {"billing_email": "compta@testco.example",
+                                           "vat_number": "12"}, follow=True)
+    assert "Enter an EU VAT number" in bad.content.decode()
+    owner.post("/billing/details/", {"billing_email": "Compta@testco.example",
+                                     "vat_number": "FR 40 303 265 045"})
+    account = BillingAccount.objects.get(organisation=trial_org)
+    assert (account.billing_email, account.vat_number) == ("compta@testco.example",
+                                                           "FR40303265045")
+    customer = fake.get(account.stripe_customer_id)
+    assert customer["email"] == "compta@testco.example"
+    assert [t["value"] for t in fake.objects("tax_id")] == ["FR40303265045"]

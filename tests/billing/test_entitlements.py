@@ -152,3 +152,18 @@ def test_billing_page_in_french(org_a, owner_a, settings):
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     page = client.get("/billing/").content.decode()
     assert "Offre et options" in page and "La facturation n’est pas configurée" in page
+
+
+@pytest.mark.django_db
+def test_lever_analytics_page_is_the_paid_option(org_a, owner_a, manager_a):
+    with tenant_context(org_a):
+        campaign = make_campaign()
+    tenant_client(org_a, manager_a).post(f"/campaigns/{campaign.pk}/invitations/", {
+        "channel": "intranet", "lever_code": "social_proof", "audience_label": "All staff"})
+    page = tenant_client(org_a, owner_a).get("/levers/")
+    assert page.status_code == 200 and "Social proof" in page.content.decode()
+    downgrade(org_a, options=[])
+    locked = tenant_client(org_a, owner_a).get("/levers/")
+    assert locked.status_code == 403
+    assert "Lever analytics" in locked.content.decode()
+    assert "Add it to your subscription" in locked.content.decode()
