@@ -1,0 +1,82 @@
+"""Impact reports (tenant schema): PDF reports rendered by workers, and the commentary
+Fullmobs consultants write into them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Report(models.Model):
+    """A PDF impact report: queued, rendered by a worker, stored under the organisation's
+    own storage prefix, downloadable."""
+
+    class Scope(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign")
+        PROGRAMME = "programme", _("Programme")
+        PERIOD = "period", _("Period (e.g. annual CSR report)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    campaign = models.ForeignKey("engagement.Campaign", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="reports")
+    programme = models.ForeignKey("engagement.Programme", null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="reports")
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="fr")
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="reports/", blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey("tenants.User", null=True, blank=True,
+                                     on_delete=models.DO_NOTHING, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(name="report_scope_has_its_subject", condition=(
+                Q(scope="campaign", campaign__isnull=False)
+                | Q(scope="programme", programme__isnull=False)
+                | Q(scope="period", period_start__isnull=False, period_end__isnull=False))),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Commentary(models.Model):
+    """A consultant's commentary and recommendations for a report's subject, edited on a
+    page and rendered into the PDF."""
+
+    class Section(models.TextChoices):
+        SUMMARY = "summary", _("Summary")
+        LEVERS = "levers", _("What made people react")
+        RECOMMENDATIONS = "recommendations", _("Recommendations")
+
+    scope = models.CharField(max_length=10, choices=Report.Scope.choices)
+    subject_key = models.CharField(max_length=60, help_text="campaign:<id>, programme:<id> "
+                                                            "or period:<start>:<end>")
+    section = models.CharField(max_length=20, choices=Section.choices)
+    text = models.TextField(_("text"), help_text=_("Markdown"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.DO_NOTHING, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject_key", "section"],
+                                               name="one_commentary_per_section")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_key} {self.section}"
