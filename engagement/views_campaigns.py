@@ -142,6 +142,8 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
         "time_left": campaign.mobilisation_deadline - timezone.now(),
         "share_url": share_url,
         "verify_form": verify_form or VerifyEmailForm(),
+        # An unpaid organisation's campaigns are paused: visible, not taking sign-ups.
+        "paused": entitlements_for(request.tenant).read_only,
     }, status=status)
 
 

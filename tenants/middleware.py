@@ -47,7 +47,9 @@ OPEN_PREFIXES = (
 
 
 # A suspended space (or a trial that ended) is read-only, except to pay and to log in.
-WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/")
+# Participants' pages stay usable (cancelling a pledge is always allowed); sign-ups on
+# campaign pages are refused by the service with "this campaign is paused".
+WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/", "/c/", "/me/")
 
 
 def read_only_response(request):

@@ -117,9 +117,12 @@ def test_suspended_space_is_read_only_and_its_campaigns_paused(org_a, owner_a, m
     visitor = tenant_client(org_a)
     with tenant_context(org_a):
         slot_id = campaign.slots.get().pk
+    page = visitor.get(f"/c/{campaign.code}/").content.decode()
+    assert "This campaign is paused for the moment." in page and "Give my time" not in page
     joined = visitor.post(f"/c/{campaign.code}/join/", {
         "email": "v@example.org", "first_name": "V", "slots": [slot_id], "companions": 0})
-    assert joined.status_code == 403  # the read-only space refuses every write
+    assert joined.status_code == 400
+    assert "This campaign is paused for the moment." in joined.content.decode()
 
 
 @pytest.mark.django_db
