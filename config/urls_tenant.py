@@ -7,6 +7,7 @@ from billing import views as billing_views
 from engagement import api as engagement_api
 from engagement import views as engagement_views
 from methodology import api as methodology_api
+from reports import api as reports_api
 from tenants import api as tenant_api
 from tenants import views as tenant_views
 
@@ -28,6 +29,12 @@ router.register("impact-records", engagement_api.ImpactRecordViewSet,
 router.register("templates", methodology_api.TemplateViewSet, basename="template")
 router.register("levers", methodology_api.LeverViewSet, basename="lever")
 router.register("indicators", methodology_api.IndicatorViewSet, basename="indicator")
+router.register("metrics/campaigns", reports_api.CampaignMetricsViewSet,
+                basename="metrics-campaign")
+router.register("metrics/programmes", reports_api.ProgrammeMetricsViewSet,
+                basename="metrics-programme")
+router.register("metrics/period", reports_api.PeriodMetricsViewSet, basename="metrics-period")
+router.register("metrics/levers", reports_api.LeverAnalysisViewSet, basename="metrics-levers")
 
 api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
@@ -54,6 +61,8 @@ urlpatterns = [
     path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),
     path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
     path("", include("engagement.urls")),
+    path("", include("reports.urls_reports")),
+    path("", include("reports.urls_dashboard")),
     path("participants/", include("engagement.urls_participants")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),

@@ -54,4 +54,9 @@ CELERY_BEAT_SCHEDULE = {
         # workers are down, ticks expire instead of piling up.
         "options": {"expires": 5 * 60},
     },
+    "reports-requeue-stuck-every-5-minutes": {
+        "task": "reports.tasks.requeue_stuck_reports_for_all_organisations",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 5 * 60},
+    },
 }

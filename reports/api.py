@@ -1,0 +1,203 @@
+"""The metrics API (/api/v1/metrics/...): thin read-only views over ``reports.metrics``
+and ``reports.levers``. The serializers document the dicts' shape in the OpenAPI schema.
+
+Members read (the default ``IsOrganisationMember`` permission; outsiders get 404); the
+lever analysis is the "lever_analytics" paid option.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.response import Response
+
+from billing.gating import HasFeature
+from engagement.api import OrganisationViewSet
+from engagement.models import Campaign, Programme
+
+from .levers import SEGMENTS, lever_analysis
+from .metrics import campaign_metrics, period_metrics, programme_metrics
+
+# ---- the shape of reports.metrics' dicts ------------------------------------------------
+
+
+class ScopeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["campaign", "programme", "period", "team"])
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+
+
+class ParticipantFiguresSerializer(serializers.Serializer):
+    mobilised = serializers.IntegerField(help_text="People with a confirmed pledge.")
+    new = serializers.IntegerField()
+    returning = serializers.IntegerField(
+        help_text="Had a confirmed pledge in a campaign starting earlier.")
+    with_companions = serializers.IntegerField()
+
+
+class HoursSerializer(serializers.Serializer):
+    pledged = serializers.FloatField(help_text="Slot length × seats of confirmed pledges.")
+    attended = serializers.FloatField(help_text="Hours given by attended pledges.")
+
+
+class AttendanceSerializer(serializers.Serializer):
+    confirmed = serializers.IntegerField(help_text="Confirmed pledges of actions that are "
+                                                   "over.")
+    attended = serializers.IntegerField()
+    no_show = serializers.IntegerField()
+    attendance_rate = serializers.FloatField()
+    no_show_rate = serializers.FloatField()
+
+
+class CampaignFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    decided = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    success_rate = serializers.FloatField()
+
+
+class ImpactTotalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    unit = serializers.CharField()
+    label_fr = serializers.CharField()
+    label_en = serializers.CharField()
+    sdg = serializers.IntegerField()
+    total = serializers.FloatField()
+
+
+class InvitationFiguresSerializer(serializers.Serializer):
+    sent = serializers.IntegerField()
+    pledged = serializers.IntegerField()
+    conversion = serializers.FloatField()
+    sent_by_participants = serializers.IntegerField()
+    pledged_by_participants = serializers.IntegerField()
+    per_participant = serializers.FloatField()
+    participant_conversion = serializers.FloatField()
+
+
+class SnowballSerializer(serializers.Serializer):
+    generations = serializers.IntegerField(help_text="Referral hops below the first people.")
+    largest_tree = serializers.IntegerField()
+    viral_coefficient = serializers.FloatField()
+
+
+class MetricsSerializer(serializers.Serializer):
+    scope = ScopeSerializer()
+    participants = ParticipantFiguresSerializer()
+    hours = HoursSerializer()
+    attendance = AttendanceSerializer()
+    campaigns = CampaignFiguresSerializer()
+    impact = ImpactTotalSerializer(many=True)
+    invitations = InvitationFiguresSerializer()
+    snowball = SnowballSerializer()
+
+
+class RateSerializer(serializers.Serializer):
+    rate = serializers.FloatField()
+    low = serializers.FloatField(help_text="95 % Wilson interval, lower bound.")
+    high = serializers.FloatField(help_text="95 % Wilson interval, upper bound.")
+
+
+class LeverRowSerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=["lever", "channel"])
+    key = serializers.CharField()
+    segment = serializers.CharField()
+    is_other = serializers.BooleanField()
+    people = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    pledged = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    conversion = RateSerializer()
+    attendance = RateSerializer()
+
+
+# ---- query parameters -------------------------------------------------------------------
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end is before the start."]})
+        return attrs
+
+
+class LeverQuerySerializer(serializers.Serializer):
+    programme = serializers.IntegerField(required=False, min_value=1)
+    campaign = serializers.IntegerField(required=False, min_value=1)
+    segment = serializers.ChoiceField(choices=sorted(SEGMENTS), default="team")
+
+
+# ---- views ------------------------------------------------------------------------------
+
+
+class SingleResultSchema(AutoSchema):
+    """A ``list`` route answering one object (computed figures, not a collection)."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+class CampaignMetricsViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
+    """A campaign's figures (see ``reports.metrics``)."""
+
+    queryset = Campaign.objects.all()
+    serializer_class = MetricsSerializer
+
+    def retrieve(self, request, pk=None):
+        return Response(MetricsSerializer(campaign_metrics(self.get_object())).data)
+
+
+class ProgrammeMetricsViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
+    """A programme's figures, all its campaigns together."""
+
+    queryset = Programme.objects.all()
+    serializer_class = MetricsSerializer
+
+    def retrieve(self, request, pk=None):
+        return Response(MetricsSerializer(programme_metrics(self.get_object())).data)
+
+
+class PeriodMetricsViewSet(OrganisationViewSet):
+    """Figures of the campaigns starting in a period (both dates included)."""
+
+    serializer_class = MetricsSerializer
+    schema = SingleResultSchema()
+    pagination_class = None
+
+    @extend_schema(parameters=[PeriodQuerySerializer], responses=MetricsSerializer)
+    def list(self, request):
+        query = PeriodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(MetricsSerializer(period_metrics(**query.validated_data)).data)
+
+
+class LeverAnalysisViewSet(OrganisationViewSet):
+    """Conversion and attendance by lever and channel, per segment (paid option)."""
+
+    serializer_class = LeverRowSerializer
+    pagination_class = None
+    permission_classes = [*OrganisationViewSet.permission_classes,
+                          HasFeature("lever_analytics")]
+
+    @extend_schema(parameters=[LeverQuerySerializer], responses=LeverRowSerializer(many=True))
+    def list(self, request):
+        query = LeverQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        # Unknown ids (or another organisation's) are 404, like every lookup by id.
+        campaign = self._get(Campaign, data.get("campaign"))
+        programme = self._get(Programme, data.get("programme"))
+        rows = lever_analysis(campaign=campaign, programme=programme,
+                              segment=data["segment"])
+        return Response(LeverRowSerializer(rows, many=True).data)
+
+    @staticmethod
+    def _get(model, pk: int | None):
+        return None if pk is None else get_object_or_404(model, pk=pk)

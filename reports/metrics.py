@@ -1,0 +1,281 @@
+"""Mobilisation metrics of a campaign, a programme, a period or a team, computed in SQL.
+
+Every public function returns the same plain dict (the dashboard, the API and the PDF
+reports render it), so the shape below is a contract; add keys, never rename them::
+
+    {
+      "scope": {"kind": "campaign" | "programme" | "period" | "team",
+                "id": int | None, "name": str,
+                "start": "YYYY-MM-DD" | None, "end": "YYYY-MM-DD" | None},
+      "participants": {"mobilised": int,      # distinct people with a confirmed pledge
+                       "new": int,            # ... whose first confirmed pledge is in scope
+                       "returning": int,      # ... who had one in an earlier campaign
+                       "with_companions": int},  # mobilised + companions
+      "hours": {"pledged": float,             # slot length x seats, confirmed pledges
+                "attended": float},           # hours given by attended pledges
+      "attendance": {"confirmed": int,        # confirmed pledges of actions that are over
+                     "attended": int, "no_show": int,
+                     "attendance_rate": float, "no_show_rate": float},
+      "campaigns": {"total": int, "decided": int, "succeeded": int, "success_rate": float},
+      "impact": [{"code": str, "unit": str, "label_fr": str, "label_en": str, "sdg": int,
+                  "total": float}],
+      "invitations": {"sent": int, "pledged": int, "conversion": float,
+                      "sent_by_participants": int, "pledged_by_participants": int,
+                      "per_participant": float, "participant_conversion": float},
+      "snowball": {"generations": int,        # referral hops (roots are generation 0)
+                   "largest_tree": int,       # people in the largest referral tree
+                   "viral_coefficient": float},  # per_participant x participant_conversion
+    }
+
+Rates are fractions (0.0-1.0, 4 decimals), hours have 2 decimals; a rate whose
+denominator is zero is 0.0, so an empty scope is all zeros. Each call runs a fixed number
+of queries whatever the number of pledges (a test guards it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from engagement.models import (
+    Campaign,
+    ImpactRecord,
+    Invitation,
+    Participant,
+    Pledge,
+    Programme,
+    ProgrammeIndicator,
+    Slot,
+    Team,
+)
+
+DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
+SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
+
+
+def ratio(numerator: float | Decimal, denominator: float | Decimal, *, digits: int = 4
+          ) -> float:
+    """``numerator / denominator``, 0.0 when there is nothing to divide by."""
+    return round(float(numerator) / float(denominator), digits) if denominator else 0.0
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What a metrics call covers: a set of campaigns, and optionally only one team's
+    people (pledges by its members, invitations sent by its members)."""
+
+    kind: str
+    campaigns: QuerySet[Campaign]
+    id: int | None = None
+    name: str = ""
+    start: date | None = None
+    end: date | None = None
+    team: Team | None = None
+    # Impact records are measured per campaign: they cannot be split between teams.
+    with_impact: bool = True
+    programmes: QuerySet[Programme] | None = None
+
+
+def campaign_metrics(campaign: Campaign) -> dict:
+    """Figures of one campaign ("returning" people had pledged for an earlier one)."""
+    return _metrics(_Scope(kind="campaign", id=campaign.pk, name=campaign.title,
+                           campaigns=Campaign.objects.filter(pk=campaign.pk),
+                           programmes=Programme.objects.filter(pk=campaign.programme_id)))
+
+
+def programme_metrics(programme: Programme) -> dict:
+    """Figures of all campaigns of a programme."""
+    return _metrics(_Scope(kind="programme", id=programme.pk, name=programme.name,
+                           start=programme.starts_on, end=programme.ends_on,
+                           campaigns=Campaign.objects.filter(programme=programme),
+                           programmes=Programme.objects.filter(pk=programme.pk)))
+
+
+def period_metrics(start: date, end: date) -> dict:
+    """Figures of the campaigns starting between ``start`` and ``end`` (both included, in
+    the current time zone), e.g. a calendar year for the annual CSR report."""
+    campaigns = Campaign.objects.filter(starts_at__date__gte=start, starts_at__date__lte=end)
+    return _metrics(_Scope(kind="period", name=f"{start.isoformat()} – {end.isoformat()}",
+                           start=start, end=end, campaigns=campaigns,
+                           programmes=Programme.objects.filter(
+                               campaigns__in=campaigns.values("pk")).distinct()))
+
+
+def team_metrics(team: Team) -> dict:
+    """What a team's members gave, over every campaign. ``impact`` is empty: impact is
+    measured per campaign and cannot be attributed to one team."""
+    campaigns = Campaign.objects.filter(
+        slots__pledges__participant__team=team,
+        slots__pledges__status=Pledge.Status.CONFIRMED).distinct()
+    return _metrics(_Scope(kind="team", id=team.pk, name=team.name, campaigns=campaigns,
+                           team=team, with_impact=False))
+
+
+def _metrics(scope: _Scope) -> dict:
+    people = _people_and_snowball(scope)
+    invitations = _invitations(scope)
+    per_participant = ratio(invitations["sent_by_participants"], people["mobilised"])
+    participant_conversion = ratio(invitations["pledged_by_participants"],
+                                   invitations["sent_by_participants"])
+    return {
+        "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name,
+                  "start": scope.start.isoformat() if scope.start else None,
+                  "end": scope.end.isoformat() if scope.end else None},
+        "participants": {"mobilised": people["mobilised"],
+                         "new": people["mobilised"] - people["returning"],
+                         "returning": people["returning"],
+                         "with_companions": people["mobilised"] + people["companions"]},
+        "hours": {"pledged": round(float(people["pledged_hours"]), 2),
+                  "attended": round(float(people["attended_hours"]), 2)},
+        "attendance": {"confirmed": people["past_confirmed"],
+                       "attended": people["past_attended"],
+                       "no_show": people["past_no_show"],
+                       "attendance_rate": ratio(people["past_attended"],
+                                                people["past_confirmed"]),
+                       "no_show_rate": ratio(people["past_no_show"],
+                                             people["past_confirmed"])},
+        "campaigns": _campaigns(scope),
+        "impact": _impact(scope) if scope.with_impact else [],
+        "invitations": {
+            "sent": invitations["sent"], "pledged": invitations["pledged"],
+            "conversion": ratio(invitations["pledged"], invitations["sent"]),
+            "sent_by_participants": invitations["sent_by_participants"],
+            "pledged_by_participants": invitations["pledged_by_participants"],
+            "per_participant": per_participant,
+            "participant_conversion": participant_conversion,
+        },
+        "snowball": {"generations": people["generations"],
+                     "largest_tree": people["largest_tree"],
+                     # K = invitations per participant x their conversion, which is
+                     # pledges through participants' invitations per participant
+                     # (computed so, it is not skewed by the rounding of its factors).
+                     "viral_coefficient": ratio(invitations["pledged_by_participants"],
+                                                people["mobilised"])},
+    }
+
+
+def _subquery(queryset: QuerySet) -> tuple[str, tuple]:
+    """A queryset's SQL and parameters, to embed as ``IN (...)`` in raw SQL."""
+    return queryset.order_by().query.sql_with_params()
+
+
+def _people_and_snowball(scope: _Scope) -> dict:
+    """One query over the confirmed pledges in scope: people, hours, attendance of past
+    actions, and the referral forest among the people mobilised.
+
+    Raw SQL because the figures need per-person steps (first campaign, largest party per
+    campaign) and a recursive walk of ``referred_by``, which the ORM cannot express.
+    The forest is the one induced on the people mobilised in scope: someone brought by a
+    person outside the scope roots a tree of their own. Roots are generation 0, so
+    ``generations`` counts referral hops and a lone participant makes a tree of size 1.
+    """
+    campaigns_sql, campaigns_params = _subquery(scope.campaigns.values("pk"))
+    team_sql, team_params = ("AND p.team_id = %s", (scope.team.pk,)) if scope.team else ("", ())
+    pledge, slot = Pledge._meta.db_table, Slot._meta.db_table
+    campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
+    # Only table names and the ORM's own subquery SQL are interpolated; every value is a
+    # parameter.
+    sql = f"""
+    WITH RECURSIVE scoped AS (
+        SELECT pl.participant_id, pl.companions, pl.attendance, pl.hours_given,
+               c.id AS campaign_id, c.starts_at AS campaign_start, c.ends_at < %s AS over,
+               EXTRACT(EPOCH FROM (s.ends_at - s.starts_at)) / 3600 * (1 + pl.companions)
+                   AS pledged_hours
+        FROM {pledge} pl
+        JOIN {slot} s ON s.id = pl.slot_id
+        JOIN {campaign} c ON c.id = s.campaign_id
+        JOIN {participant} p ON p.id = pl.participant_id
+        WHERE pl.status = 'confirmed' AND c.id IN ({campaigns_sql}) {team_sql}
+    ),
+    people AS (
+        SELECT participant_id, MIN(campaign_start) AS first_in_scope
+        FROM scoped GROUP BY participant_id
+    ),
+    parties AS (
+        SELECT MAX(companions) AS companions FROM scoped GROUP BY participant_id, campaign_id
+    ),
+    tree AS (
+        SELECT p.id, p.id AS root, 0 AS depth
+        FROM {participant} p
+        WHERE p.id IN (SELECT participant_id FROM people)
+          AND (p.referred_by_id IS NULL
+               OR p.referred_by_id NOT IN (SELECT participant_id FROM people))
+        UNION ALL
+        SELECT child.id, tree.root, tree.depth + 1
+        FROM {participant} child JOIN tree ON child.referred_by_id = tree.id
+        WHERE child.id IN (SELECT participant_id FROM people)
+    )
+    SELECT
+        (SELECT COUNT(*) FROM people),
+        (SELECT COUNT(*) FROM people WHERE EXISTS (
+            SELECT 1 FROM {pledge} e
+            JOIN {slot} es ON es.id = e.slot_id
+            JOIN {campaign} ec ON ec.id = es.campaign_id
+            WHERE e.participant_id = people.participant_id AND e.status = 'confirmed'
+              AND ec.starts_at < people.first_in_scope)),
+        (SELECT COALESCE(SUM(companions), 0) FROM parties),
+        (SELECT COALESCE(SUM(pledged_hours), 0) FROM scoped),
+        (SELECT COALESCE(SUM(hours_given) FILTER (WHERE attendance = 'attended'), 0)
+         FROM scoped),
+        (SELECT COUNT(*) FILTER (WHERE over) FROM scoped),
+        (SELECT COUNT(*) FILTER (WHERE over AND attendance = 'attended') FROM scoped),
+        (SELECT COUNT(*) FILTER (WHERE over AND attendance = 'no_show') FROM scoped),
+        (SELECT COALESCE(MAX(depth), 0) FROM tree),
+        (SELECT COALESCE(MAX(size), 0) FROM (SELECT COUNT(*) AS size FROM tree
+                                             GROUP BY root) AS trees)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params))
+        row = cursor.fetchone()
+    keys = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
+            "past_confirmed", "past_attended", "past_no_show", "generations", "largest_tree")
+    return dict(zip(keys, row, strict=True))
+
+
+def _campaigns(scope: _Scope) -> dict:
+    figures = scope.campaigns.order_by().aggregate(
+        total=Count("pk"),
+        decided=Count("pk", filter=Q(status__in=DECIDED)),
+        succeeded=Count("pk", filter=Q(status__in=SUCCESSFUL)))
+    return {**figures, "success_rate": ratio(figures["succeeded"], figures["decided"])}
+
+
+def _invitations(scope: _Scope) -> dict:
+    """Invitations to the scope's campaigns (for a team: those its members sent) and the
+    live pledges (confirmed or waiting) made through them."""
+    invitations = Invitation.objects.filter(campaign__in=scope.campaigns.values("pk"))
+    if scope.team is not None:
+        invitations = invitations.filter(inviter__team=scope.team)
+    live = ~Q(pledges__status=Pledge.Status.CANCELLED) & Q(pledges__isnull=False)
+    by_participant = Q(inviter__isnull=False)
+    return invitations.order_by().aggregate(
+        sent=Count("pk", distinct=True),
+        pledged=Count("pledges", filter=live, distinct=True),
+        sent_by_participants=Count("pk", filter=by_participant, distinct=True),
+        pledged_by_participants=Count("pledges", filter=live & by_participant,
+                                      distinct=True))
+
+
+def _impact(scope: _Scope) -> list[dict]:
+    """Totals per indicator code across the scope's programmes; indicators of those
+    programmes without any record yet show 0, so a report lists what it aims at."""
+    records = ImpactRecord.objects.filter(campaign__in=scope.campaigns.values("pk"))
+    indicators = ProgrammeIndicator.objects.filter(
+        programme__in=scope.programmes.values("pk")) if scope.programmes is not None \
+        else ProgrammeIndicator.objects.none()
+    rows = (indicators.order_by().values("code", "unit")
+            .annotate(label_fr=Min("label_fr"), label_en=Min("label_en"), sdg=Min("sdg"),
+                      position=Min("position"),
+                      total=Coalesce(Sum("records__value",
+                                         filter=Q(records__in=records.values("pk"))),
+                                     Value(Decimal(0))))
+            .order_by("position", "code"))
+    return [{"code": row["code"], "unit": row["unit"], "label_fr": row["label_fr"],
+             "label_en": row["label_en"], "sdg": row["sdg"],
+             "total": round(float(row["total"]), 2)} for row in rows]

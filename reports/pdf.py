@@ -1,0 +1,333 @@
+"""A report as a PDF: a Django template (auto-escaped) laid out by WeasyPrint.
+
+WeasyPrint fetches every image and stylesheet the HTML names. Campaign descriptions and
+commentary are written by users, so the fetcher below serves only the project's own static
+files and the current organisation's media files, from disk; any other URL (the network,
+another path on this machine, another organisation's files) is refused and nothing is
+fetched. Figures come from ``reports.metrics`` and ``reports.levers``, charts from
+``reports.charts`` (SVG, inlined: the same chart serves the pages and the PDF).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.db import connection
+from django.db.models import Avg, Count, DecimalField, Q
+from django.db.models.functions import Cast
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from billing.entitlements import entitlements_for
+from engagement.markdown import render_markdown
+from engagement.models import Campaign, Channel, SurveyAnswer
+from methodology.models import Lever, QuestionKind
+from tenants.models import Organisation
+
+from . import charts, levers, metrics
+from .models import Commentary, Report
+from .services import report_subject_key
+
+# Relative URLs in the report resolve against this origin, which the fetcher maps to
+# files; ``.invalid`` never resolves, should anything ever try.
+BASE_URL = "https://report.fullmobs.invalid/"
+# Tagged PDF for screen readers (PDF/UA-1: tags, language and title metadata).
+PDF_VARIANT = "pdf/ua-1"
+
+# The UN Sustainable Development Goals, by number, as the UN names them in each language.
+SDG_NAMES = {
+    1: ("Pas de pauvreté", "No poverty"),
+    2: ("Faim « zéro »", "Zero hunger"),
+    3: ("Bonne santé et bien-être", "Good health and well-being"),
+    4: ("Éducation de qualité", "Quality education"),
+    5: ("Égalité entre les sexes", "Gender equality"),
+    6: ("Eau propre et assainissement", "Clean water and sanitation"),
+    7: ("Énergie propre et d’un coût abordable", "Affordable and clean energy"),
+    8: ("Travail décent et croissance économique", "Decent work and economic growth"),
+    9: ("Industrie, innovation et infrastructure", "Industry, innovation and infrastructure"),
+    10: ("Inégalités réduites", "Reduced inequalities"),
+    11: ("Villes et communautés durables", "Sustainable cities and communities"),
+    12: ("Consommation et production responsables",
+         "Responsible consumption and production"),
+    13: ("Mesures relatives à la lutte contre les changements climatiques",
+         "Climate action"),
+    14: ("Vie aquatique", "Life below water"),
+    15: ("Vie terrestre", "Life on land"),
+    16: ("Paix, justice et institutions efficaces", "Peace, justice and strong institutions"),
+    17: ("Partenariats pour la réalisation des objectifs", "Partnerships for the goals"),
+}
+
+
+def sdg_name(number: int, language: str) -> str:
+    names = SDG_NAMES.get(number)
+    if names is None:
+        return ""
+    return names[0] if language == "fr" else names[1]
+
+
+class ReportURLFetcher(URLFetcher):
+    """Serves static files and one organisation's media files from disk; refuses the rest.
+
+    Accepted: ``/static/<path>`` and ``/media/<schema>/<path>`` under ``BASE_URL`` (what
+    ``{% static %}`` and ``FieldFile.url`` produce), ``file://`` URLs inside those same
+    folders, and ``data:`` URLs (inline images, nothing to fetch). Paths are resolved
+    (``..`` and symbolic links followed) before they are checked, so nothing escapes.
+    Refusals raise ``ValueError``: WeasyPrint logs them and leaves the resource out."""
+
+    def __init__(self, *, schema_name: str):
+        # No network handler is ever used: ``fetch`` answers every URL itself.
+        super().__init__(timeout=1, allow_redirects=False)
+        self.media_root = (Path(settings.MEDIA_ROOT) / schema_name).resolve()
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = self.resolve(url)
+        if path is None:
+            raise ValueError(f"refused in reports: {url[:200]}")
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(),
+                                  headers={"Content-Type": mime_type})
+
+    def resolve(self, url: str) -> Path | None:
+        """The file ``url`` names, if it is one the report may use; None otherwise."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            return self._allowed(Path(unquote(parts.path)))
+        if f"{parts.scheme}://{parts.netloc}/" != BASE_URL:
+            return None
+        path = unquote(parts.path)
+        if path.startswith(settings.STATIC_URL):
+            try:
+                found = finders.find(path.removeprefix(settings.STATIC_URL))
+            except SuspiciousFileOperation:  # "../" out of a static folder
+                return None
+            return self._allowed(Path(found)) if isinstance(found, str) else None
+        schema_prefix = f"{settings.MEDIA_URL}{self.media_root.name}/"
+        if path.startswith(schema_prefix):
+            return self._allowed(self.media_root / path.removeprefix(schema_prefix))
+        return None
+
+    def _allowed(self, path: Path) -> Path | None:
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if resolved.is_file() and any(resolved.is_relative_to(root)
+                                      for root in self._roots()):
+            return resolved
+        return None
+
+    def _roots(self) -> list[Path]:
+        roots = [self.media_root, Path(settings.STATIC_ROOT).resolve()]
+        for finder in finders.get_finders():
+            for _prefix, storage in finder.list([]):
+                location = getattr(storage, "location", None)
+                if location:
+                    roots.append(Path(location).resolve())
+        return roots
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a report covers: its campaigns, the metrics of the whole, the lever rows."""
+
+    campaigns: list[Campaign]
+    totals: dict
+    levers: list[dict]
+
+
+def _subject(report: Report) -> Subject:
+    if report.scope == Report.Scope.CAMPAIGN:
+        return Subject(campaigns=[report.campaign],
+                       totals=metrics.campaign_metrics(report.campaign),
+                       levers=levers.lever_analysis(campaign=report.campaign))
+    if report.scope == Report.Scope.PROGRAMME:
+        campaigns = list(report.programme.campaigns.exclude(status=Campaign.Status.DRAFT)
+                         .order_by("starts_at"))
+        return Subject(campaigns=campaigns,
+                       totals=metrics.programme_metrics(report.programme),
+                       levers=levers.lever_analysis(programme=report.programme))
+    campaigns = list(Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+                     .filter(starts_at__date__gte=report.period_start,
+                             starts_at__date__lte=report.period_end)
+                     .order_by("starts_at"))
+    # The lever analysis has no period filter: the period's campaigns' rows, added up
+    # (each row already covers at least levers.MIN_GROUP people).
+    summed: dict[tuple, dict] = {}
+    for campaign in campaigns:
+        for row in levers.lever_analysis(campaign=campaign):
+            key = (row["dimension"], row["key"], row["segment"])
+            total = summed.setdefault(key, {**row, "sent": 0, "pledged": 0, "attended": 0})
+            for field in ("sent", "pledged", "attended"):
+                total[field] += row[field]
+    for row in summed.values():
+        row["conversion"] = _rate(row["pledged"], row["sent"])
+        row["attendance"] = _rate(row["attended"], row["pledged"])
+    return Subject(campaigns=campaigns,
+                   totals=metrics.period_metrics(report.period_start, report.period_end),
+                   levers=sorted(summed.values(), key=lambda r: (r["dimension"] != "lever",
+                                                                  r["key"], r["is_other"],
+                                                                  r["segment"])))
+
+
+def _rate(successes: int, trials: int) -> dict:
+    """As ``levers`` shapes a rate: the proportion and its 95 % Wilson interval."""
+    low, high = levers.wilson_interval(successes, trials)
+    return {"rate": round(successes / trials, 4) if trials else 0.0,
+            "low": round(low, 4), "high": round(high, 4)}
+
+
+def _indicators(impact: list[dict], language: str) -> list[dict]:
+    """``metrics``' impact rows in the report's language, with their SDG's name."""
+    return [{**row, "label": row[f"label_{language}"] or row["label_en"],
+             "sdg_name": sdg_name(row["sdg"], language)} for row in impact]
+
+
+def _lever_names(language: str) -> dict[str, str]:
+    return {lever.code: getattr(lever, f"name_{language}") or lever.name_en
+            for lever in Lever.objects.all()}
+
+
+def _lever_rows(rows: list[dict], language: str) -> list[dict]:
+    names = _lever_names(language)
+    channels = dict(Channel.choices)
+    return [{**row, "name": (names.get(row["key"], row["key"]) if row["dimension"] == "lever"
+                             else str(channels.get(row["key"], row["key"])))}
+            for row in rows]
+
+
+def _lever_chart(rows: list[dict], title: str) -> str:
+    """Conversion (pledged / sent, in %) per lever, all segments together."""
+    by_lever: dict[str, list[int]] = {}
+    for row in rows:
+        if row["dimension"] == "lever":
+            sent_pledged = by_lever.setdefault(row["name"], [0, 0])
+            sent_pledged[0] += row["sent"]
+            sent_pledged[1] += row["pledged"]
+    items = [(name, round(100 * pledged / sent, 1) if sent else 0)
+             for name, (sent, pledged) in by_lever.items()]
+    return charts.bar_chart(items, title=title, unit="%") if items else ""
+
+
+SCALE_ANSWER = DecimalField(max_digits=1, decimal_places=0)
+
+
+def survey_results(campaigns: list[Campaign], language: str) -> list[dict]:
+    """Answers aggregated per question, never per person: the average of a 1–5 scale,
+    the share of "yes", the number of free-text answers."""
+    rows = (SurveyAnswer.objects.filter(campaign__in=campaigns)
+            .values("question__kind", "question__moment", "question__position",
+                    f"question__text_{language}")
+            .annotate(answers=Count("id"),
+                      yes=Count("id", filter=Q(answer="yes")),
+                      average=Avg(Cast("answer", output_field=SCALE_ANSWER),
+                                  filter=Q(question__kind=QuestionKind.SCALE,
+                                           answer__regex=r"^[1-5]$")))
+            .order_by("question__moment", "question__position"))
+    results = []
+    for row in rows:
+        kind = row["question__kind"]
+        result = {"question": row[f"question__text_{language}"], "kind": kind,
+                  "answers": row["answers"]}
+        if kind == QuestionKind.SCALE:
+            result["average"] = row["average"]
+        elif kind == QuestionKind.YES_NO:
+            result["yes_percent"] = round(100 * row["yes"] / row["answers"])
+        results.append(result)
+    return results
+
+
+def _commentary(report: Report, language: str) -> list[dict]:
+    order = list(Commentary.Section.values)
+    sections = sorted(Commentary.objects.filter(subject_key=report_subject_key(report)),
+                      key=lambda c: order.index(c.section))
+    with translation.override(language):
+        return [{"title": str(Commentary.Section(c.section).label),
+                 "html": render_markdown(c.text)} for c in sections]
+
+
+def _charts(totals: dict, indicators: list[dict]) -> dict:
+    """The charts of one set of metrics; titles in the active language."""
+    invitations, attendance = totals["invitations"], totals["attendance"]
+    return {
+        "funnel": charts.funnel_chart(
+            [(_("Invitations sent"), invitations["sent"]),
+             (_("Pledges through them"), invitations["pledged"])],
+            title=_("From invitation to pledge")) if invitations["sent"] else "",
+        "attendance": charts.bar_chart(
+            [(_("Attended"), attendance["attended"]), (_("Did not come"),
+                                                       attendance["no_show"])],
+            title=_("Attendance of past actions")) if attendance["confirmed"] else "",
+        "impact": charts.bar_chart(
+            [(row["label"], row["total"]) for row in indicators],
+            title=_("Measured impact")) if indicators else "",
+    }
+
+
+def _campaign_page(campaign: Campaign, language: str) -> dict:
+    figures = metrics.campaign_metrics(campaign)
+    indicators = _indicators(figures["impact"], language)
+    return {"campaign": campaign, "metrics": figures, "indicators": indicators,
+            "description": render_markdown(campaign.description),
+            "progress": charts.progress_chart(
+                figures["participants"]["mobilised"], campaign.participant_target,
+                title=_("People mobilised against the target")),
+            "charts": _charts(figures, indicators)}
+
+
+def report_context(report: Report) -> dict:
+    """Everything the printable template shows; call it in the report's language."""
+    organisation = Organisation.objects.select_related("subscription").get(
+        schema_name=connection.schema_name)
+    entitlements = entitlements_for(organisation)
+    language = report.language
+    subject = _subject(report)
+    indicators = _indicators(subject.totals["impact"], language)
+    lever_rows = _lever_rows(subject.levers, language)
+    campaign_pages = [_campaign_page(campaign, language) for campaign in subject.campaigns]
+    return {
+        "report": report,
+        "organisation": organisation,
+        "branded": entitlements.allows("branded_space"),
+        "totals": subject.totals,
+        "indicators": indicators,
+        "charts": _charts(subject.totals, indicators),
+        "campaign_pages": campaign_pages,
+        "levers": lever_rows,
+        "lever_chart": _lever_chart(lever_rows, _("Invitations turned into pledges, by "
+                                                  "lever")),
+        "survey": survey_results(subject.campaigns, language),
+        "commentary": (_commentary(report, language)
+                       if entitlements.allows("commented_report") else []),
+        "generated_at": timezone.now(),
+    }
+
+
+def report_html(report: Report) -> str:
+    with translation.override(report.language):
+        return render_to_string("reports/pdf/report.html", report_context(report))
+
+
+def render_html(html: str, *, schema_name: str) -> tuple[bytes, int]:
+    """Lay out ``html`` as a tagged PDF; returns the PDF and its number of pages."""
+    document = HTML(string=html, base_url=BASE_URL,
+                    url_fetcher=ReportURLFetcher(schema_name=schema_name)
+                    ).render(pdf_variant=PDF_VARIANT)
+    return document.write_pdf(pdf_variant=PDF_VARIANT), len(document.pages)
+
+
+def render_pdf(report: Report) -> tuple[bytes, int]:
+    return render_html(report_html(report), schema_name=connection.schema_name)

@@ -1,0 +1,35 @@
+"""Report rendering in workers, and the periodic safety net for reports left behind."""
+
+from celery import shared_task
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenants.models import Organisation
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def render_report(report_id: int) -> str | None:
+    """Render one report in the schema it was requested from. The message is acknowledged
+    only once the PDF is stored: a worker that dies meanwhile leaves it to the broker,
+    which hands it to another worker (and ``requeue_stuck_reports`` covers a lost one)."""
+    report = services.report_render(report_id=report_id)
+    return report.status if report is not None else None
+
+
+@shared_task
+def requeue_stuck_reports_for_all_organisations() -> int:
+    """Beat entry point (public schema): one safety-net run per ready organisation, queued
+    inside its context so tenant-schemas-celery stamps its schema on the message."""
+    count = 0
+    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
+        with tenant_context(organisation):
+            requeue_stuck_reports.delay()
+        count += 1
+    return count
+
+
+@shared_task
+def requeue_stuck_reports() -> dict[str, int]:
+    return services.requeue_stuck_reports(timezone.now())

@@ -1,0 +1,131 @@
+"""Dashboard pages (members read) and CSV exports (managers and up).
+
+Anonymous visitors never get here: the tenant access middleware sends them to the login
+page, and users without access to the organisation get 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from django import forms
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from billing.catalogue import options
+from billing.entitlements import entitlements_for
+from engagement.models import Campaign, Programme
+from tenants.access import require_role
+from tenants.models import Role
+
+from . import exports
+from .charts import bar_chart, funnel_chart, progress_chart
+from .levers import SEGMENTS, lever_analysis
+from .metrics import campaign_metrics, period_metrics, programme_metrics
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"),
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"),
+                          widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", _("The end is before the start."))
+        return cleaned
+
+
+def _charts(metrics: dict) -> dict:
+    """The SVG charts every dashboard page shows, from a metrics dict."""
+    invitations = metrics["invitations"]
+    people = metrics["participants"]
+    label = "label_fr" if get_language().startswith("fr") else "label_en"
+    return {
+        "hours": bar_chart([(_("Pledged"), metrics["hours"]["pledged"]),
+                            (_("Attended"), metrics["hours"]["attended"])],
+                           title=_("Hours given"), unit="h"),
+        "people": bar_chart([(_("New"), people["new"]), (_("Returning"), people["returning"]),
+                             (_("With companions"), people["with_companions"])],
+                            title=_("People mobilised")),
+        "funnel": funnel_chart([(_("Invitations sent"), invitations["sent"]),
+                                (_("Pledges through them"), invitations["pledged"])],
+                               title=_("Invitations")),
+        "impact": bar_chart([(row[label], row["total"]) for row in metrics["impact"]],
+                            title=_("Impact")) if metrics["impact"] else "",
+    }
+
+
+def _levers(request, **scope) -> dict:
+    """The lever section's context: the analysis with the paid option, else the teaser."""
+    segment = request.GET.get("segment", "team")
+    segment = segment if segment in SEGMENTS else "team"
+    if not entitlements_for(request.tenant).allows("lever_analytics"):
+        return {"lever_rows": None, "lever_option": options()["lever_analytics"]}
+    return {"lever_rows": lever_analysis(segment=segment, **scope), "segment": segment,
+            "segments": list(SEGMENTS)}
+
+
+def overview(request):
+    """The organisation's figures for a period (the current year unless chosen)."""
+    today = timezone.localdate()
+    default = {"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
+    form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
+    period = form.cleaned_data if form.is_bound and form.is_valid() else default
+    metrics = period_metrics(period["start"], period["end"])
+    return render(request, "reports/dashboard.html", {
+        "form": form, "metrics": metrics, "charts": _charts(metrics),
+        "programmes": Programme.objects.all(), **_levers(request)},
+        status=400 if form.errors else 200)
+
+
+def programme_dashboard(request, pk: int):
+    programme = get_object_or_404(Programme, pk=pk)
+    metrics = programme_metrics(programme)
+    charts = _charts(metrics)
+    charts["target"] = progress_chart(metrics["participants"]["mobilised"],
+                                      programme.participant_target,
+                                      title=_("Participants against the target")) \
+        if programme.participant_target else ""
+    return render(request, "reports/dashboard_programme.html", {
+        "programme": programme, "metrics": metrics, "charts": charts,
+        "campaigns": programme.campaigns.all(), **_levers(request, programme=programme)})
+
+
+def campaign_dashboard(request, pk: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("programme"), pk=pk)
+    metrics = campaign_metrics(campaign)
+    charts = _charts(metrics)
+    charts["target"] = progress_chart(metrics["participants"]["with_companions"],
+                                      campaign.participant_target,
+                                      title=_("People against the target"))
+    return render(request, "reports/dashboard_campaign.html", {
+        "campaign": campaign, "metrics": metrics, "charts": charts,
+        **_levers(request, campaign=campaign)})
+
+
+def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]
+         ) -> StreamingHttpResponse:
+    require_role(request, Role.MANAGER)
+    response = StreamingHttpResponse(exports.csv_lines(header, rows()),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def export_participants(request):
+    return _csv(request, "participants.csv", exports.PARTICIPANT_HEADER,
+                exports.participant_rows)
+
+
+def export_pledges(request):
+    return _csv(request, "pledges.csv", exports.PLEDGE_HEADER, exports.pledge_rows)
+
+
+def export_impact(request):
+    return _csv(request, "impact.csv", exports.IMPACT_HEADER, exports.impact_rows)

@@ -1,0 +1,134 @@
+"""Report pages of an organisation's space: the list (with the request form), downloads,
+and the commentary a consultant writes into the reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from billing.entitlements import entitlements_for
+from engagement.models import Campaign, Programme
+from tenants.access import require_role
+from tenants.models import Role
+from tenants.services import DomainError
+
+from .models import Commentary, Report
+from .services import (
+    FINAL,
+    commentary_save,
+    may_write_commentary,
+    report_request,
+    report_subject_key,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ReportRequestForm(forms.Form):
+    scope = forms.ChoiceField(label=gettext_lazy("Report on"), choices=Report.Scope.choices)
+    campaign = forms.ModelChoiceField(label=gettext_lazy("Campaign"), required=False,
+                                      queryset=Campaign.objects.exclude(status="draft"))
+    programme = forms.ModelChoiceField(label=gettext_lazy("Programme"), required=False,
+                                       queryset=Programme.objects.all())
+    period_start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DATE)
+    period_end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DATE)
+    language = forms.ChoiceField(label=gettext_lazy("Language of the report"),
+                                 choices=[("fr", "Français"), ("en", "English")])
+
+
+def _rows_context(request) -> dict:
+    reports = list(Report.objects.select_related("campaign", "programme")[:50])
+    for report in reports:
+        report.subject_key = report_subject_key(report)
+    return {"reports": reports, "may_comment": may_write_commentary(request.user),
+            "pending": any(report.status not in FINAL for report in reports)}
+
+
+@require_http_methods(["GET", "POST"])
+def report_list(request):
+    """Every member sees the reports; managers and above request new ones. While one is
+    not finished, the table reloads itself (HTMX) until it is."""
+    access = require_role(request, Role.VIEWER)
+    if request.htmx and request.method == "GET":
+        return render(request, "reports/report_rows.html", _rows_context(request))
+    form = ReportRequestForm(request.POST or None,
+                             initial={"language": request.tenant.locale})
+    if request.method == "POST":
+        require_role(request, Role.MANAGER)
+        if form.is_valid():
+            try:
+                report_request(**form.cleaned_data, user=request.user)
+            except DomainError as exc:
+                for field, errors in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Report requested: it will be ready in a moment."))
+                return redirect("report_list")
+    return render(request, "reports/report_list.html", {
+        **_rows_context(request), "form": form if access.can_manage else None},
+        status=400 if form.errors else 200)
+
+
+def report_download(request, pk: int):
+    """The PDF, to members. Reports live in the organisation's schema, so another
+    organisation's report id is simply not found here."""
+    require_role(request, Role.VIEWER)
+    report = get_object_or_404(Report, pk=pk, status=Report.Status.READY)
+    return FileResponse(report.file.open("rb"), as_attachment=True,
+                        filename=f"{report.title}.pdf", content_type="application/pdf")
+
+
+def _subject_name(scope: str, key: str) -> str:
+    """The subject a commentary key names, or 404 when it is not one of this
+    organisation's."""
+    kind, _sep, rest = key.partition(":")
+    if kind != scope:
+        raise Http404
+    try:
+        if scope == Report.Scope.CAMPAIGN:
+            return get_object_or_404(Campaign, pk=int(rest)).title
+        if scope == Report.Scope.PROGRAMME:
+            return get_object_or_404(Programme, pk=int(rest)).name
+        if scope == Report.Scope.PERIOD:
+            start, end = (date.fromisoformat(part) for part in rest.split(":"))
+            return _("From %(start)s to %(end)s") % {"start": start, "end": end}
+    except ValueError:
+        pass
+    raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+def commentary_edit(request, scope: str, key: str):
+    """The consultant's (or the owner's) commentary on one subject, section by section,
+    in Markdown; the next report on that subject prints it."""
+    if not may_write_commentary(request.user):
+        raise Http404
+    subject = _subject_name(scope, key)
+    current = {c.section: c.text for c in Commentary.objects.filter(subject_key=key)}
+    texts = {section: request.POST.get(section, current.get(section, ""))
+             for section in Commentary.Section.values}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            for section, text in texts.items():
+                commentary_save(scope=scope, subject_key=key, section=section, text=text,
+                                user=request.user)
+        except DomainError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Commentary saved: the next report on this subject "
+                                        "shows it."))
+            return redirect("commentary_edit", scope=scope, key=key)
+    sections = [{"name": value, "label": label, "text": texts[value]}
+                for value, label in Commentary.Section.choices]
+    return render(request, "reports/commentary_edit.html", {
+        "subject": subject, "sections": sections, "errors": errors,
+        "included": entitlements_for(request.tenant).allows("commented_report")},
+        status=400 if errors else 200)
