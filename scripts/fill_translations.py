@@ -14,8 +14,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from translations_fr import FR  # noqa: E402
 from translations_fr_billing import FR as FR_BILLING  # noqa: E402
 from translations_fr_engagement import FR as FR_ENGAGEMENT  # noqa: E402
+from translations_fr_reports import FR as FR_REPORTS  # noqa: E402
 
-FR = {**FR, **FR_ENGAGEMENT, **FR_BILLING}
+FR = {**FR, **FR_ENGAGEMENT, **FR_BILLING, **FR_REPORTS}
 
 po_path = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 po = polib.pofile(str(po_path))

@@ -79,7 +79,7 @@ FR = {
 "hours given": "heures données",
 "value": "valeur",
 "note": "note",
-"Queued": "En attente d’envoi",
+"Queued": "En attente",
 "Sent": "Envoyé",
 "Failed": "Échec",
 "Not sent (unsubscribed)": "Non envoyé (désinscrit)",
