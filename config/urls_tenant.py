@@ -35,6 +35,7 @@ router.register("metrics/programmes", reports_api.ProgrammeMetricsViewSet,
                 basename="metrics-programme")
 router.register("metrics/period", reports_api.PeriodMetricsViewSet, basename="metrics-period")
 router.register("metrics/levers", reports_api.LeverAnalysisViewSet, basename="metrics-levers")
+router.register("reports", reports_api.ReportViewSet, basename="report")
 
 api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),

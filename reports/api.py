@@ -8,6 +8,7 @@ lever analysis is the "lever_analytics" paid option.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
@@ -19,6 +20,8 @@ from engagement.models import Campaign, Programme
 
 from .levers import SEGMENTS, lever_analysis
 from .metrics import campaign_metrics, period_metrics, programme_metrics
+from .models import Report
+from .services import report_request
 
 # ---- the shape of reports.metrics' dicts ------------------------------------------------
 
@@ -201,3 +204,54 @@ class LeverAnalysisViewSet(OrganisationViewSet):
     @staticmethod
     def _get(model, pk: int | None):
         return None if pk is None else get_object_or_404(model, pk=pk)
+
+
+# ---- PDF reports (/api/v1/reports/) --------------------------------------------------------
+
+class ReportSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "scope", "campaign", "programme", "period_start", "period_end",
+                  "language", "title", "status", "error", "pages", "requested_at",
+                  "started_at", "finished_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str | None:
+        if obj.status != Report.Status.READY:
+            return None
+        return reverse("report_download", args=[obj.pk])
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=Report.Scope.choices)
+    campaign = serializers.IntegerField(required=False)
+    programme = serializers.IntegerField(required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    language = serializers.ChoiceField(choices=["fr", "en"], default="fr")
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationViewSet):
+    """The organisation's PDF impact reports: request one (managers), follow its status,
+    download it when ready (the file is at ``download_url``)."""
+
+    serializer_class = ReportSerializer
+    queryset = Report.objects.select_related("campaign", "programme").order_by(
+        "-requested_at")
+
+    @extend_schema(request=ReportRequestSerializer, responses={201: ReportSerializer})
+    def create(self, request):
+        payload = ReportRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        campaign = get_object_or_404(Campaign, pk=data.pop("campaign")) \
+            if data.get("campaign") else None
+        programme = get_object_or_404(Programme, pk=data.pop("programme")) \
+            if data.get("programme") else None
+        data.pop("campaign", None)
+        data.pop("programme", None)
+        report = report_request(campaign=campaign, programme=programme, user=request.user,
+                                **data)
+        return Response(ReportSerializer(report).data, status=201)
