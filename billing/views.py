@@ -54,7 +54,7 @@ def billing_details(request):
         try:
             services.billing_details_update(organisation=request.tenant, **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("Billing details saved."))
     else:
@@ -99,7 +99,7 @@ def billing_checkout(request):
                                       success_url=back + "?checkout=done",
                                       cancel_url=back + "?checkout=cancelled")
     except DomainError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text)
         return redirect("billing_home")
     return redirect(url)
 
@@ -114,7 +114,7 @@ def billing_portal(request):
         url = services.portal_url(organisation=request.tenant,
                                   return_url=request.build_absolute_uri("/billing/"))
     except DomainError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text)
         return redirect("billing_home")
     return redirect(url)
 

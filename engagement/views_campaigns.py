@@ -285,7 +285,7 @@ def participant_checkin(request, token, pledge_id):
     try:
         pledge_check_in(pledge=pledge)
     except DomainError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("You are checked in. Thank you for being here!"))
     return redirect("participant_home", token=token)
@@ -441,7 +441,7 @@ def campaign_open_view(request, pk):
     try:
         campaign_open(campaign=campaign)
     except DomainError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("The campaign is open: share its address."))
     return redirect("campaign_detail", pk=campaign.pk)
@@ -456,7 +456,7 @@ def campaign_slot_add(request, pk):
         try:
             slot_add(campaign=campaign, **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("Time slot added."))
     else:
@@ -477,7 +477,7 @@ def campaign_attendance(request, pk, pledge_id):
         else:
             pledge = pledge_check_in(pledge=pledge, by_user=request.user)
     except DomainError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text)
     if request.htmx:
         pledge.refresh_from_db()
         return render(request, "engagement/_pledge_row.html",
@@ -498,7 +498,7 @@ def campaign_impact(request, pk):
                           value=form.cleaned_data["value"], note=form.cleaned_data["note"],
                           user=request.user)
         except DomainError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("Impact recorded."))
     else:
@@ -516,7 +516,7 @@ def campaign_invite(request, pk):
             invitation = invitation_create(campaign=campaign, organiser=request.user,
                                            **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("Invitation recorded. Its link: %(url)s") % {
                 "url": links.campaign_url(campaign, invitation_code=invitation.code)})

@@ -48,6 +48,11 @@ class DomainError(Exception):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
+    @property
+    def text(self) -> str:
+        """All the messages, for a page's flash message."""
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
 
 def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
