@@ -189,9 +189,7 @@ def consultant_time(request):
                 worked_on=data["worked_on"], minutes=data["minutes"],
                 description=data["description"])
         except DomainError as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            exc.add_to_form(form)
         else:
             messages.success(request, _("Time logged."))
             return redirect("consultant_time")

@@ -27,12 +27,6 @@ from .services import (
 )
 
 
-def _add_errors(form, exc: DomainError) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @require_http_methods(["GET", "POST"])
 def programme_list(request):
     form = ProgrammeForm(request.POST or None)
@@ -42,7 +36,7 @@ def programme_list(request):
             try:
                 programme = programme_create(**form.cleaned_data)
             except DomainError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 messages.success(request, _("Programme “%(name)s” created.") % {
                     "name": programme.name})
@@ -93,7 +87,7 @@ def template_detail(request, slug):
                 participant_target=data["participant_target"],
                 time_zone=request.tenant.time_zone)
         except DomainError as exc:
-            _add_errors(form, exc)
+            exc.add_to_form(form)
         else:
             messages.success(request, _("Programme “%(name)s” created from the methodology.")
                              % {"name": programme.name})

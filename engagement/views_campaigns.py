@@ -65,12 +65,6 @@ from .services.joining import request_access_link
 SESSION_KEY = "participant_token"
 
 
-def _add_errors(form, exc: DomainError) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 def _session_participant(request) -> Participant | None:
     token = request.session.get(SESSION_KEY)
     return links.participant_from_token(token) if token else None
@@ -164,7 +158,7 @@ def campaign_join_view(request, code):
                 invitation_code=request.session.get(f"invitation:{campaign.pk}", ""),
                 known_participant=participant)
         except DomainError as exc:
-            _add_errors(form, exc)
+            exc.add_to_form(form)
         else:
             _remember(request, pledges[0].participant)
             if all(p.status == Pledge.Status.WAITLISTED for p in pledges):
@@ -231,7 +225,7 @@ def campaign_checkin(request, code, secret):
             try:
                 checked = pledge_check_in(pledge=pledge)
             except DomainError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 _remember(request, pledge.participant)
     return render(request, "engagement/campaign_checkin.html",
@@ -368,7 +362,7 @@ def campaign_new(request, pk):
             campaign = campaign_create(programme=programme, **data, slots=[
                 (data["starts_at"], data["ends_at"], capacity)])
         except DomainError as exc:
-            _add_errors(form, exc)
+            exc.add_to_form(form)
         else:
             messages.success(request, _("Campaign created as a draft: check it, then open "
                                         "it for pledges."))
@@ -425,7 +419,7 @@ def campaign_edit(request, pk):
         try:
             campaign_update(campaign=campaign, **changed)
         except DomainError as exc:
-            _add_errors(form, exc)
+            exc.add_to_form(form)
         else:
             messages.success(request, _("Campaign saved."))
             return redirect("campaign_detail", pk=campaign.pk)

@@ -66,8 +66,7 @@ def report_list(request):
             try:
                 report_request(**form.cleaned_data, user=request.user)
             except DomainError as exc:
-                for field, errors in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                exc.add_to_form(form)
             else:
                 messages.success(request, _("Report requested: it will be ready in a moment."))
                 return redirect("report_list")

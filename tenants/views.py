@@ -38,11 +38,7 @@ from .services import (
 
 
 def _add_errors(form, exc: DomainError) -> None:
-    field_map = {"owner_email": "email", "owner_password": "password"}
-    for field, field_errors in exc.errors.items():
-        target = field_map.get(field, field)
-        for error in field_errors:
-            form.add_error(target if target in form.fields else None, error)
+    exc.add_to_form(form, {"owner_email": "email", "owner_password": "password"})
 
 
 # ---- public site -------------------------------------------------------------------------
