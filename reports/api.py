@@ -18,8 +18,8 @@ from billing.gating import HasFeature
 from engagement.api import OrganisationViewSet
 from engagement.models import Campaign, Programme
 
-from .levers import SEGMENTS, lever_analysis
-from .metrics import campaign_metrics, period_metrics, programme_metrics
+from .figures import campaign_figures, lever_figures, period_figures, programme_figures
+from .levers import SEGMENTS
 from .models import Report
 from .services import report_request
 
@@ -154,7 +154,7 @@ class CampaignMetricsViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
     serializer_class = MetricsSerializer
 
     def retrieve(self, request, pk=None):
-        return Response(MetricsSerializer(campaign_metrics(self.get_object())).data)
+        return Response(MetricsSerializer(campaign_figures(self.get_object()).data).data)
 
 
 class ProgrammeMetricsViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
@@ -164,7 +164,7 @@ class ProgrammeMetricsViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
     serializer_class = MetricsSerializer
 
     def retrieve(self, request, pk=None):
-        return Response(MetricsSerializer(programme_metrics(self.get_object())).data)
+        return Response(MetricsSerializer(programme_figures(self.get_object()).data).data)
 
 
 class PeriodMetricsViewSet(OrganisationViewSet):
@@ -178,7 +178,7 @@ class PeriodMetricsViewSet(OrganisationViewSet):
     def list(self, request):
         query = PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(MetricsSerializer(period_metrics(**query.validated_data)).data)
+        return Response(MetricsSerializer(period_figures(**query.validated_data).data).data)
 
 
 class LeverAnalysisViewSet(OrganisationViewSet):
@@ -197,8 +197,8 @@ class LeverAnalysisViewSet(OrganisationViewSet):
         # Unknown ids (or another organisation's) are 404, like every lookup by id.
         campaign = self._get(Campaign, data.get("campaign"))
         programme = self._get(Programme, data.get("programme"))
-        rows = lever_analysis(campaign=campaign, programme=programme,
-                              segment=data["segment"])
+        rows = lever_figures(campaign=campaign, programme=programme,
+                             segment=data["segment"]).data
         return Response(LeverRowSerializer(rows, many=True).data)
 
     @staticmethod

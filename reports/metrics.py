@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -57,6 +57,8 @@ from engagement.models import (
 
 DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
 SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
+# Memory for the per-person aggregates of one metrics query (a constant, never input).
+WORK_MEM = "64MB"
 
 
 def ratio(numerator: float | Decimal, denominator: float | Decimal, *, digits: int = 4
@@ -174,42 +176,62 @@ def _people_and_snowball(scope: _Scope) -> dict:
     The forest is the one induced on the people mobilised in scope: someone brought by a
     person outside the scope roots a tree of their own. Roots are generation 0, so
     ``generations`` counts referral hops and a lone participant makes a tree of size 1.
+
+    Written for a million pledges: the pledges are read in two passes (one per person,
+    one for the sums), only the pledges with companions are grouped per party, "returning"
+    only looks at campaigns outside the scope (a person's first campaign in scope is the
+    earliest of theirs inside it), and the recursive walk starts from the referral links
+    inside the scope instead of from every person.
     """
     campaigns_sql, campaigns_params = _subquery(scope.campaigns.values("pk"))
-    team_sql, team_params = ("AND p.team_id = %s", (scope.team.pk,)) if scope.team else ("", ())
+    team_sql, team_params = ((f"JOIN {Participant._meta.db_table} p ON p.id = pl.participant_id"
+                              " AND p.team_id = %s"), (scope.team.pk,)) \
+        if scope.team else ("", ())
     pledge, slot = Pledge._meta.db_table, Slot._meta.db_table
     campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
+    in_scope = f"""{pledge} pl
+        JOIN {slot} s ON s.id = pl.slot_id
+        JOIN scope_campaigns c ON c.id = s.campaign_id
+        {team_sql}"""
     # Only table names and the ORM's own subquery SQL are interpolated; every value is a
     # parameter.
     sql = f"""
-    WITH RECURSIVE scoped AS (
-        SELECT pl.participant_id, pl.companions, pl.attendance, pl.hours_given,
-               c.id AS campaign_id, c.starts_at AS campaign_start, c.ends_at < %s AS over,
-               EXTRACT(EPOCH FROM (s.ends_at - s.starts_at)) / 3600 * (1 + pl.companions)
-                   AS pledged_hours
-        FROM {pledge} pl
-        JOIN {slot} s ON s.id = pl.slot_id
-        JOIN {campaign} c ON c.id = s.campaign_id
-        JOIN {participant} p ON p.id = pl.participant_id
-        WHERE pl.status = 'confirmed' AND c.id IN ({campaigns_sql}) {team_sql}
+    WITH RECURSIVE scope_campaigns AS MATERIALIZED (
+        SELECT id, starts_at, ends_at < %s AS over FROM {campaign}
+        WHERE id IN ({campaigns_sql})
     ),
-    people AS (
-        SELECT participant_id, MIN(campaign_start) AS first_in_scope
-        FROM scoped GROUP BY participant_id
+    people AS MATERIALIZED (
+        SELECT pl.participant_id, MIN(c.starts_at) AS first_in_scope
+        FROM {in_scope}
+        WHERE pl.status = 'confirmed'
+        GROUP BY pl.participant_id
     ),
-    parties AS (
-        SELECT MAX(companions) AS companions FROM scoped GROUP BY participant_id, campaign_id
+    links AS MATERIALIZED (
+        SELECT child.id, child.referred_by_id AS parent
+        FROM {participant} child
+        WHERE child.referred_by_id IS NOT NULL
+          AND child.id IN (SELECT participant_id FROM people)
+          AND child.referred_by_id IN (SELECT participant_id FROM people)
     ),
     tree AS (
-        SELECT p.id, p.id AS root, 0 AS depth
-        FROM {participant} p
-        WHERE p.id IN (SELECT participant_id FROM people)
-          AND (p.referred_by_id IS NULL
-               OR p.referred_by_id NOT IN (SELECT participant_id FROM people))
+        SELECT roots.parent AS id, roots.parent AS root, 0 AS depth
+        FROM (SELECT DISTINCT parent FROM links) AS roots
+        WHERE roots.parent NOT IN (SELECT id FROM links)
         UNION ALL
-        SELECT child.id, tree.root, tree.depth + 1
-        FROM {participant} child JOIN tree ON child.referred_by_id = tree.id
-        WHERE child.id IN (SELECT participant_id FROM people)
+        SELECT links.id, tree.root, tree.depth + 1
+        FROM links JOIN tree ON links.parent = tree.id
+    ),
+    sums AS (
+        SELECT COALESCE(SUM(EXTRACT(EPOCH FROM (s.ends_at - s.starts_at)) / 3600
+                            * (1 + pl.companions)), 0) AS pledged_hours,
+               COALESCE(SUM(pl.hours_given) FILTER (WHERE pl.attendance = 'attended'), 0)
+                   AS attended_hours,
+               COUNT(*) FILTER (WHERE c.over) AS past_confirmed,
+               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'attended')
+                   AS past_attended,
+               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'no_show') AS past_no_show
+        FROM {in_scope}
+        WHERE pl.status = 'confirmed'
     )
     SELECT
         (SELECT COUNT(*) FROM people),
@@ -218,20 +240,29 @@ def _people_and_snowball(scope: _Scope) -> dict:
             JOIN {slot} es ON es.id = e.slot_id
             JOIN {campaign} ec ON ec.id = es.campaign_id
             WHERE e.participant_id = people.participant_id AND e.status = 'confirmed'
-              AND ec.starts_at < people.first_in_scope)),
-        (SELECT COALESCE(SUM(companions), 0) FROM parties),
-        (SELECT COALESCE(SUM(pledged_hours), 0) FROM scoped),
-        (SELECT COALESCE(SUM(hours_given) FILTER (WHERE attendance = 'attended'), 0)
-         FROM scoped),
-        (SELECT COUNT(*) FILTER (WHERE over) FROM scoped),
-        (SELECT COUNT(*) FILTER (WHERE over AND attendance = 'attended') FROM scoped),
-        (SELECT COUNT(*) FILTER (WHERE over AND attendance = 'no_show') FROM scoped),
+              AND ec.starts_at < people.first_in_scope
+              AND ec.starts_at < (SELECT MAX(starts_at) FROM scope_campaigns)
+              AND ec.id NOT IN (SELECT id FROM scope_campaigns))),
+        -- A party is one person's pledges to one campaign; its size is the largest.
+        (SELECT COALESCE(SUM(party), 0) FROM (
+            SELECT MAX(pl.companions) AS party FROM {in_scope}
+            WHERE pl.status = 'confirmed' AND pl.companions > 0
+            GROUP BY pl.participant_id, c.id) AS parties),
+        sums.pledged_hours, sums.attended_hours,
+        sums.past_confirmed, sums.past_attended, sums.past_no_show,
         (SELECT COALESCE(MAX(depth), 0) FROM tree),
-        (SELECT COALESCE(MAX(size), 0) FROM (SELECT COUNT(*) AS size FROM tree
-                                             GROUP BY root) AS trees)
+        -- Someone mobilised makes a tree of one at least.
+        GREATEST((SELECT MAX(size) FROM (SELECT COUNT(*) AS size FROM tree
+                                         GROUP BY root) AS trees),
+                 LEAST((SELECT COUNT(*) FROM people), 1))
+    FROM sums
     """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The per-person aggregate of a big organisation fits in memory instead of
+        # spilling to disk; for this transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params,
+                             *team_params, *team_params))
         row = cursor.fetchone()
     keys = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
             "past_confirmed", "past_attended", "past_no_show", "generations", "largest_tree")

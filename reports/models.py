@@ -80,3 +80,25 @@ class Commentary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_key} {self.section}"
+
+
+class FiguresSnapshot(models.Model):
+    """Figures (metrics or lever rows) of one subject as computed at one data version, so
+    that a dashboard of a big organisation reads them instead of recomputing them.
+
+    ``version`` is the organisation's data version (``reports_figures_version``, bumped by
+    triggers on every table the figures read) when the computation started: the snapshot
+    is current while the version has not moved and ``expires_at`` has not passed (the
+    next end of a campaign in scope, which turns pledges into attendance figures, or a
+    maximum age). See ``reports.figures``."""
+
+    key = models.CharField(max_length=120, unique=True)
+    data = models.JSONField()
+    version = models.BigIntegerField()
+    computed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"

@@ -33,7 +33,7 @@ from engagement.models import Campaign, Channel, SurveyAnswer
 from methodology.models import Lever, QuestionKind
 from tenants.models import Organisation
 
-from . import charts, levers, metrics
+from . import charts, figures, levers
 from .models import Commentary, Report
 from .services import report_subject_key
 
@@ -152,14 +152,14 @@ class Subject:
 def _subject(report: Report) -> Subject:
     if report.scope == Report.Scope.CAMPAIGN:
         return Subject(campaigns=[report.campaign],
-                       totals=metrics.campaign_metrics(report.campaign),
-                       levers=levers.lever_analysis(campaign=report.campaign))
+                       totals=figures.campaign_figures(report.campaign).data,
+                       levers=figures.lever_figures(campaign=report.campaign).data)
     if report.scope == Report.Scope.PROGRAMME:
         campaigns = list(report.programme.campaigns.exclude(status=Campaign.Status.DRAFT)
                          .order_by("starts_at"))
         return Subject(campaigns=campaigns,
-                       totals=metrics.programme_metrics(report.programme),
-                       levers=levers.lever_analysis(programme=report.programme))
+                       totals=figures.programme_figures(report.programme).data,
+                       levers=figures.lever_figures(programme=report.programme).data)
     campaigns = list(Campaign.objects.exclude(status=Campaign.Status.DRAFT)
                      .filter(starts_at__date__gte=report.period_start,
                              starts_at__date__lte=report.period_end)
@@ -168,7 +168,7 @@ def _subject(report: Report) -> Subject:
     # (each row already covers at least levers.MIN_GROUP people).
     summed: dict[tuple, dict] = {}
     for campaign in campaigns:
-        for row in levers.lever_analysis(campaign=campaign):
+        for row in figures.lever_figures(campaign=campaign).data:
             key = (row["dimension"], row["key"], row["segment"])
             total = summed.setdefault(key, {**row, "sent": 0, "pledged": 0, "attended": 0})
             for field in ("sent", "pledged", "attended"):
@@ -177,7 +177,7 @@ def _subject(report: Report) -> Subject:
         row["conversion"] = _rate(row["pledged"], row["sent"])
         row["attendance"] = _rate(row["attended"], row["pledged"])
     return Subject(campaigns=campaigns,
-                   totals=metrics.period_metrics(report.period_start, report.period_end),
+                   totals=figures.period_figures(report.period_start, report.period_end).data,
                    levers=sorted(summed.values(), key=lambda r: (r["dimension"] != "lever",
                                                                   r["key"], r["is_other"],
                                                                   r["segment"])))
@@ -278,14 +278,14 @@ def _charts(totals: dict, indicators: list[dict]) -> dict:
 
 
 def _campaign_page(campaign: Campaign, language: str) -> dict:
-    figures = metrics.campaign_metrics(campaign)
-    indicators = _indicators(figures["impact"], language)
-    return {"campaign": campaign, "metrics": figures, "indicators": indicators,
+    totals = figures.campaign_figures(campaign).data
+    indicators = _indicators(totals["impact"], language)
+    return {"campaign": campaign, "metrics": totals, "indicators": indicators,
             "description": render_markdown(campaign.description),
             "progress": charts.progress_chart(
-                figures["participants"]["mobilised"], campaign.participant_target,
+                totals["participants"]["mobilised"], campaign.participant_target,
                 title=_("People mobilised against the target")),
-            "charts": _charts(figures, indicators)}
+            "charts": _charts(totals, indicators)}
 
 
 def report_context(report: Report) -> dict:

@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import Organisation
 
-from . import services
+from . import figures, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -33,3 +33,9 @@ def requeue_stuck_reports_for_all_organisations() -> int:
 @shared_task
 def requeue_stuck_reports() -> dict[str, int]:
     return services.requeue_stuck_reports(timezone.now())
+
+
+@shared_task
+def refresh_figures(key: str) -> bool:
+    """Compute a subject's figures for the dashboards that showed outdated ones."""
+    return figures.refresh(key)

@@ -24,8 +24,14 @@ from tenants.models import Role
 
 from . import exports
 from .charts import bar_chart, funnel_chart, progress_chart
-from .levers import SEGMENTS, lever_analysis
-from .metrics import campaign_metrics, period_metrics, programme_metrics
+from .figures import (
+    Figures,
+    campaign_figures,
+    lever_figures,
+    period_figures,
+    programme_figures,
+)
+from .levers import SEGMENTS
 
 
 class PeriodForm(forms.Form):
@@ -67,8 +73,17 @@ def _levers(request, **scope) -> dict:
     segment = segment if segment in SEGMENTS else "team"
     if not entitlements_for(request.tenant).allows("lever_analytics"):
         return {"lever_rows": None, "lever_option": options()["lever_analytics"]}
-    return {"lever_rows": lever_analysis(segment=segment, **scope), "segment": segment,
+    rows = lever_figures(segment=segment, allow_stale=True, **scope)
+    return {"lever_rows": rows.data, "lever_figures": rows, "segment": segment,
             "segments": list(SEGMENTS)}
+
+
+def _figures_context(figures: Figures, levers: dict) -> dict:
+    """What the page says of its figures' age: when they were computed, and whether newer
+    ones are on their way (the page then reloads its figures until they are)."""
+    parts = [figures] + ([levers["lever_figures"]] if "lever_figures" in levers else [])
+    return {"metrics": figures.data, "computed_at": min(p.computed_at for p in parts),
+            "figures_current": all(p.current for p in parts)}
 
 
 def overview(request):
@@ -77,36 +92,42 @@ def overview(request):
     default = {"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
     period = form.cleaned_data if form.is_bound and form.is_valid() else default
-    metrics = period_metrics(period["start"], period["end"])
+    figures = period_figures(period["start"], period["end"], allow_stale=True)
+    levers = _levers(request)
     return render(request, "reports/dashboard.html", {
-        "form": form, "metrics": metrics, "charts": _charts(metrics),
-        "programmes": Programme.objects.all(), **_levers(request)},
+        "form": form, "charts": _charts(figures.data),
+        "programmes": Programme.objects.all(), **levers,
+        **_figures_context(figures, levers)},
         status=400 if form.errors else 200)
 
 
 def programme_dashboard(request, pk: int):
     programme = get_object_or_404(Programme, pk=pk)
-    metrics = programme_metrics(programme)
+    figures = programme_figures(programme, allow_stale=True)
+    metrics = figures.data
     charts = _charts(metrics)
     charts["target"] = progress_chart(metrics["participants"]["mobilised"],
                                       programme.participant_target,
                                       title=_("Participants against the target")) \
         if programme.participant_target else ""
+    levers = _levers(request, programme=programme)
     return render(request, "reports/dashboard_programme.html", {
-        "programme": programme, "metrics": metrics, "charts": charts,
-        "campaigns": programme.campaigns.all(), **_levers(request, programme=programme)})
+        "programme": programme, "charts": charts, "campaigns": programme.campaigns.all(),
+        **levers, **_figures_context(figures, levers)})
 
 
 def campaign_dashboard(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.select_related("programme"), pk=pk)
-    metrics = campaign_metrics(campaign)
+    figures = campaign_figures(campaign, allow_stale=True)
+    metrics = figures.data
     charts = _charts(metrics)
     charts["target"] = progress_chart(metrics["participants"]["with_companions"],
                                       campaign.participant_target,
                                       title=_("People against the target"))
+    levers = _levers(request, campaign=campaign)
     return render(request, "reports/dashboard_campaign.html", {
-        "campaign": campaign, "metrics": metrics, "charts": charts,
-        **_levers(request, campaign=campaign)})
+        "campaign": campaign, "charts": charts, **levers,
+        **_figures_context(figures, levers)})
 
 
 def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]

@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"AudienceEnum": "methodology.models.Audience"},
 }
 
+# Dashboards recompute outdated figures in the request when their last computation took
+# at most this long; above, they show the stored figures while a worker computes new ones
+# (reports.figures).
+REPORTS_FIGURES_INLINE_MS = int(env("REPORTS_FIGURES_INLINE_MS", "250"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
