@@ -15,7 +15,9 @@ Who reads what:
   polls) — unless computing them is cheap (``settings.REPORTS_FIGURES_INLINE_MS``), as in
   any small organisation, where they are recomputed in the request;
 - reports and the API ask for current figures: stored ones when current, else computed
-  now (and stored for the next reader).
+  now (and stored for the next reader). A report's campaign pages are computed together
+  (``metrics.campaigns_metrics``), and a worker refreshing a programme's figures stores
+  its campaigns' too.
 
 The version is read before computing, so stored figures are never newer than their
 version says. A write whose transaction commits while figures are being computed, after
@@ -92,33 +94,31 @@ def lever_figures(*, campaign: Campaign | None = None, programme: Programme | No
     return _figures(_subject(f"levers:{scope}:{segment}"), allow_stale=allow_stale)
 
 
-def _subject(key: str) -> _Subject | None:
-    """What a key stands for, or None when its subject no longer exists."""
+def _subject(key: str) -> _Subject:
+    """What a key stands for; nothing is read until its figures are computed (a subject
+    gone by then raises ``DoesNotExist``)."""
     kind, scope, *rest = key.split(":")
     if kind == "metrics" and scope == "period":
         start, end = date.fromisoformat(rest[0]), date.fromisoformat(rest[1])
         return _Subject(key, lambda: metrics.period_metrics(start, end),
                         Campaign.objects.filter(starts_at__date__gte=start,
                                                 starts_at__date__lte=end))
-    pk = int(rest[0])
     if scope == "campaign":
-        campaign = Campaign.objects.filter(pk=pk).first()
-        if campaign is None:
-            return None
-        campaigns = Campaign.objects.filter(pk=pk)
+        pk = int(rest[0])
         if kind == "metrics":
-            return _Subject(key, lambda: metrics.campaign_metrics(campaign), campaigns)
-        return _Subject(key, lambda: levers.lever_analysis(campaign=campaign,
-                                                           segment=rest[1]), campaigns)
+            return _Subject(key, lambda: metrics.campaign_metrics(
+                Campaign.objects.get(pk=pk)), Campaign.objects.filter(pk=pk))
+        return _Subject(key, lambda: levers.lever_analysis(
+            campaign=Campaign.objects.get(pk=pk), segment=rest[1]),
+            Campaign.objects.filter(pk=pk))
     if scope == "programme":
-        programme = Programme.objects.filter(pk=pk).first()
-        if programme is None:
-            return None
-        campaigns = Campaign.objects.filter(programme=programme)
+        pk = int(rest[0])
         if kind == "metrics":
-            return _Subject(key, lambda: metrics.programme_metrics(programme), campaigns)
-        return _Subject(key, lambda: levers.lever_analysis(programme=programme,
-                                                           segment=rest[1]), campaigns)
+            return _Subject(key, lambda: metrics.programme_metrics(
+                Programme.objects.get(pk=pk)), Campaign.objects.filter(programme_id=pk))
+        return _Subject(key, lambda: levers.lever_analysis(
+            programme=Programme.objects.get(pk=pk), segment=rest[1]),
+            Campaign.objects.filter(programme_id=pk))
     return _Subject(key, lambda: levers.lever_analysis(segment=rest[1]),
                     Campaign.objects.all())
 
@@ -135,9 +135,7 @@ def _is_current(snapshot: FiguresSnapshot, version: int, now: datetime) -> bool:
     return snapshot.version == version and now < snapshot.expires_at
 
 
-def _figures(subject: _Subject | None, *, allow_stale: bool) -> Figures:
-    if subject is None:  # callers pass existing objects; kept for the refresh task
-        raise LookupError("The subject of these figures no longer exists.")
+def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
     now = timezone.now()
     version = data_version()
     snapshot = FiguresSnapshot.objects.filter(key=subject.key).first()
@@ -154,7 +152,13 @@ def _compute(subject: _Subject, version: int) -> Figures:
     """Compute a subject's figures and store them at ``version`` (read before)."""
     started_at, started = timezone.now(), time.perf_counter()
     data = subject.compute()
-    duration_ms = round((time.perf_counter() - started) * 1000)
+    _store(subject, data, version=version, started_at=started_at,
+           duration_ms=round((time.perf_counter() - started) * 1000))
+    return Figures(data, started_at)
+
+
+def _store(subject: _Subject, data: Any, *, version: int, started_at: datetime,
+           duration_ms: int) -> None:
     next_end = (subject.campaigns.filter(ends_at__gt=started_at).order_by()
                 .aggregate(next_end=Min("ends_at"))["next_end"])
     expires_at = min(started_at + MAX_AGE, next_end or started_at + MAX_AGE)
@@ -168,9 +172,30 @@ def _compute(subject: _Subject, version: int) -> Figures:
             "version = EXCLUDED.version, computed_at = EXCLUDED.computed_at, "
             "expires_at = EXCLUDED.expires_at, duration_ms = EXCLUDED.duration_ms, "
             "refresh_queued_at = NULL WHERE f.version <= EXCLUDED.version",
-            [subject.key, json.dumps(data, cls=DjangoJSONEncoder),
-             version, started_at, expires_at, duration_ms])
-    return Figures(data, started_at)
+            [subject.key, json.dumps(data, cls=DjangoJSONEncoder), version, started_at,
+             expires_at, duration_ms])
+
+
+def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
+    """Current metrics of several campaigns (a report's campaign pages), keyed by id:
+    the stored ones when current, the others computed together in one pass and stored."""
+    now, version = timezone.now(), data_version()
+    keys = {campaign.pk: f"metrics:campaign:{campaign.pk}" for campaign in campaigns}
+    stored = {snapshot.key: snapshot for snapshot in
+              FiguresSnapshot.objects.filter(key__in=keys.values())}
+    result = {pk: stored[key].data for pk, key in keys.items()
+              if key in stored and _is_current(stored[key], version, now)}
+    missing = [campaign for campaign in campaigns if campaign.pk not in result]
+    if missing:
+        started_at, started = timezone.now(), time.perf_counter()
+        computed = metrics.campaigns_metrics(missing)
+        # Each campaign's share of the time, as if computed alone.
+        duration_ms = round((time.perf_counter() - started) * 1000 / len(missing))
+        for campaign in missing:
+            _store(_subject(keys[campaign.pk]), computed[campaign.pk], version=version,
+                   started_at=started_at, duration_ms=duration_ms)
+            result[campaign.pk] = computed[campaign.pk]
+    return result
 
 
 def _queue_refresh(key: str, now: datetime) -> None:
@@ -191,12 +216,17 @@ def _queue_refresh(key: str, now: datetime) -> None:
 def refresh(key: str) -> bool:
     """Compute and store a subject's figures unless they are current (for the worker).
     False when the subject is gone: its stored figures are dropped."""
-    subject = _subject(key)
-    if subject is None:
-        FiguresSnapshot.objects.filter(key=key).delete()
-        return False
     version = data_version()
     snapshot = FiguresSnapshot.objects.filter(key=key).first()
-    if snapshot is None or not _is_current(snapshot, version, timezone.now()):
-        _compute(subject, version)
+    if snapshot is not None and _is_current(snapshot, version, timezone.now()):
+        return True
+    try:
+        _compute(_subject(key), version)
+    except (Campaign.DoesNotExist, Programme.DoesNotExist):
+        FiguresSnapshot.objects.filter(key=key).delete()
+        return False
+    if key.startswith("metrics:programme:"):
+        # Its campaigns' figures too, in one pass: a report on the programme needs them.
+        campaigns_figures(list(Campaign.objects.filter(programme_id=int(key.split(":")[2]))
+                               .exclude(status=Campaign.Status.DRAFT)))
     return True

@@ -277,8 +277,7 @@ def _charts(totals: dict, indicators: list[dict]) -> dict:
     }
 
 
-def _campaign_page(campaign: Campaign, language: str) -> dict:
-    totals = figures.campaign_figures(campaign).data
+def _campaign_page(campaign: Campaign, totals: dict, language: str) -> dict:
     indicators = _indicators(totals["impact"], language)
     return {"campaign": campaign, "metrics": totals, "indicators": indicators,
             "description": render_markdown(campaign.description),
@@ -297,7 +296,9 @@ def report_context(report: Report) -> dict:
     subject = _subject(report)
     indicators = _indicators(subject.totals["impact"], language)
     lever_rows = _lever_rows(subject.levers, language)
-    campaign_pages = [_campaign_page(campaign, language) for campaign in subject.campaigns]
+    pages = figures.campaigns_figures(subject.campaigns)
+    campaign_pages = [_campaign_page(campaign, pages[campaign.pk], language)
+                      for campaign in subject.campaigns]
     return {
         "report": report,
         "organisation": organisation,

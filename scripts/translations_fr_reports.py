@@ -128,4 +128,6 @@ FR = {
     "From %(start)s to %(end)s": "Du %(start)s au %(end)s",
     "Commentary saved: the next report on this subject shows it.": "Commentaire enregistré : il figurera dans le prochain rapport sur ce sujet.",
     "Reports": "Rapports",
+    "Figures as of %(when)s.": "Chiffres au %(when)s.",
+    "Figures as of %(when)s: newer figures are being computed and will appear here in a moment.": "Chiffres au %(when)s : des chiffres plus récents sont en cours de calcul et s’afficheront ici dans un instant.",
 }

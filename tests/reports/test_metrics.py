@@ -23,6 +23,7 @@ from engagement.models import (
     Slot,
     Team,
 )
+from reports import metrics
 from reports.metrics import campaign_metrics, period_metrics, programme_metrics, team_metrics
 
 CONFIRMED, WAITLISTED = Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED
@@ -244,3 +245,29 @@ def test_metrics_queries_do_not_grow_with_rows(org_a, owner_a):
         assert programme_metrics(world.programme)["participants"]["mobilised"] == 37
     assert few == many
     assert few["programme"] <= 5
+
+
+@pytest.mark.django_db
+def test_all_campaigns_at_once_give_each_campaigns_own_figures(org_a, owner_a):
+    """A report's campaign pages take every campaign's figures in one pass: the same
+    figures, campaign by campaign, as one call each (returning people, parties, trees,
+    invitations and impact included), in a fixed number of queries."""
+    with tenant_context(org_a):
+        world = build_world(owner_a)
+        # A second referral tree inside C1, and a party over two slots of C2.
+        h = Participant.objects.create(email="h@example.test")
+        i = Participant.objects.create(email="i@example.test", referred_by=h)
+        slot1 = world.c1.slots.get()
+        pledge(slot1, h, attendance=ATTENDED, hours=3)
+        pledge(slot1, i, attendance=NO_SHOW)
+        extra = Slot.objects.create(campaign=world.c2, starts_at=world.slot2.starts_at,
+                                    ends_at=world.slot2.ends_at, capacity=10)
+        pledge(extra, Participant.objects.get(email="d@example.test"), companions=4)
+        campaigns = list(Campaign.objects.order_by("starts_at"))
+        assert len(campaigns) == 4  # C0 (programme Q), C1, C3 (nobody), C2
+        together = metrics.campaigns_metrics(campaigns)
+        for campaign in campaigns:
+            assert together[campaign.pk] == campaign_metrics(campaign), campaign.title
+        assert together[world.c1.pk]["snowball"]["largest_tree"] == 3  # a → b → c
+        assert metrics.campaigns_metrics([]) == {}
+        assert _selects(metrics.campaigns_metrics, campaigns) <= 6
