@@ -28,10 +28,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL
+## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL; report figures and PDFs at a million pledges
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
 	$(BIN)/python bench/pledges.py
+	$(BIN)/python bench/reports.py
 
 ## messages: extract texts (needs GNU gettext), fill the French ones from scripts/translations_fr.py, compile
 messages: $(STAMP)

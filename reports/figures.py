@@ -46,6 +46,8 @@ from . import levers, metrics
 from .models import FiguresSnapshot
 
 MAX_AGE = timedelta(minutes=15)
+# Outdated figures are recomputed at most once per this many times their computation.
+REFRESH_SPACING = 10
 # A refresh asked for this long ago and not done (a lost message) may be asked again.
 REFRESH_RETRY_AFTER = timedelta(minutes=2)
 
@@ -143,7 +145,12 @@ def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
         if _is_current(snapshot, version, now):
             return Figures(snapshot.data, snapshot.computed_at)
         if allow_stale and snapshot.duration_ms > settings.REPORTS_FIGURES_INLINE_MS:
-            _queue_refresh(subject.key, now)
+            # In a busy organisation figures are outdated again as soon as computed: at
+            # most one computation per REFRESH_SPACING of its own duration keeps workers
+            # mostly free for other work.
+            spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
+            if now - snapshot.computed_at >= spacing:
+                _queue_refresh(subject.key, now)
             return Figures(snapshot.data, snapshot.computed_at, current=False)
     return _compute(subject, version)
 

@@ -151,13 +151,26 @@ def test_outdated_figures_are_shown_while_a_worker_computes_new_ones(
         assert stored.current and stored.data["participants"]["mobilised"] == 7
         _add_pledge(programme.campaigns.order_by("starts_at").first(),
                     f"late.{programme.pk}@example.test")
+        # Computed a minute ago (figures just computed are not recomputed at once).
+        FiguresSnapshot.objects.filter(key=key).update(
+            computed_at=timezone.now() - timedelta(minutes=1))
 
         shown = figures.programme_figures(programme, allow_stale=True)
         assert not shown.current and shown.data == stored.data
+        assert shown.computed_at < stored.computed_at
         asked = FiguresSnapshot.objects.get(key=key).refresh_queued_at
         assert asked is not None
         figures.programme_figures(programme, allow_stale=True)  # asked once only
         assert FiguresSnapshot.objects.get(key=key).refresh_queued_at == asked
+        # Figures just computed, even outdated, are not recomputed at once: at most one
+        # computation per ten times its duration.
+        FiguresSnapshot.objects.filter(key=key).update(refresh_queued_at=None,
+                                                       duration_ms=60_000)
+        assert not figures.programme_figures(programme, allow_stale=True).current
+        assert FiguresSnapshot.objects.get(key=key).refresh_queued_at is None
+        FiguresSnapshot.objects.filter(key=key).update(
+            refresh_queued_at=asked, duration_ms=1,
+            computed_at=timezone.now() - timedelta(seconds=1))
 
     owner = organisation.memberships.filter(role="owner").first().user
     page = tenant_client(organisation, owner).get(
