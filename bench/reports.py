@@ -238,7 +238,8 @@ def main() -> None:
             # First rendering: no stored figure; then others (after commentary, say) find
             # the figures of the first. WeasyPrint warms up first (fonts), as in a worker
             # that has rendered before.
-            pdf.render_html("<p>warm-up</p>", schema_name=organisation.schema_name)
+            pdf.render_html('<html lang="en"><p>warm-up</p></html>',
+                            schema_name=organisation.schema_name)
             FiguresSnapshot.objects.all().delete()
             report_time, report = timed(full_report, runs=1)
             assert report.status == "ready", report.error
