@@ -17,7 +17,10 @@ Who reads what:
 - reports and the API ask for current figures: stored ones when current, else computed
   now (and stored for the next reader). A report's campaign pages are computed together
   (``metrics.campaigns_metrics``), and a worker refreshing a programme's figures stores
-  its campaigns' too.
+  its campaigns' too;
+- a schedule (every five minutes) recomputes the outdated figures of programmes and their
+  lever rows in the background, so that dashboards and the first report on a programme
+  usually find them current, and drops figures nobody needed for ``KEEP``.
 
 The version is read before computing, so stored figures are never newer than their
 version says. A write whose transaction commits while figures are being computed, after
@@ -46,6 +49,11 @@ from . import levers, metrics
 from .models import FiguresSnapshot
 
 MAX_AGE = timedelta(minutes=15)
+# Stored figures not computed for this long are dropped (the next reader computes them).
+KEEP = timedelta(days=30)
+# Subjects a schedule keeps current in the background, so that programme dashboards and
+# the first report on a programme find their figures ready.
+KEPT_CURRENT = ("metrics:programme:", "levers:programme:")
 # Outdated figures are recomputed at most once per this many times their computation.
 REFRESH_SPACING = 10
 # A refresh asked for this long ago and not done (a lost message) may be asked again.
@@ -237,3 +245,23 @@ def refresh(key: str) -> bool:
         campaigns_figures(list(Campaign.objects.filter(programme_id=int(key.split(":")[2]))
                                .exclude(status=Campaign.Status.DRAFT)))
     return True
+
+
+def refresh_outdated(now: datetime) -> int:
+    """The schedule's pass in one organisation: recompute the outdated figures of its
+    programmes (their campaigns' with them) and lever rows, spaced like the dashboards'
+    refreshes and skipping those a worker is already on; drop figures nobody has needed
+    for ``KEEP``. Returns how many subjects were recomputed."""
+    FiguresSnapshot.objects.filter(computed_at__lt=now - KEEP).delete()
+    version, refreshed = data_version(), 0
+    for snapshot in FiguresSnapshot.objects.filter(
+            key__regex=r"^(" + "|".join(KEPT_CURRENT) + ")").order_by("key"):
+        spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
+        in_flight = (snapshot.refresh_queued_at is not None
+                     and snapshot.refresh_queued_at > now - REFRESH_RETRY_AFTER)
+        if (_is_current(snapshot, version, now) or in_flight
+                or now - snapshot.computed_at < spacing):
+            continue
+        if refresh(snapshot.key):
+            refreshed += 1
+    return refreshed

@@ -39,3 +39,20 @@ def requeue_stuck_reports() -> dict[str, int]:
 def refresh_figures(key: str) -> bool:
     """Compute a subject's figures for the dashboards that showed outdated ones."""
     return figures.refresh(key)
+
+
+@shared_task
+def refresh_outdated_figures_for_all_organisations() -> int:
+    """Beat entry point (public schema): one pass per ready organisation, queued inside
+    its context so that it runs in its schema."""
+    count = 0
+    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
+        with tenant_context(organisation):
+            refresh_outdated_figures.delay()
+        count += 1
+    return count
+
+
+@shared_task
+def refresh_outdated_figures() -> int:
+    return figures.refresh_outdated(timezone.now())

@@ -54,6 +54,11 @@ CELERY_BEAT_SCHEDULE = {
         # workers are down, ticks expire instead of piling up.
         "options": {"expires": 5 * 60},
     },
+    "reports-refresh-figures-every-5-minutes": {
+        "task": "reports.tasks.refresh_outdated_figures_for_all_organisations",
+        "schedule": crontab(minute="2-59/5"),
+        "options": {"expires": 5 * 60},
+    },
     "reports-requeue-stuck-every-5-minutes": {
         "task": "reports.tasks.requeue_stuck_reports_for_all_organisations",
         "schedule": crontab(minute="*/5"),

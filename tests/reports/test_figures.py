@@ -4,7 +4,7 @@ big organisations show the stored ones while a real worker computes new ones."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -208,3 +208,33 @@ def test_reports_and_the_api_never_use_outdated_figures(org_a, owner_a, settings
         f"/api/v1/metrics/programmes/{programme.pk}/")
     assert response.status_code == 200
     assert response.json()["participants"]["mobilised"] == 8
+
+
+@pytest.mark.django_db
+def test_the_schedule_keeps_programme_figures_current_and_drops_forgotten_ones(org_a):
+    with tenant_context(org_a):
+        programme = build_programme()
+        figures.programme_figures(programme)
+        figures.lever_figures(programme=programme)
+        figures.period_figures(date(2020, 1, 1), date(2020, 12, 31))
+        assert figures.refresh_outdated(timezone.now()) == 0  # all current
+        _add_pledge(programme.campaigns.first(), "late@example.test")
+        FiguresSnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=1))
+        FiguresSnapshot.objects.filter(key__startswith="metrics:period:").update(
+            computed_at=timezone.now() - figures.KEEP - timedelta(days=1))
+
+        assert figures.refresh_outdated(timezone.now()) == 2  # programme and lever rows
+        keys = set(FiguresSnapshot.objects.values_list("key", flat=True))
+        campaigns = {f"metrics:campaign:{pk}" for pk in
+                     programme.campaigns.values_list("pk", flat=True)}
+        # The programme's campaigns come along (a report needs them); the forgotten
+        # period is gone.
+        assert keys == {f"metrics:programme:{programme.pk}",
+                        f"levers:programme:{programme.pk}:team"} | campaigns
+        version = figures.data_version()
+        assert all(s.version == version for s in FiguresSnapshot.objects.all())
+        with CaptureQueriesContext(connection) as queries:
+            current = figures.programme_figures(programme)
+        assert len(queries) == 2 and current.data["participants"]["mobilised"] == 8
+        # Just refreshed: the next pass has nothing to do.
+        assert figures.refresh_outdated(timezone.now()) == 0
