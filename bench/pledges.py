@@ -44,6 +44,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from billing.models import Subscription  # noqa: E402
 from config.database import libpq_dsn  # noqa: E402
 from engagement.models import Campaign, Programme, Slot  # noqa: E402
 from tenants.models import Organisation  # noqa: E402
@@ -68,6 +69,9 @@ def setup() -> tuple[Organisation, Campaign, Slot]:
     organisation = Organisation.objects.filter(slug=SLUG).first() or provision_organisation(
         name="Bench", slug=SLUG, owner_email="owner@bench-pledges.example",
         status=Organisation.Status.ACTIVE)
+    # A paying organisation: an unpaid space is read-only and its campaigns are paused.
+    Subscription.objects.get_or_create(organisation=organisation, defaults={
+        "plan": "territory", "stripe_status": "active"})
     with tenant_context(organisation):
         start = timezone.now() + timedelta(days=30)
         programme = Programme.objects.create(name="Bench", starts_on=start.date(),
@@ -87,6 +91,7 @@ def teardown(organisation: Organisation) -> None:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
     users = list(organisation.memberships.values_list("user_id", flat=True))
     organisation.domains.all().delete()
+    Subscription.objects.filter(organisation=organisation).delete()
     organisation.delete()
     from tenants.models import User
 
@@ -118,9 +123,11 @@ def http_burst(port: int, host: str, code: str, slot_id: int) -> tuple[float, li
                 "Host": host, "Cookie": cookies, "Referer": f"http://{host}/c/{code}/",
                 "Content-Type": "application/x-www-form-urlencoded"})
             response = conn.getresponse()
-            response.read()
+            _body = response.read().decode(errors="replace")
             if response.status != 302:
-                raise RuntimeError(f"join answered {response.status}")
+                text = re.sub(r"<[^>]+>", " ", _body)
+                raise RuntimeError(f"join answered {response.status}: "
+                                   f"{' '.join(text.split())[:2000]}")
             mine.append(time.perf_counter() - started)
         with lock:
             latencies.extend(mine)
