@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from math import sqrt
 
-from django.db import connection
-
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Team
+
+from .metrics import analytic_cursor
 
 MIN_GROUP = 5
 Z_95 = 1.959964
@@ -80,17 +80,25 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
     # Only table names, the ORM's own subquery SQL and a whitelisted column are
     # interpolated; every value is a parameter.
     sql = f"""
-    WITH reached AS (
+    WITH outcomes AS (
+        -- One pass over the pledges made through these invitations: who answered first,
+        -- and whether any pledge is live or attended.
+        SELECT l.invitation_id,
+               (ARRAY_AGG(l.participant_id ORDER BY l.created_at, l.id))[1] AS first_person,
+               BOOL_OR(l.status <> 'cancelled') AS pledged,
+               BOOL_OR(l.attendance = 'attended') AS attended
+        FROM {pledge} l
+        WHERE l.invitation_id IN (SELECT id FROM {invitation}
+                                  WHERE campaign_id IN ({campaigns_sql}))
+        GROUP BY l.invitation_id
+    ),
+    reached AS (
         SELECT i.id, i.lever_code, i.channel,
-               COALESCE(first_pledge.participant_id, invitee.id) AS person_id,
-               EXISTS (SELECT 1 FROM {pledge} l WHERE l.invitation_id = i.id
-                       AND l.status <> 'cancelled') AS pledged,
-               EXISTS (SELECT 1 FROM {pledge} l WHERE l.invitation_id = i.id
-                       AND l.attendance = 'attended') AS attended
+               COALESCE(o.first_person, invitee.id) AS person_id,
+               COALESCE(o.pledged, FALSE) AS pledged,
+               COALESCE(o.attended, FALSE) AS attended
         FROM {invitation} i
-        LEFT JOIN LATERAL (SELECT l.participant_id FROM {pledge} l
-                           WHERE l.invitation_id = i.id
-                           ORDER BY l.created_at, l.id LIMIT 1) AS first_pledge ON TRUE
+        LEFT JOIN outcomes o ON o.invitation_id = i.id
         LEFT JOIN {participant} invitee
                ON i.invitee_email <> '' AND LOWER(invitee.email) = LOWER(i.invitee_email)
         WHERE i.campaign_id IN ({campaigns_sql})
@@ -128,8 +136,9 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
     FROM merged WHERE people >= %s
     ORDER BY dimension DESC, key, segment IS NULL, segment
     """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*campaigns_params, MIN_GROUP, MIN_GROUP, MIN_GROUP))
+    with analytic_cursor() as cursor:
+        cursor.execute(sql, (*campaigns_params, *campaigns_params, MIN_GROUP, MIN_GROUP,
+                             MIN_GROUP))
         rows = cursor.fetchall()
     return [
         {"dimension": dimension, "key": key, "segment": OTHER if name is None else name,

@@ -34,11 +34,14 @@ of queries whatever the number of pledges (a test guards it).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -61,6 +64,19 @@ SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
 WORK_MEM = "64MB"
 # ... and for the per-person-and-campaign aggregates of all of a report's campaigns.
 WORK_MEM_MANY = "256MB"
+
+
+@contextmanager
+def analytic_cursor(work_mem: str = WORK_MEM) -> Iterator[CursorWrapper]:
+    """A cursor in a transaction set for one big aggregate: ``work_mem`` lets the
+    per-person aggregates of a big organisation stay in memory instead of spilling to
+    disk, and JIT is off (compiling such a plan took PostgreSQL 1–2 s, more than it
+    saved). Both for this transaction only; ``work_mem`` is one of this module's
+    constants, never input."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+        cursor.execute("SET LOCAL jit = off")
+        yield cursor
 
 
 def ratio(numerator: float | Decimal, denominator: float | Decimal, *, digits: int = 4
@@ -291,12 +307,7 @@ def _people_and_snowball(scope: _Scope) -> dict:
                  LEAST((SELECT COUNT(*) FROM people), 1))
     FROM sums
     """  # noqa: S608
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The per-person aggregate of a big organisation fits in memory instead of
-        # spilling to disk; for this transaction only.
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        # Compiling this plan (seconds at that size) costs more than it saves.
-        cursor.execute("SET LOCAL jit = off")
+    with analytic_cursor(WORK_MEM) as cursor:
         cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params,
                              *team_params, *team_params))
         row = cursor.fetchone()
@@ -394,9 +405,7 @@ def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
     LEFT JOIN sums ON sums.campaign_id = c.id
     LEFT JOIN forests ON forests.campaign_id = c.id
     """  # noqa: S608 - only table names are interpolated
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM_MANY}'")
-        cursor.execute("SET LOCAL jit = off")
+    with analytic_cursor(WORK_MEM_MANY) as cursor:
         cursor.execute(sql, (timezone.now(), list(ids)))
         rows = cursor.fetchall()
     keys = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
