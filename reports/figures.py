@@ -11,28 +11,33 @@ scope (attendance figures count the actions that are over) or ``MAX_AGE``.
 Who reads what:
 
 - dashboards ask with ``allow_stale=True``: current figures are returned at once; outdated
-  ones too, marked ``current=False``, while a worker computes new ones (the page then
-  polls) — unless computing them is cheap (``settings.REPORTS_FIGURES_INLINE_MS``), as in
-  any small organisation, where they are recomputed in the request;
+  ones too, marked ``current=False``, while a worker computes new ones (``refreshing``:
+  the page polls until they are there) — unless computing them is cheap
+  (``settings.REPORTS_FIGURES_INLINE_MS``), as in any small organisation, where they are
+  recomputed in the request. A busy organisation's figures are recomputed at most once
+  per ``REFRESH_SPACING`` times their computing time;
 - reports and the API ask for current figures: stored ones when current, else computed
   now (and stored for the next reader). A report's campaign pages are computed together
   (``metrics.campaigns_metrics``), and a worker refreshing a programme's figures stores
   its campaigns' too;
 - a schedule (every five minutes) recomputes the outdated figures of programmes and their
-  lever rows in the background, so that dashboards and the first report on a programme
-  usually find them current, and drops figures nobody needed for ``KEEP``.
+  lever rows that somebody looked at lately (``KEPT_CURRENT_FOR``), so that dashboards and
+  the first report on a programme usually find them current; figures nobody read for
+  ``KEEP`` are dropped.
 
-The version is read before computing, so stored figures are never newer than their
-version says. A write whose transaction commits while figures are being computed, after
-moving the version, can be missed until the next write or ``MAX_AGE`` (a sequence is not
-transactional); everything else is exact.
+Exactness: the triggers move the version when a writing transaction commits, and
+figures are computed in one REPEATABLE READ transaction that reads the version first, so
+the figures see exactly the writes the version counts — except a write whose commit
+falls between those two statements of the computation (well under a millisecond), which
+shows at the next write or after ``MAX_AGE``.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -48,12 +53,18 @@ from engagement.models import Campaign, Programme
 from . import levers, metrics
 from .models import FiguresSnapshot
 
+# The shape of stored figures: raise it when metrics or lever rows change shape, so
+# that figures stored by an older version of the code are never current.
+FORMAT = 1
 MAX_AGE = timedelta(minutes=15)
-# Stored figures not computed for this long are dropped (the next reader computes them).
+# Stored figures nobody read for this long are dropped (the next reader computes them).
 KEEP = timedelta(days=30)
-# Subjects a schedule keeps current in the background, so that programme dashboards and
-# the first report on a programme find their figures ready.
+# Subjects a schedule keeps current in the background while somebody reads them, so that
+# programme dashboards and the first report on a programme find their figures ready.
 KEPT_CURRENT = ("metrics:programme:", "levers:programme:")
+KEPT_CURRENT_FOR = timedelta(days=7)
+# ``read_at`` is written at most this often (reads stay reads).
+READ_STAMP_EVERY = timedelta(hours=1)
 # Outdated figures are recomputed at most once per this many times their computation.
 REFRESH_SPACING = 10
 # A refresh asked for this long ago and not done (a lost message) may be asked again.
@@ -68,6 +79,8 @@ class Figures:
     data: Any
     computed_at: datetime
     current: bool = True
+    # Outdated figures whose successor a worker is computing (the page polls for it).
+    refreshing: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,13 @@ def data_version() -> int:
 
 
 def _is_current(snapshot: FiguresSnapshot, version: int, now: datetime) -> bool:
-    return snapshot.version == version and now < snapshot.expires_at
+    return (snapshot.version == version and now < snapshot.expires_at
+            and snapshot.format == FORMAT)
+
+
+def _stamp_read(snapshot: FiguresSnapshot, now: datetime) -> None:
+    if snapshot.read_at < now - READ_STAMP_EVERY:
+        FiguresSnapshot.objects.filter(pk=snapshot.pk).update(read_at=now)
 
 
 def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
@@ -151,22 +170,45 @@ def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
     snapshot = FiguresSnapshot.objects.filter(key=subject.key).first()
     if snapshot is not None:
         if _is_current(snapshot, version, now):
+            _stamp_read(snapshot, now)
             return Figures(snapshot.data, snapshot.computed_at)
-        if allow_stale and snapshot.duration_ms > settings.REPORTS_FIGURES_INLINE_MS:
+        if (allow_stale and snapshot.format == FORMAT
+                and snapshot.duration_ms > settings.REPORTS_FIGURES_INLINE_MS):
+            _stamp_read(snapshot, now)
             # In a busy organisation figures are outdated again as soon as computed: at
             # most one computation per REFRESH_SPACING of its own duration keeps workers
             # mostly free for other work.
             spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
-            if now - snapshot.computed_at >= spacing:
-                _queue_refresh(subject.key, now)
-            return Figures(snapshot.data, snapshot.computed_at, current=False)
-    return _compute(subject, version)
+            refreshing = _in_flight(snapshot, now)
+            if not refreshing and now - snapshot.computed_at >= spacing:
+                refreshing = _queue_refresh(subject.key, now)
+            return Figures(snapshot.data, snapshot.computed_at, current=False,
+                           refreshing=refreshing)
+    return _compute(subject)
 
 
-def _compute(subject: _Subject, version: int) -> Figures:
-    """Compute a subject's figures and store them at ``version`` (read before)."""
+def _in_flight(snapshot: FiguresSnapshot, now: datetime) -> bool:
+    return (snapshot.refresh_queued_at is not None
+            and snapshot.refresh_queued_at > now - REFRESH_RETRY_AFTER)
+
+
+@contextmanager
+def _consistent_read() -> Iterator[int]:
+    """A transaction whose queries all see one snapshot of the data, and the data version
+    of that snapshot. Inside a transaction already open (a test's) its isolation is kept."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield data_version()
+
+
+def _compute(subject: _Subject) -> Figures:
+    """Compute a subject's figures and store them with the version they reflect."""
     started_at, started = timezone.now(), time.perf_counter()
-    data = subject.compute()
+    with _consistent_read() as version:
+        data = subject.compute()
     _store(subject, data, version=version, started_at=started_at,
            duration_ms=round((time.perf_counter() - started) * 1000))
     return Figures(data, started_at)
@@ -181,62 +223,71 @@ def _store(subject: _Subject, data: Any, *, version: int, started_at: datetime,
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {FiguresSnapshot._meta.db_table} AS f "  # noqa: S608 - table name
-            "(key, data, version, computed_at, expires_at, duration_ms, refresh_queued_at) "
-            "VALUES (%s, %s::jsonb, %s, %s, %s, %s, NULL) "
-            "ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, "
-            "version = EXCLUDED.version, computed_at = EXCLUDED.computed_at, "
-            "expires_at = EXCLUDED.expires_at, duration_ms = EXCLUDED.duration_ms, "
-            "refresh_queued_at = NULL WHERE f.version <= EXCLUDED.version",
-            [subject.key, json.dumps(data, cls=DjangoJSONEncoder), version, started_at,
-             expires_at, duration_ms])
+            "(key, format, data, version, computed_at, expires_at, duration_ms, read_at, "
+            "refresh_queued_at) VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s, %s, NULL) "
+            "ON CONFLICT (key) DO UPDATE SET format = EXCLUDED.format, "
+            "data = EXCLUDED.data, version = EXCLUDED.version, "
+            "computed_at = EXCLUDED.computed_at, expires_at = EXCLUDED.expires_at, "
+            "duration_ms = EXCLUDED.duration_ms, refresh_queued_at = NULL "
+            "WHERE f.version <= EXCLUDED.version OR f.format <> EXCLUDED.format",
+            [subject.key, FORMAT, json.dumps(data, cls=DjangoJSONEncoder), version,
+             started_at, expires_at, duration_ms, started_at])
 
 
 def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
     """Current metrics of several campaigns (a report's campaign pages), keyed by id:
-    the stored ones when current, the others computed together in one pass and stored."""
+    the stored ones when current, the others computed together in one pass and stored.
+    A campaign deleted meanwhile has no entry."""
     now, version = timezone.now(), data_version()
     keys = {campaign.pk: f"metrics:campaign:{campaign.pk}" for campaign in campaigns}
     stored = {snapshot.key: snapshot for snapshot in
               FiguresSnapshot.objects.filter(key__in=keys.values())}
     result = {pk: stored[key].data for pk, key in keys.items()
               if key in stored and _is_current(stored[key], version, now)}
-    missing = [campaign for campaign in campaigns if campaign.pk not in result]
+    missing = [pk for pk in keys if pk not in result]
     if missing:
         started_at, started = timezone.now(), time.perf_counter()
-        computed = metrics.campaigns_metrics(missing)
+        with _consistent_read() as version:
+            computed = metrics.campaigns_metrics(missing)
         # Each campaign's share of the time, as if computed alone.
         duration_ms = round((time.perf_counter() - started) * 1000 / len(missing))
-        for campaign in missing:
-            _store(_subject(keys[campaign.pk]), computed[campaign.pk], version=version,
-                   started_at=started_at, duration_ms=duration_ms)
-            result[campaign.pk] = computed[campaign.pk]
+        for pk, data in computed.items():
+            _store(_subject(keys[pk]), data, version=version, started_at=started_at,
+                   duration_ms=duration_ms)
+        result.update(computed)
     return result
 
 
-def _queue_refresh(key: str, now: datetime) -> None:
+def _queue_refresh(key: str, now: datetime) -> bool:
     """Ask a worker for new figures, once: a refresh already asked for and recent is not
     asked again."""
     from .tasks import refresh_figures
 
-    asked = (FiguresSnapshot.objects
-             .filter(key=key)
-             .exclude(refresh_queued_at__gt=now - REFRESH_RETRY_AFTER)
-             .update(refresh_queued_at=now))
-    if asked:
+    if _claim(key, now):
         headers = {"_schema_name": connection.schema_name}
         transaction.on_commit(lambda: refresh_figures.apply_async(args=[key],
                                                                   headers=headers))
+        return True
+    return False
+
+
+def _claim(key: str, now: datetime) -> bool:
+    """Mark a subject's refresh as under way, unless one recently was (one database
+    statement: of two claimants at once, one wins)."""
+    return bool(FiguresSnapshot.objects.filter(key=key)
+                .exclude(refresh_queued_at__gt=now - REFRESH_RETRY_AFTER)
+                .update(refresh_queued_at=now))
 
 
 def refresh(key: str) -> bool:
     """Compute and store a subject's figures unless they are current (for the worker).
     False when the subject is gone: its stored figures are dropped."""
-    version = data_version()
     snapshot = FiguresSnapshot.objects.filter(key=key).first()
-    if snapshot is not None and _is_current(snapshot, version, timezone.now()):
+    if snapshot is not None and _is_current(snapshot, data_version(), timezone.now()):
+        FiguresSnapshot.objects.filter(pk=snapshot.pk).update(refresh_queued_at=None)
         return True
     try:
-        _compute(_subject(key), version)
+        _compute(_subject(key))
     except (Campaign.DoesNotExist, Programme.DoesNotExist):
         FiguresSnapshot.objects.filter(key=key).delete()
         return False
@@ -249,18 +300,18 @@ def refresh(key: str) -> bool:
 
 def refresh_outdated(now: datetime) -> int:
     """The schedule's pass in one organisation: recompute the outdated figures of its
-    programmes (their campaigns' with them) and lever rows, spaced like the dashboards'
-    refreshes and skipping those a worker is already on; drop figures nobody has needed
-    for ``KEEP``. Returns how many subjects were recomputed."""
-    FiguresSnapshot.objects.filter(computed_at__lt=now - KEEP).delete()
+    programmes (their campaigns' with them) and lever rows that somebody read within
+    ``KEPT_CURRENT_FOR``, spaced like the dashboards' refreshes, each claimed first so
+    that overlapping passes or a dashboard's refresh never compute it twice; drop figures
+    nobody read for ``KEEP``. Returns how many subjects were recomputed."""
+    FiguresSnapshot.objects.filter(read_at__lt=now - KEEP).delete()
     version, refreshed = data_version(), 0
     for snapshot in FiguresSnapshot.objects.filter(
-            key__regex=r"^(" + "|".join(KEPT_CURRENT) + ")").order_by("key"):
+            key__regex=r"^(" + "|".join(KEPT_CURRENT) + ")",
+            read_at__gte=now - KEPT_CURRENT_FOR).order_by("key"):
         spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
-        in_flight = (snapshot.refresh_queued_at is not None
-                     and snapshot.refresh_queued_at > now - REFRESH_RETRY_AFTER)
-        if (_is_current(snapshot, version, now) or in_flight
-                or now - snapshot.computed_at < spacing):
+        if (_is_current(snapshot, version, now) or _in_flight(snapshot, now)
+                or now - snapshot.computed_at < spacing or not _claim(snapshot.key, now)):
             continue
         if refresh(snapshot.key):
             refreshed += 1

@@ -74,9 +74,16 @@ def analytic_cursor(work_mem: str = WORK_MEM) -> Iterator[CursorWrapper]:
     saved). Both for this transaction only; ``work_mem`` is one of this module's
     constants, never input."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        previous = cursor.fetchone()
         cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
         cursor.execute("SET LOCAL jit = off")
         yield cursor
+        # Inside an enclosing transaction a released savepoint keeps SET LOCAL until that
+        # transaction ends: put the settings back. (On an error the savepoint's rollback
+        # undoes them.)
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)",
+                       previous)
 
 
 def ratio(numerator: float | Decimal, denominator: float | Decimal, *, digits: int = 4
@@ -109,10 +116,11 @@ def campaign_metrics(campaign: Campaign) -> dict:
                            programmes=Programme.objects.filter(pk=campaign.programme_id)))
 
 
-def campaigns_metrics(campaigns: list[Campaign]) -> dict[int, dict]:
+def campaigns_metrics(ids: list[int]) -> dict[int, dict]:
     """``campaign_metrics`` of several campaigns at once (a report's campaign pages), in a
     fixed number of queries: each pledge is read once for all of them instead of once
-    per campaign. Keyed by campaign id."""
+    per campaign. Keyed by campaign id; ids of campaigns that do not exist are left out."""
+    campaigns = list(Campaign.objects.filter(pk__in=ids).order_by("pk"))
     if not campaigns:
         return {}
     ids = [campaign.pk for campaign in campaigns]

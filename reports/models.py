@@ -90,14 +90,18 @@ class FiguresSnapshot(models.Model):
     triggers on every table the figures read) when the computation started: the snapshot
     is current while the version has not moved and ``expires_at`` has not passed (the
     next end of a campaign in scope, which turns pledges into attendance figures, or a
-    maximum age). See ``reports.figures``."""
+    maximum age), and its ``format`` is the code's. See ``reports.figures``."""
 
     key = models.CharField(max_length=120, unique=True)
+    # reports.figures.FORMAT when computed: figures of an older shape are never current.
+    format = models.PositiveSmallIntegerField()
     data = models.JSONField()
     version = models.BigIntegerField()
     computed_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
+    # Last shown (updated at most hourly): what nobody reads is not kept current.
+    read_at = models.DateTimeField(default=timezone.now)
     refresh_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -298,7 +298,7 @@ def report_context(report: Report) -> dict:
     lever_rows = _lever_rows(subject.levers, language)
     pages = figures.campaigns_figures(subject.campaigns)
     campaign_pages = [_campaign_page(campaign, pages[campaign.pk], language)
-                      for campaign in subject.campaigns]
+                      for campaign in subject.campaigns if campaign.pk in pages]
     return {
         "report": report,
         "organisation": organisation,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import StreamingHttpResponse
@@ -78,12 +79,16 @@ def _levers(request, **scope) -> dict:
             "segments": list(SEGMENTS)}
 
 
-def _figures_context(figures: Figures, levers: dict) -> dict:
+def _figures_context(request, figures: Figures, levers: dict, *, url: str | None = None
+                     ) -> dict:
     """What the page says of its figures' age: when they were computed, and whether newer
-    ones are on their way (the page then reloads its figures until they are)."""
+    ones are on their way (the page then reloads its figures from ``url``, the page's
+    own address by default, until they are)."""
     parts = [figures] + ([levers["lever_figures"]] if "lever_figures" in levers else [])
     return {"metrics": figures.data, "computed_at": min(p.computed_at for p in parts),
-            "figures_current": all(p.current for p in parts)}
+            "figures_current": all(p.current for p in parts),
+            "figures_refreshing": any(p.refreshing for p in parts),
+            "figures_url": url or request.get_full_path()}
 
 
 def overview(request):
@@ -94,10 +99,15 @@ def overview(request):
     period = form.cleaned_data if form.is_bound and form.is_valid() else default
     figures = period_figures(period["start"], period["end"], allow_stale=True)
     levers = _levers(request)
+    # The figures shown are those of a valid period: the page polls that one's address.
+    shown = {"start": period["start"].isoformat(), "end": period["end"].isoformat()}
+    if "segment" in levers:
+        shown["segment"] = levers["segment"]
     return render(request, "reports/dashboard.html", {
         "form": form, "charts": _charts(figures.data),
         "programmes": Programme.objects.all(), **levers,
-        **_figures_context(figures, levers)},
+        **_figures_context(request, figures, levers,
+                           url=f"{request.path}?{urlencode(shown)}")},
         status=400 if form.errors else 200)
 
 
@@ -113,7 +123,7 @@ def programme_dashboard(request, pk: int):
     levers = _levers(request, programme=programme)
     return render(request, "reports/dashboard_programme.html", {
         "programme": programme, "charts": charts, "campaigns": programme.campaigns.all(),
-        **levers, **_figures_context(figures, levers)})
+        **levers, **_figures_context(request, figures, levers)})
 
 
 def campaign_dashboard(request, pk: int):
@@ -127,7 +137,7 @@ def campaign_dashboard(request, pk: int):
     levers = _levers(request, campaign=campaign)
     return render(request, "reports/dashboard_campaign.html", {
         "campaign": campaign, "charts": charts, **levers,
-        **_figures_context(figures, levers)})
+        **_figures_context(request, figures, levers)})
 
 
 def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]

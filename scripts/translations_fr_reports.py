@@ -130,4 +130,5 @@ FR = {
     "Reports": "Rapports",
     "Figures as of %(when)s.": "Chiffres au %(when)s.",
     "Figures as of %(when)s: newer figures are being computed and will appear here in a moment.": "Chiffres au %(when)s : des chiffres plus récents sont en cours de calcul et s’afficheront ici dans un instant.",
+    "Figures as of %(when)s: the latest changes will show at the next update, within a few minutes.": "Chiffres au %(when)s : les dernières modifications apparaîtront à la prochaine mise à jour, d’ici quelques minutes.",
 }

@@ -55,6 +55,40 @@ def test_every_source_table_moves_the_data_version_and_the_figures_table_does_no
 
 
 @pytest.mark.django_db
+def test_the_version_moves_when_the_writing_transaction_commits(org_a):
+    """Figures computed while a long write (an import) is under way must not be stamped
+    with a version that already counts it: the triggers are deferred to the commit."""
+    with tenant_context(org_a):
+        programme = build_programme()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as outside the test suite
+        before = figures.data_version()
+        _add_pledge(programme.campaigns.first(), "slow@example.test")
+        Participant.objects.filter(email="slow@example.test").update(site="Lyon")
+        assert figures.data_version() == before  # written, not committed
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit does
+        assert figures.data_version() > before
+        # A column the figures do not read moves nothing.
+        before = figures.data_version()
+        Participant.objects.filter(email="slow@example.test").update(
+            consent_to_contact=True)
+        assert figures.data_version() == before
+
+
+@pytest.mark.django_db
+def test_figures_of_another_format_are_never_current(org_a):
+    with tenant_context(org_a):
+        programme = build_programme()
+        first = figures.programme_figures(programme)
+        FiguresSnapshot.objects.update(format=figures.FORMAT - 1,
+                                       duration_ms=10**6)  # slow, as at a million pledges
+        again = figures.programme_figures(programme, allow_stale=True)
+        assert again.current and again.computed_at > first.computed_at
+        assert FiguresSnapshot.objects.get().format == figures.FORMAT
+
+
+@pytest.mark.django_db
 def test_figures_are_stored_and_reused_until_the_data_changes(org_a):
     with tenant_context(org_a):
         programme = build_programme()
@@ -96,8 +130,9 @@ def test_figures_expire_when_a_campaign_in_scope_ends(org_a):
 
 
 @pytest.mark.django_db
-def test_a_small_organisation_always_sees_current_figures(org_a, viewer_a):
+def test_a_small_organisation_always_sees_current_figures(org_a, viewer_a, settings):
     """Computing is cheap here: outdated figures are recomputed in the request."""
+    settings.REPORTS_FIGURES_INLINE_MS = 10**6  # whatever the machine's load
     with tenant_context(org_a):
         programme = build_programme()
     viewer = tenant_client(org_a, viewer_a)
@@ -221,7 +256,7 @@ def test_the_schedule_keeps_programme_figures_current_and_drops_forgotten_ones(o
         _add_pledge(programme.campaigns.first(), "late@example.test")
         FiguresSnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=1))
         FiguresSnapshot.objects.filter(key__startswith="metrics:period:").update(
-            computed_at=timezone.now() - figures.KEEP - timedelta(days=1))
+            read_at=timezone.now() - figures.KEEP - timedelta(days=1))
 
         assert figures.refresh_outdated(timezone.now()) == 2  # programme and lever rows
         keys = set(FiguresSnapshot.objects.values_list("key", flat=True))
@@ -238,3 +273,47 @@ def test_the_schedule_keeps_programme_figures_current_and_drops_forgotten_ones(o
         assert len(queries) == 2 and current.data["participants"]["mobilised"] == 8
         # Just refreshed: the next pass has nothing to do.
         assert figures.refresh_outdated(timezone.now()) == 0
+        # Figures nobody has read for a week are no longer kept current.
+        _add_pledge(programme.campaigns.first(), "later@example.test")
+        FiguresSnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=1),
+                                       read_at=timezone.now() - timedelta(days=8))
+        assert figures.refresh_outdated(timezone.now()) == 0
+
+
+@pytest.mark.django_db
+def test_dashboards_poll_only_while_newer_figures_are_on_their_way(org_a, viewer_a, settings):
+    settings.REPORTS_FIGURES_INLINE_MS = -1  # every computation counts as slow
+    with tenant_context(org_a):
+        programme = build_programme()
+        figures.programme_figures(programme)
+        _add_pledge(programme.campaigns.first(), "late@example.test")
+        key = f"metrics:programme:{programme.pk}"
+        # Just computed, and slow (a minute): not recomputed for ten minutes.
+        FiguresSnapshot.objects.filter(key=key).update(duration_ms=60_000,
+                                                       computed_at=timezone.now())
+    viewer = tenant_client(org_a, viewer_a)
+    url = f"/dashboard/programmes/{programme.pk}/"
+    page = viewer.get(url).content.decode()
+    opening = page.split('id="figures"')[1].split(">")[0]
+    assert "hx-trigger" not in opening
+    assert "the latest changes will show at the next update" in page
+
+    with tenant_context(org_a):
+        FiguresSnapshot.objects.filter(key=key).update(
+            computed_at=timezone.now() - timedelta(hours=1))
+    page = viewer.get(url).content.decode()
+    opening = page.split('id="figures"')[1].split(">")[0]
+    assert f'hx-get="{url}"' in opening and 'hx-trigger="every 4s"' in opening
+    assert "newer figures are being computed" in page
+    with tenant_context(org_a):
+        assert FiguresSnapshot.objects.get(key=key).refresh_queued_at is not None
+
+
+@pytest.mark.django_db
+def test_an_invalid_period_polls_the_period_it_shows(org_a, viewer_a):
+    response = tenant_client(org_a, viewer_a).get(
+        "/dashboard/", {"start": "2026-05-01", "end": "2026-01-01"})
+    assert response.status_code == 400
+    year = timezone.localdate().year
+    assert response.context["figures_url"] == (
+        f"/dashboard/?start={year}-01-01&end={year}-12-31&segment=team")
