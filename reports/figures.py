@@ -175,16 +175,20 @@ def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
         if (allow_stale and snapshot.format == FORMAT
                 and snapshot.duration_ms > settings.REPORTS_FIGURES_INLINE_MS):
             _stamp_read(snapshot, now)
-            # In a busy organisation figures are outdated again as soon as computed: at
-            # most one computation per REFRESH_SPACING of its own duration keeps workers
-            # mostly free for other work.
-            spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
             refreshing = _in_flight(snapshot, now)
-            if not refreshing and now - snapshot.computed_at >= spacing:
+            if not refreshing and _due(snapshot, now):
                 refreshing = _queue_refresh(subject.key, now)
             return Figures(snapshot.data, snapshot.computed_at, current=False,
                            refreshing=refreshing)
     return _compute(subject)
+
+
+def _due(snapshot: FiguresSnapshot, now: datetime) -> bool:
+    """In a busy organisation figures are outdated again as soon as computed: at most one
+    computation per REFRESH_SPACING of its own duration keeps workers mostly free for
+    other work."""
+    spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
+    return now - snapshot.computed_at >= spacing
 
 
 def _in_flight(snapshot: FiguresSnapshot, now: datetime) -> bool:
@@ -309,9 +313,8 @@ def refresh_outdated(now: datetime) -> int:
     for snapshot in FiguresSnapshot.objects.filter(
             key__regex=r"^(" + "|".join(KEPT_CURRENT) + ")",
             read_at__gte=now - KEPT_CURRENT_FOR).order_by("key"):
-        spacing = timedelta(milliseconds=snapshot.duration_ms * REFRESH_SPACING)
         if (_is_current(snapshot, version, now) or _in_flight(snapshot, now)
-                or now - snapshot.computed_at < spacing or not _claim(snapshot.key, now)):
+                or not _due(snapshot, now) or not _claim(snapshot.key, now)):
             continue
         if refresh(snapshot.key):
             refreshed += 1

@@ -60,6 +60,13 @@ from engagement.models import (
 
 DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
 SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
+# The columns of the people-and-snowball queries, in order.
+PEOPLE_KEYS = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
+               "past_confirmed", "past_attended", "past_no_show", "generations",
+               "largest_tree")
+# An indicator's fields, the same whatever programme of the scope declares its code.
+_INDICATOR_FIELDS = {"label_fr": Min("label_fr"), "label_en": Min("label_en"),
+                     "sdg": Min("sdg"), "position": Min("position")}
 # Memory for the per-person aggregates of one metrics query (a constant, never input).
 WORK_MEM = "64MB"
 # ... and for the per-person-and-campaign aggregates of all of a report's campaigns.
@@ -319,9 +326,7 @@ def _people_and_snowball(scope: _Scope) -> dict:
         cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params,
                              *team_params, *team_params))
         row = cursor.fetchone()
-    keys = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
-            "past_confirmed", "past_attended", "past_no_show", "generations", "largest_tree")
-    return dict(zip(keys, row, strict=True))
+    return dict(zip(PEOPLE_KEYS, row, strict=True))
 
 
 def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
@@ -416,22 +421,12 @@ def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
     with analytic_cursor(WORK_MEM_MANY) as cursor:
         cursor.execute(sql, (timezone.now(), list(ids)))
         rows = cursor.fetchall()
-    keys = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
-            "past_confirmed", "past_attended", "past_no_show", "generations", "largest_tree")
-    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+    return {row[0]: dict(zip(PEOPLE_KEYS, row[1:], strict=True)) for row in rows}
 
 
 def _invitations_by_campaign(ids: list[int]) -> dict[int, dict]:
-    live = ~Q(pledges__status=Pledge.Status.CANCELLED) & Q(pledges__isnull=False)
-    by_participant = Q(inviter__isnull=False)
     rows = (Invitation.objects.filter(campaign_id__in=ids).order_by()
-            .values("campaign_id")
-            .annotate(sent=Count("pk", distinct=True),
-                      pledged=Count("pledges", filter=live, distinct=True),
-                      sent_by_participants=Count("pk", filter=by_participant,
-                                                 distinct=True),
-                      pledged_by_participants=Count("pledges", filter=live & by_participant,
-                                                    distinct=True)))
+            .values("campaign_id").annotate(**_invitation_counts()))
     return {row.pop("campaign_id"): row for row in rows}
 
 
@@ -441,9 +436,7 @@ def _impact_by_campaign(campaigns: list[Campaign]) -> dict[int, list[dict]]:
     indicators: dict[int, list[dict]] = {}
     for row in (ProgrammeIndicator.objects
                 .filter(programme_id__in={c.programme_id for c in campaigns}).order_by()
-                .values("programme_id", "code", "unit")
-                .annotate(label_fr=Min("label_fr"), label_en=Min("label_en"), sdg=Min("sdg"),
-                          position=Min("position"))
+                .values("programme_id", "code", "unit").annotate(**_INDICATOR_FIELDS)
                 .order_by("position", "code")):
         indicators.setdefault(row["programme_id"], []).append(row)
     totals = {(row["campaign_id"], row["indicator__code"], row["indicator__unit"]):
@@ -452,9 +445,7 @@ def _impact_by_campaign(campaigns: list[Campaign]) -> dict[int, list[dict]]:
               .values("campaign_id", "indicator__code", "indicator__unit")
               .annotate(total=Sum("value"))}
     return {campaign.pk: [
-        {"code": row["code"], "unit": row["unit"], "label_fr": row["label_fr"],
-         "label_en": row["label_en"], "sdg": row["sdg"],
-         "total": round(float(totals.get((campaign.pk, row["code"], row["unit"]), 0)), 2)}
+        _impact_row(row, totals.get((campaign.pk, row["code"], row["unit"]), 0))
         for row in indicators.get(campaign.programme_id, [])] for campaign in campaigns}
 
 
@@ -472,14 +463,18 @@ def _invitations(scope: _Scope) -> dict:
     invitations = Invitation.objects.filter(campaign__in=scope.campaigns.values("pk"))
     if scope.team is not None:
         invitations = invitations.filter(inviter__team=scope.team)
+    return invitations.order_by().aggregate(**_invitation_counts())
+
+
+def _invitation_counts() -> dict:
+    """Invitations sent and live pledges made through them, all and participants' own."""
     live = ~Q(pledges__status=Pledge.Status.CANCELLED) & Q(pledges__isnull=False)
     by_participant = Q(inviter__isnull=False)
-    return invitations.order_by().aggregate(
-        sent=Count("pk", distinct=True),
-        pledged=Count("pledges", filter=live, distinct=True),
-        sent_by_participants=Count("pk", filter=by_participant, distinct=True),
-        pledged_by_participants=Count("pledges", filter=live & by_participant,
-                                      distinct=True))
+    return {"sent": Count("pk", distinct=True),
+            "pledged": Count("pledges", filter=live, distinct=True),
+            "sent_by_participants": Count("pk", filter=by_participant, distinct=True),
+            "pledged_by_participants": Count("pledges", filter=live & by_participant,
+                                             distinct=True)}
 
 
 def _impact(scope: _Scope) -> list[dict]:
@@ -490,12 +485,15 @@ def _impact(scope: _Scope) -> list[dict]:
         programme__in=scope.programmes.values("pk")) if scope.programmes is not None \
         else ProgrammeIndicator.objects.none()
     rows = (indicators.order_by().values("code", "unit")
-            .annotate(label_fr=Min("label_fr"), label_en=Min("label_en"), sdg=Min("sdg"),
-                      position=Min("position"),
+            .annotate(**_INDICATOR_FIELDS,
                       total=Coalesce(Sum("records__value",
                                          filter=Q(records__in=records.values("pk"))),
                                      Value(Decimal(0))))
             .order_by("position", "code"))
-    return [{"code": row["code"], "unit": row["unit"], "label_fr": row["label_fr"],
-             "label_en": row["label_en"], "sdg": row["sdg"],
-             "total": round(float(row["total"]), 2)} for row in rows]
+    return [_impact_row(row, row["total"]) for row in rows]
+
+
+
+def _impact_row(row: dict, total: float | Decimal) -> dict:
+    return {"code": row["code"], "unit": row["unit"], "label_fr": row["label_fr"],
+            "label_en": row["label_en"], "sdg": row["sdg"], "total": round(float(total), 2)}
