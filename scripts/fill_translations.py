@@ -4,6 +4,7 @@
 and writes the .mo next to it (so the running project needs no gettext tools).
 """
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -11,12 +12,11 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from translations_fr import FR  # noqa: E402
-from translations_fr_billing import FR as FR_BILLING  # noqa: E402
-from translations_fr_engagement import FR as FR_ENGAGEMENT  # noqa: E402
-from translations_fr_reports import FR as FR_REPORTS  # noqa: E402
-
-FR = {**FR, **FR_ENGAGEMENT, **FR_BILLING, **FR_REPORTS}
+# One module of French texts per area (translations_fr.py, translations_fr_<area>.py), merged
+# in name order.
+FR: dict = {}
+for module_path in sorted((ROOT / "scripts").glob("translations_fr*.py")):
+    FR.update(importlib.import_module(module_path.stem).FR)
 
 po_path = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 po = polib.pofile(str(po_path))

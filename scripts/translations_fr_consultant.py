@@ -1,0 +1,4 @@
+"""French texts of the consultant pages (merged by fill_translations.py)."""
+
+FR = {
+}

@@ -1,0 +1,4 @@
+"""French texts of the organiser pages (merged by fill_translations.py)."""
+
+FR = {
+}

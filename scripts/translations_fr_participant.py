@@ -1,0 +1,4 @@
+"""French texts of the participant pages (merged by fill_translations.py)."""
+
+FR = {
+}

@@ -1,0 +1,4 @@
+"""French texts of the public pages (merged by fill_translations.py)."""
+
+FR = {
+}
