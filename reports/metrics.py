@@ -37,12 +37,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -167,6 +167,21 @@ def period_metrics(start: date, end: date) -> dict:
                            start=start, end=end, campaigns=campaigns,
                            programmes=Programme.objects.filter(
                                campaigns__in=campaigns.values("pk")).distinct()))
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The period dashboards and period reports cover unless told otherwise: the last
+    twelve months, through the start of the latest campaign planned (next January's
+    campaign is then in view in December, which a calendar year would hide)."""
+    today = today or timezone.localdate()
+    try:
+        start = today.replace(year=today.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28) + timedelta(days=1)
+    latest = (Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+              .aggregate(latest=Max("starts_at"))["latest"])
+    end = max(today, timezone.localtime(latest).date()) if latest else today
+    return start, end
 
 
 def team_metrics(team: Team) -> dict:

@@ -7,13 +7,11 @@ page, and users without access to the organisation get 404.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -33,13 +31,15 @@ from .figures import (
     programme_figures,
 )
 from .levers import SEGMENTS
+from .metrics import default_period
+
+# A date input reads only ISO dates (yyyy-mm-dd), whatever the page's language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"),
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"),
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DATE)
+    end = forms.DateField(label=gettext_lazy("To"), widget=DATE)
 
     def clean(self):
         cleaned = super().clean()
@@ -93,8 +93,8 @@ def _figures_context(request, figures: Figures, levers: dict, *, url: str | None
 
 def overview(request):
     """The organisation's figures for a period (the current year unless chosen)."""
-    today = timezone.localdate()
-    default = {"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
+    start, end = default_period()
+    default = {"start": start, "end": end}
     form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
     period = form.cleaned_data if form.is_bound and form.is_valid() else default
     figures = period_figures(period["start"], period["end"], allow_stale=True)

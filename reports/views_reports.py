@@ -19,6 +19,7 @@ from tenants.access import require_role
 from tenants.models import Role
 from tenants.services import DomainError
 
+from .metrics import default_period
 from .models import Commentary, Report
 from .services import (
     FINAL,
@@ -28,11 +29,14 @@ from .services import (
     report_subject_key,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# A date input reads only ISO dates (yyyy-mm-dd), whatever the page's language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportRequestForm(forms.Form):
-    scope = forms.ChoiceField(label=gettext_lazy("Report on"), choices=Report.Scope.choices)
+    # Radio buttons: the template lays the three subjects out as a fieldset of choices.
+    scope = forms.ChoiceField(label=gettext_lazy("Report on"), choices=Report.Scope.choices,
+                              widget=forms.RadioSelect, initial=Report.Scope.PROGRAMME)
     campaign = forms.ModelChoiceField(label=gettext_lazy("Campaign"), required=False,
                                       queryset=Campaign.objects.exclude(status="draft"))
     programme = forms.ModelChoiceField(label=gettext_lazy("Programme"), required=False,
@@ -41,6 +45,11 @@ class ReportRequestForm(forms.Form):
     period_end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DATE)
     language = forms.ChoiceField(label=gettext_lazy("Language of the report"),
                                  choices=[("fr", "Français"), ("en", "English")])
+
+
+def _default_period() -> dict:
+    start, end = default_period()
+    return {"period_start": start, "period_end": end}
 
 
 def _rows_context(request) -> dict:
@@ -59,7 +68,8 @@ def report_list(request):
     if request.htmx and request.method == "GET":
         return render(request, "reports/report_rows.html", _rows_context(request))
     form = ReportRequestForm(request.POST or None,
-                             initial={"language": request.tenant.locale})
+                             initial={"language": request.tenant.locale,
+                                      **_default_period()})
     if request.method == "POST":
         require_role(request, Role.MANAGER)
         if form.is_valid():
