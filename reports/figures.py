@@ -48,14 +48,16 @@ from django.db import connection, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from engagement.models import Campaign, Programme
+from engagement.models import Campaign, Programme, Slot
 
 from . import levers, metrics
 from .models import FiguresSnapshot
 
 # The shape of stored figures: raise it when metrics or lever rows change shape, so
 # that figures stored by an older version of the code are never current.
-FORMAT = 1
+# 2: attendance counts pledges whose slot is over or whose attendance is recorded, and
+# invitations count only when sent (``metrics.SENT``).
+FORMAT = 2
 MAX_AGE = timedelta(minutes=15)
 # Stored figures nobody read for this long are dropped (the next reader computes them).
 KEEP = timedelta(days=30)
@@ -104,7 +106,8 @@ def period_figures(start: date, end: date, *, allow_stale: bool = False) -> Figu
 
 
 def lever_figures(*, campaign: Campaign | None = None, programme: Programme | None = None,
-                  segment: str = "team", allow_stale: bool = False) -> Figures:
+                  period: tuple[date, date] | None = None, segment: str = "team",
+                  allow_stale: bool = False) -> Figures:
     if segment not in levers.SEGMENTS:
         raise ValueError(f"Unknown segment {segment!r}; choose one of {sorted(levers.SEGMENTS)}.")
     if campaign is not None and programme is not None:
@@ -112,6 +115,10 @@ def lever_figures(*, campaign: Campaign | None = None, programme: Programme | No
         if campaign.programme_id != programme.pk:
             return Figures([], timezone.now())
         programme = None
+    if period is not None:
+        return _figures(_subject(f"levers:period:{period[0].isoformat()}:"
+                                 f"{period[1].isoformat()}:{segment}"),
+                        allow_stale=allow_stale)
     scope = (f"campaign:{campaign.pk}" if campaign is not None
              else f"programme:{programme.pk}" if programme is not None else "all:0")
     return _figures(_subject(f"levers:{scope}:{segment}"), allow_stale=allow_stale)
@@ -121,11 +128,14 @@ def _subject(key: str) -> _Subject:
     """What a key stands for; nothing is read until its figures are computed (a subject
     gone by then raises ``DoesNotExist``)."""
     kind, scope, *rest = key.split(":")
-    if kind == "metrics" and scope == "period":
+    if scope == "period":
         start, end = date.fromisoformat(rest[0]), date.fromisoformat(rest[1])
-        return _Subject(key, lambda: metrics.period_metrics(start, end),
-                        Campaign.objects.filter(starts_at__date__gte=start,
-                                                starts_at__date__lte=end))
+        in_period = Campaign.objects.filter(starts_at__date__gte=start,
+                                            starts_at__date__lte=end)
+        if kind == "metrics":
+            return _Subject(key, lambda: metrics.period_metrics(start, end), in_period)
+        return _Subject(key, lambda: levers.lever_analysis(period=(start, end),
+                                                           segment=rest[2]), in_period)
     if scope == "campaign":
         pk = int(rest[0])
         if kind == "metrics":
@@ -220,7 +230,10 @@ def _compute(subject: _Subject) -> Figures:
 
 def _store(subject: _Subject, data: Any, *, version: int, started_at: datetime,
            duration_ms: int) -> None:
-    next_end = (subject.campaigns.filter(ends_at__gt=started_at).order_by()
+    # Attendance counts a pledge once its slot is over: the next end of a slot in scope
+    # (a campaign ends with its last slot) makes the figures outdated.
+    next_end = (Slot.objects.filter(campaign__in=subject.campaigns.values("pk"),
+                                    ends_at__gt=started_at).order_by()
                 .aggregate(next_end=Min("ends_at"))["next_end"])
     expires_at = min(started_at + MAX_AGE, next_end or started_at + MAX_AGE)
     # Two computations at once both store; the one of the newer version stays.

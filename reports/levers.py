@@ -16,11 +16,12 @@ people without a segment value, are merged into "Other"; an "Other" still under
 
 from __future__ import annotations
 
+from datetime import date
 from math import sqrt
 
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Team
 
-from .metrics import analytic_cursor
+from .metrics import SENT_SQL, analytic_cursor
 
 MIN_GROUP = 5
 Z_95 = 1.959964
@@ -55,7 +56,8 @@ def _rate(successes: int, trials: int) -> dict:
 
 
 def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | None = None,
-                   segment: str = "team") -> list[dict]:
+                   period: tuple[date, date] | None = None, segment: str = "team"
+                   ) -> list[dict]:
     """Conversion and attendance per lever and per channel, broken down by ``segment``.
 
     Rows, ordered by dimension, key, then segment with "Other" last::
@@ -65,7 +67,11 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
          "conversion": {"rate": float, "low": float, "high": float},   # pledged / sent
          "attendance": {"rate": float, "low": float, "high": float}}   # attended / pledged
 
-    Without ``campaign`` or ``programme``, every campaign of the organisation counts.
+    ``period`` (first and last day) keeps the campaigns starting in it, as
+    ``metrics.period_metrics`` does: a period's rows are computed over the period at once,
+    so each person counts once and small segments merge over the whole period. Without
+    any of them, every campaign of the organisation counts. Only invitations actually
+    sent count (``metrics.SENT``).
     """
     if segment not in SEGMENTS:
         raise ValueError(f"Unknown segment {segment!r}; choose one of {sorted(SEGMENTS)}.")
@@ -74,6 +80,9 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
         campaigns = campaigns.filter(pk=campaign.pk)
     if programme is not None:
         campaigns = campaigns.filter(programme=programme)
+    if period is not None:
+        campaigns = campaigns.filter(starts_at__date__gte=period[0],
+                                     starts_at__date__lte=period[1])
     campaigns_sql, campaigns_params = campaigns.order_by().values("pk").query.sql_with_params()
     invitation, pledge = Invitation._meta.db_table, Pledge._meta.db_table
     participant, team = Participant._meta.db_table, Team._meta.db_table
@@ -88,8 +97,8 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
                BOOL_OR(l.status <> 'cancelled') AS pledged,
                BOOL_OR(l.attendance = 'attended') AS attended
         FROM {pledge} l
-        WHERE l.invitation_id IN (SELECT id FROM {invitation}
-                                  WHERE campaign_id IN ({campaigns_sql}))
+        WHERE l.invitation_id IN (SELECT id FROM {invitation} i
+                                  WHERE campaign_id IN ({campaigns_sql}) AND {SENT_SQL})
         GROUP BY l.invitation_id
     ),
     reached AS (
@@ -101,7 +110,7 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
         LEFT JOIN outcomes o ON o.invitation_id = i.id
         LEFT JOIN {participant} invitee
                ON i.invitee_email <> '' AND LOWER(invitee.email) = LOWER(i.invitee_email)
-        WHERE i.campaign_id IN ({campaigns_sql})
+        WHERE i.campaign_id IN ({campaigns_sql}) AND {SENT_SQL}
     ),
     segmented AS (
         SELECT r.*, NULLIF({SEGMENTS[segment]}, '') AS segment

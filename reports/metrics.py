@@ -67,6 +67,20 @@ PEOPLE_KEYS = ("mobilised", "returning", "companions", "pledged_hours", "attende
 # An indicator's fields, the same whatever programme of the scope declares its code.
 _INDICATOR_FIELDS = {"label_fr": Min("label_fr"), "label_en": Min("label_en"),
                      "sdg": Min("sdg"), "position": Min("position")}
+# An invitation counts as sent when someone actually sent it: an organiser recorded it
+# (a manager's e-mail, a poster), a participant e-mailed it to someone, or a participant's
+# personal link was opened or brought a pledge (it was shared). The personal link every
+# participant is given on joining is not an invitation until then (docs/decisions.md).
+SENT = (Q(organiser__isnull=False) | ~Q(invitee_email="") | Q(first_opened_at__isnull=False)
+        | Q(pledges__isnull=False))
+SENT_SQL = f"""(i.organiser_id IS NOT NULL OR i.invitee_email <> ''
+            OR i.first_opened_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM {Pledge._meta.db_table} sent_pl
+                       WHERE sent_pl.invitation_id = i.id))"""  # noqa: S608 - a table name only
+# A confirmed pledge counts toward attendance once its slot is over, or as soon as an
+# organiser recorded its attendance (people checked in during an action that is still
+# running count at once; "2 of 3 attended" must never read as "0 %").
+COUNTED = "(s.ends_at < c.now_at OR pl.attendance <> 'pending')"
 # Memory for the per-person aggregates of one metrics query (a constant, never input).
 WORK_MEM = "64MB"
 # ... and for the per-person-and-campaign aggregates of all of a report's campaigns.
@@ -277,7 +291,7 @@ def _people_and_snowball(scope: _Scope) -> dict:
     # parameter.
     sql = f"""
     WITH RECURSIVE scope_campaigns AS MATERIALIZED (
-        SELECT id, starts_at, ends_at < %s AS over FROM {campaign}
+        SELECT id, starts_at, %s::timestamptz AS now_at FROM {campaign}
         WHERE id IN ({campaigns_sql})
     ),
     people AS MATERIALIZED (
@@ -306,10 +320,10 @@ def _people_and_snowball(scope: _Scope) -> dict:
                             * (1 + pl.companions)), 0) AS pledged_hours,
                COALESCE(SUM(pl.hours_given) FILTER (WHERE pl.attendance = 'attended'), 0)
                    AS attended_hours,
-               COUNT(*) FILTER (WHERE c.over) AS past_confirmed,
-               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'attended')
+               COUNT(*) FILTER (WHERE {COUNTED}) AS past_confirmed,
+               COUNT(*) FILTER (WHERE {COUNTED} AND pl.attendance = 'attended')
                    AS past_attended,
-               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'no_show') AS past_no_show
+               COUNT(*) FILTER (WHERE {COUNTED} AND pl.attendance = 'no_show') AS past_no_show
         FROM {in_scope}
         WHERE pl.status = 'confirmed'
     )
@@ -353,7 +367,7 @@ def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
     campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
     sql = f"""
     WITH RECURSIVE scope_campaigns AS MATERIALIZED (
-        SELECT id, starts_at, ends_at < %s AS over FROM {campaign} WHERE id = ANY(%s)
+        SELECT id, starts_at, %s::timestamptz AS now_at FROM {campaign} WHERE id = ANY(%s)
     ),
     pairs AS MATERIALIZED (
         SELECT pl.participant_id, c.id AS campaign_id, MAX(pl.companions) AS party
@@ -412,10 +426,10 @@ def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
                    * (1 + pl.companions)) AS pledged_hours,
                SUM(pl.hours_given) FILTER (WHERE pl.attendance = 'attended')
                    AS attended_hours,
-               COUNT(*) FILTER (WHERE c.over) AS past_confirmed,
-               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'attended')
+               COUNT(*) FILTER (WHERE {COUNTED}) AS past_confirmed,
+               COUNT(*) FILTER (WHERE {COUNTED} AND pl.attendance = 'attended')
                    AS past_attended,
-               COUNT(*) FILTER (WHERE c.over AND pl.attendance = 'no_show') AS past_no_show
+               COUNT(*) FILTER (WHERE {COUNTED} AND pl.attendance = 'no_show') AS past_no_show
         FROM {pledge} pl
         JOIN {slot} s ON s.id = pl.slot_id
         JOIN scope_campaigns c ON c.id = s.campaign_id
@@ -485,10 +499,10 @@ def _invitation_counts() -> dict:
     """Invitations sent and live pledges made through them, all and participants' own."""
     live = ~Q(pledges__status=Pledge.Status.CANCELLED) & Q(pledges__isnull=False)
     by_participant = Q(inviter__isnull=False)
-    return {"sent": Count("pk", distinct=True),
-            "pledged": Count("pledges", filter=live, distinct=True),
-            "sent_by_participants": Count("pk", filter=by_participant, distinct=True),
-            "pledged_by_participants": Count("pledges", filter=live & by_participant,
+    return {"sent": Count("pk", filter=SENT, distinct=True),
+            "pledged": Count("pledges", filter=SENT & live, distinct=True),
+            "sent_by_participants": Count("pk", filter=SENT & by_participant, distinct=True),
+            "pledged_by_participants": Count("pledges", filter=SENT & live & by_participant,
                                              distinct=True)}
 
 

@@ -33,7 +33,7 @@ from engagement.models import Campaign, Channel, SurveyAnswer
 from methodology.models import Lever, QuestionKind
 from tenants.models import Organisation
 
-from . import charts, figures, levers
+from . import charts, figures
 from .models import Commentary, Report
 from .services import report_subject_key
 
@@ -164,30 +164,10 @@ def _subject(report: Report) -> Subject:
                      .filter(starts_at__date__gte=report.period_start,
                              starts_at__date__lte=report.period_end)
                      .order_by("starts_at"))
-    # The lever analysis has no period filter: the period's campaigns' rows, added up
-    # (each row already covers at least levers.MIN_GROUP people).
-    summed: dict[tuple, dict] = {}
-    for campaign in campaigns:
-        for row in figures.lever_figures(campaign=campaign).data:
-            key = (row["dimension"], row["key"], row["segment"])
-            total = summed.setdefault(key, {**row, "sent": 0, "pledged": 0, "attended": 0})
-            for field in ("sent", "pledged", "attended"):
-                total[field] += row[field]
-    for row in summed.values():
-        row["conversion"] = _rate(row["pledged"], row["sent"])
-        row["attendance"] = _rate(row["attended"], row["pledged"])
+    period = (report.period_start, report.period_end)
     return Subject(campaigns=campaigns,
-                   totals=figures.period_figures(report.period_start, report.period_end).data,
-                   levers=sorted(summed.values(), key=lambda r: (r["dimension"] != "lever",
-                                                                  r["key"], r["is_other"],
-                                                                  r["segment"])))
-
-
-def _rate(successes: int, trials: int) -> dict:
-    """As ``levers`` shapes a rate: the proportion and its 95 % Wilson interval."""
-    low, high = levers.wilson_interval(successes, trials)
-    return {"rate": round(successes / trials, 4) if trials else 0.0,
-            "low": round(low, 4), "high": round(high, 4)}
+                   totals=figures.period_figures(*period).data,
+                   levers=figures.lever_figures(period=period).data)
 
 
 def _indicators(impact: list[dict], language: str) -> list[dict]:

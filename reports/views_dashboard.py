@@ -98,7 +98,7 @@ def overview(request):
     form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
     period = form.cleaned_data if form.is_bound and form.is_valid() else default
     figures = period_figures(period["start"], period["end"], allow_stale=True)
-    levers = _levers(request)
+    levers = _levers(request, period=(period["start"], period["end"]))
     # The figures shown are those of a valid period: the page polls that one's address.
     shown = {"start": period["start"].isoformat(), "end": period["end"].isoformat()}
     if "segment" in levers:

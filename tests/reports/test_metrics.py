@@ -149,14 +149,15 @@ def test_programme_metrics_on_a_hand_computed_organisation(org_a, owner_a):
          "label_en": "Waste collected", "sdg": 14, "total": 120.5},
         {"code": "trees_planted", "unit": "trees", "label_fr": "Arbres plantés",
          "label_en": "Trees planted", "sdg": 15, "total": 0.0}]
-    # 8 invitations, 6 by participants; live pledges through them: B, C, D, F, G (waiting
-    # counts) by participants, A's C2 pledge through the intranet.
+    # 7 invitations sent, 5 by participants (E's personal link, never opened, was not
+    # sent); live pledges through them: B, C, D, F, G (waiting counts) by participants,
+    # A's C2 pledge through the intranet.
     assert metrics["invitations"] == {
-        "sent": 8, "pledged": 6, "conversion": 0.75,
-        "sent_by_participants": 6, "pledged_by_participants": 5,
-        "per_participant": 0.8571,  # 6 / 7
-        "participant_conversion": 0.8333}  # 5 / 6
-    # A → B → C → D is 3 hops; A's tree is A, B, C, D, F; K = 6/7 × 5/6 = 5/7.
+        "sent": 7, "pledged": 6, "conversion": 0.8571,
+        "sent_by_participants": 5, "pledged_by_participants": 5,
+        "per_participant": 0.7143,  # 5 / 7
+        "participant_conversion": 1.0}  # 5 / 5
+    # A → B → C → D is 3 hops; A's tree is A, B, C, D, F; K = 5/7 × 5/5 = 5/7.
     assert metrics["snowball"] == {"generations": 3, "largest_tree": 5,
                                    "viral_coefficient": 0.7143}
 
@@ -172,9 +173,10 @@ def test_campaign_and_team_metrics(org_a, owner_a):
     assert campaign["hours"] == {"pledged": 18.0, "attended": 12.0}
     assert campaign["campaigns"] == {"total": 1, "decided": 1, "succeeded": 1,
                                      "success_rate": 1.0}
-    # Invitations to C1: A's, B's, E's and the poster; B and C pledged through them.
-    assert campaign["invitations"]["sent"] == 4
-    assert campaign["invitations"]["conversion"] == 0.5
+    # Invitations sent to C1: A's, B's and the poster (E's link was never opened); B and
+    # C pledged through them.
+    assert campaign["invitations"]["sent"] == 3
+    assert campaign["invitations"]["conversion"] == 0.6667
     # Within C1 the tree is A → B → C (D and F came to C2 only).
     assert campaign["snowball"] == {"generations": 2, "largest_tree": 3,
                                     "viral_coefficient": 0.4}  # 3/5 invitations × 2/3
