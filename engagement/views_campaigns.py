@@ -3,6 +3,8 @@ check-in, and the organisers' campaign pages."""
 
 from __future__ import annotations
 
+import functools
+
 import segno
 from django.contrib import messages
 from django.db import connection
@@ -36,6 +38,7 @@ from .forms import (
 from .models import (
     Campaign,
     Channel,
+    Invitation,
     Participant,
     Pledge,
     Programme,
@@ -74,6 +77,19 @@ def _remember(request, participant: Participant) -> None:
     request.session[SESSION_KEY] = links.participant_token(participant)
 
 
+def _friendly_404(view):
+    """Participants' pages answer an unknown, draft or foreign address with the project's
+    own "page not found" page, also with DEBUG on: a participant never sees Django's debug
+    page, and a draft's link reads exactly like a wrong one (nothing is revealed)."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return render(request, "404.html", {"campaign_link": True}, status=404)
+    return wrapper
+
+
 def _campaign_for_visitor(request, code: str) -> Campaign:
     """Drafts are visible to the organisation's members only (others: 404)."""
     campaign = get_object_or_404(Campaign.objects.select_related("programme"), code=code)
@@ -103,10 +119,10 @@ def _ics(events: list[tuple[str, object, object, str, str]], filename: str) -> H
 
 # ---- the campaign page -------------------------------------------------------------------
 
+@_friendly_404
 def campaign_page(request, code):
     campaign = _campaign_for_visitor(request, code)
     participant = _session_participant(request)
-    invitation = None
     if request.GET.get("i"):
         invitation = invitation_opened(campaign=campaign, code=request.GET["i"])
         if invitation is not None:
@@ -114,11 +130,19 @@ def campaign_page(request, code):
     may_see = (campaign.visibility == Campaign.Visibility.PUBLIC or request.access is not None
                or participant is not None
                or request.session.get(f"invitation:{campaign.pk}"))
-    form = JoinForm(slots=campaign.slots.all(), initial={
-        "email": participant.email if participant else "",
-        "first_name": participant.first_name if participant else ""})
-    return _render_campaign(request, campaign, form, may_see=bool(may_see),
+    return _render_campaign(request, campaign, None, may_see=bool(may_see),
                             participant=participant)
+
+
+def _inviter_name(request, campaign, participant) -> str:
+    """The first name of whoever invited this visitor (never more of them), or ""."""
+    code = request.session.get(f"invitation:{campaign.pk}")
+    invitation = (Invitation.objects.select_related("inviter")
+                  .filter(campaign=campaign, code=code).first() if code else None)
+    inviter = invitation.inviter if invitation is not None else None
+    if inviter is None or (participant is not None and inviter.pk == participant.pk):
+        return ""
+    return inviter.first_name
 
 
 def _render_campaign(request, campaign, form, *, may_see: bool, participant, status=200,
@@ -126,12 +150,28 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
     slots = list(campaign.slots.all())
     mobilised = mobilised_count(campaign)
     share_url = links.campaign_url(campaign)
-    if participant is not None and campaign.is_open:
-        share_url = links.campaign_url(
-            campaign, invitation_code=personal_invitation(campaign=campaign,
-                                                          participant=participant).code)
+    my_pledges = []
+    if participant is not None:
+        my_pledges = list(participant.pledges.filter(slot__campaign=campaign)
+                          .exclude(status=Pledge.Status.CANCELLED)
+                          .select_related("slot").order_by("slot__starts_at"))
+        if campaign.is_open:
+            share_url = links.campaign_url(
+                campaign, invitation_code=personal_invitation(campaign=campaign,
+                                                              participant=participant).code)
+    # The join form offers the slots this person has not pledged to yet.
+    pledged = {pledge.slot_id for pledge in my_pledges}
+    form_slots = [slot for slot in slots if slot.pk not in pledged]
+    if form is None:
+        form = JoinForm(slots=form_slots, initial={
+            "email": participant.email if participant else "",
+            "first_name": participant.first_name if participant else ""})
+    form.fields["companions"].widget.attrs["aria-describedby"] = "party-hint"
     return render(request, "engagement/campaign_page.html", {
         "campaign": campaign, "slots": slots, "form": form, "may_see": may_see,
+        "form_slots": form_slots, "my_pledges": my_pledges,
+        "token": links.participant_token(participant) if participant else "",
+        "inviter_name": _inviter_name(request, campaign, participant),
         "mobilised": mobilised, "participant": participant,
         "time_left": campaign.mobilisation_deadline - timezone.now(),
         "share_url": share_url,
@@ -141,6 +181,7 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
     }, status=status)
 
 
+@_friendly_404
 @require_POST
 def campaign_join_view(request, code):
     campaign = _campaign_for_visitor(request, code)
@@ -173,6 +214,7 @@ def campaign_join_view(request, code):
                             status=400)
 
 
+@_friendly_404
 @require_POST
 def campaign_verify(request, code):
     """Internal campaigns: prove an address at one of the organisation's domains."""
@@ -189,18 +231,21 @@ def campaign_verify(request, code):
                             may_see=False, participant=None, status=400, verify_form=form)
 
 
+@_friendly_404
 def participant_go(request, token, code):
     """From an e-mailed link to a campaign page, recognised."""
     _participant(request, token)
     return redirect("campaign_page", code=code)
 
 
+@_friendly_404
 def campaign_calendar(request, code):
     campaign = _campaign_for_visitor(request, code)
     return _ics([(f"campaign-{campaign.pk}", campaign.starts_at, campaign.ends_at,
                   campaign.title, campaign.place)], f"{campaign.code}.ics")
 
 
+@_friendly_404
 @require_http_methods(["GET", "POST"])
 def campaign_checkin(request, code, secret):
     """The page behind the QR code shown on the day: proves presence on site."""
@@ -243,35 +288,52 @@ def _participant(request, token) -> Participant:
     return participant
 
 
+@_friendly_404
 def participant_home(request, token):
     participant = _participant(request, token)
     pledges = list(participant.pledges.exclude(status=Pledge.Status.CANCELLED)
                    .select_related("slot__campaign").order_by("slot__starts_at"))
     now = timezone.now()
+    # Companions are counted once per campaign (the largest party brought to it), as the
+    # campaign's figures count them; friends are those who joined through this person.
+    companions: dict[int, int] = {}
     for pledge in pledges:
         pledge.can_check_in = (pledge.status == Pledge.Status.CONFIRMED
                                and pledge.attendance == Pledge.Attendance.PENDING
                                and pledge.slot.starts_at - EARLY <= now
                                <= pledge.slot.ends_at + LATE)
         campaign = pledge.slot.campaign
+        companions[campaign.pk] = max(companions.get(campaign.pk, 0), pledge.companions)
+        pledge.share_field_id = f"invite-{pledge.pk}"
         pledge.invite_url = (links.campaign_url(campaign, invitation_code=personal_invitation(
             campaign=campaign, participant=participant).code) if campaign.is_open else "")
     return render(request, "engagement/participant_home.html", {
         "participant": participant, "pledges": pledges, "token": token,
         "hours": sum(p.hours_given for p in pledges),
-        "brought": participant.referrals.count(),
+        "companions": sum(companions.values()),
+        "friends": participant.referrals.count(),
     })
 
 
-@require_POST
+@_friendly_404
+@require_http_methods(["GET", "POST"])
 def participant_cancel(request, token, pledge_id):
+    """Cancelling asks first (a page, so that it works without JavaScript); afterwards the
+    campaign's page is shown, where the person may pledge again while it is open."""
     participant = _participant(request, token)
-    pledge = get_object_or_404(Pledge, pk=pledge_id, participant=participant)
+    pledge = get_object_or_404(
+        Pledge.objects.select_related("slot__campaign")
+        .exclude(status=Pledge.Status.CANCELLED), pk=pledge_id, participant=participant)
+    campaign = pledge.slot.campaign
+    if request.method == "GET":
+        return render(request, "engagement/participant_cancel.html", {
+            "pledge": pledge, "campaign": campaign, "token": token})
     pledge_cancel(pledge=pledge)  # the waiting list moves up and is told, in the service
     messages.success(request, _("Your pledge is cancelled. Thank you for letting us know."))
-    return redirect("participant_home", token=token)
+    return redirect("campaign_page", code=campaign.code)
 
 
+@_friendly_404
 @require_POST
 def participant_checkin(request, token, pledge_id):
     participant = _participant(request, token)
@@ -285,6 +347,7 @@ def participant_checkin(request, token, pledge_id):
     return redirect("participant_home", token=token)
 
 
+@_friendly_404
 def pledge_calendar(request, token, pledge_id):
     participant = _participant(request, token)
     pledge = get_object_or_404(Pledge.objects.select_related("slot__campaign"), pk=pledge_id,
@@ -294,6 +357,7 @@ def pledge_calendar(request, token, pledge_id):
                   slot.campaign.place)], f"{slot.campaign.code}.ics")
 
 
+@_friendly_404
 @require_http_methods(["GET", "POST"])
 def participant_unsubscribe(request, token):
     participant = _participant(request, token)
@@ -305,6 +369,7 @@ def participant_unsubscribe(request, token):
                   {"participant": participant, "token": token})
 
 
+@_friendly_404
 @require_http_methods(["GET", "POST"])
 def participant_survey(request, token, code, moment):
     participant = _participant(request, token)
@@ -339,7 +404,7 @@ def participant_survey(request, token, code, moment):
         question.error = errors.get(question.pk)
     return render(request, "engagement/participant_survey.html", {
         "campaign": campaign, "questions": questions, "moment": moment,
-        "participant": participant}, status=400 if errors else 200)
+        "participant": participant, "token": token}, status=400 if errors else 200)
 
 
 # ---- organisers ----------------------------------------------------------------------------

@@ -175,6 +175,10 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                   known_participant: Participant | None = None) -> list[Pledge]:
     """Sign up for one or more slots of a campaign (the public join form and API).
 
+    ``consent_to_contact`` can only give consent: a join without the box ticked leaves a
+    known participant's earlier answer as it is (withdrawing is the unsubscribe link's
+    job, or an organiser's), so joining a second campaign never switches it off.
+
     An internal campaign accepts only people holding a signed participant link
     (``known_participant``): the organisation's own lists, people invited by e-mail, and
     anyone who proved an address in its allowed domains (``request_access_link``).
@@ -203,7 +207,7 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
         participant, _created = participant_upsert(
             email=email, first_name=first_name, last_name=last_name, language=language,
             team=team, site=site, postcode=postcode, age_band=age_band,
-            consent_to_contact=consent_to_contact,
+            consent_to_contact=True if consent_to_contact else None,
             source=Participant.Source.INVITATION if invitation else Participant.Source.SIGNUP,
             referred_by=invitation.inviter if invitation else None)
         pledges = []
