@@ -74,7 +74,16 @@ def _isolate_broker() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker,
+                    django_db_modify_db_settings):
+    """The test database, always: pytest-django would create it only when a selected test is
+    marked for the database, and browser or worker tests (which commit) are not, so
+    ``-k e2e`` alone would run against no database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        db_config = setup_databases(verbosity=request.config.option.verbose,
+                                    interactive=False, aliases={"default"})
     _isolate_broker()
     with django_db_blocker.unblock():
         from config.broker import ensure_configured_broker
@@ -91,6 +100,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = %s AND pid <> pg_backend_pid()",
                        [connection.settings_dict["NAME"]])
+        teardown_databases(db_config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture

@@ -1,10 +1,16 @@
 import os
+import re
 import shutil
+from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
 
 from ..conftest import PYTHON, child_env, free_port, running, wait_for
+
+# Playwright's sync API keeps an event loop in this thread, so Django would refuse database
+# calls made by a test between two browser steps; nothing runs concurrently, so allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -56,3 +62,70 @@ def page(chromium_path):
         yield page
         context.close()
         browser.close()
+
+
+DEVICES = {
+    "desktop": {"viewport": {"width": 1366, "height": 768}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 2},
+    "phone360": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
+                 "device_scale_factor": 2},
+}
+LOCALES = {"en": "en-GB", "fr": "fr-FR"}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One Chromium for the session; each person gets a fresh context (no shared cookies)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_person(browser, request, django_db_setup, django_db_blocker):
+    """``open_person(lang="fr", device="phone")``: a page in a fresh browser context, as a
+    person with that language on that device. Every page is screenshotted into
+    ``test-artifacts/`` when the test fails."""
+    from .journey import load_catalogue_codes
+
+    with django_db_blocker.unblock():
+        load_catalogue_codes()
+    contexts = []
+
+    def open_(lang: str = "en", device: str = "desktop"):
+        context = browser.new_context(locale=LOCALES[lang], **DEVICES[device],
+                                      permissions=["clipboard-read", "clipboard-write"])
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(contexts):
+            for index, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(folder / f"person{number}-page{index}.png"),
+                                    full_page=True)
+                except Exception as error:  # noqa: BLE001 - a closed page must not hide the failure
+                    (folder / f"person{number}-page{index}.txt").write_text(str(error))
+    for context in contexts:
+        context.close()
