@@ -209,6 +209,89 @@ def version_publish(*, version: TemplateVersion, user=None) -> TemplateVersion:
     return version
 
 
+# ---- before publishing -----------------------------------------------------------------
+
+TEXT_FIELDS = ("title", "summary", "description", "guidance", "note", "subject", "body")
+
+
+@dataclass
+class OneLanguageChange:
+    """A client-facing text changed in one language only since the last published
+    version: often a translation forgotten."""
+    where: str
+    changed: str  # "fr" or "en"
+
+    @property
+    def message(self) -> str:
+        if self.changed == "fr":
+            return _("%(where)s: the French text changed, the English did not.") % {
+                "where": self.where}
+        return _("%(where)s: the English text changed, the French did not.") % {
+            "where": self.where}
+
+
+@dataclass
+class PublicationPreview:
+    version: TemplateVersion
+    previous: TemplateVersion | None
+    changes: list
+    one_language: list[OneLanguageChange]
+    issues: dict[str, list[str]]
+
+
+def _field_label(name: str) -> str:
+    return {"title": _("title"), "summary": _("summary"), "description": _("description"),
+            "guidance": _("guidance"), "note": _("note"), "subject": _("subject"),
+            "body": _("body"), "text": _("question")}.get(name, name)
+
+
+def one_language_changes(old: dict, new: dict) -> list[OneLanguageChange]:
+    """Texts of ``new`` whose French changed and English did not, or the reverse, compared
+    with ``old`` (both canonical documents)."""
+    from .diff import diff_documents
+
+    found = []
+
+    def check(where: str, before, after) -> None:
+        if not (isinstance(before, dict) and isinstance(after, dict)):
+            return
+        fr = (before.get("fr") or "") != (after.get("fr") or "")
+        en = (before.get("en") or "") != (after.get("en") or "")
+        if fr != en:
+            found.append(OneLanguageChange(where, "fr" if fr else "en"))
+
+    for change in diff_documents(old, new):
+        if change.action != "changed":
+            continue
+        if change.field in TEXT_FIELDS:
+            check(_("%(section)s “%(label)s”, %(field)s") % {
+                "section": change.section_label, "label": change.label_text,
+                "field": _field_label(change.field)}, change.before, change.after)
+        elif change.section == "survey":
+            for i, (a, b) in enumerate(zip(change.before or [], change.after or [],
+                                           strict=False)):
+                check(_("Survey question %(n)s") % {"n": i + 1}, a.get("text"), b.get("text"))
+    return found
+
+
+def publication_preview(*, version: TemplateVersion) -> PublicationPreview:
+    """What publishing this draft would change, what may have been forgotten in one
+    language, and what still stands in the way."""
+    from .diff import diff_documents
+
+    new = version_document(version)
+    previous = versions_with_content().filter(
+        template=version.template, status=TemplateVersion.Status.PUBLISHED,
+        number__lt=version.number).order_by("-number").first()
+    changes, one_language = [], []
+    if previous is not None:
+        old = version_document(previous)
+        changes = diff_documents(old, new)
+        one_language = one_language_changes(old, new)
+    issues = dict(document.validate(new, current_catalogue()))
+    return PublicationPreview(version, previous, changes, one_language, issues)
+
+
 # ---- the shipped library -------------------------------------------------------------------
 
 def library_load(*, directory: Path = document.LIBRARY_DIR) -> LoadReport:

@@ -13,12 +13,21 @@ from tenants.services import DomainError
 
 from . import document
 from .diff import diff_documents
+from .forms import (
+    apply_operation,
+    build_editor,
+    describe_path,
+    document_from_post,
+    explain_yaml_error,
+    start_document,
+)
 from .models import Template, TemplateVersion
 from .selectors import version_document, versions_with_content
 from .services import (
     current_catalogue,
     draft_create,
     draft_update,
+    publication_preview,
     template_create,
     version_publish,
 )
@@ -64,11 +73,23 @@ def _version(slug: str, number: int) -> TemplateVersion:
 
 
 def _parse(text: str):
-    try:
-        return document.load_yaml(text), None
-    except ValueError as exc:
-        return None, {"document": [_("The YAML could not be read: %(error)s") % {
-            "error": exc}]}
+    explained = explain_yaml_error(text)
+    if explained is not None:
+        return None, {"document": [_("The YAML could not be read. %(error)s") % {
+            "error": explained}]}
+    return document.load_yaml(text), None
+
+
+def _yaml_mode(request) -> bool:
+    return request.GET.get("mode") == "yaml" or "document" in request.POST
+
+
+def _render_form(request, *, doc, errors=None, version=None, status=200, changed=False):
+    editor = build_editor(doc, errors, new=version is None)
+    return render(request, "methodology/console_form.html", {
+        "editor": editor, "version": version, "new": version is None, "changed": changed,
+        "placeholders": sorted(document.PLACEHOLDERS),
+    }, status=status)
 
 
 @consultant_required
@@ -87,6 +108,8 @@ def console_index(request):
 @consultant_required
 @require_http_methods(["GET", "POST"])
 def console_new(request):
+    if not _yaml_mode(request):
+        return _console_new_form(request)
     text = request.POST.get("document", SKELETON)
     errors = None
     if request.method == "POST":
@@ -101,8 +124,31 @@ def console_new(request):
                 return redirect("console_edit", slug=version.template.slug,
                                 number=version.number)
     return render(request, "methodology/console_edit.html",
-                  {"text": text, "errors": errors, "version": None, "new": True},
+                  {"text": text, "errors": _described(errors), "version": None, "new": True},
                   status=400 if errors else 200)
+
+
+def _console_new_form(request):
+    if request.method == "GET":
+        return _render_form(request, doc=start_document())
+    doc = document_from_post(request.POST)
+    if request.POST.get("op"):
+        return _render_form(request, doc=apply_operation(doc, request.POST["op"]),
+                            changed=True)
+    try:
+        version = template_create(doc=doc, user=request.user)
+    except DomainError as exc:
+        return _render_form(request, doc=doc, errors=exc.errors, status=400)
+    messages.success(request, _("Draft saved."))
+    return redirect("console_edit", slug=version.template.slug, number=version.number)
+
+
+def _described(errors):
+    """YAML-mode errors keyed by a readable name of the field (and its path)."""
+    if not errors:
+        return errors
+    return {(f"{describe_path(path)} ({path})" if path != "document" else path): messages
+            for path, messages in errors.items()}
 
 
 @consultant_required
@@ -118,7 +164,8 @@ def console_version(request, slug, number):
     version = _version(slug, number)
     issues = None
     if not version.is_published:
-        issues = dict(document.validate(version_document(version), current_catalogue()))
+        issues = _described(dict(document.validate(version_document(version),
+                                                   current_catalogue())))
     return render(request, "methodology/console_version.html",
                   {"version": version, "issues": issues})
 
@@ -130,6 +177,8 @@ def console_edit(request, slug, number):
     if version.is_published:
         messages.info(request, _("Published versions never change: create a new draft."))
         return redirect("console_version", slug=slug, number=number)
+    if not _yaml_mode(request):
+        return _console_edit_form(request, version)
     text = request.POST.get("document") or document.dump_yaml(version_document(version))
     errors = issues = None
     if request.method == "POST":
@@ -147,8 +196,29 @@ def console_edit(request, slug, number):
     else:
         issues = dict(document.validate(version_document(version), current_catalogue()))
     return render(request, "methodology/console_edit.html",
-                  {"text": text, "errors": errors, "issues": issues, "version": version},
-                  status=400 if errors else 200)
+                  {"text": text, "errors": _described(errors), "issues": _described(issues),
+                   "version": version}, status=400 if errors else 200)
+
+
+def _console_edit_form(request, version):
+    if request.method == "GET":
+        doc = version_document(version)
+        return _render_form(request, doc=doc, version=version,
+                            errors=document.validate(doc, current_catalogue()))
+    doc = document_from_post(request.POST)
+    doc["slug"] = version.template.slug
+    if request.POST.get("op"):
+        return _render_form(request, doc=apply_operation(doc, request.POST["op"]),
+                            version=version, changed=True)
+    try:
+        remaining = draft_update(version=version, doc=doc)
+    except DomainError as exc:
+        return _render_form(request, doc=doc, errors=exc.errors, version=version, status=400)
+    messages.success(request, _("Draft saved."))
+    if "preview" in request.POST:
+        return redirect("console_version", slug=version.template.slug, number=version.number)
+    return _render_form(request, doc=version_document(version), errors=remaining,
+                        version=version)
 
 
 @consultant_required
@@ -160,15 +230,30 @@ def console_new_draft(request, slug):
 
 
 @consultant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def console_publish(request, slug, number):
+    """Publishing is final: a page first says so, shows what changes since the last
+    published version and flags texts changed in one language only."""
     version = _version(slug, number)
+    if version.is_published:
+        return redirect("console_version", slug=slug, number=number)
+    preview = publication_preview(version=version)
+    context = {"version": version, "preview": preview}
+    if request.method == "GET":
+        return render(request, "methodology/console_publish.html", context)
+    if request.POST.get("confirm") != "final":
+        return redirect("console_publish", slug=slug, number=number)
+    if preview.one_language and not request.POST.get("one_language_checked"):
+        context["confirm_error"] = _(
+            "Some texts changed in one language only: check them, then tick the box to "
+            "publish anyway.")
+        return render(request, "methodology/console_publish.html", context, status=400)
     try:
         version_publish(version=version, user=request.user)
     except DomainError as exc:
         return render(request, "methodology/console_version.html",
-                      {"version": version, "issues": exc.errors, "publish_refused": True},
-                      status=400)
+                      {"version": version, "issues": _described(exc.errors),
+                       "publish_refused": True}, status=400)
     messages.success(request, _("Version %(number)s is published.") % {"number": number})
     return redirect("console_version", slug=slug, number=number)
 

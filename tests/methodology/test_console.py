@@ -44,14 +44,15 @@ def test_consultant_creates_edits_previews_publishes_and_diffs(consultant):
     assert saved.status_code == 200
     assert "Unknown placeholder(s): {company}" in saved.content.decode()
     assert "title.en" in saved.content.decode()
-    refused = client.post("/console/team-values-day/v1/publish/")
+    refused = client.post("/console/team-values-day/v1/publish/", {"confirm": "final"})
     assert refused.status_code == 400
     assert "Publication refused" in refused.content.decode()
 
     fixed = client.post("/console/team-values-day/v1/edit/", {"document": text,
                                                                "preview": "1"})
     assert fixed["Location"] == "/console/team-values-day/v1/"
-    assert client.post("/console/team-values-day/v1/publish/").status_code == 302
+    assert client.post("/console/team-values-day/v1/publish/",
+                       {"confirm": "final"}).status_code == 302
     preview = client.get("/console/team-values-day/v1/").content.decode()
     assert "Published versions never change." in preview
 
@@ -62,7 +63,8 @@ def test_consultant_creates_edits_previews_publishes_and_diffs(consultant):
     changed = text.replace("en: Values day", "en: Values week", 1)
     assert changed != text
     client.post("/console/team-values-day/v2/edit/", {"document": changed})
-    client.post("/console/team-values-day/v2/publish/")
+    client.post("/console/team-values-day/v2/publish/", {"confirm": "final",
+                                                        "one_language_checked": "1"})
     diff = client.get("/console/team-values-day/diff/?a=1&b=2").content.decode()
     assert "Values week" in diff
     assert "changed" in diff
@@ -177,7 +179,7 @@ def test_programme_page_offers_the_newer_version_and_applies_it(org_a, manager_a
     draft_update(version=draft, doc=doc)
     version_publish(version=draft)
     page = client.get(f"/programmes/{programme.pk}/").content.decode()
-    assert f"Version {draft.number} of this methodology is available." in page
+    assert "A newer version of this methodology" in page
     diff = client.get(f"/programmes/{programme.pk}/upgrade/").content.decode()
     assert "A better first step" in diff
     # The form names the version it showed; a stale or repeated submit applies nothing.
