@@ -37,6 +37,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/impact/", views.campaign_impact, name="campaign_impact"),
     path("campaigns/<int:pk>/invitations/", views.campaign_invite, name="campaign_invite"),
     path("campaigns/<int:pk>/qr.svg", views.campaign_qr, name="campaign_qr"),
+    path("campaigns/<int:pk>/share-qr.svg", views.campaign_share_qr, name="campaign_share_qr"),
+    path("campaigns/<int:pk>/poster/", views.campaign_poster, name="campaign_poster"),
     path("teams/", views.team_leaderboard, name="team_leaderboard"),
     path("levers/", views.lever_analytics, name="lever_analytics"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from .services import (
     programme_create_from_template,
     step_set_status,
 )
+from .services.programmes import suggested_dates
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,7 +77,8 @@ def template_detail(request, slug):
     if request.access.can_manage:
         form = ProgrammeFromTemplateForm(request.POST or None, initial={
             "name": version.tr("title"),
-            "participant_target": version.default_participant_target})
+            "participant_target": version.default_participant_target,
+            **suggested_dates(version=version, today=timezone.localdate())})
     elif request.method == "POST":
         raise Http404
     if request.method == "POST" and form.is_valid():

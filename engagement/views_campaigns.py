@@ -8,11 +8,13 @@ import functools
 import segno
 from django.contrib import messages
 from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
@@ -62,7 +64,7 @@ from .services import (
     pledge_mark_no_show,
     slot_add,
 )
-from .services.checkin import EARLY, LATE
+from .services.checkin import EARLY, LATE, pledge_undo_no_show
 from .services.joining import request_access_link
 
 SESSION_KEY = "participant_token"
@@ -419,7 +421,8 @@ def campaign_new(request, pk):
     require_role(request, Role.MANAGER)
     programme = get_object_or_404(Programme, pk=pk)
     form = NewCampaignForm(request.POST or None, initial={
-        "participant_target": programme.participant_target or None})
+        "participant_target": programme.participant_target or None,
+        "capacity": programme.participant_target or None})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         capacity = data.pop("capacity")
@@ -432,30 +435,111 @@ def campaign_new(request, pk):
             messages.success(request, _("Campaign created as a draft: check it, then open "
                                         "it for pledges."))
             return redirect("campaign_detail", pk=campaign.pk)
+    places_warning = _places_warning(form.data.get("participant_target"),
+                                     form.data.get("capacity")) if form.is_bound else ""
     return render(request, "engagement/campaign_form.html",
-                  {"form": form, "programme": programme}, status=400 if form.errors else 200)
+                  {"form": form, "programme": programme, "places_warning": places_warning},
+                  status=400 if form.errors else 200)
+
+
+def _places_warning(target, places) -> str:
+    """A warning when the target asks for more people than the slots can take: the
+    campaign could never succeed. Companions take places and count toward the target."""
+    try:
+        target, places = int(target), int(places)
+    except (TypeError, ValueError):
+        return ""
+    if places >= target:
+        return ""
+    return ngettext(
+        "The target (%(target)s people) is more than the %(places)s place offered: add time "
+        "slots or places, or lower the target.",
+        "The target (%(target)s people) is more than the %(places)s places offered: add "
+        "time slots or places, or lower the target.", places) % {
+        "target": target, "places": places}
 
 
 def _campaign(pk) -> Campaign:
     return get_object_or_404(Campaign.objects.select_related("programme"), pk=pk)
 
 
-def campaign_detail(request, pk):
-    campaign = _campaign(pk)
+def _pledges(campaign: Campaign, query: str = ""):
+    """The campaign's live pledges, filtered by a search on the participant's name or
+    e-mail: every word typed must match one of them ("ana mart" finds Ana Martin)."""
     pledges = (Pledge.objects.filter(slot__campaign=campaign)
                .exclude(status=Pledge.Status.CANCELLED)
                .select_related("participant__team", "slot", "invitation")
                .order_by("slot__starts_at", "created_at"))
+    for word in query.split()[:5]:
+        pledges = pledges.filter(Q(participant__first_name__icontains=word)
+                                 | Q(participant__last_name__icontains=word)
+                                 | Q(participant__email__icontains=word))
+    return pledges
+
+
+def _share_message(campaign: Campaign, organisation, url: str) -> str:
+    """A ready-to-paste invitation, in the organisation's language and time zone."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    zone = ZoneInfo(organisation.time_zone)
+    with translation.override(organisation.locale):
+        when = date_format(timezone.localtime(campaign.starts_at, zone), "DATETIME_FORMAT")
+        deadline = date_format(timezone.localtime(campaign.mobilisation_deadline, zone),
+                               "DATE_FORMAT")
+        if campaign.place:
+            opening = _("Join us for “%(title)s” on %(date)s, %(place)s.") % {
+                "title": campaign.title, "date": when, "place": campaign.place}
+        else:
+            opening = _("Join us for “%(title)s” on %(date)s.") % {
+                "title": campaign.title, "date": when}
+        need = ngettext("We need %(count)s person by %(deadline)s: give a few hours of "
+                        "your time.",
+                        "We need %(count)s people by %(deadline)s: give a few hours of "
+                        "your time.", campaign.participant_target) % {
+            "count": campaign.participant_target, "deadline": deadline}
+        sign_up = _("Sign up here: %(url)s") % {"url": url}
+    return f"{opening} {need}\n{sign_up}"
+
+
+def campaign_detail(request, pk):
+    campaign = _campaign(pk)
+    query = request.GET.get("q", "").strip()[:100]
+    pledges = _pledges(campaign, query)
+    if request.htmx and request.htmx.target == "pledge-list":
+        return render(request, "engagement/_pledge_list.html", {
+            "campaign": campaign, "pledges": pledges, "query": query,
+            "can_manage": request.access.can_manage})
     indicators = list(campaign.programme.indicators.all())
     can_manage = request.access.can_manage
     lever_analytics = entitlements_for(request.tenant).allows("lever_analytics")
     checkin_url = links.absolute(reverse("campaign_checkin",
                                          args=[campaign.code, campaign.checkin_secret]))
+    slots = list(campaign.slots.all())
+    page_url = links.campaign_url(campaign)
+    funnel = invitation_funnel(campaign) if lever_analytics else None
+    if funnel:
+        lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+        channel_names = dict(Channel.choices)
+        for row in funnel:
+            row["lever_name"] = lever_names.get(row["lever_code"], _("Other"))
+            row["channel_name"] = channel_names.get(row["channel"], _("Other"))
+    attendance = Pledge.objects.filter(
+        slot__campaign=campaign, status=Pledge.Status.CONFIRMED).aggregate(
+        confirmed=Count("pk"),
+        attended=Count("pk", filter=Q(attendance=Pledge.Attendance.ATTENDED)),
+        no_show=Count("pk", filter=Q(attendance=Pledge.Attendance.NO_SHOW)))
     return render(request, "engagement/campaign_detail.html", {
-        "campaign": campaign, "slots": campaign.slots.all(), "pledges": pledges,
-        "mobilised": mobilised_count(campaign),
+        "campaign": campaign, "slots": slots, "pledges": pledges, "query": query,
+        "mobilised": mobilised_count(campaign), "attendance": attendance,
+        "places": sum(slot.capacity for slot in slots),
+        "places_warning": _places_warning(campaign.participant_target,
+                                          sum(slot.capacity for slot in slots)),
+        "share_message": _share_message(campaign, request.tenant, page_url),
         # The funnel by lever and channel is the "lever analytics" paid option.
-        "funnel": invitation_funnel(campaign) if lever_analytics else None,
+        "funnel": funnel,
         "lever_option": options()["lever_analytics"],
         "impacts": campaign.impacts.select_related("indicator"),
         "impact_form": ImpactForm(indicators=indicators) if can_manage and indicators
@@ -463,7 +547,7 @@ def campaign_detail(request, pk):
         "slot_form": SlotForm() if can_manage else None,
         "invite_form": _invite_form(None) if can_manage else None,
         "invitations": campaign.invitations.filter(organiser__isnull=False)[:20],
-        "page_url": links.campaign_url(campaign), "checkin_url": checkin_url,
+        "page_url": page_url, "checkin_url": checkin_url,
     })
 
 
@@ -488,8 +572,12 @@ def campaign_edit(request, pk):
         else:
             messages.success(request, _("Campaign saved."))
             return redirect("campaign_detail", pk=campaign.pk)
+    places = campaign.slots.aggregate(places=Sum("capacity"))["places"] or 0
+    target = form.data.get("participant_target") if form.is_bound \
+        else campaign.participant_target
     return render(request, "engagement/campaign_form.html",
-                  {"form": form, "campaign": campaign, "programme": campaign.programme},
+                  {"form": form, "campaign": campaign, "programme": campaign.programme,
+                   "places": places, "places_warning": _places_warning(target, places)},
                   status=400 if form.errors else 200)
 
 
@@ -502,7 +590,9 @@ def campaign_open_view(request, pk):
     except DomainError as exc:
         messages.error(request, exc.text)
     else:
-        messages.success(request, _("The campaign is open: share its address."))
+        messages.success(request, _("The campaign is open: share its address with the "
+                                    "share kit below."))
+        return redirect(reverse("campaign_detail", args=[campaign.pk]) + "#share")
     return redirect("campaign_detail", pk=campaign.pk)
 
 
@@ -533,6 +623,8 @@ def campaign_attendance(request, pk, pledge_id):
     try:
         if request.POST.get("action") == "no_show":
             pledge_mark_no_show(pledge=pledge)
+        elif request.POST.get("action") == "undo_no_show":
+            pledge_undo_no_show(pledge=pledge)
         else:
             pledge = pledge_check_in(pledge=pledge, by_user=request.user)
     except DomainError as exc:
@@ -584,13 +676,51 @@ def campaign_invite(request, pk):
     return redirect("campaign_detail", pk=campaign.pk)
 
 
+def _qr_svg(url: str, *, title: str, scale: int = 8) -> str:
+    """A standalone SVG document (namespace, width, height and viewBox), which a browser
+    shows as an image, an <img> sizes, and a printer scales without blur."""
+    import io
+
+    qr = segno.make(url, error="m")
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", omitsize=True, dark="#1d1d1b", light="#ffffff",
+            title=title, xmldecl=True, border=4)
+    size = qr.symbol_size(scale=scale, border=4)[0]
+    return buffer.getvalue().decode().replace(
+        "<svg ", f'<svg width="{size}" height="{size}" ', 1)
+
+
+def _qr_response(svg: str, filename: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 def campaign_qr(request, pk):
-    """The check-in QR code to print or show on the day (SVG, made here, no service)."""
+    """The check-in QR code to print or show on the day (SVG, made here, no service). It
+    carries the check-in secret: managers only."""
+    require_role(request, Role.MANAGER)
     campaign = _campaign(pk)
     url = links.absolute(reverse("campaign_checkin", args=[campaign.code,
                                                             campaign.checkin_secret]))
-    svg = segno.make(url, error="m").svg_inline(scale=6, dark="#1d1d1b")
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return _qr_response(_qr_svg(url, title=_("Check-in: %(title)s") % {
+        "title": campaign.title}), f"check-in-{campaign.code}.svg")
+
+
+def campaign_share_qr(request, pk):
+    """The QR code of the campaign's public page, for posters and slides."""
+    campaign = _campaign(pk)
+    return _qr_response(_qr_svg(links.campaign_url(campaign), title=campaign.title),
+                        f"{campaign.code}.svg")
+
+
+def campaign_poster(request, pk):
+    """The check-in poster: an A4 page to print and put up on site, in the organisation's
+    language (the people reading it on the day are its people, not the organiser)."""
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    return render(request, "engagement/campaign_poster.html", {
+        "campaign": campaign, "slots": campaign.slots.all()})
 
 
 def team_leaderboard(request):

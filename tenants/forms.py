@@ -3,9 +3,11 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import connection
 from django.urls import reverse
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from .access import resolve_access
+from .email_domains import parse_domains
 from .models import Organisation, Role, slug_validator
 
 
@@ -61,9 +63,16 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Formatted per request, in the visitor's language.
-        self.fields["slug"].help_text = _("Your space will be at <address>.%(domain)s") % {
-            "domain": settings.BASE_DOMAIN}
+        # The address the space will really have, updated as the visitor types
+        # (static/js/organiser.js derives the address from the name).
+        slug = (self.data.get("slug") or "").strip().lower() if self.is_bound else ""
+        port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        self.fields["slug"].help_text = format_html(
+            escape(_("Your space will be at %(host)s") % {"host": "{}"}),
+            format_html('<strong id="slug-host" data-domain="{}">{}</strong>',
+                        f".{settings.BASE_DOMAIN}{port}",
+                        f"{slug or _('your-organisation')}.{settings.BASE_DOMAIN}{port}"))
+        self.fields["name"].widget.attrs["data-derive-slug"] = "id_slug"
         # Live availability check as the visitor types (HTMX); the form works without it.
         self.fields["slug"].widget.attrs.update({
             "hx-get": reverse("check_slug"),
@@ -87,12 +96,24 @@ class OrganisationSettingsForm(forms.Form):
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES,
                                help_text=_("Default language of e-mails to your people."))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    allowed_email_domains = forms.CharField(
+        label=_("E-mail domains of your people"), required=False,
+        help_text=_("People with an address at these domains (for example acme.com, "
+                    "acme.fr) may join your internal campaigns after confirming their "
+                    "address. Separate them with commas. Public services such as gmail.com "
+                    "are refused."),
+        widget=forms.TextInput(attrs={"autocomplete": "off",
+                                      "placeholder": "acme.com, acme.fr"}))
     brand_colour = forms.CharField(label=_("Brand colour"), max_length=7,
                                    widget=forms.TextInput(attrs={"type": "color"}))
     logo = forms.FileField(label=_("Logo"), required=False,
                            help_text=_("PNG, JPEG or WebP, up to 1 MB."),
                            widget=forms.ClearableFileInput(
                                attrs={"accept": "image/png,image/jpeg,image/webp"}))
+
+
+    def clean_allowed_email_domains(self):
+        return parse_domains(self.cleaned_data["allowed_email_domains"])
 
 
 class InviteForm(forms.Form):

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .email_domains import domain_errors, suggested_domains
 from .models import (
     Domain,
     Invitation,
@@ -167,6 +168,8 @@ def provision_organisation(
                 trial_ends_at=now + timedelta(days=TRIAL_DAYS)
                 if status == Organisation.Status.TRIAL
                 else None,
+                # Colleagues at the owner's own domain may join internal campaigns.
+                allowed_email_domains=suggested_domains(owner_email),
             )
             organisation.save()
             clone_template_schema(organisation.schema_name)
@@ -358,8 +361,10 @@ LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
 def organisation_update(*, organisation: Organisation, name: str, locale: str, time_zone: str,
-                        brand_colour: str, logo=None, remove_logo: bool = False) -> Organisation:
-    """Change an organisation's name, language, time zone and branding (owners only).
+                        brand_colour: str, logo=None, remove_logo: bool = False,
+                        allowed_email_domains: list[str] | None = None) -> Organisation:
+    """Change an organisation's name, language, time zone, branding and the e-mail domains
+    that may join its internal campaigns (``None``: unchanged) (owners only).
 
     Logos are PNG, JPEG or WebP up to 1 MB: SVG could carry scripts, and the logo is shown
     on every page and printed in reports.
@@ -394,6 +399,8 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
             if image_format not in LOGO_FORMATS:
                 errors["logo"] = [_("Upload a PNG, JPEG or WebP image.")]
             logo.seek(0)
+    if allowed_email_domains is not None and domain_errors(allowed_email_domains):
+        errors["allowed_email_domains"] = domain_errors(allowed_email_domains)
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -402,6 +409,9 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
         organisation.time_zone = time_zone
         organisation.brand_colour = brand_colour.lower()
         fields = ["name", "locale", "time_zone", "brand_colour"]
+        if allowed_email_domains is not None:
+            organisation.allowed_email_domains = allowed_email_domains
+            fields.append("allowed_email_domains")
         old_logo = organisation.logo.name if organisation.logo else ""
         if logo is not None:
             organisation.logo.save(f"logo-{secrets.token_hex(4)}{_suffix(logo.name)}", logo,

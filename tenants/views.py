@@ -16,6 +16,7 @@ from billing.entitlements import entitlements_for
 from engagement.models import Programme
 
 from .access import require_role, resolve_access
+from .email_domains import suggested_domains
 from .forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -44,7 +45,9 @@ def _add_errors(form, exc: DomainError) -> None:
 # ---- public site -------------------------------------------------------------------------
 
 def landing(request):
-    return render(request, "tenants/landing.html")
+    from .views_public import pricing_context
+
+    return render(request, "tenants/landing.html", pricing_context())
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,8 +87,9 @@ def check_slug(request):
     except DomainError as exc:
         return render(request, "tenants/_slug_check.html",
                       {"ok": False, "message": exc.errors["slug"][0]})
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
     return render(request, "tenants/_slug_check.html",
-                  {"ok": True, "host": f"{slug}.{settings.BASE_DOMAIN}"})
+                  {"ok": True, "host": f"{slug}.{settings.BASE_DOMAIN}{port}"})
 
 
 @login_required
@@ -145,12 +149,36 @@ def handoff(request, token):
 
 # ---- tenant host ---------------------------------------------------------------------------
 
+def _first_steps(organisation) -> list[dict]:
+    """The first-run checklist of a new space, each step ticked once it is done."""
+    from django.urls import reverse
+
+    from engagement.models import Campaign
+
+    member_count = Membership.objects.filter(organisation=organisation).count()
+    return [
+        {"label": _("Choose a methodology template"), "url": reverse("template_library"),
+         "done": Programme.objects.filter(template_version__isnull=False).exists()},
+        {"label": _("Create a campaign with its time slots"), "url": reverse("programmes"),
+         "done": Campaign.objects.filter(slots__isnull=False).exists()},
+        {"label": _("Open it and share its address"), "url": reverse("campaign_list"),
+         "done": Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()},
+        {"label": _("Invite colleagues to run it with you"), "url": reverse("invite"),
+         "done": member_count > 1 or Invitation.objects.filter(
+             organisation=organisation, revoked_at__isnull=True).exists()},
+    ]
+
+
 def home(request):
     organisation = request.tenant
+    first_steps = _first_steps(organisation) if request.access.can_manage else []
     return render(request, "tenants/home.html", {
         "programme_count": Programme.objects.count(),
         "member_count": Membership.objects.filter(organisation=organisation).count(),
         "recent_programmes": Programme.objects.all()[:5],
+        # Shown until every step is done.
+        "first_steps": first_steps if not all(s["done"] for s in first_steps) else [],
+        "first_steps_done": sum(1 for s in first_steps if s["done"]),
     })
 
 
@@ -231,6 +259,8 @@ def organisation_settings(request):
         request.POST or None, request.FILES or None,
         initial={"name": organisation.name, "locale": organisation.locale,
                  "time_zone": organisation.time_zone,
+                 "allowed_email_domains": ", ".join(
+                     organisation.allowed_email_domains or _owners_domains(organisation)),
                  "brand_colour": organisation.brand_colour, "logo": organisation.logo},
     )
     branded = entitlements_for(organisation).allows("branded_space")
@@ -244,6 +274,7 @@ def organisation_settings(request):
                 time_zone=data["time_zone"],
                 brand_colour=data.get("brand_colour", organisation.brand_colour),
                 logo=data.get("logo") or None, remove_logo=data.get("logo") is False,
+                allowed_email_domains=data["allowed_email_domains"],
             )
         except DomainError as exc:
             _add_errors(form, exc)
@@ -254,6 +285,13 @@ def organisation_settings(request):
                   {"form": form, "branded": branded,
                    "branding_option": options()["branded_space"]},
                   status=400 if form.errors else 200)
+
+
+def _owners_domains(organisation) -> list[str]:
+    """What an empty list of allowed domains is pre-filled with: the owners' own domains
+    (never a public webmail one)."""
+    return suggested_domains(*Membership.objects.filter(
+        organisation=organisation, role=Role.OWNER).values_list("user__email", flat=True))
 
 
 def tenant_media(request, schema_name, path):

@@ -56,3 +56,16 @@ def pledge_mark_no_show(*, pledge: Pledge) -> Pledge:
     pledge.hours_given = Decimal(0)
     pledge.save(update_fields=["attendance", "hours_given"])
     return pledge
+
+
+def pledge_undo_no_show(*, pledge: Pledge) -> Pledge:
+    """A no-show marked by mistake (or the person arrived late): back to "not yet", so that
+    an organiser can check them in."""
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.attendance != Pledge.Attendance.NO_SHOW:
+            raise DomainError({"pledge": [_("Only a no-show can be undone.")]})
+        pledge.attendance = Pledge.Attendance.PENDING
+        pledge.hours_given = Decimal(0)
+        pledge.save(update_fields=["attendance", "hours_given"])
+    return pledge

@@ -32,6 +32,18 @@ def step_due_at(*, action_date: date, offset_days: int, time_zone: str) -> datet
     return datetime.combine(local_day, STEP_DUE_TIME, tzinfo=ZoneInfo(time_zone))
 
 
+def suggested_dates(*, version: TemplateVersion, today: date) -> dict[str, date]:
+    """Dates that fit a template: start today, the action day as far ahead as its earliest
+    step asks (a step due 42 days before the action puts the action 42 days from now), and
+    the end after the template's typical duration (never before its last step)."""
+    offsets = [step.due_offset_days for phase in version.phases.all()
+               for step in phase.steps.all()] or [0]
+    action_date = today + timedelta(days=max(0, -min(offsets)))
+    ends_on = max(today + timedelta(days=version.typical_duration_days or 0),
+                  action_date + timedelta(days=max(0, max(offsets))))
+    return {"starts_on": today, "action_date": action_date, "ends_on": ends_on}
+
+
 def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = [_("The end date must be on or after the start date.")]

@@ -83,3 +83,80 @@ def test_live_address_check(org_a):
     signup = client.get("/signup/").content.decode()
     assert 'hx-get="/signup/check-address/"' in signup
     assert 'id="slug-check"' in signup
+
+
+# ---- who may join internal campaigns -------------------------------------------------------
+
+@pytest.mark.django_db
+def test_provisioning_allows_the_owners_domain_never_a_webmail_one():
+    from tenants.services import provision_organisation
+
+    acme = provision_organisation(name="Acme", slug="acme-domains",
+                                  owner_email="Lea@Acme-Corp.example")
+    solo = provision_organisation(name="Solo", slug="solo-domains",
+                                  owner_email="solo.founder@gmail.com")
+    assert acme.allowed_email_domains == ["acme-corp.example"]
+    assert solo.allowed_email_domains == []
+
+
+@pytest.mark.django_db
+def test_owner_sets_the_allowed_domains_and_colleagues_get_in(org_a, owner_a):
+    from django_tenants.utils import tenant_context
+
+    from engagement.models import Campaign, OutboundEmail
+
+    from ..engagement.factories import make_campaign
+
+    org_a.allowed_email_domains = []
+    org_a.save(update_fields=["allowed_email_domains"])
+    client = tenant_client(org_a, owner_a)
+    # An empty list is shown pre-filled with the owner's own domain.
+    page = client.get("/settings/").content.decode()
+    assert "E-mail domains of your people" in page
+    assert 'name="allowed_email_domains" value="testco.test"' in page
+    saved = client.post("/settings/", {**VALID, "allowed_email_domains":
+                                       "@TestCo.test, testco-lyon.example\ntestco.test"})
+    assert saved.status_code == 302
+    org_a.refresh_from_db()
+    assert org_a.allowed_email_domains == ["testco.test", "testco-lyon.example"]
+    # A colleague at one of them proves their address and joins an internal campaign.
+    with tenant_context(org_a):
+        campaign = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+    colleague = tenant_client(org_a)
+    assert colleague.post(f"/c/{campaign.code}/verify/",
+                          {"email": "nina@testco-lyon.example"}).status_code == 302
+    with tenant_context(org_a):
+        assert OutboundEmail.objects.filter(to_email="nina@testco-lyon.example").exists()
+
+
+@pytest.mark.django_db
+def test_bad_domains_are_refused_naming_the_field(org_a, owner_a):
+    org_a.allowed_email_domains = ["testco.test"]
+    org_a.save(update_fields=["allowed_email_domains"])
+    response = tenant_client(org_a, owner_a).post("/settings/", {
+        **VALID, "allowed_email_domains": "testco.test, gmail.com, not a domain"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors["allowed_email_domains"]
+    assert any("“gmail.com” is a public e-mail service" in e for e in errors)
+    assert any("“not” is not an e-mail domain" in e for e in errors)
+    page = response.content.decode()
+    assert 'id="id_allowed_email_domains_errors"' in page
+    org_a.refresh_from_db()
+    assert org_a.allowed_email_domains == ["testco.test"]
+
+
+# ---- sign-up: the address follows the name -------------------------------------------------
+
+@pytest.mark.django_db
+def test_sign_up_shows_the_real_address_and_derives_it(org_a):
+    client = public_client()
+    page = client.get("/signup/").content.decode()
+    assert "&lt;address&gt;" not in page and "<address>" not in page
+    assert ('Your space will be at <strong id="slug-host" data-domain=".localhost:8000">'
+            'your-organisation.localhost:8000</strong>') in page
+    assert 'data-derive-slug="id_slug"' in page
+    assert '<script src="/static/js/organiser.js" defer></script>' in page
+    refused = client.post("/signup/", {"name": "Acme", "slug": "acme-co"}).content.decode()
+    assert "acme-co.localhost:8000</strong>" in refused
+    assert "Available: free-one.localhost:8000" in client.get(
+        "/signup/check-address/", {"slug": "free-one"}).content.decode()
