@@ -336,6 +336,55 @@ def consultant_time_log(*, consultant, organisation: Organisation, worked_on, mi
                                          description=description.strip())
 
 
+def _time_entry_for_change(*, entry_id: int, consultant) -> ConsultantTime:
+    """The consultant's own entry, locked; one error for "not there" and "not yours".
+    Billing locks the same row before it bills it, so a correction and the bill never
+    cross: whichever comes second sees the other's result."""
+    from django.utils.formats import date_format
+
+    entry = ConsultantTime.objects.select_for_update().filter(
+        pk=entry_id, consultant=consultant).select_related("organisation").first()
+    if entry is None:
+        raise ConsultantTime.DoesNotExist
+    if entry.billed_at is not None:
+        raise DomainError({"entry": [_(
+            "This time was billed on %(date)s: it is on the client's invoice and can no "
+            "longer be changed. Log a new entry to add time.") % {
+                "date": date_format(timezone.localtime(entry.billed_at), "SHORT_DATE_FORMAT")}]})
+    return entry
+
+
+def consultant_time_update(*, entry_id: int, consultant, organisation: Organisation,
+                           worked_on, minutes: int, description: str) -> ConsultantTime:
+    """Correct an entry that is not billed yet."""
+    from tenants.models import ConsultantAssignment
+
+    with transaction.atomic():
+        entry = _time_entry_for_change(entry_id=entry_id, consultant=consultant)
+        errors: dict[str, list[str]] = {}
+        if not ConsultantAssignment.objects.filter(consultant=consultant,
+                                                   organisation=organisation).exists():
+            errors["organisation"] = [_("You do not accompany this organisation.")]
+        if not minutes or minutes <= 0 or minutes > 24 * 60:
+            errors["minutes"] = [_("Enter between 1 and 1440 minutes.")]
+        if not (description or "").strip():
+            errors["description"] = [_("This field is required.")]
+        if worked_on and worked_on > timezone.localdate():
+            errors["worked_on"] = [_("Time cannot be logged in the future.")]
+        if errors:
+            raise DomainError(errors)
+        entry.organisation, entry.worked_on, entry.minutes = organisation, worked_on, minutes
+        entry.description = description.strip()
+        entry.save(update_fields=["organisation", "worked_on", "minutes", "description"])
+    return entry
+
+
+def consultant_time_delete(*, entry_id: int, consultant) -> None:
+    """Delete an entry that is not billed yet."""
+    with transaction.atomic():
+        _time_entry_for_change(entry_id=entry_id, consultant=consultant).delete()
+
+
 def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
     """Turn the organisation's unbilled time into invoice items, exactly once: each row's
     idempotency key makes a retry after a failure return the same item, and a row is
@@ -345,8 +394,9 @@ def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
     for row in ConsultantTime.objects.filter(organisation=organisation, billed_at__isnull=True
                                              ).order_by("worked_on", "pk"):
         with transaction.atomic():
-            row = ConsultantTime.objects.select_for_update().get(pk=row.pk)
-            if row.billed_at is not None:
+            # Deleted or billed since the list was read: nothing to bill.
+            row = ConsultantTime.objects.select_for_update().filter(pk=row.pk).first()
+            if row is None or row.billed_at is not None:
                 continue
             amount = round(HOURLY_RATE_CENTS * row.minutes / 60)
             try:

@@ -7,7 +7,8 @@ import stripe
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,5 +199,50 @@ def consultant_time(request):
     return render(request, "billing/consultant_time.html",
                   {"form": form, "rows": rows, "configured": stripe_api.configured()},
                   status=400 if form.errors else 200)
+
+
+@consultant_required
+@require_http_methods(["GET", "POST"])
+def consultant_time_edit(request, pk):
+    """Correct (or delete) one's own entry while it is not billed; billed ones are locked."""
+    entry = ConsultantTime.objects.filter(pk=pk, consultant=request.user).select_related(
+        "organisation").first()
+    if entry is None:
+        raise Http404
+    assigned = Organisation.objects.filter(
+        pk__in=ConsultantAssignment.objects.filter(consultant=request.user)
+        .values("organisation")).order_by("name")
+    form = TimeForm(request.POST or None, initial={
+        "organisation": entry.organisation.slug, "worked_on": entry.worked_on,
+        "minutes": entry.minutes, "description": entry.description})
+    form.fields["organisation"].choices = [(o.slug, o.name) for o in assigned]
+    locked = None
+    if request.method == "POST" and "delete" in request.POST:
+        try:
+            services.consultant_time_delete(entry_id=entry.pk, consultant=request.user)
+        except DomainError as exc:
+            locked = exc.text
+        else:
+            messages.success(request, _("The entry is deleted."))
+            return redirect("consultant_time")
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consultant_time_update(
+                entry_id=entry.pk, consultant=request.user,
+                organisation=assigned.get(slug=data["organisation"]),
+                worked_on=data["worked_on"], minutes=data["minutes"],
+                description=data["description"])
+        except DomainError as exc:
+            if "entry" in exc.errors:
+                locked = exc.text
+            else:
+                exc.add_to_form(form)
+        else:
+            messages.success(request, _("The entry is corrected."))
+            return redirect("consultant_time")
+    return render(request, "billing/consultant_time.html",
+                  {"form": form, "entry": entry, "locked": locked},
+                  status=400 if form.errors or locked else 200)
 
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("console/time/", billing_views.consultant_time, name="consultant_time"),
+    path("console/time/<int:pk>/", billing_views.consultant_time_edit,
+         name="consultant_time_edit"),
     path("console/", console.console_index, name="console_index"),
     path("console/new/", console.console_new, name="console_new"),
     path("console/<slug:slug>/", console.console_template, name="console_template"),
