@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from . import formatting
 
 BAR = "#1d6fa5"
 TRACK = "#e3e8ee"
@@ -19,9 +22,9 @@ DONE = "#2f7d32"
 FONT = 'font-family="system-ui, sans-serif"'
 
 
-def _number(value: float) -> str:
-    """1234.5 → "1,234.5"; whole numbers without decimals."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+def _value(value: float, unit: str) -> str:
+    """A value as the tables print it (``reports.formatting``, the active language)."""
+    return formatting.quantity(value, unit) if unit else formatting.number(value)
 
 
 def _svg(*, width: int, height: int, title: str, body: list[str]) -> SafeString:
@@ -34,47 +37,52 @@ def _svg(*, width: int, height: int, title: str, body: list[str]) -> SafeString:
         + "".join(body) + "</svg>")
 
 
-def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "",
+def bar_chart(items: list[tuple], *, title: str, unit: str = "",
               width: int = 560) -> SafeString:
-    """Horizontal bars, one per item, labelled with the value and ``unit``."""
-    row, top, label_width = 28, 30, min(200, width // 3)
-    bar_space = width - label_width - 90
-    largest = max((value for _, value in items), default=0) or 1
-    suffix = f" {escape(unit)}" if unit else ""
+    """Horizontal bars, one per item: the label on its own line above the bar (never cut,
+    however long), the value in dark text just after the bar."""
+    row, top, value_space = 40, 30, 150
+    bar_space = width - value_space
+    largest = max((float(item[1]) for item in items), default=0) or 1
     body = []
-    for index, (label, value) in enumerate(items):
+    for index, (label, value, *own_unit) in enumerate(items):
+        # An item may carry its own unit (the impact chart: kg beside trees).
+        item_unit = own_unit[0] if own_unit else unit
         y = top + index * row
-        length = max(0.0, float(value)) / float(largest) * bar_space
+        length = max(0.0, float(value)) / largest * bar_space
         body.append(
-            f'<text x="{label_width - 8}" y="{y + 17}" font-size="12" text-anchor="end" '
-            f'fill="{INK}">{escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="18" '
-            f'fill="{BAR}" rx="2"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 17}" font-size="12" '
-            f'fill="{MUTED}">{_number(value)}{suffix}</text>')
-    height = top + max(len(items), 1) * row + 6
+            f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(label)}</text>'
+            f'<rect x="0" y="{y + 17}" width="{length:.1f}" height="16" fill="{BAR}" '
+            f'rx="2"/>'
+            f'<text x="{length + 6:.1f}" y="{y + 30}" font-size="12" font-weight="600" '
+            f'fill="{INK}">{escape(_value(value, item_unit))}</text>')
+    height = top + max(len(items), 1) * row + 4
     return _svg(width=width, height=height, title=title, body=body)
 
 
 def funnel_chart(steps: list[tuple[str, int]], *, title: str, width: int = 560
                  ) -> SafeString:
-    """Centred bars narrowing step by step (sent → opened → pledged → attended), each
-    with its count and its share of the first step."""
-    row, top = 34, 30
+    """One bar per step (sent → opened → pledged → attended), shorter step by step, each
+    labelled above in dark text, with its count and its share of the first step after
+    the bar: readable on paper and on screen, with no text drawn over a bar."""
+    row, top, value_space = 40, 30, 150
+    bar_space = width - value_space
     first = steps[0][1] if steps else 0
     body = []
     for index, (label, count) in enumerate(steps):
         y = top + index * row
         share = count / first if first else 0.0
-        length = max(2.0, share * (width - 20))
-        x = (width - length) / 2
-        percent = f" ({share:.0%})" if index and first else ""
+        length = max(2.0, share * bar_space)
+        value = formatting.count(count)
+        if index and first:
+            value = _("%(count)s (%(share)s of the first step)") % {
+                "count": value, "share": formatting.percent(share)}
         body.append(
-            f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="26" fill="{BAR}" '
-            f'opacity="{1 - index * 0.15:.2f}" rx="3"/>'
-            f'<text x="{width / 2:.1f}" y="{y + 18}" font-size="12" text-anchor="middle" '
-            f'fill="{INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-            f"{escape(label)}: {_number(count)}{percent}</text>")
+            f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(label)}</text>'
+            f'<rect x="0" y="{y + 17}" width="{length:.1f}" height="16" fill="{BAR}" '
+            f'rx="2"/>'
+            f'<text x="{length + 6:.1f}" y="{y + 30}" font-size="12" font-weight="600" '
+            f'fill="{INK}">{escape(value)}</text>')
     height = top + max(len(steps), 1) * row + 4
     return _svg(width=width, height=height, title=title, body=body)
 
@@ -87,6 +95,7 @@ def progress_chart(value: float, target: float, *, title: str) -> SafeString:
         f'<rect x="0" y="28" width="{width}" height="20" fill="{TRACK}" rx="4"/>',
         f'<rect x="0" y="28" width="{share * width:.1f}" height="20" fill="{colour}" rx="4"/>',
         f'<text x="0" y="66" font-size="12" fill="{MUTED}">'
-        f"{_number(value)} / {_number(target)} ({share:.0%})</text>",
+        f"{escape(formatting.count(value))} / {escape(formatting.count(target))} "
+        f"({escape(formatting.percent(share))})</text>",
     ]
     return _svg(width=width, height=72, title=title, body=body)

@@ -29,11 +29,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from billing.entitlements import entitlements_for
 from engagement.markdown import render_markdown
-from engagement.models import Campaign, Channel, SurveyAnswer
-from methodology.models import Lever, QuestionKind
+from engagement.models import Campaign, SurveyAnswer
+from methodology.models import QuestionKind
 from tenants.models import Organisation
 
-from . import charts, figures
+from . import charts, figures, formatting
 from .models import Commentary, Report
 from .services import report_subject_key
 
@@ -176,19 +176,6 @@ def _indicators(impact: list[dict], language: str) -> list[dict]:
              "sdg_name": sdg_name(row["sdg"], language)} for row in impact]
 
 
-def _lever_names(language: str) -> dict[str, str]:
-    return {lever.code: getattr(lever, f"name_{language}") or lever.name_en
-            for lever in Lever.objects.all()}
-
-
-def _lever_rows(rows: list[dict], language: str) -> list[dict]:
-    names = _lever_names(language)
-    channels = dict(Channel.choices)
-    return [{**row, "name": (names.get(row["key"], row["key"]) if row["dimension"] == "lever"
-                             else str(channels.get(row["key"], row["key"])))}
-            for row in rows]
-
-
 def _lever_chart(rows: list[dict], title: str) -> str:
     """Conversion (pledged / sent, in %) per lever, all segments together."""
     by_lever: dict[str, list[int]] = {}
@@ -225,7 +212,7 @@ def survey_results(campaigns: list[Campaign], language: str) -> list[dict]:
         if kind == QuestionKind.SCALE:
             result["average"] = row["average"]
         elif kind == QuestionKind.YES_NO:
-            result["yes_percent"] = round(100 * row["yes"] / row["answers"])
+            result["yes_rate"] = row["yes"] / row["answers"]
         results.append(result)
     return results
 
@@ -247,12 +234,18 @@ def _charts(totals: dict, indicators: list[dict]) -> dict:
             [(_("Invitations sent"), invitations["sent"]),
              (_("Pledges through them"), invitations["pledged"])],
             title=_("From invitation to pledge")) if invitations["sent"] else "",
+        # Every pledge the attendance rate counts, so that the bars add up to it.
         "attendance": charts.bar_chart(
-            [(_("Attended"), attendance["attended"]), (_("Did not come"),
-                                                       attendance["no_show"])],
-            title=_("Attendance of past actions")) if attendance["confirmed"] else "",
+            [(_("Attended"), attendance["attended"], "people"),
+             (_("Did not come"), attendance["no_show"], "people"),
+             (_("Not recorded"), attendance["confirmed"] - attendance["attended"]
+              - attendance["no_show"], "people")],
+            title=_("Attendance: %(rate)s of %(count)s") % {
+                "rate": formatting.percent(attendance["attendance_rate"]),
+                "count": formatting.people(attendance["confirmed"])})
+        if attendance["confirmed"] else "",
         "impact": charts.bar_chart(
-            [(row["label"], row["total"]) for row in indicators],
+            [(row["label"], row["total"], row["unit"]) for row in indicators],
             title=_("Measured impact")) if indicators else "",
     }
 
@@ -275,7 +268,7 @@ def report_context(report: Report) -> dict:
     language = report.language
     subject = _subject(report)
     indicators = _indicators(subject.totals["impact"], language)
-    lever_rows = _lever_rows(subject.levers, language)
+    lever_rows = formatting.named_lever_rows(subject.levers, language)
     pages = figures.campaigns_figures(subject.campaigns)
     campaign_pages = [_campaign_page(campaign, pages[campaign.pk], language)
                       for campaign in subject.campaigns if campaign.pk in pages]

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.models import Campaign, Programme
@@ -67,7 +68,8 @@ def _title(*, scope: str, campaign: Campaign | None, programme: Programme | None
         if scope == Report.Scope.PROGRAMME:
             return _("Impact report: %(name)s") % {"name": programme.name}
         return _("Impact report from %(start)s to %(end)s") % {
-            "start": period_start.isoformat(), "end": period_end.isoformat()}
+            "start": date_format(period_start, "DATE_FORMAT"),
+            "end": date_format(period_end, "DATE_FORMAT")}
 
 
 def report_request(*, scope: str, campaign: Campaign | None = None,

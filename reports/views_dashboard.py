@@ -30,6 +30,7 @@ from .figures import (
     period_figures,
     programme_figures,
 )
+from .formatting import SEGMENT_NAMES, named_lever_rows
 from .levers import SEGMENTS
 from .metrics import default_period
 
@@ -55,15 +56,16 @@ def _charts(metrics: dict) -> dict:
     label = "label_fr" if get_language().startswith("fr") else "label_en"
     return {
         "hours": bar_chart([(_("Pledged"), metrics["hours"]["pledged"]),
-                            (_("Attended"), metrics["hours"]["attended"])],
-                           title=_("Hours given"), unit="h"),
+                            (_("Given (attended)"), metrics["hours"]["attended"])],
+                           title=_("Hours"), unit="h"),
         "people": bar_chart([(_("New"), people["new"]), (_("Returning"), people["returning"]),
-                             (_("With companions"), people["with_companions"])],
-                            title=_("People mobilised")),
+                             (_("Including companions"), people["with_companions"])],
+                            title=_("People mobilised"), unit="people"),
         "funnel": funnel_chart([(_("Invitations sent"), invitations["sent"]),
                                 (_("Pledges through them"), invitations["pledged"])],
                                title=_("Invitations")),
-        "impact": bar_chart([(row[label], row["total"]) for row in metrics["impact"]],
+        "impact": bar_chart([(row[label], row["total"], row["unit"])
+                             for row in metrics["impact"]],
                             title=_("Impact")) if metrics["impact"] else "",
     }
 
@@ -75,8 +77,10 @@ def _levers(request, **scope) -> dict:
     if not entitlements_for(request.tenant).allows("lever_analytics"):
         return {"lever_rows": None, "lever_option": options()["lever_analytics"]}
     rows = lever_figures(segment=segment, allow_stale=True, **scope)
-    return {"lever_rows": rows.data, "lever_figures": rows, "segment": segment,
-            "segments": list(SEGMENTS)}
+    language = "fr" if get_language().startswith("fr") else "en"
+    return {"lever_rows": named_lever_rows(rows.data, language), "lever_figures": rows,
+            "segment": segment,
+            "segments": [(key, SEGMENT_NAMES[key]) for key in SEGMENTS]}
 
 
 def _figures_context(request, figures: Figures, levers: dict, *, url: str | None = None
@@ -104,7 +108,7 @@ def overview(request):
     if "segment" in levers:
         shown["segment"] = levers["segment"]
     return render(request, "reports/dashboard.html", {
-        "form": form, "charts": _charts(figures.data),
+        "form": form, "charts": _charts(figures.data), "period": period,
         "programmes": Programme.objects.all(), **levers,
         **_figures_context(request, figures, levers,
                            url=f"{request.path}?{urlencode(shown)}")},

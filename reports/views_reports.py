@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -107,7 +108,9 @@ def _subject_name(scope: str, key: str) -> str:
             return get_object_or_404(Programme, pk=int(rest)).name
         if scope == Report.Scope.PERIOD:
             start, end = (date.fromisoformat(part) for part in rest.split(":"))
-            return _("From %(start)s to %(end)s") % {"start": start, "end": end}
+            return _("From %(start)s to %(end)s") % {
+                "start": date_format(start, "DATE_FORMAT"),
+                "end": date_format(end, "DATE_FORMAT")}
     except ValueError:
         pass
     raise Http404

@@ -195,8 +195,9 @@ def test_programme_report_in_english_has_figures_impact_levers_survey_and_commen
     assert f"3 / {report.pages}" in text
     # Key figures: 7 people, 7 × 2 campaigns × 3 h pledged, 6 × 2 × 3 h given.
     assert "7 people mobilised" in text
-    assert "42 hours pledged" in text and "36 hours given" in text
-    assert "86 % attendance of past actions" in text
+    assert "42 hours pledged" in text and "36 hours given (people who came)" in text
+    assert ("86 % attendance: 12 of 14 pledges whose action is over or checked in"
+            in text)
     assert "2 / 2 campaigns that reached their target" in text
     # Impact with its SDG, by name.
     assert "Waste collected 120.5 kg 12 Responsible consumption and production" in text
@@ -204,7 +205,7 @@ def test_programme_report_in_english_has_figures_impact_levers_survey_and_commen
     # Levers: one lever, the only team has 7 people (at least five).
     assert "Personal invitation" in text and "Logistics Green Lyon 14 14 12" in text
     # Survey: aggregates only, never a name or a written answer.
-    assert "Your rating? 6 4.0 / 5 on average" in text
+    assert "Your rating? 6 4 / 5 on average" in text
     assert "Will you come again? 6 67 % yes" in text
     assert "A word? 6 6 written answers" in text
     assert "Secretname" not in text and "Secretword" not in text
@@ -226,8 +227,8 @@ def test_campaign_report_in_french(org_a, owner_a):
     assert "16 mai 2026 · Lyon · Terminée" in text
     assert "Déchets ramassés 120,5 kg 12 Consommation et production responsables" in text
     assert "Arbres plantés 0 15 Vie terrestre" in text
-    assert "Invitation personnelle Logistics Lyon vert 7 7 6 100 %" in text
-    assert "Votre note ? 3 4,0 / 5" in text and "Reviendrez-vous ? 3 67 %" in text
+    assert "Invitation personnelle (levier) Logistics Lyon vert 7 7 6 100 %" in text
+    assert "Votre note ? 3 4 / 5" in text and "Reviendrez-vous ? 3 67 %" in text
     assert "Waste collected" not in text and "Responsible consumption" not in text
 
 

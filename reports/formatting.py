@@ -1,0 +1,106 @@
+"""Figures as people read them, in the active language: one formatting layer for the
+dashboards, the charts and the PDF reports, built on Django's own localisation (the
+``config.formats`` modules: "1 234,5" in French, "1,234.5" in English).
+
+Counts of people and organisations are whole numbers; rates are shown as whole
+percentages with a non-breaking space ("67 %"); an indicator's value goes with its unit,
+translated and in the plural when it needs one ("28,5 arbres", "1 person").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+
+from engagement.models import Channel
+
+NBSP = "\u00a0"
+
+
+def count(value: float | Decimal | int | None) -> str:
+    """A whole number with its thousands grouped: 76.5 organisations is 77."""
+    return floatformat(round(float(value or 0)), "0g")
+
+
+def number(value: float | Decimal | int | None, places: int = 1) -> str:
+    """Up to ``places`` decimals, none when the value is whole: 28.50 → "28,5"."""
+    return floatformat(value or 0, f"-{places}g")
+
+
+def percent(rate: float | None) -> str:
+    """A rate (0.0-1.0) as a whole percentage: 0.6667 → "67 %"."""
+    return f"{floatformat(100 * float(rate or 0), '0')}{NBSP}%"
+
+
+def _countable(text, *, whole: bool = False):
+    """``text(n)`` is the ngettext of the unit (written out at each call below, so that
+    ``makemessages`` finds it)."""
+    def shown(value: float) -> str:
+        value = round(value) if whole else value
+        figure = count(value) if whole else number(value)
+        # A value that is not whole takes the plural ("1,5 arbres").
+        n = int(value) if float(value).is_integer() else 2
+        return text(n) % {"n": figure}
+    return shown
+
+
+# The units of the indicator catalogue (methodology/library/catalogue.yaml).
+UNITS = {
+    "people": _countable(lambda n: ngettext("%(n)s person", "%(n)s people", n), whole=True),
+    "organisations": _countable(
+        lambda n: ngettext("%(n)s organisation", "%(n)s organisations", n), whole=True),
+    "pledges": _countable(lambda n: ngettext("%(n)s pledge", "%(n)s pledges", n),
+                          whole=True),
+    "trees": _countable(lambda n: ngettext("%(n)s tree", "%(n)s trees", n)),
+    "bags": _countable(lambda n: ngettext("%(n)s bag", "%(n)s bags", n)),
+    "shelters": _countable(lambda n: ngettext("%(n)s shelter", "%(n)s shelters", n)),
+}
+SYMBOLS = {"kg": "kg", "m": "m", "km": "km", "m²": "m²", "EUR": "€", "h": "h", "%": "%"}
+
+
+def quantity(value: float | Decimal | int | None, unit: str) -> str:
+    """A value with its unit: "28,5 arbres", "1 person", "120,5 kg", "0 personne"."""
+    value = float(value or 0)
+    if unit in UNITS:
+        return UNITS[unit](value)
+    if unit in SYMBOLS:
+        return f"{number(value)}{NBSP}{SYMBOLS[unit]}"
+    return f"{number(value)} {unit}".strip()
+
+
+def people(value: int) -> str:
+    return quantity(value, "people")
+
+
+SEGMENT_NAMES = {"team": gettext_lazy("Team"), "site": gettext_lazy("Site"),
+                 "postcode": gettext_lazy("Postcode"), "age_band": gettext_lazy("Age band")}
+DIMENSION_NAMES = {"lever": pgettext_lazy("lever analysis", "lever"),
+                   "channel": pgettext_lazy("lever analysis", "channel")}
+
+
+def lever_names(language: str) -> dict[str, str]:
+    """Each lever of the catalogue by code, named in ``language``."""
+    from methodology.models import Lever
+
+    return {lever.code: getattr(lever, f"name_{language}", "") or lever.name_en
+            for lever in Lever.objects.all()}
+
+
+def named_lever_rows(rows: list[dict], language: str) -> list[dict]:
+    """Lever rows with the names people read: the lever's or the channel's, the
+    dimension's, and "Other" translated; never a catalogue code."""
+    names = lever_names(language)
+    channels = dict(Channel.choices)
+    result = []
+    for row in rows:
+        if row["dimension"] == "lever":
+            name = names.get(row["key"]) or row["key"].replace("_", " ").capitalize()
+        else:
+            name = str(channels.get(row["key"], row["key"]))
+        result.append({**row, "name": name,
+                       "dimension_name": str(DIMENSION_NAMES.get(row["dimension"], "")),
+                       "segment_name": _("Other") if row["is_other"] else row["segment"]})
+    return result

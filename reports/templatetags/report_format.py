@@ -1,0 +1,18 @@
+"""Template filters of ``reports.formatting``: ``{% load report_format %}``, then
+``{{ n|count }}``, ``{{ rate|percent }}``, ``{{ value|number }}``, ``{{ value|quantity:unit }}``."""
+
+from django import template
+
+from reports import formatting
+
+register = template.Library()
+
+register.filter("count", formatting.count)
+register.filter("percent", formatting.percent)
+register.filter("quantity", formatting.quantity)
+register.filter("people", formatting.people)
+
+
+@register.filter
+def number(value, places=1):
+    return formatting.number(value, int(places))
