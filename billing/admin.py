@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import BillingAccount, ConsultantTime, StripeEvent, Subscription, UsageReport
+from .models import (
+    BillingAccount,
+    ConsultantTime,
+    OfferRequest,
+    StripeEvent,
+    Subscription,
+    UsageReport,
+)
 
 
 @admin.register(BillingAccount)
@@ -33,3 +40,12 @@ class ConsultantTimeAdmin(admin.ModelAdmin):
 @admin.register(UsageReport)
 class UsageReportAdmin(admin.ModelAdmin):
     list_display = ["organisation", "day", "active_participants", "billable", "reported_at"]
+
+
+@admin.register(OfferRequest)
+class OfferRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "organisation_name", "name", "email", "plan",
+                    "staff_notified_at"]
+    list_filter = ["kind"]
+    search_fields = ["organisation_name", "name", "email"]
+    readonly_fields = ["created_at", "staff_notified_at"]

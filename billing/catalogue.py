@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from django.utils.translation import get_language
 
+from .money import format_money
+
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
 INTERVALS = ("month", "year")
 
@@ -45,7 +47,7 @@ class Item:
 
     @property
     def metered_price(self) -> str:
-        return f"{self.metered['unit_amount'] / 100:.2f} €".replace(".", ",") \
+        return format_money(self.metered["unit_amount"], always_cents=True) \
             if self.metered else ""
 
     def lookup_key(self, interval: str = "month") -> str:
@@ -56,7 +58,7 @@ class Item:
 
     def price_euros(self, interval: str) -> str:
         cents = self.prices.get(interval)
-        return f"{cents / 100:,.0f} €".replace(",", "\u202f") if cents is not None else ""
+        return format_money(cents) if cents is not None else ""
 
 
 @lru_cache(maxsize=1)

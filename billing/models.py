@@ -106,3 +106,33 @@ class UsageReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.day}: {self.billable}"
+
+
+class OfferRequest(models.Model):
+    """Someone asks Fullmobs for a demo or an offer (a quote): a visitor of the public
+    site, or an owner whose space cannot pay online. Fullmobs staff are told by e-mail,
+    sent by a worker once the request is committed."""
+
+    class Kind(models.TextChoices):
+        DEMO = "demo", _("A demo")
+        OFFER = "offer", _("An offer (a quote)")
+
+    kind = models.CharField(_("what you would like"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("your name"), max_length=150)
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    message = models.TextField(_("message"), max_length=3000, blank=True)
+    # What an owner asked for from the billing page (catalogue codes, checked on the way in).
+    plan = models.CharField(max_length=30, blank=True)
+    options = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    organisation = models.ForeignKey("tenants.Organisation", on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="offer_requests")
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    staff_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.organisation_name} · {self.email}"

@@ -62,3 +62,12 @@ def bill_consultant_time() -> int:
             pk__in=ConsultantTime.objects.filter(billed_at__isnull=True)
             .values("organisation"))
         return sum(len(services.consultant_time_bill(organisation=o)) for o in organisations)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def notify_staff_of_offer_request(offer_request_id: int) -> bool:
+    """Requests live in the public schema, wherever they were made from."""
+    from .offers import offer_request_notify_staff
+
+    with schema_context("public"):
+        return offer_request_notify_staff(offer_request_id=offer_request_id)

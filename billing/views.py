@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,10 +20,15 @@ from tenants.access import require_role
 from tenants.models import ConsultantAssignment, Organisation, Role
 from tenants.services import DomainError
 
-from . import services, stripe_api
+from . import offers, services, stripe_api
 from .catalogue import INTERVALS, options, plans
-from .entitlements import entitlements_for
-from .models import ConsultantTime
+from .entitlements import TRIAL_PLAN, entitlements_for
+from .forms import OfferForm
+from .models import ConsultantTime, OfferRequest
+
+PAYMENT_UNAVAILABLE = gettext_lazy(
+    "Paying online is not available yet: ask us for an offer on this page and we will reply "
+    "by e-mail.")
 
 
 class PlanForm(forms.Form):
@@ -63,14 +67,27 @@ def billing_details(request):
     return redirect("billing_home")
 
 
-def billing_home(request):
+def _wanted(request, rights) -> tuple[str, list[str]]:
+    """The plan and options to start from: what the organisation has, plus the option a
+    teaser's "Add it to your subscription" link named (``?option=<code>``)."""
+    wanted = set(rights.options)
+    if request.GET.get("option") in options():
+        wanted.add(request.GET["option"])
+    return rights.plan or TRIAL_PLAN, sorted(wanted)
+
+
+def billing_home(request, offer_form=None):
     require_role(request, Role.OWNER)
     organisation = request.tenant
     rights = entitlements_for(organisation)
     subscription = getattr(organisation, "subscription", None)
-    form = PlanForm(initial={"plan": rights.plan or "programme",
+    plan, wanted = _wanted(request, rights)
+    form = PlanForm(initial={"plan": plan,
                              "interval": getattr(subscription, "interval", "month"),
-                             "options": sorted(rights.options)})
+                             "options": wanted})
+    if offer_form is None:
+        offer_form = OfferForm(initial={"plan": plan, "options": wanted,
+                                        "email": request.user.email})
     account = getattr(organisation, "billing", None)
     details = BillingDetailsForm(initial={
         "billing_email": getattr(account, "billing_email", ""),
@@ -79,14 +96,39 @@ def billing_home(request):
         "rights": rights, "subscription": subscription, "form": form, "details": details,
         "plans": plans().values(), "options": options().values(),
         "configured": stripe_api.configured(), "intervals": INTERVALS,
-    })
+        "offer_form": offer_form,
+    }, status=400 if offer_form.errors else 200)
+
+
+@require_POST
+def billing_offer(request):
+    """Ask Fullmobs for an offer: the way to buy when paying online is not available (and
+    for anyone who prefers a quote and a bank transfer)."""
+    require_role(request, Role.OWNER)
+    form = OfferForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            offers.offer_request_create(
+                kind=OfferRequest.Kind.OFFER, name=request.user.get_full_name() or data["email"],
+                organisation_name=request.tenant.name, email=data["email"],
+                message=data["message"], plan=data["plan"], option_codes=data["options"],
+                organisation=request.tenant, language=request.LANGUAGE_CODE)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _(
+                "Thank you: your request has been sent to Fullmobs. We will reply to "
+                "%(email)s within two working days with an offer.") % {"email": data["email"]})
+            return redirect("billing_home")
+    return billing_home(request, offer_form=form)
 
 
 @require_POST
 def billing_checkout(request):
     require_role(request, Role.OWNER)
     if not stripe_api.configured():
-        messages.error(request, _("Billing is not configured on this installation."))
+        messages.error(request, str(PAYMENT_UNAVAILABLE))
         return redirect("billing_home")
     form = PlanForm(request.POST)
     if not form.is_valid():
@@ -109,7 +151,7 @@ def billing_checkout(request):
 def billing_portal(request):
     require_role(request, Role.OWNER)
     if not stripe_api.configured():
-        messages.error(request, _("Billing is not configured on this installation."))
+        messages.error(request, str(PAYMENT_UNAVAILABLE))
         return redirect("billing_home")
     try:
         url = services.portal_url(organisation=request.tenant,
@@ -137,10 +179,13 @@ def billing_invoices(request):
 def _invoice_row(invoice) -> dict:
     from datetime import UTC, datetime
 
+    from .money import format_money
+
     return {"number": invoice.get("number"), "id": invoice["id"],
             "created_at": datetime.fromtimestamp(invoice["created"], tz=UTC),
-            "amount_text": f"{invoice.get('amount_due', 0) / 100:.2f} "
-                           f"{invoice.get('currency', 'eur').upper()}",
+            "amount_text": format_money(invoice.get("amount_due", 0),
+                                        currency=invoice.get("currency", "eur"),
+                                        always_cents=True),
             "status": invoice.get("status"),
             "hosted_invoice_url": invoice.get("hosted_invoice_url"),
             "invoice_pdf": invoice.get("invoice_pdf")}

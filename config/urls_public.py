@@ -8,12 +8,17 @@ from billing import views as billing_views
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views as tenant_views
+from tenants import views_public as public_pages
 
 from .urls_common import urlpatterns as common
 
 urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("pricing/", public_pages.pricing, name="pricing"),
+    path("demo/", public_pages.demo_request, name="demo_request"),
+    path("demo/thanks/", public_pages.demo_request_thanks, name="demo_request_thanks"),
+    path("accessibility/", public_pages.accessibility, name="accessibility"),
     path("signup/check-address/", tenant_views.check_slug, name="check_slug"),
     path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),

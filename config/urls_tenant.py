@@ -57,6 +57,7 @@ urlpatterns = [
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
     path("billing/", billing_views.billing_home, name="billing_home"),
     path("billing/checkout/", billing_views.billing_checkout, name="billing_checkout"),
+    path("billing/offer/", billing_views.billing_offer, name="billing_offer"),
     path("billing/details/", billing_views.billing_details, name="billing_details"),
     path("billing/portal/", billing_views.billing_portal, name="billing_portal"),
     path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),

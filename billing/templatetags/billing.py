@@ -1,6 +1,9 @@
 from django import template
+from django.urls import reverse
 
+from .. import stripe_api
 from ..entitlements import entitlements_for
+from ..money import format_money
 
 register = template.Library()
 
@@ -9,3 +12,18 @@ register = template.Library()
 def has_feature(organisation, feature: str) -> bool:
     """``{% if organisation|has_feature:"branded_space" %}``."""
     return organisation is not None and entitlements_for(organisation).allows(feature)
+
+
+@register.filter
+def money(cents) -> str:
+    """``{{ cents|money }}``: "€0.20" in English, "0,20 €" in French (billing.money)."""
+    return "" if cents in (None, "") else format_money(int(cents))
+
+
+@register.simple_tag
+def upgrade_url(option) -> str:
+    """Where "Add it to your subscription" leads: the billing page with the option ticked,
+    at the form that can get it — payment when it is available, else a request for an
+    offer (never a page with nothing to buy)."""
+    anchor = "subscribe" if stripe_api.configured() else "offer"
+    return f"{reverse('billing_home')}?option={option.code}#{anchor}"
