@@ -9,7 +9,7 @@ translated and in the plural when it needs one ("28,5 arbres", "1 person").
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
@@ -20,9 +20,14 @@ from engagement.models import Channel
 NBSP = "\u00a0"
 
 
+def whole(value: float | Decimal | int | None) -> int:
+    """Rounded half up, as people round (Python's ``round`` gives 76 for 76.5)."""
+    return int(Decimal(str(value or 0)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def count(value: float | Decimal | int | None) -> str:
     """A whole number with its thousands grouped: 76.5 organisations is 77."""
-    return floatformat(round(float(value or 0)), "0g")
+    return floatformat(whole(value), "0g")
 
 
 def number(value: float | Decimal | int | None, places: int = 1) -> str:
@@ -35,12 +40,12 @@ def percent(rate: float | None) -> str:
     return f"{floatformat(100 * float(rate or 0), '0')}{NBSP}%"
 
 
-def _countable(text, *, whole: bool = False):
+def _countable(text, *, counted: bool = False):
     """``text(n)`` is the ngettext of the unit (written out at each call below, so that
     ``makemessages`` finds it)."""
     def shown(value: float) -> str:
-        value = round(value) if whole else value
-        figure = count(value) if whole else number(value)
+        value = whole(value) if counted else value
+        figure = count(value) if counted else number(value)
         # A value that is not whole takes the plural ("1,5 arbres").
         n = int(value) if float(value).is_integer() else 2
         return text(n) % {"n": figure}
@@ -49,11 +54,11 @@ def _countable(text, *, whole: bool = False):
 
 # The units of the indicator catalogue (methodology/library/catalogue.yaml).
 UNITS = {
-    "people": _countable(lambda n: ngettext("%(n)s person", "%(n)s people", n), whole=True),
+    "people": _countable(lambda n: ngettext("%(n)s person", "%(n)s people", n), counted=True),
     "organisations": _countable(
-        lambda n: ngettext("%(n)s organisation", "%(n)s organisations", n), whole=True),
+        lambda n: ngettext("%(n)s organisation", "%(n)s organisations", n), counted=True),
     "pledges": _countable(lambda n: ngettext("%(n)s pledge", "%(n)s pledges", n),
-                          whole=True),
+                          counted=True),
     "trees": _countable(lambda n: ngettext("%(n)s tree", "%(n)s trees", n)),
     "bags": _countable(lambda n: ngettext("%(n)s bag", "%(n)s bags", n)),
     "shelters": _countable(lambda n: ngettext("%(n)s shelter", "%(n)s shelters", n)),

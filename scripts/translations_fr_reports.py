@@ -133,12 +133,12 @@ FR = {
     "Figures as of %(when)s: the latest changes will show at the next update, within a few minutes.": "Chiffres au %(when)s : les dernières modifications apparaîtront à la prochaine mise à jour, d’ici quelques minutes.",
 
     # Figures as people read them (reports/formatting.py, dashboards, charts, PDF)
-    "%(n)s person": ("%(n)s personne", "%(n)s personnes"),
-    "%(n)s organisation": ("%(n)s organisation", "%(n)s organisations"),
-    "%(n)s pledge": ("%(n)s engagement", "%(n)s engagements"),
-    "%(n)s tree": ("%(n)s arbre", "%(n)s arbres"),
-    "%(n)s bag": ("%(n)s sac", "%(n)s sacs"),
-    "%(n)s shelter": ("%(n)s abri", "%(n)s abris"),
+    "%(n)s person": ("%(n)s personne", "%(n)s personnes"),
+    "%(n)s organisation": ("%(n)s organisation", "%(n)s organisations"),
+    "%(n)s pledge": ("%(n)s engagement", "%(n)s engagements"),
+    "%(n)s tree": ("%(n)s arbre", "%(n)s arbres"),
+    "%(n)s bag": ("%(n)s sac", "%(n)s sacs"),
+    "%(n)s shelter": ("%(n)s abri", "%(n)s abris"),
     "Age band": "Tranche d’âge",
     "Postcode": "Code postal",
     "%(count)s (%(share)s of the first step)": "%(count)s (%(share)s de la première étape)",
