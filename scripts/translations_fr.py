@@ -342,4 +342,18 @@ FR = {
 "Lever": "Levier",
 "Message": "Message",
 "Indicator": "Indicateur",
+# The layout: header, menu, error pages.
+"Skip to content": "Aller au contenu",
+"Main menu": "Menu principal",
+"Menu": "Menu",
+"More": "Plus",
+"Back to %(name)s": "Retour à %(name)s",
+"Go to the home page": "Aller à l’accueil",
+"Back to the form": "Revenir au formulaire",
+"For your safety, a form left open too long, or sent from another tab, is refused. Nothing was recorded.":
+    "Par sécurité, un formulaire resté ouvert trop longtemps, ou envoyé depuis un autre onglet, est refusé. Rien n’a été enregistré.",
+"Something went wrong": "Une erreur est survenue",
+"The page could not be shown. We have been told and are looking into it; what you had already saved is safe.":
+    "La page n’a pas pu s’afficher. Nous avons été prévenus et regardons cela\u00a0; ce que vous aviez déjà enregistré est conservé.",
+"Try again in a few minutes.": "Réessayez dans quelques minutes.",
 }

@@ -1,15 +1,69 @@
 from django.conf import settings
 from django.db import connection
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+# The organisation's menu: (URL name, label, shown in the header's first row, owners only).
+# Five destinations are always in sight; the rest sit under "More" so that the header holds
+# on one line at 1,366 px in both languages.
+MENU = (
+    ("dashboard", _("Dashboard"), True, False),
+    ("programmes", _("Programmes"), True, False),
+    ("campaign_list", _("Campaigns"), True, False),
+    ("participant_list", _("Participants"), True, False),
+    ("report_list", _("Reports"), True, False),
+    ("team_leaderboard", _("Teams"), False, False),
+    ("lever_analytics", _("Levers"), False, False),
+    ("template_library", _("Methodology"), False, False),
+    ("members", _("Members"), False, False),
+    ("organisation_settings", _("Settings"), False, True),
+    ("billing_home", _("Billing"), False, True),
+)
 
 
 def organisation(request):
     tenant = getattr(request, "tenant", None)
     on_tenant = tenant is not None and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+    access = getattr(request, "access", None)
+    primary, more = _menu(request, access) if on_tenant and access is not None else ([], [])
     return {
         "organisation": tenant if on_tenant else None,
-        "access": getattr(request, "access", None),
+        "access": access,
         "public_site_url": _public_site_url(),
+        "nav_primary": primary,
+        "nav_more": more,
+        "nav_more_current": any(item["current"] for item in more),
+        "back_url": _back_url(request),
     }
+
+
+def _back_url(request) -> str:
+    """The page the person came from, when it is on this site (error pages link back to it)."""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except Exception:  # noqa: BLE001 - a disallowed host must not break an error page
+        return ""
+    return referer if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()) else ""
+
+
+def _menu(request, access) -> tuple[list[dict], list[dict]]:
+    """The menu items this person may use, each marked "page" when it is the page shown and
+    "true" when the page shown lies under it (a campaign under Campaigns)."""
+    primary, more = [], []
+    path = getattr(request, "path", "")
+    for name, label, first_row, owners_only in MENU:
+        if owners_only and getattr(access, "role", None) != "owner":
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        current = "page" if path == url else "true" if path.startswith(url) else ""
+        (primary if first_row else more).append({"url": url, "label": label, "current": current})
+    return primary, more
 
 
 def _public_site_url() -> str:

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files are the same for every host: served before any tenant lookup.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.error_pages.NotFoundPageMiddleware",
     "tenants.middleware.OrganisationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
