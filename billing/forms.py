@@ -9,7 +9,18 @@ from .catalogue import options, plans
 from .models import OfferRequest
 
 
-class DemoRequestForm(forms.Form):
+class ErrorsDescribed:
+    """A field with an error points at its message (``<id>_errors``), so that a screen
+    reader reads the message with the field."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_errors"
+
+
+class DemoRequestForm(ErrorsDescribed, forms.Form):
     """The public site's form: anyone may ask for a demo or an offer."""
 
     kind = forms.ChoiceField(label=gettext_lazy("What would you like?"),
@@ -42,7 +53,7 @@ class DemoRequestForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose a demo or an offer.")})
 
 
-class OfferForm(forms.Form):
+class OfferForm(ErrorsDescribed, forms.Form):
     """An owner asks for an offer from the billing page (payment online unavailable)."""
 
     plan = forms.ChoiceField(label=gettext_lazy("Plan"))

@@ -86,8 +86,8 @@ def billing_home(request, offer_form=None):
                              "interval": getattr(subscription, "interval", "month"),
                              "options": wanted})
     if offer_form is None:
-        offer_form = OfferForm(initial={"plan": plan, "options": wanted,
-                                        "email": request.user.email})
+        offer_form = OfferForm(prefix="offer", initial={"plan": plan, "options": wanted,
+                                                        "email": request.user.email})
     account = getattr(organisation, "billing", None)
     details = BillingDetailsForm(initial={
         "billing_email": getattr(account, "billing_email", ""),
@@ -105,7 +105,7 @@ def billing_offer(request):
     """Ask Fullmobs for an offer: the way to buy when paying online is not available (and
     for anyone who prefers a quote and a bank transfer)."""
     require_role(request, Role.OWNER)
-    form = OfferForm(request.POST)
+    form = OfferForm(request.POST, prefix="offer")
     if form.is_valid():
         data = form.cleaned_data
         try:

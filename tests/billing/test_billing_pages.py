@@ -104,8 +104,8 @@ def test_add_it_to_your_subscription_leads_to_the_offer_form_with_the_option_tic
     assert link.group(1) == "/billing/?option=lever_analytics#offer"
     page = page_of(client, "/billing/?option=lever_analytics")
     offer_form = page.split('id="offer"', 1)[1]
-    assert re.search(r'<input type="checkbox" name="options" value="lever_analytics"[^>]*'
-                     r'checked', offer_form), offer_form
+    assert re.search(r'<input type="checkbox" name="offer-options" value="lever_analytics"'
+                     r'[^>]*checked', offer_form), offer_form
     assert 'value="branded_space"' in offer_form
     # Each option the space lacks has its own way to ask for it.
     assert 'href="/billing/?option=branded_space#offer"' in page
@@ -129,8 +129,8 @@ def test_an_offer_request_is_stored_and_staff_are_told_after_commit(
     client = tenant_client(org_a, owner_a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post("/billing/offer/", {
-            "plan": "programme", "options": ["lever_analytics", "commented_report"],
-            "email": "cfo@testco.test", "message": "We would pay by transfer."},
+            "offer-plan": "programme", "offer-options": ["lever_analytics", "commented_report"],
+            "offer-email": "cfo@testco.test", "offer-message": "We would pay by transfer."},
             HTTP_ACCEPT_LANGUAGE="fr")
         assert response.status_code == 302
         assert mail.outbox == []  # nothing leaves before the request is committed
@@ -154,10 +154,11 @@ def test_an_offer_request_is_stored_and_staff_are_told_after_commit(
 @pytest.mark.django_db
 def test_offer_request_errors_name_the_field_and_store_nothing(org_a, owner_a, no_payment):
     response = tenant_client(org_a, owner_a).post("/billing/offer/", {
-        "plan": "programme", "email": "not-an-address"})
+        "offer-plan": "programme", "offer-email": "not-an-address"})
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="id_email_errors"' in page
+    assert 'id="id_offer-email_errors"' in page
+    assert 'aria-describedby="id_offer-email_errors"' in page
     assert "Enter a valid e-mail address, such as name@example.org." in page
     assert not OfferRequest.objects.exists()
 
@@ -165,8 +166,8 @@ def test_offer_request_errors_name_the_field_and_store_nothing(org_a, owner_a, n
 @pytest.mark.django_db
 def test_only_owners_ask_for_offers(org_a, manager_a, org_b, owner_b, no_payment):
     assert tenant_client(org_a, manager_a).post("/billing/offer/", {
-        "plan": "programme", "email": "m@testco.test"}).status_code == 404
+        "offer-plan": "programme", "offer-email": "m@testco.test"}).status_code == 404
     # Another organisation's owner is a stranger here.
     assert tenant_client(org_a, owner_b).post("/billing/offer/", {
-        "plan": "programme", "email": "m@testco.test"}).status_code == 404
+        "offer-plan": "programme", "offer-email": "m@testco.test"}).status_code == 404
     assert not OfferRequest.objects.exists()

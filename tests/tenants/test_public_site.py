@@ -136,9 +136,10 @@ def test_demo_request_errors_name_their_field_and_store_nothing():
     for field, message in (("name", "Enter your name."),
                            ("organisation_name", "Enter the name of your organisation."),
                            ("email", "Enter a valid e-mail address, such as name@example.org.")):
-        errors = re.search(rf'<ul class="errorlist" id="id_{field}_errors"[^>]*>(.*?)</ul>',
+        errors = re.search(rf'<div class="errorlist" id="id_{field}_errors"[^>]*>(.*?)</div>',
                            page, re.S)
         assert errors and message in errors.group(1), field
+        assert f'aria-describedby="id_{field}_errors"' in page, field
     assert 'aria-invalid="true"' in page
     french = public_client().post("/demo/", {"kind": "demo"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Saisissez votre nom." in french.content.decode()
