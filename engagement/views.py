@@ -13,6 +13,7 @@ from methodology.selectors import (
     version_document,
     versions_with_content,
 )
+from methodology.services import readable_changes
 from tenants.access import require_role
 from tenants.models import Role
 from tenants.services import DomainError
@@ -165,7 +166,7 @@ def programme_upgrade(request, pk):
             "number": newer.number, **counts})
         return redirect("programme_detail", pk=programme.pk)
     current = versions_with_content().get(pk=programme.template_version_id)
-    changes = diff_documents(version_document(current),
-                             version_document(versions_with_content().get(pk=newer.pk)))
+    changes = readable_changes(diff_documents(
+        version_document(current), version_document(versions_with_content().get(pk=newer.pk))))
     return render(request, "engagement/programme_upgrade.html", {
         "programme": programme, "newer": newer, "changes": changes})

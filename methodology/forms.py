@@ -529,7 +529,7 @@ def build_editor(doc: dict, errors: dict[str, list[str]] | None = None, *,
 
 def _field_errors(doc: dict, path: str, messages: list[str]) -> list[str]:
     """A missing translation in an input of its own reads "required"."""
-    if path.endswith((".fr", ".en")) and not (_value(doc, path) or "").strip():
+    if messages and path.endswith((".fr", ".en")) and not (_value(doc, path) or "").strip():
         return [_("required")]
     return messages
 

@@ -264,8 +264,12 @@ def one_language_changes(old: dict, new: dict) -> list[OneLanguageChange]:
         if change.action != "changed":
             continue
         if change.field in TEXT_FIELDS:
+            label = change.label_text
+            if change.section == "lever":
+                lever = Lever.objects.filter(code=change.item).first()
+                label = lever.tr("name") if lever else label
             check(_("%(section)s “%(label)s”, %(field)s") % {
-                "section": change.section_label, "label": change.label_text,
+                "section": change.section_label, "label": label,
                 "field": _field_label(change.field)}, change.before, change.after)
         elif change.section == "survey":
             for i, (a, b) in enumerate(zip(change.before or [], change.after or [],
@@ -286,10 +290,74 @@ def publication_preview(*, version: TemplateVersion) -> PublicationPreview:
     changes, one_language = [], []
     if previous is not None:
         old = version_document(previous)
-        changes = diff_documents(old, new)
+        changes = readable_changes(diff_documents(old, new))
         one_language = one_language_changes(old, new)
     issues = dict(document.validate(new, current_catalogue()))
     return PublicationPreview(version, previous, changes, one_language, issues)
+
+
+@dataclass
+class ChangeRow:
+    """One change as a person reads it: names instead of codes, values in their language."""
+    action: str
+    section_label: str
+    label_text: str
+    field: str | None
+    field_label: str
+    before_text: str
+    after_text: str
+
+
+def readable_changes(changes: list) -> list[ChangeRow]:
+    from django.utils.translation import get_language
+
+    from .models import Audience, OwnerRole, PhaseCode, QuestionKind, SurveyMoment, Theme
+
+    lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+    levers = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+    indicators = {item.code: item.tr("label") for item in ImpactIndicator.objects.all()}
+    choices = {**dict(Audience.choices), **dict(Theme.choices), **dict(OwnerRole.choices),
+               **dict(PhaseCode.choices), **dict(SurveyMoment.choices),
+               **dict(QuestionKind.choices)}
+    field_labels = {
+        "title": _("Title"), "summary": _("Summary"), "description": _("Description"),
+        "guidance": _("Guidance"), "note": _("Note"), "subject": _("Subject"),
+        "body": _("Body"), "owner_role": _("Owner"), "due_offset_days": _("Due"),
+        "phase": _("Phase"), "audience": _("Audience"), "theme": _("Theme"),
+        "typical_duration_days": _("Typical duration (days)"),
+        "default_participant_target": _("Suggested participant target"),
+        "sdgs": _("UN Sustainable Development Goals"),
+        "target_per_participant": _("Target per participant"), "questions": _("Questions"),
+    }
+
+    def show(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dict) and set(value) == {"fr", "en"}:
+            return value[lang]
+        if isinstance(value, list):
+            return " / ".join(show(item.get("text")) if isinstance(item, dict) else str(item)
+                              for item in value)
+        if isinstance(value, str) and value in choices:
+            return str(choices[value])
+        return str(value)
+
+    rows = []
+    for change in changes:
+        if change.section == "lever":
+            label = levers.get(change.item, change.item)
+        elif change.section == "indicator":
+            label = indicators.get(change.item, change.item)
+        elif change.section == "survey":
+            label = str(choices.get(change.item, change.item))
+        else:
+            label = change.label_text
+        rows.append(ChangeRow(
+            change.action, change.section_label, label, change.field,
+            str(field_labels.get(change.field, change.field or "")),
+            show(change.before) if change.field else "",
+            show(change.after) if change.field else ""))
+    return rows
 
 
 # ---- the shipped library -------------------------------------------------------------------

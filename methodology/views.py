@@ -28,6 +28,7 @@ from .services import (
     draft_create,
     draft_update,
     publication_preview,
+    readable_changes,
     template_create,
     version_publish,
 )
@@ -268,6 +269,6 @@ def console_diff(request, slug):
     except (ValueError, IndexError) as exc:
         raise Http404 from exc
     old, new = _version(slug, a), _version(slug, b)
-    changes = diff_documents(version_document(old), version_document(new))
+    changes = readable_changes(diff_documents(version_document(old), version_document(new)))
     return render(request, "methodology/console_diff.html", {
         "template": template, "old": old, "new": new, "changes": changes, "numbers": numbers})

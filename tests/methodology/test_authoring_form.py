@@ -51,6 +51,7 @@ def test_new_template_page_is_a_form_with_french_and_english_side_by_side(consul
     assert 'lang="fr"' in page and 'lang="en"' in page
     assert "<textarea id=\"document\"" not in page  # YAML is the advanced option
     assert "Advanced: edit as YAML" in page
+    assert "<li>required</li>" not in page  # nothing is flagged before anything is typed
     yaml_page = _page(public_client(consultant).get("/console/new/?mode=yaml"))
     assert 'id="document"' in yaml_page
 
