@@ -3,8 +3,6 @@ check-in, and the organisers' campaign pages."""
 
 from __future__ import annotations
 
-import functools
-
 import segno
 from django.contrib import messages
 from django.db import connection
@@ -79,19 +77,6 @@ def _remember(request, participant: Participant) -> None:
     request.session[SESSION_KEY] = links.participant_token(participant)
 
 
-def _friendly_404(view):
-    """Participants' pages answer an unknown, draft or foreign address with the project's
-    own "page not found" page, also with DEBUG on: a participant never sees Django's debug
-    page, and a draft's link reads exactly like a wrong one (nothing is revealed)."""
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return render(request, "404.html", {"campaign_link": True}, status=404)
-    return wrapper
-
-
 def _campaign_for_visitor(request, code: str) -> Campaign:
     """Drafts are visible to the organisation's members only (others: 404)."""
     campaign = get_object_or_404(Campaign.objects.select_related("programme"), code=code)
@@ -121,7 +106,6 @@ def _ics(events: list[tuple[str, object, object, str, str]], filename: str) -> H
 
 # ---- the campaign page -------------------------------------------------------------------
 
-@_friendly_404
 def campaign_page(request, code):
     campaign = _campaign_for_visitor(request, code)
     participant = _session_participant(request)
@@ -169,9 +153,11 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
             "email": participant.email if participant else "",
             "first_name": participant.first_name if participant else ""})
     form.fields["companions"].widget.attrs["aria-describedby"] = "party-hint"
+    paused = entitlements_for(request.tenant).read_only
     return render(request, "engagement/campaign_page.html", {
         "campaign": campaign, "slots": slots, "form": form, "may_see": may_see,
         "form_slots": form_slots, "my_pledges": my_pledges,
+        "join_form_shown": campaign.is_open and not paused and bool(form_slots or form.is_bound),
         "token": links.participant_token(participant) if participant else "",
         "inviter_name": _inviter_name(request, campaign, participant),
         "mobilised": mobilised, "participant": participant,
@@ -179,11 +165,10 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
         "share_url": share_url,
         "verify_form": verify_form or VerifyEmailForm(),
         # An unpaid organisation's campaigns are paused: visible, not taking sign-ups.
-        "paused": entitlements_for(request.tenant).read_only,
+        "paused": paused,
     }, status=status)
 
 
-@_friendly_404
 @require_POST
 def campaign_join_view(request, code):
     campaign = _campaign_for_visitor(request, code)
@@ -216,7 +201,6 @@ def campaign_join_view(request, code):
                             status=400)
 
 
-@_friendly_404
 @require_POST
 def campaign_verify(request, code):
     """Internal campaigns: prove an address at one of the organisation's domains."""
@@ -233,21 +217,18 @@ def campaign_verify(request, code):
                             may_see=False, participant=None, status=400, verify_form=form)
 
 
-@_friendly_404
 def participant_go(request, token, code):
     """From an e-mailed link to a campaign page, recognised."""
     _participant(request, token)
     return redirect("campaign_page", code=code)
 
 
-@_friendly_404
 def campaign_calendar(request, code):
     campaign = _campaign_for_visitor(request, code)
     return _ics([(f"campaign-{campaign.pk}", campaign.starts_at, campaign.ends_at,
                   campaign.title, campaign.place)], f"{campaign.code}.ics")
 
 
-@_friendly_404
 @require_http_methods(["GET", "POST"])
 def campaign_checkin(request, code, secret):
     """The page behind the QR code shown on the day: proves presence on site."""
@@ -275,9 +256,10 @@ def campaign_checkin(request, code, secret):
                 exc.add_to_form(form)
             else:
                 _remember(request, pledge.participant)
-    return render(request, "engagement/campaign_checkin.html",
-                  {"campaign": campaign, "form": form, "checked": checked},
-                  status=400 if form.errors else 200)
+    return render(request, "engagement/campaign_checkin.html", {
+        "campaign": campaign, "form": form, "checked": checked,
+        "token": links.participant_token(checked.participant) if checked else ""},
+        status=400 if form.errors else 200)
 
 
 # ---- participants (signed links) ---------------------------------------------------------
@@ -290,7 +272,6 @@ def _participant(request, token) -> Participant:
     return participant
 
 
-@_friendly_404
 def participant_home(request, token):
     participant = _participant(request, token)
     pledges = list(participant.pledges.exclude(status=Pledge.Status.CANCELLED)
@@ -317,7 +298,6 @@ def participant_home(request, token):
     })
 
 
-@_friendly_404
 @require_http_methods(["GET", "POST"])
 def participant_cancel(request, token, pledge_id):
     """Cancelling asks first (a page, so that it works without JavaScript); afterwards the
@@ -335,7 +315,6 @@ def participant_cancel(request, token, pledge_id):
     return redirect("campaign_page", code=campaign.code)
 
 
-@_friendly_404
 @require_POST
 def participant_checkin(request, token, pledge_id):
     participant = _participant(request, token)
@@ -349,7 +328,6 @@ def participant_checkin(request, token, pledge_id):
     return redirect("participant_home", token=token)
 
 
-@_friendly_404
 def pledge_calendar(request, token, pledge_id):
     participant = _participant(request, token)
     pledge = get_object_or_404(Pledge.objects.select_related("slot__campaign"), pk=pledge_id,
@@ -359,7 +337,6 @@ def pledge_calendar(request, token, pledge_id):
                   slot.campaign.place)], f"{slot.campaign.code}.ics")
 
 
-@_friendly_404
 @require_http_methods(["GET", "POST"])
 def participant_unsubscribe(request, token):
     participant = _participant(request, token)
@@ -371,7 +348,6 @@ def participant_unsubscribe(request, token):
                   {"participant": participant, "token": token})
 
 
-@_friendly_404
 @require_http_methods(["GET", "POST"])
 def participant_survey(request, token, code, moment):
     participant = _participant(request, token)
