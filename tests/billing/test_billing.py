@@ -205,7 +205,8 @@ def test_invoices_page_lists_stripe_invoices(fake, trial_org, owner_a):
                           )["Location"]
     fake.complete_checkout(location.rstrip("/").rsplit("/", 1)[-1])
     page = owner.get("/billing/invoices/").content.decode()
-    assert "PDF" in page and "EUR" in page
+    # Amounts in the reader's language, through the one money helper (not "290.00 EUR").
+    assert "PDF" in page and "€290.00" in page and "EUR" not in page
 
 
 @pytest.mark.django_db
