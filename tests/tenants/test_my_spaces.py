@@ -83,6 +83,6 @@ def test_members_see_their_spaces_without_the_consultant_columns(owner_a):
 @pytest.mark.django_db
 def test_a_client_space_links_back_to_the_console_for_consultants(consultant, org_a, owner_a):
     ConsultantAssignment.objects.create(consultant=consultant, organisation=org_a)
-    page = _text(tenant_client(org_a, consultant).get("/dashboard/"))
+    page = _text(tenant_client(org_a, consultant).get("/methodology/"))
     assert re.search(r'href="[^"]*/console/"[^>]*>Methodology console<', page)
-    assert "Methodology console" not in _text(tenant_client(org_a, owner_a).get("/dashboard/"))
+    assert "Methodology console" not in _text(tenant_client(org_a, owner_a).get("/methodology/"))
