@@ -227,3 +227,26 @@ def test_missing_address_reads_as_the_products_page(live_url, open_person, lang)
     back = page.locator("main .error-actions a")
     assert back.is_visible() and back.get_attribute("href") == "/"
     check_page(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_public_site_header_on_a_phone_and_a_wide_screen(live_url, open_person, lang):
+    trial = {"en": "Start a free trial", "fr": "Essai gratuit"}[lang]
+    wide = open_person(lang=lang, device="desktop")
+    wide.goto(live_url + "/")
+    centres = wide.eval_on_selector_all("header nav > *", _ROW_CENTRES)
+    assert max(centres) - min(centres) <= 4, centres
+    assert wide.locator(".nav-account").get_by_role("link", name=trial).is_visible()
+    assert_skip_link_first(wide, lang)
+    wide.screenshot(path=f"/tmp/shots/layout-public-desktop-{lang}.png")
+
+    phone = open_person(lang=lang, device="phone360")
+    phone.goto(live_url + "/")
+    assert phone.locator("header nav").bounding_box()["height"] <= 56
+    assert phone.locator(".nav-account").is_hidden()
+    phone.locator(".nav-menu > summary").click()
+    assert phone.locator(".nav-menu").get_by_role("link", name=trial).is_visible()
+    assert phone.locator(".nav-menu").get_by_role("link", name=TEXTS[lang]["log_in"]).is_visible()
+    phone.screenshot(path=f"/tmp/shots/layout-public-phone-{lang}.png")
+    assert not phone.evaluate(_SMALL_TARGETS)
+    check_page(phone)
