@@ -96,7 +96,7 @@ def test_banners_and_muted_text_are_styled_for_reading():
     assert ".muted { color: var(--text-muted)" in css or ".muted { color: #4b5563" in css
     assert "#6b7280; font-size" not in css
     # A focus ring that can be seen: 3 px, dark, away from the element.
-    ring = re.search(r":focus-visible \{([^}]*)\}", css).group(1)
+    ring = re.search(r"\):focus-visible,[^{]*\{([^}]*)\}", css).group(1)
     assert "outline: 3px solid var(--focus-ring)" in ring and "outline-offset: 2px" in ring
 
 
