@@ -6,7 +6,6 @@ FR = {
     # The campaign page.
     "%(name)s invited you to give some of your time to this action.":
         "%(name)s vous invite à donner un peu de votre temps à cette action.",
-    "You are in": "Vous participez",
     "You are in: %(start)s – %(end)s": f"Vous participez{NB}: %(start)s – %(end)s",
     "On the waiting list: %(start)s – %(end)s":
         f"Sur la liste d’attente{NB}: %(start)s – %(end)s",
