@@ -5,6 +5,10 @@ from django.http import Http404
 from django.utils import translation
 from django.views.defaults import page_not_found
 
+# In the head of Django's technical 404 page (django/views/templates/technical_404.html); a 404
+# that a view rendered on purpose (templates/404.html with its own context) is left alone.
+TECHNICAL_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
 
 class NotFoundPageMiddleware:
     """With DEBUG on (development, demonstrations), Django answers a 404 with its technical
@@ -20,7 +24,7 @@ class NotFoundPageMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (settings.DEBUG and response.status_code == 404 and not response.streaming
-                and response.get("Content-Type", "").startswith("text/html")
+                and TECHNICAL_PAGE_MARK in response.content
                 and not request.path.startswith("/api/")
                 and not _on_public_site(request)):
             if not hasattr(request, "LANGUAGE_CODE"):  # refused before the locale was read
