@@ -63,6 +63,50 @@ def seed(*, domain: str, teams: list[str], team_kind: str, sites: list[str],
         _pledges(rng, open_, participants[100:170], attended_share=0)
         _impact(done, people=sum(p.seats for p in Pledge.objects.filter(
             slot__campaign=done, attendance="attended")))
+        _commentary(main)
+
+
+# A consultant's commentary on the main programme, printed in its reports by the
+# "consultant-commented report" option (the demo company has it).
+COMMENTARY = {
+    "fr": {
+        "summary": "Le programme a **tenu ses promesses** là où l’action était courte et "
+                   "proche : le grand nettoyage a réuni plus de monde que prévu, "
+                   "accompagnants compris.",
+        "levers": "L’**invitation personnelle** et l’**exemple des responsables** ont "
+                  "fait réagir bien plus que les messages généraux.\n\n"
+                  "- Les équipes qui se sont lancé un défi sont venues à plusieurs\n"
+                  "- La date limite a surtout fait réagir dans la dernière semaine",
+        "recommendations": "1. Gardez des créneaux de trois heures, le samedi matin.\n"
+                           "2. Demandez à chaque responsable d’inviter son équipe "
+                           "lui-même.\n3. Annoncez la prochaine action le jour même.",
+    },
+    "en": {
+        "summary": "The programme **delivered** where the action was short and close to "
+                   "people: the spring clean-up gathered more people than planned, "
+                   "companions included.",
+        "levers": "**Personal invitations** and **managers leading by example** made "
+                  "people react far more than general messages.\n\n"
+                  "- Teams that challenged each other came in groups\n"
+                  "- The deadline worked mostly in the last week",
+        "recommendations": "1. Keep three-hour slots on Saturday mornings.\n"
+                           "2. Ask every manager to invite their own team.\n"
+                           "3. Announce the next action on the day.",
+    },
+}
+
+
+def _commentary(programme: Programme) -> None:
+    from django.db import connection
+
+    from reports.models import Commentary
+
+    language = getattr(getattr(connection, "tenant", None), "locale", "fr")
+    texts = COMMENTARY["en" if language == "en" else "fr"]
+    for section, text in texts.items():
+        Commentary.objects.get_or_create(
+            subject_key=f"programme:{programme.pk}", section=section,
+            defaults={"scope": "programme", "text": text})
 
 
 def _participants(rng, domain, teams, sites, count) -> list[Participant]:

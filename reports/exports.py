@@ -14,10 +14,12 @@ import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from engagement.models import ImpactRecord, Participant, Pledge
+from engagement.models import ImpactRecord, Invitation, Participant, Pledge
+
+from .metrics import SENT
 
 BOM = "\ufeff"
 CHUNK = 2000
@@ -105,3 +107,25 @@ def impact_rows() -> Iterator[list]:
 
 IMPACT_HEADER = ["programme", "campaign_id", "campaign", "campaign_starts", "indicator",
                  "label_fr", "label_en", "unit", "sdg", "value", "note"]
+
+
+def invitation_rows() -> Iterator[list]:
+    """Every invitation recorded, with whether it counts as sent (``metrics.SENT``: a
+    participant's personal link counts once shared) and the live pledges made through
+    it, so that a spreadsheet finds the dashboard's invitations and conversion."""
+    invitations = (Invitation.objects.select_related("campaign__programme")
+                   .annotate(sent=Exists(Invitation.objects.filter(SENT, pk=OuterRef("pk"))),
+                             live_pledges=Count("pledges", filter=~Q(
+                                 pledges__status=Pledge.Status.CANCELLED), distinct=True))
+                   .order_by("pk"))
+    for invitation in invitations.iterator(chunk_size=CHUNK):
+        campaign = invitation.campaign
+        yield [invitation.pk, campaign.programme.name, campaign.pk, campaign.title,
+               "participant" if invitation.inviter_id else "organiser",
+               invitation.channel, invitation.lever_code, _when(invitation.sent_at),
+               "yes" if invitation.sent else "no", invitation.open_count,
+               invitation.live_pledges]
+
+
+INVITATION_HEADER = ["id", "programme", "campaign_id", "campaign", "from", "channel", "lever",
+                     "recorded", "sent", "opened", "live_pledges"]

@@ -79,8 +79,10 @@ SENT_SQL = f"""(i.organiser_id IS NOT NULL OR i.invitee_email <> ''
                        WHERE sent_pl.invitation_id = i.id))"""  # noqa: S608 - a table name only
 # A confirmed pledge counts toward attendance once its slot is over, or as soon as an
 # organiser recorded its attendance (people checked in during an action that is still
-# running count at once; "2 of 3 attended" must never read as "0 %").
-COUNTED = "(s.ends_at < c.now_at OR pl.attendance <> 'pending')"
+# running count at once; "2 of 3 attended" must never read as "0 %"). The action of a
+# campaign that missed its target did not take place: its pledges count only if an
+# organiser recorded attendance all the same.
+COUNTED = "((s.ends_at < c.now_at AND NOT c.failed) OR pl.attendance <> 'pending')"
 # Memory for the per-person aggregates of one metrics query (a constant, never input).
 WORK_MEM = "64MB"
 # ... and for the per-person-and-campaign aggregates of all of a report's campaigns.
@@ -291,8 +293,8 @@ def _people_and_snowball(scope: _Scope) -> dict:
     # parameter.
     sql = f"""
     WITH RECURSIVE scope_campaigns AS MATERIALIZED (
-        SELECT id, starts_at, %s::timestamptz AS now_at FROM {campaign}
-        WHERE id IN ({campaigns_sql})
+        SELECT id, starts_at, %s::timestamptz AS now_at, status = 'failed' AS failed
+        FROM {campaign} WHERE id IN ({campaigns_sql})
     ),
     people AS MATERIALIZED (
         SELECT pl.participant_id, MIN(c.starts_at) AS first_in_scope
@@ -367,7 +369,8 @@ def _people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
     campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
     sql = f"""
     WITH RECURSIVE scope_campaigns AS MATERIALIZED (
-        SELECT id, starts_at, %s::timestamptz AS now_at FROM {campaign} WHERE id = ANY(%s)
+        SELECT id, starts_at, %s::timestamptz AS now_at, status = 'failed' AS failed
+        FROM {campaign} WHERE id = ANY(%s)
     ),
     pairs AS MATERIALIZED (
         SELECT pl.participant_id, c.id AS campaign_id, MAX(pl.companions) AS party

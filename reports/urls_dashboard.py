@@ -14,4 +14,6 @@ urlpatterns = [
          name="export_participants"),
     path("dashboard/exports/pledges.csv", views.export_pledges, name="export_pledges"),
     path("dashboard/exports/impact.csv", views.export_impact, name="export_impact"),
+    path("dashboard/exports/invitations.csv", views.export_invitations,
+         name="export_invitations"),
 ]

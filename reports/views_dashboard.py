@@ -164,3 +164,8 @@ def export_pledges(request):
 
 def export_impact(request):
     return _csv(request, "impact.csv", exports.IMPACT_HEADER, exports.impact_rows)
+
+
+def export_invitations(request):
+    return _csv(request, "invitations.csv", exports.INVITATION_HEADER,
+                exports.invitation_rows)

@@ -154,7 +154,7 @@ FR = {
     "Largest referral tree (people)": "Plus grand arbre de parrainage (personnes)",
     "Viral coefficient (pledges per participant through their invitations)": "Coefficient viral (engagements obtenus par participant grâce à ses invitations)",
     "attendance: %(attended)s of %(confirmed)s pledges whose action is over or checked in": "présence\u00a0: %(attended)s sur %(confirmed)s engagements dont l’action est passée ou pointée",
-    "attendance: no action over yet": "présence\u00a0: aucune action passée pour l’instant",
+    "attendance: no action held yet": "présence\u00a0: aucune action tenue pour l’instant",
     "no-shows: %(no_show)s of %(confirmed)s pledges": "absences\u00a0: %(no_show)s sur %(confirmed)s engagements",
     "first-time participant": ("participant pour la première fois", "participants pour la première fois"),
     "hours given (people who came)": "heures données (personnes venues)",
@@ -162,4 +162,5 @@ FR = {
     "person mobilised": ("personne mobilisée", "personnes mobilisées"),
     "person, including companions": ("personne, accompagnants compris", "personnes, accompagnants compris"),
     "invitations sent (by organisers and participants)": "invitations envoyées (par les organisateurs et les participants)",
+    "Invitations (CSV)": "Invitations (CSV)",
 }

@@ -15,7 +15,7 @@ from reports import figures
 from reports.levers import lever_analysis
 from reports.metrics import campaign_metrics, default_period
 
-from .test_metrics import ATTENDED, make_campaign, make_programme, pledge
+from .test_metrics import ATTENDED, NO_SHOW, make_campaign, make_programme, pledge
 
 
 @pytest.mark.django_db
@@ -84,3 +84,23 @@ def test_a_period_lever_analysis_is_computed_over_the_period(org_a, owner_a):
     assert (levers["Alpha"]["people"], levers["Alpha"]["sent"]) == (5, 10)
     assert (levers["Beta"]["people"], levers["Beta"]["sent"]) == (6, 6)
     assert stored == rows
+
+
+@pytest.mark.django_db
+def test_the_pledges_of_a_campaign_that_missed_its_target_are_not_absences(org_a):
+    """Its action did not take place: 41 came to one campaign, 1 did not, and the 50
+    pledges of a failed one must not turn 98 % into 45 %."""
+    with tenant_context(org_a):
+        programme = make_programme("Failed")
+        _held, slot = make_campaign(programme, days=-30, hours=3)
+        _failed, failed_slot = make_campaign(programme, days=-12, hours=3,
+                                             status=Campaign.Status.FAILED)
+        people = [Participant.objects.create(email=f"f{i}@example.test") for i in range(6)]
+        for person in people[:3]:
+            pledge(slot, person, attendance=ATTENDED, hours=3)
+        pledge(slot, people[3], attendance=NO_SHOW)
+        for person in people[4:]:
+            pledge(failed_slot, person)
+        attendance = figures.programme_figures(programme).data["attendance"]
+    assert (attendance["confirmed"], attendance["attended"]) == (4, 3)
+    assert attendance["attendance_rate"] == 0.75

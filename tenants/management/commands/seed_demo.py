@@ -117,7 +117,10 @@ class Command(BaseCommand):
         if spec["status"] == Organisation.Status.ACTIVE:
             # Without Stripe keys the demo company is shown on a paid plan with options.
             Subscription.objects.get_or_create(organisation=organisation, defaults={
-                "plan": "programme", "options": ["branded_space", "lever_analytics"],
+                # Every paid option, so that the demo shows each one somewhere.
+                "plan": "programme", "options": ["accompaniment_pack", "branded_space",
+                                                 "commented_report", "extra_participants",
+                                                 "lever_analytics"],
                 "stripe_status": "active"})
         for email, name, role in spec["people"][1:]:
             user = _user(email, name, preferred_language=spec["locale"])
