@@ -136,6 +136,12 @@ def test_organiser_checks_people_in_on_a_phone(live_url, open_person, on_site, l
     bob.get_by_role("button", name=t["undo"]).wait_for()
     assert t["did_not_come"] in bob.inner_text()
     read(page, lang, "6-no-show")
+    # The smallest phones in use (360 px): still no sideways scrolling, buttons on screen.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert fits(row(page, "Ana Martin").locator(".who"), 360)
+    assert fits(row(page, "Chloé Petit").get_by_role("button", name=t["no_show"]), 360)
+    page.set_viewport_size({"width": 390, "height": 844})
     # A mistake: Bob was only late. Undone, then checked in with his two companions.
     bob.get_by_role("button", name=t["undo"]).click()
     bob.get_by_text(t["not_yet"]).wait_for()
