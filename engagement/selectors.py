@@ -7,6 +7,14 @@ from django.db.models.functions import Coalesce
 
 from .models import Campaign, Invitation, Pledge, Team
 
+# An invitation counts as sent when someone actually sent it: an organiser recorded it
+# (a manager's e-mail, a poster), a participant e-mailed it to someone, or a participant's
+# personal link was opened or brought a pledge (it was shared). The personal link every
+# participant is given on joining is not an invitation until then (docs/decisions.md).
+# The one rule for every funnel: campaign pages, the levers page, metrics, API, CSV, PDF.
+INVITATION_SENT = (Q(organiser__isnull=False) | ~Q(invitee_email="")
+                   | Q(first_opened_at__isnull=False) | Q(pledges__isnull=False))
+
 
 def campaigns_with_progress() -> QuerySet[Campaign]:
     """Campaigns with their confirmed seats and waiting list size, in one query."""
@@ -23,12 +31,13 @@ def invitation_funnel(campaign: Campaign | None = None) -> list[dict]:
         Invitation.objects.filter(campaign=campaign)
     rows = (invitations
             .values("lever_code", "channel")
-            .annotate(sent=Count("id", distinct=True),
+            .annotate(sent=Count("id", filter=INVITATION_SENT, distinct=True),
                       opened=Count("id", filter=Q(open_count__gt=0), distinct=True),
                       pledged=Count("pledges", filter=~Q(pledges__status="cancelled"),
                                     distinct=True),
                       attended=Count("pledges", filter=Q(pledges__attendance="attended"),
                                      distinct=True))
+            .filter(sent__gt=0)
             .order_by("lever_code", "channel"))
     return list(rows)
 

@@ -710,9 +710,11 @@ def lever_analytics(request):
     """Which levers and channels bring people, across every campaign (paid option)."""
     rows = invitation_funnel()
     names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+    channel_names = dict(Channel.choices)
     for row in rows:
-        row["lever_name"] = names.get(row["lever_code"], row["lever_code"])
-        row["conversion"] = round(100 * row["pledged"] / row["sent"]) if row["sent"] else 0
-        row["attendance"] = round(100 * row["attended"] / row["pledged"]) if row["pledged"] \
-            else 0
+        row["lever_name"] = names.get(row["lever_code"], _("Other"))
+        row["channel_name"] = channel_names.get(row["channel"], _("Other"))
+        # Rates (0-1), shown through the one formatting layer (report_format's percent).
+        row["conversion"] = row["pledged"] / row["sent"] if row["sent"] else 0
+        row["attendance"] = row["attended"] / row["pledged"] if row["pledged"] else 0
     return render(request, "engagement/lever_analytics.html", {"rows": rows})

@@ -57,6 +57,7 @@ from engagement.models import (
     Slot,
     Team,
 )
+from engagement.selectors import INVITATION_SENT
 
 DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
 SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
@@ -67,12 +68,8 @@ PEOPLE_KEYS = ("mobilised", "returning", "companions", "pledged_hours", "attende
 # An indicator's fields, the same whatever programme of the scope declares its code.
 _INDICATOR_FIELDS = {"label_fr": Min("label_fr"), "label_en": Min("label_en"),
                      "sdg": Min("sdg"), "position": Min("position")}
-# An invitation counts as sent when someone actually sent it: an organiser recorded it
-# (a manager's e-mail, a poster), a participant e-mailed it to someone, or a participant's
-# personal link was opened or brought a pledge (it was shared). The personal link every
-# participant is given on joining is not an invitation until then (docs/decisions.md).
-SENT = (Q(organiser__isnull=False) | ~Q(invitee_email="") | Q(first_opened_at__isnull=False)
-        | Q(pledges__isnull=False))
+# Invitations sent: the one rule of engagement.selectors, in the ORM and in raw SQL.
+SENT = INVITATION_SENT
 SENT_SQL = f"""(i.organiser_id IS NOT NULL OR i.invitee_email <> ''
             OR i.first_opened_at IS NOT NULL
             OR EXISTS (SELECT 1 FROM {Pledge._meta.db_table} sent_pl
