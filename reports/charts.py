@@ -75,8 +75,10 @@ def funnel_chart(steps: list[tuple[str, int]], *, title: str, width: int = 560
         length = max(2.0, share * bar_space)
         value = formatting.count(count)
         if index and first:
-            value = _("%(count)s (%(share)s of the first step)") % {
-                "count": value, "share": formatting.percent(share)}
+            # The share goes with the label, above the bar: after a full-length bar it
+            # would run out of the chart.
+            label = _("%(label)s (%(share)s of the first step)") % {
+                "label": label, "share": formatting.percent(share)}
         body.append(
             f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(label)}</text>'
             f'<rect x="0" y="{y + 17}" width="{length:.1f}" height="16" fill="{BAR}" '

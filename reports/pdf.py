@@ -229,6 +229,7 @@ def _commentary(report: Report, language: str) -> list[dict]:
 def _charts(totals: dict, indicators: list[dict]) -> dict:
     """The charts of one set of metrics; titles in the active language."""
     invitations, attendance = totals["invitations"], totals["attendance"]
+    unrecorded = attendance["confirmed"] - attendance["attended"] - attendance["no_show"]
     return {
         "funnel": charts.funnel_chart(
             [(_("Invitations sent"), invitations["sent"]),
@@ -236,13 +237,12 @@ def _charts(totals: dict, indicators: list[dict]) -> dict:
             title=_("From invitation to pledge")) if invitations["sent"] else "",
         # Every pledge the attendance rate counts, so that the bars add up to it.
         "attendance": charts.bar_chart(
-            [(_("Attended"), attendance["attended"], "people"),
-             (_("Did not come"), attendance["no_show"], "people"),
-             (_("Not recorded"), attendance["confirmed"] - attendance["attended"]
-              - attendance["no_show"], "people")],
+            [(_("Attended"), attendance["attended"], "pledges"),
+             (_("Did not come"), attendance["no_show"], "pledges")]
+            + ([(_("Not recorded"), unrecorded, "pledges")] if unrecorded else []),
             title=_("Attendance: %(rate)s of %(count)s") % {
                 "rate": formatting.percent(attendance["attendance_rate"]),
-                "count": formatting.people(attendance["confirmed"])})
+                "count": formatting.quantity(attendance["confirmed"], "pledges")})
         if attendance["confirmed"] else "",
         "impact": charts.bar_chart(
             [(row["label"], row["total"], row["unit"]) for row in indicators],

@@ -39,9 +39,11 @@ class ReportRequestForm(forms.Form):
     scope = forms.ChoiceField(label=gettext_lazy("Report on"), choices=Report.Scope.choices,
                               widget=forms.RadioSelect, initial=Report.Scope.PROGRAMME)
     campaign = forms.ModelChoiceField(label=gettext_lazy("Campaign"), required=False,
-                                      queryset=Campaign.objects.exclude(status="draft"))
+                                      queryset=Campaign.objects.exclude(status="draft"),
+                                      empty_label=gettext_lazy("Choose a campaign"))
     programme = forms.ModelChoiceField(label=gettext_lazy("Programme"), required=False,
-                                       queryset=Programme.objects.all())
+                                       queryset=Programme.objects.all(),
+                                       empty_label=gettext_lazy("Choose a programme"))
     period_start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DATE)
     period_end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DATE)
     language = forms.ChoiceField(label=gettext_lazy("Language of the report"),

@@ -141,7 +141,7 @@ FR = {
     "%(n)s shelter": ("%(n)s abri", "%(n)s abris"),
     "Age band": "Tranche d’âge",
     "Postcode": "Code postal",
-    "%(count)s (%(share)s of the first step)": "%(count)s (%(share)s de la première étape)",
+    "%(label)s (%(share)s of the first step)": "%(label)s (%(share)s de la première étape)",
     "%(percent)s yes": "%(percent)s de oui",
     "Attendance: %(rate)s of %(count)s": "Présence\u00a0: %(rate)s sur %(count)s",
     "Not recorded": "Non pointé",
@@ -163,4 +163,6 @@ FR = {
     "person, including companions": ("personne, accompagnants compris", "personnes, accompagnants compris"),
     "invitations sent (by organisers and participants)": "invitations envoyées (par les organisateurs et les participants)",
     "Invitations (CSV)": "Invitations (CSV)",
+    "Choose a campaign": "Choisissez une campagne",
+    "Choose a programme": "Choisissez un programme",
 }

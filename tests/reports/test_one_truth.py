@@ -28,7 +28,7 @@ from .test_dashboard_reading import visible_text
 # - "Clean-up" (over, 3 h): Ana (+2 companions) and Ben came, Cy did not, Dee never
 #   checked in either (pending, the action is over: counted, not attended).
 # - "Planting" (over, 2 h): Ana came again (alone); Eve came through Ana's shared link.
-# - "Failed" (missed its target): Fay pledged; its action never took place.
+# - "Winter drive" (missed its target): Fay pledged; its action never took place.
 # People mobilised: Ana, Ben, Cy, Dee, Eve, Fay = 6 (Ana once).
 # Attendance: 6 pledges counted (4 of Clean-up, 2 of Planting), 4 attended → 67 %.
 # Hours given: Ana 9 (3 h × 3 seats) + Ben 3 + Ana 2 + Eve 2 = 16.
@@ -55,7 +55,7 @@ def _build(owner) -> Programme:
 
     clean, clean_slot = campaign("Clean-up", 20, 3)
     plant, plant_slot = campaign("Planting", 10, 2)
-    _failed, failed_slot = campaign("Failed", 5, 2, status=Campaign.Status.FAILED)
+    _failed, failed_slot = campaign("Winter drive", 5, 2, status=Campaign.Status.FAILED)
     people = {name: Participant.objects.create(email=f"{name}@example.test",
                                                first_name=name.capitalize())
               for name in ("ana", "ben", "cy", "dee", "eve", "fay")}
@@ -137,7 +137,7 @@ def test_dashboard_api_exports_and_pdf_give_the_same_figures(org_a, owner_a, tmp
     # The CSV exports, added up as a spreadsheet would.
     pledges = [row for row in _csv(client.get("/dashboard/exports/pledges.csv"))
                if row["programme"] == "One truth" and row["status"] == "confirmed"]
-    counted = [row for row in pledges if row["campaign"] != "Failed"]
+    counted = [row for row in pledges if row["campaign"] != "Winter drive"]
     invitations = [row for row in _csv(client.get("/dashboard/exports/invitations.csv"))
                    if row["programme"] == "One truth"]
     sent = [row for row in invitations if row["sent"] == "yes"]
