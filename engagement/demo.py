@@ -49,13 +49,14 @@ def seed(*, domain: str, teams: list[str], team_kind: str, sites: list[str],
     with transaction.atomic():
         team_rows = [Team.objects.create(name=name, kind=team_kind) for name in teams]
         participants = _participants(rng, domain, team_rows, sites, people)
-        now = timezone.now()
+        # Actions start on the hour (09:00 in the organisation's time zone), as real ones do.
+        now = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
         main = programmes[0]
         done = _campaign(main, "completed", now - timedelta(days=30), 40, 3,
                          capacities=[30, 30])
         failed = _campaign(main, "failed", now - timedelta(days=12), 120, 4, capacities=[150])
         open_ = _campaign(programmes[-1], "open", now + timedelta(days=18), 150, 3,
-                          capacities=[40, 40, 30])
+                          capacities=[60, 50, 40])
         _campaign(main, "draft", now + timedelta(days=45), 60, 3, capacities=[60])
         _referral_trees(rng, participants, [done, failed, open_])
         _pledges(rng, done, participants[:70], attended_share=0.85)

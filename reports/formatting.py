@@ -3,7 +3,7 @@ dashboards, the charts and the PDF reports, built on Django's own localisation (
 ``config.formats`` modules: "1 234,5" in French, "1,234.5" in English).
 
 Counts of people and organisations are whole numbers; rates are shown as whole
-percentages with a non-breaking space ("67 %"); an indicator's value goes with its unit,
+percentages ("67%", "67 %" in French); an indicator's value goes with its unit,
 translated and in the plural when it needs one ("28,5 arbres", "1 person").
 """
 
@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from engagement.models import Channel
 
@@ -36,8 +36,10 @@ def number(value: float | Decimal | int | None, places: int = 1) -> str:
 
 
 def percent(rate: float | None) -> str:
-    """A rate (0.0-1.0) as a whole percentage: 0.6667 → "67 %"."""
-    return f"{floatformat(100 * float(rate or 0), '0')}{NBSP}%"
+    """A rate (0.0-1.0) as a whole percentage: 0.6667 → "67%" in English, "67 %" (with a
+    non-breaking space) in French; the pattern is the catalogue's, like every text."""
+    return pgettext("percentage", "%(value)s%%") % {
+        "value": floatformat(100 * float(rate or 0), "0")}
 
 
 def _countable(text, *, counted: bool = False):

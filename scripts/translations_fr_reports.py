@@ -165,4 +165,6 @@ FR = {
     "Invitations (CSV)": "Invitations (CSV)",
     "Choose a campaign": "Choisissez une campagne",
     "Choose a programme": "Choisissez un programme",
+    # A percentage: French puts a non-breaking space before the sign.
+    "%(value)s%%": "%(value)s\u00a0%%",
 }

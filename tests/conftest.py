@@ -171,6 +171,16 @@ def _public_schema_between_tests():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    """A test that activates French (or a request that did) must not leave it to the next."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def committed(django_db_setup, django_db_blocker):
     """Run the test with real commits (for other processes to see its data)."""

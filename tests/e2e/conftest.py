@@ -46,23 +46,14 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
-
+def page(browser):
+    """A page in a fresh context of the session's Chromium (English, Playwright's default
+    1,280 × 720 window)."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
 
 DEVICES = {
     "desktop": {"viewport": {"width": 1366, "height": 768}},

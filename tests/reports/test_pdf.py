@@ -196,7 +196,7 @@ def test_programme_report_in_english_has_figures_impact_levers_survey_and_commen
     # Key figures: 7 people, 7 × 2 campaigns × 3 h pledged, 6 × 2 × 3 h given.
     assert "7 people mobilised" in text
     assert "42 hours pledged" in text and "36 hours given (people who came)" in text
-    assert ("86 % attendance: 12 of 14 pledges whose action is over or checked in"
+    assert ("86% attendance: 12 of 14 pledges whose action is over or checked in"
             in text)
     assert "2 / 2 campaigns that reached their target" in text
     # Impact with its SDG, by name.
@@ -206,7 +206,7 @@ def test_programme_report_in_english_has_figures_impact_levers_survey_and_commen
     assert "Personal invitation" in text and "Logistics Green Lyon 14 14 12" in text
     # Survey: aggregates only, never a name or a written answer.
     assert "Your rating? 6 4 / 5 on average" in text
-    assert "Will you come again? 6 67 % yes" in text
+    assert "Will you come again? 6 67% yes" in text
     assert "A word? 6 6 written answers" in text
     assert "Secretname" not in text and "Secretword" not in text
     # The commented-report option is on: the consultant's text, from Markdown.

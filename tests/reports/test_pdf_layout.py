@@ -56,8 +56,8 @@ def test_the_report_is_laid_out_for_reading(org_a, owner_a, tmp_path, lang):
     assert not re.search(r"\d[.,]\d+ organisations", text)
     # Attendance agrees with its chart: 12 of 14 pledges, 12 came and 2 did not.
     if lang == "en":
-        assert "86 % attendance: 12 of 14 pledges" in text
-        assert "Attendance: 86 % of 14 pledges" in text
+        assert "86% attendance: 12 of 14 pledges" in text
+        assert "Attendance: 86% of 14 pledges" in text
     else:
         assert "86 % présence : 12 sur 14 engagements" in text
         assert "Présence : 86 % sur 14 engagements" in text
