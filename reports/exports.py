@@ -6,6 +6,11 @@ organisation's export never sits in memory as a whole.
 
 Participants who did not agree to be contacted appear without name or e-mail, with only
 their segment attributes and a stable row id.
+
+A CSV is read by people in a spreadsheet: headers and values are in the requester's
+language (statuses, yes/no, levers and channels by name, never a catalogue code), numbers
+with that language's decimal mark and no grouping (so French Excel reads them as numbers),
+dates as ISO ``YYYY-MM-DD HH:MM`` (which every spreadsheet sorts). Programs read the API.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
-from engagement.models import ImpactRecord, Invitation, Participant, Pledge
+from engagement.models import Channel, ImpactRecord, Invitation, Participant, Pledge
 
+from .formatting import lever_names
 from .metrics import SENT
 
 BOM = "\ufeff"
@@ -41,16 +49,30 @@ def _cell(value):
     return value
 
 
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+def csv_lines(header: list, rows: Iterable[list]) -> Iterator[str]:
     """The BOM and header, then one semicolon-separated line per row."""
     writer = csv.writer(_Echo(), delimiter=";")
-    yield BOM + writer.writerow(header)
+    yield BOM + writer.writerow([str(label) for label in header])
     for row in rows:
         yield writer.writerow([_cell(value) for value in row])
 
 
 def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _number(value) -> str:
+    """"120,5" in French, "120.5" in English: a number to a spreadsheet of that language."""
+    return formats.number_format(value, use_l10n=True) if value is not None else ""
+
+
+def _names() -> tuple[dict, dict]:
+    """Levers and channels by code, named in the active language."""
+    return lever_names((get_language() or "en")[:2]), dict(Channel.choices)
 
 
 def participant_rows() -> Iterator[list]:
@@ -65,48 +87,62 @@ def participant_rows() -> Iterator[list]:
                person.first_name if consent else "",
                person.last_name if consent else "",
                person.team.name if person.team else "", person.site, person.postcode,
-               person.age_band, person.language, person.source,
-               "yes" if consent else "no", person.referred_by_id or "",
+               person.age_band, person.language, person.get_source_display(),
+               _yes_no(consent), person.referred_by_id or "",
                person.confirmed_pledges]
 
 
-PARTICIPANT_HEADER = ["id", "email", "first_name", "last_name", "team", "site", "postcode",
-                      "age_band", "language", "source", "consent_to_contact", "referred_by",
-                      "confirmed_pledges"]
+PARTICIPANT_HEADER = [gettext_lazy("Row"), gettext_lazy("E-mail"), gettext_lazy("First name"),
+                      gettext_lazy("Last name"), gettext_lazy("Team"), gettext_lazy("Site"),
+                      gettext_lazy("Postcode"), gettext_lazy("Age band"),
+                      gettext_lazy("Language"), gettext_lazy("Source"),
+                      gettext_lazy("Agrees to be contacted"),
+                      gettext_lazy("Brought by (row)"), gettext_lazy("Confirmed pledges")]
 
 
 def pledge_rows() -> Iterator[list]:
     """Pledges name participants by id only: the participants export says who consented."""
     pledges = (Pledge.objects.select_related("slot__campaign__programme", "invitation")
                .order_by("pk"))
+    levers, channels = _names()
     for pledge in pledges.iterator(chunk_size=CHUNK):
         campaign = pledge.slot.campaign
+        invitation = pledge.invitation
         yield [pledge.pk, campaign.programme.name, campaign.pk, campaign.title,
                _when(pledge.slot.starts_at), _when(pledge.slot.ends_at),
-               pledge.participant_id, pledge.status, pledge.attendance, pledge.companions,
-               pledge.hours_given,
-               pledge.invitation.lever_code if pledge.invitation else "",
-               pledge.invitation.channel if pledge.invitation else "",
+               pledge.participant_id, pledge.get_status_display(),
+               pledge.get_attendance_display(), pledge.companions,
+               _number(pledge.hours_given),
+               levers.get(invitation.lever_code, _("Other")) if invitation else "",
+               channels.get(invitation.channel, _("Other")) if invitation else "",
                _when(pledge.created_at)]
 
 
-PLEDGE_HEADER = ["id", "programme", "campaign_id", "campaign", "slot_starts", "slot_ends",
-                 "participant_id", "status", "attendance", "companions", "hours_given",
-                 "lever", "channel", "created"]
+PLEDGE_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"), gettext_lazy("Campaign (row)"),
+                 gettext_lazy("Campaign"), gettext_lazy("Slot starts"),
+                 gettext_lazy("Slot ends"), gettext_lazy("Participant (row)"),
+                 gettext_lazy("Status"), gettext_lazy("Attendance"),
+                 gettext_lazy("Companions"), gettext_lazy("Hours given"),
+                 gettext_lazy("Lever"), gettext_lazy("Channel"), gettext_lazy("Made on")]
 
 
 def impact_rows() -> Iterator[list]:
     records = (ImpactRecord.objects.select_related("campaign__programme", "indicator")
                .order_by("campaign__starts_at", "campaign_id", "indicator__position"))
+    french = (get_language() or "en").startswith("fr")
     for record in records.iterator(chunk_size=CHUNK):
         indicator = record.indicator
         yield [record.campaign.programme.name, record.campaign_id, record.campaign.title,
-               _when(record.campaign.starts_at), indicator.code, indicator.label_fr,
-               indicator.label_en, indicator.unit, indicator.sdg, record.value, record.note]
+               _when(record.campaign.starts_at),
+               indicator.label_fr if french else indicator.label_en,
+               indicator.unit, indicator.sdg, _number(record.value), record.note]
 
 
-IMPACT_HEADER = ["programme", "campaign_id", "campaign", "campaign_starts", "indicator",
-                 "label_fr", "label_en", "unit", "sdg", "value", "note"]
+IMPACT_HEADER = [gettext_lazy("Programme"), gettext_lazy("Campaign (row)"),
+                 gettext_lazy("Campaign"), gettext_lazy("Campaign starts"),
+                 gettext_lazy("Indicator"), gettext_lazy("Unit"),
+                 gettext_lazy("UN Sustainable Development Goal"), gettext_lazy("Value"),
+                 gettext_lazy("Note")]
 
 
 def invitation_rows() -> Iterator[list]:
@@ -118,14 +154,18 @@ def invitation_rows() -> Iterator[list]:
                              live_pledges=Count("pledges", filter=~Q(
                                  pledges__status=Pledge.Status.CANCELLED), distinct=True))
                    .order_by("pk"))
+    levers, channels = _names()
     for invitation in invitations.iterator(chunk_size=CHUNK):
         campaign = invitation.campaign
         yield [invitation.pk, campaign.programme.name, campaign.pk, campaign.title,
-               "participant" if invitation.inviter_id else "organiser",
-               invitation.channel, invitation.lever_code, _when(invitation.sent_at),
-               "yes" if invitation.sent else "no", invitation.open_count,
-               invitation.live_pledges]
+               _("A participant") if invitation.inviter_id else _("An organiser"),
+               channels.get(invitation.channel, _("Other")),
+               levers.get(invitation.lever_code, _("Other")), _when(invitation.sent_at),
+               _yes_no(invitation.sent), invitation.open_count, invitation.live_pledges]
 
 
-INVITATION_HEADER = ["id", "programme", "campaign_id", "campaign", "from", "channel", "lever",
-                     "recorded", "sent", "opened", "live_pledges"]
+INVITATION_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"),
+                     gettext_lazy("Campaign (row)"), gettext_lazy("Campaign"),
+                     gettext_lazy("Sent by"), gettext_lazy("Channel"), gettext_lazy("Lever"),
+                     gettext_lazy("Recorded"), gettext_lazy("Counts as sent"),
+                     gettext_lazy("Times opened"), gettext_lazy("Pledges through it")]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -147,8 +148,15 @@ def campaign_dashboard(request, pk: int):
 def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]
          ) -> StreamingHttpResponse:
     require_role(request, Role.MANAGER)
-    response = StreamingHttpResponse(exports.csv_lines(header, rows()),
-                                     content_type="text/csv; charset=utf-8")
+    language = translation.get_language()
+
+    def lines():
+        # Rows are read while the response streams, after the view has returned: keep the
+        # requester's language for their headers, statuses and names.
+        with translation.override(language):
+            yield from exports.csv_lines(header, rows())
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

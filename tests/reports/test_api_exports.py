@@ -82,15 +82,15 @@ def test_participants_export_respects_consent(org_a, owner_a, manager_a):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = _csv(response)
     header = rows[0]
-    assert header[:4] == ["id", "email", "first_name", "last_name"]
-    by_site = {row[header.index("site")]: dict(zip(header, row, strict=True))
+    assert header[:4] == ["Row", "E-mail", "First name", "Last name"]
+    by_site = {row[header.index("Site")]: dict(zip(header, row, strict=True))
                for row in rows[1:]}
     # A consented: named (a formula-like name is neutralised for spreadsheets).
-    assert by_site["Lyon"]["email"] == "a@example.test"
-    assert by_site["Lyon"]["last_name"] == "'=Lovelace"
+    assert by_site["Lyon"]["E-mail"] == "a@example.test"
+    assert by_site["Lyon"]["Last name"] == "'=Lovelace"
     # B did not: only the segment attributes remain.
-    assert (by_site["Paris"]["email"], by_site["Paris"]["first_name"]) == ("", "")
-    assert by_site["Paris"]["age_band"] == "30-39" and by_site["Paris"]["team"] == "Ops"
+    assert (by_site["Paris"]["E-mail"], by_site["Paris"]["First name"]) == ("", "")
+    assert by_site["Paris"]["Age band"] == "30-39" and by_site["Paris"]["Team"] == "Ops"
     text = "\n".join(";".join(row) for row in rows)
     assert "b@example.test" not in text and "Bob" not in text
     assert len(rows) == 1 + 8
@@ -102,11 +102,37 @@ def test_pledge_and_impact_exports_are_for_managers(org_a, owner_a, manager_a, v
         build_world(owner_a)
     manager = tenant_client(org_a, manager_a)
     pledges = _csv(manager.get("/dashboard/exports/pledges.csv"))
-    assert pledges[0][0] == "id" and len(pledges) == 1 + 10
+    assert pledges[0][0] == "Row" and len(pledges) == 1 + 10
     assert "@" not in "".join(";".join(row) for row in pledges)  # participants by id only
     impact = _csv(manager.get("/dashboard/exports/impact.csv"))
-    assert impact[1][impact[0].index("indicator")] == "waste_collected"
-    assert impact[1][impact[0].index("value")] == "120.50"
+    assert impact[1][impact[0].index("Indicator")] == "Waste collected"
+    assert impact[1][impact[0].index("Value")] == "120.50"
+    assert "waste_collected" not in ";".join(impact[1])  # a name, never a code
     viewer = tenant_client(org_a, viewer_a)
     for name in ("participants", "pledges", "impact"):
         assert viewer.get(f"/dashboard/exports/{name}.csv").status_code == 404
+
+
+@pytest.mark.django_db
+def test_exports_speak_the_readers_language(org_a, owner_a, manager_a):
+    """Headers, statuses, yes/no and decimal marks in French for a French reader; no
+    catalogue code in any cell."""
+    with tenant_context(org_a):
+        build_world(owner_a)
+    manager = tenant_client(org_a, manager_a)
+    pledges = _csv(manager.get("/dashboard/exports/pledges.csv", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert pledges[0][:3] == ["Ligne", "Programme", "Campagne (ligne)"]
+    statuses = {row[pledges[0].index("Statut")] for row in pledges[1:]}
+    assert statuses <= {"Confirmé", "Sur liste d’attente", "Annulé"} and statuses
+    impact = _csv(manager.get("/dashboard/exports/impact.csv", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert impact[1][impact[0].index("Indicateur")] == "Déchets ramassés"
+    assert impact[1][impact[0].index("Valeur")] == "120,50"
+    participants = _csv(manager.get("/dashboard/exports/participants.csv",
+                                    HTTP_ACCEPT_LANGUAGE="fr"))
+    consent = {row[participants[0].index("Accepte d’être contacté")]
+               for row in participants[1:]}
+    assert consent and consent <= {"Oui", "Non"}
+    everything = "".join(";".join(row) for table in (pledges, impact, participants)
+                         for row in table)
+    for code in ("confirmed", "waitlisted", "waste_collected", "link_share", "yes", "no"):
+        assert f";{code};" not in f";{everything};", code

@@ -136,19 +136,19 @@ def test_dashboard_api_exports_and_pdf_give_the_same_figures(org_a, owner_a, tmp
 
     # The CSV exports, added up as a spreadsheet would.
     pledges = [row for row in _csv(client.get("/dashboard/exports/pledges.csv"))
-               if row["programme"] == "One truth" and row["status"] == "confirmed"]
-    counted = [row for row in pledges if row["campaign"] != "Winter drive"]
+               if row["Programme"] == "One truth" and row["Status"] == "Confirmed"]
+    counted = [row for row in pledges if row["Campaign"] != "Winter drive"]
     invitations = [row for row in _csv(client.get("/dashboard/exports/invitations.csv"))
-                   if row["programme"] == "One truth"]
-    sent = [row for row in invitations if row["sent"] == "yes"]
+                   if row["Programme"] == "One truth"]
+    sent = [row for row in invitations if row["Counts as sent"] == "Yes"]
     from_csv = {
-        "mobilised": len({row["participant_id"] for row in pledges}),
-        "attendance": round(100 * sum(row["attendance"] == "attended" for row in counted)
+        "mobilised": len({row["Participant (row)"] for row in pledges}),
+        "attendance": round(100 * sum(row["Attendance"] == "Attended" for row in counted)
                             / len(counted)),
-        "hours": sum(float(row["hours_given"]) for row in pledges
-                     if row["attendance"] == "attended"),
+        "hours": sum(float(row["Hours given"]) for row in pledges
+                     if row["Attendance"] == "Attended"),
         "sent": len(sent),
-        "conversion": round(100 * sum(int(row["live_pledges"]) > 0 for row in sent)
+        "conversion": round(100 * sum(int(row["Pledges through it"]) > 0 for row in sent)
                             / len(sent)),
     }
 
