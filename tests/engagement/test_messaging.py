@@ -43,6 +43,8 @@ from methodology.models import Template
 from methodology.selectors import latest_published
 from tenants.models import Organisation
 
+from ..conftest import ROOT
+
 PARIS = ZoneInfo("Europe/Paris")
 # A Saturday morning, in the programme's time zone.
 ACTION = datetime(2027, 6, 12, 9, 30, tzinfo=PARIS)
@@ -427,3 +429,15 @@ def test_every_placeholder_of_a_library_programme_is_filled(
         assert emails(kind="reminder_d1", participant=fr)[0].subject.startswith(
             "C’est demain")
         assert len(mail.outbox) == len(sent) == 11
+
+
+@pytest.mark.parametrize("name", sorted(
+    path.name for path in (ROOT / "engagement" / "templates" / "engagement" / "email").glob(
+        "*.txt") if not path.name.startswith("_")))
+def test_greetings_read_well_without_a_first_name(name):
+    from django.template.loader import render_to_string
+
+    text = render_to_string(f"engagement/email/{name}", {"participant_first_name": ""})
+    assert "Hello ," not in text and "Bonjour ," not in text
+    greeting = "Bonjour," if name.endswith("_fr.txt") else "Hello,"
+    assert greeting in text
