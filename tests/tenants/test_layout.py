@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import server_error
 
-from ..conftest import tenant_client
+from ..conftest import public_client, tenant_client
 
 PRIMARY = ["Dashboard", "Programmes", "Campaigns", "Participants", "Reports"]
 MORE = ["Teams", "Levers", "Methodology", "Members", "Settings", "Billing"]
@@ -169,3 +169,13 @@ def test_expired_form_page_offers_a_way_back(org_a, lang, title, back):
     assert f"<h1>{title}</h1>" in page
     assert f'/accounts/login/">{back}</a>' in page
     assert f'<html lang="{lang}">' in page
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon_and_the_public_header_leads_to_prices_and_a_demo():
+    """No 404 for /favicon.ico behind every page; a prospect reaches the prices and a demo
+    request from the header of any public page."""
+    page = public_client().get("/accessibility/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    header = page.split("</header>")[0]
+    assert ">Tarifs</a>" in header and ">Demander une démonstration</a>" in header

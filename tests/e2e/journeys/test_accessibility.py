@@ -237,6 +237,11 @@ def test_public_site_header_on_a_phone_and_a_wide_screen(live_url, open_person, 
     centres = wide.eval_on_selector_all("header nav > *", _ROW_CENTRES)
     assert max(centres) - min(centres) <= 4, centres
     assert wide.locator(".nav-account").get_by_role("link", name=trial).is_visible()
+    # A prospect finds the prices and a way to ask for a demo from every public page.
+    pricing, demo = {"en": ("Pricing", "Request a demo"),
+                     "fr": ("Tarifs", "Demander une démonstration")}[lang]
+    assert wide.locator(".nav-account").get_by_role("link", name=pricing).is_visible()
+    assert wide.locator(".nav-account").get_by_role("link", name=demo).is_visible()
     assert_skip_link_first(wide, lang)
     wide.screenshot(path=f"/tmp/shots/layout-public-desktop-{lang}.png")
 
