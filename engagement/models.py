@@ -219,6 +219,12 @@ class Campaign(models.Model):
                               default=Status.DRAFT)
     closed_at = models.DateTimeField(null=True, blank=True)
     checkin_secret = models.CharField(max_length=32, default=_referral_code, editable=False)
+    # A party bringing more companions than this waits for an organiser's approval before
+    # it takes places (the public form lets anyone announce up to 20 companions).
+    party_approval_above = models.PositiveSmallIntegerField(
+        _("companions without approval"), default=5,
+        help_text=_("A larger group waits for an organiser's approval before it takes "
+                    "places."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -362,6 +368,9 @@ class Pledge(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("On the waiting list")
+        # A large party (above the campaign's party_approval_above) holds no place until
+        # an organiser approves it; declining cancels it.
+        AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
         CANCELLED = "cancelled", _("Cancelled")
 
     class Attendance(models.TextChoices):
