@@ -47,6 +47,7 @@ SITE_PORT = env("SITE_PORT", "" if PRODUCTION else env("PORT", "8000"))
 
 SHARED_APPS = [
     "django_tenants",
+    "csp",
     "tenants",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -230,3 +231,4 @@ from .celery import *  # noqa: E402, F403
 from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
 from .stripe import *  # noqa: E402, F403
+from .security import *  # noqa: E402, F403
