@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,7 +30,6 @@ from . import links
 from .forms import (
     CampaignForm,
     CampaignInvitationForm,
-    CheckInForm,
     ImpactForm,
     JoinForm,
     NewCampaignForm,
@@ -62,7 +63,16 @@ from .services import (
     pledge_mark_no_show,
     slot_add,
 )
-from .services.checkin import EARLY, LATE, pledge_undo_no_show
+from .services.checkin import (
+    EARLY,
+    LATE,
+    checkin_code,
+    companions_pending,
+    normalise_checkin_code,
+    pledge_by_checkin_code,
+    pledge_undo_no_show,
+    self_check_in_pledge,
+)
 from .services.joining import request_access_link
 
 SESSION_KEY = "participant_token"
@@ -224,42 +234,39 @@ def participant_go(request, token, code):
 
 
 def campaign_calendar(request, code):
+    """The action's calendar entry. An internal campaign's title and place are for the
+    organisation's members and its participants (their own link's session), not for
+    anyone holding the campaign's code."""
     campaign = _campaign_for_visitor(request, code)
+    if (campaign.visibility != Campaign.Visibility.PUBLIC and request.access is None
+            and _session_participant(request) is None):
+        raise Http404
     return _ics([(f"campaign-{campaign.pk}", campaign.starts_at, campaign.ends_at,
                   campaign.title, campaign.place)], f"{campaign.code}.ics")
 
 
 @require_http_methods(["GET", "POST"])
 def campaign_checkin(request, code, secret):
-    """The page behind the QR code shown on the day: proves presence on site."""
+    """The page behind the QR code put up on site. Its secret proves presence; the session
+    of the participant's own signed link proves who they are, and only they are checked in
+    (their companions wait for an organiser). Any other visitor reads the same neutral page:
+    it asks for nothing and tells nothing about who pledged."""
     campaign = _campaign_for_visitor(request, code)
-    if secret != campaign.checkin_secret:
+    if not constant_time_compare(secret, campaign.checkin_secret):
         raise Http404
     participant = _session_participant(request)
-    form = CheckInForm(request.POST or None,
-                       initial={"email": participant.email if participant else ""})
-    checked = None
-    if request.method == "POST" and form.is_valid():
-        now = timezone.now()
-        pledge = (Pledge.objects.select_related("slot")
-                  .filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED,
-                          participant__email__iexact=form.cleaned_data["email"],
-                          slot__starts_at__lte=now + EARLY, slot__ends_at__gte=now - LATE)
-                  .order_by("slot__starts_at").first())
-        if pledge is None:
-            form.add_error("email", _("No confirmed pledge for this address in a time slot "
-                                      "happening now."))
-        else:
-            try:
-                checked = pledge_check_in(pledge=pledge)
-            except DomainError as exc:
-                exc.add_to_form(form)
-            else:
-                _remember(request, pledge.participant)
+    pledge = (self_check_in_pledge(campaign=campaign, participant=participant)
+              if participant is not None else None)
+    if request.method == "POST" and pledge is not None:
+        try:
+            pledge_check_in(pledge=pledge)
+        except DomainError as exc:
+            messages.error(request, exc.text)
+        return redirect("campaign_checkin", code=campaign.code, secret=secret)
     return render(request, "engagement/campaign_checkin.html", {
-        "campaign": campaign, "form": form, "checked": checked,
-        "token": links.participant_token(checked.participant) if checked else ""},
-        status=400 if form.errors else 200)
+        "campaign": campaign, "participant": participant, "pledge": pledge,
+        "companions_pending": companions_pending(pledge) if pledge else 0,
+        "token": links.participant_token(participant) if participant else ""})
 
 
 # ---- participants (signed links) ---------------------------------------------------------
@@ -281,10 +288,17 @@ def participant_home(request, token):
     # campaign's figures count them; friends are those who joined through this person.
     companions: dict[int, int] = {}
     for pledge in pledges:
+        # On the day, the personal check-in code (shown to an organiser) and how to check
+        # in with the poster on site; never a check-in button that works from anywhere.
         pledge.can_check_in = (pledge.status == Pledge.Status.CONFIRMED
-                               and pledge.attendance == Pledge.Attendance.PENDING
+                               and pledge.attendance != Pledge.Attendance.ATTENDED
                                and pledge.slot.starts_at - EARLY <= now
                                <= pledge.slot.ends_at + LATE)
+        pledge.checkin_code = checkin_code(pledge) if pledge.can_check_in else ""
+        pledge.companions_pending = companions_pending(pledge)
+        pledge.can_cancel = (pledge.attendance == Pledge.Attendance.PENDING
+                             and pledge.slot.campaign.status not in (
+                                 Campaign.Status.COMPLETED, Campaign.Status.FAILED))
         campaign = pledge.slot.campaign
         companions[campaign.pk] = max(companions.get(campaign.pk, 0), pledge.companions)
         pledge.share_field_id = f"invite-{pledge.pk}"
@@ -310,22 +324,26 @@ def participant_cancel(request, token, pledge_id):
     if request.method == "GET":
         return render(request, "engagement/participant_cancel.html", {
             "pledge": pledge, "campaign": campaign, "token": token})
-    pledge_cancel(pledge=pledge)  # the waiting list moves up and is told, in the service
+    try:
+        pledge_cancel(pledge=pledge)  # the waiting list moves up and is told, in the service
+    except DomainError as exc:
+        messages.error(request, exc.text)
+        return redirect("participant_home", token=token)
     messages.success(request, _("Your pledge is cancelled. Thank you for letting us know."))
     return redirect("campaign_page", code=campaign.code)
 
 
-@require_POST
-def participant_checkin(request, token, pledge_id):
+def participant_checkin_code(request, token, pledge_id):
+    """The participant's personal check-in code as a QR (SVG) for an organiser to scan: it
+    opens the organiser's check-in page with the code filled in (managers only there)."""
     participant = _participant(request, token)
-    pledge = get_object_or_404(Pledge, pk=pledge_id, participant=participant)
-    try:
-        pledge_check_in(pledge=pledge)
-    except DomainError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("You are checked in. Thank you for being here!"))
-    return redirect("participant_home", token=token)
+    pledge = get_object_or_404(Pledge.objects.select_related("slot__campaign"), pk=pledge_id,
+                               participant=participant, status=Pledge.Status.CONFIRMED)
+    code = checkin_code(pledge)
+    url = links.absolute(reverse("campaign_checkin_desk", args=[pledge.slot.campaign_id])
+                         + "?" + urlencode({"code": code}))
+    return _qr_response(_qr_svg(url, title=_("Check-in code %(code)s") % {"code": code},
+                                scale=6), f"check-in-{code}.svg")
 
 
 def pledge_calendar(request, token, pledge_id):
@@ -601,8 +619,9 @@ def campaign_attendance(request, pk, pledge_id):
             pledge_mark_no_show(pledge=pledge)
         elif request.POST.get("action") == "undo_no_show":
             pledge_undo_no_show(pledge=pledge)
-        else:
-            pledge = pledge_check_in(pledge=pledge, by_user=request.user)
+        else:  # check in, or confirm the companions of a participant who checked in
+            pledge = pledge_check_in(pledge=pledge, by_user=request.user,
+                                     companions_present=_companions_present(request, pledge))
     except DomainError as exc:
         messages.error(request, exc.text)
     if request.htmx:
@@ -610,6 +629,47 @@ def campaign_attendance(request, pk, pledge_id):
         return render(request, "engagement/_pledge_row.html",
                       {"pledge": pledge, "campaign": campaign, "can_manage": True})
     return redirect("campaign_detail", pk=campaign.pk)
+
+
+def _companions_present(request, pledge) -> int | None:
+    """How many companions an organiser says came ("" or absent: all of them)."""
+    typed = request.POST.get("companions_present", "").strip()
+    if not typed:
+        return None
+    try:
+        return int(typed)
+    except ValueError:
+        raise DomainError({"companions_present": [
+            _("Enter how many companions came, between 0 and %(count)s.")
+            % {"count": pledge.companions}]}) from None
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_checkin_desk(request, pk):
+    """The organiser's check-in page on site: scan a participant's personal QR code (the
+    phone's camera opens this page with the code) or type the code they show or read."""
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    typed = (request.POST.get("code") or request.GET.get("code") or "").strip()[:20]
+    pledge = pledge_by_checkin_code(campaign=campaign, code=typed) if typed else None
+    error = ""
+    if typed and pledge is None:
+        error = _("No pledge of this campaign has this check-in code: check the code.")
+    if request.method == "POST" and pledge is not None:
+        try:
+            pledge = pledge_check_in(pledge=pledge, by_user=request.user,
+                                     companions_present=_companions_present(request, pledge))
+        except DomainError as exc:
+            error = exc.text
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {
+                "name": pledge.participant.display_name})
+            return redirect("campaign_checkin_desk", pk=campaign.pk)
+    return render(request, "engagement/campaign_checkin_desk.html", {
+        "campaign": campaign, "code": normalise_checkin_code(typed) or typed,
+        "pledge": pledge, "error": error,
+        "companions_pending": companions_pending(pledge) if pledge else 0,
+    }, status=400 if error else 200)
 
 
 @require_POST

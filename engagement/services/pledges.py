@@ -80,6 +80,12 @@ def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if pledge.status == Pledge.Status.CANCELLED:
             return promoted
+        # The action is over: its record stays as it was, and nobody on the waiting list
+        # of a past event is promoted or e-mailed.
+        if Campaign.objects.filter(pk=slot.campaign_id, status__in=(
+                Campaign.Status.COMPLETED, Campaign.Status.FAILED)).exists():
+            raise DomainError({"pledge": [_("This action is over: its pledges can no "
+                                            "longer be cancelled.")]})
         if pledge.status == Pledge.Status.CONFIRMED:
             slot.confirmed_seats -= pledge.seats
         pledge.status = Pledge.Status.CANCELLED
