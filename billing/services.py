@@ -38,6 +38,9 @@ def _stripe_error(exc: stripe.StripeError) -> DomainError:
 def ensure_customer(*, organisation: Organisation, email: str = "") -> BillingAccount:
     """The organisation's Stripe customer, created once (the idempotency key makes a retry
     after a timeout return the same customer instead of a second one)."""
+    from tenants.services import require_verified
+
+    require_verified(organisation)  # no billing to an address nobody confirmed
     account, _created = BillingAccount.objects.get_or_create(organisation=organisation)
     if account.stripe_customer_id:
         return account
@@ -199,6 +202,8 @@ def _organisation_status(record: Subscription, previous: str, now: datetime) -> 
 
 def _tell_owners_payment_failed(organisation_id: int) -> None:
     organisation = Organisation.objects.get(pk=organisation_id)
+    if not organisation.is_verified:
+        return  # billing mails never go to an address nobody confirmed
     for membership in Membership.objects.filter(organisation=organisation, role=Role.OWNER
                                                 ).select_related("user"):
         with translation.override(membership.user.preferred_language or organisation.locale):

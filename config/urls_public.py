@@ -21,6 +21,8 @@ urlpatterns = [
     path("accessibility/", public_pages.accessibility, name="accessibility"),
     path("signup/check-address/", tenant_views.check_slug, name="check_slug"),
     path("accounts/", tenant_views.my_spaces, name="my_spaces"),
+    path("signup/verify/<str:token>/", tenant_views.verify_owner_email,
+         name="verify_owner_email"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
     path("admin/", admin.site.urls),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),

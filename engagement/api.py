@@ -350,9 +350,24 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisation
 
 # ---- participants -----------------------------------------------------------------------
 
+def _request_access(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "access", None)
+
+
+
+    """Name and e-mail only where ``tenants.access.sees_participant_identity`` allows (the
+    same rule as pages and exports); hidden ones are empty strings."""
 
 class ParticipantSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name", default="", read_only=True)
+    def to_representation(self, instance):
+        from tenants.access import visible_participant_fields
+
+        data = super().to_representation(instance)
+        visible = visible_participant_fields(_request_access(self), instance, set(data))
+        return {key: (value if key in visible else "") for key, value in data.items()}
+
 
     class Meta:
         model = Participant
@@ -443,13 +458,23 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "team": QueryFilter("team__name__iexact", "Team name (any case)."),
         "site": QueryFilter("site__iexact", "Site name (any case)."),
     }
+    def filter_queryset(self, queryset):
+        from tenants.access import identity_search_scope
+
+        if self.request.query_params.get("search"):
+            # A search by name or e-mail finds only people whose identity the reader sees.
+            queryset = identity_search_scope(self.request.access, queryset,
+                                             "consent_to_contact")
+        return super().filter_queryset(queryset)
+
 
     def create(self, request):
         payload = ParticipantWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         participant, created = participant_upsert(**payload.validated_data,
                                                   source=Participant.Source.API)
-        return Response(ParticipantSerializer(participant).data,
+        return Response(ParticipantSerializer(
+            participant, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def partial_update(self, request, pk=None):
@@ -458,7 +483,8 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload.is_valid(raise_exception=True)
         participant, _created = participant_upsert(email=participant.email,
                                                    **payload.validated_data)
-        return Response(ParticipantSerializer(participant).data)
+        return Response(ParticipantSerializer(
+            participant, context=self.get_serializer_context()).data)
 
     @extend_schema(request={"multipart/form-data": ParticipantImportSerializer,
                             "application/json": ParticipantImportSerializer},
@@ -497,6 +523,16 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class PledgeSerializer(serializers.ModelSerializer):
     campaign = serializers.IntegerField(source="slot.campaign_id", read_only=True)
     participant_email = serializers.EmailField(source="participant.email", read_only=True)
+    def to_representation(self, instance):
+        from tenants.access import sees_participant_identity
+
+        data = super().to_representation(instance)
+        if not sees_participant_identity(_request_access(self),
+                                         consented=instance.participant.consent_to_contact):
+            data["participant_email"] = ""
+            data["companion_names"] = ""
+        return data
+
 
     class Meta:
         model = Pledge
@@ -544,7 +580,8 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
         payload = NewPledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         pledge = pledge_create(**payload.validated_data)
-        return Response(PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+        return Response(PledgeSerializer(pledge, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CancelResultSerializer)
     @action(detail=True, methods=["post"])
@@ -553,7 +590,8 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
         pledge = self.get_object()
         promoted = pledge_cancel(pledge=pledge)
         pledge.refresh_from_db()
-        return Response(CancelResultSerializer({"pledge": pledge, "promoted": promoted}).data)
+        return Response(CancelResultSerializer({"pledge": pledge, "promoted": promoted},
+                                               context=self.get_serializer_context()).data)
 
     @extend_schema(request=CheckInSerializer, responses=PledgeSerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
@@ -563,14 +601,14 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
         payload.is_valid(raise_exception=True)
         pledge = pledge_check_in(pledge=self.get_object(), by_user=request.user,
                                  hours=payload.validated_data.get("hours"))
-        return Response(PledgeSerializer(pledge).data)
+        return Response(PledgeSerializer(pledge, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses=PledgeSerializer)
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
         """Record that the participant did not come."""
         pledge = pledge_mark_no_show(pledge=self.get_object())
-        return Response(PledgeSerializer(pledge).data)
+        return Response(PledgeSerializer(pledge, context=self.get_serializer_context()).data)
 
 
 # ---- invitations (the snowball) ---------------------------------------------------------
@@ -591,6 +629,14 @@ class CampaignInvitationSerializer(serializers.ModelSerializer):
                   "organiser", "invitee_email", "audience_label", "sent_at", "open_count",
                   "first_opened_at", "opened", "pledged", "attended"]
         read_only_fields = fields
+    def to_representation(self, instance):
+        from tenants.access import sees_every_identity
+
+        data = super().to_representation(instance)
+        if not sees_every_identity(_request_access(self)):
+            data["invitee_email"] = ""  # nobody asked the invitee's consent
+        return data
+
 
     def get_opened(self, obj) -> bool:
         return obj.first_opened_at is not None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from tenants.access import require_role
+from tenants.access import identity_search_scope, require_role
 from tenants.models import Role
 from tenants.services import DomainError
 
@@ -80,6 +80,10 @@ def participant_list(request):
     form = ParticipantFilterForm(request.GET or None, sites=sites)
     participants = Participant.objects.select_related("team")
     if form.is_valid():
+        if form.cleaned_data["q"].split():
+            # Only people whose identity the reader sees can be found by name or address.
+            participants = identity_search_scope(request.access, participants,
+                                                 "consent_to_contact")
         # Every word must appear in the e-mail address or a name ("ana dupont").
         for word in form.cleaned_data["q"].split():
             participants = participants.filter(Q(email__icontains=word)

@@ -4,7 +4,9 @@ French Excel opens a file as UTF-8 only with a byte-order mark, and splits colum
 semicolons; rows are read from the database in chunks (``iterator``), so a large
 organisation's export never sits in memory as a whole.
 
-Participants who did not agree to be contacted appear without name or e-mail, with only
+Who appears with name and e-mail follows the one rule of pages and API
+(``tenants.access.sees_participant_identity``): owners and managers see everyone;
+consultants see only participants who agreed to be contacted; the others appear with
 their segment attributes and a stable row id.
 
 A CSV is read by people in a spreadsheet: headers and values are in the requester's
@@ -75,17 +77,22 @@ def _names() -> tuple[dict, dict]:
     return lever_names((get_language() or "en")[:2]), dict(Channel.choices)
 
 
-def participant_rows() -> Iterator[list]:
+def participant_rows(access=None) -> Iterator[list]:
+    """Names and addresses where ``tenants.access.sees_participant_identity`` lets the
+    requester see them (the rule of every page and the API); without an access, nobody's."""
+    from tenants.access import sees_participant_identity
+
     participants = (Participant.objects.select_related("team")
                     .annotate(confirmed_pledges=Count(
                         "pledges", filter=Q(pledges__status=Pledge.Status.CONFIRMED)))
                     .order_by("pk"))
     for person in participants.iterator(chunk_size=CHUNK):
         consent = person.consent_to_contact
+        named = sees_participant_identity(access, consented=consent)
         yield [person.pk,
-               person.email if consent else "",
-               person.first_name if consent else "",
-               person.last_name if consent else "",
+               person.email if named else "",
+               person.first_name if named else "",
+               person.last_name if named else "",
                person.team.name if person.team else "", person.site, person.postcode,
                person.age_band, person.language, person.get_source_display(),
                _yes_no(consent), person.referred_by_id or "",

@@ -162,8 +162,9 @@ def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list
 
 
 def export_participants(request):
+    access = request.access
     return _csv(request, "participants.csv", exports.PARTICIPANT_HEADER,
-                exports.participant_rows)
+                lambda: exports.participant_rows(access))
 
 
 def export_pledges(request):

@@ -83,3 +83,64 @@ def log_consultant_entry(request, organisation: Organisation) -> None:
     )
     if session is not None and session.session_key:
         session[key] = True
+
+
+# ---- who sees what of a participant (docs/security.md, "Who sees what") --------------------
+
+# What identifies a participant (and the first names of the companions they bring).
+PARTICIPANT_IDENTITY_FIELDS = frozenset({"email", "first_name", "last_name"})
+
+
+def sees_participant_identity(access: Access | None, *, consented: bool) -> bool:
+    """The one rule: may this access see who a participant is (name, e-mail, companions'
+    names)? Owners and managers of the organisation, who run the actions (check-in,
+    messages about a slot), see everyone. Viewers and Fullmobs consultants see only people
+    who agreed to be contacted; the others appear as "Participant <row>", with their
+    segment attributes (team, site, postcode, age band, language). Nobody else sees any."""
+    if access is None:
+        return False
+    if access.via_consultant or not access.at_least(Role.MANAGER):
+        return bool(consented)
+    return True
+
+
+def sees_every_identity(access: Access | None) -> bool:
+    """Whether this access sees the identity of participants who did not consent."""
+    return sees_participant_identity(access, consented=False)
+
+
+def visible_participant_fields(access: Access | None, participant,
+                               fields: frozenset[str] | set[str]) -> frozenset[str]:
+    """Of ``fields`` (a serializer's, an export's), those this access may see of this
+    participant."""
+    if sees_participant_identity(access, consented=participant.consent_to_contact):
+        return frozenset(fields)
+    return frozenset(fields) - PARTICIPANT_IDENTITY_FIELDS
+
+
+def mask_participant(access: Access | None, participant):
+    """The participant as this access may see them, for pages: identity fields emptied in
+    memory (never saved) and ``identity_hidden`` set, so a template cannot print them."""
+    hidden = not sees_participant_identity(access, consented=participant.consent_to_contact)
+    participant.identity_hidden = hidden
+    if hidden:
+        for name in PARTICIPANT_IDENTITY_FIELDS:
+            setattr(participant, name, "")
+    return participant
+
+
+def mask_pledge(access: Access | None, pledge):
+    """A pledge for pages and the API: its participant masked, and the companions' first
+    names hidden with the participant's identity."""
+    mask_participant(access, pledge.participant)
+    if pledge.participant.identity_hidden:
+        pledge.companion_names = ""
+    return pledge
+
+
+def identity_search_scope(access: Access | None, queryset, consent_field: str):
+    """Restrict a search on names or e-mail addresses to the people whose identity this
+    access sees (so that a search never confirms a hidden person's address)."""
+    if sees_every_identity(access):
+        return queryset
+    return queryset.filter(**{consent_field: True})

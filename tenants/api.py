@@ -114,5 +114,6 @@ class InvitationCreate(APIView):
             role=payload.validated_data["role"],
             invited_by=request.user,
             inviter_role=request.access.role,
+            inviter_is_consultant=request.access.via_consultant,
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)

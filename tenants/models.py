@@ -142,6 +142,12 @@ class Organisation(TenantMixin):
     auto_create_schema = False
     auto_drop_schema = False
 
+    # Self-service sign-ups start unverified: the owner proves the address by the signed link
+    # e-mailed to it. Until then the space can be looked at but opens no campaign, sends no
+    # invitation and bills nobody; never verified, it is dropped after
+    # SIGNUP_UNVERIFIED_MAX_DAYS. Spaces made by staff are verified when made.
+    owner_email_verified_at = models.DateTimeField(
+        _("owner's e-mail verified"), null=True, blank=True)
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
@@ -160,6 +166,10 @@ class Organisation(TenantMixin):
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         return f"{settings.SITE_SCHEME}://{self.primary_host}{port}{path}"
 
+
+    @property
+    def is_verified(self) -> bool:
+        return self.owner_email_verified_at is not None
 
 class Domain(DomainMixin):
     class Meta:

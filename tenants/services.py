@@ -29,15 +29,47 @@ from .models import (
 )
 from .schema_clone import clone_template_schema
 
-# Host labels that are, or may become, Fullmobs' own.
+# Host labels that are, or may become, Fullmobs' own, or that a visitor would take for an
+# operator's page (a phishing look-alike at payments.<domain> or sso.<domain>). Any label
+# containing "fullmobs" is reserved too (fullmobs-admin, my-fullmobs), and so are labels
+# starting with "pg-" (PostgreSQL's own schema names). docs/security.md lists them.
 RESERVED_SLUGS = frozenset(
     {
-        "www", "api", "admin", "public", "app", "static", "media", "mail", "smtp", "ftp",
-        "billing", "stripe", "status", "help", "support", "docs", "blog", "console",
-        "consultants", "dashboard", "login", "signup", "auth", "assets", "cdn", "test",
-        "staging", "dev", "fullmobs", "pgmq", "information-schema",
+        # the operator and its tools
+        "www", "www1", "www2", "api", "admin", "administrator", "root", "public", "app",
+        "console", "consultants", "dashboard", "operator", "staff", "internal", "intranet",
+        "team", "official", "owner",
+        # accounts and identity
+        "login", "logout", "signin", "signup", "register", "auth", "oauth", "sso", "saml",
+        "oidc", "id", "identity", "account", "accounts", "password", "reset", "verify",
+        "mfa", "2fa", "otp",
+        # money
+        "billing", "payments", "payment", "pay", "invoice", "invoices", "checkout", "stripe",
+        "paypal", "bank", "wallet", "subscription", "subscriptions",
+        # mail and infrastructure
+        "mail", "email", "webmail", "smtp", "imap", "pop", "pop3", "mx", "ftp", "sftp", "ns",
+        "ns1", "ns2", "dns", "vpn", "proxy", "gateway", "cdn", "static", "media", "assets",
+        "files", "upload", "uploads", "download", "downloads", "storage", "backup", "db",
+        "postgres", "redis", "rabbitmq", "celery", "broker", "pgmq", "grafana", "kibana",
+        "metrics", "monitoring", "sentry", "health", "git", "gitlab", "ci", "jenkins",
+        "localhost", "information-schema",
+        # people looking for help or trust
+        "status", "support", "help", "helpdesk", "contact", "security", "abuse", "noreply",
+        "no-reply", "postmaster", "hostmaster", "webmaster", "legal", "privacy", "gdpr",
+        "rgpd", "docs", "doc", "blog", "news", "careers", "jobs", "about", "pricing", "demo",
+        # environments
+        "test", "testing", "staging", "stage", "dev", "development", "prod", "production",
+        "preview", "sandbox", "beta", "alpha", "demo-space",
     }
 )
+
+
+def is_reserved_slug(slug: str) -> bool:
+    return (slug in RESERVED_SLUGS or "fullmobs" in slug or slug.startswith("pg-")
+            or schema_name_for(slug) in {settings.PUBLIC_SCHEMA_NAME,
+                                         settings.TENANT_TEMPLATE_SCHEMA})
+
+
 TRIAL_DAYS = 30
 ROLE_ORDER = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 
@@ -74,9 +106,7 @@ def validate_slug(slug: str) -> None:
         raise DomainError({"slug": list(exc.messages)}) from exc
     if len(slug) < 3 or len(slug) > 40:
         raise DomainError({"slug": [_("Use between 3 and 40 characters.")]})
-    if slug in RESERVED_SLUGS or slug.startswith("pg-") or schema_name_for(slug) in {
-        settings.PUBLIC_SCHEMA_NAME, settings.TENANT_TEMPLATE_SCHEMA
-    }:
+    if is_reserved_slug(slug):
         raise DomainError({"slug": [_("“%(slug)s” is reserved; choose another address.") % {
             "slug": slug}]})
     if Organisation.objects.filter(slug=slug).exists() or Domain.objects.filter(
@@ -108,8 +138,12 @@ def provision_organisation(
     locale: str = "fr",
     timezone_name: str = "Europe/Paris",
     status: str = Organisation.Status.TRIAL,
+    verify_owner_email: bool = False,
 ) -> Organisation:
     """Create an organisation: schema (cloned from the template), domain, owner membership.
+
+    ``verify_owner_email`` (self-service sign-up): the space starts unverified and the owner
+    is sent a signed link to confirm the address; staff provisioning is verified at once.
 
     Everything happens in one transaction, schema included, so a failure at any point leaves
     no schema and no rows. The owner's e-mail (a welcome, or for a new login an invitation
@@ -170,6 +204,7 @@ def provision_organisation(
                 else None,
                 # Colleagues at the owner's own domain may join internal campaigns.
                 allowed_email_domains=suggested_domains(owner_email),
+                owner_email_verified_at=None if verify_owner_email else now,
             )
             organisation.save()
             clone_template_schema(organisation.schema_name)
@@ -196,9 +231,13 @@ def provision_organisation(
                 token = _create_invitation(
                     organisation=organisation, email=owner_email, role=Role.OWNER, invited_by=None
                 )
-            transaction.on_commit(
-                lambda: _send_welcome(organisation=organisation, owner=owner, token=token)
-            )
+            if verify_owner_email:
+                transaction.on_commit(
+                    lambda: _send_verification(organisation=organisation, owner=owner))
+            else:
+                transaction.on_commit(
+                    lambda: _send_welcome(organisation=organisation, owner=owner, token=token)
+                )
     except IntegrityError as exc:
         # Two sign-ups raced for the same address: the unique index decided.
         raise DomainError({"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}) from exc
@@ -235,11 +274,154 @@ def _send_welcome(*, organisation: Organisation, owner: User, token: str | None)
         )
 
 
+# ---- the owner's e-mail address (self-service sign-up) --------------------------------------
+
+VERIFY_SALT = "tenants.verify-owner-email"
+
+
+def _verification_max_age() -> int:
+    return settings.SIGNUP_UNVERIFIED_MAX_DAYS * 24 * 3600
+
+
+def verification_url(organisation: Organisation, email: str) -> str:
+    """The signed link that proves the owner reads ``email``: valid until the unverified
+    space would be dropped, on the public site (the owner may not be logged in)."""
+    from django.core import signing
+    from django.urls import reverse
+
+    token = signing.dumps({"o": organisation.pk, "e": email.lower()}, salt=VERIFY_SALT)
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    path = reverse("verify_owner_email", args=[token], urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}{path}"
+
+
+def _send_verification(*, organisation: Organisation, owner: User) -> None:
+    with translation.override(owner.preferred_language or organisation.locale):
+        send_mail(
+            subject=_("Confirm your e-mail address to use your Fullmobs space"),
+            message=render_to_string("tenants/email/verify_owner.txt", {
+                "organisation": organisation,
+                "link": verification_url(organisation, owner.email),
+                "days": settings.SIGNUP_UNVERIFIED_MAX_DAYS,
+            }),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+
+
+def owner_email_verify(*, token: str) -> Organisation:
+    """Mark the space whose owner opened the signed link as verified (idempotent)."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=_verification_max_age())
+    except signing.BadSignature as exc:
+        raise DomainError({"token": [_("This link is invalid or has expired.")]}) from exc
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().filter(
+            pk=data.get("o")).first()
+        if organisation is None or not Membership.objects.filter(
+                organisation=organisation, role=Role.OWNER,
+                user__email__iexact=data.get("e", "")).exists():
+            raise DomainError({"token": [_("This link is invalid or has expired.")]})
+        if organisation.owner_email_verified_at is None:
+            organisation.owner_email_verified_at = timezone.now()
+            organisation.save(update_fields=["owner_email_verified_at"])
+    return organisation
+
+
+def owner_email_resend(*, organisation: Organisation, owner: User) -> None:
+    """Send the confirmation link again to an owner of an unverified space."""
+    if organisation.is_verified:
+        raise DomainError({"email": [_("Your e-mail address is already confirmed.")]})
+    if not Membership.objects.filter(organisation=organisation, user=owner,
+                                     role=Role.OWNER).exists():
+        raise DomainError({"email": [_("Only an owner can confirm the space's address.")]})
+    transaction.on_commit(lambda: _send_verification(organisation=organisation, owner=owner))
+
+
+def require_verified(organisation: Organisation | None = None) -> None:
+    """Refuse what an unverified space may not do yet (open a campaign, invite, pay).
+    Without ``organisation``: the one whose schema the connection is in."""
+    from django.db import connection
+
+    unverified = Organisation.objects.filter(owner_email_verified_at__isnull=True)
+    if organisation is not None:
+        unverified = unverified.filter(pk=organisation.pk)
+    else:
+        unverified = unverified.filter(schema_name=connection.schema_name)
+    if unverified.exists():
+        raise DomainError({"email": [_("Confirm your e-mail address first: open the link we "
+                                       "sent you (or send it again from the banner).")]})
+
+
+def drop_unverified_organisations(*, now=None) -> list[str]:
+    """Drop self-service spaces whose owner never confirmed the address within
+    SIGNUP_UNVERIFIED_MAX_DAYS: schema, domain, memberships, invitations and the owner's
+    login when it belongs to nothing else. Returns the slugs dropped."""
+    from django.db import connection
+
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.SIGNUP_UNVERIFIED_MAX_DAYS)
+    dropped = []
+    stale = Organisation.objects.clients().filter(owner_email_verified_at__isnull=True,
+                                                  created_at__lt=limit)
+    for organisation in stale.only("pk"):
+        with transaction.atomic():
+            locked = Organisation.objects.select_for_update().filter(
+                pk=organisation.pk, owner_email_verified_at__isnull=True).first()
+            if locked is None:  # verified meanwhile
+                continue
+            users = list(User.objects.filter(memberships__organisation=locked,
+                                             is_staff=False, is_consultant=False))
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{locked.schema_name}" CASCADE')
+            locked.domains.all().delete()
+            slug = locked.slug
+            Organisation.objects.filter(pk=locked.pk).delete()
+            for user in users:
+                if not user.memberships.exists():
+                    user.delete()
+            dropped.append(slug)
+    return dropped
+
+
+# ---- consultants ----------------------------------------------------------------------------
+
+def consultant_assignment_end(*, organisation: Organisation, consultant_id: int,
+                              ended_by: User) -> None:
+    """An owner ends a consultant's accompaniment: the consultant can no longer enter the
+    space (from their next request), and invitations they sent and not yet accepted are
+    revoked. The access log is kept."""
+    from .models import ConsultantAssignment
+
+    if not Membership.objects.filter(organisation=organisation, user=ended_by,
+                                     role=Role.OWNER).exists():
+        raise DomainError({"consultant": [_("Only an owner can end an accompaniment.")]})
+    with transaction.atomic():
+        deleted, _rows = ConsultantAssignment.objects.filter(
+            organisation=organisation, consultant_id=consultant_id).delete()
+        if not deleted:
+            raise DomainError({"consultant": [_("This consultant does not accompany your "
+                                                "organisation.")]})
+        Invitation.objects.filter(
+            organisation=organisation, invited_by_id=consultant_id, accepted_at__isnull=True,
+            revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# ---- colleagues ----------------------------------------------------------------------------
+
 def invite_member(*, organisation: Organisation, email: str, role: str, invited_by: User,
-                  inviter_role: str) -> Invitation:
-    """Invite a colleague by e-mail. Only owners may invite owners; viewers may not invite."""
+                  inviter_role: str, inviter_is_consultant: bool = False) -> Invitation:
+    """Invite a colleague by e-mail. Only owners may invite owners; viewers may not invite;
+    consultants may not invite (their access ends with their assignment, an invitation
+    would outlive it). An unverified space sends no invitation."""
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
+    if inviter_is_consultant:
+        raise DomainError({"role": [_("Consultants cannot invite: ask an owner or a manager "
+                                      "of the organisation.")]})
+    require_verified(organisation)
     try:
         validate_email(email)
     except ValidationError:

@@ -40,3 +40,11 @@ def refresh_organisation_usage(self) -> dict:
         },
     )
     return {"schema": usage.schema_name, "programmes": usage.programmes}
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def drop_unverified_organisations(self) -> list[str]:
+    """Beat entry point (public schema): drop self-service spaces never verified in time."""
+    from .services import drop_unverified_organisations as drop
+
+    return drop()

@@ -30,9 +30,12 @@ from .models import Invitation, Membership, Organisation, Role, User
 from .services import (
     DomainError,
     accept_invitation,
+    consultant_assignment_end,
     find_invitation,
     invite_member,
     organisation_update,
+    owner_email_resend,
+    owner_email_verify,
     provision_organisation,
     validate_slug,
 )
@@ -54,6 +57,16 @@ def landing(request):
 def signup(request):
     form = SignupForm(request.POST or None,
                       initial={"locale": request.LANGUAGE_CODE, "kind": "company"})
+    if request.method == "POST":
+        from engagement import throttle
+
+        try:  # counted before validation: refused attempts count too
+            throttle.check(request, "signup", subject=_email_subject(request.POST))
+        except throttle.RateLimited as exc:
+            form.is_valid()
+            form.add_error(None, exc.message)
+            return render(request, "tenants/signup.html", {"form": form},
+                          status=throttle.STATUS)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -65,6 +78,7 @@ def signup(request):
                 owner_email=data["email"],
                 owner_password=data["password"],
                 owner_name=data["full_name"],
+                verify_owner_email=True,
             )
         except DomainError as exc:
             _add_errors(form, exc)
@@ -74,6 +88,26 @@ def signup(request):
             ).user
             return redirect(make_handoff_url(owner, organisation))
     return render(request, "tenants/signup.html", {"form": form})
+
+
+def _email_subject(data) -> str:
+    """The owner address a sign-up names, hashed (the cache holds no readable address)."""
+    import hashlib
+
+    email = (data.get("email") or "").strip().lower()
+    return "signup-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+@require_http_methods(["GET"])
+def verify_owner_email(request, token):
+    """The link of the confirmation e-mail: the space becomes fully usable."""
+    try:
+        organisation = owner_email_verify(token=token)
+    except DomainError:
+        return render(request, "tenants/verify_invalid.html", status=404)
+    return render(request, "tenants/verify_done.html", {
+        "verified_organisation": organisation,
+        "space_url": organisation.absolute_url("/")})
 
 
 @require_http_methods(["GET"])
@@ -277,6 +311,7 @@ def accept(request, token):
     if invitation is None:
         return render(request, "tenants/invitation_invalid.html", status=404)
     signed_in = request.user.is_authenticated
+                inviter_is_consultant=access.via_consultant,
     invitee = User.objects.filter(email__iexact=invitation.email).first()
     has_account = invitee is not None and invitee.has_usable_password()
     form = None if signed_in else AcceptInvitationForm(request.POST or None,
@@ -352,3 +387,53 @@ def tenant_media(request, schema_name, path):
     if schema_name != request.tenant.schema_name:
         raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT / schema_name)
+@require_http_methods(["POST"])
+def resend_verification(request):
+    """The banner's "send the link again" (owners of an unverified space)."""
+    from engagement import throttle
+
+    require_role(request, Role.OWNER)
+    try:
+        throttle.check(request, "signup_resend", subject=request.tenant)
+        owner_email_resend(organisation=request.tenant, owner=request.user)
+    except throttle.RateLimited as exc:
+        messages.error(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, _("We sent the link again to %(email)s.") % {
+            "email": request.user.email})
+    return redirect("home")
+
+
+@require_http_methods(["GET"])
+def access_log(request):
+    """Owners: who entered the space from outside it (Fullmobs consultants, and staff, who
+    enter only as consultants) and when; the consultants accompanying it now."""
+    from django.core.paginator import Paginator
+
+    from .models import ConsultantAccess, ConsultantAssignment
+
+    require_role(request, Role.OWNER)
+    entries = (ConsultantAccess.objects.filter(organisation=request.tenant)
+               .select_related("consultant").order_by("-entered_at"))
+    return render(request, "tenants/access_log.html", {
+        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "assignments": ConsultantAssignment.objects.filter(organisation=request.tenant)
+        .select_related("consultant").order_by("assigned_at"),
+    })
+
+
+@require_http_methods(["POST"])
+def end_assignment(request, consultant_id):
+    require_role(request, Role.OWNER)
+    try:
+        consultant_assignment_end(organisation=request.tenant, consultant_id=consultant_id,
+                                  ended_by=request.user)
+    except DomainError as exc:
+        raise Http404 from exc
+    messages.success(request, _("The accompaniment has ended: this consultant can no longer "
+                                "enter your space."))
+    return redirect("access_log")
+
+

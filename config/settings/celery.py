@@ -43,6 +43,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.bill_consultant_time",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
+    "tenants-drop-unverified-daily": {
+        "task": "tenants.tasks.drop_unverified_organisations",
+        "schedule": crontab(hour=4, minute=20),
+    },
     "refresh-usage-every-hour": {
         "task": "tenants.tasks.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),

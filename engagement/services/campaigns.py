@@ -131,6 +131,9 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
 def mobilised_count(campaign: Campaign) -> int:
     """People confirmed for the campaign: each participant once (with the largest party
     they bring on any of their slots), companions included."""
+    from tenants.services import require_verified
+
+    require_verified()  # a space whose owner never confirmed the address opens nothing
     parties = (Pledge.objects.filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED)
                .values("participant").annotate(companions=Max("companions")))
     return sum(1 + party["companions"] for party in parties)

@@ -70,14 +70,21 @@ def test_lever_api_needs_the_option(org_a, owner_a, viewer_a):
 
 
 @pytest.mark.django_db
-def test_participants_export_respects_consent(org_a, owner_a, manager_a):
+def test_participants_export_respects_consent(org_a, owner_a, manager_a, consultant):
+    """A consultant's export names only people who agreed to be contacted (the rule of
+    tenants.access, as on pages and in the API); a manager's names everyone."""
+    from tenants.models import ConsultantAssignment
+
     with tenant_context(org_a):
         build_world(owner_a)
         Participant.objects.filter(email="a@example.test").update(
             consent_to_contact=True, first_name="Ada", last_name="=Lovelace", site="Lyon")
         Participant.objects.filter(email="b@example.test").update(
             first_name="Bob", site="Paris", age_band="30-39")
-    response = tenant_client(org_a, manager_a).get("/dashboard/exports/participants.csv")
+    ConsultantAssignment.objects.create(consultant=consultant, organisation=org_a)
+    managed = tenant_client(org_a, manager_a).get("/dashboard/exports/participants.csv")
+    assert "b@example.test" in "\n".join(";".join(row) for row in _csv(managed))
+    response = tenant_client(org_a, consultant).get("/dashboard/exports/participants.csv")
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = _csv(response)
