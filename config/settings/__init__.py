@@ -232,3 +232,7 @@ from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
 from .stripe import *  # noqa: E402, F403
 from .security import *  # noqa: E402, F403
+from .signup import *  # noqa: E402, F403
+
+# Sign-up's throttles join the others (engagement.throttle reads THROTTLE_RATES).
+THROTTLE_RATES = {**globals().get("THROTTLE_RATES", {}), **SIGNUP_THROTTLE_RATES}  # noqa: F405
