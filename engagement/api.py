@@ -10,23 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from billing.gating import HasFeature
 from methodology.models import TemplateVersion
 
+from . import throttle
 from .links import participant_from_token
 from .models import (
     Campaign,
@@ -760,25 +759,6 @@ class ImpactRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 # ---- public: the join API for anonymous clients ------------------------------------------
 
 
-class JoinRateThrottle(SimpleRateThrottle):
-    """Anonymous sign-ups per client IP address. The history lives in the shared cache, so
-    every web process counts together; cache keys carry the schema, so one organisation's
-    crowd does not use up another's allowance."""
-
-    scope = "join"
-
-    def get_rate(self) -> str | None:
-        # Read at request time: DRF copies the rates once, at import.
-        try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-        except KeyError as exc:
-            raise ImproperlyConfigured(
-                "REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] needs a 'join' rate.") from exc
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class PublicSlotSerializer(serializers.ModelSerializer):
     seats_left = serializers.IntegerField(read_only=True)
 
@@ -871,16 +851,22 @@ class PublicCampaignView(APIView):
 
 class PublicJoinView(APIView):
     """Pledge time to a campaign's slots, without an account. No session is read, so no
-    CSRF token is needed; the rate is limited per client address. An internal campaign
-    takes only people with a signed participant link (``participant_token``)."""
+    CSRF token is needed; the rate is limited per client address and per campaign
+    (``engagement.throttle``). An internal campaign takes only people with a signed
+    participant link (``participant_token``).
+
+    Joining with an address that is already a participant's records the pledge and
+    changes nothing about that person; the answer tells nothing more about them, and the
+    confirmation e-mail carries their signed link."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [JoinRateThrottle]
 
-    @extend_schema(request=JoinSerializer, responses={201: JoinResultSerializer})
+    @extend_schema(request=JoinSerializer,
+                   responses={201: JoinResultSerializer, 429: OpenApiTypes.OBJECT})
     def post(self, request, code: str):
         campaign = get_object_or_404(_published_campaigns(), code=code)
+        throttle.check_api(request, "join", subject=campaign)
         payload = JoinSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -46,6 +46,15 @@ class CampaignForm(forms.Form):
         help_text=_("The action takes place only if the target is reached by then."))
     visibility = forms.ChoiceField(label=_("Visibility"), choices=[
         ("internal", _("Internal to the organisation")), ("public", _("Public"))])
+    party_approval_above = forms.IntegerField(
+        label=_("Companions without approval"), min_value=0, max_value=20, initial=5,
+        required=False,
+        help_text=_("A participant bringing more people than this waits for your approval "
+                    "(on the campaign page) before their group takes places."))
+
+    def clean_party_approval_above(self):
+        value = self.cleaned_data.get("party_approval_above")
+        return 5 if value is None else value
 
 
 class NewCampaignForm(CampaignForm):

@@ -36,6 +36,8 @@ urlpatterns = [
          views.campaign_attendance, name="campaign_attendance"),
     path("campaigns/<int:pk>/check-in/", views.campaign_checkin_desk,
          name="campaign_checkin_desk"),
+    path("campaigns/<int:pk>/pledges/<int:pledge_id>/party/", views.campaign_party,
+         name="campaign_party"),
     path("campaigns/<int:pk>/impact/", views.campaign_impact, name="campaign_impact"),
     path("campaigns/<int:pk>/invitations/", views.campaign_invite, name="campaign_invite"),
     path("campaigns/<int:pk>/qr.svg", views.campaign_qr, name="campaign_qr"),

@@ -26,7 +26,7 @@ from tenants.access import require_role
 from tenants.models import Role
 from tenants.services import DomainError
 
-from . import links
+from . import links, throttle
 from .forms import (
     CampaignForm,
     CampaignInvitationForm,
@@ -73,7 +73,7 @@ from .services.checkin import (
     pledge_undo_no_show,
     self_check_in_pledge,
 )
-from .services.joining import request_access_link
+from .services.joining import pledge_approve, pledge_decline, request_access_link
 
 SESSION_KEY = "participant_token"
 
@@ -184,6 +184,13 @@ def campaign_join_view(request, code):
     campaign = _campaign_for_visitor(request, code)
     participant = _session_participant(request)
     form = JoinForm(request.POST, slots=campaign.slots.all())
+    try:
+        throttle.check(request, "join", subject=campaign)
+    except throttle.RateLimited as exc:
+        form.is_valid()  # the typed values are shown again, with the refusal above them
+        form.add_error(None, exc.message)
+        return _render_campaign(request, campaign, form, may_see=True,
+                                participant=participant, status=throttle.STATUS)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -198,17 +205,34 @@ def campaign_join_view(request, code):
         except DomainError as exc:
             exc.add_to_form(form)
         else:
-            _remember(request, pledges[0].participant)
-            if all(p.status == Pledge.Status.WAITLISTED for p in pledges):
-                messages.info(request, _("These slots are full: you are on the waiting list "
-                                         "and will be told as soon as a place frees up."))
-            else:
-                messages.success(request, _("Thank you! Your pledge is recorded; a "
-                                            "confirmation is on its way."))
-            return redirect("participant_home", token=links.participant_token(
-                pledges[0].participant))
+            return _joined(request, campaign, pledges, proven=participant is not None)
     return _render_campaign(request, campaign, form, may_see=True, participant=participant,
                             status=400)
+
+
+def _joined(request, campaign, pledges, *, proven: bool):
+    """After a join. The visitor's session opens the participant's space only when this
+    join created that participant, or the visitor came with their signed link; knowing an
+    address is not enough, so a join with a known one is told to read the e-mail, which
+    carries the link (the same words whatever the address, new or known, is worth)."""
+    if not (pledges.participant_created or proven):
+        messages.success(request, _("Thank you! Your pledge is recorded. Check your e-mail: "
+                                    "the message we have just sent has your personal link "
+                                    "to see or change it."))
+        return redirect("campaign_page", code=campaign.code)
+    _remember(request, pledges.participant)
+    statuses = {pledge.status for pledge in pledges}
+    if statuses == {Pledge.Status.AWAITING_APPROVAL}:
+        messages.info(request, _("Thank you! Groups this large are confirmed by the "
+                                 "organisers: your group holds no place until they approve "
+                                 "it, and you will be told by e-mail."))
+    elif statuses == {Pledge.Status.WAITLISTED}:
+        messages.info(request, _("These slots are full: you are on the waiting list "
+                                 "and will be told as soon as a place frees up."))
+    else:
+        messages.success(request, _("Thank you! Your pledge is recorded; a "
+                                    "confirmation is on its way."))
+    return redirect("participant_home", token=links.participant_token(pledges.participant))
 
 
 @require_POST
@@ -216,6 +240,14 @@ def campaign_verify(request, code):
     """Internal campaigns: prove an address at one of the organisation's domains."""
     campaign = _campaign_for_visitor(request, code)
     form = VerifyEmailForm(request.POST)
+    try:
+        throttle.check(request, "address_check", subject=campaign)
+    except throttle.RateLimited as exc:
+        form.errors.clear()
+        form.add_error(None, exc.message)
+        return _render_campaign(request, campaign, JoinForm(slots=campaign.slots.all()),
+                                may_see=False, participant=None, status=throttle.STATUS,
+                                verify_form=form)
     if form.is_valid() and request_access_link(
             campaign=campaign, email=form.cleaned_data["email"],
             language=request.LANGUAGE_CODE[:2]):
@@ -675,6 +707,34 @@ def campaign_checkin_desk(request, pk):
         "pledge": pledge, "error": error,
         "companions_pending": companions_pending(pledge) if pledge else 0,
     }, status=400 if error else 200)
+
+
+@require_POST
+def campaign_party(request, pk, pledge_id):
+    """An organiser approves or declines a large party awaiting approval; HTMX swaps the
+    row."""
+    require_role(request, Role.MANAGER)
+    campaign = _campaign(pk)
+    pledge = get_object_or_404(Pledge.objects.select_related("participant__team", "slot"),
+                               pk=pledge_id, slot__campaign=campaign)
+    try:
+        if request.POST.get("decision") == "decline":
+            pledge_decline(pledge=pledge)
+            messages.success(request, _("The group is declined: it holds no place."))
+        else:
+            pledge = pledge_approve(pledge=pledge)
+            if pledge.status == Pledge.Status.CONFIRMED:
+                messages.success(request, _("The group is approved and has its places."))
+            else:
+                messages.info(request, _("The group is approved; the slot is full, so it "
+                                         "is on the waiting list."))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    if request.htmx:
+        pledge.refresh_from_db()
+        return render(request, "engagement/_pledge_row.html",
+                      {"pledge": pledge, "campaign": campaign, "can_manage": True})
+    return redirect("campaign_detail", pk=campaign.pk)
 
 
 @require_POST

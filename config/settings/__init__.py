@@ -183,8 +183,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # Anonymous sign-ups through the public join API, per client address and organisation.
-    "DEFAULT_THROTTLE_RATES": {"join": env("JOIN_RATE_LIMIT", "30/hour")},
+    # DRF's own throttles read the client address the same way as engagement.throttle.
+    "NUM_PROXIES": None,  # set below from NUM_PROXIES
+}
+
+# How many reverse proxies of ours stand in front of the web processes, each appending the
+# address it received from to X-Forwarded-For. 0 (the default): the client's address is
+# REMOTE_ADDR and X-Forwarded-For, which any client can write, is never read.
+NUM_PROXIES = int(env("NUM_PROXIES", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# Anonymous writes, counted in the shared cache per client address ("address") and per
+# campaign or other subject ("subject"): engagement/throttle.py, docs/security.md.
+THROTTLE_RATES = {
+    "join": {"address": env("JOIN_RATE_LIMIT", "30/hour"),
+             "subject": env("JOIN_CAMPAIGN_RATE_LIMIT", "600/hour")},
+    "address_check": {"address": env("ADDRESS_CHECK_RATE_LIMIT", "10/hour"),
+                      "subject": env("ADDRESS_CHECK_CAMPAIGN_RATE_LIMIT", "200/hour")},
 }
 
 # Shared by every web process (throttling counts must be global): Redis when CACHE_URL

@@ -29,7 +29,8 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
                     mobilisation_deadline: datetime, description: str = "", place: str = "",
                     visibility: str = Campaign.Visibility.INTERNAL,
                     latitude: Decimal | None = None, longitude: Decimal | None = None,
-                    slots: list[tuple[datetime, datetime, int]] | None = None) -> Campaign:
+                    slots: list[tuple[datetime, datetime, int]] | None = None,
+                    party_approval_above: int = 5) -> Campaign:
     """A draft campaign; with ``slots`` given as (start, end, capacity). If none are given,
     one slot covering the whole action is made with the target as capacity."""
     errors: dict[str, list[str]] = {}
@@ -39,6 +40,7 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
         errors["participant_target"] = [_("Use a positive number.")]
     if visibility not in Campaign.Visibility.values:
         errors["visibility"] = [_("Choose internal or public.")]
+    _check_party_approval(errors, party_approval_above)
     _check_times(errors, starts_at=starts_at, ends_at=ends_at,
                  mobilisation_deadline=mobilisation_deadline)
     for i, (slot_start, slot_end, capacity) in enumerate(slots or []):
@@ -52,12 +54,21 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
             programme=programme, title=title.strip(), description=description,
             place=place, latitude=latitude, longitude=longitude, starts_at=starts_at,
             ends_at=ends_at, participant_target=participant_target,
-            mobilisation_deadline=mobilisation_deadline, visibility=visibility)
+            mobilisation_deadline=mobilisation_deadline, visibility=visibility,
+            party_approval_above=party_approval_above)
         for slot_start, slot_end, capacity in slots or [(starts_at, ends_at,
                                                          participant_target)]:
             Slot.objects.create(campaign=campaign, starts_at=slot_start, ends_at=slot_end,
                                 capacity=capacity)
     return campaign
+
+
+def _check_party_approval(errors: dict[str, list[str]], value) -> None:
+    from .pledges import MAX_COMPANIONS
+
+    if value is None or not 0 <= value <= MAX_COMPANIONS:
+        errors["party_approval_above"] = [_("Between 0 and %(max)s companions.") % {
+            "max": MAX_COMPANIONS}]
 
 
 def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
@@ -67,7 +78,8 @@ def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
         raise DomainError({"status": [_("This campaign is closed and can no longer be "
                                         "changed.")]})
     allowed = {"title", "description", "place", "latitude", "longitude", "starts_at",
-               "ends_at", "participant_target", "mobilisation_deadline", "visibility"}
+               "ends_at", "participant_target", "mobilisation_deadline", "visibility",
+               "party_approval_above"}
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
@@ -77,6 +89,7 @@ def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
         errors["title"] = [_("This field is required.")]
     if not merged["participant_target"] or merged["participant_target"] < 1:
         errors["participant_target"] = [_("Use a positive number.")]
+    _check_party_approval(errors, merged["party_approval_above"])
     _check_times(errors, starts_at=merged["starts_at"], ends_at=merged["ends_at"],
                  mobilisation_deadline=merged["mobilisation_deadline"])
     if errors:

@@ -13,7 +13,7 @@ from methodology.models import Lever
 from tenants.services import DomainError
 
 from ..models import Campaign, Channel, Invitation, Participant, Pledge, Slot, Team
-from .pledges import pledge_create
+from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 
 PERSONAL_LEVER = "personal_invitation"
 
@@ -36,9 +36,15 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                        language: str = "", team: str = "", site: str = "", postcode: str = "",
                        age_band: str = "", consent_to_contact: bool | None = None,
                        source: str = Participant.Source.SIGNUP,
-                       referred_by: Participant | None = None) -> tuple[Participant, bool]:
+                       referred_by: Participant | None = None,
+                       update_existing: bool = True) -> tuple[Participant, bool]:
     """The participant with this e-mail (case-insensitive), created or completed.
-    Existing values are only overwritten by non-empty ones; the referrer is set once."""
+    Existing values are only overwritten by non-empty ones; the referrer is set once.
+
+    ``update_existing=False`` is for callers that have not proved control of the address
+    (a visitor typing it in a public form): an existing participant is returned as it is,
+    whatever was typed, so knowing someone's e-mail never changes their name, team,
+    consent or language."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -67,7 +73,7 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
             except IntegrityError:  # the same person signing up twice at once
                 participant = Participant.objects.get(email__iexact=email)
                 created = False
-        if not created:
+        if not created and update_existing:
             changed = []
             for name, value in values.items():
                 if value and getattr(participant, name) != value:
@@ -167,17 +173,41 @@ def email_domain_allowed(email: str) -> bool:
     return domain in {d.lower() for d in organisation.allowed_email_domains}
 
 
+class JoinedPledges(list):
+    """The pledges a join made (a list), and whether it created their participant.
+
+    ``participant_created`` is what lets a page open the participant's space at once: only
+    a person made a moment ago by this very request, or one who proved their address
+    (``known_participant``), may see it; anyone else is told to read their e-mail."""
+
+    participant_created: bool = False
+
+    @property
+    def participant(self) -> Participant:
+        return self[0].participant
+
+
 def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                   first_name: str = "", last_name: str = "", language: str = "",
                   companions: int = 0, companion_names: str = "", team: str = "",
                   site: str = "", postcode: str = "", age_band: str = "",
                   consent_to_contact: bool = False, invitation_code: str = "",
-                  known_participant: Participant | None = None) -> list[Pledge]:
+                  known_participant: Participant | None = None) -> JoinedPledges:
     """Sign up for one or more slots of a campaign (the public join form and API).
+
+    Knowing an e-mail proves nothing: when the address is already a participant's and the
+    caller has not proved control of it (``known_participant``, from a signed link), the
+    pledge is recorded but nothing about the person changes (name, team, consent,
+    language, referrer); the confirmation e-mail, sent to that address, carries the link.
+    With ``known_participant`` the values given complete the participant as before.
 
     ``consent_to_contact`` can only give consent: a join without the box ticked leaves a
     known participant's earlier answer as it is (withdrawing is the unsubscribe link's
     job, or an organiser's), so joining a second campaign never switches it off.
+
+    A party with more companions than the campaign's ``party_approval_above`` is recorded
+    as awaiting an organiser's approval: it takes no place until approved
+    (``pledge_approve``).
 
     An internal campaign accepts only people holding a signed participant link
     (``known_participant``): the organisation's own lists, people invited by e-mail, and
@@ -204,21 +234,83 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
     invitation = (Invitation.objects.filter(campaign=campaign, code=invitation_code).first()
                   if invitation_code else None)
     with transaction.atomic():
-        participant, _created = participant_upsert(
+        participant, created = participant_upsert(
             email=email, first_name=first_name, last_name=last_name, language=language,
             team=team, site=site, postcode=postcode, age_band=age_band,
             consent_to_contact=True if consent_to_contact else None,
             source=Participant.Source.INVITATION if invitation else Participant.Source.SIGNUP,
-            referred_by=invitation.inviter if invitation else None)
-        pledges = []
+            referred_by=invitation.inviter if invitation else None,
+            update_existing=known_participant is not None)
+        pledges = JoinedPledges()
+        pledges.participant_created = created
         for slot in slots:
-            pledge = pledge_create(slot=slot, participant=participant, companions=companions,
-                                   companion_names=companion_names)
+            if companions > campaign.party_approval_above:
+                pledge = _pledge_awaiting_approval(slot=slot, participant=participant,
+                                                   companions=companions,
+                                                   companion_names=companion_names)
+            else:
+                pledge = pledge_create(slot=slot, participant=participant,
+                                       companions=companions,
+                                       companion_names=companion_names)
             if invitation is not None:
                 pledge.invitation = invitation
                 pledge.save(update_fields=["invitation"])
             pledges.append(pledge)
     return pledges
+
+
+def _pledge_awaiting_approval(*, slot: Slot, participant: Participant, companions: int,
+                              companion_names: str) -> Pledge:
+    """A large party's pledge: no seat taken (``confirmed_seats`` is not touched) until an
+    organiser approves it. The partial unique index still allows one live pledge per
+    participant and slot, awaiting ones included."""
+    if not 0 <= companions <= MAX_COMPANIONS:
+        raise DomainError({"companions": [_("Bring between 0 and %(max)s companions.") % {
+            "max": MAX_COMPANIONS}]})
+    try:
+        with transaction.atomic():
+            pledge = Pledge.objects.create(
+                slot=slot, participant=participant, companions=companions,
+                companion_names=companion_names.strip()[:300],
+                status=Pledge.Status.AWAITING_APPROVAL)
+    except IntegrityError as exc:
+        raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
+    _notify_on_commit("notify_pledge", pledge.pk)
+    return pledge
+
+
+def pledge_approve(*, pledge: Pledge) -> Pledge:
+    """An organiser lets a large party in: it takes its places now if they are free, else
+    it goes on the waiting list (and is told either way)."""
+    with transaction.atomic():
+        # Lock order: slot, then pledge, as pledge_create and pledge_cancel do.
+        slot = Slot.objects.select_for_update().get(pk=pledge.slot_id)
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.status != Pledge.Status.AWAITING_APPROVAL:
+            raise DomainError({"status": [_("This pledge is not awaiting approval.")]})
+        now = timezone.now()
+        if slot.confirmed_seats + pledge.seats <= slot.capacity:
+            slot.confirmed_seats += pledge.seats
+            slot.save(update_fields=["confirmed_seats"])
+            pledge.status, pledge.confirmed_at = Pledge.Status.CONFIRMED, now
+            pledge.save(update_fields=["status", "confirmed_at"])
+        else:
+            pledge.status = Pledge.Status.WAITLISTED
+            pledge.save(update_fields=["status"])
+        # The confirmation (or waiting-list) message, as for any join.
+        _notify_on_commit("notify_pledge", pledge.pk)
+    return pledge
+
+
+def pledge_decline(*, pledge: Pledge) -> Pledge:
+    """An organiser declines a large party: the pledge is cancelled (it held no place)."""
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.status != Pledge.Status.AWAITING_APPROVAL:
+            raise DomainError({"status": [_("This pledge is not awaiting approval.")]})
+        pledge.status, pledge.cancelled_at = Pledge.Status.CANCELLED, timezone.now()
+        pledge.save(update_fields=["status", "cancelled_at"])
+    return pledge
 
 
 def request_access_link(*, campaign: Campaign, email: str, language: str) -> bool:
@@ -237,15 +329,20 @@ def request_access_link(*, campaign: Campaign, email: str, language: str) -> boo
         return False
     if not email_domain_allowed(email):
         return False
+    # Asking proves nothing yet: an existing participant is left exactly as they are.
     participant, _created = participant_upsert(email=email, language=language,
-                                               source=Participant.Source.SIGNUP)
+                                               source=Participant.Source.SIGNUP,
+                                               update_existing=False)
     link = links.absolute(reverse("participant_go", args=[
         links.participant_token(participant), campaign.code]))
+    # The title is the organiser's text: on one line, it can shape neither the subject
+    # header nor the body's lines.
+    title = " ".join(campaign.title.split())
     with translation.override(participant.language or language):
-        subject = _("Your link to join “%(title)s”") % {"title": campaign.title}
+        subject = _("Your link to join “%(title)s”") % {"title": title}
         body = _("Hello,\n\nHere is your personal link to see “%(title)s” and give your "
                  "time:\n%(link)s\n\nIf you did not ask for it, ignore this message.") % {
-            "title": campaign.title, "link": link}
+            "title": title, "link": link}
     queue_email(kind="access_link", to_email=email, subject=subject, body=body,
                 participant=participant, campaign=campaign,
                 dedupe_key=f"access_link:{participant.pk}:{campaign.pk}:"

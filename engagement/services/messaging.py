@@ -77,6 +77,7 @@ class EmailKind(StrEnum):
     FOLLOW_UP_SURVEY = "follow_up_survey"
     PLEDGE_CONFIRMED = "pledge_confirmed"
     PLEDGE_WAITLISTED = "pledge_waitlisted"
+    PLEDGE_AWAITING = "pledge_awaiting"
     PLEDGE_PROMOTED = "pledge_promoted"
     CAMPAIGN_SUCCEEDED = "campaign_succeeded"
     CAMPAIGN_FAILED = "campaign_failed"
@@ -229,6 +230,12 @@ def requeue_stalled_emails(*, now: datetime) -> int:
 
 # --- Text --------------------------------------------------------------------------------
 
+def one_line(text: str) -> str:
+    """A value typed in a one-line field, kept on one line: a title or a name holding
+    "\r\n" must not end the subject (the template's first line) and start the body."""
+    return " ".join(str(text or "").split())
+
+
 def fill_placeholders(text: str, values: Values) -> str:
     """Replace ``{name}`` for the known placeholder names we have a value for; anything
     else stays as written. (``str.format`` would choke on, or expose attributes through,
@@ -351,12 +358,12 @@ def _values(facts: _CampaignFacts, *, link: Callable[[], str],
     time_zone = campaign.programme.time_zone
     starts_at = slot.starts_at if slot is not None else campaign.starts_at
     values: Values = {
-        "organisation_name": lambda: facts.organisation.name,
-        "programme_name": lambda: campaign.programme.name,
-        "campaign_title": lambda: campaign.title,
+        "organisation_name": lambda: one_line(facts.organisation.name),
+        "programme_name": lambda: one_line(campaign.programme.name),
+        "campaign_title": lambda: one_line(campaign.title),
         "action_date": lambda: _date(starts_at, time_zone),
         "action_time": lambda: _time(starts_at, time_zone),
-        "place": lambda: campaign.place or _phrase("place_tbc"),
+        "place": lambda: one_line(campaign.place) or _phrase("place_tbc"),
         "target": lambda: _number(campaign.participant_target),
         "participants_count": lambda: _number(facts.people),
         "spots_left": lambda: _number(facts.spots_left),
@@ -368,8 +375,8 @@ def _values(facts: _CampaignFacts, *, link: Callable[[], str],
     }
     if participant is not None:
         values |= {
-            "participant_first_name": lambda: participant.first_name
-            or participant.display_name,
+            "participant_first_name": lambda: one_line(participant.first_name
+                                                       or participant.display_name),
             "hours_given": lambda: _number(Pledge.objects.filter(
                 participant=participant, slot__campaign=campaign,
                 attendance=Pledge.Attendance.ATTENDED,
@@ -463,12 +470,19 @@ def _personal_link(campaign: Campaign, participant: Participant) -> str:
 
 
 def notify_pledge(pledge_id: int) -> None:
-    """After sign-up: the pledge is confirmed, or on the waiting list."""
+    """After sign-up: the pledge is confirmed, on the waiting list, or (a large party)
+    awaiting an organiser's approval; after that approval, confirmed or waiting.
+
+    This is the join's confirmation: it goes to the address typed, whoever typed it, so
+    it carries no free text of the visitor's (no name in its greeting) and says what to
+    do with a pledge one did not make. Its link is the participant's signed page: the
+    only way in for someone who joined with an address already known."""
     pledge = _pledge_with_context(pledge_id)
     if pledge is None or pledge.status == Pledge.Status.CANCELLED:
         return
-    kind = (EmailKind.PLEDGE_CONFIRMED if pledge.status == Pledge.Status.CONFIRMED
-            else EmailKind.PLEDGE_WAITLISTED)
+    kind = {Pledge.Status.CONFIRMED: EmailKind.PLEDGE_CONFIRMED,
+            Pledge.Status.AWAITING_APPROVAL: EmailKind.PLEDGE_AWAITING,
+            }.get(pledge.status, EmailKind.PLEDGE_WAITLISTED)
     _queue_pledge_message(kind, pledge, _CampaignFacts(pledge.slot.campaign),
                           link=lambda: links.manage_url(pledge.participant))
 
