@@ -28,6 +28,7 @@ from methodology.models import TemplateVersion
 from . import throttle
 from .links import participant_from_token
 from .models import (
+    PEOPLE_MAX,
     Campaign,
     Channel,
     ImpactRecord,
@@ -146,7 +147,8 @@ class FromTemplateSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     action_date = serializers.DateField()
     ends_on = serializers.DateField()
-    participant_target = serializers.IntegerField(required=False, min_value=1)
+    participant_target = serializers.IntegerField(required=False, min_value=1,
+                                                  max_value=PEOPLE_MAX)
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -242,13 +244,13 @@ class SlotSerializer(serializers.ModelSerializer):
 
 class SlotCapacitySerializer(serializers.Serializer):
     capacity = serializers.IntegerField(
-        help_text="Never below the seats already confirmed.")
+        max_value=PEOPLE_MAX, help_text="Never below the seats already confirmed.")
 
 
 class NewSlotSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    capacity = serializers.IntegerField(min_value=1)
+    capacity = serializers.IntegerField(min_value=1, max_value=PEOPLE_MAX)
 
 
 class CampaignSerializer(serializers.ModelSerializer):

@@ -1,9 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Programme
+from .models import PEOPLE_MAX, Programme, at_most_people
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def people_field(label, **kwargs) -> forms.IntegerField:
+    """A number of people (a target, a slot's places): from 1 to ``PEOPLE_MAX``, the bound
+    told on the field in the reader's way of writing numbers."""
+    return forms.IntegerField(label=label, min_value=1, validators=[at_most_people()],
+                              widget=forms.NumberInput(attrs={"max": PEOPLE_MAX}), **kwargs)
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -26,7 +33,7 @@ class ProgrammeFromTemplateForm(forms.Form):
     action_date = forms.DateField(label=_("Action date"), widget=DATE,
                                   help_text=_("The checklist's due dates count from this day."))
     ends_on = forms.DateField(label=_("End date"), widget=DATE)
-    participant_target = forms.IntegerField(label=_("Participant target"), min_value=1)
+    participant_target = people_field(_("Participant target"))
 
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -40,7 +47,7 @@ class CampaignForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
-    participant_target = forms.IntegerField(label=_("Participant target"), min_value=1)
+    participant_target = people_field(_("Participant target"))
     mobilisation_deadline = forms.DateTimeField(
         label=_("Mobilisation deadline"), widget=DATETIME,
         help_text=_("The action takes place only if the target is reached by then."))
@@ -58,15 +65,15 @@ class CampaignForm(forms.Form):
 
 
 class NewCampaignForm(CampaignForm):
-    capacity = forms.IntegerField(
-        label=_("Places in the first time slot"), min_value=1,
+    capacity = people_field(
+        _("Places in the first time slot"),
         help_text=_("One slot covering the whole action; add more slots afterwards."))
 
 
 class SlotForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
-    capacity = forms.IntegerField(label=_("Places"), min_value=1)
+    capacity = people_field(_("Places"))
 
 
 class JoinForm(forms.Form):

@@ -5,10 +5,14 @@ from (steps, messages, levers, indicators, survey): later edits of the library n
 a running programme. It remembers the version, so a newer one can be offered and applied.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from methodology.models import (
@@ -21,6 +25,29 @@ from methodology.models import (
     TemplateVersion,
 )
 
+# The most people a target or a slot can count. Far above any real action (a city-wide
+# campaign is tens of thousands), far below PostgreSQL's integer (2,147,483,647): a number
+# past it is a typing slip or a probe, refused with a message on the field rather than
+# reaching the database as an "integer out of range" error.
+PEOPLE_MAX = 1_000_000
+
+
+@deconstructible
+class AtMostValidator(MaxValueValidator):
+    """A maximum whose message writes the limit the reader's way (1,000,000 / 1 000 000)."""
+
+    message = _("Enter a number no larger than %(limit)s.")
+
+    def __call__(self, value):
+        if value is not None and self.compare(self.clean(value), self.limit_value):
+            raise ValidationError(self.message, code=self.code, params={
+                "limit": number_format(self.limit_value, force_grouping=True),
+                "value": value})
+
+
+def at_most_people() -> AtMostValidator:
+    return AtMostValidator(PEOPLE_MAX)
+
 
 class Programme(models.Model):
     """A mobilisation programme run by the organisation (a series of campaigns)."""
@@ -32,7 +59,8 @@ class Programme(models.Model):
     action_date = models.DateField(
         _("action date"), null=True, blank=True,
         help_text=_("The day of the main action; the checklist's due dates count from it."))
-    participant_target = models.PositiveIntegerField(_("participant target"), default=0)
+    participant_target = models.PositiveIntegerField(_("participant target"), default=0,
+                                                     validators=[at_most_people()])
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     # References from a tenant schema to the public schema are checked by PostgreSQL (the
     # foreign key refuses deleting a version in use); Django's cascade collector must not
@@ -211,7 +239,8 @@ class Campaign(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    participant_target = models.PositiveIntegerField(_("participant target"))
+    participant_target = models.PositiveIntegerField(_("participant target"),
+                                                     validators=[at_most_people()])
     mobilisation_deadline = models.DateTimeField(_("mobilisation deadline"))
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.INTERNAL)
@@ -254,7 +283,7 @@ class Slot(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    capacity = models.PositiveIntegerField(_("capacity"))
+    capacity = models.PositiveIntegerField(_("capacity"), validators=[at_most_people()])
     confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:

@@ -40,6 +40,9 @@ from .services import report_subject_key
 # Relative URLs in the report resolve against this origin, which the fetcher maps to
 # files; ``.invalid`` never resolves, should anything ever try.
 BASE_URL = "https://report.fullmobs.invalid/"
+# Uploaded images that reach the renderer only through ``bounded_image``; every format
+# Pillow would decode for WeasyPrint.
+MEDIA_IMAGE_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "ICO"})
 # Tagged PDF for screen readers (PDF/UA-1: tags, language and title metadata).
 PDF_VARIANT = "pdf/ua-1"
 
@@ -95,8 +98,32 @@ class ReportURLFetcher(URLFetcher):
         if path is None:
             raise ValueError(f"refused in reports: {url[:200]}")
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(),
-                                  headers={"Content-Type": mime_type})
+        content = path.read_bytes() if not path.is_relative_to(self.media_root) \
+            else self._bounded_media(path, url)
+        return URLFetcherResponse(url, content, headers={"Content-Type": mime_type})
+
+    def _bounded_media(self, path: Path, url: str) -> bytes:
+        """An uploaded file as WeasyPrint may read it: an image at most the stored logo's
+        size (logos stored before that rule are downscaled here), never one whose header
+        announces more pixels than a logo may have, nor a file larger than a logo may be."""
+        from tenants.services import (
+            LOGO_MAX_BYTES,
+            LOGO_STORED_MAX_SIDE,
+            NotAnImage,
+            bounded_image,
+        )
+
+        if path.stat().st_size > 4 * LOGO_MAX_BYTES:
+            raise ValueError(f"refused in reports (too large): {url[:200]}")
+        content = path.read_bytes()
+        try:
+            content, _format = bounded_image(content, max_side=LOGO_STORED_MAX_SIDE,
+                                             formats=MEDIA_IMAGE_FORMATS)
+        except NotAnImage:
+            pass  # not something Pillow decodes (text, SVG): served as it is
+        except ValueError as exc:
+            raise ValueError(f"refused in reports ({exc}): {url[:200]}") from exc
+        return content
 
     def resolve(self, url: str) -> Path | None:
         """The file ``url`` names, if it is one the report may use; None otherwise."""

@@ -44,6 +44,19 @@ class OrganisationPasswordResetForm(PasswordResetForm):
             if resolve_access(user, organisation) is not None:
                 yield user
 
+    def save(self, **kwargs):
+        """The link's scheme, host and port come from the settings (the organisation's own
+        address, or the public site's), never from the request: its Host header is the
+        visitor's to write, and the link goes to someone else's mailbox."""
+        organisation = getattr(self.request, "tenant", None)
+        on_public_site = (organisation is None
+                          or connection.schema_name == settings.PUBLIC_SCHEMA_NAME)
+        host = settings.BASE_DOMAIN if on_public_site else organisation.primary_host
+        port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        kwargs["domain_override"] = f"{host}{port}"
+        kwargs["use_https"] = settings.SITE_SCHEME == "https"
+        return super().save(**kwargs)
+
 
 class SignupForm(forms.Form):
     live_slug_check = True

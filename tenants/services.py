@@ -15,7 +15,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from .email_domains import domain_errors, suggested_domains
 from .models import (
@@ -540,6 +542,67 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
+# A logo's header is read before any pixel is decoded: past these dimensions it is refused
+# (a PNG of a few bytes can announce billions of pixels). What is kept is a copy no larger
+# than LOGO_STORED_MAX_SIDE on its longer side: pages show it at 40 px and reports at 30 mm,
+# so even print needs no more, and nothing downstream (pages, the PDF renderer) ever decodes
+# a large image.
+LOGO_MAX_SIDE = 4000
+LOGO_STORED_MAX_SIDE = 800
+# Pillow warns past this many pixels and refuses (DecompressionBombError) past twice it,
+# whoever opens the image (WeasyPrint included). No image of the project needs more than
+# the largest logo accepted; its default (89 million pixels, 350 MB decoded) is far more.
+Image.MAX_IMAGE_PIXELS = LOGO_MAX_SIDE * LOGO_MAX_SIDE
+
+
+class NotAnImage(ValueError):
+    """The file is not an image of the formats asked for."""
+
+
+def bounded_image(source, *, max_side: int, formats=frozenset(LOGO_FORMATS)
+                  ) -> tuple[bytes, str]:
+    """A re-encoded copy of the image in ``source`` (a file or bytes) no larger than
+    ``max_side`` pixels on either side, in its own format, without metadata. Raises
+    ``ValueError`` with a message for people when it is not an image of ``formats``
+    (``NotAnImage``), is damaged, or announces more than ``LOGO_MAX_SIDE`` pixels on a side
+    (checked from the header, before any decoding)."""
+    import io
+    import warnings
+
+    from PIL import UnidentifiedImageError
+
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; past ours is an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=sorted(formats)) as image:
+                image_format = image.format
+                width, height = image.size
+                if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+                    raise ValueError(_(
+                        "The logo must be at most %(side)s × %(side)s pixels.") % {
+                        "side": number_format(LOGO_MAX_SIDE, force_grouping=True)})
+                image.load()
+                if image_format == "JPEG":
+                    kept = image.convert("RGB")
+                elif image.mode in ("1", "L", "LA", "P", "RGB", "RGBA"):
+                    kept = image.copy()
+                else:
+                    kept = image.convert("RGBA")
+        kept.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        kept.save(out, format=image_format, **({"quality": 90} if image_format in
+                                                 ("JPEG", "WEBP") else {"optimize": True}))
+    except ValueError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise NotAnImage(_("Upload a PNG, JPEG or WebP image.")) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
+            SyntaxError, EOFError) as exc:
+        raise ValueError(_("Upload a PNG, JPEG or WebP image.")) from exc
+    return out.getvalue(), image_format
 
 
 def organisation_update(*, organisation: Organisation, name: str, locale: str, time_zone: str,
@@ -548,12 +611,13 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
     """Change an organisation's name, language, time zone, branding and the e-mail domains
     that may join its internal campaigns (``None``: unchanged) (owners only).
 
-    Logos are PNG, JPEG or WebP up to 1 MB: SVG could carry scripts, and the logo is shown
-    on every page and printed in reports.
+    Logos are PNG, JPEG or WebP up to 1 MB and 4,000 pixels a side: SVG could carry
+    scripts, and the logo is shown on every page and printed in reports. What is stored is
+    a copy at most ``LOGO_STORED_MAX_SIDE`` pixels a side (``bounded_image``).
     """
     from zoneinfo import available_timezones
 
-    from PIL import Image, UnidentifiedImageError
+    from django.core.files.base import ContentFile
 
     from .models import colour_validator
 
@@ -568,19 +632,18 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
         colour_validator(brand_colour or "")
     except ValidationError as exc:
         errors["brand_colour"] = list(exc.messages)
+    stored_logo = None
     if logo is not None:
         if logo.size > LOGO_MAX_BYTES:
             errors["logo"] = [_("The logo must be 1 MB or smaller.")]
         else:
             try:
-                with Image.open(logo) as image:
-                    image_format = image.format
-                    image.verify()
-            except (UnidentifiedImageError, OSError):
-                image_format = None
-            if image_format not in LOGO_FORMATS:
-                errors["logo"] = [_("Upload a PNG, JPEG or WebP image.")]
-            logo.seek(0)
+                content, image_format = bounded_image(logo, max_side=LOGO_STORED_MAX_SIDE)
+            except ValueError as exc:
+                errors["logo"] = [str(exc)]
+            else:
+                suffix = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}[image_format]
+                stored_logo = ContentFile(content, name=f"logo{suffix}")
     if allowed_email_domains is not None and domain_errors(allowed_email_domains):
         errors["allowed_email_domains"] = domain_errors(allowed_email_domains)
     if errors:
@@ -595,9 +658,10 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
             organisation.allowed_email_domains = allowed_email_domains
             fields.append("allowed_email_domains")
         old_logo = organisation.logo.name if organisation.logo else ""
-        if logo is not None:
-            organisation.logo.save(f"logo-{secrets.token_hex(4)}{_suffix(logo.name)}", logo,
-                                   save=False)
+        if stored_logo is not None:
+            organisation.logo.save(
+                f"logo-{secrets.token_hex(4)}{_suffix(stored_logo.name)}", stored_logo,
+                save=False)
             fields.append("logo")
         elif remove_logo and old_logo:
             organisation.logo = ""

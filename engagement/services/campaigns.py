@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -13,7 +14,29 @@ from django_tenants.utils import schema_context
 
 from tenants.services import DomainError
 
-from ..models import Campaign, ImpactRecord, Pledge, Programme, ProgrammeIndicator, Slot
+from ..models import (
+    PEOPLE_MAX,
+    Campaign,
+    ImpactRecord,
+    Pledge,
+    Programme,
+    ProgrammeIndicator,
+    Slot,
+    at_most_people,
+)
+
+
+def people_count_errors(value) -> list[str]:
+    """What is wrong with a number of people (a target, a slot's places): it must be a whole
+    number from 1 to ``PEOPLE_MAX``. Every caller (pages, API, imports) gets the same
+    message, never a database error for a number past PostgreSQL's integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return [_("Use a positive number.")]
+    try:
+        at_most_people()(value)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
 
 
 def _check_times(errors: dict, *, starts_at, ends_at, mobilisation_deadline) -> None:
@@ -36,8 +59,8 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
         errors["title"] = [_("This field is required.")]
-    if not participant_target or participant_target < 1:
-        errors["participant_target"] = [_("Use a positive number.")]
+    if people_count_errors(participant_target):
+        errors["participant_target"] = people_count_errors(participant_target)
     if visibility not in Campaign.Visibility.values:
         errors["visibility"] = [_("Choose internal or public.")]
     _check_party_approval(errors, party_approval_above)
@@ -47,6 +70,8 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
         if slot_end <= slot_start or capacity < 1:
             errors[f"slots[{i}]"] = [_("A slot needs an end after its start and a capacity "
                                        "of at least 1.")]
+        elif capacity > PEOPLE_MAX:
+            errors[f"slots[{i}]"] = people_count_errors(capacity)
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -87,8 +112,8 @@ def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
     errors: dict[str, list[str]] = {}
     if not (merged["title"] or "").strip():
         errors["title"] = [_("This field is required.")]
-    if not merged["participant_target"] or merged["participant_target"] < 1:
-        errors["participant_target"] = [_("Use a positive number.")]
+    if people_count_errors(merged["participant_target"]):
+        errors["participant_target"] = people_count_errors(merged["participant_target"])
     _check_party_approval(errors, merged["party_approval_above"])
     _check_times(errors, starts_at=merged["starts_at"], ends_at=merged["ends_at"],
                  mobilisation_deadline=merged["mobilisation_deadline"])
@@ -106,8 +131,8 @@ def slot_add(*, campaign: Campaign, starts_at: datetime, ends_at: datetime,
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
         errors["ends_at"] = [_("The end must be after the start.")]
-    if capacity < 1:
-        errors["capacity"] = [_("Use a positive number.")]
+    if people_count_errors(capacity):
+        errors["capacity"] = people_count_errors(capacity)
     if errors:
         raise DomainError(errors)
     return Slot.objects.create(campaign=campaign, starts_at=starts_at, ends_at=ends_at,
@@ -116,6 +141,8 @@ def slot_add(*, campaign: Campaign, starts_at: datetime, ends_at: datetime,
 
 def slot_set_capacity(*, slot: Slot, capacity: int) -> Slot:
     """Change a slot's capacity; never below the seats already confirmed."""
+    if capacity > PEOPLE_MAX:
+        raise DomainError({"capacity": people_count_errors(capacity)})
     with transaction.atomic():
         slot = Slot.objects.select_for_update().get(pk=slot.pk)
         if capacity < max(1, slot.confirmed_seats):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from methodology.selectors import versions_with_content
 from tenants.services import DomainError
 
 from ..models import (
+    PEOPLE_MAX,
     Programme,
     ProgrammeIndicator,
     ProgrammeLever,
@@ -52,18 +53,41 @@ def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> No
                                    "dates.")]
 
 
-def _check_programme_allowance(errors: dict, *, ends_on: date | None) -> None:
-    """The plan's number of running programmes (those not ended yet), from entitlements."""
-    from django.db import connection
+def _check_target(errors: dict, value) -> None:
+    if value is None:
+        return
+    if value < 0:
+        errors["participant_target"] = [_("Use a positive number.")]
+    elif value > PEOPLE_MAX:
+        from .campaigns import people_count_errors
 
+        errors["participant_target"] = people_count_errors(value)
+
+
+def is_running(ends_on: date | None) -> bool:
+    """A programme runs until its end date, included; the plan counts the running ones."""
+    return ends_on is None or ends_on >= timezone.localdate()
+
+
+def _check_programme_allowance(errors: dict, *, ends_on: date | None,
+                               programme: Programme | None = None) -> None:
+    """The plan's number of running programmes (those not ended yet), from entitlements.
+
+    Called, inside the writing transaction, by every write that can make a programme run
+    (creating one, moving an ended one's end date into the future), after
+    ``_lock_running_programmes``: two managers taking the last place at once would
+    otherwise both see it free."""
     from billing.entitlements import entitlements_for
     from tenants.models import Organisation
 
     organisation = Organisation.objects.get(schema_name=connection.schema_name)
     limit = entitlements_for(organisation).limit("programmes")
-    if limit is None or (ends_on and ends_on < timezone.localdate()):
+    if limit is None or not is_running(ends_on):
         return
-    running = Programme.objects.filter(ends_on__gte=timezone.localdate()).count()
+    others = Programme.objects.filter(ends_on__gte=timezone.localdate())
+    if programme is not None:
+        others = others.exclude(pk=programme.pk)
+    running = others.count()
     if running >= limit:
         errors["programme"] = [_(
             "Your plan allows %(limit)s running programme(s) and %(running)s are running: "
@@ -71,18 +95,27 @@ def _check_programme_allowance(errors: dict, *, ends_on: date | None) -> None:
             "limit": limit, "running": running}]
 
 
+def _lock_running_programmes() -> None:
+    """Serialise, per organisation, the writes that can change how many programmes run
+    (held until the transaction ends). Counting rows cannot be made atomic by a row lock:
+    the row that would break the limit does not exist yet."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       [f"{connection.schema_name}:running-programmes"])
+
+
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",
                      participant_target: int = 0) -> Programme:
-    errors: dict[str, list[str]] = {}
-    _check_programme_allowance(errors, ends_on=ends_on)
-    if not (name or "").strip():
-        errors["name"] = [_("This field is required.")]
-    _validate_dates(errors, starts_on=starts_on, ends_on=ends_on)
-    if participant_target is not None and participant_target < 0:
-        errors["participant_target"] = [_("Use a positive number.")]
-    if errors:
-        raise DomainError(errors)
     with transaction.atomic():
+        errors: dict[str, list[str]] = {}
+        _lock_running_programmes()
+        _check_programme_allowance(errors, ends_on=ends_on)
+        if not (name or "").strip():
+            errors["name"] = [_("This field is required.")]
+        _validate_dates(errors, starts_on=starts_on, ends_on=ends_on)
+        _check_target(errors, participant_target)
+        if errors:
+            raise DomainError(errors)
         return Programme.objects.create(
             name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on,
             participant_target=participant_target or 0,
@@ -145,21 +178,24 @@ def programme_create_from_template(
     description: str = "",
 ) -> Programme:
     """A programme following a published methodology version, with its own copy of it."""
-    errors: dict[str, list[str]] = {}
-    _check_programme_allowance(errors, ends_on=ends_on)
-    if not version.is_published:
-        errors["version"] = [_("Only a published version can be used.")]
-    if not (name or "").strip():
-        errors["name"] = [_("This field is required.")]
-    if not action_date:
-        errors["action_date"] = [_("This field is required.")]
-    _validate_dates(errors, starts_on=starts_on, ends_on=ends_on, action_date=action_date)
-    if participant_target is not None and participant_target < 1:
-        errors["participant_target"] = [_("Use a positive number.")]
-    if errors:
-        raise DomainError(errors)
     version = versions_with_content().get(pk=version.pk)
     with transaction.atomic():
+        errors: dict[str, list[str]] = {}
+        _lock_running_programmes()
+        _check_programme_allowance(errors, ends_on=ends_on)
+        if not version.is_published:
+            errors["version"] = [_("Only a published version can be used.")]
+        if not (name or "").strip():
+            errors["name"] = [_("This field is required.")]
+        if not action_date:
+            errors["action_date"] = [_("This field is required.")]
+        _validate_dates(errors, starts_on=starts_on, ends_on=ends_on, action_date=action_date)
+        if participant_target is not None and participant_target < 1:
+            errors["participant_target"] = [_("Use a positive number.")]
+        else:
+            _check_target(errors, participant_target)
+        if errors:
+            raise DomainError(errors)
         programme = Programme.objects.create(
             name=name.strip(), description=description,
             starts_on=starts_on, ends_on=ends_on, action_date=action_date,
@@ -246,22 +282,33 @@ def step_set_status(*, step: ProgrammeStep, status: str) -> ProgrammeStep:
 
 def programme_update(*, programme: Programme, **fields) -> Programme:
     """Change a programme's name, description, dates or target (the checklist keeps its
-    due dates: they follow the action date, which is set when it is made)."""
+    due dates: they follow the action date, which is set when it is made).
+
+    Moving an ended programme's end date into the future makes it run again: the plan's
+    limit of running programmes is checked then, as on creation. Other changes are never
+    refused for the limit (a downgraded plan leaves programmes running)."""
     allowed = {"name", "description", "starts_on", "ends_on", "participant_target"}
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
-    merged = {name: fields.get(name, getattr(programme, name)) for name in allowed}
-    errors: dict[str, list[str]] = {}
-    if not (merged["name"] or "").strip():
-        errors["name"] = [_("This field is required.")]
-    _validate_dates(errors, starts_on=merged["starts_on"], ends_on=merged["ends_on"],
-                    action_date=programme.action_date)
-    if merged["participant_target"] is not None and merged["participant_target"] < 0:
-        errors["participant_target"] = [_("Use a positive number.")]
-    if errors:
-        raise DomainError(errors)
     with transaction.atomic():
+        if "ends_on" in fields:
+            _lock_running_programmes()
+            # What the database holds now decides whether it was running, not the copy
+            # the caller read before the lock.
+            stored = Programme.objects.select_for_update().get(pk=programme.pk)
+            programme.ends_on = stored.ends_on
+        merged = {name: fields.get(name, getattr(programme, name)) for name in allowed}
+        errors: dict[str, list[str]] = {}
+        if not (merged["name"] or "").strip():
+            errors["name"] = [_("This field is required.")]
+        _validate_dates(errors, starts_on=merged["starts_on"], ends_on=merged["ends_on"],
+                        action_date=programme.action_date)
+        _check_target(errors, merged["participant_target"])
+        if not is_running(programme.ends_on) and is_running(merged["ends_on"]):
+            _check_programme_allowance(errors, ends_on=merged["ends_on"], programme=programme)
+        if errors:
+            raise DomainError(errors)
         for name, value in fields.items():
             setattr(programme, name, value)
         programme.save(update_fields=list(fields))
