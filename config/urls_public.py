@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
+from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views as tenant_views
 from tenants import views_public as public_pages
+from tenants.auth_api import ObtainTokenView
 
 from .urls_common import urlpatterns as common
 
@@ -20,10 +21,12 @@ urlpatterns = [
     path("demo/thanks/", public_pages.demo_request_thanks, name="demo_request_thanks"),
     path("accessibility/", public_pages.accessibility, name="accessibility"),
     path("signup/check-address/", tenant_views.check_slug, name="check_slug"),
-    path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("signup/verify/<str:token>/", tenant_views.verify_owner_email,
          name="verify_owner_email"),
+    path("accounts/", tenant_views.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
+    # The admin logs in through the same page as everyone (lockout, second factor).
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("console/time/", billing_views.consultant_time, name="consultant_time"),
@@ -38,7 +41,7 @@ urlpatterns = [
     path("console/<slug:slug>/v<int:number>/edit/", console.console_edit, name="console_edit"),
     path("console/<slug:slug>/v<int:number>/publish/", console.console_publish,
          name="console_publish"),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
          name="api-organisations"),
     *common,

@@ -9,6 +9,7 @@ from engagement import views as engagement_views
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
+from tenants import auth_views as security_views
 from tenants import views as tenant_views
 
 from .urls_common import urlpatterns as common
@@ -52,14 +53,16 @@ urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("members/", tenant_views.members, name="members"),
     path("members/invite/", tenant_views.invite, name="invite"),
-    path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
     path("members/access-log/", tenant_views.access_log, name="access_log"),
     path("members/consultants/<int:consultant_id>/end/", tenant_views.end_assignment,
          name="end_assignment"),
     path("settings/verify-email/", tenant_views.resend_verification,
          name="resend_verification"),
+    path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
     path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
     path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
+    path("settings/two-factor/", security_views.organisation_two_factor,
+         name="organisation_two_factor"),
     path("billing/", billing_views.billing_home, name="billing_home"),
     path("billing/checkout/", billing_views.billing_checkout, name="billing_checkout"),
     path("billing/offer/", billing_views.billing_offer, name="billing_offer"),

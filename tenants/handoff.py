@@ -21,9 +21,11 @@ def _stamp(user: User) -> str:
     return user.last_login.isoformat() if user.last_login else ""
 
 
-def make_handoff_url(user: User, organisation: Organisation) -> str:
-    token = signing.dumps({"u": user.pk, "s": organisation.schema_name, "l": _stamp(user)},
-                          salt=SALT)
+def make_handoff_url(user: User, organisation: Organisation, *,
+                     verified: bool = False) -> str:
+    """``verified``: the user proved their second factor in the session making the link."""
+    token = signing.dumps({"u": user.pk, "s": organisation.schema_name, "l": _stamp(user),
+                           "v": bool(verified)}, salt=SALT)
     return organisation.absolute_url(f"/accounts/handoff/{token}/")
 
 
@@ -38,3 +40,11 @@ def read_handoff(token: str, organisation: Organisation) -> User | None:
     if user is None or _stamp(user) != data.get("l"):
         return None
     return user
+
+
+def was_verified(token: str) -> bool:
+    """Whether a hand-off (already accepted by ``read_handoff``) carries a second factor."""
+    try:
+        return bool(signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS).get("v"))
+    except signing.BadSignature:
+        return False

@@ -133,6 +133,11 @@ class Organisation(TenantMixin):
         models.CharField(max_length=100), default=list, blank=True,
         verbose_name=_("allowed e-mail domains"),
         help_text=_("People with an address at these domains may join internal campaigns."))
+    # Set by an owner: every member needs a second factor (TOTP) to enter the space.
+    require_two_factor = models.BooleanField(
+        _("require two-factor authentication"), default=False,
+        help_text=_("Members without an authenticator app are asked to set one up before "
+                    "entering."))
     # The schema every new tenant is cloned from; registered here so migrate_schemas keeps
     # it current like any tenant. It has no domain, so no request ever reaches it.
     is_template = models.BooleanField(default=False, editable=False)
@@ -313,3 +318,28 @@ class TemplateSchemaSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"template DDL {self.migration_state[:12]}"
+
+
+class UserSession(models.Model):
+    """One logged-in browser session of a user, for the list of one's sessions.
+
+    Written at login, its ``last_seen_at`` moved at most once a minute by
+    ``tenants.sessions.SessionPolicyMiddleware``; the session itself stays in Django's
+    session store, this row only describes it (device, address, host).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    host = models.CharField(max_length=255, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
+        indexes = [models.Index(fields=["user", "-last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.host}"

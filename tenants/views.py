@@ -196,7 +196,8 @@ def enter_space(request, slug):
     organisation = Organisation.objects.clients().filter(slug=slug).first()
     if organisation is None or resolve_access(request.user, organisation) is None:
         raise Http404
-    return redirect(make_handoff_url(request.user, organisation))
+    return redirect(make_handoff_url(request.user, organisation,
+                                     verified=request.user.is_verified()))
 
 
 # ---- both hosts ----------------------------------------------------------------------------
@@ -210,6 +211,16 @@ class LoginView(auth_views.LoginView):
         if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
             return "/accounts/"
         return super().get_default_redirect_url()
+
+    def form_valid(self, form):
+        """Log in (Django gives the session a new key), then the session owes its second
+        factor if the person has one or must have one (tenants.auth)."""
+        from .auth import start_session
+
+        user = form.get_user()
+        login(self.request, user)
+        start_session(self.request, user)
+        return redirect(self.get_success_url())
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -231,6 +242,12 @@ def handoff(request, token):
         messages.error(request, _("This login link has expired. Please log in."))
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    from .auth import confirmed_device, start_session
+    from .handoff import was_verified
+
+    # A second factor proven on the public site carries over; otherwise it is owed here.
+    start_session(request, user, verified_device=confirmed_device(user)
+                  if was_verified(token) else None)
     return redirect("home")
 
 
@@ -333,7 +350,10 @@ def accept(request, token):
                 _add_errors(form, exc)
         else:
             if not signed_in:
+                from .auth import start_session
+
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                start_session(request, user)
             messages.success(request, _("Welcome to %(name)s.") % {"name": request.tenant.name})
             return redirect("home")
     return render(request, "tenants/accept.html", {"invitation": invitation, "form": form})
