@@ -168,7 +168,8 @@ def test_pledge_confirmation_and_waiting_list_without_programme_messages(
         assert [e.participant for e in confirmed] == [lea]
         body = confirmed[0].body
         assert confirmed[0].subject == "C’est noté : vous participez à « Beach clean-up »"
-        assert "Bonjour Léa," in body
+        # The join's confirmation greets no one by the name typed in a public form.
+        assert body.startswith("Bonjour,\n") and "Léa" not in body
         assert "Votre engagement est confirmé, pour vous et 2 accompagnants." in body
         local = timezone.localtime(slot.starts_at, PARIS)
         assert f"à {local:%H:%M}" in body and "Où : Plage du Prado" in body
