@@ -623,7 +623,8 @@ def test_join_is_throttled_per_client_address(org_a, settings):
     other = client.post(url, {"email": "q@example.test", "slots": [slot.pk]},
                         content_type=JSON, REMOTE_ADDR="203.0.113.7")
     assert other.status_code == 201
-    # The history is in the shared cache (not a process's memory), under the schema.
+    # The counts are in the shared cache (not a process's memory): tests/engagement/
+    # test_throttles.py.
     assert "LocMemCache" not in django_settings.CACHES["default"]["BACKEND"]
     with tenant_context(org_a):
         assert not Participant.objects.filter(email="p9@example.test").exists()
