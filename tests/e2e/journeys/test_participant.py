@@ -1,7 +1,8 @@
 """Participants on a phone: Ana opens a campaign link, joins with a companion, reads that she
 is in, adds the calendar entry and copies her personal link; Ben opens it in his own
 browser, reads that Ana invited him, joins, thinks about cancelling (he is asked first) and
-comes back; on the day both check in through the campaign's QR check-in page. Every page
+comes back; on the day both scan the QR code on site with the phone that opened their own
+link, and check themselves in (Ana's companion waits for an organiser). Every page
 they read fits the phone (390 px, and 360 px for a second look), in English and French."""
 
 import os
@@ -41,10 +42,13 @@ T = {
         "cancel": "Cancel this pledge…", "cancel_q": "Cancel your pledge?",
         "keep": "Keep my pledge", "yes_cancel": "Yes, cancel my pledge",
         "cancelled": "Your pledge is cancelled.",
-        "checkin_email": "The e-mail address you pledged with",
+        "check_in_as": "Check in as {name}",
         "welcome": "You are checked in",
+        "companion_pending": "An organiser will confirm your companion on site.",
+        "code": "Your check-in code",
         "mobilised": "{n} people committed out of 4 needed",
         "manage": "Manage my pledges",
+        "check_mail": "Check your e-mail",
     },
     "fr": {
         "email": "Adresse e-mail", "first_name": "Prénom",
@@ -57,11 +61,15 @@ T = {
         "cancel": "Annuler cet engagement…", "cancel_q": "Annuler votre engagement\u00a0?",
         "keep": "Garder mon engagement", "yes_cancel": "Oui, annuler mon engagement",
         "cancelled": "Votre engagement est annulé.",
-        "checkin_email": None,
+        "check_in_as": "Pointer ma présence ({name})",
         "welcome": "Votre présence est pointée",
+        "companion_pending": "Un organisateur confirmera sur place la présence de votre "
+                             "accompagnant.",
+        "code": "Votre code de pointage",
         # French counts 0 and 1 in the singular.
         "mobilised": "{n} personne{s} engagée{s} sur 4 nécessaires",
         "manage": "Gérer mes engagements",
+        "check_mail": "Consultez vos e-mails",
     },
 }
 
@@ -165,6 +173,21 @@ def test_join_bring_a_friend_and_check_in_on_a_phone(live_url, open_person, camp
     assert ana.get_by_role("button", name=t["give"]).is_hidden()
     assert ana.get_by_role("button", name=t["manage"]).is_visible()
 
+    # Someone who knows Ana's address joins with it on another phone: the pledge form
+    # answers "check your e-mail", and neither her pages nor her name open to them.
+    stranger = open_person(lang=lang, device="phone")
+    stranger.goto(f"{base}/c/{campaign.code}/")
+    stranger.locator("input[name=slots]").first.check()
+    stranger.get_by_label(t["email"], exact=True).fill(ana_email)
+    stranger.get_by_label(t["first_name"], exact=True).fill("Mallory")
+    stranger.get_by_role("button", name=t["give"]).click()
+    stranger.wait_for_url(re.compile(rf"/c/{campaign.code}/$"))
+    read(stranger, shots, "4b-stranger-check-mail")
+    assert t["check_mail"] in stranger.locator("main").inner_text()
+    assert stranger.get_by_role("button", name=t["manage"]).count() == 0
+    assert "Ana" not in stranger.locator("main").inner_text()
+    stranger.close()
+
     # Ben opens Ana's link on his own phone.
     ben = open_person(lang=lang, device="phone")
     ben.goto(local(link, base))
@@ -196,18 +219,24 @@ def test_join_bring_a_friend_and_check_in_on_a_phone(live_url, open_person, camp
     ben.get_by_role("button", name=t["give"]).click()
     ben.wait_for_url(re.compile(r"/me/"))
 
-    # On the day, both scan the QR code on site and check in.
+    # On the day, their own page shows a personal check-in code to show an organiser.
+    ben.goto(ben_home)
+    code = ben.locator(".checkin-code")
+    assert t["code"] in code.inner_text()
+    assert re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code.inner_text())
+    assert ben.evaluate("(img) => img.complete && img.naturalWidth",
+                        code.locator("img").element_handle()) > 0
+    read(ben, shots, "9-ben-code")
+    # Both scan the QR code on site with the phone that opened their link, and check in.
     checkin = f"{base}/c/{campaign.code}/check-in/{campaign.checkin_secret}/"
-    for person, email, name in ((ana, ana_email, "Ana"), (ben, ben_email, "Ben")):
+    for person, name in ((ana, "Ana"), (ben, "Ben")):
         person.goto(checkin)
         read(person, shots, f"9-checkin-{name}")
-        field = (person.get_by_label(t["checkin_email"]) if t["checkin_email"]
-                 else person.locator("main input[type=email]"))
-        assert field.input_value() == email  # remembered from joining
-        person.locator("main").get_by_role("button").click()
+        person.get_by_role("button", name=t["check_in_as"].format(name=name)).click()
         banner = person.locator("main .banner").inner_text()
         assert name in banner and t["welcome"] in banner
         read(person, shots, f"10-checked-in-{name}")
+    assert t["companion_pending"] in ana.locator("main").inner_text()
     with django_db_blocker.unblock(), \
             tenant_context(Organisation.objects.get(slug="testco")):
         attended = set(Pledge.objects.filter(
