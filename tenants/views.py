@@ -232,6 +232,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
+    def post(self, request, *args, **kwargs):
+        from engagement import throttle
+
+        try:  # per client address and per address asked for, refused attempts counted too
+            throttle.check(request, "password_reset",
+                           subject=(request.POST.get("email") or "").strip().lower()[:254])
+        except throttle.RateLimited as exc:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form),
+                                           status=throttle.STATUS)
+        return super().post(request, *args, **kwargs)
+
 
 def handoff(request, token):
     user = read_handoff(token, request.tenant)

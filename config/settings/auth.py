@@ -51,6 +51,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
+# Password reset e-mails, per client address and per address asked for (engagement.throttle).
+from . import THROTTLE_RATES  # noqa: E402
+
+THROTTLE_RATES.setdefault("password_reset", {
+    "address": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10/hour"),
+    "subject": os.environ.get("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3/hour")})
+
 # ---- two-factor (django-otp, TOTP) --------------------------------------------------------
 OTP_TOTP_ISSUER = "Fullmobs"
 OTP_TOTP_THROTTLE_FACTOR = 1  # 1 s, 2 s, 4 s… between attempts after each wrong code

@@ -319,3 +319,12 @@ def test_verified_client_helper_lets_consultant_tests_through(org_a, consultant)
 def test_members_without_two_factor_are_untouched(org_a, viewer_a):
     assert not Membership.objects.get(user=viewer_a).organisation.require_two_factor
     assert tenant_client(org_a, viewer_a).get("/").status_code == 200
+
+
+def test_password_reset_is_throttled_per_address_asked_for(org_a, owner_a):
+    client = tenant_client(org_a)
+    for _ in range(3):
+        assert client.post("/accounts/password-reset/",
+                           {"email": owner_a.email}).status_code == 302
+    response = client.post("/accounts/password-reset/", {"email": owner_a.email})
+    assert response.status_code == 429

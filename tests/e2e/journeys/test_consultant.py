@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
 from billing.catalogue import options
@@ -22,6 +23,7 @@ from tenants.services import provision_organisation
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.engagement.factories import make_campaign
+from tests.tenants.test_logins import totp_now
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +54,8 @@ def desk(django_db_blocker, request):
                                               password=PASSWORD, is_consultant=True,
                                               full_name="Camille Conseil")
         ConsultantAssignment.objects.create(consultant=consultant, organisation=organisation)
+        # Consultants log in with a second factor: their authenticator app is set up.
+        TOTPDevice.objects.create(user=consultant, name="phone", confirmed=True)
         with tenant_context(organisation):
             campaign = make_campaign(capacity=30, target=12)
             Report.objects.create(
@@ -107,6 +111,11 @@ def test_consultant_authors_publishes_logs_time_and_comments(live_url, open_pers
     page.get_by_label(t(lang, "E-mail address")).fill(consultant.email)
     page.get_by_label(t(lang, "Password")).fill(PASSWORD)
     page.get_by_role("button", name=t(lang, "Log in")).click()
+    page.wait_for_url(re.compile(rf"{re.escape(live_url)}/accounts/two-factor/verify/"))
+    read(page, lang, "1b-code")
+    page.get_by_label(t(lang, "Code from your authenticator app")).fill(
+        totp_now(TOTPDevice.objects.get(user=consultant)))
+    page.get_by_role("button", name=t(lang, "Confirm")).click()
     page.wait_for_url(f"{live_url}/accounts/")
 
     # The console, then a new template in the form.
