@@ -181,10 +181,7 @@ class JoinedPledges(list):
     (``known_participant``), may see it; anyone else is told to read their e-mail."""
 
     participant_created: bool = False
-
-    @property
-    def participant(self) -> Participant:
-        return self[0].participant
+    participant: Participant
 
 
 def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
@@ -242,7 +239,15 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
             referred_by=invitation.inviter if invitation else None,
             update_existing=known_participant is not None)
         pledges = JoinedPledges()
-        pledges.participant_created = created
+        pledges.participant_created, pledges.participant = created, participant
+        if not created and known_participant is None:
+            # Someone typed a known address: "already pledged" would tell them what this
+            # person signed up for. Slots the participant already holds are left as they
+            # are, silently; the answer is the same "check your e-mail" as for the others.
+            held = set(Pledge.objects.filter(participant=participant, slot__in=slots)
+                       .exclude(status=Pledge.Status.CANCELLED)
+                       .values_list("slot_id", flat=True))
+            slots = [slot for slot in slots if slot.pk not in held]
         for slot in slots:
             if companions > campaign.party_approval_above:
                 pledge = _pledge_awaiting_approval(slot=slot, participant=participant,

@@ -72,6 +72,22 @@ def test_a_join_with_a_known_address_opens_nothing_and_changes_nothing(org_a, an
 
 
 @pytest.mark.django_db
+def test_a_join_for_a_slot_the_person_already_holds_reveals_nothing(org_a, ana):
+    with tenant_context(org_a):
+        campaign = make_campaign()
+        campaign_join(campaign=campaign, email="ana@example.org",
+                      slot_ids=[campaign.slots.get().pk], known_participant=ana)
+    stranger = tenant_client(org_a)
+    answer = join(stranger, campaign, "ana@example.org", first_name="Mallory")
+    # The same answer as any known address: not "you have already pledged".
+    assert answer.status_code == 302 and answer["Location"] == f"/c/{campaign.code}/"
+    page = text_of(stranger.get(answer["Location"]))
+    assert "already" not in page and "Check your e-mail" in page
+    with tenant_context(org_a):
+        assert Pledge.objects.filter(participant=ana).count() == 1
+
+
+@pytest.mark.django_db
 def test_the_e_mail_of_a_join_with_a_known_address_carries_the_signed_link(
         org_a, ana, eager, django_capture_on_commit_callbacks):
     with tenant_context(org_a):
