@@ -1,7 +1,8 @@
 """An organiser on site, on a phone (390 px): logs in, opens the campaign page from the menu,
-searches a participant, checks people in, marks a no-show and undoes it, and opens the
-check-in poster, which prints on one A4 sheet with a QR code a phone can see. Every page fits
-the phone, in English and in French (the organisation's own language)."""
+searches a participant, checks people in, marks a no-show and undoes it, types a
+participant's personal check-in code on the check-in page, and opens the check-in poster,
+which prints on one A4 sheet with a QR code a phone can see. Every page fits the phone, in
+English and in French (the organisation's own language)."""
 
 import os
 import re
@@ -13,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from engagement.models import Participant, Pledge
 from engagement.services import pledge_create
+from engagement.services.checkin import checkin_code
 from tenants.models import Organisation
 from tenants.services import provision_organisation
 from tests.conftest import PASSWORD, drop_organisation
@@ -31,6 +33,7 @@ T = {
         "attended": "Attended", "did_not_come": "Did not come", "not_yet": "Not yet",
         "matches": "1 pledge matches “martin”.", "poster": "Check-in poster",
         "call": "You are here? Check in!", "show_all": "Show all",
+        "code": "Check-in code", "find": "Find", "checked_in": "{name} is checked in.",
     },
     "fr": {
         "email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
@@ -39,6 +42,8 @@ T = {
         "attended": "Présent", "did_not_come": "Absent", "not_yet": "Pas encore",
         "matches": "1 engagement correspond à « martin ».", "poster": "Affiche de pointage",
         "call": "Vous êtes là\u00a0? Pointez votre présence\u00a0!", "show_all": "Tout afficher",
+        "code": "Code de pointage", "find": "Chercher",
+        "checked_in": "Présence de {name} pointée.",
     },
 }
 
@@ -152,6 +157,22 @@ def test_organiser_checks_people_in_on_a_phone(live_url, open_person, on_site, l
             "participant__last_name", "attendance"))
     assert attendance["Martin"] == attendance["Durand"] == "attended"
     assert list(attendance.values()).count("pending") == len(PEOPLE) - 2
+
+    # Chloé shows her personal check-in code: typed loosely on the check-in page.
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        code = checkin_code(Pledge.objects.get(slot__campaign=campaign,
+                                               participant__first_name="Chloé"))
+    page.goto(f"{base}/campaigns/{campaign.pk}/check-in/")
+    read(page, lang, "7-check-in-page")
+    page.get_by_label(t["code"]).fill(code.replace("-", "").lower())
+    page.get_by_role("button", name=t["find"]).click()
+    page.get_by_role("heading", name="Chloé Petit").wait_for()
+    read(page, lang, "8-check-in-found")
+    page.get_by_role("button", name=t["check_in"], exact=True).click()
+    page.get_by_text(t["checked_in"].format(name="Chloé Petit")).wait_for()
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert Pledge.objects.get(participant__first_name="Chloé").attendance == "attended"
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
 
     # The check-in poster: the campaign, its day and place, a QR code a phone can read.
     page.get_by_role("button", name=t["poster"], exact=True).click()
