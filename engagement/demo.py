@@ -131,8 +131,9 @@ def _ascii(name: str) -> str:
 
 
 def _campaign(programme, status, starts_at: datetime, target, hours, *, capacities):
-    titles = {"completed": "Grand nettoyage de printemps", "failed": "Collecte d'hiver",
-              "open": "Journée d'action de juin", "draft": "Chantier d'automne"}
+    # Titles without a season: the demo's dates move with the day it is seeded.
+    titles = {"completed": "Grand nettoyage des berges", "failed": "Collecte solidaire",
+              "open": "Journée d’action collective", "draft": "Chantier participatif"}
     deadline = starts_at - timedelta(days=7)
     campaign = Campaign.objects.create(
         programme=programme, title=titles[status], place="Parc des Berges",

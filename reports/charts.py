@@ -68,6 +68,7 @@ def funnel_chart(steps: list[tuple[str, int]], *, title: str, width: int = 560
     row, top, value_space = 40, 30, 150
     bar_space = width - value_space
     first = steps[0][1] if steps else 0
+    first_label = str(steps[0][0]) if steps else ""
     body = []
     for index, (label, count) in enumerate(steps):
         y = top + index * row
@@ -77,8 +78,8 @@ def funnel_chart(steps: list[tuple[str, int]], *, title: str, width: int = 560
         if index and first:
             # The share goes with the label, above the bar: after a full-length bar it
             # would run out of the chart.
-            label = _("%(label)s (%(share)s of the first step)") % {
-                "label": label, "share": formatting.percent(share)}
+            label = _("%(label)s (%(share)s of “%(first)s”)") % {
+                "label": label, "share": formatting.percent(share), "first": first_label}
         body.append(
             f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(label)}</text>'
             f'<rect x="0" y="{y + 17}" width="{length:.1f}" height="16" fill="{BAR}" '

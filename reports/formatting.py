@@ -78,6 +78,13 @@ def quantity(value: float | Decimal | int | None, unit: str) -> str:
     return f"{number(value)} {unit}".strip()
 
 
+def unit_name(unit: str) -> str:
+    """A unit as a word in the active language, for labels: "people" → "personnes"."""
+    if unit in UNITS:
+        return UNITS[unit](2).replace(number(2), "", 1).strip()
+    return SYMBOLS.get(unit, unit)
+
+
 def people(value: int) -> str:
     return quantity(value, "people")
 

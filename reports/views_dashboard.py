@@ -67,7 +67,7 @@ def _charts(metrics: dict) -> dict:
                                title=_("Invitations")),
         "impact": bar_chart([(row[label], row["total"], row["unit"])
                              for row in metrics["impact"]],
-                            title=_("Impact")) if metrics["impact"] else "",
+                            title=_("Measured impact")) if metrics["impact"] else "",
     }
 
 

@@ -71,7 +71,10 @@ def report_list(request):
     if request.htmx and request.method == "GET":
         return render(request, "reports/report_rows.html", _rows_context(request))
     form = ReportRequestForm(request.POST or None,
-                             initial={"language": request.tenant.locale,
+                             # The language the person reads the page in: they forward
+                             # the report to people who read the same.
+                             initial={"language": (request.LANGUAGE_CODE or "")[:2]
+                                      or request.tenant.locale,
                                       **_default_period()})
     if request.method == "POST":
         require_role(request, Role.MANAGER)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.throttling import SimpleRateThrottle
@@ -63,13 +64,16 @@ def demo_request(request):
             except DomainError as exc:
                 exc.add_to_form(form)
             else:
-                return redirect("demo_request_thanks")
+                return redirect(reverse("demo_request_thanks") + "?kind="
+                                + form.cleaned_data["kind"])
     return render(request, "tenants/demo_request.html", {"form": form},
                   status=400 if form.errors else 200)
 
 
 def demo_request_thanks(request) -> HttpResponse:
-    return render(request, "tenants/demo_thanks.html")
+    """Says what happens next for what was asked: a time for a demo, or a quote."""
+    return render(request, "tenants/demo_thanks.html",
+                  {"offer": request.GET.get("kind") == OfferRequest.Kind.OFFER})
 
 
 def accessibility(request) -> HttpResponse:

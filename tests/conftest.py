@@ -171,6 +171,27 @@ def _public_schema_between_tests():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_root_followed_by_tenant_storage():
+    """django-tenants' storage caches MEDIA_ROOT joined with the tenant prefix and forgets it
+    only when MULTITENANT_RELATIVE_MEDIA_ROOT changes: a test that moved MEDIA_ROOT alone
+    would leave every later file in its temporary folder (and a live server, which reads
+    the real one, answering 404)."""
+    from django.core.files.storage import default_storage
+    from django.core.signals import setting_changed
+
+    def forget(setting, **kwargs):
+        if setting in ("MEDIA_ROOT", "MULTITENANT_RELATIVE_MEDIA_ROOT"):
+            default_storage.__dict__.pop("relative_media_root", None)
+            wrapped = getattr(default_storage, "_wrapped", None)
+            if wrapped is not None and hasattr(wrapped, "__dict__"):
+                wrapped.__dict__.pop("relative_media_root", None)
+
+    setting_changed.connect(forget, weak=False)
+    yield
+    setting_changed.disconnect(forget)
+
+
 @pytest.fixture(autouse=True)
 def _default_language_between_tests():
     """A test that activates French (or a request that did) must not leave it to the next."""

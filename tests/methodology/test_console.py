@@ -1,5 +1,7 @@
 """The authoring console (public site, consultants only) and the tenant-side library."""
 
+import re
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -179,7 +181,7 @@ def test_programme_page_offers_the_newer_version_and_applies_it(org_a, manager_a
     draft_update(version=draft, doc=doc)
     version_publish(version=draft)
     page = client.get(f"/programmes/{programme.pk}/").content.decode()
-    assert "A newer version of this methodology" in page
+    assert re.search(r"Version \d+ of this methodology, of .+, is available", page)
     diff = client.get(f"/programmes/{programme.pk}/upgrade/").content.decode()
     assert "A better first step" in diff
     # The form names the version it showed; a stale or repeated submit applies nothing.

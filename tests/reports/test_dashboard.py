@@ -23,7 +23,7 @@ def test_charts_escape_their_text_and_describe_themselves():
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "Ops &amp; co" in svg
     assert "1.5\xa0h" in svg
     funnel = funnel_chart([("Sent", 10), ("Pledged", 4)], title="Funnel")
-    assert ">Pledged (40% of the first step)</text>" in funnel and ">4</text>" in funnel
+    assert ">Pledged (40% of “Sent”)</text>" in funnel and ">4</text>" in funnel
     assert "<title>Funnel</title>" in funnel
     assert "7 / 10 (70%)" in progress_chart(7, 10, title="Target")
 

@@ -111,7 +111,7 @@ def test_a_demo_request_is_stored_and_staff_told_after_commit(
             "kind": "demo", "name": "Ana Lopez", "organisation_name": "Ville de Test",
             "email": "Ana@Ville-Test.example", "message": "Un programme de verdissement."},
             HTTP_ACCEPT_LANGUAGE="fr")
-        assert response.status_code == 302 and response["Location"] == "/demo/thanks/"
+        assert response.status_code == 302 and response["Location"] == "/demo/thanks/?kind=demo"
         assert mail.outbox == []
     record = OfferRequest.objects.get()
     assert (record.kind, record.name, record.organisation_name, record.email,
@@ -122,8 +122,11 @@ def test_a_demo_request_is_stored_and_staff_told_after_commit(
     assert [m.to for m in mail.outbox] == [["sales@fullmobs.test"]]
     assert "Ville de Test" in mail.outbox[0].subject
     assert "Un programme de verdissement." in mail.outbox[0].body
-    thanks = read("/demo/thanks/", "fr")
+    thanks = read("/demo/thanks/?kind=demo", "fr")
     assert "Merci" in thanks and "deux jours ouvrés" in thanks
+    assert "démonstration" in thanks and "devis" not in thanks
+    offer = read("/demo/thanks/?kind=offer", "fr")  # says what comes for what was asked
+    assert "devis" in offer and "démonstration" not in offer.split("<main")[1]
 
 
 @pytest.mark.django_db

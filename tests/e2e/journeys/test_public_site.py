@@ -117,7 +117,7 @@ def test_visitor_reads_the_site_and_requests_a_demo(live_url, open_person, djang
     page.get_by_label(t["email"]).fill(f"camille.{lang}.{device}@visitor.example")
     page.get_by_label(t["message"]).fill("About 300 people, in spring.")
     page.get_by_role("button", name=t["send"]).click()
-    page.wait_for_url(f"{live_url}/demo/thanks/")
+    page.wait_for_url(f"{live_url}/demo/thanks/?kind=offer")
     read(page, lang, device, "6-thanks")
     assert page.get_by_role("heading", level=1).inner_text().strip() == t["thanks"]
 
