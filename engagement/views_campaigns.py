@@ -534,6 +534,11 @@ def campaign_detail(request, pk):
     campaign = _campaign(pk)
     query = request.GET.get("q", "").strip()[:100]
     pledges = _pledges(campaign, query)
+    if query:  # a search by name or address finds only people the reader may see
+        from tenants.access import identity_search_scope
+
+        pledges = identity_search_scope(request.access, pledges,
+                                        "participant__consent_to_contact")
     if request.htmx and request.htmx.target == "pledge-list":
         return render(request, "engagement/_pledge_list.html", {
             "campaign": campaign, "pledges": pledges, "query": query,
@@ -566,11 +571,6 @@ def campaign_detail(request, pk):
         "share_message": _share_message(campaign, request.tenant, page_url),
         # The funnel by lever and channel is the "lever analytics" paid option.
         "funnel": funnel,
-    if query:  # a search by name or address finds only people the reader may see
-        from tenants.access import identity_search_scope
-
-        pledges = identity_search_scope(request.access, pledges,
-                                        "participant__consent_to_contact")
         "lever_option": options()["lever_analytics"],
         "impacts": campaign.impacts.select_related("indicator"),
         "impact_form": ImpactForm(indicators=indicators) if can_manage and indicators
