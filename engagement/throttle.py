@@ -25,7 +25,8 @@ API (for every anonymous form, whoever writes it)::
 
     throttle.RateLimited(Exception)
         ``.wait`` (seconds until the window ends) and ``.message`` (a sentence in the
-        active language, saying to try again later). An HTML view answers it with its own
+        active language, saying to try again later; naming the campaign when the
+        subject is one). An HTML view answers it with its own
         page, the message shown as a form error and ``status=throttle.STATUS`` (429).
 
     throttle.check_api(request, scope, *, subject=None) -> None
@@ -56,16 +57,19 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class RateLimited(Exception):  # noqa: N818 (a refusal, not a programming error)
-    def __init__(self, *, wait: int, per_subject: bool):
+    def __init__(self, *, wait: int, per_subject: bool, subject=None):
         self.wait = wait
         self.per_subject = per_subject
+        self.subject = subject
         super().__init__(self.message)
 
     @property
     def message(self) -> str:
-        if self.per_subject:
+        if self.per_subject and type(self.subject).__name__ == "Campaign":
             return _("Too many requests for this campaign at the moment: please try again "
                      "in a few minutes.")
+        if self.per_subject:
+            return _("Too many requests at the moment: please try again in a few minutes.")
         return _("Too many requests from your connection: please try again later.")
 
 
@@ -118,7 +122,8 @@ def _count(key: str, rate: tuple[int, int]) -> int | None:
 
 
 def _subject_key(subject) -> str:
-    value = getattr(subject, "pk", subject)
+    # Hashed too: a subject may be an e-mail address.
+    value = hashlib.sha256(str(getattr(subject, "pk", subject)).encode()).hexdigest()[:32]
     return f"{type(subject).__name__.lower()}:{value}"
 
 
@@ -135,7 +140,7 @@ def check(request, scope: str, *, subject=None) -> None:
     if subject is not None and subject_rate is not None:
         wait = _count(f"{scope}:subject:{_subject_key(subject)}", subject_rate)
         if wait is not None:
-            raise RateLimited(wait=wait, per_subject=True)
+            raise RateLimited(wait=wait, per_subject=True, subject=subject)
 
 
 def check_api(request, scope: str, *, subject=None) -> None:

@@ -14,6 +14,8 @@ FR = {
     "Too many requests for this campaign at the moment: please try again in a few minutes.":
         f"Trop de demandes pour cette campagne en ce moment{NB}: réessayez dans quelques "
         "minutes.",
+    "Too many requests at the moment: please try again in a few minutes.":
+        f"Trop de demandes en ce moment{NB}: réessayez dans quelques minutes.",
     "Too many requests from your connection: please try again later.":
         f"Trop de demandes depuis votre connexion{NB}: réessayez plus tard.",
     # Large parties.

@@ -180,3 +180,20 @@ def test_counts_live_in_the_shared_cache_under_the_organisation(org_a, org_b, se
     assert join(tenant_client(org_a), campaign_a, "a@example.net").status_code == 302
     assert join(tenant_client(org_b), campaign_b, "b@example.net").status_code == 302
     assert join(tenant_client(org_a), campaign_a, "c@example.net").status_code == 429
+
+
+@pytest.mark.django_db
+def test_other_forms_count_per_any_subject_with_a_neutral_message(settings):
+    """Sign-up and password reset count per address asked for: the message names no
+    campaign, and the cache holds no readable address."""
+    _rates(settings, "password_reset", address=None, subject="1/hour")
+    throttle.check(_request(), "password_reset", subject="ana@example.org")
+    with pytest.raises(throttle.RateLimited) as refused:
+        throttle.check(_request("203.0.113.50"), "password_reset", subject="ana@example.org")
+    assert refused.value.message == ("Too many requests at the moment: please try again in "
+                                     "a few minutes.")
+    assert refused.value.wait > 0
+    throttle.check(_request(), "password_reset", subject="ben@example.org")
+    # A scope without rates is not throttled.
+    for _n in range(5):
+        throttle.check(_request(), "no_such_scope", subject="x")
