@@ -21,6 +21,7 @@ from config.broker import ensure_configured_broker
 from methodology.models import Template
 from methodology.selectors import latest_published
 from tenants.models import Organisation
+from tenants.services import verification_url
 from tests.conftest import PASSWORD, PYTHON, child_env, drop_organisation, running, wait_for
 from tests.e2e.journey import check_page, tenant_url
 from tests.reports.test_pdf import pdf_text
@@ -34,7 +35,8 @@ T = {
         "trial": "Start a free 30-day trial", "name": "Organisation name", "kind": "Kind",
         "language": "Language", "your_name": "Your name", "email": "Your work e-mail",
         "password": "Password", "create_space": "Create my space", "available": "Available:",
-        "get_started": "Get started", "choose_template": "Choose a methodology template",
+        "get_started": "Get started", "send_again": "Send the link again",
+        "confirmed": "Address confirmed", "choose_template": "Choose a methodology template",
         "create_programme": "Create the programme", "methodology": "Methodology: {title}, "
         "version of", "new_campaign": "New campaign", "save": "Save",
         "places_warning": "The target is more than the places offered",
@@ -50,7 +52,8 @@ T = {
         "kind": "Type", "language": "Langue", "your_name": "Votre nom",
         "email": "Votre e-mail professionnel", "password": "Mot de passe",
         "create_space": "Créer mon espace", "available": "Disponible",
-        "get_started": "Pour bien démarrer",
+        "get_started": "Pour bien démarrer", "send_again": "Renvoyer le lien",
+        "confirmed": "Adresse confirmée",
         "choose_template": "Choisir une fiche-modèle de la méthodologie",
         "create_programme": "Créer le programme",
         "methodology": "Méthodologie\u00a0: {title}, version du",
@@ -147,6 +150,15 @@ def test_from_the_public_site_to_a_pdf_report(live_url, open_person, worker, new
     page.wait_for_url(f"{base}/")
     read(page, "3-home", shots)
     assert page.get_by_role("heading", name=t["get_started"]).is_visible()
+    # A first look until the address is confirmed: the owner opens the e-mailed link.
+    assert page.get_by_role("button", name=t["send_again"]).is_visible()
+    with django_db_blocker.unblock():
+        link = verification_url(Organisation.objects.get(slug=slug), f"claire@{slug}.example")
+    page.goto(live_url + "/signup/" + link.split("/signup/", 1)[1])
+    read(page, "3b-confirmed", shots)
+    assert page.get_by_role("heading", name=t["confirmed"]).is_visible()
+    page.goto(f"{base}/")
+    assert not page.get_by_role("button", name=t["send_again"]).is_visible()
 
     # A programme from a methodology template: described first, dates already filled.
     page.get_by_role("link", name=t["choose_template"]).click()
