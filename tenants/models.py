@@ -142,17 +142,17 @@ class Organisation(TenantMixin):
     # it current like any tenant. It has no domain, so no request ever reaches it.
     is_template = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-
-    # Schemas are made by tenants.provisioning (clone of the template), never on save().
-    auto_create_schema = False
-    auto_drop_schema = False
-
     # Self-service sign-ups start unverified: the owner proves the address by the signed link
     # e-mailed to it. Until then the space can be looked at but opens no campaign, sends no
     # invitation and bills nobody; never verified, it is dropped after
     # SIGNUP_UNVERIFIED_MAX_DAYS. Spaces made by staff are verified when made.
     owner_email_verified_at = models.DateTimeField(
         _("owner's e-mail verified"), null=True, blank=True)
+
+    # Schemas are made by tenants.provisioning (clone of the template), never on save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
@@ -167,14 +167,14 @@ class Organisation(TenantMixin):
     def primary_host(self) -> str:
         return f"{self.slug}.{settings.BASE_DOMAIN}"
 
+    @property
+    def is_verified(self) -> bool:
+        return self.owner_email_verified_at is not None
+
     def absolute_url(self, path: str = "/") -> str:
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         return f"{settings.SITE_SCHEME}://{self.primary_host}{port}{path}"
 
-
-    @property
-    def is_verified(self) -> bool:
-        return self.owner_email_verified_at is not None
 
 class Domain(DomainMixin):
     class Meta:
