@@ -325,6 +325,7 @@ def invite(request):
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
                 inviter_role=access.role,
+                inviter_is_consultant=access.via_consultant,
             )
         except DomainError as exc:
             _add_errors(form, exc)
@@ -342,7 +343,6 @@ def accept(request, token):
     if invitation is None:
         return render(request, "tenants/invitation_invalid.html", status=404)
     signed_in = request.user.is_authenticated
-                inviter_is_consultant=access.via_consultant,
     invitee = User.objects.filter(email__iexact=invitation.email).first()
     has_account = invitee is not None and invitee.has_usable_password()
     form = None if signed_in else AcceptInvitationForm(request.POST or None,
@@ -416,11 +416,6 @@ def _owners_domains(organisation) -> list[str]:
         organisation=organisation, role=Role.OWNER).values_list("user__email", flat=True))
 
 
-def tenant_media(request, schema_name, path):
-    """Uploaded files of the current organisation only; another schema's files are 404."""
-    if schema_name != request.tenant.schema_name:
-        raise Http404
-    return serve(request, path, document_root=settings.MEDIA_ROOT / schema_name)
 @require_http_methods(["POST"])
 def resend_verification(request):
     """The banner's "send the link again" (owners of an unverified space)."""
@@ -471,3 +466,8 @@ def end_assignment(request, consultant_id):
     return redirect("access_log")
 
 
+def tenant_media(request, schema_name, path):
+    """Uploaded files of the current organisation only; another schema's files are 404."""
+    if schema_name != request.tenant.schema_name:
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT / schema_name)

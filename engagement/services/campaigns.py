@@ -158,6 +158,9 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
     """Open a draft campaign for pledges."""
     if campaign.status != Campaign.Status.DRAFT:
         raise DomainError({"status": [_("Only a draft campaign can be opened.")]})
+    from tenants.services import require_verified
+
+    require_verified()  # a space whose owner never confirmed the address opens nothing
     if not campaign.slots.exists():
         raise DomainError({"slots": [_("Add at least one time slot first.")]})
     if campaign.mobilisation_deadline <= timezone.now():
@@ -171,9 +174,6 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
 def mobilised_count(campaign: Campaign) -> int:
     """People confirmed for the campaign: each participant once (with the largest party
     they bring on any of their slots), companions included."""
-    from tenants.services import require_verified
-
-    require_verified()  # a space whose owner never confirmed the address opens nothing
     parties = (Pledge.objects.filter(slot__campaign=campaign, status=Pledge.Status.CONFIRMED)
                .values("participant").annotate(companions=Max("companions")))
     return sum(1 + party["companions"] for party in parties)
