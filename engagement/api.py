@@ -351,24 +351,24 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisation
 
 # ---- participants -----------------------------------------------------------------------
 
+
 def _request_access(serializer):
     request = serializer.context.get("request")
     return getattr(request, "access", None)
 
 
-
+class ParticipantSerializer(serializers.ModelSerializer):
     """Name and e-mail only where ``tenants.access.sees_participant_identity`` allows (the
     same rule as pages and exports); hidden ones are empty strings."""
 
-class ParticipantSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name", default="", read_only=True)
+
     def to_representation(self, instance):
         from tenants.access import visible_participant_fields
 
         data = super().to_representation(instance)
         visible = visible_participant_fields(_request_access(self), instance, set(data))
         return {key: (value if key in visible else "") for key, value in data.items()}
-
 
     class Meta:
         model = Participant
@@ -459,6 +459,7 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "team": QueryFilter("team__name__iexact", "Team name (any case)."),
         "site": QueryFilter("site__iexact", "Site name (any case)."),
     }
+
     def filter_queryset(self, queryset):
         from tenants.access import identity_search_scope
 
@@ -467,7 +468,6 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             queryset = identity_search_scope(self.request.access, queryset,
                                              "consent_to_contact")
         return super().filter_queryset(queryset)
-
 
     def create(self, request):
         payload = ParticipantWriteSerializer(data=request.data)
@@ -524,6 +524,7 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class PledgeSerializer(serializers.ModelSerializer):
     campaign = serializers.IntegerField(source="slot.campaign_id", read_only=True)
     participant_email = serializers.EmailField(source="participant.email", read_only=True)
+
     def to_representation(self, instance):
         from tenants.access import sees_participant_identity
 
@@ -533,7 +534,6 @@ class PledgeSerializer(serializers.ModelSerializer):
             data["participant_email"] = ""
             data["companion_names"] = ""
         return data
-
 
     class Meta:
         model = Pledge
@@ -630,6 +630,7 @@ class CampaignInvitationSerializer(serializers.ModelSerializer):
                   "organiser", "invitee_email", "audience_label", "sent_at", "open_count",
                   "first_opened_at", "opened", "pledged", "attended"]
         read_only_fields = fields
+
     def to_representation(self, instance):
         from tenants.access import sees_every_identity
 
@@ -637,7 +638,6 @@ class CampaignInvitationSerializer(serializers.ModelSerializer):
         if not sees_every_identity(_request_access(self)):
             data["invitee_email"] = ""  # nobody asked the invitee's consent
         return data
-
 
     def get_opened(self, obj) -> bool:
         return obj.first_opened_at is not None
