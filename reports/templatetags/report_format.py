@@ -11,6 +11,7 @@ register.filter("count", formatting.count)
 register.filter("percent", formatting.percent)
 register.filter("quantity", formatting.quantity)
 register.filter("people", formatting.people)
+register.filter("unit_name", formatting.unit_name)
 
 
 @register.filter
