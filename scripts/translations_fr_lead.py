@@ -38,4 +38,10 @@ FR = {
         "Un consultant Fullmobs vous répondra par e-mail sous deux jours ouvrés avec une offre\u00a0: un devis à signer ou à régler par virement.",
     "A Fullmobs consultant will reply by e-mail within two working days to agree on a time for the demo.":
         "Un consultant Fullmobs vous répondra par e-mail sous deux jours ouvrés pour convenir d’un moment pour la démonstration.",
+    # Sign-up with an address that already has an account
+    "Check your e-mail": "Consultez vos e-mails",
+    "We sent a message to %(email)s. Open the link it carries to take charge of your new space.":
+        "Nous avons envoyé un message à %(email)s. Ouvrez le lien qu’il contient pour prendre en main votre nouvel espace.",
+    "The link is valid for 7 days. Without it, the space is deleted.":
+        "Le lien est valable 7\u00a0jours. Sans lui, l’espace est supprimé.",
 }

@@ -8,6 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -173,11 +174,12 @@ def provision_organisation(
     existing_owner = User.objects.filter(email__iexact=owner_email).first() if \
         "owner_email" not in errors else None
     if owner_password and existing_owner is not None:
-        # Self-service sign-up with an address that already has an account: only its
-        # holder may make it the owner of a new space.
-        if not existing_owner.check_password(owner_password):
-            errors["owner_password"] = [_("An account already uses this e-mail address: "
-                                          "enter its password, or reset it first.")]
+        # Self-service sign-up with an address that already has an account: the password
+        # typed is never checked (a sign-up form must not tell whether it is right), and
+        # ownership goes by e-mail to whoever holds the mailbox (an invitation below). The
+        # hash is computed all the same, so that the answer takes as long as for a new
+        # address.
+        make_password(owner_password)
     elif owner_password:
         try:
             validate_password(owner_password, User(email=owner_email))
@@ -222,18 +224,18 @@ def provision_organisation(
                     preferred_language=locale,
                 )
             token = None
-            if owner_password or existing_owner is None:
-                # A new login, or one whose password was just given: they hold it.
+            if existing_owner is None:
+                # A new login, made with the password just given: they hold it.
                 Membership.objects.create(user=owner, organisation=organisation,
                                           role=Role.OWNER)
-            if not owner.has_usable_password() or (existing_owner and not owner_password):
+            if not owner.has_usable_password() or existing_owner is not None:
                 # Staff provisioning for an address that may belong to anyone (even to an
                 # account someone registered in advance): ownership goes to whoever can
                 # read that mailbox and accept the invitation, never to the account as is.
                 token = _create_invitation(
                     organisation=organisation, email=owner_email, role=Role.OWNER, invited_by=None
                 )
-            if verify_owner_email:
+            if verify_owner_email and existing_owner is None:
                 transaction.on_commit(
                     lambda: _send_verification(organisation=organisation, owner=owner))
             else:
@@ -536,6 +538,11 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
             membership.save(update_fields=["role"])
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
+        organisation = locked.organisation
+        if locked.role == Role.OWNER and organisation.owner_email_verified_at is None:
+            # The invitation reached the owner's mailbox: the address is proven.
+            organisation.owner_email_verified_at = locked.accepted_at
+            organisation.save(update_fields=["owner_email_verified_at"])
     return user
 
 

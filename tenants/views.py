@@ -55,7 +55,8 @@ def landing(request):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    form = SignupForm(request.POST or None,
+    # Bound on every POST, even an empty one (a throttled empty POST must still show the form).
+    form = SignupForm(request.POST if request.method == "POST" else None,
                       initial={"locale": request.LANGUAGE_CODE, "kind": "company"})
     if request.method == "POST":
         from engagement import throttle
@@ -83,10 +84,14 @@ def signup(request):
         except DomainError as exc:
             _add_errors(form, exc)
         else:
-            owner = Membership.objects.select_related("user").get(
-                organisation=organisation, role=Role.OWNER
-            ).user
-            return redirect(make_handoff_url(owner, organisation))
+            membership = Membership.objects.select_related("user").filter(
+                organisation=organisation, role=Role.OWNER).first()
+            if membership is None:
+                # The address already has an account: whoever holds the mailbox accepts
+                # the space from the e-mail; nobody is logged in here.
+                return render(request, "tenants/signup_check_email.html",
+                              {"email": data["email"]})
+            return redirect(make_handoff_url(membership.user, organisation))
     return render(request, "tenants/signup.html", {"form": form})
 
 
