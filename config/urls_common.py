@@ -5,8 +5,9 @@ from csp.decorators import csp_update
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from config.api import schema_view
 from tenants import auth_views as security_views
 from tenants import views as tenant_views
 
@@ -34,7 +35,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", schema_view(), name="api-schema"),
     # The split view serves its script as a file (the Content-Security-Policy refuses inline
     # scripts); Swagger UI's page keeps a small inline <style>.
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(

@@ -1,7 +1,7 @@
 """The public site: landing, sign-up, consultants' and staff tools, the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from billing import views as billing_views
@@ -11,6 +11,7 @@ from tenants import views as tenant_views
 from tenants import views_public as public_pages
 from tenants.auth_api import ObtainTokenView
 
+from .api import not_found
 from .urls_common import urlpatterns as common
 
 urlpatterns = [
@@ -44,5 +45,6 @@ urlpatterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
          name="api-organisations"),
+    re_path(r"^api/v1/", not_found),  # anything else under the API: a JSON 404
     *common,
 ]

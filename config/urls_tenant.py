@@ -1,6 +1,6 @@
 """An organisation's space, at <slug>.<BASE_DOMAIN>."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from billing import views as billing_views
@@ -12,6 +12,7 @@ from tenants import api as tenant_api
 from tenants import auth_views as security_views
 from tenants import views as tenant_views
 
+from .api import not_found
 from .urls_common import urlpatterns as common
 
 router = DefaultRouter()
@@ -47,6 +48,8 @@ api_v1 = [
     path("public/campaigns/<slug:code>/join/", engagement_api.PublicJoinView.as_view(),
          name="api-public-campaign-join"),
     *router.urls,
+    # Last: an address under /api/v1/ that nothing above matched is a JSON 404.
+    re_path(r"^.*$", not_found),
 ]
 
 urlpatterns = [

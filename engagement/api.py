@@ -435,7 +435,9 @@ class ImportReportSerializer(serializers.Serializer):
 class ImportRefusedSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    report = ImportReportSerializer()
+    report = ImportReportSerializer(required=False, help_text=(
+        "The import's report, when rows were refused (absent when the request itself is "
+        "invalid)."))
 
 
 @extend_schema_view(
@@ -616,7 +618,11 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
 
 
 class CampaignInvitationSerializer(serializers.ModelSerializer):
-    organiser = serializers.EmailField(source="organiser.email", default=None, read_only=True)
+    organiser = serializers.EmailField(source="organiser.email", default=None, read_only=True,
+                                       allow_null=True, help_text="Null when a participant "
+                                       "invited (see inviter) or the organiser left.")
+    invitee_email = serializers.EmailField(read_only=True, allow_null=True, help_text=(
+        "Null when none was recorded, or when the reader's role does not show it."))
     opened = serializers.SerializerMethodField()
     pledged = serializers.IntegerField(read_only=True,
                                        help_text="Live pledges made through it.")
@@ -636,7 +642,8 @@ class CampaignInvitationSerializer(serializers.ModelSerializer):
 
         data = super().to_representation(instance)
         if not sees_every_identity(_request_access(self)):
-            data["invitee_email"] = ""  # nobody asked the invitee's consent
+            data["invitee_email"] = None  # nobody asked the invitee's consent
+        data["invitee_email"] = data["invitee_email"] or None
         return data
 
     def get_opened(self, obj) -> bool:
@@ -702,7 +709,7 @@ class ImpactRecordSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     unit = serializers.CharField(source="indicator.unit", read_only=True)
     recorded_by = serializers.EmailField(source="recorded_by.email", default=None,
-                                         read_only=True)
+                                         read_only=True, allow_null=True)
 
     class Meta:
         model = ImpactRecord

@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"AudienceEnum": "methodology.models.Audience"},
+    # Every operation documents its refusals (400, 401, 403, 404, 429) in the error format.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api.document_common_refusals"],
 }
 
 # Dashboards recompute outdated figures in the request when their last computation took
@@ -245,9 +248,11 @@ from .auth import *  # noqa: E402, F403
 from .celery import *  # noqa: E402, F403
 from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
-from .stripe import *  # noqa: E402, F403
-from .security import *  # noqa: E402, F403
 from .signup import *  # noqa: E402, F403
+from .stripe import *  # noqa: E402, F403
 
 # Sign-up's throttles join the others (engagement.throttle reads THROTTLE_RATES).
 THROTTLE_RATES = {**globals().get("THROTTLE_RATES", {}), **SIGNUP_THROTTLE_RATES}  # noqa: F405
+
+# Last: production's refusals and headers read what every module above decided.
+from .security import *  # noqa: E402, F403
