@@ -1,9 +1,11 @@
 """Read-only API of the methodology library, on tenant hosts: published versions only."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .models import Audience, ImpactIndicator, Lever, Template, TemplateVersion, Theme
@@ -90,8 +92,16 @@ class TemplateViewSet(viewsets.ViewSet):
         OpenApiParameter("theme", enum=Theme.values)],
         responses=VersionSummarySerializer(many=True))
     def list(self, request):
-        versions = published_templates(audience=request.query_params.get("audience"),
-                                       theme=request.query_params.get("theme"))
+        # A filter value outside its list is refused, naming it (not an empty list that
+        # reads as "no template for you").
+        filters = {}
+        for name, choices in (("audience", Audience), ("theme", Theme)):
+            value = request.query_params.get(name)
+            if value is not None and value not in choices.values:
+                raise ValidationError({name: [_("Choose one of: %(choices)s.") % {
+                    "choices": ", ".join(choices.values)}]})
+            filters[name] = value
+        versions = published_templates(**filters)
         return Response(VersionSummarySerializer(versions, many=True).data)
 
     @extend_schema(responses=VersionDetailSerializer,

@@ -148,3 +148,38 @@ def test_the_public_api_answers_as_its_schema_says():
     sys.stdout.write(f"\nschemathesis, public API: {operations} operations, {examples} requests\n")
     assert operations >= 2
     assert not failures, "\n\n".join(failures)
+
+
+# ---- what schemathesis found, held by plain tests ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_address_is_a_json_404_on_every_host(org_a, owner_a):
+    from .conftest import public_client, tenant_client
+
+    for client, path in ((tenant_client(org_a, owner_a), "/api/v1/campaigns/1.5/"),
+                         (public_client(), "/api/v1/nothing-here/")):
+        response = client.patch(path, "{}", content_type="application/json")
+        assert response.status_code == 404
+        assert response.json() == {"message": "Not found.", "errors": {}}
+
+
+@pytest.mark.django_db
+def test_each_host_schema_describes_its_own_api(org_a):
+    from .conftest import public_client, tenant_client
+
+    public = public_client().get("/api/schema/?format=json").json()["paths"]
+    assert set(public) == {"/api/v1/auth/token/", "/api/v1/organisations/"}
+    tenant = tenant_client(org_a).get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/programmes/" in tenant and "/api/v1/auth/token/" not in tenant
+    listing = tenant["/api/v1/programmes/"]["get"]["responses"]
+    assert {"400", "401", "403", "404", "429"} <= set(listing)
+
+
+@pytest.mark.django_db
+def test_templates_refuse_an_unknown_filter_naming_it(org_a, owner_a):
+    from .conftest import tenant_client
+
+    response = tenant_client(org_a, owner_a).get("/api/v1/templates/?theme=nothing")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["theme"]
