@@ -246,7 +246,7 @@ def test_spaces_never_verified_are_dropped_after_the_set_time(org_a):
                  verified=False)
     old_verified = make("old-verified", age_days=90, verified=True)
     # The stale space's owner also belongs to another space: that login is kept.
-    shared = make("shared-owner", age_days=30, verified=False)
+    make("shared-owner", age_days=30, verified=False)
     shared_owner = User.objects.get(email="o@shared-owner.example")
     Membership.objects.create(user=shared_owner, organisation=org_a, role="viewer")
     with tenant_context(stale):
