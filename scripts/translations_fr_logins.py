@@ -4,8 +4,8 @@ fill_translations.py."""
 NBSP = "\u00a0"
 
 FR = {
-    "%(count)s minute": ("%(count)s minute", "%(count)s minutes"),
-    "%(count)s hour": ("%(count)s heure", "%(count)s heures"),
+    "%(count)s minute": ("%(count)s\u00a0minute", "%(count)s\u00a0minutes"),
+    "%(count)s hour": ("%(count)s\u00a0heure", "%(count)s\u00a0heures"),
     "Too many failed attempts for this e-mail address from your connection. For your "
     "security, try again in %(wait)s or reset your password.":
         "Trop de tentatives échouées pour cette adresse e-mail depuis votre connexion. Pour "

@@ -64,8 +64,10 @@ class ObtainTokenView(APIView):
             return Response({"message": _("Set up two-factor authentication in your browser "
                                           "first."), "errors": {}},
                             status=status.HTTP_403_FORBIDDEN)
-        if device is not None and not device.verify_token(
-                (data.get("otp") or "").replace(" ", "")):
+        code = (data.get("otp") or "").replace(" ", "")
+        # No code is a question, not a wrong answer: only a code typed counts toward the
+        # device's throttle (which would refuse the right code right after).
+        if device is not None and (not code or not device.verify_token(code)):
             return Response({"message": _("The code of your authenticator app is missing or "
                                           "not valid."), "errors": {"otp": [_("Enter the six "
                                                                              "digits your app "

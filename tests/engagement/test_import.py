@@ -159,11 +159,13 @@ def test_list_searches_filters_and_pages(org_a, viewer_a):
     with tenant_context(org_a):
         sales = Team.objects.create(name="Sales")
         Participant.objects.bulk_create(
+            # They agreed to be contacted, so a viewer reads their addresses.
             Participant(email=f"p{n:02}@example.test", first_name="Pat", last_name=f"N{n}",
-                        site="Lyon" if n % 2 else "Paris", team=sales if n < 5 else None)
+                        site="Lyon" if n % 2 else "Paris", team=sales if n < 5 else None,
+                        consent_to_contact=True)
             for n in range(60))
         Participant.objects.create(email="ana.dupont@example.test", first_name="Ana",
-                                   last_name="Dupont")
+                                   last_name="Dupont", consent_to_contact=True)
     client = tenant_client(org_a, viewer_a)
 
     def emails(query: str) -> list[str]:

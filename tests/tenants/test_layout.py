@@ -36,7 +36,8 @@ def test_menu_shows_five_destinations_and_the_rest_under_more(org_a, owner_a):
     # On a phone the same destinations sit behind one "Menu" button (a <details>).
     phone = _between(nav, '<details class="nav-menu">', "</details>")
     assert "<summary>Menu</summary>" in phone
-    assert _labels(phone) == PRIMARY + MORE
+    # ...followed by the person's own links.
+    assert _labels(phone) == PRIMARY + MORE + ["Security"]
     assert "Log out" in phone
     # The page shown is marked, in both menus.
     assert nav.count('<a href="/campaigns/" aria-current="page">Campaigns</a>') == 2

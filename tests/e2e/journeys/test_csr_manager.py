@@ -38,7 +38,7 @@ T = {
         "get_started": "Get started", "send_again": "Send the link again",
         "confirmed": "Address confirmed", "choose_template": "Choose a methodology template",
         "create_programme": "Create the programme", "methodology": "Methodology: {title}, "
-        "version of", "new_campaign": "New campaign", "save": "Save",
+        "version 1 of", "new_campaign": "New campaign", "save": "Save",
         "places_warning": "The target is more than the places offered",
         "preview": "Preview the public page", "open": "Open for pledges",
         "opened": "The campaign is open: share its address with the share kit below.",
@@ -56,7 +56,7 @@ T = {
         "confirmed": "Adresse confirmée",
         "choose_template": "Choisir une fiche-modèle de la méthodologie",
         "create_programme": "Créer le programme",
-        "methodology": "Méthodologie\u00a0: {title}, version du",
+        "methodology": "Méthodologie\u00a0: {title}, version 1 du",
         "new_campaign": "Nouvelle campagne", "save": "Enregistrer",
         "places_warning": "L’objectif dépasse les places offertes",
         "preview": "Prévisualiser la page publique", "open": "Ouvrir aux engagements",
