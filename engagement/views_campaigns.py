@@ -289,6 +289,14 @@ def campaign_checkin(request, code, secret):
     participant = _session_participant(request)
     pledge = (self_check_in_pledge(campaign=campaign, participant=participant)
               if participant is not None else None)
+    if request.method == "POST":
+        try:
+            throttle.check(request, "checkin", subject=campaign)
+        except throttle.RateLimited as exc:
+            messages.error(request, exc.message)
+            return render(request, "engagement/campaign_checkin.html", {
+                "campaign": campaign, "participant": participant, "pledge": None,
+                "companions_pending": 0, "token": ""}, status=throttle.STATUS)
     if request.method == "POST" and pledge is not None:
         try:
             pledge_check_in(pledge=pledge)

@@ -199,6 +199,9 @@ THROTTLE_RATES = {
              "subject": env("JOIN_CAMPAIGN_RATE_LIMIT", "600/hour")},
     "address_check": {"address": env("ADDRESS_CHECK_RATE_LIMIT", "10/hour"),
                       "subject": env("ADDRESS_CHECK_CAMPAIGN_RATE_LIMIT", "200/hour")},
+    # Self check-in on site: a person taps once; a whole crowd shares the venue's address.
+    "checkin": {"address": env("CHECKIN_RATE_LIMIT", "120/hour"),
+                "subject": env("CHECKIN_CAMPAIGN_RATE_LIMIT", "3000/hour")},
 }
 
 # Shared by every web process (throttling counts must be global): Redis when CACHE_URL

@@ -274,3 +274,23 @@ def test_an_internal_actions_calendar_file_needs_membership_or_the_own_link(org_
     assert b"LOCATION:Plage du Prado" in own.get(url).content
     # A public action's file is for anyone.
     assert tenant_client(org_a).get(f"/c/{public.code}/calendar.ics").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_onsite_page_is_throttled_per_address(org_a, settings):
+    """Posting to the on-site page is an anonymous write: it is counted like the others."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from ..conftest import host_of
+
+    cache.clear()
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES,
+                               "checkin": {"address": "2/hour", "subject": None}}
+    campaign, _pledge, _token = on_the_day(org_a)
+    client = tenant_client(org_a)
+    statuses = [client.post(onsite_url(campaign), {}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    other = Client(HTTP_HOST=host_of(org_a), REMOTE_ADDR="10.9.8.7")  # another machine
+    assert other.post(onsite_url(campaign), {}).status_code == 200
+    cache.clear()
