@@ -97,8 +97,12 @@ class QueryParamFilter(filters.BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         for name, spec in getattr(view, "query_filters", {}).items():
-            raw = request.query_params.get(name, "")
-            if raw:
+            if name not in request.query_params:
+                continue
+            raw = request.query_params[name]
+            # An empty number or choice is not "no filter" but a value the schema refuses
+            # (400 naming the parameter); an empty free-text filter filters nothing.
+            if raw or spec.integer or spec.choices:
                 queryset = queryset.filter(**{spec.lookup: spec.parse(name, raw)})
         return queryset
 

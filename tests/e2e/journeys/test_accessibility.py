@@ -112,10 +112,12 @@ def log_in(page, base: str, lang: str) -> None:
 
 
 def menu_pages(page) -> list[str]:
-    """Every address of the organisation's menu, as the header lists them."""
+    """Every address of the organisation's menu, as the header lists them, and the person's
+    own Security page (one of their account links)."""
     hrefs = page.eval_on_selector_all(".nav-menu a[href], .nav-links a[href]",
                                       "links => links.map(a => a.getAttribute('href'))")
     return list(dict.fromkeys(hrefs))
+
 
 
 def assert_skip_link_first(page, lang: str) -> None:
@@ -154,8 +156,10 @@ def test_wide_screen_menu_on_one_line_with_keyboard(live_url, open_person, lang)
         assert max(centres) - min(centres) <= 4, (path, centres)
         assert page.locator("header nav").bounding_box()["height"] <= 56, path
         assert page.locator(".nav-menu").is_hidden()
-        assert page.locator(f'.nav-links a[href="{path}"][aria-current="page"], '
-                            f'.nav-more a[href="{path}"][aria-current="page"]').count() == 1
+        marked = page.locator(f'.nav-links a[href="{path}"][aria-current="page"], '
+                              f'.nav-more a[href="{path}"][aria-current="page"], '
+                              f'.nav-account a[href="{path}"][aria-current="page"]')
+        assert marked.count() == 1, path
         assert page.locator("h1").count() == 1, path
         assert_skip_link_first(page, lang)
         assert_focus_rings(page)
