@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -103,6 +104,9 @@ class InvitationCreate(APIView):
     """Invite a colleague (managers and owners). The link goes by e-mail only."""
 
     write_role = Role.MANAGER
+    # JSON only: a form-encoded body cannot say "no role" apart from a role left out (which
+    # defaults to viewer), so a malformed role would be taken as the default.
+    parser_classes = [JSONParser]
 
     @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
     def post(self, request):
