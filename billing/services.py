@@ -354,20 +354,10 @@ HOURLY_RATE_CENTS = 12000
 
 def consultant_time_log(*, consultant, organisation: Organisation, worked_on, minutes: int,
                         description: str) -> ConsultantTime:
-    from tenants.models import ConsultantAssignment
 
     errors: dict[str, list[str]] = {}
-    if not consultant.is_consultant or not ConsultantAssignment.objects.filter(
-            consultant=consultant, organisation=organisation).exists():
-        errors["organisation"] = [_("You do not accompany this organisation.")]
-    if not minutes or minutes <= 0 or minutes > 24 * 60:
-        errors["minutes"] = [_("Enter between 1 and 1440 minutes.")]
-    if not (description or "").strip():
-        errors["description"] = [_("This field is required.")]
-    if worked_on and worked_on > timezone.localdate():
-        errors["worked_on"] = [_("Time cannot be logged in the future.")]
-    if errors:
-        raise DomainError(errors)
+    _check_consultant_time(errors, consultant=consultant, organisation=organisation,
+                           worked_on=worked_on, minutes=minutes, description=description)
     return ConsultantTime.objects.create(consultant=consultant, organisation=organisation,
                                          worked_on=worked_on, minutes=minutes,
                                          description=description.strip())
@@ -394,22 +384,12 @@ def _time_entry_for_change(*, entry_id: int, consultant) -> ConsultantTime:
 def consultant_time_update(*, entry_id: int, consultant, organisation: Organisation,
                            worked_on, minutes: int, description: str) -> ConsultantTime:
     """Correct an entry that is not billed yet."""
-    from tenants.models import ConsultantAssignment
 
     with transaction.atomic():
         entry = _time_entry_for_change(entry_id=entry_id, consultant=consultant)
         errors: dict[str, list[str]] = {}
-        if not ConsultantAssignment.objects.filter(consultant=consultant,
-                                                   organisation=organisation).exists():
-            errors["organisation"] = [_("You do not accompany this organisation.")]
-        if not minutes or minutes <= 0 or minutes > 24 * 60:
-            errors["minutes"] = [_("Enter between 1 and 1440 minutes.")]
-        if not (description or "").strip():
-            errors["description"] = [_("This field is required.")]
-        if worked_on and worked_on > timezone.localdate():
-            errors["worked_on"] = [_("Time cannot be logged in the future.")]
-        if errors:
-            raise DomainError(errors)
+        _check_consultant_time(errors, consultant=consultant, organisation=organisation,
+                               worked_on=worked_on, minutes=minutes, description=description)
         entry.organisation, entry.worked_on, entry.minutes = organisation, worked_on, minutes
         entry.description = description.strip()
         entry.save(update_fields=["organisation", "worked_on", "minutes", "description"])
@@ -551,3 +531,22 @@ def billing_details_update(*, organisation: Organisation, billing_email: str,
             raise _stripe_error(exc) from exc
     account.save(update_fields=["billing_email", "vat_number"])
     return account
+
+
+def _check_consultant_time(errors: dict, *, consultant, organisation, worked_on, minutes,
+                           description) -> None:
+    """The rules of a consultant time entry, for logging it and correcting it alike; raises
+    ``DomainError`` with ``errors`` (which may already hold others) when one is broken."""
+    from tenants.models import ConsultantAssignment
+
+    if not consultant.is_consultant or not ConsultantAssignment.objects.filter(
+            consultant=consultant, organisation=organisation).exists():
+        errors["organisation"] = [_("You do not accompany this organisation.")]
+    if not minutes or minutes <= 0 or minutes > 24 * 60:
+        errors["minutes"] = [_("Enter between 1 and 1440 minutes.")]
+    if not (description or "").strip():
+        errors["description"] = [_("This field is required.")]
+    if worked_on and worked_on > timezone.localdate():
+        errors["worked_on"] = [_("Time cannot be logged in the future.")]
+    if errors:
+        raise DomainError(errors)
