@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from django.utils.translation import get_language
+
+from core.i18n import in_language
 
 from .money import format_money
 
@@ -26,8 +27,7 @@ class Item:
     metered: dict | None = None
 
     def tr(self, name: str) -> str:
-        lang = "fr" if (get_language() or "en").startswith("fr") else "en"
-        return getattr(self, name)[lang]
+        return in_language(getattr(self, name))
 
     @property
     def label(self) -> str:

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from core.tenancy import enqueue_on_commit
 from tenants.models import Organisation, User
-from tenants.services import DomainError
 
 from .catalogue import options, plans
 from .models import OfferRequest
@@ -63,14 +64,9 @@ def offer_request_create(*, kind: str, name: str, organisation_name: str, email:
             kind=kind, name=name, organisation_name=organisation_name, email=email,
             message=message, plan=plan, options=option_codes, organisation=organisation,
             language=(language or "en")[:10])
-        record_id = record.pk
+        from .tasks import notify_staff_of_offer_request
 
-        def queue() -> None:
-            from .tasks import notify_staff_of_offer_request
-
-            notify_staff_of_offer_request.delay(record_id)
-
-        transaction.on_commit(queue)
+        enqueue_on_commit(notify_staff_of_offer_request, record.pk)
     return record
 
 

@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tenants.models import Membership, Organisation, Role
-from tenants.services import DomainError
+from core.errors import DomainError
+from core.roles import Role
+from core.tenancy import call_on_commit
+from tenants.models import Membership, Organisation
 
 from . import stripe_api
 from .catalogue import INTERVALS, item_for_lookup_key, options, plans
@@ -184,8 +186,7 @@ def subscription_sync(*, organisation: Organisation, now: datetime | None = None
             organisation.status = status
             organisation.save(update_fields=["status"])
             if status == Organisation.Status.PAST_DUE:
-                organisation_id = organisation.pk
-                transaction.on_commit(lambda: _tell_owners_payment_failed(organisation_id))
+                call_on_commit(_tell_owners_payment_failed, organisation.pk)
     return record
 
 

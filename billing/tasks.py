@@ -1,10 +1,10 @@
 """Billing work that leaves the request: webhook processing, dunning, usage, time."""
 
 from celery import shared_task
-from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import schema_context
 
+from core.tenancy import current_organisation, for_each_ready_organisation
 from tenants.models import Organisation
 
 from . import services
@@ -30,14 +30,9 @@ def report_usage_for_all_organisations() -> int:
     """Daily: count each organisation's active participants in its schema, report them."""
     from .entitlements import entitlements_for
 
-    count = 0
-    for organisation in Organisation.objects.ready():
-        if "extra_participants" not in entitlements_for(organisation).options:
-            continue
-        with tenant_context(organisation):
-            report_usage.delay()
-        count += 1
-    return count
+    return for_each_ready_organisation(
+        report_usage,
+        where=lambda organisation: "extra_participants" in entitlements_for(organisation).options)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
@@ -45,7 +40,7 @@ def report_usage() -> None:
     from engagement.models import Participant
 
     today = timezone.localdate()
-    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    organisation = current_organisation()
     active = Participant.objects.filter(pledges__created_at__date__gte=today.replace(day=1)
                                         ).distinct().count()
     with schema_context("public"):

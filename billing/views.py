@@ -6,7 +6,6 @@ from __future__ import annotations
 import stripe
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.roles import Role
+from core.tenancy import enqueue_on_commit
 from methodology.views import consultant_required
 from tenants.access import require_role
-from tenants.models import ConsultantAssignment, Organisation, Role
-from tenants.services import DomainError
+from tenants.models import ConsultantAssignment, Organisation
 
 from . import offers, services, stripe_api
 from .catalogue import INTERVALS, options, plans
@@ -204,8 +205,7 @@ def stripe_webhook(request):
     if created:
         from .tasks import process_stripe_event
 
-        event_id = record.event_id
-        transaction.on_commit(lambda: process_stripe_event.delay(event_id))
+        enqueue_on_commit(process_stripe_event, record.event_id)
         return HttpResponse("received")
     return HttpResponse("already received")
 

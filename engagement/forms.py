@@ -103,7 +103,7 @@ class ImpactForm(forms.Form):
     def __init__(self, *args, indicators=(), **kwargs):
         super().__init__(*args, **kwargs)
         # The formatting layer lives with the reports for now; it belongs at the bottom.
-        from reports.formatting import unit_name
+        from core.formatting import unit_name
 
         self.fields["indicator"].choices = [
             (i.pk, f"{i.tr('label')} ({unit_name(i.unit)})") for i in indicators]

@@ -13,6 +13,8 @@ from django.core import signing
 from django.db import connection
 from django.urls import reverse
 
+from core.tenancy import current_organisation
+
 from .models import Participant
 
 SALT = "engagement.participant"
@@ -37,9 +39,7 @@ def participant_from_token(token: str) -> Participant | None:
 
 def absolute(path: str) -> str:
     """An absolute URL on the current organisation's host (for e-mails and tasks)."""
-    from tenants.models import Organisation
-
-    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    organisation = current_organisation()
     return organisation.absolute_url(path)
 
 

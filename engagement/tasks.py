@@ -3,9 +3,8 @@ runs every few minutes (deadlines, completions, reminders, after-action messages
 
 from celery import shared_task
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
-from tenants.models import Organisation
+from core.tenancy import for_each_ready_organisation
 
 from .services import close_due_campaigns, complete_past_campaigns, messaging
 
@@ -26,12 +25,7 @@ def send_outbound_email(self, email_id: int, attempt: int = 0) -> None:
 def run_engagement_schedule_for_all_organisations() -> int:
     """Beat entry point (public schema): queue one schedule run per ready organisation,
     inside its context, so tenant-schemas-celery stamps its schema on the message."""
-    count = 0
-    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
-        with tenant_context(organisation):
-            run_engagement_schedule.delay()
-        count += 1
-    return count
+    return for_each_ready_organisation(run_engagement_schedule)
 
 
 @shared_task

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.roles import Role
 from methodology.diff import diff_documents
 from methodology.models import Audience, Template, Theme
 from methodology.selectors import (
@@ -15,8 +17,6 @@ from methodology.selectors import (
 )
 from methodology.services import readable_changes
 from tenants.access import require_role
-from tenants.models import Role
-from tenants.services import DomainError
 
 from .forms import ProgrammeForm, ProgrammeFromTemplateForm
 from .models import Programme, ProgrammeStep

@@ -21,10 +21,10 @@ from icalendar import Calendar, Event
 from billing.catalogue import options
 from billing.entitlements import entitlements_for
 from billing.gating import requires_feature
+from core.errors import DomainError
+from core.roles import Role
 from methodology.models import Lever
 from tenants.access import require_role
-from tenants.models import Role
-from tenants.services import DomainError
 
 from . import links, throttle
 from .forms import (
@@ -847,7 +847,7 @@ def lever_analytics(request):
     for row in rows:
         row["lever_name"] = names.get(row["lever_code"], _("Other"))
         row["channel_name"] = channel_names.get(row["channel"], _("Other"))
-        # Rates (0-1), shown through the one formatting layer (report_format's percent).
+        # Rates (0-1), shown through the one formatting layer (core.formatting's percent).
         row["conversion"] = row["pledged"] / row["sent"] if row["sent"] else 0
         row["attendance"] = row["attended"] / row["pledged"] if row["pledged"] else 0
     return render(request, "engagement/lever_analytics.html", {"rows": rows})

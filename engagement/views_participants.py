@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError
+from core.roles import Role
 from tenants.access import identity_search_scope, require_role
-from tenants.models import Role
-from tenants.services import DomainError
 
 from .models import Participant, Team
 from .services.participants import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.i18n import language
 
 SECTION_LABELS = {
     "template": _("Template"), "phase": _("Phase"), "step": _("Step"), "lever": _("Lever"),
@@ -27,7 +28,7 @@ class Change:
     def text(self, value: Any) -> Any:
         """A bilingual value in the active language (other values unchanged)."""
         if isinstance(value, dict) and set(value) == {"fr", "en"}:
-            lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+            lang = language()
             return value[lang]
         return value
 

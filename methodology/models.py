@@ -6,8 +6,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.i18n import language, other
 
 from . import document
 
@@ -21,9 +22,8 @@ class Bilingual:
     back to the other when empty."""
 
     def tr(self, name: str) -> str:
-        lang = "fr" if (get_language() or "en").startswith("fr") else "en"
-        other = "en" if lang == "fr" else "fr"
-        return getattr(self, f"{name}_{lang}") or getattr(self, f"{name}_{other}")
+        lang = language()
+        return getattr(self, f"{name}_{lang}") or getattr(self, f"{name}_{other(lang)}")
 
 
 class Audience(models.TextChoices):

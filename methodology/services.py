@@ -10,7 +10,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.services import DomainError
+from core.errors import DomainError
+from core.i18n import language
 
 from . import document
 from .models import (
@@ -309,11 +310,10 @@ class ChangeRow:
 
 
 def readable_changes(changes: list) -> list[ChangeRow]:
-    from django.utils.translation import get_language
 
     from .models import Audience, OwnerRole, PhaseCode, QuestionKind, SurveyMoment, Theme
 
-    lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+    lang = language()
     levers = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
     indicators = {item.code: item.tr("label") for item in ImpactIndicator.objects.all()}
     choices = {**dict(Audience.choices), **dict(Theme.choices), **dict(OwnerRole.choices),

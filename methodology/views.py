@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenants.services import DomainError
+from core.errors import DomainError
 
 from . import document
 from .diff import diff_documents

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from . import formatting
+from core import formatting
 
 BAR = "#1d6fa5"
 TRACK = "#e3e8ee"

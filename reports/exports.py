@@ -23,9 +23,10 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.i18n import language
 from engagement.models import Channel, ImpactRecord, Invitation, Participant, Pledge
 
 from .formatting import lever_names
@@ -74,7 +75,7 @@ def _number(value) -> str:
 
 def _names() -> tuple[dict, dict]:
     """Levers and channels by code, named in the active language."""
-    return lever_names((get_language() or "en")[:2]), dict(Channel.choices)
+    return lever_names(language()), dict(Channel.choices)
 
 
 def participant_rows(access=None) -> Iterator[list]:
@@ -136,7 +137,7 @@ PLEDGE_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"), gettext_lazy("C
 def impact_rows() -> Iterator[list]:
     records = (ImpactRecord.objects.select_related("campaign__programme", "indicator")
                .order_by("campaign__starts_at", "campaign_id", "indicator__position"))
-    french = (get_language() or "en").startswith("fr")
+    french = language() == "fr"
     for record in records.iterator(chunk_size=CHUNK):
         indicator = record.indicator
         yield [record.campaign.programme.name, record.campaign_id, record.campaign.title,

@@ -48,6 +48,7 @@ from django.db import connection, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
+from core.tenancy import enqueue_on_commit
 from engagement.models import Campaign, Programme, Slot
 
 from . import levers, metrics
@@ -281,9 +282,7 @@ def _queue_refresh(key: str, now: datetime) -> bool:
     from .tasks import refresh_figures
 
     if _claim(key, now):
-        headers = {"_schema_name": connection.schema_name}
-        transaction.on_commit(lambda: refresh_figures.apply_async(args=[key],
-                                                                  headers=headers))
+        enqueue_on_commit(refresh_figures, key)
         return True
     return False
 

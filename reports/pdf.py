@@ -28,12 +28,13 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from billing.entitlements import entitlements_for
+from core import formatting
+from core.tenancy import current_organisation
 from engagement.markdown import render_markdown
 from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
-from tenants.models import Organisation
 
-from . import charts, figures, formatting
+from . import charts, figures
 from .models import Commentary, Report
 from .services import report_subject_key
 
@@ -289,8 +290,7 @@ def _campaign_page(campaign: Campaign, totals: dict, language: str) -> dict:
 
 def report_context(report: Report) -> dict:
     """Everything the printable template shows; call it in the report's language."""
-    organisation = Organisation.objects.select_related("subscription").get(
-        schema_name=connection.schema_name)
+    organisation = current_organisation()
     entitlements = entitlements_for(organisation)
     language = report.language
     subject = _subject(report)

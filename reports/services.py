@@ -23,10 +23,12 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from core.roles import Role
+from core.tenancy import enqueue_on_commit
 from engagement.models import Campaign, Programme
 from tenants.access import resolve_access
-from tenants.models import Role, User
-from tenants.services import DomainError
+from tenants.models import User
 
 from .models import Commentary, Report
 
@@ -110,11 +112,7 @@ def report_request(*, scope: str, campaign: Campaign | None = None,
 def _queue_on_commit(report_id: int) -> None:
     from .tasks import render_report
 
-    # The schema is read now, not at commit time, so the worker opens the report in the
-    # organisation that asked for it whatever the connection does meanwhile.
-    headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: render_report.apply_async(args=[report_id],
-                                                            headers=headers))
+    enqueue_on_commit(render_report, report_id)
 
 
 def report_render(*, report_id: int) -> Report | None:

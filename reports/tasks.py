@@ -2,9 +2,8 @@
 
 from celery import shared_task
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
-from tenants.models import Organisation
+from core.tenancy import for_each_ready_organisation
 
 from . import figures, services
 
@@ -22,12 +21,7 @@ def render_report(report_id: int) -> str | None:
 def requeue_stuck_reports_for_all_organisations() -> int:
     """Beat entry point (public schema): one safety-net run per ready organisation, queued
     inside its context so tenant-schemas-celery stamps its schema on the message."""
-    count = 0
-    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
-        with tenant_context(organisation):
-            requeue_stuck_reports.delay()
-        count += 1
-    return count
+    return for_each_ready_organisation(requeue_stuck_reports)
 
 
 @shared_task
@@ -45,12 +39,7 @@ def refresh_figures(key: str) -> bool:
 def refresh_outdated_figures_for_all_organisations() -> int:
     """Beat entry point (public schema): one pass per ready organisation, queued inside
     its context so that it runs in its schema."""
-    count = 0
-    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
-        with tenant_context(organisation):
-            refresh_outdated_figures.delay()
-        count += 1
-    return count
+    return for_each_ready_organisation(refresh_outdated_figures)
 
 
 @shared_task

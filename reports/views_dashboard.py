@@ -13,14 +13,15 @@ from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.catalogue import options
 from billing.entitlements import entitlements_for
+from core.i18n import language
+from core.roles import Role
 from engagement.models import Campaign, Programme
 from tenants.access import require_role
-from tenants.models import Role
 
 from . import exports
 from .charts import bar_chart, funnel_chart, progress_chart
@@ -54,7 +55,7 @@ def _charts(metrics: dict) -> dict:
     """The SVG charts every dashboard page shows, from a metrics dict."""
     invitations = metrics["invitations"]
     people = metrics["participants"]
-    label = "label_fr" if get_language().startswith("fr") else "label_en"
+    label = f"label_{language()}"
     return {
         "hours": bar_chart([(_("Pledged"), metrics["hours"]["pledged"]),
                             (_("Given (attended)"), metrics["hours"]["attended"])],
@@ -78,8 +79,7 @@ def _levers(request, **scope) -> dict:
     if not entitlements_for(request.tenant).allows("lever_analytics"):
         return {"lever_rows": None, "lever_option": options()["lever_analytics"]}
     rows = lever_figures(segment=segment, allow_stale=True, **scope)
-    language = "fr" if get_language().startswith("fr") else "en"
-    return {"lever_rows": named_lever_rows(rows.data, language), "lever_figures": rows,
+    return {"lever_rows": named_lever_rows(rows.data, language()), "lever_figures": rows,
             "segment": segment,
             "segments": [(key, SEGMENT_NAMES[key]) for key in SEGMENTS]}
 
@@ -148,12 +148,12 @@ def campaign_dashboard(request, pk: int):
 def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]
          ) -> StreamingHttpResponse:
     require_role(request, Role.MANAGER)
-    language = translation.get_language()
+    reader_language = translation.get_language()
 
     def lines():
         # Rows are read while the response streams, after the view has returned: keep the
         # requester's language for their headers, statuses and names.
-        with translation.override(language):
+        with translation.override(reader_language):
             yield from exports.csv_lines(header, rows())
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from billing.entitlements import entitlements_for
+from core.errors import DomainError
+from core.roles import Role
 from engagement.models import Campaign, Programme
 from tenants.access import require_role
-from tenants.models import Role
-from tenants.services import DomainError
 
 from .metrics import default_period
 from .models import Commentary, Report

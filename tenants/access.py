@@ -8,9 +8,10 @@ from datetime import timedelta
 from django.http import Http404
 from django.utils import timezone
 
-from .models import ConsultantAccess, ConsultantAssignment, Membership, Organisation, Role
+from core import roles
+from core.roles import Role
 
-ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+from .models import ConsultantAccess, ConsultantAssignment, Membership, Organisation
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Access:
     via_consultant: bool = False
 
     def at_least(self, role: str) -> bool:
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return roles.at_least(self.role, role)
 
     @property
     def role_label(self) -> str:

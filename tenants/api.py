@@ -5,7 +5,9 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Membership, Organisation, Role
+from core.roles import Role
+
+from .models import Membership, Organisation
 from .services import invite_member, provision_organisation
 
 

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.roles import Role
+
 from . import auth
 from .access import require_role
 from .auth_forms import OrganisationTwoFactorForm, ReauthenticationForm, TokenForm
-from .models import Role
 from .sessions import end_user_sessions, live_sessions, rotate_session_key
 
 NEW_DEVICE = "fm_2fa_new_device"

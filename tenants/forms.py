@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
 from .access import resolve_access
 from .email_domains import parse_domains
-from .models import Organisation, Role, slug_validator
+from .models import Organisation, slug_validator
 
 
 class OrganisationLoginForm(AuthenticationForm):

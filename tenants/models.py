@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from core.roles import Role
+
 # Lower-case letters, digits and inner hyphens, as in a host name label; the schema name is the
 # slug with underscores for hyphens (a slug never contains an underscore, so this is one-to-one).
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
@@ -180,12 +182,6 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("domain")
         verbose_name_plural = _("domains")
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    MANAGER = "manager", _("Manager")
-    VIEWER = "viewer", _("Viewer")
 
 
 class Membership(models.Model):

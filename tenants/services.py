@@ -20,13 +20,17 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from core import roles
+from core.errors import DomainError
+from core.roles import Role
+from core.tenancy import call_on_commit
+
 from .email_domains import domain_errors, suggested_domains
 from .models import (
     Domain,
     Invitation,
     Membership,
     Organisation,
-    Role,
     User,
     slug_validator,
 )
@@ -74,28 +78,6 @@ def is_reserved_slug(slug: str) -> bool:
 
 
 TRIAL_DAYS = 30
-ROLE_ORDER = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
-
-
-class DomainError(Exception):
-    """A refused request, with the offending fields: ``{field: [message, ...]}``."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-
-    def add_to_form(self, form, field_map: dict[str, str] | None = None) -> None:
-        """Show the messages next to the form's fields (``field_map`` renames service
-        fields to form fields); messages about other fields go on top of the form."""
-        for field, messages in self.errors.items():
-            target = (field_map or {}).get(field, field)
-            for message in messages:
-                form.add_error(target if target in form.fields else None, message)
-
-    @property
-    def text(self) -> str:
-        """All the messages, for a page's flash message."""
-        return " ".join(message for messages in self.errors.values() for message in messages)
 
 
 def schema_name_for(slug: str) -> str:
@@ -236,12 +218,10 @@ def provision_organisation(
                     organisation=organisation, email=owner_email, role=Role.OWNER, invited_by=None
                 )
             if verify_owner_email and existing_owner is None:
-                transaction.on_commit(
-                    lambda: _send_verification(organisation=organisation, owner=owner))
+                call_on_commit(_send_verification, organisation=organisation, owner=owner)
             else:
-                transaction.on_commit(
-                    lambda: _send_welcome(organisation=organisation, owner=owner, token=token)
-                )
+                call_on_commit(_send_welcome, organisation=organisation, owner=owner,
+                               token=token)
     except IntegrityError as exc:
         # Two sign-ups raced for the same address: the unique index decided.
         raise DomainError({"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}) from exc
@@ -341,7 +321,7 @@ def owner_email_resend(*, organisation: Organisation, owner: User) -> None:
     if not Membership.objects.filter(organisation=organisation, user=owner,
                                      role=Role.OWNER).exists():
         raise DomainError({"email": [_("Only an owner can confirm the space's address.")]})
-    transaction.on_commit(lambda: _send_verification(organisation=organisation, owner=owner))
+    call_on_commit(_send_verification, organisation=organisation, owner=owner)
 
 
 def require_verified(organisation: Organisation | None = None) -> None:
@@ -455,9 +435,8 @@ def invite_member(*, organisation: Organisation, email: str, role: str, invited_
             organisation=organisation, email=email, role=role, invited_by=invited_by
         )
         invitation = Invitation.objects.get(token_hash=_token_hash(token))
-        transaction.on_commit(
-            lambda: _send_invitation(invitation=invitation, token=token, inviter=invited_by)
-        )
+        call_on_commit(_send_invitation, invitation=invitation, token=token,
+                       inviter=invited_by)
     return invitation
 
 
@@ -533,7 +512,7 @@ def accept_invitation(*, invitation: Invitation, user: User | None = None,
         membership, created = Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": locked.role}
         )
-        if not created and ROLE_ORDER[locked.role] > ROLE_ORDER[membership.role]:
+        if not created and roles.RANK[locked.role] > roles.RANK[membership.role]:
             membership.role = locked.role  # an invitation never lowers a role
             membership.save(update_fields=["role"])
         locked.accepted_at = timezone.now()
@@ -676,7 +655,7 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
         organisation.save(update_fields=fields)
         if "logo" in fields and old_logo:
             storage = organisation.logo.storage
-            transaction.on_commit(lambda: storage.delete(old_logo))
+            call_on_commit(storage.delete, old_logo)
     return organisation
 
 

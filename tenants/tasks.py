@@ -3,11 +3,11 @@
 from celery import shared_task
 from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
+from core.tenancy import current_organisation, for_each_ready_organisation
 from engagement.models import Programme
 
-from .models import Membership, Organisation, OrganisationUsage
+from .models import Membership, OrganisationUsage
 
 
 @shared_task
@@ -17,18 +17,13 @@ def refresh_usage_for_all_organisations() -> int:
     Each task is queued inside the organisation's context, so tenant-schemas-celery stamps
     its schema on the message and the worker runs it there.
     """
-    count = 0
-    for organisation in Organisation.objects.ready().only("pk", "schema_name"):
-        with tenant_context(organisation):
-            refresh_organisation_usage.delay()
-        count += 1
-    return count
+    return for_each_ready_organisation(refresh_organisation_usage)
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def refresh_organisation_usage(self) -> dict:
     """Count today's figures of the organisation whose schema this task runs in."""
-    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    organisation = current_organisation()
     usage, _ = OrganisationUsage.objects.update_or_create(
         organisation=organisation,
         day=timezone.localdate(),

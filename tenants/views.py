@@ -13,6 +13,8 @@ from django.views.static import serve
 
 from billing.catalogue import options
 from billing.entitlements import entitlements_for
+from core.errors import DomainError
+from core.roles import Role
 from engagement.models import Programme
 
 from .access import require_role, resolve_access
@@ -26,9 +28,8 @@ from .forms import (
     SignupForm,
 )
 from .handoff import make_handoff_url, read_handoff
-from .models import Invitation, Membership, Organisation, Role, User
+from .models import Invitation, Membership, Organisation, User
 from .services import (
-    DomainError,
     accept_invitation,
     consultant_assignment_end,
     find_invitation,

@@ -15,8 +15,7 @@ from billing import offers
 from billing.catalogue import options, plans
 from billing.forms import DemoRequestForm
 from billing.models import OfferRequest
-
-from .services import DomainError
+from core.errors import DomainError
 
 # Where people who meet an accessibility barrier write to (the statement gives it).
 ACCESSIBILITY_CONTACT = getattr(settings, "ACCESSIBILITY_CONTACT_EMAIL",

@@ -21,7 +21,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tenants.models import Membership, Organisation, Role, User
+from core.roles import Role
+from tenants.models import Membership, Organisation, User
 from tenants.services import provision_organisation
 
 PASSWORD = "correct-horse-battery-42"

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
+from core.roles import Role
 from engagement.models import (
     Campaign,
     ImpactRecord,
@@ -52,7 +53,6 @@ from engagement.models import (
 from methodology.models import Template
 from reports.models import Report
 from tenants.middleware import OPEN_PREFIXES
-from tenants.models import Role
 from tenants.permissions import IsOrganisationMember
 
 from .conftest import host_of, make_member

@@ -20,9 +20,9 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from billing.models import StripeEvent, Subscription
+from core.errors import DomainError
 from engagement.models import Campaign, Programme, Slot
 from tenants.models import Organisation
-from tenants.services import DomainError
 
 from .billing.fake_stripe import FakeStripe
 from .conftest import public_client, tenant_client

@@ -28,7 +28,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from tenants.models import Role
+from core.roles import Role
 
 from .conftest import host_of, make_member
 

@@ -48,6 +48,7 @@ SITE_PORT = env("SITE_PORT", "" if PRODUCTION else env("PORT", "8000"))
 SHARED_APPS = [
     "django_tenants",
     "csp",
+    "core",
     "tenants",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -6,13 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
-from tenants.services import DomainError
+from core.errors import DomainError
+from core.tenancy import call_on_commit
 
 from ..models import (
     PEOPLE_MAX,
@@ -191,18 +191,14 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
         campaign.status = Campaign.Status.SUCCEEDED if reached else Campaign.Status.FAILED
         campaign.closed_at = now
         campaign.save(update_fields=["status", "closed_at"])
-        campaign_id, schema = campaign.pk, connection.schema_name
-        transaction.on_commit(lambda: _notify_result(campaign_id, schema))
+        call_on_commit(_notify_result, campaign.pk)
     return campaign
 
 
-def _notify_result(campaign_id: int, schema: str) -> None:
+def _notify_result(campaign_id: int) -> None:
     from .messaging import notify_campaign_result
 
-    # The schema of the transaction that closed the campaign, not whatever the connection
-    # points at when the commit happens.
-    with schema_context(schema):
-        notify_campaign_result(campaign_id)
+    notify_campaign_result(campaign_id)
 
 
 def close_due_campaigns(now: datetime | None = None) -> list[Campaign]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from tenants.services import DomainError
+from core.errors import DomainError
 
 from ..models import Campaign, Pledge
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from core.tenancy import call_on_commit, current_organisation
 from methodology.models import Lever
-from tenants.services import DomainError
 
 from ..models import Campaign, Channel, Invitation, Participant, Pledge, Slot, Team
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
@@ -98,16 +99,12 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
 
 def _space_read_only() -> bool:
     from billing.entitlements import entitlements_for
-    from tenants.models import Organisation
-
-    return entitlements_for(Organisation.objects.get(schema_name=connection.schema_name)
+    return entitlements_for(current_organisation()
                             ).read_only
 
 
 def _organisation_locale() -> str:
-    from tenants.models import Organisation
-
-    return Organisation.objects.get(schema_name=connection.schema_name).locale
+    return current_organisation().locale
 
 
 def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,
@@ -135,8 +132,7 @@ def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,
         organiser=organiser, invitee_email=invitee_email.strip().lower(),
         audience_label=audience_label.strip())
     if channel == Channel.EMAIL:
-        invitation_id = invitation.pk
-        transaction.on_commit(lambda: _send_invitation(invitation_id))
+        call_on_commit(_send_invitation, invitation.pk)
     return invitation
 
 
@@ -166,9 +162,7 @@ def invitation_opened(*, campaign: Campaign, code: str) -> Invitation | None:
 
 
 def email_domain_allowed(email: str) -> bool:
-    from tenants.models import Organisation
-
-    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    organisation = current_organisation()
     domain = email.rsplit("@", 1)[-1].lower()
     return domain in {d.lower() for d in organisation.allowed_email_domains}
 

@@ -39,13 +39,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 
+from core.tenancy import current_organisation, enqueue_on_commit
 from methodology.document import PLACEHOLDER_RE, PLACEHOLDERS
 from methodology.models import SurveyMoment
 
@@ -153,11 +154,7 @@ def queue_email(*, kind: str, dedupe_key: str, to_email: str, subject: str, body
 def _send_on_commit(email_id: int, *, attempt: int) -> None:
     from ..tasks import send_outbound_email
 
-    # The schema is read now, not when the transaction commits, so the worker opens the
-    # row in the organisation that wrote it whatever the connection does meanwhile.
-    headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: send_outbound_email.apply_async(
-        args=[email_id, attempt], headers=headers))
+    enqueue_on_commit(send_outbound_email, email_id, attempt)
 
 
 def retry_delay(failed_attempts: int) -> timedelta:
@@ -284,9 +281,7 @@ class _CampaignFacts:
 
     @cached_property
     def organisation(self):
-        from tenants.models import Organisation
-
-        return Organisation.objects.get(schema_name=connection.schema_name)
+        return current_organisation()
 
     @cached_property
     def messages(self) -> dict[str, ProgrammeMessage]:

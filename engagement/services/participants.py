@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from tenants.services import DomainError
+from core.errors import DomainError
 
 from ..models import Participant, Team
 from .joining import participant_upsert

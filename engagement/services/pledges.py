@@ -6,7 +6,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.services import DomainError
+from core.errors import DomainError
+from core.tenancy import enqueue_on_commit
 
 from ..models import Campaign, Participant, Pledge, Slot
 
@@ -59,14 +60,9 @@ def _notify_on_commit(name: str, pledge_id: int) -> None:
     """The participant is told after the commit, by a worker (tasks.notify_about_pledge),
     in the schema of the transaction that made the pledge: the request does not wait for
     the e-mail to be composed."""
-    headers = {"_schema_name": connection.schema_name}
+    from ..tasks import notify_about_pledge
 
-    def queue() -> None:
-        from ..tasks import notify_about_pledge
-
-        notify_about_pledge.apply_async(args=[name, pledge_id], headers=headers)
-
-    transaction.on_commit(queue)
+    enqueue_on_commit(notify_about_pledge, name, pledge_id)
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:

@@ -7,9 +7,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from core.tenancy import current_organisation
 from methodology.models import TemplateVersion
 from methodology.selectors import versions_with_content
-from tenants.services import DomainError
 
 from ..models import (
     PEOPLE_MAX,
@@ -78,9 +79,7 @@ def _check_programme_allowance(errors: dict, *, ends_on: date | None,
     ``_lock_running_programmes``: two managers taking the last place at once would
     otherwise both see it free."""
     from billing.entitlements import entitlements_for
-    from tenants.models import Organisation
-
-    organisation = Organisation.objects.get(schema_name=connection.schema_name)
+    organisation = current_organisation()
     limit = entitlements_for(organisation).limit("programmes")
     if limit is None or not is_running(ends_on):
         return

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import ConsultantTime
+from core.errors import DomainError
 from tenants.models import ConsultantAssignment, User
-from tenants.services import DomainError
 
 from ..conftest import PASSWORD, public_client
 from .fake_stripe import FakeStripe

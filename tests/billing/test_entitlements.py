@@ -8,9 +8,9 @@ from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
 from billing.models import StripeEvent, Subscription
+from core.errors import DomainError
 from engagement.models import Campaign, Programme
 from tenants.models import Organisation
-from tenants.services import DomainError
 
 from ..conftest import public_client, tenant_client
 from ..engagement.factories import make_campaign

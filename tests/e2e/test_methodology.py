@@ -5,8 +5,9 @@ import re
 import pytest
 from django_tenants.utils import tenant_context
 
+from core.roles import Role
 from engagement.models import Programme
-from tenants.models import Membership, Organisation, Role, User
+from tenants.models import Membership, Organisation, User
 
 from ..conftest import PASSWORD
 

@@ -12,11 +12,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.errors import DomainError
 from engagement import links
 from engagement.models import Campaign, Invitation, Participant, Pledge
 from engagement.services import pledge_cancel, pledge_create
 from engagement.services.checkin import checkin_code, pledge_check_in
-from tenants.services import DomainError
 
 from ..conftest import make_member, tenant_client
 from .factories import make_campaign

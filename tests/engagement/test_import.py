@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
+from core.errors import DomainError
 from engagement.models import Participant, Team
 from engagement.services.participants import MAX_ROWS, import_participants, read_upload
-from tenants.services import DomainError
 
 from ..conftest import tenant_client
 

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.roles import Role
 from engagement.models import Campaign, Invitation, Participant, Pledge, Slot
 from engagement.services import pledge_create, programme_create_from_template
 from methodology.models import Template
 from methodology.selectors import latest_published
-from tenants.models import Role
 
 from ..conftest import make_member, tenant_client
 from .factories import make_campaign

@@ -8,10 +8,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.errors import DomainError
 from engagement.models import Campaign, Participant, Pledge, Programme, Slot
 from engagement.services import pledge_cancel, pledge_create
 from tenants.models import Organisation
-from tenants.services import DomainError
 
 
 def make_slot(capacity: int, *, status=Campaign.Status.OPEN, deadline_in_days=5) -> Slot:

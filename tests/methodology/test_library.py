@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
+from core.errors import DomainError
 from engagement.models import ProgrammeStep
 from engagement.services import (
     newer_version,
@@ -28,7 +29,6 @@ from methodology.services import (
     template_create,
     version_publish,
 )
-from tenants.services import DomainError
 
 from ..conftest import tenant_client
 

@@ -14,13 +14,13 @@ from django_tenants.utils import tenant_context
 
 from config.broker import ensure_configured_broker
 from config.celery import app
+from core.errors import DomainError
 from engagement.models import Participant, Programme, Team
 from reports import pdf, services
 from reports.models import Commentary, Report
 from reports.services import report_request, requeue_stuck_reports
 from reports.tasks import requeue_stuck_reports_for_all_organisations
 from tenants.models import ConsultantAssignment, Organisation
-from tenants.services import DomainError
 
 from ..conftest import PYTHON, TEST_QUEUE, child_env, running, tenant_client, wait_for
 from .test_pdf import build_programme, pdf_text

@@ -18,8 +18,9 @@ from django.utils import translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.roles import Role
 from tenants import auth
-from tenants.models import Membership, Role, User, UserSession
+from tenants.models import Membership, User, UserSession
 from tests.conftest import PASSWORD, host_of, make_member, public_client, tenant_client
 
 pytestmark = pytest.mark.django_db

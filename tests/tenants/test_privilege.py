@@ -16,6 +16,7 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.roles import Role
 from engagement.models import Invitation as CampaignInvitation
 from engagement.models import Participant, Pledge
 from reports import pdf
@@ -26,7 +27,6 @@ from tenants.models import (
     ConsultantAssignment,
     Invitation,
     Membership,
-    Role,
 )
 
 from ..conftest import tenant_client

@@ -5,9 +5,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from core.errors import DomainError
+from core.roles import Role
 from tenants import schema_clone
-from tenants.models import Domain, Invitation, Membership, Organisation, Role, User
-from tenants.services import DomainError, provision_organisation
+from tenants.models import Domain, Invitation, Membership, Organisation, User
+from tenants.services import provision_organisation
 
 from ..conftest import PASSWORD, drop_organisation, public_client, tenant_client
 

@@ -3,12 +3,12 @@ import re
 import pytest
 from django.core import mail
 
+from core.roles import Role
 from tenants.models import (
     ConsultantAccess,
     ConsultantAssignment,
     Invitation,
     Membership,
-    Role,
     User,
 )
 

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing import services as billing_services
+from core.errors import DomainError
 from engagement.models import Campaign
 from engagement.services.campaigns import campaign_open
 from tenants import tasks
 from tenants.models import Domain, Invitation, Membership, Organisation, User
 from tenants.services import (
-    DomainError,
     invite_member,
     provision_organisation,
     validate_slug,

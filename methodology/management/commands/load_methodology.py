@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from methodology.services import library_load
-from tenants.services import DomainError
 
 
 class Command(BaseCommand):

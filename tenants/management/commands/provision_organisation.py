@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from tenants.models import Organisation
-from tenants.services import DomainError, provision_organisation
+from tenants.services import provision_organisation
 
 
 class Command(BaseCommand):

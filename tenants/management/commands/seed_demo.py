@@ -13,13 +13,14 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.models import Subscription
+from core.roles import Role
 from engagement import demo as engagement_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
 from methodology.models import Template
 from methodology.selectors import latest_published, version_document
 from methodology.services import draft_create, draft_update, library_load, version_publish
-from tenants.models import ConsultantAssignment, Membership, Organisation, Role, User
+from tenants.models import ConsultantAssignment, Membership, Organisation, User
 from tenants.services import provision_organisation
 
 DEMO_PASSWORD = "mobilise-demo-2026"  # noqa: S105 - printed to the console on purpose

@@ -16,9 +16,10 @@ from django_tenants.utils import tenant_context
 
 from billing.catalogue import options
 from billing.models import Subscription
+from core.roles import Role
 from reports.models import Report
 from reports.services import report_render
-from tenants.models import Membership, Organisation, Role, User
+from tenants.models import Membership, Organisation, User
 from tenants.services import provision_organisation
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url

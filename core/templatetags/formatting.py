@@ -1,9 +1,9 @@
-"""Template filters of ``reports.formatting``: ``{% load report_format %}``, then
+"""Template filters of ``core.formatting``: ``{% load formatting %}``, then
 ``{{ n|count }}``, ``{{ rate|percent }}``, ``{{ value|number }}``, ``{{ value|quantity:unit }}``."""
 
 from django import template
 
-from reports import formatting
+from core import formatting
 
 register = template.Library()
 

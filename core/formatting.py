@@ -1,0 +1,86 @@
+"""Figures as people read them, in the active language: one formatting layer for the
+dashboards, the charts and the PDF reports, built on Django's own localisation (the
+``config.formats`` modules: "1 234,5" in French, "1,234.5" in English).
+
+Counts of people and organisations are whole numbers; rates are shown as whole
+percentages ("67%", "67 %" in French); an indicator's value goes with its unit,
+translated and in the plural when it needs one ("28,5 arbres", "1 person").
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.template.defaultfilters import floatformat
+from django.utils.translation import ngettext, pgettext
+
+NBSP = "\u00a0"
+
+
+def whole(value: float | Decimal | int | None) -> int:
+    """Rounded half up, as people round (Python's ``round`` gives 76 for 76.5)."""
+    return int(Decimal(str(value or 0)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def count(value: float | Decimal | int | None) -> str:
+    """A whole number with its thousands grouped: 76.5 organisations is 77."""
+    return floatformat(whole(value), "0g")
+
+
+def number(value: float | Decimal | int | None, places: int = 1) -> str:
+    """Up to ``places`` decimals, none when the value is whole: 28.50 → "28,5"."""
+    return floatformat(value or 0, f"-{places}g")
+
+
+def percent(rate: float | None) -> str:
+    """A rate (0.0-1.0) as a whole percentage: 0.6667 → "67%" in English, "67 %" (with a
+    non-breaking space) in French; the pattern is the catalogue's, like every text."""
+    return pgettext("percentage", "%(value)s%%") % {
+        "value": floatformat(100 * float(rate or 0), "0")}
+
+
+def _countable(text, *, counted: bool = False):
+    """``text(n)`` is the ngettext of the unit (written out at each call below, so that
+    ``makemessages`` finds it)."""
+    def shown(value: float) -> str:
+        value = whole(value) if counted else value
+        figure = count(value) if counted else number(value)
+        # A value that is not whole takes the plural ("1,5 arbres").
+        n = int(value) if float(value).is_integer() else 2
+        return text(n) % {"n": figure}
+    return shown
+
+
+# The units of the indicator catalogue (methodology/library/catalogue.yaml).
+UNITS = {
+    "people": _countable(lambda n: ngettext("%(n)s person", "%(n)s people", n), counted=True),
+    "organisations": _countable(
+        lambda n: ngettext("%(n)s organisation", "%(n)s organisations", n), counted=True),
+    "pledges": _countable(lambda n: ngettext("%(n)s pledge", "%(n)s pledges", n),
+                          counted=True),
+    "trees": _countable(lambda n: ngettext("%(n)s tree", "%(n)s trees", n)),
+    "bags": _countable(lambda n: ngettext("%(n)s bag", "%(n)s bags", n)),
+    "shelters": _countable(lambda n: ngettext("%(n)s shelter", "%(n)s shelters", n)),
+}
+SYMBOLS = {"kg": "kg", "m": "m", "km": "km", "m²": "m²", "EUR": "€", "h": "h", "%": "%"}
+
+
+def quantity(value: float | Decimal | int | None, unit: str) -> str:
+    """A value with its unit: "28,5 arbres", "1 person", "120,5 kg", "0 personne"."""
+    value = float(value or 0)
+    if unit in UNITS:
+        return UNITS[unit](value)
+    if unit in SYMBOLS:
+        return f"{number(value)}{NBSP}{SYMBOLS[unit]}"
+    return f"{number(value)} {unit}".strip()
+
+
+def unit_name(unit: str) -> str:
+    """A unit as a word in the active language, for labels: "people" → "personnes"."""
+    if unit in UNITS:
+        return UNITS[unit](2).replace(number(2), "", 1).strip()
+    return SYMBOLS.get(unit, unit)
+
+
+def people(value: int) -> str:
+    return quantity(value, "people")

@@ -1,0 +1,68 @@
+"""Tenant plumbing: the organisation a piece of code runs for, work queued in its schema,
+and the beat's fan-out over every organisation.
+
+The tenant model is reached through django-tenants (``get_tenant_model``), never imported,
+so that this module stays below every app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from django_tenants.utils import get_tenant_model, schema_context, tenant_context
+
+
+def current_organisation() -> Any:
+    """The organisation whose schema the connection is set to: the tenant that the
+    middleware or ``tenant_context`` set, or else read by its schema name."""
+    model = get_tenant_model()
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, model) and tenant.pk and tenant.schema_name == connection.schema_name:
+        return tenant
+    return model.objects.get(schema_name=connection.schema_name)
+
+
+def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
+    """Queue ``task(*args)`` once the current transaction commits, in the schema of the
+    transaction that asked for it.
+
+    The schema is read now, not when the transaction commits, so the worker opens the rows
+    in the organisation that wrote them whatever the connection does meanwhile. ``options``
+    go to ``apply_async`` (``countdown``, ``queue``...)."""
+    headers = {"_schema_name": connection.schema_name}
+    transaction.on_commit(lambda: task.apply_async(args=list(args), headers=headers,
+                                                   **options))
+
+
+def call_on_commit(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call ``function(*args, **kwargs)`` in this process once the current transaction
+    commits (an e-mail to compose, a file to delete), in the schema of the transaction
+    that asked for it: nothing happens for a write that is rolled back."""
+    schema = connection.schema_name
+
+    def call() -> None:
+        with schema_context(schema):
+            function(*args, **kwargs)
+
+    transaction.on_commit(call)
+
+
+def for_each_ready_organisation(task: Any, *args: Any,
+                                where: Callable[[Any], bool] | None = None) -> int:
+    """Beat entry points run in the public schema: queue ``task(*args)`` once per ready
+    organisation (those ``where`` accepts, when given), inside its context, so that
+    tenant-schemas-celery stamps its schema on the message and the worker runs it there.
+    Returns how many were queued."""
+    organisations = get_tenant_model().objects.ready()
+    if where is None:
+        organisations = organisations.only("pk", "schema_name")
+    count = 0
+    for organisation in organisations:
+        if where is not None and not where(organisation):
+            continue
+        with tenant_context(organisation):
+            task.delay(*args)
+        count += 1
+    return count
