@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from celery import current_app
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model, schema_context, tenant_context
 
@@ -28,12 +29,19 @@ def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
     """Queue ``task(*args)`` once the current transaction commits, in the schema of the
     transaction that asked for it.
 
+    ``task`` is a Celery task or its registered name ("engagement.tasks.send_outbound_email"):
+    a service names the task instead of importing the module that imports the service.
+
     The schema is read now, not when the transaction commits, so the worker opens the rows
     in the organisation that wrote them whatever the connection does meanwhile. ``options``
     go to ``apply_async`` (``countdown``, ``queue``...)."""
     headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: task.apply_async(args=list(args), headers=headers,
-                                                   **options))
+
+    def queue() -> None:
+        target = current_app.tasks[task] if isinstance(task, str) else task
+        target.apply_async(args=list(args), headers=headers, **options)
+
+    transaction.on_commit(queue)
 
 
 def call_on_commit(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
