@@ -34,10 +34,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/pledges.py
 	$(BIN)/python bench/reports.py
 
-## messages: extract texts (needs GNU gettext), fill the French ones from scripts/translations_fr.py, compile
+## messages: merge the code's new texts into locale/fr/LC_MESSAGES/django.po (needs GNU gettext), compile the .mo (polib)
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=.data
-	$(BIN)/python scripts/fill_translations.py
+	$(BIN)/python scripts/compile_messages.py
 
 clean-data:
 	rm -rf .data
