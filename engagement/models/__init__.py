@@ -1,0 +1,31 @@
+"""Tenant-schema data: each organisation's own mobilisation programmes.
+
+A programme made from a methodology template keeps a snapshot of the version it was made
+from (steps, messages, levers, indicators, survey): later edits of the library never change
+a running programme. It remembers the version, so a newer one can be offered and applied.
+
+One module per part of the product; import the models from here. (Migrations name
+``_short_code``, ``_referral_code`` and ``AtMostValidator`` by this path too.)
+"""
+
+from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
+from .messages import EmailKind, OutboundEmail
+from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
+from .programmes import (
+    PEOPLE_MAX,
+    AtMostValidator,
+    Programme,
+    ProgrammeIndicator,
+    ProgrammeLever,
+    ProgrammeMessage,
+    ProgrammeStep,
+    ProgrammeSurveyQuestion,
+    at_most_people,
+)
+
+__all__ = [
+    "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "EmailKind", "ImpactRecord",
+    "Invitation", "OutboundEmail", "Participant", "Pledge", "Programme", "ProgrammeIndicator",
+    "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep", "ProgrammeSurveyQuestion", "Slot",
+    "SurveyAnswer", "Team", "_referral_code", "_short_code", "at_most_people",
+]

@@ -1,0 +1,155 @@
+"""Campaigns, their slots, teams and recorded impact."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .programmes import Programme, ProgrammeIndicator, at_most_people
+
+
+def _short_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y").lower()[:8]
+
+
+def _referral_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(9)
+
+
+class Team(models.Model):
+    """A department, site team or neighbourhood that participants belong to."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices,
+                            default=Kind.DEPARTMENT)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="team_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """One action of a programme: a target of participants to reach by a deadline."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", _("Internal to the organisation")
+        PUBLIC = "public", _("Public")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        SUCCEEDED = "succeeded", _("Target reached")
+        FAILED = "failed", _("Target missed")
+        COMPLETED = "completed", _("Completed")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="campaigns")
+    code = models.SlugField(_("short address"), max_length=12, unique=True,
+                            default=_short_code)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True,
+                                   help_text=_("Markdown: **bold**, lists, links."))
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    participant_target = models.PositiveIntegerField(_("participant target"),
+                                                     validators=[at_most_people()])
+    mobilisation_deadline = models.DateTimeField(_("mobilisation deadline"))
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.INTERNAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    checkin_secret = models.CharField(max_length=32, default=_referral_code, editable=False)
+    # A party bringing more companions than this waits for an organiser's approval before
+    # it takes places (the public form lets anyone announce up to 20 companions).
+    party_approval_above = models.PositiveSmallIntegerField(
+        _("companions without approval"), default=5,
+        help_text=_("A larger group waits for an organiser's approval before it takes "
+                    "places."))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="campaign_ends_after_start"),
+            models.CheckConstraint(condition=Q(mobilisation_deadline__lte=F("starts_at")),
+                                   name="campaign_deadline_before_start"),
+            models.CheckConstraint(condition=Q(participant_target__gt=0),
+                                   name="campaign_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and timezone.now() < self.mobilisation_deadline
+
+
+class Slot(models.Model):
+    """A time window of a campaign with a capacity. ``confirmed_seats`` counts confirmed
+    participants and their companions; the database refuses any row where it exceeds the
+    capacity, so no code path (or race) can over-fill a slot."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("capacity"), validators=[at_most_people()])
+    confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="slot_capacity_positive"),
+            models.CheckConstraint(condition=Q(confirmed_seats__lte=F("capacity")),
+                                   name="slot_never_over_capacity"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="slot_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.confirmed_seats
+
+
+class ImpactRecord(models.Model):
+    """A measured result of a campaign for one of its programme's indicators."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="impacts")
+    indicator = models.ForeignKey(ProgrammeIndicator, on_delete=models.PROTECT,
+                                  related_name="records")
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey("tenants.User", null=True, blank=True,
+                                    on_delete=models.DO_NOTHING, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["indicator__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "indicator"],
+                                    name="one_impact_record_per_indicator"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="impact_value_positive"),
+        ]

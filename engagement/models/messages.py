@@ -1,0 +1,57 @@
+"""The outbox's rows, and the kinds of e-mail they carry."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from methodology.models import MessageKind
+
+from .campaigns import Campaign
+from .participants import Participant
+
+# ``OutboundEmail.kind``: the programme's message kinds (the methodology's list, which
+# programmes may word their own way), then the e-mails only the project writes.
+EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [
+    ("PLEDGE_CONFIRMED", "pledge_confirmed"),
+    ("PLEDGE_WAITLISTED", "pledge_waitlisted"),
+    ("PLEDGE_AWAITING", "pledge_awaiting"),
+    ("PLEDGE_PROMOTED", "pledge_promoted"),
+    ("CAMPAIGN_SUCCEEDED", "campaign_succeeded"),
+    ("CAMPAIGN_FAILED", "campaign_failed"),
+    ("ACCESS_LINK", "access_link"),
+], module=__name__)
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every e-mail to a participant, sent by a worker with retries.
+
+    ``dedupe_key`` makes each logical message (this reminder, for this pledge) exist once,
+    whoever queues it and however often: the database refuses the second row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent (unsubscribed)")
+
+    # Empty for an e-mail invitation to someone who is not a participant yet.
+    participant = models.ForeignKey(Participant, null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="emails")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="emails")
+    kind = models.CharField(max_length=30)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
