@@ -27,6 +27,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL; report figures and PDFs at a million pledges
 bench: $(STAMP)
