@@ -45,8 +45,8 @@ from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from billing.models import Subscription  # noqa: E402
-from config.database import libpq_dsn  # noqa: E402
 from engagement.models import Campaign, Programme, Slot  # noqa: E402
+from tenants.libpq import libpq_dsn  # noqa: E402
 from tenants.models import Organisation  # noqa: E402
 from tenants.services import provision_organisation  # noqa: E402
 

@@ -26,7 +26,9 @@ def main() -> int:
 
     manage("migrate_schemas", "--verbosity", "0")
     manage("createcachetable")
-    manage("setup_broker")
+    # The PGMQ broker's tables, before the demo data queues its first e-mail.
+    manage("shell", "--no-imports", "-c",
+           "from config.broker import ensure_configured_broker; ensure_configured_broker()")
     print("\nFullmobs demo logins:", flush=True)
     manage("seed_demo")
     print(f"\nPublic site: http://localhost:{port}/   (Ctrl-C stops everything)\n", flush=True)

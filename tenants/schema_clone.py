@@ -99,7 +99,7 @@ _SKIP_LINE = re.compile(r"^(\\|SET |SELECT pg_catalog\.set_config|CREATE SCHEMA 
 
 def dump_template_ddl() -> str:
     """The template schema's DDL with its name replaced by the placeholder ``__schema__``."""
-    from config.database import libpq_dsn
+    from .libpq import libpq_dsn
 
     template = template_schema_name()
     db = connection.settings_dict

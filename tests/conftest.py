@@ -64,7 +64,7 @@ def _isolate_broker() -> None:
     from config.celery import app
 
     if settings.CELERY_BROKER_URL.startswith("pgmq"):
-        from config.database import libpq_dsn
+        from tenants.libpq import libpq_dsn
 
         options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
                    "conn_string": libpq_dsn(connection.settings_dict)}

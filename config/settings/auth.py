@@ -1,13 +1,13 @@
 """Logins and sessions: lockout of password guessing, two-factor, session lifetimes.
 
-Imported at the end of ``config.settings``; it adds its apps and middleware to the lists
+Imported after ``config.settings.base``; it adds its apps and middleware to the lists
 defined there (docs/security.md, "Logins and sessions", says what each setting does).
 """
 
 import os
 from datetime import timedelta
 
-from . import INSTALLED_APPS, MIDDLEWARE, SHARED_APPS
+from .base import INSTALLED_APPS, MIDDLEWARE, SHARED_APPS
 
 _AUTH_APPS = ["axes", "django_otp", "django_otp.plugins.otp_totp"]
 for _app in _AUTH_APPS:  # public schema: users, their devices and the attempts are global
@@ -52,7 +52,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
 # Password reset e-mails, per client address and per address asked for (engagement.throttle).
-from . import THROTTLE_RATES  # noqa: E402
+from .base import THROTTLE_RATES  # noqa: E402
 
 THROTTLE_RATES.setdefault("password_reset", {
     "address": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10/hour"),
@@ -71,6 +71,6 @@ SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_COOKIE_AGE = int(timedelta(hours=SESSION_ABSOLUTE_HOURS).total_seconds())
 
-from . import LOGGING  # noqa: E402
+from .base import LOGGING  # noqa: E402
 
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # one line per attempt otherwise

@@ -9,7 +9,7 @@ import os
 
 from celery.schedules import crontab
 
-from config.database import libpq_dsn
+from tenants.libpq import libpq_dsn
 
 from .database import DATABASES
 

@@ -11,7 +11,7 @@ import os
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from . import BASE_DOMAIN, DEBUG, MIDDLEWARE, PRODUCTION, SECRET_KEY
+from .base import BASE_DOMAIN, DEBUG, MIDDLEWARE, PRODUCTION, SECRET_KEY
 from .email import EMAIL_BACKEND
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105

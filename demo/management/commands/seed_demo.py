@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from billing.models import Subscription
 from core.roles import Role
-from engagement import demo as engagement_demo
+from demo import engagement as engagement_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
 from methodology.models import Template
