@@ -62,7 +62,7 @@ from .services import (
     slot_set_capacity,
     step_set_status,
 )
-from .services.participants import MAX_FILE_BYTES, import_participants, read_upload
+from .services.participants import MAX_FILE_BYTES, participants_import, upload_decode
 
 # ---- conventions ----------------------------------------------------------------------
 
@@ -507,9 +507,9 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         # One byte past the limit is enough to refuse a file that is too large.
-        text = (read_upload(data=data["file"].read(MAX_FILE_BYTES + 1)) if "file" in data
+        text = (upload_decode(data=data["file"].read(MAX_FILE_BYTES + 1)) if "file" in data
                 else data["text"])
-        report = import_participants(text=text, dry_run=data["dry_run"],
+        report = participants_import(text=text, dry_run=data["dry_run"],
                                      only_valid=data["only_valid"])
         body = ImportReportSerializer(report).data
         if report.dry_run or report.imported or not report.errors:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.tenancy import for_each_ready_organisation
 
-from .services import close_due_campaigns, complete_past_campaigns, messaging
+from .services import campaigns_close_due, campaigns_complete_past, messaging
 
 
 @shared_task(bind=True, max_retries=messaging.MAX_ATTEMPTS - 1)
@@ -40,9 +40,9 @@ def run_engagement_schedule() -> dict[str, int]:
     no retry of its own: the next one, minutes later, does its work."""
     now = timezone.now()
     return {
-        "closed": len(close_due_campaigns(now)),
+        "closed": len(campaigns_close_due(now=now)),
         "results": messaging.queue_missing_results(now=now),
-        "completed": len(complete_past_campaigns(now)),
+        "completed": len(campaigns_complete_past(now=now)),
         "reminders": messaging.queue_reminders(now=now),
         "after_action": messaging.queue_after_action(now=now),
         "follow_up_surveys": messaging.queue_follow_up_surveys(now=now),

@@ -21,13 +21,13 @@ from tenants.access import require_role
 from .forms import ProgrammeForm, ProgrammeFromTemplateForm
 from .models import Programme, ProgrammeStep
 from .services import (
-    newer_version,
     programme_apply_version,
     programme_create,
     programme_create_from_template,
+    programme_newer_version,
     step_set_status,
 )
-from .services.programmes import suggested_dates
+from .services.programmes import programme_suggested_dates
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +79,7 @@ def template_detail(request, slug):
         form = ProgrammeFromTemplateForm(request.POST or None, initial={
             "name": version.tr("title"),
             "participant_target": version.default_participant_target,
-            **suggested_dates(version=version, today=timezone.localdate())})
+            **programme_suggested_dates(version=version, today=timezone.localdate())})
     elif request.method == "POST":
         raise Http404
     if request.method == "POST" and form.is_valid():
@@ -121,7 +121,7 @@ def programme_detail(request, pk):
         "overdue_count": sum(1 for step in steps if step.is_overdue),
         "done_count": sum(1 for step in steps if step.is_closed),
         "step_count": len(steps),
-        "newer": newer_version(programme),
+        "newer": programme_newer_version(programme),
         "campaigns": programme.campaigns.order_by("starts_at"),
         "statuses": ProgrammeStep.Status.choices,
     })
@@ -146,7 +146,7 @@ def step_status(request, pk, step_id):
 @require_http_methods(["GET", "POST"])
 def programme_upgrade(request, pk):
     programme = _programme(pk)
-    newer = newer_version(programme)
+    newer = programme_newer_version(programme)
     if newer is None:
         raise Http404
     if request.method == "POST":

@@ -55,9 +55,9 @@ from .services import (
     campaign_update,
     impact_record,
     invitation_create,
-    invitation_opened,
+    invitation_record_open,
     mobilised_count,
-    personal_invitation,
+    personal_invitation_ensure,
     pledge_cancel,
     pledge_check_in,
     pledge_mark_no_show,
@@ -67,13 +67,13 @@ from .services.checkin import (
     EARLY,
     LATE,
     checkin_code,
+    checkin_code_normalise,
     companions_pending,
-    normalise_checkin_code,
     pledge_by_checkin_code,
+    pledge_for_self_check_in,
     pledge_undo_no_show,
-    self_check_in_pledge,
 )
-from .services.joining import pledge_approve, pledge_decline, request_access_link
+from .services.joining import access_link_send, pledge_approve, pledge_decline
 
 SESSION_KEY = "participant_token"
 
@@ -120,7 +120,7 @@ def campaign_page(request, code):
     campaign = _campaign_for_visitor(request, code)
     participant = _session_participant(request)
     if request.GET.get("i"):
-        invitation = invitation_opened(campaign=campaign, code=request.GET["i"])
+        invitation = invitation_record_open(campaign=campaign, code=request.GET["i"])
         if invitation is not None:
             request.session[f"invitation:{campaign.pk}"] = invitation.code
     may_see = (campaign.visibility == Campaign.Visibility.PUBLIC or request.access is not None
@@ -153,7 +153,7 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
                           .select_related("slot").order_by("slot__starts_at"))
         if campaign.is_open:
             share_url = links.campaign_url(
-                campaign, invitation_code=personal_invitation(campaign=campaign,
+                campaign, invitation_code=personal_invitation_ensure(campaign=campaign,
                                                               participant=participant).code)
     # The join form offers the slots this person has not pledged to yet.
     pledged = {pledge.slot_id for pledge in my_pledges}
@@ -248,7 +248,7 @@ def campaign_verify(request, code):
         return _render_campaign(request, campaign, JoinForm(slots=campaign.slots.all()),
                                 may_see=False, participant=None, status=throttle.STATUS,
                                 verify_form=form)
-    if form.is_valid() and request_access_link(
+    if form.is_valid() and access_link_send(
             campaign=campaign, email=form.cleaned_data["email"],
             language=request.LANGUAGE_CODE[:2]):
         messages.success(request, _("Check your inbox: we have sent you your personal link."))
@@ -287,7 +287,7 @@ def campaign_checkin(request, code, secret):
     if not constant_time_compare(secret, campaign.checkin_secret):
         raise Http404
     participant = _session_participant(request)
-    pledge = (self_check_in_pledge(campaign=campaign, participant=participant)
+    pledge = (pledge_for_self_check_in(campaign=campaign, participant=participant)
               if participant is not None else None)
     if request.method == "POST":
         try:
@@ -342,8 +342,9 @@ def participant_home(request, token):
         campaign = pledge.slot.campaign
         companions[campaign.pk] = max(companions.get(campaign.pk, 0), pledge.companions)
         pledge.share_field_id = f"invite-{pledge.pk}"
-        pledge.invite_url = (links.campaign_url(campaign, invitation_code=personal_invitation(
-            campaign=campaign, participant=participant).code) if campaign.is_open else "")
+        pledge.invite_url = (links.campaign_url(
+            campaign, invitation_code=personal_invitation_ensure(
+                campaign=campaign, participant=participant).code) if campaign.is_open else "")
     return render(request, "engagement/participant_home.html", {
         "participant": participant, "pledges": pledges, "token": token,
         "hours": sum(p.hours_given for p in pledges),
@@ -711,7 +712,7 @@ def campaign_checkin_desk(request, pk):
                 "name": pledge.participant.display_name})
             return redirect("campaign_checkin_desk", pk=campaign.pk)
     return render(request, "engagement/campaign_checkin_desk.html", {
-        "campaign": campaign, "code": normalise_checkin_code(typed) or typed,
+        "campaign": campaign, "code": checkin_code_normalise(typed) or typed,
         "pledge": pledge, "error": error,
         "companions_pending": companions_pending(pledge) if pledge else 0,
     }, status=400 if error else 200)

@@ -28,8 +28,8 @@ from .services.participants import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     ImportReport,
-    import_participants,
-    read_upload,
+    participants_import,
+    upload_decode,
 )
 
 PAGE_SIZE = 50
@@ -123,9 +123,9 @@ def participant_import(request):
     upload = form.cleaned_data["file"]
     try:
         # One byte past the limit is enough to refuse a file that is too large.
-        text = (read_upload(data=upload.read(MAX_FILE_BYTES + 1)) if upload
+        text = (upload_decode(data=upload.read(MAX_FILE_BYTES + 1)) if upload
                 else form.cleaned_data["text"])
-        report = import_participants(text=text, dry_run=True)
+        report = participants_import(text=text, dry_run=True)
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:
@@ -145,7 +145,7 @@ def _import_checked(request):
             pending["digest"] != confirm.cleaned_data["digest"]:
         messages.error(request, _("This check is no longer current: choose the file again."))
         return redirect("participant_import")
-    report = import_participants(text=pending["text"], dry_run=False,
+    report = participants_import(text=pending["text"], dry_run=False,
                                  only_valid=confirm.cleaned_data["only_valid"])
     if not report.imported:
         messages.error(request, _("Nothing was imported: correct the rows listed below, or "

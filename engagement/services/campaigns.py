@@ -201,7 +201,7 @@ def _notify_result(campaign_id: int) -> None:
     notify_campaign_result(campaign_id)
 
 
-def close_due_campaigns(now: datetime | None = None) -> list[Campaign]:
+def campaigns_close_due(*, now: datetime | None = None) -> list[Campaign]:
     now = now or timezone.now()
     due = Campaign.objects.filter(status=Campaign.Status.OPEN, mobilisation_deadline__lte=now)
     return [campaign_close(campaign=campaign, now=now) for campaign in due]
@@ -222,7 +222,7 @@ def campaign_complete(*, campaign: Campaign, now: datetime | None = None) -> Cam
     return campaign
 
 
-def complete_past_campaigns(now: datetime | None = None) -> list[Campaign]:
+def campaigns_complete_past(*, now: datetime | None = None) -> list[Campaign]:
     now = now or timezone.now()
     past = Campaign.objects.filter(status=Campaign.Status.SUCCEEDED, ends_at__lte=now)
     return [campaign_complete(campaign=campaign, now=now) for campaign in past]

@@ -47,7 +47,7 @@ def checkin_code(pledge: Pledge) -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
-def normalise_checkin_code(typed: str) -> str:
+def checkin_code_normalise(typed: str) -> str:
     """What an organiser typed, as a code: case, spaces, dashes and look-alikes forgiven."""
     chars = "".join(c for c in typed.upper() if c.isalnum()).translate(_TYPOS)
     return f"{chars[:4]}-{chars[4:]}" if len(chars) == CODE_LENGTH else ""
@@ -55,7 +55,7 @@ def normalise_checkin_code(typed: str) -> str:
 
 def pledge_by_checkin_code(*, campaign: Campaign, code: str) -> Pledge | None:
     """The live pledge of this campaign whose personal code this is, or None."""
-    code = normalise_checkin_code(code)
+    code = checkin_code_normalise(code)
     if not code:
         return None
     pledges = (Pledge.objects.filter(slot__campaign=campaign)
@@ -67,7 +67,7 @@ def pledge_by_checkin_code(*, campaign: Campaign, code: str) -> Pledge | None:
     return None
 
 
-def self_check_in_pledge(*, campaign: Campaign, participant, now=None) -> Pledge | None:
+def pledge_for_self_check_in(*, campaign: Campaign, participant, now=None) -> Pledge | None:
     """The participant's confirmed pledge of this campaign whose check-in window is open
     now (the earliest not yet checked in, else the earliest), or None."""
     now = now or timezone.now()

@@ -19,7 +19,7 @@ from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 PERSONAL_LEVER = "personal_invitation"
 
 
-def team_for(name: str, kind: str = Team.Kind.DEPARTMENT) -> Team | None:
+def team_get_or_create(name: str, kind: str = Team.Kind.DEPARTMENT) -> Team | None:
     name = (name or "").strip()
     if not name:
         return None
@@ -68,7 +68,7 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                         # New people default to the organisation's language.
                         language=language or _organisation_locale(),
                         consent_to_contact=bool(consent_to_contact),
-                        team=team_for(team),
+                        team=team_get_or_create(team),
                         **{k: v for k, v in values.items() if v and k != "language"},
                     )
             except IntegrityError:  # the same person signing up twice at once
@@ -82,7 +82,7 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                     changed.append(name)
             if team and (participant.team is None or participant.team.name.lower()
                          != team.strip().lower()):
-                participant.team = team_for(team)
+                participant.team = team_get_or_create(team)
                 changed.append("team")
             if consent_to_contact is not None and \
                     participant.consent_to_contact != consent_to_contact:
@@ -142,7 +142,7 @@ def _send_invitation(invitation_id: int) -> None:
     send_invitation_email(invitation_id)
 
 
-def personal_invitation(*, campaign: Campaign, participant: Participant) -> Invitation:
+def personal_invitation_ensure(*, campaign: Campaign, participant: Participant) -> Invitation:
     """The participant's own shareable link for this campaign (one per campaign)."""
     invitation = Invitation.objects.filter(
         campaign=campaign, inviter=participant, channel=Channel.LINK_SHARE,
@@ -151,7 +151,7 @@ def personal_invitation(*, campaign: Campaign, participant: Participant) -> Invi
                                            lever_code=PERSONAL_LEVER, inviter=participant)
 
 
-def invitation_opened(*, campaign: Campaign, code: str) -> Invitation | None:
+def invitation_record_open(*, campaign: Campaign, code: str) -> Invitation | None:
     """Count a visit through an invitation link; None if the code is not this campaign's."""
     invitation = Invitation.objects.filter(campaign=campaign, code=code).first()
     if invitation is not None:
@@ -202,7 +202,7 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
 
     An internal campaign accepts only people holding a signed participant link
     (``known_participant``): the organisation's own lists, people invited by e-mail, and
-    anyone who proved an address in its allowed domains (``request_access_link``).
+    anyone who proved an address in its allowed domains (``access_link_send``).
     """
     errors: dict[str, list[str]] = {}
     if not campaign.is_open:
@@ -312,7 +312,7 @@ def pledge_decline(*, pledge: Pledge) -> Pledge:
     return pledge
 
 
-def request_access_link(*, campaign: Campaign, email: str, language: str) -> bool:
+def access_link_send(*, campaign: Campaign, email: str, language: str) -> bool:
     """Someone at an allowed domain asks to join an internal campaign: e-mail them a signed
     link (at most one an hour). Returns False, writing nothing, for other addresses."""
     from django.urls import reverse

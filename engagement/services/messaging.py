@@ -64,7 +64,7 @@ from ..models import (
     Slot,
 )
 from .campaigns import mobilised_count
-from .joining import personal_invitation
+from .joining import personal_invitation_ensure
 
 
 class EmailKind(StrEnum):
@@ -460,7 +460,7 @@ def _queue_pledge_message(kind: EmailKind, pledge: Pledge, facts: _CampaignFacts
 
 
 def _personal_link(campaign: Campaign, participant: Participant) -> str:
-    invitation = personal_invitation(campaign=campaign, participant=participant)
+    invitation = personal_invitation_ensure(campaign=campaign, participant=participant)
     return links.campaign_url(campaign, invitation_code=invitation.code)
 
 

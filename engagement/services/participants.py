@@ -87,7 +87,7 @@ class _Row:
     consent: bool | None = None
 
 
-def read_upload(*, data: bytes) -> str:
+def upload_decode(*, data: bytes) -> str:
     """The text of an uploaded CSV file: UTF-8, with or without a byte-order mark."""
     if len(data) > MAX_FILE_BYTES:
         raise DomainError({"csv": [_("The file is larger than %(mb)s MB: split it into "
@@ -211,7 +211,7 @@ def _known_emails(emails: list[str]) -> set[str]:
     return known
 
 
-def import_participants(*, text: str, dry_run: bool = True,
+def participants_import(*, text: str, dry_run: bool = True,
                         only_valid: bool = False) -> ImportReport:
     """Check a CSV list of participants and, unless ``dry_run``, create or complete them.
 

@@ -34,7 +34,7 @@ def step_due_at(*, action_date: date, offset_days: int, time_zone: str) -> datet
     return datetime.combine(local_day, STEP_DUE_TIME, tzinfo=ZoneInfo(time_zone))
 
 
-def suggested_dates(*, version: TemplateVersion, today: date) -> dict[str, date]:
+def programme_suggested_dates(*, version: TemplateVersion, today: date) -> dict[str, date]:
     """Dates that fit a template: start today, the action day as far ahead as its earliest
     step asks (a step due 42 days before the action puts the action 42 days from now), and
     the end after the template's typical duration (never before its last step)."""
@@ -206,7 +206,7 @@ def programme_create_from_template(
     return programme
 
 
-def newer_version(programme: Programme) -> TemplateVersion | None:
+def programme_newer_version(programme: Programme) -> TemplateVersion | None:
     """The latest published version of the programme's template, if newer than its own."""
     current = programme.template_version
     if current is None:

@@ -29,7 +29,7 @@ from engagement.services import (
     campaign_join,
     campaign_open,
     invitation_create,
-    invitation_opened,
+    invitation_record_open,
     pledge_create,
     programme_create_from_template,
 )
@@ -351,8 +351,8 @@ def test_campaign_invitations_show_their_funnel(org_a, manager_a):
     with tenant_context(org_a):
         invitation_create(campaign=campaign, channel="qr_poster", lever_code="local_impact",
                           organiser=manager_a)
-        invitation_opened(campaign=campaign, code=invitation["code"])
-        invitation_opened(campaign=campaign, code=invitation["code"])
+        invitation_record_open(campaign=campaign, code=invitation["code"])
+        invitation_record_open(campaign=campaign, code=invitation["code"])
         pledges = [campaign_join(campaign=campaign, email=f"{n}@example.test",
                                  slot_ids=[campaign.slots.get().pk],
                                  invitation_code=invitation["code"])[0] for n in ("a", "b")]

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
 from engagement.models import Participant, Team
-from engagement.services.participants import MAX_ROWS, import_participants, read_upload
+from engagement.services.participants import MAX_ROWS, participants_import, upload_decode
 
 from ..conftest import tenant_client
 
@@ -25,7 +25,7 @@ def errors_of(report) -> set[tuple[int, str | None]]:
 def test_dry_run_counts_what_would_happen_and_writes_nothing(org_a):
     with tenant_context(org_a):
         Participant.objects.create(email="Known@Example.test", first_name="Kim")
-        report = import_participants(text=GOOD)
+        report = participants_import(text=GOOD)
         assert report.dry_run and not report.imported
         assert (report.rows, report.created, report.updated, report.errors) == (2, 1, 1, [])
         assert Participant.objects.count() == 1
@@ -36,7 +36,7 @@ def test_import_creates_new_people_and_completes_known_ones(org_a):
     with tenant_context(org_a):
         known = Participant.objects.create(email="Known@Example.test", first_name="Kim",
                                            consent_to_contact=True)
-        report = import_participants(text=GOOD, dry_run=False)
+        report = participants_import(text=GOOD, dry_run=False)
         assert report.imported and (report.created, report.updated) == (1, 1)
         ana = Participant.objects.get(email="ana@example.test")
         assert (ana.first_name, ana.team.name, ana.site, ana.postcode, ana.age_band,
@@ -53,7 +53,7 @@ def test_import_creates_new_people_and_completes_known_ones(org_a):
 def test_one_bad_row_imports_nothing(org_a):
     text = "email,first_name\nana@example.test,Ana\nnot-an-address,Bob\ncyd@example.test,Cyd\n"
     with tenant_context(org_a):
-        report = import_participants(text=text, dry_run=False)
+        report = participants_import(text=text, dry_run=False)
         assert not report.imported
         assert errors_of(report) == {(3, "email")}
         assert "not-an-address" in report.errors[0].message
@@ -65,7 +65,7 @@ def test_one_bad_row_imports_nothing(org_a):
 def test_only_valid_imports_the_good_rows(org_a):
     text = "email,first_name\nana@example.test,Ana\nnot-an-address,Bob\ncyd@example.test,Cyd\n"
     with tenant_context(org_a):
-        report = import_participants(text=text, dry_run=False, only_valid=True)
+        report = participants_import(text=text, dry_run=False, only_valid=True)
         assert report.imported and report.created == 2
         assert errors_of(report) == {(3, "email")}
         assert sorted(Participant.objects.values_list("email", flat=True)) == [
@@ -76,7 +76,7 @@ def test_only_valid_imports_the_good_rows(org_a):
 def test_duplicate_addresses_in_the_file_are_errors(org_a):
     text = "email\nana@example.test\nbob@example.test\nANA@Example.TEST\n"
     with tenant_context(org_a):
-        report = import_participants(text=text)
+        report = participants_import(text=text)
         assert errors_of(report) == {(4, "email")}
         assert "line 2" in report.errors[0].message
         assert report.created == 2  # the first occurrence is valid
@@ -93,7 +93,7 @@ def test_each_bad_value_is_named_by_line_and_column(org_a):
             'eve@example.test,"Eve\nMarie",fr,0,\n'
             "fay@example.test,Fay,xx,,\n")
     with tenant_context(org_a):
-        report = import_participants(text=text, dry_run=False, only_valid=True)
+        report = participants_import(text=text, dry_run=False, only_valid=True)
         assert errors_of(report) == {(2, "email"), (3, "language"), (3, "consent"),
                                      (4, "first_name"), (4, "team"), (6, None),
                                      (9, "language")}
@@ -121,19 +121,19 @@ def test_files_that_cannot_be_read_are_refused_whole(org_a):
     with tenant_context(org_a):
         for text, message in refusals.items():
             with pytest.raises(DomainError) as refused:
-                import_participants(text=text, only_valid=True)
+                participants_import(text=text, only_valid=True)
             assert message in " ".join(refused.value.errors["csv"]), text[:30]
         # Spreadsheet headers are understood; exactly the maximum is accepted.
-        report = import_participants(text="E-mail,First name\n" + "".join(
+        report = participants_import(text="E-mail,First name\n" + "".join(
             f"p{n}@example.test,P\n" for n in range(MAX_ROWS)))
         assert report.rows == MAX_ROWS and not report.errors
 
 
 def test_uploads_must_be_utf8():
-    assert read_upload(data="\ufeffemail\né@example.test".encode()) == \
+    assert upload_decode(data="\ufeffemail\né@example.test".encode()) == \
         "email\né@example.test"
     with pytest.raises(DomainError) as refused:
-        read_upload(data="email\né@example.test".encode("latin-1"))
+        upload_decode(data="email\né@example.test".encode("latin-1"))
     assert "UTF-8" in refused.value.errors["csv"][0]
 
 

@@ -12,9 +12,9 @@ from django_tenants.utils import tenant_context
 from core.errors import DomainError
 from engagement.models import ProgrammeStep
 from engagement.services import (
-    newer_version,
     programme_apply_version,
     programme_create_from_template,
+    programme_newer_version,
     step_due_at,
     step_set_status,
 )
@@ -244,7 +244,7 @@ def test_programme_keeps_its_snapshot_and_can_apply_a_newer_version(org_a, consu
     with tenant_context(org_a):
         todo.refresh_from_db()
         assert todo.guidance_en == original_todo_guidance  # the snapshot did not move
-        assert newer_version(programme) == v2
+        assert programme_newer_version(programme) == v2
         counts = programme_apply_version(programme=programme, version=v2)
         assert counts["added"] == 1
         done.refresh_from_db()
@@ -254,7 +254,7 @@ def test_programme_keeps_its_snapshot_and_can_apply_a_newer_version(org_a, consu
         assert programme.steps.filter(key="brand-new-step").exists()
         programme.refresh_from_db()
         assert programme.template_version == v2
-        assert newer_version(programme) is None
+        assert programme_newer_version(programme) is None
 
 
 @pytest.mark.django_db

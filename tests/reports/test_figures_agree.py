@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from engagement.models import Campaign, Invitation, Participant, Slot, Team
-from engagement.services.joining import invitation_opened
+from engagement.services.joining import invitation_record_open
 from reports import figures
 from reports.levers import lever_analysis
 from reports.metrics import campaign_metrics, default_period
@@ -50,8 +50,8 @@ def test_a_personal_link_is_an_invitation_once_shared(org_a, owner_a):
         Invitation.objects.create(campaign=campaign, organiser=owner_a, channel="intranet",
                                   lever_code="social_proof")
         assert campaign_metrics(campaign)["invitations"]["sent"] == 1
-        invitation_opened(campaign=campaign, code=links[0].code)
-        invitation_opened(campaign=campaign, code=links[0].code)
+        invitation_record_open(campaign=campaign, code=links[0].code)
+        invitation_record_open(campaign=campaign, code=links[0].code)
         invitations = figures.campaign_figures(campaign).data["invitations"]
     # Opened twice, counted once; the links nobody opened were never sent.
     assert invitations["sent"] == 2 and invitations["sent_by_participants"] == 1

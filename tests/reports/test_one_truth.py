@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Slot
-from engagement.services.joining import invitation_opened
+from engagement.services.joining import invitation_record_open
 from reports.services import report_render, report_request
 
 from ..conftest import tenant_client
@@ -68,7 +68,7 @@ def _build(owner) -> Programme:
                               lever_code="personal_invitation")  # never shared
     link = Invitation.objects.create(campaign=plant, inviter=people["ana"],
                                      channel="link_share", lever_code="personal_invitation")
-    invitation_opened(campaign=plant, code=link.code)
+    invitation_record_open(campaign=plant, code=link.code)
 
     def pledge(slot, name, *, attendance="pending", hours=0, companions=0, invitation=None):
         Pledge.objects.create(slot=slot, participant=people[name], status="confirmed",
