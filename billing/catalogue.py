@@ -62,8 +62,14 @@ class Item:
 
 
 @lru_cache(maxsize=1)
+def catalogue_data() -> dict:
+    """The YAML as written (checked against billing.codes at start-up)."""
+    return yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, Item]]:
-    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    data = catalogue_data()
     return {
         "plans": {p["code"]: Item(kind="plan", code=p["code"], name=p["name"],
                                   description=p["description"], prices=p["prices"],

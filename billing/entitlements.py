@@ -1,7 +1,7 @@
 """What an organisation may use: one answer, derived from its subscription.
 
 ``entitlements_for(organisation)`` is the only place that decides; pages, the API and
-services ask it (``allows("lever_analytics")``, ``limit("programmes")``).
+services ask it (``allows(Option.LEVER_ANALYTICS)``, ``limit(Limit.PROGRAMMES)``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from django.utils import timezone
 from tenants.models import Organisation
 
 from .catalogue import options, plans
+from .codes import Limit, Option, Plan
 
-TRIAL_PLAN = "programme"
+TRIAL_PLAN = Plan.PROGRAMME
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,25 @@ class Entitlements:
     trial_ends_at: datetime | None
     read_only: bool
 
-    def allows(self, feature: str) -> bool:
-        """A paid option (see catalogue.yaml) is in use."""
-        return not self.read_only and feature in self.options
+    def allows(self, feature: Option | str) -> bool:
+        """A paid option (see catalogue.yaml) is in use. An unknown code is a ValueError,
+        not a silent "no"."""
+        return not self.read_only and Option(feature) in self.options
 
-    def limit(self, name: str) -> int | None:
+    def limit(self, name: Limit | str) -> int | None:
         """The plan's limit (None is unlimited); 0 without a plan."""
+        name = Limit(name)
         if self.plan is None:
             return 0
         return plans()[self.plan].limits.get(name)
 
     @property
     def limit_programmes(self) -> int | None:
-        return self.limit("programmes")
+        return self.limit(Limit.PROGRAMMES)
 
     @property
     def limit_participants(self) -> int | None:
-        return self.limit("participants")
+        return self.limit(Limit.PARTICIPANTS)
 
     @property
     def plan_item(self):
@@ -61,6 +64,7 @@ def entitlements_for(organisation: Organisation, *, now: datetime | None = None
     paying = subscription is not None and bool(subscription.plan) and \
         subscription.stripe_status in ("active", "trialing", "past_due")
     if paying:
+        assert subscription is not None
         return Entitlements(plan=subscription.plan, options=frozenset(subscription.options),
                             in_trial=False, trial_ends_at=None,
                             read_only=status == Organisation.Status.SUSPENDED)

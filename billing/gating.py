@@ -9,6 +9,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 
 from .catalogue import options
+from .codes import Option
 from .entitlements import entitlements_for
 
 
@@ -17,8 +18,9 @@ class OptionRequired(APIException):
     default_code = "option_required"
 
 
-def requires_feature(feature: str):
+def requires_feature(feature: Option):
     """A view decorator: without the option, the page explains what it would unlock."""
+    feature = Option(feature)
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
@@ -30,8 +32,9 @@ def requires_feature(feature: str):
     return decorator
 
 
-def HasFeature(feature: str):  # noqa: N802 - used like a permission class
+def HasFeature(feature: Option):  # noqa: N802 - used like a permission class
     """A DRF permission class for ``permission_classes``: 403 naming the option."""
+    feature = Option(feature)
     class Permission(BasePermission):
         def has_permission(self, request, view) -> bool:
             if entitlements_for(request.tenant).allows(feature):
@@ -39,5 +42,5 @@ def HasFeature(feature: str):  # noqa: N802 - used like a permission class
             item = options()[feature]
             raise OptionRequired({"detail": f"This needs the “{item.name['en']}” option: "
                                             f"{item.description['en']}"})
-    Permission.__name__ = f"Has_{feature}"
+    Permission.__name__ = f"Has_{feature.value}"
     return Permission

@@ -1,5 +1,5 @@
 """Requests for a demo or an offer (a quote): the way to buy when paying online is not
-available, and the public site's "Request a demo" form. Writes, like services.py: one
+available, and the public site's "Request a demo" form. Writes, like billing.services: one
 transaction, a DomainError naming each refused field, the e-mail to Fullmobs staff queued
 after commit and composed by a worker."""
 
@@ -64,9 +64,8 @@ def offer_request_create(*, kind: str, name: str, organisation_name: str, email:
             kind=kind, name=name, organisation_name=organisation_name, email=email,
             message=message, plan=plan, options=option_codes, organisation=organisation,
             language=(language or "en")[:10])
-        from .tasks import notify_staff_of_offer_request
-
-        enqueue_on_commit(notify_staff_of_offer_request, record.pk)
+        # By its registered name: billing.tasks imports this module.
+        enqueue_on_commit("billing.tasks.notify_staff_of_offer_request", record.pk)
     return record
 
 

@@ -26,6 +26,7 @@ from .catalogue import INTERVALS, options, plans
 from .entitlements import TRIAL_PLAN, entitlements_for
 from .forms import OfferForm
 from .models import ConsultantTime, OfferRequest
+from .tasks import process_stripe_event
 
 PAYMENT_UNAVAILABLE = gettext_lazy(
     "Paying online is not available yet: ask us for an offer on this page and we will reply "
@@ -203,8 +204,6 @@ def stripe_webhook(request):
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid signature")
     if created:
-        from .tasks import process_stripe_event
-
         enqueue_on_commit(process_stripe_event, record.event_id)
         return HttpResponse("received")
     return HttpResponse("already received")

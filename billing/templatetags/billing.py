@@ -2,6 +2,7 @@ from django import template
 from django.urls import reverse
 
 from .. import stripe_api
+from ..codes import Option
 from ..entitlements import entitlements_for
 from ..money import format_money
 
@@ -10,7 +11,10 @@ register = template.Library()
 
 @register.filter
 def has_feature(organisation, feature: str) -> bool:
-    """``{% if organisation|has_feature:"branded_space" %}``."""
+    """``{% if organisation|has_feature:"branded_space" %}``: the code is a
+    billing.codes.Option, so a mistyped one fails the page's first render (and its test)
+    instead of hiding the feature."""
+    feature = Option(feature)
     return organisation is not None and entitlements_for(organisation).allows(feature)
 
 

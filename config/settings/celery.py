@@ -30,13 +30,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Task modules not named tasks.py (which autodiscovery finds by itself).
+CELERY_IMPORTS = ("engagement.usage",)
 CELERY_BEAT_SCHEDULE = {
     "billing-suspend-overdue-daily": {
         "task": "billing.tasks.suspend_overdue_organisations",
         "schedule": crontab(hour=3, minute=10),
     },
     "billing-usage-daily": {
-        "task": "billing.tasks.report_usage_for_all_organisations",
+        "task": "engagement.usage.report_usage_for_all_organisations",
         "schedule": crontab(hour=23, minute=30),
     },
     "billing-consultant-time-month-end": {

@@ -98,7 +98,7 @@ def test_full_lifecycle_trial_paid_failed_suspended_paid(
     assert "The last payment failed" in owner.get("/").content.decode()
 
     # After the grace period: suspended, read-only.
-    assert services.suspend_overdue(
+    assert services.overdue_organisations_suspend(
         now=timezone.now() + timedelta(days=settings.BILLING_GRACE_DAYS + 1))
     trial_org.refresh_from_db()
     assert trial_org.status == "suspended"

@@ -91,7 +91,7 @@ def test_a_new_space_is_a_first_look_until_the_owner_opens_the_emailed_link(
     assert "Confirm your e-mail address" in invited.content.decode()
     assert not Invitation.objects.filter(organisation=space).exists()
     with pytest.raises(DomainError):
-        billing_services.ensure_customer(organisation=space)
+        billing_services.customer_ensure(organisation=space)
 
     # The link, from another browser (no session needed): the space is verified.
     path = link.split("://", 1)[1].split("/", 1)[1]
@@ -141,10 +141,10 @@ def test_billing_mails_never_go_to_an_unverified_address(django_capture_on_commi
     space = provision_organisation(name="No Mail", slug="no-mail", verify_owner_email=True,
                                    owner_email="o@no-mail.example", owner_password=PASSWORD)
     mail.outbox.clear()
-    billing_services._tell_owners_payment_failed(space.pk)
+    billing_services.payment_failure_tell_owners(space.pk)
     assert mail.outbox == []
     Organisation.objects.filter(pk=space.pk).update(owner_email_verified_at=timezone.now())
-    billing_services._tell_owners_payment_failed(space.pk)
+    billing_services.payment_failure_tell_owners(space.pk)
     assert [m.to for m in mail.outbox] == [["o@no-mail.example"]]
 
 

@@ -1,0 +1,79 @@
+"""Buying online: a Stripe Checkout session for a plan and options, the customer portal,
+and the invoices Stripe keeps."""
+
+from __future__ import annotations
+
+import stripe
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from tenants.models import Organisation
+
+from .. import stripe_api
+from ..catalogue import INTERVALS, options, plans
+from ..models import BillingAccount
+from .customers import customer_ensure, stripe_refusal
+
+
+def price_ids(lookup_keys: list[str]) -> dict[str, str]:
+    prices = stripe_api.client().v1.prices.list(params={"lookup_keys": lookup_keys, "limit": 100})
+    found = {price["lookup_key"]: price["id"] for price in prices.data}
+    missing = set(lookup_keys) - set(found)
+    if missing:
+        raise DomainError({"billing": [_("The catalogue is not synchronised with the payment "
+                                         "service yet (missing: %(keys)s).") % {
+            "keys": ", ".join(sorted(missing))}]})
+    return found
+
+
+def checkout_start(*, organisation: Organisation, plan: str, interval: str,
+                   option_codes: list[str], success_url: str, cancel_url: str) -> str:
+    """A Stripe Checkout session (subscription mode) for a plan and options; its URL."""
+    errors: dict[str, list[str]] = {}
+    if plan not in plans():
+        errors["plan"] = [_("Choose a plan.")]
+    if interval not in INTERVALS:
+        errors["interval"] = [_("Choose monthly or yearly.")]
+    unknown = set(option_codes) - set(options())
+    if unknown:
+        errors["options"] = [_("Unknown option(s): %(codes)s.") % {
+            "codes": ", ".join(sorted(unknown))}]
+    if errors:
+        raise DomainError(errors)
+    account = customer_ensure(organisation=organisation)
+    items = [plans()[plan], *(options()[code] for code in option_codes)]
+    keys = [item.lookup_key(interval) for item in items]
+    ids = price_ids(keys)
+    line_items = [{"price": ids[item.lookup_key(interval)]} if item.metered else
+                  {"price": ids[item.lookup_key(interval)], "quantity": 1} for item in items]
+    try:
+        session = stripe_api.client().v1.checkout.sessions.create(params={
+            "mode": "subscription", "customer": account.stripe_customer_id,
+            "line_items": line_items, "success_url": success_url, "cancel_url": cancel_url,
+            "client_reference_id": organisation.slug,
+            "subscription_data": {"metadata": {"organisation": organisation.slug}},
+        })
+    except stripe.StripeError as exc:
+        raise stripe_refusal(exc) from exc
+    return session.url
+
+
+def portal_url(*, organisation: Organisation, return_url: str) -> str:
+    account = customer_ensure(organisation=organisation)
+    try:
+        session = stripe_api.client().v1.billing_portal.sessions.create(params={
+            "customer": account.stripe_customer_id, "return_url": return_url})
+    except stripe.StripeError as exc:
+        raise stripe_refusal(exc) from exc
+    return session.url
+
+
+def invoices(*, organisation: Organisation) -> list:
+    account = BillingAccount.objects.filter(organisation=organisation).first()
+    if account is None or not account.stripe_customer_id:
+        return []
+    try:
+        return [invoice.to_dict() for invoice in stripe_api.client().v1.invoices.list(params={
+            "customer": account.stripe_customer_id, "limit": 24}).data]
+    except stripe.StripeError as exc:
+        raise stripe_refusal(exc) from exc

@@ -1,0 +1,115 @@
+"""Consultants' accompaniment time: logged and corrected by the consultant, billed once as
+Stripe invoice items at month end."""
+
+from __future__ import annotations
+
+import stripe
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from tenants.models import ConsultantAssignment, Organisation
+
+from .. import stripe_api
+from ..models import ConsultantTime
+from .customers import customer_ensure, stripe_refusal
+
+HOURLY_RATE_CENTS = 12000
+
+
+def consultant_time_log(*, consultant, organisation: Organisation, worked_on, minutes: int,
+                        description: str) -> ConsultantTime:
+
+    errors: dict[str, list[str]] = {}
+    _check_consultant_time(errors, consultant=consultant, organisation=organisation,
+                           worked_on=worked_on, minutes=minutes, description=description)
+    return ConsultantTime.objects.create(consultant=consultant, organisation=organisation,
+                                         worked_on=worked_on, minutes=minutes,
+                                         description=description.strip())
+
+
+def _time_entry_for_change(*, entry_id: int, consultant) -> ConsultantTime:
+    """The consultant's own entry, locked; one error for "not there" and "not yours".
+    Billing locks the same row before it bills it, so a correction and the bill never
+    cross: whichever comes second sees the other's result."""
+    entry = ConsultantTime.objects.select_for_update().filter(
+        pk=entry_id, consultant=consultant).select_related("organisation").first()
+    if entry is None:
+        raise ConsultantTime.DoesNotExist
+    if entry.billed_at is not None:
+        raise DomainError({"entry": [_(
+            "This time was billed on %(date)s: it is on the client's invoice and can no "
+            "longer be changed. Log a new entry to add time.") % {
+                "date": date_format(timezone.localtime(entry.billed_at), "SHORT_DATE_FORMAT")}]})
+    return entry
+
+
+def consultant_time_update(*, entry_id: int, consultant, organisation: Organisation,
+                           worked_on, minutes: int, description: str) -> ConsultantTime:
+    """Correct an entry that is not billed yet."""
+
+    with transaction.atomic():
+        entry = _time_entry_for_change(entry_id=entry_id, consultant=consultant)
+        errors: dict[str, list[str]] = {}
+        _check_consultant_time(errors, consultant=consultant, organisation=organisation,
+                               worked_on=worked_on, minutes=minutes, description=description)
+        entry.organisation, entry.worked_on, entry.minutes = organisation, worked_on, minutes
+        entry.description = description.strip()
+        entry.save(update_fields=["organisation", "worked_on", "minutes", "description"])
+    return entry
+
+
+def consultant_time_delete(*, entry_id: int, consultant) -> None:
+    """Delete an entry that is not billed yet."""
+    with transaction.atomic():
+        _time_entry_for_change(entry_id=entry_id, consultant=consultant).delete()
+
+
+def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
+    """Turn the organisation's unbilled time into invoice items, exactly once: each row's
+    idempotency key makes a retry after a failure return the same item, and a row is
+    marked billed in the same transaction that records the item's id."""
+    billed = []
+    account = customer_ensure(organisation=organisation)
+    for row in ConsultantTime.objects.filter(organisation=organisation, billed_at__isnull=True
+                                             ).order_by("worked_on", "pk"):
+        with transaction.atomic():
+            # Deleted or billed since the list was read: nothing to bill.
+            row = ConsultantTime.objects.select_for_update().filter(pk=row.pk).first()
+            if row is None or row.billed_at is not None:
+                continue
+            amount = round(HOURLY_RATE_CENTS * row.minutes / 60)
+            try:
+                item = stripe_api.client().v1.invoice_items.create(
+                    params={"customer": account.stripe_customer_id, "currency": "eur",
+                            "amount": amount,
+                            "description": f"{row.worked_on:%d/%m/%Y} · {row.minutes} min · "
+                                           f"{row.description}"[:250],
+                            "metadata": {"consultant_time": str(row.pk)}},
+                    options={"idempotency_key": f"consultant-time-{row.pk}"})
+            except stripe.StripeError as exc:
+                raise stripe_refusal(exc) from exc
+            row.stripe_invoice_item_id = item.id
+            row.billed_at = timezone.now()
+            row.save(update_fields=["stripe_invoice_item_id", "billed_at"])
+            billed.append(row)
+    return billed
+
+
+def _check_consultant_time(errors: dict, *, consultant, organisation, worked_on, minutes,
+                           description) -> None:
+    """The rules of a consultant time entry, for logging it and correcting it alike; raises
+    ``DomainError`` with ``errors`` (which may already hold others) when one is broken."""
+    if not consultant.is_consultant or not ConsultantAssignment.objects.filter(
+            consultant=consultant, organisation=organisation).exists():
+        errors["organisation"] = [_("You do not accompany this organisation.")]
+    if not minutes or minutes <= 0 or minutes > 24 * 60:
+        errors["minutes"] = [_("Enter between 1 and 1440 minutes.")]
+    if not (description or "").strip():
+        errors["description"] = [_("This field is required.")]
+    if worked_on and worked_on > timezone.localdate():
+        errors["worked_on"] = [_("Time cannot be logged in the future.")]
+    if errors:
+        raise DomainError(errors)
