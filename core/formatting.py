@@ -9,6 +9,7 @@ translated and in the plural when it needs one ("28,5 arbres", "1 person").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import floatformat
@@ -39,7 +40,8 @@ def percent(rate: float | None) -> str:
         "value": floatformat(100 * float(rate or 0), "0")}
 
 
-def _countable(text, *, counted: bool = False):
+def _countable(text: Callable[[int], str], *,
+               counted: bool = False) -> Callable[[float], str]:
     """``text(n)`` is the ngettext of the unit (written out at each call below, so that
     ``makemessages`` finds it)."""
     def shown(value: float) -> str:

@@ -20,9 +20,10 @@ def current_organisation() -> Any:
     middleware or ``tenant_context`` set, or else read by its schema name."""
     model = get_tenant_model()
     tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, model) and tenant.pk and tenant.schema_name == connection.schema_name:
+    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' backend
+    if isinstance(tenant, model) and tenant.pk and tenant.schema_name == schema:
         return tenant
-    return model.objects.get(schema_name=connection.schema_name)
+    return model.objects.get(schema_name=schema)
 
 
 def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
@@ -35,7 +36,7 @@ def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
     The schema is read now, not when the transaction commits, so the worker opens the rows
     in the organisation that wrote them whatever the connection does meanwhile. ``options``
     go to ``apply_async`` (``countdown``, ``queue``...)."""
-    headers = {"_schema_name": connection.schema_name}
+    headers = {"_schema_name": connection.schema_name}  # type: ignore[attr-defined]
 
     def queue() -> None:
         target = current_app.tasks[task] if isinstance(task, str) else task
@@ -48,7 +49,7 @@ def call_on_commit(function: Callable[..., Any], *args: Any, **kwargs: Any) -> N
     """Call ``function(*args, **kwargs)`` in this process once the current transaction
     commits (an e-mail to compose, a file to delete), in the schema of the transaction
     that asked for it: nothing happens for a write that is rolled back."""
-    schema = connection.schema_name
+    schema = connection.schema_name  # type: ignore[attr-defined]
 
     def call() -> None:
         with schema_context(schema):

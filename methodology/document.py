@@ -138,7 +138,7 @@ def _validate_phases(errors: Errors, phases: Any) -> None:
     if not isinstance(phases, list) or not phases:
         errors.add("phases", _("Add at least one phase."), soft=isinstance(phases, list))
         return
-    seen_codes: list[str] = []
+    seen_codes: list[Any] = []  # as written, valid or not
     seen_keys: set[str] = set()
     previous_offset: int | None = None
     previous_path = ""

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from core import roles
 from core.roles import Role
@@ -23,7 +24,7 @@ class Access:
         return roles.at_least(self.role, role)
 
     @property
-    def role_label(self) -> str:
+    def role_label(self) -> str | Promise:
         return Role(self.role).label
 
     @property

@@ -150,7 +150,7 @@ def two_factor_required(user, organisation=None) -> bool:
     if user.is_staff or user.is_consultant:
         return True
     return bool(organisation is not None and getattr(organisation, "require_two_factor", False)
-                and connection.schema_name != settings.PUBLIC_SCHEMA_NAME)
+                and connection.schema_name != settings.PUBLIC_SCHEMA_NAME)  # type: ignore[attr-defined]
 
 
 def two_factor_step(user, organisation=None) -> str | None:

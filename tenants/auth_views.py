@@ -36,7 +36,7 @@ def _next_url(request, default: str = "/") -> str:
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
                                                 require_https=request.is_secure()):
         return url
-    if default == "/" and connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+    if default == "/" and connection.schema_name == settings.PUBLIC_SCHEMA_NAME:  # type: ignore[attr-defined]
         return "/accounts/"
     return default
 

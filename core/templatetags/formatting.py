@@ -1,6 +1,8 @@
 """Template filters of ``core.formatting``: ``{% load formatting %}``, then
 ``{{ n|count }}``, ``{{ rate|percent }}``, ``{{ value|number }}``, ``{{ value|quantity:unit }}``."""
 
+from decimal import Decimal
+
 from django import template
 
 from core import formatting
@@ -15,5 +17,5 @@ register.filter("unit_name", formatting.unit_name)
 
 
 @register.filter
-def number(value, places=1):
+def number(value: float | Decimal | int | None, places: int | str = 1) -> str:
     return formatting.number(value, int(places))
