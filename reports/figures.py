@@ -279,10 +279,9 @@ def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
 def _queue_refresh(key: str, now: datetime) -> bool:
     """Ask a worker for new figures, once: a refresh already asked for and recent is not
     asked again."""
-    from .tasks import refresh_figures
-
     if _claim(key, now):
-        enqueue_on_commit(refresh_figures, key)
+        # By its registered name: the tasks module imports this one.
+        enqueue_on_commit("reports.tasks.refresh_figures", key)
         return True
     return False
 

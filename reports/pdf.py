@@ -35,8 +35,9 @@ from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
 
 from . import charts, figures
+from .formatting import named_lever_rows
 from .models import Commentary, Report
-from .services import report_subject_key
+from .selectors import commentary_sections
 
 # Relative URLs in the report resolve against this origin, which the fetcher maps to
 # files; ``.invalid`` never resolves, should anything ever try.
@@ -246,9 +247,7 @@ def survey_results(campaigns: list[Campaign], language: str) -> list[dict]:
 
 
 def _commentary(report: Report, language: str) -> list[dict]:
-    order = list(Commentary.Section.values)
-    sections = sorted(Commentary.objects.filter(subject_key=report_subject_key(report)),
-                      key=lambda c: order.index(c.section))
+    sections = commentary_sections(report)
     with translation.override(language):
         return [{"title": str(Commentary.Section(c.section).label),
                  "html": render_markdown(c.text)} for c in sections]
@@ -295,7 +294,7 @@ def report_context(report: Report) -> dict:
     language = report.language
     subject = _subject(report)
     indicators = _indicators(subject.totals["impact"], language)
-    lever_rows = formatting.named_lever_rows(subject.levers, language)
+    lever_rows = named_lever_rows(subject.levers, language)
     pages = figures.campaigns_figures(subject.campaigns)
     campaign_pages = [_campaign_page(campaign, pages[campaign.pk], language)
                       for campaign in subject.campaigns if campaign.pk in pages]

@@ -4,7 +4,7 @@ and the safety net that re-queues reports whose worker went away.
 A report's life: ``queued`` (a task is on its way) → ``rendering`` (a worker took it) →
 ``ready`` (the PDF is stored under the organisation's own storage prefix) or ``failed``
 (with a reason shown to the user). A worker crash leaves it ``rendering``; the broker
-re-delivers the message (the task acknowledges late), and ``requeue_stuck_reports`` queues
+re-delivers the message (the task acknowledges late), and ``reports_requeue_stuck`` queues
 it again if that does not happen within ``STUCK_AFTER`` — at most ``MAX_ATTEMPTS`` times.
 """
 
@@ -16,7 +16,7 @@ import time
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -24,13 +24,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.roles import Role
 from core.tenancy import enqueue_on_commit
 from engagement.models import Campaign, Programme
-from tenants.access import resolve_access
 from tenants.models import User
 
 from .models import Commentary, Report
+from .selectors import FINAL, may_write_commentary
 
 logger = logging.getLogger(__name__)
 
@@ -38,28 +37,9 @@ LANGUAGES = ("fr", "en")
 STUCK_AFTER = timedelta(minutes=10)
 # Hand-overs to the broker (the request, then each re-queue) before a report is given up.
 MAX_ATTEMPTS = 3
-FINAL = (Report.Status.READY, Report.Status.FAILED)
 # Test hook: seconds a worker waits once a report is marked rendering, so that a test can
 # kill it in that state. Unset (0) everywhere else.
 _TEST_RENDER_DELAY = float(os.environ.get("FULLMOBS_TEST_REPORT_DELAY") or 0)
-
-
-def subject_key_for(*, scope: str, campaign: Campaign | None = None,
-                programme: Programme | None = None, period_start: date | None = None,
-                period_end: date | None = None) -> str:
-    """The key commentary is filed under, so that every report on one subject (and every
-    re-render of it) shows the same commentary."""
-    if scope == Report.Scope.CAMPAIGN:
-        return f"campaign:{campaign.pk}"
-    if scope == Report.Scope.PROGRAMME:
-        return f"programme:{programme.pk}"
-    return f"period:{period_start.isoformat()}:{period_end.isoformat()}"
-
-
-def report_subject_key(report: Report) -> str:
-    return subject_key_for(scope=report.scope, campaign=report.campaign,
-                       programme=report.programme, period_start=report.period_start,
-                       period_end=report.period_end)
 
 
 def _title(*, scope: str, campaign: Campaign | None, programme: Programme | None,
@@ -110,9 +90,8 @@ def report_request(*, scope: str, campaign: Campaign | None = None,
 
 
 def _queue_on_commit(report_id: int) -> None:
-    from .tasks import render_report
-
-    enqueue_on_commit(render_report, report_id)
+    # By its registered name: the tasks module imports this one.
+    enqueue_on_commit("reports.tasks.render_report", report_id)
 
 
 def report_render(*, report_id: int) -> Report | None:
@@ -122,7 +101,7 @@ def report_render(*, report_id: int) -> Report | None:
     re-queued message does nothing), and a report found ``rendering`` is rendered again
     (its worker died). The PDF is made outside any transaction, so a long rendering holds
     no lock; of two overlapping renderings the first to finish wins."""
-    from .pdf import render_pdf
+    from . import pdf  # WeasyPrint loads only where reports are rendered
 
     with transaction.atomic():
         report = (Report.objects.select_for_update(of=("self",))
@@ -136,13 +115,13 @@ def report_render(*, report_id: int) -> Report | None:
     if _TEST_RENDER_DELAY:
         time.sleep(_TEST_RENDER_DELAY)
     try:
-        pdf, pages = render_pdf(report)
+        document, pages = pdf.render_pdf(report)
     except Exception as exc:
         logger.exception("report %s could not be rendered", report_id)
         return _finish(report_id, status=Report.Status.FAILED, error=_(
             "The report could not be rendered (%(error)s). Request it again; if it fails "
             "again, tell us.") % {"error": type(exc).__name__})
-    return _finish(report_id, status=Report.Status.READY, pdf=pdf, pages=pages)
+    return _finish(report_id, status=Report.Status.READY, pdf=document, pages=pages)
 
 
 def _finish(report_id: int, *, status: str, error: str = "", pdf: bytes | None = None,
@@ -162,7 +141,7 @@ def _finish(report_id: int, *, status: str, error: str = "", pdf: bytes | None =
     return report
 
 
-def requeue_stuck_reports(now: datetime) -> dict[str, int]:
+def reports_requeue_stuck(*, now: datetime) -> dict[str, int]:
     """Queue again the reports no worker finished: ``rendering`` since ``STUCK_AFTER``
     (the worker died and the broker has not re-delivered yet), or ``queued`` that long
     (the message was lost). After ``MAX_ATTEMPTS`` hand-overs a report fails with a reason,
@@ -193,13 +172,6 @@ def requeue_stuck_reports(now: datetime) -> dict[str, int]:
             _queue_on_commit(report.pk)
             counts["requeued"] += 1
     return counts
-
-
-def may_write_commentary(user: User) -> bool:
-    """Commentary is the accompanying consultant's work; the owner may write it too (an
-    organisation without a consultant, or correcting one)."""
-    access = resolve_access(user, connection.tenant)
-    return access is not None and (access.via_consultant or access.role == Role.OWNER)
 
 
 def commentary_save(*, scope: str, subject_key: str, section: str, text: str,

@@ -12,7 +12,7 @@ from . import figures, services
 def render_report(report_id: int) -> str | None:
     """Render one report in the schema it was requested from. The message is acknowledged
     only once the PDF is stored: a worker that dies meanwhile leaves it to the broker,
-    which hands it to another worker (and ``requeue_stuck_reports`` covers a lost one)."""
+    which hands it to another worker (and ``reports_requeue_stuck`` covers a lost one)."""
     report = services.report_render(report_id=report_id)
     return report.status if report is not None else None
 
@@ -26,7 +26,7 @@ def requeue_stuck_reports_for_all_organisations() -> int:
 
 @shared_task
 def requeue_stuck_reports() -> dict[str, int]:
-    return services.requeue_stuck_reports(timezone.now())
+    return services.reports_requeue_stuck(now=timezone.now())
 
 
 @shared_task

@@ -22,13 +22,8 @@ from tenants.access import require_role
 
 from .metrics import default_period
 from .models import Commentary, Report
-from .services import (
-    FINAL,
-    commentary_save,
-    may_write_commentary,
-    report_request,
-    report_subject_key,
-)
+from .selectors import FINAL, commentary_texts, may_write_commentary, reports_latest
+from .services import commentary_save, report_request
 
 # A date input reads only ISO dates (yyyy-mm-dd), whatever the page's language.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -56,9 +51,7 @@ def _default_period() -> dict:
 
 
 def _rows_context(request) -> dict:
-    reports = list(Report.objects.select_related("campaign", "programme")[:50])
-    for report in reports:
-        report.subject_key = report_subject_key(report)
+    reports = reports_latest(50)
     return {"reports": reports, "may_comment": may_write_commentary(request.user),
             "pending": any(report.status not in FINAL for report in reports)}
 
@@ -128,7 +121,7 @@ def commentary_edit(request, scope: str, key: str):
     if not may_write_commentary(request.user):
         raise Http404
     subject = _subject_name(scope, key)
-    current = {c.section: c.text for c in Commentary.objects.filter(subject_key=key)}
+    current = commentary_texts(key)
     texts = {section: request.POST.get(section, current.get(section, ""))
              for section in Commentary.Section.values}
     errors: dict = {}

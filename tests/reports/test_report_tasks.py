@@ -18,7 +18,7 @@ from core.errors import DomainError
 from engagement.models import Participant, Programme, Team
 from reports import pdf, services
 from reports.models import Commentary, Report
-from reports.services import report_request, requeue_stuck_reports
+from reports.services import report_request, reports_requeue_stuck
 from reports.tasks import requeue_stuck_reports_for_all_organisations
 from tenants.models import ConsultantAssignment, Organisation
 
@@ -109,7 +109,7 @@ def test_stuck_reports_are_queued_again_then_given_up(
         ready = report("ready", minutes=60, attempts=1, started=True)
 
         with django_capture_on_commit_callbacks() as callbacks:
-            assert requeue_stuck_reports(now) == {"requeued": 2, "failed": 1}
+            assert reports_requeue_stuck(now=now) == {"requeued": 2, "failed": 1}
         assert len(callbacks) == 2
         for row, status, attempts in [(rendering_long, "queued", 2), (queued_long, "queued", 3),
                                       (rendering_now, "rendering", 1),
@@ -123,7 +123,7 @@ def test_stuck_reports_are_queued_again_then_given_up(
         # Ten minutes later, still not taken: the last attempt is used, then given up.
         later = now + timedelta(minutes=11)
         with django_capture_on_commit_callbacks():
-            assert requeue_stuck_reports(later) == {"requeued": 3, "failed": 1}
+            assert reports_requeue_stuck(now=later) == {"requeued": 3, "failed": 1}
         queued_long.refresh_from_db()
         assert queued_long.status == "failed"
         rendering_long.refresh_from_db()
