@@ -4,29 +4,37 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from billing import views as billing_views
-from engagement import api as engagement_api
+from billing import views_settings
 from engagement import views as engagement_views
+from engagement import views_home
+from engagement.api import campaigns as campaign_api
+from engagement.api import impact as impact_api
+from engagement.api import invitations as invitation_api
+from engagement.api import participants as participant_api
+from engagement.api import pledges as pledge_api
+from engagement.api import programmes as programme_api
+from engagement.api import public as public_api
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
 from tenants import auth_views as security_views
-from tenants import views as tenant_views
+from tenants import views_consultants, views_login, views_members, views_public, views_signup
 
 from .api import not_found
 from .urls_common import urlpatterns as common
 
 router = DefaultRouter()
-router.register("programmes", engagement_api.ProgrammeViewSet, basename="programme")
-router.register(r"programmes/(?P<programme_pk>\d+)/steps", engagement_api.StepViewSet,
+router.register("programmes", programme_api.ProgrammeViewSet, basename="programme")
+router.register(r"programmes/(?P<programme_pk>\d+)/steps", programme_api.StepViewSet,
                 basename="programme-step")
-router.register("campaigns", engagement_api.CampaignViewSet, basename="campaign")
-router.register("slots", engagement_api.SlotViewSet, basename="slot")
-router.register("participants", engagement_api.ParticipantViewSet, basename="participant")
-router.register("pledges", engagement_api.PledgeViewSet, basename="pledge")
+router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
+router.register("slots", campaign_api.SlotViewSet, basename="slot")
+router.register("participants", participant_api.ParticipantViewSet, basename="participant")
+router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 # "invitations/" invites colleagues to the space; these invite people to campaigns.
-router.register("campaign-invitations", engagement_api.CampaignInvitationViewSet,
+router.register("campaign-invitations", invitation_api.CampaignInvitationViewSet,
                 basename="campaign-invitation")
-router.register("impact-records", engagement_api.ImpactRecordViewSet,
+router.register("impact-records", impact_api.ImpactRecordViewSet,
                 basename="impact-record")
 router.register("templates", methodology_api.TemplateViewSet, basename="template")
 router.register("levers", methodology_api.LeverViewSet, basename="lever")
@@ -43,9 +51,9 @@ api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
     path("members/", tenant_api.MemberList.as_view(), name="api-members"),
     path("invitations/", tenant_api.InvitationCreate.as_view(), name="api-invitations"),
-    path("public/campaigns/<slug:code>/", engagement_api.PublicCampaignView.as_view(),
+    path("public/campaigns/<slug:code>/", public_api.PublicCampaignView.as_view(),
          name="api-public-campaign"),
-    path("public/campaigns/<slug:code>/join/", engagement_api.PublicJoinView.as_view(),
+    path("public/campaigns/<slug:code>/join/", public_api.PublicJoinView.as_view(),
          name="api-public-campaign-join"),
     *router.urls,
     # Last: an address under /api/v1/ that nothing above matched is a JSON 404.
@@ -53,17 +61,17 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", tenant_views.home, name="home"),
-    path("members/", tenant_views.members, name="members"),
-    path("members/invite/", tenant_views.invite, name="invite"),
-    path("members/access-log/", tenant_views.access_log, name="access_log"),
-    path("members/consultants/<int:consultant_id>/end/", tenant_views.end_assignment,
+    path("", views_home.home, name="home"),
+    path("members/", views_members.members, name="members"),
+    path("members/invite/", views_members.invite, name="invite"),
+    path("members/access-log/", views_consultants.access_log, name="access_log"),
+    path("members/consultants/<int:consultant_id>/end/", views_consultants.end_assignment,
          name="end_assignment"),
-    path("settings/verify-email/", tenant_views.resend_verification,
+    path("settings/verify-email/", views_signup.resend_verification,
          name="resend_verification"),
-    path("invitations/<str:token>/", tenant_views.accept, name="accept_invitation"),
-    path("accounts/handoff/<str:token>/", tenant_views.handoff, name="handoff"),
-    path("settings/", tenant_views.organisation_settings, name="organisation_settings"),
+    path("invitations/<str:token>/", views_members.accept, name="accept_invitation"),
+    path("accounts/handoff/<str:token>/", views_login.handoff, name="handoff"),
+    path("settings/", views_settings.organisation_settings, name="organisation_settings"),
     path("settings/two-factor/", security_views.organisation_two_factor,
          name="organisation_two_factor"),
     path("billing/", billing_views.billing_home, name="billing_home"),
@@ -72,7 +80,7 @@ urlpatterns = [
     path("billing/details/", billing_views.billing_details, name="billing_details"),
     path("billing/portal/", billing_views.billing_portal, name="billing_portal"),
     path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),
-    path("media/<str:schema_name>/<path:path>", tenant_views.tenant_media, name="media"),
+    path("media/<str:schema_name>/<path:path>", views_public.tenant_media, name="media"),
     path("", include("engagement.urls")),
     path("", include("reports.urls_reports")),
     path("", include("reports.urls_dashboard")),

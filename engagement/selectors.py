@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from .models import Campaign, Invitation, Pledge, Team
@@ -51,3 +62,34 @@ def team_leaderboard() -> list[Team]:
                            filter=Q(participants__pledges__attendance="attended")),
                        Value(0), output_field=DecimalField()),
     ).filter(people__gt=0).order_by("-hours", "-people", "name"))
+
+
+class _Total(Subquery):
+    """The sum of a subquery's only column, 0 without rows (Django sums columns, not the
+    rows of a grouped subquery)."""
+
+    template = "(SELECT COALESCE(SUM(_rows.total), 0) FROM (%(subquery)s) AS _rows(total))"
+    output_field = IntegerField()
+
+
+def campaigns_with_mobilised() -> QuerySet[Campaign]:
+    """Campaigns with ``mobilised`` (the rule of ``services.campaigns.mobilised_count``:
+    people confirmed, each once with the largest party they bring, companions included)
+    and their slots, in two queries whatever the number of campaigns."""
+    parties = (Pledge.objects.filter(slot__campaign=OuterRef("pk"),
+                                     status=Pledge.Status.CONFIRMED)
+               .order_by().values("participant")
+               .annotate(party=Max("companions") + 1).values("party"))
+    return Campaign.objects.prefetch_related("slots").annotate(mobilised=_Total(parties))
+
+
+def invitations_with_funnel() -> QuerySet[Invitation]:
+    """Invitations with ``pledged`` (live pledges made through each) and ``attended``,
+    counted like ``invitation_funnel``. A GROUP BY drops Meta.ordering, so it is spelled
+    out for stable pages."""
+    return (Invitation.objects.select_related("campaign", "organiser")
+            .annotate(pledged=Count("pledges",
+                                    filter=~Q(pledges__status=Pledge.Status.CANCELLED)),
+                      attended=Count("pledges", filter=Q(
+                          pledges__attendance=Pledge.Attendance.ATTENDED)))
+            .order_by("-sent_at", "-id"))

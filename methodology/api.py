@@ -1,15 +1,21 @@
 """Read-only API of the methodology library, on tenant hosts: published versions only."""
 
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.filters import StrictChoiceFilter
+
 from .models import Audience, ImpactIndicator, Lever, Template, TemplateVersion, Theme
-from .selectors import published_templates, version_document, versions_with_content
+from .selectors import (
+    by_title,
+    latest_published_versions,
+    version_document,
+    versions_with_content,
+)
 
 
 class LeverSerializer(serializers.ModelSerializer):
@@ -81,27 +87,27 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class TemplateViewSet(viewsets.ViewSet):
+class TemplateFilter(FilterSet):
+    # A value outside its list is refused, naming it (not an empty list that reads as "no
+    # template for you").
+    audience = StrictChoiceFilter(choices=Audience.choices)
+    theme = StrictChoiceFilter(choices=Theme.choices)
+
+
+class TemplateViewSet(viewsets.GenericViewSet):
     """Published methodology templates (their latest published version)."""
 
     lookup_field = "slug"
     lookup_value_regex = r"[a-z0-9-]+"
+    queryset = latest_published_versions()
+    serializer_class = VersionSummarySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TemplateFilter
+    pagination_class = None
 
-    @extend_schema(parameters=[
-        OpenApiParameter("audience", enum=Audience.values),
-        OpenApiParameter("theme", enum=Theme.values)],
-        responses=VersionSummarySerializer(many=True))
+    @extend_schema(responses=VersionSummarySerializer(many=True))
     def list(self, request):
-        # A filter value outside its list is refused, naming it (not an empty list that
-        # reads as "no template for you").
-        filters = {}
-        for name, choices in (("audience", Audience), ("theme", Theme)):
-            value = request.query_params.get(name)
-            if value is not None and value not in choices.values:
-                raise ValidationError({name: [_("Choose one of: %(choices)s.") % {
-                    "choices": ", ".join(choices.values)}]})
-            filters[name] = value
-        versions = published_templates(**filters)
+        versions = by_title(self.filter_queryset(self.get_queryset()))
         return Response(VersionSummarySerializer(versions, many=True).data)
 
     @extend_schema(responses=VersionDetailSerializer,
@@ -111,14 +117,14 @@ class TemplateViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=VersionSummarySerializer(many=True),
                    parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH)])
-    @action(detail=True)
+    @action(detail=True, filter_backends=[])
     def versions(self, request, slug=None):
         return Response(VersionSummarySerializer(self._published(slug), many=True).data)
 
     @extend_schema(responses=VersionDetailSerializer,
                    parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH),
                                OpenApiParameter("number", int, OpenApiParameter.PATH)])
-    @action(detail=True, url_path=r"versions/(?P<number>\d+)")
+    @action(detail=True, url_path=r"versions/(?P<number>\d+)", filter_backends=[])
     def version(self, request, slug=None, number=None):
         version = self._published(slug).filter(number=number).first()
         if version is None:

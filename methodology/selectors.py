@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 
 from . import document
@@ -66,15 +68,28 @@ def version_document(version: TemplateVersion) -> dict:
     return document.canonical(doc)
 
 
+def latest_published_versions() -> QuerySet[TemplateVersion]:
+    """The latest published version of each template, as a queryset that filters on that
+    version's fields (not on the latest version among those matching)."""
+    latest = (TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED)
+              .order_by("template_id", "-number").distinct("template_id"))
+    return TemplateVersion.objects.filter(pk__in=latest.values("pk")).select_related("template")
+
+
+def by_title(versions: Iterable[TemplateVersion]) -> list[TemplateVersion]:
+    """Versions in the order of their titles, in the reader's language."""
+    return sorted(versions, key=lambda v: v.tr("title").lower())
+
+
 def published_templates(*, audience: str | None = None, theme: str | None = None
                         ) -> list[TemplateVersion]:
     """The latest published version of each template, filtered on that version's fields."""
-    latest = (TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED)
-              .select_related("template").order_by("template_id", "-number")
-              .distinct("template_id"))
-    versions = [v for v in latest
-                if (not audience or v.audience == audience) and (not theme or v.theme == theme)]
-    return sorted(versions, key=lambda v: v.tr("title").lower())
+    versions = latest_published_versions()
+    if audience:
+        versions = versions.filter(audience=audience)
+    if theme:
+        versions = versions.filter(theme=theme)
+    return by_title(versions)
 
 
 def latest_published(template: Template) -> TemplateVersion | None:

@@ -15,8 +15,8 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from billing.gating import HasFeature
-from engagement.api import OrganisationViewSet
 from engagement.models import Campaign, Programme
+from tenants.api_base import OrganisationViewSet
 
 from .figures import campaign_figures, lever_figures, period_figures, programme_figures
 from .levers import SEGMENTS
@@ -186,6 +186,7 @@ class LeverAnalysisViewSet(OrganisationViewSet):
 
     serializer_class = LeverRowSerializer
     pagination_class = None
+    filter_backends: list = []  # computed rows, not a queryset: its parameters are below
     permission_classes = [*OrganisationViewSet.permission_classes,
                           HasFeature("lever_analytics")]
 
