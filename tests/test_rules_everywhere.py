@@ -26,7 +26,7 @@ from tenants.models import Organisation
 
 from .billing.fake_stripe import FakeStripe
 from .conftest import public_client, tenant_client
-from .engagement.factories import make_campaign
+from .factories import make_campaign
 
 HUGE = 10**12  # beyond PostgreSQL's integer: a database error (500) if it ever got there
 

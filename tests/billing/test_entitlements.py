@@ -13,7 +13,7 @@ from engagement.models import Campaign, Programme
 from tenants.models import Organisation
 
 from ..conftest import public_client, tenant_client
-from ..engagement.factories import make_campaign
+from ..factories import make_campaign
 
 
 def downgrade(organisation, *, plan="essential", options=()):

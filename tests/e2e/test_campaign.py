@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 from engagement.models import Campaign, Participant, Programme
 from tenants.models import Organisation
 
-from ..engagement.factories import make_campaign
+from ..factories import make_campaign
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from engagement.models import Campaign, Programme
 from tenants.models import Organisation
 
 from ..conftest import PASSWORD
-from ..engagement.factories import make_campaign
+from ..factories import make_campaign
 from .journey import tenant_url
 
 pytestmark = pytest.mark.browser

@@ -25,9 +25,7 @@ from engagement.models import (
     Team,
 )
 from engagement.services import (
-    campaign_create,
     campaign_join,
-    campaign_open,
     invitation_create,
     invitation_record_open,
     pledge_create,
@@ -37,28 +35,26 @@ from methodology.models import Template
 from methodology.selectors import latest_published
 
 from ..conftest import host_of, tenant_client
+from ..factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
 
 JSON = "application/json"
 
 
 def make_programme(name: str = "Beach") -> Programme:
-    return Programme.objects.create(name=name, starts_on=date(2027, 1, 1),
-                                    ends_on=date(2027, 12, 31))
+    return ProgrammeFactory(name=name, starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
 
 
 def make_campaign(*, programme: Programme | None = None, visibility: str = "public",
                   opened: bool = True, capacity: int = 10) -> Campaign:
-    start = timezone.now() + timedelta(days=10)
-    campaign = campaign_create(
-        programme=programme or make_programme(), title="Beach clean-up", starts_at=start,
-        ends_at=start + timedelta(hours=3), participant_target=20,
-        mobilisation_deadline=timezone.now() + timedelta(days=5), visibility=visibility,
-        slots=[(start, start + timedelta(hours=3), capacity)])
-    return campaign_open(campaign=campaign) if opened else campaign
+    campaign = CampaignFactory(
+        programme=programme or make_programme(), participant_target=20, visibility=visibility,
+        status=Campaign.Status.OPEN if opened else Campaign.Status.DRAFT)
+    SlotFactory(campaign=campaign, capacity=capacity)
+    return campaign
 
 
 def person(email: str, **fields) -> Participant:
-    return Participant.objects.create(email=email, **fields)
+    return ParticipantFactory(email=email, **fields)
 
 
 def when(days: int, hours: int = 0) -> str:

@@ -19,7 +19,7 @@ from engagement.services import pledge_cancel, pledge_create
 from engagement.services.checkin import checkin_code, pledge_check_in
 
 from ..conftest import make_member, tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 from .test_participant_pages import text_of
 
 

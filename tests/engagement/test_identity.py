@@ -16,7 +16,7 @@ from engagement.models import Campaign, OutboundEmail, Participant, Pledge, Team
 from engagement.services.joining import campaign_join, pledge_approve
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 from .test_participant_pages import join, text_of
 
 JSON = "application/json"

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from engagement.models import Invitation, Participant, Pledge
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 
 
 def _set_up(org):

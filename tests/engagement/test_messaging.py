@@ -28,7 +28,6 @@ from engagement.models import (
     ProgrammeIndicator,
     ProgrammeMessage,
     ProgrammeSurveyQuestion,
-    Slot,
 )
 from engagement.services import (
     campaign_join,
@@ -44,6 +43,13 @@ from methodology.selectors import latest_published
 from tenants.models import Organisation
 
 from ..conftest import ROOT
+from ..factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Saturday morning, in the programme's time zone.
@@ -64,28 +70,26 @@ def make_campaign(*, starts_at: datetime = ACTION, status: str = Campaign.Status
                   target: int = 40, capacity: int = 40, programme: Programme | None = None,
                   deadline: datetime | None = None, title: str = "Beach clean-up",
                   visibility: str = Campaign.Visibility.INTERNAL) -> Campaign:
-    programme = programme or Programme.objects.create(
-        name="Shores", starts_on=date(2026, 1, 1), ends_on=date(2030, 12, 31))
-    campaign = Campaign.objects.create(
-        programme=programme, title=title, place="Plage du Prado", starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=3), participant_target=target,
+    campaign = CampaignFactory(
+        programme=programme or ProgrammeFactory(name="Shores", starts_on=date(2026, 1, 1),
+                                                ends_on=date(2030, 12, 31)),
+        title=title, place="Plage du Prado", starts_at=starts_at, participant_target=target,
         mobilisation_deadline=deadline or starts_at - timedelta(days=3), status=status,
         visibility=visibility)
-    Slot.objects.create(campaign=campaign, starts_at=starts_at,
-                        ends_at=starts_at + timedelta(hours=3), capacity=capacity)
+    SlotFactory(campaign=campaign, capacity=capacity)
     return campaign
 
 
 def person(name: str, language: str = "fr", **fields) -> Participant:
-    return Participant.objects.create(email=f"{name.lower()}@example.test", first_name=name,
-                                      language=language, **fields)
+    return ParticipantFactory(email=f"{name.lower()}@example.test", first_name=name,
+                              language=language, **fields)
 
 
 def pledge(campaign: Campaign, participant: Participant, *,
            status: str = Pledge.Status.CONFIRMED, **fields) -> Pledge:
     """A pledge row as it stands on the day (pledge_create refuses past deadlines)."""
-    return Pledge.objects.create(slot=campaign.slots.get(), participant=participant,
-                                 status=status, **fields)
+    return PledgeFactory(slot=campaign.slots.get(), participant=participant, status=status,
+                         **fields)
 
 
 def emails(**filters) -> list[OutboundEmail]:

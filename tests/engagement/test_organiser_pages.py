@@ -9,19 +9,19 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.roles import Role
-from engagement.models import Campaign, Invitation, Participant, Pledge, Slot
+from engagement.models import Campaign, Invitation, Pledge, Slot
 from engagement.services import pledge_create, programme_create_from_template
 from methodology.models import Template
 from methodology.selectors import latest_published
 
 from ..conftest import make_member, tenant_client
-from .factories import make_campaign
+from ..factories import ParticipantFactory, make_campaign
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def person(email, first_name, last_name=""):
-    return Participant.objects.create(email=email, first_name=first_name, last_name=last_name)
+    return ParticipantFactory(email=email, first_name=first_name, last_name=last_name)
 
 
 def from_template(name="Coast", slug="beach-clean-up"):

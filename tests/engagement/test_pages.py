@@ -12,7 +12,7 @@ from engagement.models import Campaign, Invitation, Participant, Pledge, SurveyA
 from engagement.services import campaign_close, pledge_create
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 
 
 def join(client, campaign, email, **extra):

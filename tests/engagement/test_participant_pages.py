@@ -13,7 +13,7 @@ from engagement.models import Campaign, Participant, Pledge, Slot
 from engagement.services import pledge_create
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 
 
 def join(client, campaign, email, *, lang="en", slots=None, **extra):

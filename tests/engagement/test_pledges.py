@@ -9,26 +9,25 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, Participant, Pledge, Programme, Slot
+from engagement.models import Campaign, Participant, Pledge, Slot
 from engagement.services import pledge_cancel, pledge_create
 from tenants.models import Organisation
 
+from ..factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
+
 
 def make_slot(capacity: int, *, status=Campaign.Status.OPEN, deadline_in_days=5) -> Slot:
-    programme = Programme.objects.create(name="Beach", starts_on=date(2027, 1, 1),
-                                         ends_on=date(2027, 12, 31))
-    start = timezone.now() + timedelta(days=10)
-    campaign = Campaign.objects.create(
+    programme = ProgrammeFactory(name="Beach", starts_on=date(2027, 1, 1),
+                                 ends_on=date(2027, 12, 31))
+    return SlotFactory(capacity=capacity, campaign=CampaignFactory(
         programme=programme, code=f"c{Campaign.objects.count() + 1}x", title="Clean-up",
-        starts_at=start, ends_at=start + timedelta(hours=3), participant_target=40,
+        participant_target=40,
         mobilisation_deadline=timezone.now() + timedelta(days=deadline_in_days),
-        status=status)
-    return Slot.objects.create(campaign=campaign, starts_at=start,
-                               ends_at=start + timedelta(hours=3), capacity=capacity)
+        status=status))
 
 
 def person(n) -> Participant:
-    return Participant.objects.create(email=f"p{n}@example.test", first_name=f"P{n}")
+    return ParticipantFactory(email=f"p{n}@example.test", first_name=f"P{n}")
 
 
 @pytest.mark.django_db

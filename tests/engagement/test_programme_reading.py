@@ -15,7 +15,7 @@ from engagement.models import (
 )
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from engagement import throttle
 from engagement.models import Campaign, Participant
 
 from ..conftest import tenant_client
-from .factories import make_campaign
+from ..factories import make_campaign
 from .test_participant_pages import text_of
 
 JSON = "application/json"

@@ -26,34 +26,32 @@ from engagement.models import (
 from reports import metrics
 from reports.metrics import campaign_metrics, period_metrics, programme_metrics, team_metrics
 
+from ..factories import CampaignFactory, PledgeFactory, ProgrammeFactory, SlotFactory
+
 CONFIRMED, WAITLISTED = Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED
 ATTENDED, NO_SHOW = Pledge.Attendance.ATTENDED, Pledge.Attendance.NO_SHOW
 
 
 def make_programme(name: str) -> Programme:
-    return Programme.objects.create(name=name, starts_on=date(2020, 1, 1),
-                                    ends_on=date(2035, 12, 31), participant_target=50)
+    return ProgrammeFactory(name=name, participant_target=50)
 
 
 def make_campaign(programme: Programme, *, days: int, hours: int,
                   status: str = Campaign.Status.COMPLETED) -> tuple[Campaign, Slot]:
     """A campaign starting ``days`` from now (negative: over) with one slot."""
     start = timezone.now() + timedelta(days=days)
-    campaign = Campaign.objects.create(
-        programme=programme, title=f"Action {days}", starts_at=start,
-        ends_at=start + timedelta(hours=hours), participant_target=5,
-        mobilisation_deadline=start - timedelta(days=1), status=status)
-    slot = Slot.objects.create(campaign=campaign, starts_at=start,
-                               ends_at=start + timedelta(hours=hours), capacity=50)
-    return campaign, slot
+    slot = SlotFactory(capacity=50, campaign=CampaignFactory(
+        programme=programme, title=f"Action {days}", starts_at=start, hours=hours,
+        mobilisation_deadline=start - timedelta(days=1), status=status))
+    return slot.campaign, slot
 
 
 def pledge(slot: Slot, person: Participant, *, status: str = CONFIRMED, companions: int = 0,
            attendance: str = Pledge.Attendance.PENDING, hours: int = 0,
            invitation: Invitation | None = None) -> Pledge:
-    return Pledge.objects.create(slot=slot, participant=person, status=status,
-                                 companions=companions, attendance=attendance,
-                                 hours_given=Decimal(hours), invitation=invitation)
+    return PledgeFactory(slot=slot, participant=person, status=status, companions=companions,
+                         attendance=attendance, hours_given=Decimal(hours),
+                         invitation=invitation)
 
 
 @dataclass

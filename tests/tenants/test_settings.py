@@ -105,7 +105,7 @@ def test_owner_sets_the_allowed_domains_and_colleagues_get_in(org_a, owner_a):
 
     from engagement.models import Campaign, OutboundEmail
 
-    from ..engagement.factories import make_campaign
+    from ..factories import make_campaign
 
     org_a.allowed_email_domains = []
     org_a.save(update_fields=["allowed_email_domains"])

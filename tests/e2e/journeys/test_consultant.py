@@ -22,7 +22,7 @@ from tenants.models import ConsultantAccess, ConsultantAssignment, Organisation,
 from tenants.services import provision_organisation
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
-from tests.engagement.factories import make_campaign
+from tests.factories import make_campaign
 from tests.tenants.test_logins import totp_now
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,7 @@ from tenants.models import Organisation
 from tenants.services import provision_organisation
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
-from tests.engagement.factories import make_campaign
+from tests.factories import make_campaign
 
 pytestmark = pytest.mark.browser
 

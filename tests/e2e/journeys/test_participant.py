@@ -23,7 +23,7 @@ from engagement.models import (
 from tenants.models import Organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.e2e.journeys.test_accessibility import _SMALL_TARGETS
-from tests.engagement.factories import make_campaign
+from tests.factories import make_campaign
 
 pytestmark = pytest.mark.browser
 
