@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -20,11 +21,11 @@ INTERVALS = ("month", "year")
 class Item:
     kind: str  # plan | option
     code: str
-    name: dict
-    description: dict
-    prices: dict = field(default_factory=dict)  # interval -> cents
-    limits: dict = field(default_factory=dict)
-    metered: dict | None = None
+    name: dict[str, str]
+    description: dict[str, str]
+    prices: dict[str, int] = field(default_factory=dict)  # interval -> cents
+    limits: dict[str, int | None] = field(default_factory=dict)
+    metered: dict[str, Any] | None = None
 
     def tr(self, name: str) -> str:
         return in_language(getattr(self, name))
@@ -62,7 +63,7 @@ class Item:
 
 
 @lru_cache(maxsize=1)
-def catalogue_data() -> dict:
+def catalogue_data() -> dict[str, Any]:
     """The YAML as written (checked against billing.codes at start-up)."""
     return yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
 

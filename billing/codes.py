@@ -6,6 +6,7 @@ start-up rather than by a customer who paid for it."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,10 +34,10 @@ class Limit(StrEnum):
     PARTICIPANTS = "participants"
 
 
-def codes_check(data: dict) -> None:
+def codes_check(data: dict[str, Any]) -> None:
     """Raise ImproperlyConfigured naming each code that the catalogue's data (as read from
     the YAML) and the enums above do not both have."""
-    problems = []
+    problems: list[str] = []
 
     def compare(what: str, enum: type[StrEnum], found: set[str]) -> None:
         known = {member.value for member in enum}

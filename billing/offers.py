@@ -73,7 +73,8 @@ def staff_addresses() -> list[str]:
     """Fullmobs staff who answer requests: active staff logins, else the MANAGERS setting."""
     addresses = list(User.objects.filter(is_staff=True, is_active=True)
                      .order_by("email").values_list("email", flat=True))
-    return addresses or [address for _name, address in settings.MANAGERS]
+    # MANAGERS is a list of (name, address) pairs here (the stubs follow Django 6's strings).
+    return addresses or [address for _name, address in settings.MANAGERS]  # type: ignore[str-unpack]
 
 
 def offer_request_notify_staff(*, offer_request_id: int) -> bool:
@@ -97,6 +98,7 @@ def offer_request_notify_staff(*, offer_request_id: int) -> bool:
             f"Language: {record.language}",
         ]
         if record.organisation_id:
+            assert record.organisation is not None
             lines.append(f"Fullmobs space: {record.organisation.absolute_url('/')}")
         if record.plan:
             lines.append(f"Plan: {plans()[record.plan].name['en']}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import stripe
 from django.conf import settings
 
@@ -17,7 +19,7 @@ def configured() -> bool:
 def client() -> stripe.StripeClient:
     if not configured():
         raise BillingNotConfigured("STRIPE_SECRET_KEY is not set.")
-    options = {"max_network_retries": 2,
+    options: dict[str, Any] = {"max_network_retries": 2,
                "http_client": stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)}
     if settings.STRIPE_API_BASE:
         options["base_addresses"] = {"api": settings.STRIPE_API_BASE}

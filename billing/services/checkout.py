@@ -3,6 +3,8 @@ and the invoices Stripe keeps."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import stripe
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,9 @@ from .. import stripe_api
 from ..catalogue import INTERVALS, options, plans
 from ..models import BillingAccount
 from .customers import customer_ensure, stripe_refusal
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParamsLineItem
 
 
 def price_ids(lookup_keys: list[str]) -> dict[str, str]:
@@ -41,11 +46,13 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     if errors:
         raise DomainError(errors)
     account = customer_ensure(organisation=organisation)
+    assert account.stripe_customer_id is not None  # customer_ensure made it
     items = [plans()[plan], *(options()[code] for code in option_codes)]
     keys = [item.lookup_key(interval) for item in items]
     ids = price_ids(keys)
-    line_items = [{"price": ids[item.lookup_key(interval)]} if item.metered else
-                  {"price": ids[item.lookup_key(interval)], "quantity": 1} for item in items]
+    line_items: list[SessionCreateParamsLineItem] = [
+        {"price": ids[item.lookup_key(interval)]} if item.metered else
+        {"price": ids[item.lookup_key(interval)], "quantity": 1} for item in items]
     try:
         session = stripe_api.client().v1.checkout.sessions.create(params={
             "mode": "subscription", "customer": account.stripe_customer_id,
@@ -55,11 +62,13 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
         })
     except stripe.StripeError as exc:
         raise stripe_refusal(exc) from exc
+    assert session.url is not None  # a hosted checkout page always has one
     return session.url
 
 
 def portal_url(*, organisation: Organisation, return_url: str) -> str:
     account = customer_ensure(organisation=organisation)
+    assert account.stripe_customer_id is not None  # customer_ensure made it
     try:
         session = stripe_api.client().v1.billing_portal.sessions.create(params={
             "customer": account.stripe_customer_id, "return_url": return_url})
@@ -68,7 +77,7 @@ def portal_url(*, organisation: Organisation, return_url: str) -> str:
     return session.url
 
 
-def invoices(*, organisation: Organisation) -> list:
+def invoices(*, organisation: Organisation) -> list[dict[str, Any]]:
     account = BillingAccount.objects.filter(organisation=organisation).first()
     if account is None or not account.stripe_customer_id:
         return []

@@ -3,6 +3,8 @@ Stripe invoice items at month end."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import stripe
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from tenants.models import ConsultantAssignment, Organisation
+from tenants.models import ConsultantAssignment, Organisation, User
 
 from .. import stripe_api
 from ..models import ConsultantTime
@@ -19,8 +21,8 @@ from .customers import customer_ensure, stripe_refusal
 HOURLY_RATE_CENTS = 12000
 
 
-def consultant_time_log(*, consultant, organisation: Organisation, worked_on, minutes: int,
-                        description: str) -> ConsultantTime:
+def consultant_time_log(*, consultant: User, organisation: Organisation, worked_on: date,
+                        minutes: int, description: str) -> ConsultantTime:
 
     errors: dict[str, list[str]] = {}
     _check_consultant_time(errors, consultant=consultant, organisation=organisation,
@@ -30,7 +32,7 @@ def consultant_time_log(*, consultant, organisation: Organisation, worked_on, mi
                                          description=description.strip())
 
 
-def _time_entry_for_change(*, entry_id: int, consultant) -> ConsultantTime:
+def _time_entry_for_change(*, entry_id: int, consultant: User) -> ConsultantTime:
     """The consultant's own entry, locked; one error for "not there" and "not yours".
     Billing locks the same row before it bills it, so a correction and the bill never
     cross: whichever comes second sees the other's result."""
@@ -46,8 +48,8 @@ def _time_entry_for_change(*, entry_id: int, consultant) -> ConsultantTime:
     return entry
 
 
-def consultant_time_update(*, entry_id: int, consultant, organisation: Organisation,
-                           worked_on, minutes: int, description: str) -> ConsultantTime:
+def consultant_time_update(*, entry_id: int, consultant: User, organisation: Organisation,
+                           worked_on: date, minutes: int, description: str) -> ConsultantTime:
     """Correct an entry that is not billed yet."""
 
     with transaction.atomic():
@@ -61,7 +63,7 @@ def consultant_time_update(*, entry_id: int, consultant, organisation: Organisat
     return entry
 
 
-def consultant_time_delete(*, entry_id: int, consultant) -> None:
+def consultant_time_delete(*, entry_id: int, consultant: User) -> None:
     """Delete an entry that is not billed yet."""
     with transaction.atomic():
         _time_entry_for_change(entry_id=entry_id, consultant=consultant).delete()
@@ -71,8 +73,10 @@ def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
     """Turn the organisation's unbilled time into invoice items, exactly once: each row's
     idempotency key makes a retry after a failure return the same item, and a row is
     marked billed in the same transaction that records the item's id."""
-    billed = []
+    billed: list[ConsultantTime] = []
     account = customer_ensure(organisation=organisation)
+    assert account.stripe_customer_id is not None  # customer_ensure made it
+    row: ConsultantTime | None
     for row in ConsultantTime.objects.filter(organisation=organisation, billed_at__isnull=True
                                              ).order_by("worked_on", "pk"):
         with transaction.atomic():
@@ -98,8 +102,9 @@ def consultant_time_bill(*, organisation: Organisation) -> list[ConsultantTime]:
     return billed
 
 
-def _check_consultant_time(errors: dict, *, consultant, organisation, worked_on, minutes,
-                           description) -> None:
+def _check_consultant_time(errors: dict[str, list[str]], *, consultant: User,
+                           organisation: Organisation, worked_on: date | None,
+                           minutes: int | None, description: str | None) -> None:
     """The rules of a consultant time entry, for logging it and correcting it alike; raises
     ``DomainError`` with ``errors`` (which may already hold others) when one is broken."""
     if not consultant.is_consultant or not ConsultantAssignment.objects.filter(

@@ -4,6 +4,7 @@ Stripe fails (every module of billing.services that calls Stripe uses it)."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -17,6 +18,9 @@ from tenants.services import require_verified
 
 from .. import stripe_api
 from ..models import BillingAccount
+
+if TYPE_CHECKING:
+    from stripe.params import CustomerCreateParams
 
 
 def stripe_refusal(exc: stripe.StripeError) -> DomainError:
@@ -38,7 +42,7 @@ def customer_ensure(*, organisation: Organisation, email: str = "") -> BillingAc
     owner = Membership.objects.filter(organisation=organisation, role=Role.OWNER).select_related(
         "user").first()
     billing_email = email or account.billing_email or (owner.user.email if owner else "")
-    params = {"name": organisation.name, "email": billing_email,
+    params: CustomerCreateParams = {"name": organisation.name, "email": billing_email,
               "metadata": {"organisation": organisation.slug}}
     if account.vat_number:
         params["tax_id_data"] = [{"type": "eu_vat", "value": account.vat_number}]

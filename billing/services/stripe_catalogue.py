@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
 from .. import stripe_api
-from ..catalogue import options, plans
+from ..catalogue import Item, options, plans
+
+if TYPE_CHECKING:
+    from stripe._v1_services import V1Services
+    from stripe.params import PriceCreateParams
 
 
 @dataclass
@@ -47,13 +52,14 @@ def catalogue_sync() -> SyncReport:
                 report.unchanged.append(f"price {key}")
                 continue
             # Stripe prices are immutable: a new amount is a new price taking the key over.
-            client.prices.create(params={**params, "lookup_key": key,
-                                         "transfer_lookup_key": price is not None})
+            client.prices.create(params=cast("PriceCreateParams", {
+                **params, "lookup_key": key, "transfer_lookup_key": price is not None}))
             (report.updated if price is not None else report.created).append(f"price {key}")
     return report
 
 
-def _wanted_prices(client, item, product_id: str) -> dict[str, dict]:
+def _wanted_prices(client: V1Services, item: Item, product_id: str
+                   ) -> dict[str, dict[str, Any]]:
     if item.metered:
         meters = [m.to_dict() for m in client.billing.meters.list(params={"limit": 100}).data]
         meter = next((m for m in meters if m["event_name"] == item.metered["event_name"]), None)

@@ -4,6 +4,7 @@ and dunning: a failed payment told to the owners, read-only past the grace perio
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -22,7 +23,7 @@ from ..models import BillingAccount, Subscription
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid")
 
 
-def _period_end(subscription) -> datetime | None:
+def _period_end(subscription: dict[str, Any]) -> datetime | None:
     value = subscription.get("current_period_end")
     if value is None:
         items = subscription.get("items", {}).get("data", [])
@@ -50,7 +51,8 @@ def subscription_sync(*, organisation: Organisation, now: datetime | None = None
         if not current:
             return record
         stripe_sub = current[0]
-        plan, option_codes, interval = "", [], "month"
+        plan, interval = "", "month"
+        option_codes: list[str] = []
         for item in stripe_sub["items"]["data"]:
             price = item["price"]
             catalogue_item = item_for_lookup_key(price.get("lookup_key") or "")
@@ -116,7 +118,7 @@ def overdue_organisations_suspend(*, now: datetime | None = None) -> list[Organi
     """Past the grace period, an unpaid organisation becomes read-only (data kept)."""
     now = now or timezone.now()
     limit = now - timedelta(days=settings.BILLING_GRACE_DAYS)
-    suspended = []
+    suspended: list[Organisation] = []
     for record in Subscription.objects.filter(
             past_due_since__lte=limit,
             organisation__status=Organisation.Status.PAST_DUE).select_related("organisation"):

@@ -42,7 +42,9 @@ def usage_report(*, organisation: Organisation, active_participants: int,
     if report.reported_at is not None:
         return report
     account = customer_ensure(organisation=organisation)
+    assert account.stripe_customer_id is not None  # customer_ensure made it
     meter = options()[Option.EXTRA_PARTICIPANTS].metered
+    assert meter is not None  # the option is metered in catalogue.yaml
     try:
         stripe_api.client().v1.billing.meter_events.create(params={
             "event_name": meter["event_name"], "identifier": report.identifier,

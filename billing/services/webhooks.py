@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
@@ -17,8 +18,8 @@ from .subscriptions import subscription_sync
 # timestamp. The library checks only the past; a timestamp in the future is refused here
 # too, so a captured signature cannot be prepared to be replayed later.
 WEBHOOK_TOLERANCE_SECONDS = 300
-_EVENT_ID_MAX = StripeEvent._meta.get_field("event_id").max_length
-_EVENT_TYPE_MAX = StripeEvent._meta.get_field("type").max_length
+_EVENT_ID_MAX = cast(int, StripeEvent._meta.get_field("event_id").max_length)
+_EVENT_TYPE_MAX = cast(int, StripeEvent._meta.get_field("type").max_length)
 
 
 def _signed_timestamp(signature: str) -> int:
@@ -48,16 +49,19 @@ def event_record(*, payload: bytes, signature: str,
     for value, longest in ((event_id, _EVENT_ID_MAX), (event_type, _EVENT_TYPE_MAX)):
         if not isinstance(value, str) or not 0 < len(value) <= longest:
             raise ValueError("a webhook event has a string id and type")
+    assert isinstance(event_id, str) and isinstance(event_type, str)  # checked just above
     record, created = StripeEvent.objects.get_or_create(
         event_id=event_id, defaults={"type": event_type, "payload": data})
     return record, created
 
 
-def _customer_of(payload: dict) -> str | None:
+def _customer_of(payload: dict[str, Any]) -> str | None:
     obj = payload.get("data", {}).get("object", {})
     if obj.get("object") == "customer":
-        return obj.get("id")
-    return obj.get("customer")
+        customer_id: str | None = obj.get("id")
+    else:
+        customer_id = obj.get("customer")
+    return customer_id
 
 
 def event_process(*, event_id: str) -> str:
