@@ -1,24 +1,28 @@
-"""Engagement's background work: sending the outbox, and the schedule every organisation
-runs every few minutes (deadlines, completions, reminders, after-action messages)."""
+"""Engagement's background work: sending the outbox, the e-mails composed after a request's
+commit, and the schedule every organisation runs every few minutes (deadlines,
+completions, reminders, after-action messages).
+
+Services queue these tasks by their registered names (``core.tenancy.enqueue_on_commit``):
+this module imports the services, never the other way round."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from core.tenancy import for_each_ready_organisation
 
-from .services import campaigns_close_due, campaigns_complete_past, messaging
+from .services import campaigns_close_due, campaigns_complete_past, message_schedule, outbox
 
 
-@shared_task(bind=True, max_retries=messaging.MAX_ATTEMPTS - 1)
+@shared_task(bind=True, max_retries=outbox.MAX_ATTEMPTS - 1)
 def send_outbound_email(self, email_id: int, attempt: int = 0) -> None:
     """Send one outbox row, in the schema it was queued from; on failure the row stays
     queued and this task comes back later (1, 2, 4 … minutes, at most an hour apart).
 
-    ``attempt`` is the number of attempts already made: see ``deliver_email``."""
-    failed_attempts = messaging.deliver_email(email_id=email_id, attempt=attempt)
+    ``attempt`` is the number of attempts already made: see ``email_deliver``."""
+    failed_attempts = outbox.email_deliver(email_id=email_id, attempt=attempt)
     if failed_attempts is not None:
         raise self.retry(args=[email_id, failed_attempts],
-                         countdown=messaging.retry_delay(failed_attempts).total_seconds())
+                         countdown=outbox.retry_delay(failed_attempts).total_seconds())
 
 
 @shared_task
@@ -41,22 +45,36 @@ def run_engagement_schedule() -> dict[str, int]:
     now = timezone.now()
     return {
         "closed": len(campaigns_close_due(now=now)),
-        "results": messaging.queue_missing_results(now=now),
+        "results": message_schedule.missing_results_queue(now=now),
         "completed": len(campaigns_complete_past(now=now)),
-        "reminders": messaging.queue_reminders(now=now),
-        "after_action": messaging.queue_after_action(now=now),
-        "follow_up_surveys": messaging.queue_follow_up_surveys(now=now),
-        "requeued": messaging.requeue_stalled_emails(now=now),
+        "reminders": message_schedule.reminders_queue(now=now),
+        "after_action": message_schedule.after_action_queue(now=now),
+        "follow_up_surveys": message_schedule.follow_up_surveys_queue(now=now),
+        "requeued": outbox.stalled_emails_requeue(now=now),
     }
 
 
-# What a request may ask to be told after its commit; the worker composes the e-mail, so
-# that a sign-up answers as soon as its rows are written.
-NOTIFICATIONS = {"notify_pledge", "notify_promoted"}
+# What a request may ask to be told after its commit (the names travel in task messages);
+# the worker composes the e-mail, so that a sign-up answers as soon as its rows are written.
+NOTIFICATIONS = {
+    "notify_pledge": message_schedule.pledge_notify,
+    "notify_promoted": message_schedule.pledge_promotion_notify,
+}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def notify_about_pledge(notification: str, pledge_id: int) -> None:
     if notification not in NOTIFICATIONS:
         raise ValueError(f"unknown notification {notification!r}")
-    getattr(messaging, notification)(pledge_id)
+    NOTIFICATIONS[notification](pledge_id=pledge_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_campaign_result(campaign_id: int) -> None:
+    """A decided campaign's result e-mails (the schedule catches up on any left out)."""
+    message_schedule.campaign_result_notify(campaign_id=campaign_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def send_invitation_email(invitation_id: int) -> None:
+    message_schedule.invitation_email_send(invitation_id=invitation_id)

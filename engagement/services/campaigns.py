@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.tenancy import call_on_commit
+from core.tenancy import enqueue_on_commit
 
 from ..models import (
     PEOPLE_MAX,
@@ -191,14 +191,9 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
         campaign.status = Campaign.Status.SUCCEEDED if reached else Campaign.Status.FAILED
         campaign.closed_at = now
         campaign.save(update_fields=["status", "closed_at"])
-        call_on_commit(_notify_result, campaign.pk)
+        # By the task's registered name: the tasks module imports the services.
+        enqueue_on_commit("engagement.tasks.notify_campaign_result", campaign.pk)
     return campaign
-
-
-def _notify_result(campaign_id: int) -> None:
-    from .messaging import notify_campaign_result
-
-    notify_campaign_result(campaign_id)
 
 
 def campaigns_close_due(*, now: datetime | None = None) -> list[Campaign]:

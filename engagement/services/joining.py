@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.tenancy import call_on_commit, current_organisation
+from core.tenancy import current_organisation, enqueue_on_commit
 from methodology.models import Lever
 
 from ..models import Campaign, Channel, Invitation, Participant, Pledge, Slot, Team
@@ -132,14 +132,9 @@ def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,
         organiser=organiser, invitee_email=invitee_email.strip().lower(),
         audience_label=audience_label.strip())
     if channel == Channel.EMAIL:
-        call_on_commit(_send_invitation, invitation.pk)
+        # By the task's registered name: the tasks module imports the services.
+        enqueue_on_commit("engagement.tasks.send_invitation_email", invitation.pk)
     return invitation
-
-
-def _send_invitation(invitation_id: int) -> None:
-    from .messaging import send_invitation_email
-
-    send_invitation_email(invitation_id)
 
 
 def personal_invitation_ensure(*, campaign: Campaign, participant: Participant) -> Invitation:
@@ -319,7 +314,7 @@ def access_link_send(*, campaign: Campaign, email: str, language: str) -> bool:
     from django.utils import translation
 
     from .. import links
-    from .messaging import queue_email
+    from .outbox import email_queue
 
     email = (email or "").strip().lower()
     try:
@@ -342,7 +337,7 @@ def access_link_send(*, campaign: Campaign, email: str, language: str) -> bool:
         body = _("Hello,\n\nHere is your personal link to see “%(title)s” and give your "
                  "time:\n%(link)s\n\nIf you did not ask for it, ignore this message.") % {
             "title": title, "link": link}
-    queue_email(kind="access_link", to_email=email, subject=subject, body=body,
+    email_queue(kind="access_link", to_email=email, subject=subject, body=body,
                 participant=participant, campaign=campaign,
                 dedupe_key=f"access_link:{participant.pk}:{campaign.pk}:"
                            f"{timezone.now():%Y%m%d%H}")

@@ -60,9 +60,8 @@ def _notify_on_commit(name: str, pledge_id: int) -> None:
     """The participant is told after the commit, by a worker (tasks.notify_about_pledge),
     in the schema of the transaction that made the pledge: the request does not wait for
     the e-mail to be composed."""
-    from ..tasks import notify_about_pledge
-
-    enqueue_on_commit(notify_about_pledge, name, pledge_id)
+    # By the task's registered name: the tasks module imports the services.
+    enqueue_on_commit("engagement.tasks.notify_about_pledge", name, pledge_id)
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:

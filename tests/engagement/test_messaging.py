@@ -32,7 +32,8 @@ from engagement.models import (
 from engagement.services import (
     campaign_join,
     invitation_create,
-    messaging,
+    message_schedule,
+    outbox,
     pledge_cancel,
     pledge_check_in,
     pledge_create,
@@ -126,7 +127,7 @@ def test_programme_message_in_each_participants_language(
             pledge(campaign, someone)
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert messaging.queue_reminders(now=ACTION - timedelta(days=6, hours=12)) == 2
+            assert message_schedule.reminders_queue(now=ACTION - timedelta(days=6, hours=12)) == 2
 
         french, english = (emails(participant=p, kind="reminder_d7")[0]
                            for p in (camille, alex))
@@ -193,10 +194,10 @@ def test_pledge_confirmation_and_waiting_list_without_programme_messages(
         assert "{" not in body + waiting[0].body
         assert len(mail.outbox) == 2
 
-        # Léa leaves, Sam moves up and is told (the view wires notify_promoted).
+        # Léa leaves, Sam moves up and is told (the view wires pledge_promotion_notify).
         promoted = pledge_cancel(pledge=Pledge.objects.get(participant=lea))
-        messaging.notify_promoted(promoted[0].pk)
-        messaging.notify_promoted(promoted[0].pk)  # the same news, once
+        message_schedule.pledge_promotion_notify(pledge_id=promoted[0].pk)
+        message_schedule.pledge_promotion_notify(pledge_id=promoted[0].pk)  # the same news, once
         news = emails(kind="pledge_promoted")
         assert [e.participant for e in news] == [sam]
         assert "you are off the waiting list" in news[0].body
@@ -228,21 +229,21 @@ def test_unsubscribed_participants_get_nothing(org_a, eager):
         campaign = make_campaign()
         gone = person("Gone", unsubscribed_at=timezone.now())
         pledge(campaign, gone)
-        assert messaging.queue_reminders(now=ACTION - timedelta(hours=12)) == 1
+        assert message_schedule.reminders_queue(now=ACTION - timedelta(hours=12)) == 1
         [email] = emails(participant=gone)
         assert email.status == "skipped" and mail.outbox == []
         # The row holds the key: running the schedule again does not try again.
-        assert messaging.queue_reminders(now=ACTION - timedelta(hours=11)) == 0
+        assert message_schedule.reminders_queue(now=ACTION - timedelta(hours=11)) == 0
 
     with tenant_context(org_a):
         # Unsubscribing after the message was queued, before the worker got to it.
         late = person("Late")
-        email = messaging.queue_email(kind="reminder_d1", dedupe_key="test:late",
+        email = outbox.email_queue(kind="reminder_d1", dedupe_key="test:late",
                                       to_email=late.email, subject="S", body="B",
                                       participant=late)  # its task waits for the commit
         late.unsubscribed_at = timezone.now()
         late.save(update_fields=["unsubscribed_at"])
-        assert messaging.deliver_email(email_id=email.pk, attempt=0) is None
+        assert outbox.email_deliver(email_id=email.pk, attempt=0) is None
         email.refresh_from_db()
         assert email.status == "skipped" and mail.outbox == []
 
@@ -264,15 +265,15 @@ def test_reminders_d7_and_d1_are_queued_exactly_once(org_a):
         pledge(in_three_days, person("Between"))
         pledge(failed, person("Failed"))
 
-        assert messaging.queue_reminders(now=now) == 2
-        assert messaging.queue_reminders(now=now) == 0
-        assert messaging.queue_reminders(now=now + timedelta(minutes=5)) == 0
+        assert message_schedule.reminders_queue(now=now) == 2
+        assert message_schedule.reminders_queue(now=now) == 0
+        assert message_schedule.reminders_queue(now=now + timedelta(minutes=5)) == 0
         assert {(e.kind, e.dedupe_key) for e in emails()} == {
             ("reminder_d7", f"reminder_d7:pledge:{week.pk}"),
             ("reminder_d1", f"reminder_d1:pledge:{day.pk}"),
         }
         # Six days later the week-ahead pledge is due its D-1, and only that.
-        assert messaging.queue_reminders(now=now + timedelta(days=6)) == 1
+        assert message_schedule.reminders_queue(now=now + timedelta(days=6)) == 1
         assert emails(kind="reminder_d1", participant=week.participant)
 
 
@@ -299,7 +300,7 @@ def test_reminders_queued_concurrently_go_out_once(crowd, eager):
         try:
             with tenant_context(organisation):
                 start.wait(timeout=10)
-                return messaging.queue_reminders(now=ACTION - timedelta(hours=12))
+                return message_schedule.reminders_queue(now=ACTION - timedelta(hours=12))
         finally:
             connection.close()
 
@@ -339,7 +340,7 @@ def test_thank_you_waits_for_the_impact_then_the_follow_up_survey_at_d90(
         pledge(campaign, person("Absent"), attendance=Pledge.Attendance.NO_SHOW)
 
         # Just after the end, no figures yet: the thank-you waits for them.
-        assert messaging.queue_after_action(now=ended + timedelta(minutes=5)) == 0
+        assert message_schedule.after_action_queue(now=ended + timedelta(minutes=5)) == 0
         waste = ProgrammeIndicator.objects.create(
             programme=campaign.programme, code="waste_collected_kg", position=0, unit="kg",
             label_fr="Déchets ramassés", label_en="Waste collected", sdg=12)
@@ -350,8 +351,8 @@ def test_thank_you_waits_for_the_impact_then_the_follow_up_survey_at_d90(
                                     value=Decimal("85.50"))
         ImpactRecord.objects.create(campaign=campaign, indicator=trees, value=Decimal(12))
         with django_capture_on_commit_callbacks(execute=True):
-            assert messaging.queue_after_action(now=ended + timedelta(minutes=10)) == 2
-        assert messaging.queue_after_action(now=ended + timedelta(minutes=15)) == 0
+            assert message_schedule.after_action_queue(now=ended + timedelta(minutes=10)) == 2
+        assert message_schedule.after_action_queue(now=ended + timedelta(minutes=15)) == 0
 
         french = emails(kind="thank_you", participant=mia)[0]
         assert "Vous avez donné 2,5 heures" in french.body
@@ -365,10 +366,10 @@ def test_thank_you_waits_for_the_impact_then_the_follow_up_survey_at_d90(
 
         # Day 90 after the end: the follow-up survey, once.
         follow_up_time = ended + timedelta(days=90, minutes=5)
-        assert messaging.queue_follow_up_surveys(now=follow_up_time - timedelta(days=1)) == 0
+        assert message_schedule.follow_up_surveys_queue(now=follow_up_time - timedelta(days=1)) == 0
         with django_capture_on_commit_callbacks(execute=True):
-            assert messaging.queue_follow_up_surveys(now=follow_up_time) == 2
-        assert messaging.queue_follow_up_surveys(now=follow_up_time) == 0
+            assert message_schedule.follow_up_surveys_queue(now=follow_up_time) == 2
+        assert message_schedule.follow_up_surveys_queue(now=follow_up_time) == 0
         follow_up = emails(kind="follow_up_survey", participant=mia)[0]
         assert re.search(rf"/me/[^/]+/survey/{campaign.code}/follow_up/", follow_up.body)
         assert len(mail.outbox) == 4
@@ -382,16 +383,16 @@ def test_thank_you_without_figures_a_day_later_and_no_follow_up_without_question
         campaign = completed_campaign(ended=ended, with_survey=False)
         pledge(campaign, person("Ines"), attendance=Pledge.Attendance.ATTENDED,
                hours_given=Decimal(3), companions=2)
-        assert messaging.queue_after_action(now=ended + timedelta(hours=23)) == 0
-        assert messaging.queue_after_action(now=ended + timedelta(hours=25)) == 1
+        assert message_schedule.after_action_queue(now=ended + timedelta(hours=23)) == 0
+        assert message_schedule.after_action_queue(now=ended + timedelta(hours=25)) == 1
         [email] = emails(kind="thank_you")
         assert "Le bilan de l’action : 3 personnes mobilisées, 3 heures données." in email.body
         assert "/survey/" not in email.body  # the programme asks no questions
-        assert messaging.queue_follow_up_surveys(now=ended + timedelta(days=91)) == 0
+        assert message_schedule.follow_up_surveys_queue(now=ended + timedelta(days=91)) == 0
         # Campaigns that ended before the window are left alone.
         old = completed_campaign(ended=ended - timedelta(days=30))
         pledge(old, person("Olga"), attendance=Pledge.Attendance.ATTENDED)
-        assert messaging.queue_after_action(now=ended + timedelta(hours=25)) == 0
+        assert message_schedule.after_action_queue(now=ended + timedelta(hours=25)) == 0
 
 
 @pytest.mark.django_db
@@ -411,17 +412,18 @@ def test_every_placeholder_of_a_library_programme_is_filled(
             invitation_create(campaign=campaign, channel=Channel.EMAIL,
                               lever_code="personal_invitation", inviter=fr,
                               invitee_email="friend@example.test")
-            messaging.queue_reminders(now=timezone.now())
-            messaging.queue_reminders(now=timezone.now() + timedelta(days=6))
+            message_schedule.reminders_queue(now=timezone.now())
+            message_schedule.reminders_queue(now=timezone.now() + timedelta(days=6))
             Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SUCCEEDED)
             for pledge_ in pledges:
                 pledge_check_in(pledge=pledge_, by_user=owner_a)
             Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
             campaign.refresh_from_db()
             ended = campaign.ends_at
-            assert messaging.queue_after_action(now=ended + timedelta(days=1, minutes=1)) == 2
-            assert messaging.queue_impact_recap(campaign=campaign) == 2
-            assert messaging.queue_follow_up_surveys(
+            assert message_schedule.after_action_queue(
+                now=ended + timedelta(days=1, minutes=1)) == 2
+            assert message_schedule.impact_recap_queue(campaign=campaign) == 2
+            assert message_schedule.follow_up_surveys_queue(
                 now=ended + timedelta(days=90, hours=1)) == 2
 
         sent = emails()

@@ -19,7 +19,7 @@ from engagement.services import (
     campaign_close,
     campaign_create,
     campaign_open,
-    messaging,
+    outbox,
     pledge_create,
 )
 from engagement.tasks import run_engagement_schedule, run_engagement_schedule_for_all_organisations
@@ -206,7 +206,7 @@ def test_mail_server_down_keeps_the_email_queued_until_it_is_sent(
     def queue(organisation: Organisation, subject: str) -> OutboundEmail:
         with tenant_context(organisation):
             participant = people[organisation.slug]
-            return messaging.queue_email(kind="test", dedupe_key=key, subject=subject,
+            return outbox.email_queue(kind="test", dedupe_key=key, subject=subject,
                                          body="Hello", to_email=participant.email,
                                          participant=participant)
 
@@ -225,7 +225,7 @@ def test_mail_server_down_keeps_the_email_queued_until_it_is_sent(
     try:
         # As the schedule does once the retry is overdue (no need to wait for it here).
         with tenant_context(a):
-            assert messaging.requeue_stalled_emails(now=timezone.now() + timedelta(hours=1))
+            assert outbox.stalled_emails_requeue(now=timezone.now() + timedelta(hours=1))
         sent = wait_for(lambda: (r := row(a, queued.pk)).status == "sent" and r, 30)
         assert sent, worker.read_text()
         assert sent.attempts == 2 and sent.sent_at is not None

@@ -1,0 +1,150 @@
+"""The outbox: every e-mail to a participant or an invitee is a row, sent by a worker.
+
+Writing the message as an ``OutboundEmail`` row before anything is sent means a failing mail
+server or a lost task loses nothing: the worker retries with backoff, and the engagement
+schedule re-queues rows whose task went missing. ``dedupe_key`` names the logical message
+(this reminder for this pledge, this result for this participant), and its unique index
+makes each one exist once however often, or however concurrently, it is queued.
+
+Unsubscribed participants get no e-mail. Their message still gets its row, with status
+"skipped": the organisation can see who was not reached, and the dedupe key is taken, so a
+participant who subscribes again is not sent stale reminders.
+
+What the e-mails say is ``message_texts``; when they are due, ``message_schedule``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from core.tenancy import enqueue_on_commit
+
+from .. import links
+from ..models import Campaign, OutboundEmail, Participant
+
+# Delivery: the first try and eight retries, waiting 1, 2, 4 … minutes, at most an hour
+# (about three hours in all), before a message is given up as failed.
+MAX_ATTEMPTS = 9
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=1)
+# A queued message this late on its retry schedule has lost its task: queue it again.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def email_queue(*, kind: str, dedupe_key: str, to_email: str, subject: str, body: str,
+                participant: Participant | None = None,
+                campaign: Campaign | None = None) -> OutboundEmail | None:
+    """Put one logical message in the outbox; None if it is there already.
+
+    The send task leaves on commit, so a rolled-back caller sends nothing. A participant
+    who unsubscribed gets a "skipped" row and no task (see the module docstring)."""
+    status = (OutboundEmail.Status.SKIPPED
+              if participant is not None and not participant.can_be_emailed
+              else OutboundEmail.Status.QUEUED)
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                participant=participant, campaign=campaign, kind=kind, dedupe_key=dedupe_key,
+                to_email=to_email, subject=subject, body=body, status=status)
+    except IntegrityError:
+        if OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
+            return None  # queued already, by this caller earlier or by a concurrent one
+        raise
+    if status == OutboundEmail.Status.QUEUED:
+        _send_on_commit(email.pk, attempt=0)
+    return email
+
+
+def _send_on_commit(email_id: int, *, attempt: int) -> None:
+    # By the task's registered name: the tasks module imports this one.
+    enqueue_on_commit("engagement.tasks.send_outbound_email", email_id, attempt)
+
+
+def retry_delay(failed_attempts: int) -> timedelta:
+    """How long to wait after the ``failed_attempts``-th failure: doubling, capped."""
+    return min(RETRY_BASE * 2 ** (failed_attempts - 1), RETRY_CAP)
+
+
+def email_deliver(*, email_id: int, attempt: int) -> int | None:
+    """Send one queued e-mail, for the task; returns the number of failed attempts when it
+    should be tried again, None when there is nothing more to do.
+
+    ``attempt`` is how many attempts the caller expects the row to have had. The row is
+    locked while it is sent, so two deliveries of the same row never both send; and a
+    delivery whose ``attempt`` no longer matches (a retry overtaken by a re-queued copy)
+    stops, so duplicated task messages never become duplicated retry chains."""
+    with transaction.atomic():
+        email = (OutboundEmail.objects.select_for_update(of=("self",))
+                 .select_related("participant").filter(pk=email_id).first())
+        if email is None or email.status != OutboundEmail.Status.QUEUED \
+                or email.attempts != attempt:
+            return None
+        if email.participant is not None and not email.participant.can_be_emailed:
+            email.status = OutboundEmail.Status.SKIPPED  # unsubscribed after it was queued
+            email.save(update_fields=["status"])
+            return None
+        email.attempts += 1
+        try:
+            _email_message(email).send()
+        except Exception as exc:  # whatever the backend raises, the row must survive it
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            return email.attempts if email.status == OutboundEmail.Status.QUEUED else None
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.save(update_fields=["attempts", "status", "sent_at"])
+    return None
+
+
+def _email_message(email: OutboundEmail) -> EmailMessage:
+    headers = {}
+    if email.participant is not None:
+        headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(email.participant)}>"
+    return EmailMessage(subject=email.subject, body=email.body,
+                        from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to_email],
+                        headers=headers)
+
+
+def stalled_emails_requeue(*, now: datetime) -> int:
+    """Queue again the e-mails whose task went missing (a broker or worker lost it).
+
+    The outbox keeps no time of the last attempt, so "late" is measured against the retry
+    schedule: a row with ``n`` failed attempts is due at the earliest ``created_at`` plus
+    the first ``n`` retry delays; more than ``STALLED_AFTER`` past that, its task is taken
+    for lost. A retry that was merely slow is harmless: ``email_deliver`` runs one of the
+    two copies and drops the other."""
+    stalled = Q()
+    due_after = timedelta(0)
+    for attempts in range(MAX_ATTEMPTS):
+        if attempts:
+            due_after += retry_delay(attempts)
+        stalled |= Q(attempts=attempts, created_at__lt=now - due_after - STALLED_AFTER)
+    rows = list(OutboundEmail.objects.filter(stalled, status=OutboundEmail.Status.QUEUED)
+                .values_list("pk", "attempts"))
+    for email_id, attempts in rows:
+        _send_on_commit(email_id, attempt=attempts)
+    return len(rows)
+
+
+def dedupe_key(prefix: str, **ids: int) -> str:
+    """``dedupe_key("reminder_d7", pledge=12)`` → ``"reminder_d7:pledge:12"``."""
+    return prefix + "".join(f":{name}:{value}" for name, value in ids.items())
+
+
+def already_queued(prefix: str, **refs: str) -> Exists:
+    """SQL twin of ``dedupe_key`` over the outer query's fields, to leave out, in the
+    query itself, the recipients a schedule has already served."""
+    parts: list = [Value(prefix)]
+    for name, field in refs.items():
+        parts += [Value(f":{name}:"), Cast(OuterRef(field), output_field=CharField())]
+    return Exists(OutboundEmail.objects.filter(
+        dedupe_key=Concat(*parts, output_field=CharField())))
