@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import enqueue_on_commit
-from methodology.views import consultant_required
+from methodology.access import consultant_required
 from tenants.access import require_role
 from tenants.models import ConsultantAssignment, Organisation
 

@@ -1,9 +1,6 @@
 """The authoring console for Fullmobs consultants, on the public site (/console/)."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 
 from . import document
+from .access import consultant_required
 from .diff import diff_documents
 from .forms import (
     apply_operation,
@@ -55,18 +53,6 @@ messages: {}
 indicators: []
 survey: {after_action: [], follow_up: []}
 """
-
-
-def consultant_required(view):
-    """Consultants only. Anonymous visitors are asked to log in; anyone else gets 404."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_consultant:
-            raise Http404
-        return view(request, *args, **kwargs)
-    return wrapper
 
 
 def _version(slug: str, number: int) -> TemplateVersion:
