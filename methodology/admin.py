@@ -21,7 +21,7 @@ class ImpactIndicatorAdmin(admin.ModelAdmin):
 class VersionInline(admin.TabularInline):
     model = TemplateVersion
     fields = ["number", "status", "title_en", "title_fr", "published_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the stubs type fields more widely
     extra = 0
     can_delete = False
     show_change_link = True

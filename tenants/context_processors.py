@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
@@ -52,7 +54,8 @@ def _back_url(request) -> str:
 def _menu(request, access) -> tuple[list[dict], list[dict]]:
     """The menu items this person may use, each marked "page" when it is the page shown and
     "true" when the page shown lies under it (a campaign under Campaigns)."""
-    primary, more = [], []
+    primary: list[dict[str, Any]] = []
+    more: list[dict[str, Any]] = []
     path = getattr(request, "path", "")
     for name, label, first_row, owners_only in MENU:
         if owners_only and getattr(access, "role", None) != "owner":

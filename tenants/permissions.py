@@ -15,7 +15,7 @@ class IsOrganisationMember(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         organisation = getattr(request, "tenant", None)
-        if organisation is None or connection.schema_name == "public":
+        if organisation is None or connection.schema_name == "public":  # type: ignore[attr-defined]
             return bool(request.user and request.user.is_authenticated)
         if not request.user.is_authenticated:
             return False

@@ -13,7 +13,8 @@ from .participants import Participant
 
 # ``OutboundEmail.kind``: the programme's message kinds (the methodology's list, which
 # programmes may word their own way), then the e-mails only the project writes.
-EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [
+# Built from MessageKind at import, which mypy cannot follow: its members are not checked.
+EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [  # type: ignore[misc]
     ("PLEDGE_CONFIRMED", "pledge_confirmed"),
     ("PLEDGE_WAITLISTED", "pledge_waitlisted"),
     ("PLEDGE_AWAITING", "pledge_awaiting"),
