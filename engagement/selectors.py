@@ -25,6 +25,27 @@ from .models import Campaign, Invitation, Pledge, Team
 # The one rule for every funnel: campaign pages, the levers page, metrics, API, CSV, PDF.
 INVITATION_SENT = (Q(organiser__isnull=False) | ~Q(invitee_email="")
                    | Q(first_opened_at__isnull=False) | Q(pledges__isnull=False))
+# The same rule in raw SQL, for the analytic queries that name the invitation table ``i``.
+INVITATION_SENT_SQL = f"""(i.organiser_id IS NOT NULL OR i.invitee_email <> ''
+            OR i.first_opened_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM {Pledge._meta.db_table} sent_pl
+                       WHERE sent_pl.invitation_id = i.id))"""  # noqa: S608 - a table name only
+# A pledge made through an invitation that still counts (confirmed or waiting).
+_LIVE_PLEDGE = Q(pledges__isnull=False) & ~Q(pledges__status=Pledge.Status.CANCELLED)
+_BY_PARTICIPANT = Q(inviter__isnull=False)
+# The funnel of a set of invitations, all of them and the participants' own.
+_FUNNEL = {
+    "sent": Count("pk", filter=INVITATION_SENT, distinct=True),
+    "opened": Count("pk", filter=Q(open_count__gt=0), distinct=True),
+    "pledged": Count("pledges", filter=INVITATION_SENT & _LIVE_PLEDGE, distinct=True),
+    "attended": Count("pledges", filter=Q(pledges__attendance=Pledge.Attendance.ATTENDED),
+                      distinct=True),
+    "sent_by_participants": Count("pk", filter=INVITATION_SENT & _BY_PARTICIPANT,
+                                  distinct=True),
+    "pledged_by_participants": Count(
+        "pledges", filter=INVITATION_SENT & _LIVE_PLEDGE & _BY_PARTICIPANT, distinct=True),
+}
+FUNNEL_BY_LEVER_AND_CHANNEL = ("lever_code", "channel")
 
 
 def campaigns_with_progress() -> QuerySet[Campaign]:
@@ -35,22 +56,21 @@ def campaigns_with_progress() -> QuerySet[Campaign]:
     )
 
 
-def invitation_funnel(campaign: Campaign | None = None) -> list[dict]:
-    """Per lever and channel: invitations sent, opened, pledged, attended (for one
-    campaign, or across all of them)."""
-    invitations = Invitation.objects.all() if campaign is None else \
-        Invitation.objects.filter(campaign=campaign)
-    rows = (invitations
-            .values("lever_code", "channel")
-            .annotate(sent=Count("id", filter=INVITATION_SENT, distinct=True),
-                      opened=Count("id", filter=Q(open_count__gt=0), distinct=True),
-                      pledged=Count("pledges", filter=~Q(pledges__status="cancelled"),
-                                    distinct=True),
-                      attended=Count("pledges", filter=Q(pledges__attendance="attended"),
-                                     distinct=True))
-            .filter(sent__gt=0)
-            .order_by("lever_code", "channel"))
-    return list(rows)
+def funnel_counts(invitations: QuerySet[Invitation] | None = None, *,
+                  by: tuple[str, ...] = FUNNEL_BY_LEVER_AND_CHANNEL) -> list[dict]:
+    """The invitation funnel, counted one way for the campaign pages, the levers page and
+    every figure of the reports (dashboards, API, CSV, PDF): invitations sent
+    (``INVITATION_SENT``), opened, the live pledges made through them and the pledges
+    attended; and the participants' part (``sent_by_participants``,
+    ``pledged_by_participants``).
+
+    One row per value of the ``by`` fields (per lever and channel by default) that has an
+    invitation sent, ordered by them; with ``by=()``, one row of totals. ``invitations``
+    defaults to every invitation of the organisation."""
+    invitations = (Invitation.objects.all() if invitations is None else invitations).order_by()
+    if not by:
+        return [invitations.aggregate(**_FUNNEL)]
+    return list(invitations.values(*by).annotate(**_FUNNEL).filter(sent__gt=0).order_by(*by))
 
 
 def team_leaderboard() -> list[Team]:
@@ -85,7 +105,7 @@ def campaigns_with_mobilised() -> QuerySet[Campaign]:
 
 def invitations_with_funnel() -> QuerySet[Invitation]:
     """Invitations with ``pledged`` (live pledges made through each) and ``attended``,
-    counted like ``invitation_funnel``. A GROUP BY drops Meta.ordering, so it is spelled
+    counted like ``funnel_counts``. A GROUP BY drops Meta.ordering, so it is spelled
     out for stable pages."""
     return (Invitation.objects.select_related("campaign", "organiser")
             .annotate(pledged=Count("pledges",

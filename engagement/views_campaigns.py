@@ -46,7 +46,7 @@ from .models import (
     ProgrammeSurveyQuestion,
     SurveyAnswer,
 )
-from .selectors import campaigns_with_progress, invitation_funnel
+from .selectors import campaigns_with_progress, funnel_counts
 from .selectors import team_leaderboard as leaderboard_rows
 from .services import (
     campaign_create,
@@ -559,7 +559,7 @@ def campaign_detail(request, pk):
                                          args=[campaign.code, campaign.checkin_secret]))
     slots = list(campaign.slots.all())
     page_url = links.campaign_url(campaign)
-    funnel = invitation_funnel(campaign) if lever_analytics else None
+    funnel = funnel_counts(campaign.invitations.all()) if lever_analytics else None
     if funnel:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
         channel_names = dict(Channel.choices)
@@ -842,7 +842,7 @@ def team_leaderboard(request):
 @requires_feature("lever_analytics")
 def lever_analytics(request):
     """Which levers and channels bring people, across every campaign (paid option)."""
-    rows = invitation_funnel()
+    rows = funnel_counts()
     names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
     channel_names = dict(Channel.choices)
     for row in rows:

@@ -28,9 +28,9 @@ from django.utils.translation import gettext_lazy
 
 from core.i18n import language
 from engagement.models import Channel, ImpactRecord, Invitation, Participant, Pledge
+from engagement.selectors import INVITATION_SENT
 
 from .formatting import lever_names
-from .metrics import SENT
 
 BOM = "\ufeff"
 CHUNK = 2000
@@ -154,11 +154,12 @@ IMPACT_HEADER = [gettext_lazy("Programme"), gettext_lazy("Campaign (row)"),
 
 
 def invitation_rows() -> Iterator[list]:
-    """Every invitation recorded, with whether it counts as sent (``metrics.SENT``: a
+    """Every invitation recorded, with whether it counts as sent (``INVITATION_SENT``: a
     participant's personal link counts once shared) and the live pledges made through
     it, so that a spreadsheet finds the dashboard's invitations and conversion."""
+    sent = Invitation.objects.filter(INVITATION_SENT, pk=OuterRef("pk"))
     invitations = (Invitation.objects.select_related("campaign__programme")
-                   .annotate(sent=Exists(Invitation.objects.filter(SENT, pk=OuterRef("pk"))),
+                   .annotate(sent=Exists(sent),
                              live_pledges=Count("pledges", filter=~Q(
                                  pledges__status=Pledge.Status.CANCELLED), distinct=True))
                    .order_by("pk"))

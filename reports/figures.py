@@ -57,7 +57,7 @@ from .models import FiguresSnapshot
 # The shape of stored figures: raise it when metrics or lever rows change shape, so
 # that figures stored by an older version of the code are never current.
 # 2: attendance counts pledges whose slot is over or whose attendance is recorded, and
-# invitations count only when sent (``metrics.SENT``).
+# invitations count only when sent (``engagement.selectors.INVITATION_SENT``).
 FORMAT = 2
 MAX_AGE = timedelta(minutes=15)
 # Stored figures nobody read for this long are dropped (the next reader computes them).

@@ -20,8 +20,9 @@ from datetime import date
 from math import sqrt
 
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Team
+from engagement.selectors import INVITATION_SENT_SQL
 
-from .metrics import SENT_SQL, analytic_cursor
+from .analytic import analytic_cursor
 
 MIN_GROUP = 5
 Z_95 = 1.959964
@@ -71,7 +72,7 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
     ``metrics.period_metrics`` does: a period's rows are computed over the period at once,
     so each person counts once and small segments merge over the whole period. Without
     any of them, every campaign of the organisation counts. Only invitations actually
-    sent count (``metrics.SENT``).
+    sent count (``engagement.selectors.INVITATION_SENT``).
     """
     if segment not in SEGMENTS:
         raise ValueError(f"Unknown segment {segment!r}; choose one of {sorted(SEGMENTS)}.")
@@ -98,7 +99,8 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
                BOOL_OR(l.attendance = 'attended') AS attended
         FROM {pledge} l
         WHERE l.invitation_id IN (SELECT id FROM {invitation} i
-                                  WHERE campaign_id IN ({campaigns_sql}) AND {SENT_SQL})
+                                  WHERE campaign_id IN ({campaigns_sql})
+                                    AND {INVITATION_SENT_SQL})
         GROUP BY l.invitation_id
     ),
     reached AS (
@@ -110,7 +112,7 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
         LEFT JOIN outcomes o ON o.invitation_id = i.id
         LEFT JOIN {participant} invitee
                ON i.invitee_email <> '' AND LOWER(invitee.email) = LOWER(i.invitee_email)
-        WHERE i.campaign_id IN ({campaigns_sql}) AND {SENT_SQL}
+        WHERE i.campaign_id IN ({campaigns_sql}) AND {INVITATION_SENT_SQL}
     ),
     segmented AS (
         SELECT r.*, NULLIF({SEGMENTS[segment]}, '') AS segment
