@@ -8,6 +8,9 @@ refused like any value outside the schema: the list answers 400 naming the param
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
@@ -20,7 +23,7 @@ from drf_spectacular.utils import extend_schema_field
 class WholeNumberField(forms.IntegerField):
     """Digits only: no sign, no spaces, no decimal point, not empty."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         if value is not None and not (value.isascii() and value.isdigit()):
             raise forms.ValidationError(_("Enter a whole number."), code="invalid")
         return super().clean(value)
@@ -29,10 +32,11 @@ class WholeNumberField(forms.IntegerField):
 class StrictChoiceField(ChoiceField):
     """One of the choices when the parameter is given, the empty value included."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         if value is None:
             return ""  # not given: no filter
-        values = [str(key) for key, _label in self.choices if key != ""]
+        choices = cast("Iterable[tuple[Any, Any]]", self.choices)  # the filter's flat list
+        values = [str(key) for key, _label in choices if key != ""]
         if value not in values:
             raise forms.ValidationError(_("Choose one of: %(choices)s.") % {
                 "choices": ", ".join(values)}, code="invalid_choice")
@@ -43,12 +47,14 @@ class WholeNumberFilter(django_filters.NumberFilter):
     """An id or a count: ``?campaign=12``, an integer in the schema (drf-spectacular would
     read a foreign key as a number)."""
 
-    field_class = WholeNumberField
+    field_class = WholeNumberField  # type: ignore[assignment]  # an IntegerField, not decimal
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extend_schema_field({**build_basic_type(OpenApiTypes.INT),
-                             "description": self.extra.get("help_text", "")})(self)
+        integer = cast("dict[str, Any]", build_basic_type(OpenApiTypes.INT))
+        # A filter is no function, but the decorator only tags the object it is given.
+        extend_schema_field({**integer, "description": self.extra.get("help_text", "")}
+                            )(self)  # type: ignore[type-var]
 
 
 class StrictChoiceFilter(django_filters.ChoiceFilter):
@@ -56,6 +62,6 @@ class StrictChoiceFilter(django_filters.ChoiceFilter):
 
     field_class = StrictChoiceField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", None)  # no blank choice: an empty value is refused
         super().__init__(*args, **kwargs)

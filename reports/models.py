@@ -42,6 +42,9 @@ class Report(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Not a column: the key of its commentary, set on the reports that
+    # reports.selectors.reports_latest lists.
+    subject_key: str
 
     class Meta:
         ordering = ["-requested_at"]

@@ -22,10 +22,14 @@ def subject_key_for(*, scope: str, campaign: Campaign | None = None,
                     period_end: date | None = None) -> str:
     """The key commentary is filed under, so that every report on one subject (and every
     re-render of it) shows the same commentary."""
+    # The report's CHECK constraint holds: the scope's subject is given.
     if scope == Report.Scope.CAMPAIGN:
+        assert campaign is not None
         return f"campaign:{campaign.pk}"
     if scope == Report.Scope.PROGRAMME:
+        assert programme is not None
         return f"programme:{programme.pk}"
+    assert period_start is not None and period_end is not None
     return f"period:{period_start.isoformat()}:{period_end.isoformat()}"
 
 
@@ -58,5 +62,5 @@ def commentary_sections(report: Report) -> list[Commentary]:
 def may_write_commentary(user: User) -> bool:
     """Commentary is the accompanying consultant's work; the owner may write it too (an
     organisation without a consultant, or correcting one)."""
-    access = resolve_access(user, connection.tenant)
+    access = resolve_access(user, connection.tenant)  # type: ignore[attr-defined]
     return access is not None and (access.via_consultant or access.role == Role.OWNER)

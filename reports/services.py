@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -42,13 +43,23 @@ MAX_ATTEMPTS = 3
 _TEST_RENDER_DELAY = float(os.environ.get("FULLMOBS_TEST_REPORT_DELAY") or 0)
 
 
+class _Subject(TypedDict):
+    campaign: Campaign | None
+    programme: Programme | None
+    period_start: date | None
+    period_end: date | None
+
+
 def _title(*, scope: str, campaign: Campaign | None, programme: Programme | None,
            period_start: date | None, period_end: date | None, language: str) -> str:
     with translation.override(language):
         if scope == Report.Scope.CAMPAIGN:
+            assert campaign is not None
             return _("Impact report: %(name)s") % {"name": campaign.title}
         if scope == Report.Scope.PROGRAMME:
+            assert programme is not None
             return _("Impact report: %(name)s") % {"name": programme.name}
+        assert period_start is not None and period_end is not None
         return _("Impact report from %(start)s to %(end)s") % {
             "start": date_format(period_start, "DATE_FORMAT"),
             "end": date_format(period_end, "DATE_FORMAT")}
@@ -77,7 +88,7 @@ def report_request(*, scope: str, campaign: Campaign | None = None,
     if errors:
         raise DomainError(errors)
     # Only the subject of the scope is kept: a programme report names no campaign.
-    subject = {"campaign": campaign if scope == Report.Scope.CAMPAIGN else None,
+    subject: _Subject = {"campaign": campaign if scope == Report.Scope.CAMPAIGN else None,
                "programme": programme if scope == Report.Scope.PROGRAMME else None,
                "period_start": period_start if scope == Report.Scope.PERIOD else None,
                "period_end": period_end if scope == Report.Scope.PERIOD else None}
