@@ -202,6 +202,20 @@ def placeholder_values(facts: CampaignFacts, *, link: Callable[[], str],
     return {name: functools.cache(value) for name, value in values.items()}
 
 
+class _Placeholder:
+    """A placeholder's value for the templates, computed when it is printed or tested:
+    ``{% blocktrans %}`` prints its variables without calling them, as ``{{ }}`` would."""
+
+    def __init__(self, value: Callable[[], object]):
+        self.value = value
+
+    def __str__(self) -> str:
+        return str(self.value())
+
+    def __bool__(self) -> bool:
+        return bool(self.value())
+
+
 def message_compose(*, kind: str, facts: CampaignFacts, language: str, values: Values,
                     participant: Participant | None,
                     extra: dict[str, object] | None = None) -> tuple[str, str]:
@@ -213,12 +227,13 @@ def message_compose(*, kind: str, facts: CampaignFacts, language: str, values: V
             subject = fill_placeholders(message.tr("subject"), values)
             body = fill_placeholders(message.tr("body"), values)
         else:
-            text = render_to_string(f"engagement/email/{kind}_{language}.txt",
-                                    {**values, **(extra or {})})
+            context = {name: _Placeholder(value) for name, value in values.items()}
+            text = render_to_string(f"engagement/email/{kind}.txt",
+                                    {**context, **(extra or {})})
             subject, _newline, body = text.strip().partition("\n")
         body = body.strip()
         if participant is not None:
-            footer = render_to_string(f"engagement/email/_footer_{language}.txt", {
+            footer = render_to_string("engagement/email/_footer.txt", {
                 "organisation_name": facts.organisation.name,
                 "manage_link": links.manage_url(participant),
                 "unsubscribe_link": values["unsubscribe_link"](),

@@ -439,12 +439,18 @@ def test_every_placeholder_of_a_library_programme_is_filled(
 
 
 @pytest.mark.parametrize("name", sorted(
-    path.name for path in (ROOT / "engagement" / "templates" / "engagement" / "email").glob(
-        "*.txt") if not path.name.startswith("_")))
+    f"{path.stem}_{lang}.txt"
+    for path in (ROOT / "engagement" / "templates" / "engagement" / "email").glob("*.txt")
+    if not path.name.startswith("_") for lang in ("fr", "en")))
 def test_greetings_read_well_without_a_first_name(name):
     from django.template.loader import render_to_string
+    from django.utils import translation
 
-    text = render_to_string(f"engagement/email/{name}", {"participant_first_name": ""})
+    kind, lang = name.removesuffix(".txt").rsplit("_", 1)
+    with translation.override(lang):
+        # (The group awaiting approval is always one with companions.)
+        text = render_to_string(f"engagement/email/{kind}.txt",
+                                {"participant_first_name": "", "companions": 2})
     assert "Hello ," not in text and "Bonjour ," not in text
     greeting = "Bonjour," if name.endswith("_fr.txt") else "Hello,"
     assert greeting in text
