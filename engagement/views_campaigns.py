@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
 from billing.catalogue import options
+from billing.codes import Option
 from billing.entitlements import entitlements_for
 from billing.gating import requires_feature
 from core.errors import DomainError
@@ -554,7 +555,7 @@ def campaign_detail(request, pk):
             "can_manage": request.access.can_manage})
     indicators = list(campaign.programme.indicators.all())
     can_manage = request.access.can_manage
-    lever_analytics = entitlements_for(request.tenant).allows("lever_analytics")
+    lever_analytics = entitlements_for(request.tenant).allows(Option.LEVER_ANALYTICS)
     checkin_url = links.absolute(reverse("campaign_checkin",
                                          args=[campaign.code, campaign.checkin_secret]))
     slots = list(campaign.slots.all())
@@ -580,7 +581,7 @@ def campaign_detail(request, pk):
         "share_message": _share_message(campaign, request.tenant, page_url),
         # The funnel by lever and channel is the "lever analytics" paid option.
         "funnel": funnel,
-        "lever_option": options()["lever_analytics"],
+        "lever_option": options()[Option.LEVER_ANALYTICS],
         "impacts": campaign.impacts.select_related("indicator"),
         "impact_form": ImpactForm(indicators=indicators) if can_manage and indicators
         else None,
@@ -839,7 +840,7 @@ def team_leaderboard(request):
     return render(request, template, {"teams": leaderboard_rows(), "updated": timezone.now()})
 
 
-@requires_feature("lever_analytics")
+@requires_feature(Option.LEVER_ANALYTICS)
 def lever_analytics(request):
     """Which levers and channels bring people, across every campaign (paid option)."""
     rows = funnel_counts()

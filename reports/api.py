@@ -2,7 +2,7 @@
 and ``reports.levers``. The serializers document the dicts' shape in the OpenAPI schema.
 
 Members read (the default ``IsOrganisationMember`` permission; outsiders get 404); the
-lever analysis is the "lever_analytics" paid option.
+lever analysis is the ``Option.LEVER_ANALYTICS`` paid option.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
+from billing.codes import Option
 from billing.gating import HasFeature
 from engagement.models import Campaign, Programme
 from tenants.api_base import OrganisationViewSet
@@ -188,7 +189,7 @@ class LeverAnalysisViewSet(OrganisationViewSet):
     pagination_class = None
     filter_backends: list = []  # computed rows, not a queryset: its parameters are below
     permission_classes = [*OrganisationViewSet.permission_classes,
-                          HasFeature("lever_analytics")]
+                          HasFeature(Option.LEVER_ANALYTICS)]
 
     @extend_schema(parameters=[LeverQuerySerializer], responses=LeverRowSerializer(many=True))
     def list(self, request):

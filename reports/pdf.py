@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core import formatting
 from core.tenancy import current_organisation
@@ -301,7 +302,7 @@ def report_context(report: Report) -> dict:
     return {
         "report": report,
         "organisation": organisation,
-        "branded": entitlements.allows("branded_space"),
+        "branded": entitlements.allows(Option.BRANDED_SPACE),
         "totals": subject.totals,
         "indicators": indicators,
         "charts": _charts(subject.totals, indicators),
@@ -311,7 +312,7 @@ def report_context(report: Report) -> dict:
                                                   "lever")),
         "survey": survey_results(subject.campaigns, language),
         "commentary": (_commentary(report, language)
-                       if entitlements.allows("commented_report") else []),
+                       if entitlements.allows(Option.COMMENTED_REPORT) else []),
         "generated_at": timezone.now(),
     }
 

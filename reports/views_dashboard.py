@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.catalogue import options
+from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core.i18n import language
 from core.roles import Role
@@ -76,8 +77,8 @@ def _levers(request, **scope) -> dict:
     """The lever section's context: the analysis with the paid option, else the teaser."""
     segment = request.GET.get("segment", "team")
     segment = segment if segment in SEGMENTS else "team"
-    if not entitlements_for(request.tenant).allows("lever_analytics"):
-        return {"lever_rows": None, "lever_option": options()["lever_analytics"]}
+    if not entitlements_for(request.tenant).allows(Option.LEVER_ANALYTICS):
+        return {"lever_rows": None, "lever_option": options()[Option.LEVER_ANALYTICS]}
     rows = lever_figures(segment=segment, allow_stale=True, **scope)
     return {"lever_rows": named_lever_rows(rows.data, language()), "lever_figures": rows,
             "segment": segment,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core.errors import DomainError
 from core.roles import Role
@@ -140,5 +141,5 @@ def commentary_edit(request, scope: str, key: str):
                 for value, label in Commentary.Section.choices]
     return render(request, "reports/commentary_edit.html", {
         "subject": subject, "sections": sections, "errors": errors,
-        "included": entitlements_for(request.tenant).allows("commented_report")},
+        "included": entitlements_for(request.tenant).allows(Option.COMMENTED_REPORT)},
         status=400 if errors else 200)

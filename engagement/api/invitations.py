@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from billing.codes import Option
 from billing.gating import HasFeature
 from core.filters import StrictChoiceFilter, WholeNumberFilter
 from tenants.access import sees_every_identity
@@ -85,7 +86,7 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         # (and their links) is for everyone.
         permissions = super().get_permissions()
         if self.action in ("list", "retrieve"):
-            permissions.append(HasFeature("lever_analytics")())
+            permissions.append(HasFeature(Option.LEVER_ANALYTICS)())
         return permissions
 
     def create(self, request):

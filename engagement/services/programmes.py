@@ -78,9 +78,10 @@ def _check_programme_allowance(errors: dict, *, ends_on: date | None,
     (creating one, moving an ended one's end date into the future), after
     ``_lock_running_programmes``: two managers taking the last place at once would
     otherwise both see it free."""
+    from billing.codes import Limit
     from billing.entitlements import entitlements_for
     organisation = current_organisation()
-    limit = entitlements_for(organisation).limit("programmes")
+    limit = entitlements_for(organisation).limit(Limit.PROGRAMMES)
     if limit is None or not is_running(ends_on):
         return
     others = Programme.objects.filter(ends_on__gte=timezone.localdate())

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.codes import Option, Plan
 from billing.models import Subscription
 from core.roles import Role
 from demo import engagement as engagement_demo
@@ -119,9 +120,7 @@ class Command(BaseCommand):
             # Without Stripe keys the demo company is shown on a paid plan with options.
             Subscription.objects.get_or_create(organisation=organisation, defaults={
                 # Every paid option, so that the demo shows each one somewhere.
-                "plan": "programme", "options": ["accompaniment_pack", "branded_space",
-                                                 "commented_report", "extra_participants",
-                                                 "lever_analytics"],
+                "plan": Plan.PROGRAMME, "options": sorted(Option),
                 "stripe_status": "active"})
         for email, name, role in spec["people"][1:]:
             user = _user(email, name, preferred_language=spec["locale"])
