@@ -5,7 +5,6 @@ from rest_framework.routers import DefaultRouter
 
 from billing import views as billing_views
 from billing import views_settings
-from engagement import views as engagement_views
 from engagement import views_home
 from engagement.api import campaigns as campaign_api
 from engagement.api import impact as impact_api
@@ -14,6 +13,7 @@ from engagement.api import participants as participant_api
 from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
+from engagement.views import organiser_programmes as engagement_views
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import PEOPLE_MAX, Programme, at_most_people
+from .models import PEOPLE_MAX, Programme, Team, at_most_people
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -130,3 +130,38 @@ class CheckInForm(forms.Form):
 
 class VerifyEmailForm(forms.Form):
     email = forms.EmailField(label=_("Your organisation e-mail address"))
+
+
+class ParticipantFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        help_text=_("E-mail address or name."))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(),
+                                  required=False, empty_label=_("All teams"))
+    site = forms.ChoiceField(label=_("Site"), required=False)
+
+    def __init__(self, *args, sites: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", _("All sites")), *((s, s) for s in sites)]
+
+
+class ParticipantImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), required=False,
+                           help_text=_("UTF-8, comma or semicolon separated, with "
+                                       "a header row."))
+    text = forms.CharField(label=_("Or paste the rows"), required=False,
+                           strip=False,
+                           widget=forms.Textarea(attrs={"rows": 8, "class": "code"}))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
+            raise forms.ValidationError(_("Choose a file or paste the rows: one of the two."))
+        return data
+
+
+class ImportConfirmForm(forms.Form):
+    dry_run = forms.CharField(widget=forms.HiddenInput, initial="0")
+    digest = forms.CharField(widget=forms.HiddenInput)
+    only_valid = forms.BooleanField(
+        label=_("Import only the valid rows (the rows listed above are left out)"),
+        required=False)

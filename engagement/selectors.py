@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .models import Campaign, Invitation, Pledge, Team
+from .models import Campaign, Invitation, Participant, Pledge, Team
 
 # An invitation counts as sent when someone actually sent it: an organiser recorded it
 # (a manager's e-mail, a poster), a participant e-mailed it to someone, or a participant's
@@ -113,3 +113,13 @@ def invitations_with_funnel() -> QuerySet[Invitation]:
                       attended=Count("pledges", filter=Q(
                           pledges__attendance=Pledge.Attendance.ATTENDED)))
             .order_by("-sent_at", "-id"))
+
+
+def participant_pledges(participant: Participant, *,
+                        campaign: Campaign | None = None) -> QuerySet[Pledge]:
+    """A participant's pledges that are not cancelled (of one campaign, or of all), with
+    their slot and campaign, earliest first."""
+    pledges = participant.pledges.exclude(status=Pledge.Status.CANCELLED)
+    if campaign is not None:
+        pledges = pledges.filter(slot__campaign=campaign)
+    return pledges.select_related("slot__campaign").order_by("slot__starts_at")

@@ -1,8 +1,8 @@
-"""Organisers' participant pages, under /participants/."""
+"""The organisers' participant pages, under /participants/."""
 
 from django.urls import path
 
-from . import views_participants as views
+from .views import organiser_participants as views
 
 urlpatterns = [
     path("", views.participant_list, name="participant_list"),

@@ -1,4 +1,5 @@
-"""Participant lists: importing a CSV file of employees or citizens.
+"""Participant lists: importing a CSV file of employees or citizens; and a participant
+who asks for no more messages.
 
 An import is all or nothing by default: a file with one bad row imports nothing, so an
 organiser never has to work out which half of a list went in. ``only_valid`` is the
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -253,3 +255,12 @@ def participants_import(*, text: str, dry_run: bool = True,
     # Counted again from what happened: someone may have signed up since the check.
     report.created, report.updated, report.imported = created, len(valid) - created, True
     return report
+
+
+def participant_unsubscribe(*, participant: Participant) -> Participant:
+    """The participant asks for no more messages: the first date they asked is kept, and
+    their consent to be contacted is withdrawn."""
+    participant.unsubscribed_at = participant.unsubscribed_at or timezone.now()
+    participant.consent_to_contact = False
+    participant.save(update_fields=["unsubscribed_at", "consent_to_contact"])
+    return participant

@@ -1,3 +1,6 @@
+"""The organisers' programme pages: the programmes, the methodology's template library a
+programme starts from, a programme's checklist, and moving it to a newer version."""
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,16 +21,16 @@ from methodology.selectors import (
 from methodology.services import readable_changes
 from tenants.access import require_role
 
-from .forms import ProgrammeForm, ProgrammeFromTemplateForm
-from .models import Programme, ProgrammeStep
-from .services import (
+from ..forms import ProgrammeForm, ProgrammeFromTemplateForm
+from ..models import Programme, ProgrammeStep
+from ..services import (
     programme_apply_version,
     programme_create,
     programme_create_from_template,
     programme_newer_version,
     step_set_status,
 )
-from .services.programmes import programme_suggested_dates
+from ..services.programmes import programme_suggested_dates
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Organisers' participant pages: the list (members) and the CSV import (managers).
+"""The organisers' participant pages: the list (members) and the CSV import (managers).
 
 The import runs in two steps: a check (dry run) shows what would happen, then "Import"
 writes. The checked text waits in the session between the two, named by its digest, so
@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import hashlib
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.roles import Role
 from tenants.access import identity_search_scope, require_role
 
-from .models import Participant, Team
-from .services.participants import (
+from ..forms import ImportConfirmForm, ParticipantFilterForm, ParticipantImportForm
+from ..models import Participant
+from ..services.participants import (
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -36,41 +35,6 @@ PAGE_SIZE = 50
 SESSION_KEY = "participant_import"
 # A report of thousands of refused rows is read from the top; the rest only weighs.
 ERRORS_SHOWN = 200
-
-
-class ParticipantFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False,
-                        help_text=gettext_lazy("E-mail address or name."))
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.all(),
-                                  required=False, empty_label=gettext_lazy("All teams"))
-    site = forms.ChoiceField(label=gettext_lazy("Site"), required=False)
-
-    def __init__(self, *args, sites: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", _("All sites")), *((s, s) for s in sites)]
-
-
-class ParticipantImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"), required=False,
-                           help_text=gettext_lazy("UTF-8, comma or semicolon separated, with "
-                                                  "a header row."))
-    text = forms.CharField(label=gettext_lazy("Or paste the rows"), required=False,
-                           strip=False,
-                           widget=forms.Textarea(attrs={"rows": 8, "class": "code"}))
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
-            raise forms.ValidationError(_("Choose a file or paste the rows: one of the two."))
-        return data
-
-
-class ImportConfirmForm(forms.Form):
-    dry_run = forms.CharField(widget=forms.HiddenInput, initial="0")
-    digest = forms.CharField(widget=forms.HiddenInput)
-    only_valid = forms.BooleanField(
-        label=gettext_lazy("Import only the valid rows (the rows listed above are left out)"),
-        required=False)
 
 
 def participant_list(request):

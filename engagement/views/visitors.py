@@ -1,0 +1,40 @@
+"""Who is visiting: the participant recognised by their signed link (remembered in the
+session), and the campaigns a visitor may see."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .. import links
+from ..models import Campaign, Participant
+
+SESSION_KEY = "participant_token"
+
+
+def session_participant(request) -> Participant | None:
+    """The participant whose signed link this browser came with, if any."""
+    token = request.session.get(SESSION_KEY)
+    return links.participant_from_token(token) if token else None
+
+
+def remember(request, participant: Participant) -> None:
+    request.session[SESSION_KEY] = links.participant_token(participant)
+
+
+def participant_from_link(request, token: str) -> Participant:
+    """The participant of a signed link, remembered for the campaign pages; 404 when the
+    link is forged, expired, or another organisation's."""
+    participant = links.participant_from_token(token)
+    if participant is None:
+        raise Http404
+    remember(request, participant)
+    return participant
+
+
+def campaign_for_visitor(request, code: str) -> Campaign:
+    """Drafts are visible to the organisation's members only (others: 404)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("programme"), code=code)
+    if campaign.status == Campaign.Status.DRAFT and request.access is None:
+        raise Http404
+    return campaign
