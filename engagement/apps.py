@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class EngagementConfig(AppConfig):
     name = "engagement"
     verbose_name = _("Engagement")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registered, so services can queue them by name)

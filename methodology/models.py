@@ -59,6 +59,10 @@ class PhaseCode(models.TextChoices):
 
 
 class MessageKind(models.TextChoices):
+    """The messages a template (and a programme made from it) words its own way; the
+    engagement outbox's ``EmailKind`` is this list followed by the e-mails only the project
+    writes."""
+
     INVITATION = "invitation", _("Invitation")
     REMINDER_D7 = "reminder_d7", _("Reminder D-7")
     REMINDER_D1 = "reminder_d1", _("Reminder D-1")

@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.tenancy import current_organisation, enqueue_on_commit
 from methodology.models import Lever
 
-from ..models import Campaign, Channel, Invitation, Participant, Pledge, Slot, Team
+from ..models import Campaign, Channel, EmailKind, Invitation, Participant, Pledge, Slot, Team
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 
 PERSONAL_LEVER = "personal_invitation"
@@ -337,7 +337,7 @@ def access_link_send(*, campaign: Campaign, email: str, language: str) -> bool:
         body = _("Hello,\n\nHere is your personal link to see “%(title)s” and give your "
                  "time:\n%(link)s\n\nIf you did not ask for it, ignore this message.") % {
             "title": title, "link": link}
-    email_queue(kind="access_link", to_email=email, subject=subject, body=body,
+    email_queue(kind=EmailKind.ACCESS_LINK, to_email=email, subject=subject, body=body,
                 participant=participant, campaign=campaign,
                 dedupe_key=f"access_link:{participant.pk}:{campaign.pk}:"
                            f"{timezone.now():%Y%m%d%H}")
