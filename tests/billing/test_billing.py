@@ -225,3 +225,26 @@ def test_billing_details_reach_the_stripe_customer(fake, trial_org, owner_a):
     customer = fake.get(account.stripe_customer_id)
     assert customer["email"] == "compta@testco.example"
     assert [t["value"] for t in fake.objects("tax_id")] == ["FR40303265045"]
+
+
+@pytest.mark.django_db
+def test_engagement_counts_the_month_s_active_participants_for_the_usage_report(fake, org_a):
+    from django_tenants.utils import tenant_context
+
+    from billing.models import UsageReport
+    from engagement.usage import report_usage
+
+    from ..factories import PledgeFactory, SlotFactory
+
+    services.catalogue_sync()
+    Subscription.objects.filter(organisation=org_a).update(plan="essential",
+                                                           options=["extra_participants"])
+    org_a.refresh_from_db()
+    with tenant_context(org_a):
+        slot = SlotFactory()
+        first = PledgeFactory(slot=slot).participant
+        PledgeFactory(slot=SlotFactory(), participant=first)  # one person, counted once
+        PledgeFactory(slot=slot)
+        report_usage()
+    report = UsageReport.objects.get(organisation=org_a, day=timezone.localdate())
+    assert (report.active_participants, report.billable) == (2, 0)
