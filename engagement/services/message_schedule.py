@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from methodology.models import SurveyMoment
 
@@ -100,9 +100,9 @@ def pledge_notify(*, pledge_id: int) -> None:
     pledge = _pledge_with_context(pledge_id)
     if pledge is None or pledge.status == Pledge.Status.CANCELLED:
         return
-    kind = {Pledge.Status.CONFIRMED: EmailKind.PLEDGE_CONFIRMED,
-            Pledge.Status.AWAITING_APPROVAL: EmailKind.PLEDGE_AWAITING,
-            }.get(pledge.status, EmailKind.PLEDGE_WAITLISTED)
+    kinds: dict[str, EmailKind] = {Pledge.Status.CONFIRMED: EmailKind.PLEDGE_CONFIRMED,
+                                   Pledge.Status.AWAITING_APPROVAL: EmailKind.PLEDGE_AWAITING}
+    kind = kinds.get(pledge.status, EmailKind.PLEDGE_WAITLISTED)
     _queue_pledge_message(kind, pledge, CampaignFacts(pledge.slot.campaign),
                           link=lambda: links.manage_url(pledge.participant))
 
@@ -117,7 +117,7 @@ def pledge_promotion_notify(*, pledge_id: int) -> None:
                           link=lambda: links.manage_url(pledge.participant))
 
 
-def _untold():
+def _untold() -> QuerySet[Pledge]:
     """Live pledges whose participant has not had their campaign's result yet."""
     return (Pledge.objects.filter(status__in=LIVE)
             .exclude(already_queued(RESULT_KEY, campaign="slot__campaign_id",
@@ -246,7 +246,8 @@ def _attendees(pledges: Iterable[Pledge]) -> Iterable[tuple[Campaign, Participan
             yield pledge.slot.campaign, pledge.participant
 
 
-def _queue_to_attendees(kind: EmailKind, pledges, *, survey_moment: str) -> int:
+def _queue_to_attendees(kind: EmailKind, pledges: Iterable[Pledge], *,
+                        survey_moment: str) -> int:
     queued = 0
     facts: dict[int, CampaignFacts] = {}
     for campaign, participant in _attendees(pledges):
@@ -254,7 +255,7 @@ def _queue_to_attendees(kind: EmailKind, pledges, *, survey_moment: str) -> int:
         values = placeholder_values(campaign_facts, participant=participant,
                                     survey_moment=survey_moment,
                                     link=functools.partial(links.campaign_url, campaign))
-        extra = {"has_survey": survey_moment in campaign_facts.survey_moments}
+        extra: dict[str, object] = {"has_survey": survey_moment in campaign_facts.survey_moments}
         if participant_email_queue(
                 kind=kind, participant=participant, facts=campaign_facts, values=values,
                 extra=extra, dedupe_key=dedupe_key(kind, campaign=campaign.pk,
@@ -263,7 +264,7 @@ def _queue_to_attendees(kind: EmailKind, pledges, *, survey_moment: str) -> int:
     return queued
 
 
-def _attended(kind: EmailKind):
+def _attended(kind: EmailKind) -> QuerySet[Pledge]:
     return (Pledge.objects.filter(attendance=Pledge.Attendance.ATTENDED,
                                   slot__campaign__status=Campaign.Status.COMPLETED)
             .exclude(already_queued(kind, campaign="slot__campaign_id",
