@@ -48,7 +48,7 @@ from billing.models import Subscription  # noqa: E402
 from engagement.models import Campaign, Programme, Slot  # noqa: E402
 from tenants.libpq import libpq_dsn  # noqa: E402
 from tenants.models import Organisation  # noqa: E402
-from tenants.services import provision_organisation  # noqa: E402
+from tenants.services import organisation_provision  # noqa: E402
 
 PLEDGES = int(sys.argv[1]) if len(sys.argv) > 1 else 1500
 CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 16
@@ -66,7 +66,7 @@ def setup() -> tuple[Organisation, Campaign, Slot]:
     from config.broker import ensure_configured_broker
 
     ensure_configured_broker()  # each join queues its confirmation e-mail
-    organisation = Organisation.objects.filter(slug=SLUG).first() or provision_organisation(
+    organisation = Organisation.objects.filter(slug=SLUG).first() or organisation_provision(
         name="Bench", slug=SLUG, owner_email="owner@bench-pledges.example",
         status=Organisation.Status.ACTIVE)
     # A paying organisation: an unpaid space is read-only and its campaigns are paused.

@@ -26,7 +26,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from tenants.models import Domain, Organisation, User  # noqa: E402
 from tenants.schema_clone import template_ddl  # noqa: E402
-from tenants.services import provision_organisation  # noqa: E402
+from tenants.services import organisation_provision  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 PREFIX = "bench"
@@ -43,7 +43,7 @@ def drop(slugs: list[str]) -> None:
 
 def by_clone(i: int) -> float:
     started = time.perf_counter()
-    provision_organisation(name=f"Clone {i}", slug=f"{PREFIX}-clone-{i}",
+    organisation_provision(name=f"Clone {i}", slug=f"{PREFIX}-clone-{i}",
                            owner_email=f"clone{i}@{PREFIX}.example")
     return time.perf_counter() - started
 

@@ -56,7 +56,7 @@ from reports import figures, levers, metrics, pdf  # noqa: E402
 from reports.models import FiguresSnapshot, Report  # noqa: E402
 from reports.services import report_render  # noqa: E402
 from tenants.models import Organisation, User  # noqa: E402
-from tenants.services import provision_organisation  # noqa: E402
+from tenants.services import organisation_provision  # noqa: E402
 
 PARTICIPANTS = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 PLEDGES = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -165,7 +165,7 @@ def main() -> None:
     stale = Organisation.objects.filter(slug=SLUG).first()
     if stale is not None:  # an earlier run that was interrupted
         teardown(stale)
-    organisation = provision_organisation(name="Bench reports", slug=SLUG,
+    organisation = organisation_provision(name="Bench reports", slug=SLUG,
                                           owner_email=f"owner@{SLUG}.example",
                                           status=Organisation.Status.ACTIVE)
     Subscription.objects.create(organisation=organisation, plan="territory",

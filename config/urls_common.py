@@ -9,12 +9,12 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config.api import schema_view
 from tenants import auth_views as security_views
-from tenants import views as tenant_views
+from tenants import views_login
 
 accounts = [
-    path("login/", tenant_views.LoginView.as_view(), name="login"),
+    path("login/", views_login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", tenant_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", views_login.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="tenants/password_reset_done.html"), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(

@@ -5,9 +5,11 @@ from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from billing import views as billing_views
+from billing import views_public as offer_pages
+from engagement import views_spaces
 from methodology import views as console
 from tenants import api as tenant_api
-from tenants import views as tenant_views
+from tenants import views_login, views_signup
 from tenants import views_public as public_pages
 from tenants.auth_api import ObtainTokenView
 
@@ -15,17 +17,17 @@ from .api import not_found
 from .urls_common import urlpatterns as common
 
 urlpatterns = [
-    path("", tenant_views.landing, name="landing"),
-    path("signup/", tenant_views.signup, name="signup"),
-    path("pricing/", public_pages.pricing, name="pricing"),
-    path("demo/", public_pages.demo_request, name="demo_request"),
-    path("demo/thanks/", public_pages.demo_request_thanks, name="demo_request_thanks"),
+    path("", offer_pages.landing, name="landing"),
+    path("signup/", views_signup.signup, name="signup"),
+    path("pricing/", offer_pages.pricing, name="pricing"),
+    path("demo/", offer_pages.demo_request, name="demo_request"),
+    path("demo/thanks/", offer_pages.demo_request_thanks, name="demo_request_thanks"),
     path("accessibility/", public_pages.accessibility, name="accessibility"),
-    path("signup/check-address/", tenant_views.check_slug, name="check_slug"),
-    path("signup/verify/<str:token>/", tenant_views.verify_owner_email,
+    path("signup/check-address/", views_signup.check_slug, name="check_slug"),
+    path("signup/verify/<str:token>/", views_signup.verify_owner_email,
          name="verify_owner_email"),
-    path("accounts/", tenant_views.my_spaces, name="my_spaces"),
-    path("accounts/spaces/<slug:slug>/", tenant_views.enter_space, name="enter_space"),
+    path("accounts/", views_spaces.my_spaces, name="my_spaces"),
+    path("accounts/spaces/<slug:slug>/", views_login.enter_space, name="enter_space"),
     # The admin logs in through the same page as everyone (lockout, second factor).
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from core.roles import Role
 
 from .models import Membership, Organisation
-from .services import invite_member, provision_organisation
+from .services import member_invite, organisation_provision
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -48,7 +48,7 @@ class OrganisationListCreate(generics.ListAPIView):
         payload = ProvisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name=data["name"], slug=data["slug"], kind=data["kind"], locale=data["locale"],
             timezone_name=data["time_zone"], owner_email=data["owner_email"],
             owner_name=data["owner_name"],
@@ -114,7 +114,7 @@ class InvitationCreate(APIView):
     def post(self, request):
         payload = InvitationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        invitation = invite_member(
+        invitation = member_invite(
             organisation=request.tenant,
             email=payload.validated_data["email"],
             role=payload.validated_data["role"],

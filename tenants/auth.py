@@ -45,7 +45,7 @@ VERIFY, SETUP = "verify", "setup"
 def lockout_client_address(request) -> str:
     """REMOTE_ADDR, or with NUM_PROXIES > 0 the address our outermost proxy saw (the
     NUM_PROXIES-th from the right of X-Forwarded-For); what a client writes further left
-    proves nothing. The same reading as engagement.throttle.client_address."""
+    proves nothing. The same reading as tenants.throttle.client_address."""
     request = getattr(request, "_request", request)
     address = request.META.get("REMOTE_ADDR", "")
     proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)

@@ -6,8 +6,6 @@ from django.db import connection
 from django.http import Http404
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from billing.entitlements import entitlements_for
-
 from .access import log_consultant_entry, resolve_access
 from .models import Organisation
 
@@ -46,24 +44,6 @@ OPEN_PREFIXES = (
 )
 
 
-# A suspended space (or a trial that ended) is read-only, except to pay and to log in.
-# Participants' pages stay usable (cancelling a pledge is always allowed); sign-ups on
-# campaign pages are refused by the service with "this campaign is paused".
-WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/", "/c/", "/me/")
-
-
-def read_only_response(request):
-    from django.http import JsonResponse
-    from django.shortcuts import render
-    from django.utils.translation import gettext as _
-
-    message = _("This space is read-only until the subscription is paid: your data is kept, "
-                "nothing new can be recorded.")
-    if request.path.startswith("/api/"):
-        return JsonResponse({"message": message, "errors": {}}, status=403)
-    return render(request, "billing/read_only.html", {"message": message}, status=403)
-
-
 class TenantAccessMiddleware:
     """On a tenant host: anonymous visitors go to the login page; logged-in users without
     access get 404; each consultant visit is written to the audit log once per session."""
@@ -89,9 +69,6 @@ class TenantAccessMiddleware:
                 raise Http404
             if request.access.via_consultant:
                 log_consultant_entry(request, organisation)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and \
-                not request.path.startswith(WRITABLE_WHEN_READ_ONLY) and \
-                entitlements_for(organisation).read_only:
-            return read_only_response(request)
+        # A read-only space's refusal of writes follows: billing.middleware.
         return self.get_response(request)
 

@@ -23,7 +23,7 @@ from django_tenants.utils import schema_context
 
 from core.roles import Role
 from tenants.models import Membership, Organisation, User
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 
 PASSWORD = "correct-horse-battery-42"
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def _get_or_provision(slug: str, name: str) -> Organisation:
 
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name=name, slug=slug, owner_email=f"owner@{slug}.test", owner_password=PASSWORD,
             owner_name=f"{name} Owner", locale="en", status=Organisation.Status.ACTIVE,
         )

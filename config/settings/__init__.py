@@ -13,7 +13,7 @@ from .email import *  # noqa: E402, F403
 from .signup import *  # noqa: E402, F403
 from .stripe import *  # noqa: E402, F403
 
-# Sign-up's throttles join the others (engagement.throttle reads THROTTLE_RATES).
+# Sign-up's throttles join the others (tenants.throttle reads THROTTLE_RATES).
 THROTTLE_RATES = {**globals().get("THROTTLE_RATES", {}), **SIGNUP_THROTTLE_RATES}  # noqa: F405
 
 # Last: production's refusals and headers read what every module above decided.

@@ -51,7 +51,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
-# Password reset e-mails, per client address and per address asked for (engagement.throttle).
+# Password reset e-mails, per client address and per address asked for (tenants.throttle).
 from .base import THROTTLE_RATES  # noqa: E402
 
 THROTTLE_RATES.setdefault("password_reset", {

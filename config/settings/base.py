@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenants.middleware.TenantAccessMiddleware",
+    # Writes to a suspended space (or an ended trial) refused; after the access check.
+    "billing.middleware.ReadOnlyMiddleware",
 ]
 
 TEMPLATES = [
@@ -186,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # DRF's own throttles read the client address the same way as engagement.throttle.
+    # DRF's own throttles read the client address the same way as tenants.throttle.
     "NUM_PROXIES": None,  # set below from NUM_PROXIES
 }
 
@@ -196,7 +198,7 @@ REST_FRAMEWORK = {
 NUM_PROXIES = int(env("NUM_PROXIES", "0"))
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 # Anonymous writes, counted in the shared cache per client address ("address") and per
-# campaign or other subject ("subject"): engagement/throttle.py, docs/security.md.
+# campaign or other subject ("subject"): tenants/throttle.py, docs/security.md.
 THROTTLE_RATES = {
     "join": {"address": env("JOIN_RATE_LIMIT", "30/hour"),
              "subject": env("JOIN_CAMPAIGN_RATE_LIMIT", "600/hour")},

@@ -31,7 +31,7 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
-CELERY_IMPORTS = ("engagement.usage",)
+CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage")
 CELERY_BEAT_SCHEDULE = {
     "billing-suspend-overdue-daily": {
         "task": "billing.tasks.suspend_overdue_organisations",
@@ -50,7 +50,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=20),
     },
     "refresh-usage-every-hour": {
-        "task": "tenants.tasks.refresh_usage_for_all_organisations",
+        "task": "engagement.organisation_usage.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),
     },
     "engagement-schedule-every-5-minutes": {

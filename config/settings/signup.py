@@ -5,7 +5,7 @@ import os
 # Days an owner has to confirm their address; a space never confirmed is then dropped.
 SIGNUP_UNVERIFIED_MAX_DAYS = int(os.environ.get("SIGNUP_UNVERIFIED_MAX_DAYS", "7"))
 
-# Counted by engagement.throttle per client address and per subject: sign-ups per owner
+# Counted by tenants.throttle per client address and per subject: sign-ups per owner
 # e-mail address (nobody can have a stranger's mailbox flooded with confirmations), and
 # "send the link again" per space.
 SIGNUP_THROTTLE_RATES = {

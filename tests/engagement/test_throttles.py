@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django_tenants.utils import tenant_context
 
-from engagement import throttle
 from engagement.models import Campaign, Participant
+from tenants import throttle
 
 from ..conftest import tenant_client
 from ..factories import make_campaign

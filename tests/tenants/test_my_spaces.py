@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 from billing.models import ConsultantTime
 from engagement.models import Campaign
 from tenants.models import ConsultantAccess, ConsultantAssignment, Organisation
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 
 from ..conftest import public_client, tenant_client
 
@@ -56,7 +56,7 @@ def test_my_spaces_costs_one_query_per_space(consultant, org_a, django_assert_ma
     with CaptureQueriesContext(connection) as one:
         assert client.get("/accounts/").status_code == 200
     for n in range(3):
-        extra = provision_organisation(
+        extra = organisation_provision(
             name=f"Space {n}", slug=f"space-load-{n}", owner_email=f"o{n}@space.test",
             owner_password="correct-horse-battery-42", owner_name="Owner", locale="en",
             status=Organisation.Status.ACTIVE)

@@ -9,7 +9,7 @@ from core.errors import DomainError
 from core.roles import Role
 from tenants import schema_clone
 from tenants.models import Domain, Invitation, Membership, Organisation, User
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 
 from ..conftest import PASSWORD, drop_organisation, public_client, tenant_client
 
@@ -52,7 +52,7 @@ def structure_of(schema: str) -> dict:
 def test_provisioning_creates_schema_domain_owner_and_invitation(
         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name="Ville de Test", slug="ville-test", owner_email="Maire@Ville-Test.example",
             kind=Organisation.Kind.LOCAL_AUTHORITY, locale="fr",
         )
@@ -74,7 +74,7 @@ def test_provisioning_creates_schema_domain_owner_and_invitation(
 
 @pytest.mark.django_db
 def test_owner_logs_in_on_the_new_host():
-    provision_organisation(name="Newco", slug="newco", owner_email="boss@newco.example",
+    organisation_provision(name="Newco", slug="newco", owner_email="boss@newco.example",
                            owner_password=PASSWORD)
     organisation = Organisation.objects.get(slug="newco")
     client = tenant_client(organisation)
@@ -88,7 +88,7 @@ def test_owner_logs_in_on_the_new_host():
 
 @pytest.mark.django_db
 def test_clone_has_the_same_structure_as_the_migrated_template():
-    provision_organisation(name="Shape", slug="shape-check", owner_email="o@shape.example")
+    organisation_provision(name="Shape", slug="shape-check", owner_email="o@shape.example")
     assert structure_of("shape_check") == structure_of(settings.TENANT_TEMPLATE_SCHEMA)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM shape_check.django_migrations")
@@ -107,7 +107,7 @@ def test_clone_has_the_same_structure_as_the_migrated_template():
 @pytest.mark.django_db
 def test_reserved_slugs_are_refused(slug):
     with pytest.raises(DomainError) as excinfo:
-        provision_organisation(name="X", slug=slug, owner_email="x@example.test")
+        organisation_provision(name="X", slug=slug, owner_email="x@example.test")
     assert "slug" in excinfo.value.errors
     assert "reserved" in excinfo.value.errors["slug"][0]
 
@@ -115,10 +115,10 @@ def test_reserved_slugs_are_refused(slug):
 @pytest.mark.django_db
 def test_duplicate_and_malformed_slugs_and_fields_are_refused(org_a):
     with pytest.raises(DomainError) as excinfo:
-        provision_organisation(name="Again", slug=org_a.slug, owner_email="x@example.test")
+        organisation_provision(name="Again", slug=org_a.slug, owner_email="x@example.test")
     assert "already taken" in excinfo.value.errors["slug"][0]
     with pytest.raises(DomainError) as excinfo:
-        provision_organisation(name="", slug="Bad_Slug!", owner_email="not-an-email")
+        organisation_provision(name="", slug="Bad_Slug!", owner_email="not-an-email")
     assert set(excinfo.value.errors) == {"name", "slug", "owner_email"}
 
 
@@ -127,7 +127,7 @@ def test_missing_template_is_an_error_not_a_slow_path():
     with connection.cursor() as cursor:  # rolled back with the test
         cursor.execute(f"ALTER SCHEMA {settings.TENANT_TEMPLATE_SCHEMA} RENAME TO moved_away")
     with pytest.raises(schema_clone.TemplateSchemaError, match="does not exist"):
-        provision_organisation(name="No template", slug="no-template", owner_email="o@x.test")
+        organisation_provision(name="No template", slug="no-template", owner_email="o@x.test")
     assert not Organisation.objects.filter(slug="no-template").exists()
     assert not schema_exists("no_template")
 
@@ -137,7 +137,7 @@ def test_stale_template_is_an_error(monkeypatch):
     expected = schema_clone.expected_tenant_migrations() | {("engagement", "9999_future")}
     monkeypatch.setattr(schema_clone, "expected_tenant_migrations", lambda: expected)
     with pytest.raises(schema_clone.TemplateSchemaError, match="engagement.9999_future"):
-        provision_organisation(name="Stale", slug="stale-check", owner_email="o@x.test")
+        organisation_provision(name="Stale", slug="stale-check", owner_email="o@x.test")
     assert not schema_exists("stale_check")
 
 
@@ -149,7 +149,7 @@ def test_failure_halfway_leaves_nothing_behind(committed, monkeypatch):
     monkeypatch.setattr(Domain.objects, "create", exploding_create)
     try:
         with pytest.raises(RuntimeError, match="disk full"):
-            provision_organisation(name="Half", slug="half-made",
+            organisation_provision(name="Half", slug="half-made",
                                    owner_email="half@half.example", owner_password=PASSWORD)
         assert not schema_exists("half_made")
         assert not Organisation.objects.filter(slug="half-made").exists()
@@ -179,7 +179,7 @@ def test_an_account_registered_in_advance_does_not_get_a_new_organisation(
     squatter = User.objects.create_user(email="ceo@bigclient.example", password=PASSWORD,
                                         preferred_language="en")
     with django_capture_on_commit_callbacks(execute=True):
-        organisation = provision_organisation(name="Big Client", slug="bigclient",
+        organisation = organisation_provision(name="Big Client", slug="bigclient",
                                               owner_email="CEO@bigclient.example")
     assert not Membership.objects.filter(organisation=organisation).exists()
     client = tenant_client(organisation)
@@ -218,9 +218,9 @@ def test_leftover_schema_and_bad_time_zone_are_clear_errors():
     with connection.cursor() as cursor:
         cursor.execute('CREATE SCHEMA "leftover"')
     with pytest.raises(DomainError) as excinfo:
-        provision_organisation(name="L", slug="leftover", owner_email="l@x.example")
+        organisation_provision(name="L", slug="leftover", owner_email="l@x.example")
     assert "already taken" in excinfo.value.errors["slug"][0]
     with pytest.raises(DomainError) as excinfo:
-        provision_organisation(name="T", slug="tz-check", owner_email="t@x.example",
+        organisation_provision(name="T", slug="tz-check", owner_email="t@x.example",
                                timezone_name="Mars/Olympus")
     assert "time_zone" in excinfo.value.errors

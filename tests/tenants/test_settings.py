@@ -89,11 +89,11 @@ def test_live_address_check(org_a):
 
 @pytest.mark.django_db
 def test_provisioning_allows_the_owners_domain_never_a_webmail_one():
-    from tenants.services import provision_organisation
+    from tenants.services import organisation_provision
 
-    acme = provision_organisation(name="Acme", slug="acme-domains",
+    acme = organisation_provision(name="Acme", slug="acme-domains",
                                   owner_email="Lea@Acme-Corp.example")
-    solo = provision_organisation(name="Solo", slug="solo-domains",
+    solo = organisation_provision(name="Solo", slug="solo-domains",
                                   owner_email="solo.founder@gmail.com")
     assert acme.allowed_email_domains == ["acme-corp.example"]
     assert solo.allowed_email_domains == []

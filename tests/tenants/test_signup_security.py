@@ -23,9 +23,9 @@ from engagement.services.campaigns import campaign_open
 from tenants import tasks
 from tenants.models import Domain, Invitation, Membership, Organisation, User
 from tenants.services import (
-    invite_member,
-    provision_organisation,
-    validate_slug,
+    member_invite,
+    organisation_provision,
+    slug_validate,
     verification_url,
 )
 
@@ -103,13 +103,13 @@ def test_a_new_space_is_a_first_look_until_the_owner_opens_the_emailed_link(
     assert "Check your e-mail" not in client.get("/").content.decode()
     with tenant_context(space):
         campaign_open(campaign=Campaign.objects.get(pk=campaign.pk))
-    invite_member(organisation=space, email="bob@green-town.example", role="viewer",
+    member_invite(organisation=space, email="bob@green-town.example", role="viewer",
                   invited_by=owner, inviter_role="owner")
 
 
 @pytest.mark.django_db
 def test_forged_expired_or_foreign_links_verify_nothing(org_a):
-    space = provision_organisation(name="Unverified", slug="unverified-co",
+    space = organisation_provision(name="Unverified", slug="unverified-co",
                                    owner_email="u@unverified.example",
                                    owner_password=PASSWORD, verify_owner_email=True)
     client = public_client()
@@ -130,7 +130,7 @@ def test_forged_expired_or_foreign_links_verify_nothing(org_a):
 @pytest.mark.django_db
 def test_staff_provisioned_and_existing_spaces_are_verified(org_a):
     assert org_a.is_verified
-    made = provision_organisation(name="Staff Made", slug="staff-made",
+    made = organisation_provision(name="Staff Made", slug="staff-made",
                                   owner_email="o@staff-made.example")
     assert made.is_verified
 
@@ -138,7 +138,7 @@ def test_staff_provisioned_and_existing_spaces_are_verified(org_a):
 @pytest.mark.django_db
 @override_settings(THROTTLE_RATES=RATES)
 def test_billing_mails_never_go_to_an_unverified_address(django_capture_on_commit_callbacks):
-    space = provision_organisation(name="No Mail", slug="no-mail", verify_owner_email=True,
+    space = organisation_provision(name="No Mail", slug="no-mail", verify_owner_email=True,
                                    owner_email="o@no-mail.example", owner_password=PASSWORD)
     mail.outbox.clear()
     billing_services.payment_failure_tell_owners(space.pk)
@@ -152,7 +152,7 @@ def test_billing_mails_never_go_to_an_unverified_address(django_capture_on_commi
 @override_settings(THROTTLE_RATES=RATES)
 def test_the_owner_can_have_the_link_sent_again_a_few_times(
         django_capture_on_commit_callbacks):
-    space = provision_organisation(name="Resend", slug="resend-co", verify_owner_email=True,
+    space = organisation_provision(name="Resend", slug="resend-co", verify_owner_email=True,
                                    owner_email="o@resend.example", owner_password=PASSWORD)
     owner = User.objects.get(email="o@resend.example")
     client = tenant_client(space, owner)
@@ -213,7 +213,7 @@ def test_one_address_cannot_be_sent_confirmations_from_many_machines():
                                   "static", "media", "postmaster", "pg-catalog"])
 def test_operator_and_infrastructure_addresses_are_reserved(slug):
     with pytest.raises(DomainError) as refused:
-        validate_slug(slug)
+        slug_validate(slug)
     assert "reserved" in refused.value.text
     answer = public_client().get("/signup/check-address/", {"slug": slug}).content.decode()
     assert "reserved" in answer
@@ -224,7 +224,7 @@ def test_operator_and_infrastructure_addresses_are_reserved(slug):
 @pytest.mark.django_db
 def test_ordinary_addresses_stay_free():
     for slug in ("green-town", "mobs-lyon", "supporters-club", "admiral-co"):
-        validate_slug(slug)
+        slug_validate(slug)
 
 
 # ---- clean-up ------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_ordinary_addresses_stay_free():
 @pytest.mark.django_db
 def test_spaces_never_verified_are_dropped_after_the_set_time(org_a):
     def make(slug: str, *, age_days: int, verified: bool):
-        space = provision_organisation(
+        space = organisation_provision(
             name=slug, slug=slug, owner_email=f"o@{slug}.example", owner_password=PASSWORD,
             verify_owner_email=not verified)
         Organisation.objects.filter(pk=space.pk).update(

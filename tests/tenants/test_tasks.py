@@ -5,8 +5,11 @@ from django_tenants.utils import tenant_context
 
 from config.broker import ensure_configured_broker
 from engagement.models import Programme
+from engagement.organisation_usage import (
+    refresh_organisation_usage,
+    refresh_usage_for_all_organisations,
+)
 from tenants.models import Organisation, OrganisationUsage
-from tenants.tasks import refresh_organisation_usage, refresh_usage_for_all_organisations
 
 from ..conftest import PYTHON, child_env, running, wait_for
 

@@ -22,7 +22,7 @@ from methodology.models import Template
 from methodology.selectors import latest_published, version_document
 from methodology.services import draft_create, draft_update, library_load, version_publish
 from tenants.models import ConsultantAssignment, Membership, Organisation, User
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 
 DEMO_PASSWORD = "mobilise-demo-2026"  # noqa: S105 - printed to the console on purpose
 
@@ -95,7 +95,7 @@ class Command(BaseCommand):
                 with override_settings(
                     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
                 ):
-                    organisation = provision_organisation(
+                    organisation = organisation_provision(
                         name=spec["name"], slug=spec["slug"], kind=spec["kind"],
                         locale=spec["locale"], owner_email=owner_email,
                         owner_password=DEMO_PASSWORD, owner_name=owner_name,

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from tenants.models import Organisation
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            organisation = provision_organisation(
+            organisation = organisation_provision(
                 name=options["name"], slug=options["slug"], owner_email=options["owner_email"],
                 owner_name=options["owner_name"], kind=options["kind"],
                 locale=options["locale"], timezone_name=options["timezone"],

@@ -19,7 +19,7 @@ from billing.models import ConsultantTime, Subscription
 from methodology.models import Template
 from reports.models import Report
 from tenants.models import ConsultantAccess, ConsultantAssignment, Organisation, User
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.factories import make_campaign
@@ -43,7 +43,7 @@ def desk(django_db_blocker, request):
     tag = uuid.uuid4().hex[:6]
     slug = f"client-{lang}-{tag}"
     with django_db_blocker.unblock():
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name="Ville de Lorient" if lang == "fr" else "Harbour Foods", slug=slug,
             owner_email=f"owner@{slug}.example", owner_password=PASSWORD,
             owner_name="Owner", locale=lang, status=Organisation.Status.ACTIVE,

@@ -20,7 +20,7 @@ from core.roles import Role
 from reports.models import Report
 from reports.services import report_render
 from tenants.models import Membership, Organisation, User
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.reports.test_one_truth import _build
@@ -42,7 +42,7 @@ def desk(django_db_blocker, request):
     lang = request.node.callspec.params["lang"]
     slug = f"figures-{lang}-{uuid.uuid4().hex[:6]}"
     with django_db_blocker.unblock():
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name="Ville de Brest" if lang == "fr" else "Harbour Foods", slug=slug,
             owner_email=f"owner@{slug}.example", owner_password=PASSWORD, owner_name="Owner",
             locale=lang, status=Organisation.Status.ACTIVE)

@@ -16,7 +16,7 @@ from engagement.models import Participant, Pledge
 from engagement.services import pledge_create
 from engagement.services.checkin import checkin_code
 from tenants.models import Organisation
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.factories import make_campaign
@@ -60,7 +60,7 @@ def on_site(django_db_blocker, request):
     lang = request.node.callspec.params["lang"]
     slug = f"onsite-{lang}-{uuid.uuid4().hex[:6]}"
     with django_db_blocker.unblock():
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name="Ville de Brest" if lang == "fr" else "Brest Harbour Ltd", slug=slug,
             owner_email=f"lead@{slug}.example", owner_password=PASSWORD,
             owner_name="Léa Organiser", locale=lang, kind="local_authority" if lang == "fr"

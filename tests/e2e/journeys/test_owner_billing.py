@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import OfferRequest
 from tenants.models import Organisation
-from tenants.services import provision_organisation
+from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
 
@@ -52,7 +52,7 @@ def trial_space(django_db_blocker, request):
     lang = request.node.callspec.params["lang"]
     slug = f"owner-{lang}-{uuid.uuid4().hex[:6]}"
     with django_db_blocker.unblock():
-        organisation = provision_organisation(
+        organisation = organisation_provision(
             name="Mairie de Quimper" if lang == "fr" else "Harbour Logistics", slug=slug,
             owner_email=f"owner@{slug}.example", owner_password=PASSWORD,
             owner_name="Olivia Owner", locale=lang, status=Organisation.Status.TRIAL)

@@ -8,7 +8,7 @@ what many machines together can do to one campaign.
 
 API (for every anonymous form, whoever writes it)::
 
-    from engagement import throttle
+    from tenants import throttle
 
     throttle.client_address(request) -> str
         The client's address: ``REMOTE_ADDR`` when ``settings.NUM_PROXIES`` is 0 (the
