@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import (
     Count,
     DecimalField,
@@ -57,7 +59,7 @@ def campaigns_with_progress() -> QuerySet[Campaign]:
 
 
 def funnel_counts(invitations: QuerySet[Invitation] | None = None, *,
-                  by: tuple[str, ...] = FUNNEL_BY_LEVER_AND_CHANNEL) -> list[dict]:
+                  by: tuple[str, ...] = FUNNEL_BY_LEVER_AND_CHANNEL) -> list[dict[str, Any]]:
     """The invitation funnel, counted one way for the campaign pages, the levers page and
     every figure of the reports (dashboards, API, CSV, PDF): invitations sent
     (``INVITATION_SENT``), opened, the live pledges made through them and the pledges

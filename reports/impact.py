@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -36,7 +38,7 @@ def impact_totals(campaigns: QuerySet[Campaign],
 def impact_by_campaign(campaigns: list[Campaign]) -> dict[int, list[dict]]:
     """``impact_totals`` of each campaign: its programme's indicators, with that campaign's
     records added up (one query for the indicators, one for the sums)."""
-    indicators: dict[int, list[dict]] = {}
+    indicators: dict[int, list[Mapping[str, Any]]] = {}
     for row in (ProgrammeIndicator.objects
                 .filter(programme_id__in={c.programme_id for c in campaigns}).order_by()
                 .values("programme_id", "code", "unit").annotate(**_INDICATOR_FIELDS)
@@ -52,6 +54,6 @@ def impact_by_campaign(campaigns: list[Campaign]) -> dict[int, list[dict]]:
         for row in indicators.get(campaign.programme_id, [])] for campaign in campaigns}
 
 
-def _impact_row(row: dict, total: float | Decimal) -> dict:
+def _impact_row(row: Mapping[str, Any], total: float | Decimal) -> dict:
     return {"code": row["code"], "unit": row["unit"], "label_fr": row["label_fr"],
             "label_en": row["label_en"], "sdg": row["sdg"], "total": round(float(total), 2)}

@@ -180,21 +180,26 @@ class Subject:
 
 
 def _subject(report: Report) -> Subject:
+    # A report names the subject of its scope, and only it (``report_request``).
     if report.scope == Report.Scope.CAMPAIGN:
-        return Subject(campaigns=[report.campaign],
-                       totals=figures.campaign_figures(report.campaign).data,
-                       levers=figures.lever_figures(campaign=report.campaign).data)
+        campaign = report.campaign
+        assert campaign is not None
+        return Subject(campaigns=[campaign],
+                       totals=figures.campaign_figures(campaign).data,
+                       levers=figures.lever_figures(campaign=campaign).data)
     if report.scope == Report.Scope.PROGRAMME:
-        campaigns = list(report.programme.campaigns.exclude(status=Campaign.Status.DRAFT)
+        programme = report.programme
+        assert programme is not None
+        campaigns = list(programme.campaigns.exclude(status=Campaign.Status.DRAFT)
                          .order_by("starts_at"))
         return Subject(campaigns=campaigns,
-                       totals=figures.programme_figures(report.programme).data,
-                       levers=figures.lever_figures(programme=report.programme).data)
-    campaigns = list(Campaign.objects.exclude(status=Campaign.Status.DRAFT)
-                     .filter(starts_at__date__gte=report.period_start,
-                             starts_at__date__lte=report.period_end)
-                     .order_by("starts_at"))
+                       totals=figures.programme_figures(programme).data,
+                       levers=figures.lever_figures(programme=programme).data)
+    assert report.period_start is not None and report.period_end is not None
     period = (report.period_start, report.period_end)
+    campaigns = list(Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+                     .filter(starts_at__date__gte=period[0], starts_at__date__lte=period[1])
+                     .order_by("starts_at"))
     return Subject(campaigns=campaigns,
                    totals=figures.period_figures(*period).data,
                    levers=figures.lever_figures(period=period).data)
@@ -331,4 +336,5 @@ def render_html(html: str, *, schema_name: str) -> tuple[bytes, int]:
 
 
 def render_pdf(report: Report) -> tuple[bytes, int]:
-    return render_html(report_html(report), schema_name=connection.schema_name)
+    return render_html(report_html(report),
+                       schema_name=connection.schema_name)  # type: ignore[attr-defined]
