@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.tenancy import enqueue_on_commit
+from tenants.models import User
 
 from ..models import (
     PEOPLE_MAX,
@@ -26,7 +28,7 @@ from ..models import (
 )
 
 
-def people_count_errors(value) -> list[str]:
+def people_count_errors(value: object) -> list[str]:
     """What is wrong with a number of people (a target, a slot's places): it must be a whole
     number from 1 to ``PEOPLE_MAX``. Every caller (pages, API, imports) gets the same
     message, never a database error for a number past PostgreSQL's integer."""
@@ -39,7 +41,8 @@ def people_count_errors(value) -> list[str]:
     return []
 
 
-def _check_times(errors: dict, *, starts_at, ends_at, mobilisation_deadline) -> None:
+def _check_times(errors: dict[str, list[str]], *, starts_at: datetime | None,
+                 ends_at: datetime | None, mobilisation_deadline: datetime | None) -> None:
     if starts_at and ends_at and ends_at <= starts_at:
         errors["ends_at"] = [_("The end must be after the start.")]
     if mobilisation_deadline and starts_at and mobilisation_deadline > starts_at:
@@ -88,7 +91,7 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
     return campaign
 
 
-def _check_party_approval(errors: dict[str, list[str]], value) -> None:
+def _check_party_approval(errors: dict[str, list[str]], value: int | None) -> None:
     from .pledges import MAX_COMPANIONS
 
     if value is None or not 0 <= value <= MAX_COMPANIONS:
@@ -96,7 +99,22 @@ def _check_party_approval(errors: dict[str, list[str]], value) -> None:
             "max": MAX_COMPANIONS}]
 
 
-def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
+class CampaignChanges(TypedDict, total=False):
+    """What ``campaign_update`` may change; a name outside these is refused."""
+    title: str
+    description: str
+    place: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    starts_at: datetime
+    ends_at: datetime
+    participant_target: int
+    mobilisation_deadline: datetime
+    visibility: str
+    party_approval_above: int
+
+
+def campaign_update(*, campaign: Campaign, **fields: Unpack[CampaignChanges]) -> Campaign:
     """Change a campaign's description, place, times, target, deadline or visibility.
     Closed campaigns (decided at their deadline) keep their decision's terms."""
     if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.OPEN):
@@ -108,7 +126,8 @@ def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
-    merged = {name: fields.get(name, getattr(campaign, name)) for name in allowed}
+    merged: dict[str, Any] = {name: fields.get(name, getattr(campaign, name))
+                              for name in allowed}
     errors: dict[str, list[str]] = {}
     if not (merged["title"] or "").strip():
         errors["title"] = [_("This field is required.")]
@@ -224,7 +243,7 @@ def campaigns_complete_past(*, now: datetime | None = None) -> list[Campaign]:
 
 
 def impact_record(*, campaign: Campaign, indicator: ProgrammeIndicator, value: Decimal,
-                  note: str = "", user=None) -> ImpactRecord:
+                  note: str = "", user: User | None = None) -> ImpactRecord:
     """Record (or correct) a campaign's measured value for one of its programme's
     indicators."""
     errors: dict[str, list[str]] = {}

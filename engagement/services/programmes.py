@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -46,7 +47,8 @@ def programme_suggested_dates(*, version: TemplateVersion, today: date) -> dict[
     return {"starts_on": today, "action_date": action_date, "ends_on": ends_on}
 
 
-def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> None:
+def _validate_dates(errors: dict[str, list[str]], *, starts_on: date | None,
+                    ends_on: date | None, action_date: date | None = None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = [_("The end date must be on or after the start date.")]
     elif action_date and starts_on and ends_on and not starts_on <= action_date <= ends_on:
@@ -54,7 +56,7 @@ def _validate_dates(errors: dict, *, starts_on, ends_on, action_date=None) -> No
                                    "dates.")]
 
 
-def _check_target(errors: dict, value) -> None:
+def _check_target(errors: dict[str, list[str]], value: int | None) -> None:
     if value is None:
         return
     if value < 0:
@@ -70,7 +72,7 @@ def is_running(ends_on: date | None) -> bool:
     return ends_on is None or ends_on >= timezone.localdate()
 
 
-def _check_programme_allowance(errors: dict, *, ends_on: date | None,
+def _check_programme_allowance(errors: dict[str, list[str]], *, ends_on: date | None,
                                programme: Programme | None = None) -> None:
     """The plan's number of running programmes (those not ended yet), from entitlements.
 
@@ -101,7 +103,7 @@ def _lock_running_programmes() -> None:
     the row that would break the limit does not exist yet."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [f"{connection.schema_name}:running-programmes"])
+                       [f"{connection.schema_name}:running-programmes"])  # type: ignore[attr-defined]
 
 
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",
@@ -127,6 +129,7 @@ def _step_rows(programme: Programme, version: TemplateVersion) -> list[Programme
     position = 0
     for phase in version.phases.all():
         for step in phase.steps.all():
+            assert programme.action_date is not None  # set on programmes from a template
             rows.append(ProgrammeStep(
                 programme=programme, key=step.key, phase_code=phase.code,
                 phase_title_fr=phase.title_fr, phase_title_en=phase.title_en,
@@ -218,7 +221,8 @@ def programme_newer_version(programme: Programme) -> TemplateVersion | None:
             .order_by("-number").first())
 
 
-def programme_apply_version(*, programme: Programme, version: TemplateVersion) -> dict:
+def programme_apply_version(*, programme: Programme, version: TemplateVersion
+                            ) -> dict[str, int]:
     """Move a programme to a newer version of its template.
 
     Steps not done yet take the new wording, owner and due date; new steps are added;
@@ -280,7 +284,17 @@ def step_set_status(*, step: ProgrammeStep, status: str) -> ProgrammeStep:
     return step
 
 
-def programme_update(*, programme: Programme, **fields) -> Programme:
+class ProgrammeChanges(TypedDict, total=False):
+    """What ``programme_update`` may change; a name outside these is refused."""
+    name: str
+    description: str
+    starts_on: date
+    ends_on: date | None
+    participant_target: int
+
+
+def programme_update(*, programme: Programme, **fields: Unpack[ProgrammeChanges]
+                     ) -> Programme:
     """Change a programme's name, description, dates or target (the checklist keeps its
     due dates: they follow the action date, which is set when it is made).
 
@@ -298,7 +312,8 @@ def programme_update(*, programme: Programme, **fields) -> Programme:
             # the caller read before the lock.
             stored = Programme.objects.select_for_update().get(pk=programme.pk)
             programme.ends_on = stored.ends_on
-        merged = {name: fields.get(name, getattr(programme, name)) for name in allowed}
+        merged: dict[str, Any] = {name: fields.get(name, getattr(programme, name))
+                                  for name in allowed}
         errors: dict[str, list[str]] = {}
         if not (merged["name"] or "").strip():
             errors["name"] = [_("This field is required.")]
