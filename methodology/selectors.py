@@ -92,6 +92,12 @@ def published_templates(*, audience: str | None = None, theme: str | None = None
     return by_title(versions)
 
 
+def published_version(pk: int) -> TemplateVersion | None:
+    """A published version by its id (None for a draft, as for an unknown id)."""
+    return (TemplateVersion.objects.filter(pk=pk, status=TemplateVersion.Status.PUBLISHED)
+            .select_related("template").first())
+
+
 def latest_published(template: Template) -> TemplateVersion | None:
     return template.versions.filter(status=TemplateVersion.Status.PUBLISHED).order_by(
         "-number").first()

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from methodology.models import TemplateVersion
+from methodology.selectors import published_version
 
 from ..models import PEOPLE_MAX, Programme, ProgrammeStep
 from ..services import (
@@ -97,8 +97,8 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
         payload = FromTemplateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        version = TemplateVersion.objects.filter(pk=data.pop("version")).first()
-        if version is None or not version.is_published:
+        version = published_version(data.pop("version"))
+        if version is None:
             raise serializers.ValidationError(
                 {"version": ["Choose a published template version."]})
         programme = programme_create_from_template(
