@@ -13,7 +13,7 @@ pending until an organiser confirms how many came (``pledge_check_in`` with ``by
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -22,8 +22,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from tenants.models import User
 
-from ..models import Campaign, Pledge
+from ..models import Campaign, Participant, Pledge
 
 # Check-in opens this long before a slot starts and stays open this long after it ends.
 EARLY = timedelta(hours=2)
@@ -40,7 +41,7 @@ def checkin_code(pledge: Pledge) -> str:
     organisation's schema and the pledge, so it is stored nowhere and cannot be guessed from
     anything a participant sees."""
     digest = salted_hmac("fullmobs.engagement.checkin-code",
-                         f"{connection.schema_name}:{pledge.pk}").digest()
+                         f"{connection.schema_name}:{pledge.pk}").digest()  # type: ignore[attr-defined]
     number = int.from_bytes(digest[:5], "big")
     chars = "".join(_ALPHABET[(number >> shift) & 31]
                     for shift in range(5 * (CODE_LENGTH - 1), -1, -5))
@@ -67,7 +68,8 @@ def pledge_by_checkin_code(*, campaign: Campaign, code: str) -> Pledge | None:
     return None
 
 
-def pledge_for_self_check_in(*, campaign: Campaign, participant, now=None) -> Pledge | None:
+def pledge_for_self_check_in(*, campaign: Campaign, participant: Participant,
+                             now: datetime | None = None) -> Pledge | None:
     """The participant's confirmed pledge of this campaign whose check-in window is open
     now (the earliest not yet checked in, else the earliest), or None."""
     now = now or timezone.now()
@@ -77,7 +79,8 @@ def pledge_for_self_check_in(*, campaign: Campaign, participant, now=None) -> Pl
                            slot__starts_at__lte=now + EARLY, slot__ends_at__gte=now - LATE)
                    .order_by("slot__starts_at", "pk"))
     pending = [p for p in pledges if p.attendance != Pledge.Attendance.ATTENDED]
-    return (pending or pledges or [None])[0]
+    candidates = pending or pledges
+    return candidates[0] if candidates else None
 
 
 def companions_pending(pledge: Pledge) -> int:
@@ -87,8 +90,9 @@ def companions_pending(pledge: Pledge) -> int:
     return pledge.companions
 
 
-def pledge_check_in(*, pledge: Pledge, by_user=None, hours: Decimal | None = None,
-                    companions_present: int | None = None, now=None) -> Pledge:
+def pledge_check_in(*, pledge: Pledge, by_user: User | None = None,
+                    hours: Decimal | None = None, companions_present: int | None = None,
+                    now: datetime | None = None) -> Pledge:
     """Mark a confirmed pledge as attended and record its hours.
 
     Without ``by_user`` it is the participant's own check-in, which the caller has proven

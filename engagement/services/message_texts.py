@@ -12,6 +12,7 @@ link and their unsubscribe link.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from core.i18n import LANGUAGES
 from core.tenancy import current_organisation
 from methodology.document import PLACEHOLDER_RE, PLACEHOLDERS
 from methodology.models import SurveyMoment
+from tenants.models import Organisation
 
 from .. import links
 from ..models import (
@@ -60,7 +62,7 @@ def fill_placeholders(text: str, values: Values) -> str:
     else stays as written. (``str.format`` would choke on, or expose attributes through,
     braces in the programme's own text.)"""
 
-    def replace(match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in PLACEHOLDERS and name in values:
             return str(values[name]())
@@ -99,8 +101,9 @@ class CampaignFacts:
         self.campaign = campaign
 
     @cached_property
-    def organisation(self):
-        return current_organisation()
+    def organisation(self) -> Organisation:
+        organisation: Organisation = current_organisation()
+        return organisation
 
     @cached_property
     def messages(self) -> dict[str, ProgrammeMessage]:

@@ -69,7 +69,8 @@ def _send_on_commit(email_id: int, *, attempt: int) -> None:
 
 def retry_delay(failed_attempts: int) -> timedelta:
     """How long to wait after the ``failed_attempts``-th failure: doubling, capped."""
-    return min(RETRY_BASE * 2 ** (failed_attempts - 1), RETRY_CAP)
+    delay: timedelta = RETRY_BASE * 2 ** (failed_attempts - 1)
+    return min(delay, RETRY_CAP)
 
 
 def email_deliver(*, email_id: int, attempt: int) -> int | None:
@@ -143,7 +144,7 @@ def dedupe_key(prefix: str, **ids: int) -> str:
 def already_queued(prefix: str, **refs: str) -> Exists:
     """SQL twin of ``dedupe_key`` over the outer query's fields, to leave out, in the
     query itself, the recipients a schedule has already served."""
-    parts: list = [Value(prefix)]
+    parts: list[Value | Cast] = [Value(prefix)]
     for name, field in refs.items():
         parts += [Value(f":{name}:"), Cast(OuterRef(field), output_field=CharField())]
     return Exists(OutboundEmail.objects.filter(

@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -35,10 +36,11 @@ COLUMNS = ("email", "first_name", "last_name", "team", "site", "postcode", "age_
 # Headers as spreadsheets write them ("E-mail", "First name") are matched to ours.
 HEADER_ALIASES = {"e_mail": "email", "mail": "email", "firstname": "first_name",
                   "lastname": "last_name", "zip": "postcode", "zip_code": "postcode"}
-MAX_LENGTHS = {
-    **{name: Participant._meta.get_field(name).max_length
+# Character fields, each with its max_length.
+MAX_LENGTHS: dict[str, int] = {
+    **{name: cast(Any, Participant._meta.get_field(name)).max_length
        for name in ("email", "first_name", "last_name", "site", "postcode", "age_band")},
-    "team": Team._meta.get_field("name").max_length,
+    "team": cast(Any, Team._meta.get_field("name")).max_length,
 }
 LANGUAGES = ("fr", "en")
 CONSENT_VALUES = {"yes": True, "true": True, "1": True, "oui": True,
