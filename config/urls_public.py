@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from billing import views_public as offer_pages
-from engagement import views_spaces
+from engagement.views import spaces
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views_login, views_signup
@@ -26,7 +26,7 @@ urlpatterns = [
     path("signup/check-address/", views_signup.check_slug, name="check_slug"),
     path("signup/verify/<str:token>/", views_signup.verify_owner_email,
          name="verify_owner_email"),
-    path("accounts/", views_spaces.my_spaces, name="my_spaces"),
+    path("accounts/", spaces.my_spaces, name="my_spaces"),
     path("accounts/spaces/<slug:slug>/", views_login.enter_space, name="enter_space"),
     # The admin logs in through the same page as everyone (lockout, second factor).
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

@@ -5,7 +5,6 @@ from rest_framework.routers import DefaultRouter
 
 from billing import views as billing_views
 from billing import views_settings
-from engagement import views_home
 from engagement.api import campaigns as campaign_api
 from engagement.api import impact as impact_api
 from engagement.api import invitations as invitation_api
@@ -13,6 +12,7 @@ from engagement.api import participants as participant_api
 from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
+from engagement.views import organiser_home
 from engagement.views import organiser_programmes as engagement_views
 from methodology import api as methodology_api
 from reports import api as reports_api
@@ -61,7 +61,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views_home.home, name="home"),
+    path("", organiser_home.home, name="home"),
     path("members/", views_members.members, name="members"),
     path("members/invite/", views_members.invite, name="invite"),
     path("members/access-log/", views_consultants.access_log, name="access_log"),

@@ -13,7 +13,7 @@ from billing.models import ConsultantTime
 from core.roles import Role
 from tenants.models import ConsultantAccess, Membership, Organisation
 
-from .models import Campaign, Pledge
+from ..models import Campaign, Pledge
 
 
 @login_required

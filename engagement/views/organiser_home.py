@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from tenants.models import Invitation, Membership
 
-from .models import Campaign, Programme
+from ..models import Campaign, Programme
 
 
 def _first_steps(organisation) -> list[dict]:
