@@ -18,7 +18,7 @@ from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
 from tenants import auth_views as security_views
-from tenants import views_consultants, views_login, views_members, views_public, views_signup
+from tenants import views_consultants, views_files, views_login, views_members, views_signup
 
 from .api import not_found
 from .urls_common import urlpatterns as common
@@ -80,7 +80,7 @@ urlpatterns = [
     path("billing/details/", billing_views.billing_details, name="billing_details"),
     path("billing/portal/", billing_views.billing_portal, name="billing_portal"),
     path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),
-    path("media/<str:schema_name>/<path:path>", views_public.tenant_media, name="media"),
+    path("media/<str:schema_name>/<path:path>", views_files.tenant_media, name="media"),
     path("", include("engagement.urls")),
     path("", include("reports.urls_reports")),
     path("", include("reports.urls_dashboard")),
