@@ -118,6 +118,35 @@ def test_campaigns_are_created_filtered_changed_and_opened(org_a, manager_a):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("url", "name"), [
+    ("/api/v1/campaigns/?status=", "status"),
+    ("/api/v1/campaigns/?status=closed", "status"),
+    ("/api/v1/campaigns/?programme=", "programme"),
+    ("/api/v1/campaigns/?programme=-1", "programme"),
+    ("/api/v1/campaigns/?programme=1.0", "programme"),
+    ("/api/v1/slots/?campaign=%201", "campaign"),
+    ("/api/v1/pledges/?attendance=", "attendance"),
+    ("/api/v1/campaign-invitations/?channel=fax", "channel"),
+    ("/api/v1/impact-records/?campaign=x", "campaign"),
+    ("/api/v1/templates/?theme=", "theme"),
+])
+def test_list_filters_refuse_an_empty_or_invalid_value_naming_it(org_a, manager_a, url, name):
+    response = tenant_client(org_a, manager_a).get(url)
+    assert response.status_code == 400
+    assert response.json() == {"message": "Some fields are invalid.",
+                               "errors": {name: [response.json()["errors"][name][0]]}}
+
+
+@pytest.mark.django_db
+def test_list_filters_left_empty_when_free_text_filter_nothing(org_a, manager_a):
+    with tenant_context(org_a):
+        person("ana@example.test", site="Paris")
+    client = tenant_client(org_a, manager_a)
+    assert client.get("/api/v1/participants/?site=&team=").json()["count"] == 1
+    assert client.get("/api/v1/campaign-invitations/?lever_code=").status_code == 200
+
+
+@pytest.mark.django_db
 def test_slots_are_added_and_their_capacity_changed(org_a, manager_a):
     with tenant_context(org_a):
         campaign = make_campaign(capacity=2)
