@@ -50,13 +50,13 @@ class Catalogue:
     indicators: set[str] = field(default_factory=set)
 
 
-class Errors(dict):
+class Errors(dict[str, list[str]]):
     """``{path: [message, ...]}``. Incomplete content (a missing translation, an unknown
     placeholder, steps out of order, too few levers) is *soft*: a draft may be saved with
     it but not published. Anything else (wrong types, unknown codes) is *hard*: the
     document cannot even be stored."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.hard_paths: set[str] = set()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -17,7 +18,7 @@ from .models import (
 )
 
 
-def _pair(obj, name: str) -> dict[str, str]:
+def _pair(obj: Any, name: str) -> dict[str, str]:
     return {"fr": getattr(obj, f"{name}_fr"), "en": getattr(obj, f"{name}_en")}
 
 
@@ -32,7 +33,7 @@ def versions_with_content() -> QuerySet[TemplateVersion]:
     )
 
 
-def version_document(version: TemplateVersion) -> dict:
+def version_document(version: TemplateVersion) -> dict[str, Any]:
     """The version as a canonical template document (see methodology/document.py)."""
     doc = {
         "slug": version.template.slug,

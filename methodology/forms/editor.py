@@ -183,7 +183,7 @@ def build_editor(doc: dict, errors: dict[str, list[str]] | None = None, *,
                     rows=2)])
         for i in range(len(levers_doc))]
 
-    messages = []
+    messages: list[Block] = []
     for kind, label in MessageKind.choices:
         path = f"messages.{kind}"
         messages.append(block(path, len(messages) + 1, len(MessageKind.choices),
@@ -207,7 +207,7 @@ def build_editor(doc: dict, errors: dict[str, list[str]] | None = None, *,
                widget="number", step="any", value=target,
                help=_("Optional."))]))
 
-    survey = []
+    survey: list[Block] = []
     survey_doc = doc.get("survey") or {}
     for moment, label in SurveyMoment.choices:
         questions_doc = survey_doc.get(moment) or []

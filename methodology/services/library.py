@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -36,7 +37,8 @@ class LoadReport:
                 + [f"unchanged {name}" for name in self.unchanged])
 
 
-def _upsert(model, code: str, values: dict, report: LoadReport, label: str) -> None:
+def _upsert(model: type[Lever] | type[ImpactIndicator], code: str, values: dict[str, Any],
+            report: LoadReport, label: str) -> None:
     obj = model.objects.filter(code=code).first()
     if obj is None:
         model.objects.create(code=code, **values)
@@ -50,7 +52,7 @@ def _upsert(model, code: str, values: dict, report: LoadReport, label: str) -> N
         report.unchanged.append(f"{label} {code}")
 
 
-def catalogue_load(*, data: dict, report: LoadReport) -> None:
+def catalogue_load(*, data: dict[str, Any], report: LoadReport) -> None:
     for item in data.get("levers", []):
         _upsert(Lever, item["code"], {
             "name_fr": item["name"]["fr"], "name_en": item["name"]["en"],
@@ -92,7 +94,7 @@ def library_load(*, directory: Path = document.LIBRARY_DIR) -> LoadReport:
     return report
 
 
-def _load_template(doc: dict, report: LoadReport) -> None:
+def _load_template(doc: dict[str, Any], report: LoadReport) -> None:
     template = Template.objects.filter(slug=doc["slug"]).first()
     if template is None:
         version_publish(version=template_create(doc=doc))

@@ -4,13 +4,14 @@ consultant reads, and the texts changed in one language only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from core.i18n import language
 
 from .. import document
-from ..diff import diff_documents
+from ..diff import Change, diff_documents
 from ..models import (
     Audience,
     ImpactIndicator,
@@ -48,7 +49,7 @@ class OneLanguageChange:
 class PublicationPreview:
     version: TemplateVersion
     previous: TemplateVersion | None
-    changes: list
+    changes: list[ChangeRow]
     one_language: list[OneLanguageChange]
     issues: dict[str, list[str]]
 
@@ -59,12 +60,13 @@ def _field_label(name: str) -> str:
             "body": _("body"), "text": _("question")}.get(name, name)
 
 
-def one_language_changes(old: dict, new: dict) -> list[OneLanguageChange]:
+def one_language_changes(old: dict[str, Any], new: dict[str, Any]
+                         ) -> list[OneLanguageChange]:
     """Texts of ``new`` whose French changed and English did not, or the reverse, compared
     with ``old`` (both canonical documents)."""
-    found = []
+    found: list[OneLanguageChange] = []
 
-    def check(where: str, before, after) -> None:
+    def check(where: str, before: Any, after: Any) -> None:
         if not (isinstance(before, dict) and isinstance(after, dict)):
             return
         fr = (before.get("fr") or "") != (after.get("fr") or "")
@@ -97,7 +99,8 @@ def publication_preview(*, version: TemplateVersion) -> PublicationPreview:
     previous = versions_with_content().filter(
         template=version.template, status=TemplateVersion.Status.PUBLISHED,
         number__lt=version.number).order_by("-number").first()
-    changes, one_language = [], []
+    changes: list[ChangeRow] = []
+    one_language: list[OneLanguageChange] = []
     if previous is not None:
         old = version_document(previous)
         changes = readable_changes(diff_documents(old, new))
@@ -118,14 +121,14 @@ class ChangeRow:
     after_text: str
 
 
-def readable_changes(changes: list) -> list[ChangeRow]:
+def readable_changes(changes: list[Change]) -> list[ChangeRow]:
     lang = language()
     levers = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
     indicators = {item.code: item.tr("label") for item in ImpactIndicator.objects.all()}
     choices = {**dict(Audience.choices), **dict(Theme.choices), **dict(OwnerRole.choices),
                **dict(PhaseCode.choices), **dict(SurveyMoment.choices),
                **dict(QuestionKind.choices)}
-    field_labels = {
+    field_labels: dict[str | None, str] = {
         "title": _("Title"), "summary": _("Summary"), "description": _("Description"),
         "guidance": _("Guidance"), "note": _("Note"), "subject": _("Subject"),
         "body": _("Body"), "owner_role": _("Owner"), "due_offset_days": _("Due"),
@@ -136,11 +139,12 @@ def readable_changes(changes: list) -> list[ChangeRow]:
         "target_per_participant": _("Target per participant"), "questions": _("Questions"),
     }
 
-    def show(value) -> str:
+    def show(value: Any) -> str:
         if value is None:
             return ""
         if isinstance(value, dict) and set(value) == {"fr", "en"}:
-            return value[lang]
+            text: str = value[lang]
+            return text
         if isinstance(value, list):
             return " / ".join(show(item.get("text")) if isinstance(item, dict) else str(item)
                               for item in value)
@@ -148,7 +152,7 @@ def readable_changes(changes: list) -> list[ChangeRow]:
             return str(choices[value])
         return str(value)
 
-    rows = []
+    rows: list[ChangeRow] = []
     for change in changes:
         if change.section == "lever":
             label = levers.get(change.item, change.item)

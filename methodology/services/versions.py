@@ -3,6 +3,8 @@ a complete draft published (from then on it never changes)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,6 +27,11 @@ from ..models import (
 )
 from ..selectors import version_document
 
+if TYPE_CHECKING:
+    # django-stubs' stand-in for AUTH_USER_MODEL (tenants.User): methodology is below
+    # tenants and imports nothing of it, not even for types.
+    from django.contrib.auth.models import _User
+
 
 def current_catalogue() -> document.Catalogue:
     return document.Catalogue(
@@ -33,11 +40,12 @@ def current_catalogue() -> document.Catalogue:
     )
 
 
-def _t(value, lang: str) -> str:
-    return ((value or {}).get(lang) or "").strip() if isinstance(value, dict) else ""
+def _t(value: object, lang: str) -> str:
+    text: str = ((value or {}).get(lang) or "").strip() if isinstance(value, dict) else ""
+    return text
 
 
-def _write_content(version: TemplateVersion, doc: dict) -> None:
+def _write_content(version: TemplateVersion, doc: dict[str, Any]) -> None:
     """Replace a draft's content with the document's (the draft is still mutable)."""
     if version.pk:
         version.phases.all().delete()
@@ -89,7 +97,7 @@ def _write_content(version: TemplateVersion, doc: dict) -> None:
         for i, question in enumerate((doc.get("survey") or {}).get(moment) or []))
 
 
-def _check_storable(doc, *, expected_slug: str | None = None) -> document.Errors:
+def _check_storable(doc: Any, *, expected_slug: str | None = None) -> document.Errors:
     errors = document.validate(doc, current_catalogue())
     if isinstance(doc, dict) and expected_slug and doc.get("slug") != expected_slug:
         errors.add("slug", _("The address of a template cannot change (it is “%(slug)s”).")
@@ -100,7 +108,7 @@ def _check_storable(doc, *, expected_slug: str | None = None) -> document.Errors
     return errors
 
 
-def template_create(*, doc: dict, user=None) -> TemplateVersion:
+def template_create(*, doc: dict[str, Any], user: _User | None = None) -> TemplateVersion:
     """A new template with its first draft version."""
     _check_storable(doc)
     if Template.objects.filter(slug=doc["slug"]).exists():
@@ -115,7 +123,7 @@ def template_create(*, doc: dict, user=None) -> TemplateVersion:
     return version
 
 
-def draft_update(*, version: TemplateVersion, doc: dict) -> document.Errors:
+def draft_update(*, version: TemplateVersion, doc: dict[str, Any]) -> document.Errors:
     """Save a draft's content. Returns what still stands in the way of publishing it."""
     if version.is_published:
         raise DomainError({"version": [_("A published version cannot be edited; create a "
@@ -126,7 +134,7 @@ def draft_update(*, version: TemplateVersion, doc: dict) -> document.Errors:
     return errors
 
 
-def draft_create(*, template: Template, user=None) -> TemplateVersion:
+def draft_create(*, template: Template, user: _User | None = None) -> TemplateVersion:
     """The template's draft: the existing one, or a copy of its latest version."""
     with transaction.atomic():
         Template.objects.select_for_update().get(pk=template.pk)
@@ -134,6 +142,7 @@ def draft_create(*, template: Template, user=None) -> TemplateVersion:
         if draft is not None:
             return draft
         latest = template.versions.order_by("-number").first()
+        assert latest is not None  # a template is created with its first version
         doc = version_document(latest)
         number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         draft = TemplateVersion(template=template, number=number, based_on=latest,
@@ -144,7 +153,8 @@ def draft_create(*, template: Template, user=None) -> TemplateVersion:
     return draft
 
 
-def version_publish(*, version: TemplateVersion, user=None) -> TemplateVersion:
+def version_publish(*, version: TemplateVersion, user: _User | None = None
+                    ) -> TemplateVersion:
     """Publish a draft once it is complete; from then on it never changes."""
     with transaction.atomic():
         version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
