@@ -228,7 +228,7 @@ def main() -> None:
             outdated_time, _size = timed(lambda: (write(), page()), runs=3)
             write()
             refresh_time, _done = timed(lambda: [
-                figures.refresh(key) for key in FiguresSnapshot.objects.values_list(
+                figures.figures_refresh(key=key) for key in FiguresSnapshot.objects.values_list(
                     "key", flat=True)], runs=1)
 
             def full_report() -> Report:

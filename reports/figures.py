@@ -294,7 +294,7 @@ def _claim(key: str, now: datetime) -> bool:
                 .update(refresh_queued_at=now))
 
 
-def refresh(key: str) -> bool:
+def figures_refresh(*, key: str) -> bool:
     """Compute and store a subject's figures unless they are current (for the worker).
     False when the subject is gone: its stored figures are dropped."""
     snapshot = FiguresSnapshot.objects.filter(key=key).first()
@@ -313,7 +313,7 @@ def refresh(key: str) -> bool:
     return True
 
 
-def refresh_outdated(now: datetime) -> int:
+def figures_refresh_outdated(*, now: datetime) -> int:
     """The schedule's pass in one organisation: recompute the outdated figures of its
     programmes (their campaigns' with them) and lever rows that somebody read within
     ``KEPT_CURRENT_FOR``, spaced like the dashboards' refreshes, each claimed first so
@@ -327,6 +327,6 @@ def refresh_outdated(now: datetime) -> int:
         if (_is_current(snapshot, version, now) or _in_flight(snapshot, now)
                 or not _due(snapshot, now) or not _claim(snapshot.key, now)):
             continue
-        if refresh(snapshot.key):
+        if figures_refresh(key=snapshot.key):
             refreshed += 1
     return refreshed

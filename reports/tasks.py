@@ -32,7 +32,7 @@ def requeue_stuck_reports() -> dict[str, int]:
 @shared_task
 def refresh_figures(key: str) -> bool:
     """Compute a subject's figures for the dashboards that showed outdated ones."""
-    return figures.refresh(key)
+    return figures.figures_refresh(key=key)
 
 
 @shared_task
@@ -44,4 +44,4 @@ def refresh_outdated_figures_for_all_organisations() -> int:
 
 @shared_task
 def refresh_outdated_figures() -> int:
-    return figures.refresh_outdated(timezone.now())
+    return figures.figures_refresh_outdated(now=timezone.now())

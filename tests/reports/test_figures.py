@@ -156,7 +156,7 @@ def test_the_figures_of_a_deleted_subject_are_dropped_by_the_refresh(org_a):
         key = f"metrics:programme:{programme.pk}"
         programme.campaigns.all().delete()
         Programme.objects.filter(pk=programme.pk).delete()
-        assert figures.refresh(key) is False
+        assert figures.figures_refresh(key=key) is False
         assert not FiguresSnapshot.objects.filter(key=key).exists()
 
 
@@ -255,13 +255,13 @@ def test_the_schedule_keeps_programme_figures_current_and_drops_forgotten_ones(o
         figures.programme_figures(programme)
         figures.lever_figures(programme=programme)
         figures.period_figures(date(2020, 1, 1), date(2020, 12, 31))
-        assert figures.refresh_outdated(timezone.now()) == 0  # all current
+        assert figures.figures_refresh_outdated(now=timezone.now()) == 0  # all current
         _add_pledge(programme.campaigns.first(), "late@example.test")
         FiguresSnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=1))
         FiguresSnapshot.objects.filter(key__startswith="metrics:period:").update(
             read_at=timezone.now() - figures.KEEP - timedelta(days=1))
 
-        assert figures.refresh_outdated(timezone.now()) == 2  # programme and lever rows
+        assert figures.figures_refresh_outdated(now=timezone.now()) == 2  # programme and lever rows
         keys = set(FiguresSnapshot.objects.values_list("key", flat=True))
         campaigns = {f"metrics:campaign:{pk}" for pk in
                      programme.campaigns.values_list("pk", flat=True)}
@@ -275,12 +275,12 @@ def test_the_schedule_keeps_programme_figures_current_and_drops_forgotten_ones(o
             current = figures.programme_figures(programme)
         assert len(queries) == 2 and current.data["participants"]["mobilised"] == 8
         # Just refreshed: the next pass has nothing to do.
-        assert figures.refresh_outdated(timezone.now()) == 0
+        assert figures.figures_refresh_outdated(now=timezone.now()) == 0
         # Figures nobody has read for a week are no longer kept current.
         _add_pledge(programme.campaigns.first(), "later@example.test")
         FiguresSnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=1),
                                        read_at=timezone.now() - timedelta(days=8))
-        assert figures.refresh_outdated(timezone.now()) == 0
+        assert figures.figures_refresh_outdated(now=timezone.now()) == 0
 
 
 @pytest.mark.django_db
