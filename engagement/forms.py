@@ -141,7 +141,9 @@ class ParticipantFilterForm(forms.Form):
 
     def __init__(self, *args, sites: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", _("All sites")), *((s, s) for s in sites)]
+        site = self.fields["site"]
+        assert isinstance(site, forms.ChoiceField)
+        site.choices = [("", _("All sites")), *((s, s) for s in sites)]
 
 
 class ParticipantImportForm(forms.Form):

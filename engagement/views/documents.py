@@ -19,7 +19,7 @@ def ics_response(events: list[tuple[str, object, object, str, str]],
     calendar.add("version", "2.0")
     for uid, start, end, summary, location in events:
         event = Event()
-        event.add("uid", f"{uid}@{connection.schema_name}.fullmobs")
+        event.add("uid", f"{uid}@{connection.schema_name}.fullmobs")  # type: ignore[attr-defined]
         event.add("dtstart", start)
         event.add("dtend", end)
         event.add("dtstamp", timezone.now())

@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.roles import Role
 from tenants.access import require_role
 
-from ..models import Pledge
+from ..models import Campaign, Pledge
 from ..services import pledge_check_in, pledge_mark_no_show
 from ..services.checkin import (
     checkin_code_normalise,
@@ -24,13 +24,18 @@ from ..services.joining import pledge_approve, pledge_decline
 from .organiser_campaigns import campaign_or_404
 
 
+def _campaign_pledge(campaign: Campaign, pledge_id: int) -> Pledge:
+    """One of the campaign's pledges, with what its row on the campaign page shows."""
+    return get_object_or_404(Pledge.objects.select_related("participant__team", "slot"),
+                             pk=pledge_id, slot__campaign=campaign)
+
+
 @require_POST
 def campaign_attendance(request, pk, pledge_id):
     """Organiser check-in or no-show; HTMX swaps the row."""
     require_role(request, Role.MANAGER)
     campaign = campaign_or_404(pk)
-    pledge = get_object_or_404(Pledge.objects.select_related("participant__team", "slot"),
-                               pk=pledge_id, slot__campaign=campaign)
+    pledge = _campaign_pledge(campaign, pledge_id)
     try:
         if request.POST.get("action") == "no_show":
             pledge_mark_no_show(pledge=pledge)
@@ -95,8 +100,7 @@ def campaign_party(request, pk, pledge_id):
     row."""
     require_role(request, Role.MANAGER)
     campaign = campaign_or_404(pk)
-    pledge = get_object_or_404(Pledge.objects.select_related("participant__team", "slot"),
-                               pk=pledge_id, slot__campaign=campaign)
+    pledge = _campaign_pledge(campaign, pledge_id)
     try:
         if request.POST.get("decision") == "decline":
             pledge_decline(pledge=pledge)
