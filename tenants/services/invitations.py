@@ -29,7 +29,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_create(*, organisation: Organisation, email: str, role: str, invited_by) -> str:
+def invitation_create(*, organisation: Organisation, email: str, role: str,
+                      invited_by: User | None) -> str:
     token = secrets.token_urlsafe(32)
     Invitation.objects.create(
         organisation=organisation,
@@ -132,6 +133,7 @@ def invitation_accept(*, invitation: Invitation, user: User | None = None,
     has_password = existing is not None and existing.has_usable_password()
     if user is None:
         if has_password:
+            assert existing is not None  # has_password says so
             # The link proves the mailbox, the password proves the account.
             if not password or not existing.check_password(password):
                 errors["password"] = [_("Enter the password of your Fullmobs account, or "
@@ -173,4 +175,5 @@ def invitation_accept(*, invitation: Invitation, user: User | None = None,
             # The invitation reached the owner's mailbox: the address is proven.
             organisation.owner_email_verified_at = locked.accepted_at
             organisation.save(update_fields=["owner_email_verified_at"])
+    assert user is not None  # the logged-in account, the existing one, or the new one
     return user

@@ -4,9 +4,12 @@ branding (colour and logo; logos are re-encoded, bounded copies)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -37,8 +40,8 @@ class NotAnImage(ValueError):
     """The file is not an image of the formats asked for."""
 
 
-def bounded_image(source, *, max_side: int, formats=frozenset(LOGO_FORMATS)
-                  ) -> tuple[bytes, str]:
+def bounded_image(source: IO[bytes] | bytes | bytearray, *, max_side: int,
+                  formats: Collection[str] = frozenset(LOGO_FORMATS)) -> tuple[bytes, str]:
     """A re-encoded copy of the image in ``source`` (a file or bytes) no larger than
     ``max_side`` pixels on either side, in its own format, without metadata. Raises
     ``ValueError`` with a message for people when it is not an image of ``formats``
@@ -80,11 +83,13 @@ def bounded_image(source, *, max_side: int, formats=frozenset(LOGO_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
             SyntaxError, EOFError) as exc:
         raise ValueError(_("Upload a PNG, JPEG or WebP image.")) from exc
+    assert image_format is not None  # opened as one of ``formats``
     return out.getvalue(), image_format
 
 
 def organisation_update(*, organisation: Organisation, name: str, locale: str, time_zone: str,
-                        brand_colour: str, logo=None, remove_logo: bool = False,
+                        brand_colour: str, logo: File[bytes] | None = None,
+                        remove_logo: bool = False,
                         allowed_email_domains: list[str] | None = None) -> Organisation:
     """Change an organisation's name, language, time zone, branding and the e-mail domains
     that may join its internal campaigns (``None``: unchanged) (owners only).
@@ -151,7 +156,7 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
     return organisation
 
 
-def _suffix(filename: str) -> str:
+def _suffix(filename: str | None) -> str:
     from pathlib import Path
 
     suffix = Path(filename or "").suffix.lower()

@@ -3,7 +3,7 @@ an unverified space may not do, and dropping the spaces never confirmed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -60,7 +60,7 @@ def owner_email_verify(*, token: str) -> Organisation:
     except signing.BadSignature as exc:
         raise DomainError({"token": [_("This link is invalid or has expired.")]}) from exc
     with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().filter(
+        organisation: Organisation | None = Organisation.objects.select_for_update().filter(
             pk=data.get("o")).first()
         if organisation is None or not Membership.objects.filter(
                 organisation=organisation, role=Role.OWNER,
@@ -91,13 +91,13 @@ def require_verified(organisation: Organisation | None = None) -> None:
     if organisation is not None:
         unverified = unverified.filter(pk=organisation.pk)
     else:
-        unverified = unverified.filter(schema_name=connection.schema_name)
+        unverified = unverified.filter(schema_name=connection.schema_name)  # type: ignore[attr-defined]
     if unverified.exists():
         raise DomainError({"email": [_("Confirm your e-mail address first: open the link we "
                                        "sent you (or send it again from the banner).")]})
 
 
-def unverified_organisations_drop(*, now=None) -> list[str]:
+def unverified_organisations_drop(*, now: datetime | None = None) -> list[str]:
     """Drop self-service spaces whose owner never confirmed the address within
     SIGNUP_UNVERIFIED_MAX_DAYS: schema, domain, memberships, invitations and the owner's
     login when it belongs to nothing else. Returns the slugs dropped."""
@@ -105,7 +105,7 @@ def unverified_organisations_drop(*, now=None) -> list[str]:
 
     now = now or timezone.now()
     limit = now - timedelta(days=settings.SIGNUP_UNVERIFIED_MAX_DAYS)
-    dropped = []
+    dropped: list[str] = []
     stale = Organisation.objects.clients().filter(owner_email_verified_at__isnull=True,
                                                   created_at__lt=limit)
     for organisation in stale.only("pk"):
