@@ -32,7 +32,7 @@ def refresh_organisation_usage(self) -> dict:
         defaults={
             "programmes": Programme.objects.count(),
             "members": Membership.objects.filter(organisation=organisation).count(),
-            "schema_name": connection.schema_name,
+            "schema_name": connection.schema_name,  # type: ignore[attr-defined]
             "computed_at": timezone.now(),
         },
     )

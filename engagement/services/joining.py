@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.tenancy import current_organisation, enqueue_on_commit
 from methodology.models import Lever
+from tenants.models import User
 
 from ..models import Campaign, Channel, EmailKind, Invitation, Participant, Pledge, Slot, Team
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
@@ -74,6 +75,7 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
             except IntegrityError:  # the same person signing up twice at once
                 participant = Participant.objects.get(email__iexact=email)
                 created = False
+        assert participant is not None  # found, created, or found after the race
         if not created and update_existing:
             changed = []
             for name, value in values.items():
@@ -104,11 +106,12 @@ def _space_read_only() -> bool:
 
 
 def _organisation_locale() -> str:
-    return current_organisation().locale
+    locale: str = current_organisation().locale
+    return locale
 
 
 def invitation_create(*, campaign: Campaign, channel: str, lever_code: str,
-                      inviter: Participant | None = None, organiser=None,
+                      inviter: Participant | None = None, organiser: User | None = None,
                       invitee_email: str = "", audience_label: str = "") -> Invitation:
     """Record an invitation (its link carries the code). E-mail invitations are sent."""
     errors: dict[str, list[str]] = {}
@@ -162,7 +165,7 @@ def email_domain_allowed(email: str) -> bool:
     return domain in {d.lower() for d in organisation.allowed_email_domains}
 
 
-class JoinedPledges(list):
+class JoinedPledges(list[Pledge]):
     """The pledges a join made (a list), and whether it created their participant.
 
     ``participant_created`` is what lets a page open the participant's space at once: only
