@@ -15,6 +15,7 @@ from tenants.models import Membership
 from tenants.services import organisation_update
 
 from .catalogue import options
+from .codes import Option
 from .entitlements import entitlements_for
 
 
@@ -30,7 +31,7 @@ def organisation_settings(request):
                      organisation.allowed_email_domains or _owners_domains(organisation)),
                  "brand_colour": organisation.brand_colour, "logo": organisation.logo},
     )
-    branded = entitlements_for(organisation).allows("branded_space")
+    branded = entitlements_for(organisation).allows(Option.BRANDED_SPACE)
     if not branded:  # colours and logo are the "branded space" option
         del form.fields["brand_colour"], form.fields["logo"]
     if request.method == "POST" and form.is_valid():
@@ -50,7 +51,7 @@ def organisation_settings(request):
             return redirect("organisation_settings")
     return render(request, "billing/organisation_settings.html",
                   {"form": form, "branded": branded,
-                   "branding_option": options()["branded_space"]},
+                   "branding_option": options()[Option.BRANDED_SPACE]},
                   status=400 if form.errors else 200)
 
 
