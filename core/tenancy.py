@@ -39,10 +39,18 @@ def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
     headers = {"_schema_name": connection.schema_name}  # type: ignore[attr-defined]
 
     def queue() -> None:
-        target = current_app.tasks[task] if isinstance(task, str) else task
+        target = _registered(task) if isinstance(task, str) else task
         target.apply_async(args=list(args), headers=headers, **options)
 
     transaction.on_commit(queue)
+
+
+def _registered(name: str) -> Any:
+    """The task registered under ``name``. A web process has not imported the apps' task
+    modules (Celery's autodiscovery runs when a worker starts): import them once."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def call_on_commit(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
