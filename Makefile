@@ -28,6 +28,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	@# mypy's Django plugin loads the settings, which only parse DATABASE_URL (no connection).
+	DATABASE_URL="$${DATABASE_URL:-postgres://localhost/fullmobs}" $(BIN)/mypy
 
 ## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL; report figures and PDFs at a million pledges
 bench: $(STAMP)
