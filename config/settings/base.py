@@ -7,6 +7,7 @@ without its secrets.
 import os
 import warnings
 from pathlib import Path
+from typing import Any, overload
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
@@ -29,23 +34,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-PRODUCTION = env("DJANGO_ENV", "development") == "production"
+PRODUCTION: bool = env("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 
 # Tenants are reached at <slug>.<BASE_DOMAIN>; the bare BASE_DOMAIN is the public site.
-BASE_DOMAIN = env("BASE_DOMAIN", "localhost")
+BASE_DOMAIN: str = env("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}")
 # Scheme and port used to build absolute links in e-mails and printed demo URLs.
 SITE_SCHEME = env("SITE_SCHEME", "https" if PRODUCTION else "http")
 SITE_PORT = env("SITE_PORT", "" if PRODUCTION else env("PORT", "8000"))
 
-SHARED_APPS = [
+SHARED_APPS: list[str] = [
     "django_tenants",
     "csp",
     "core",
@@ -71,7 +76,7 @@ TENANT_APPS = [
     "engagement",
     "reports",
 ]
-INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+INSTALLED_APPS: list[str] = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 TENANT_MODEL = "tenants.Organisation"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -85,7 +90,7 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # Set the search path once per connection change instead of before every query.
 TENANT_LIMIT_SET_CALLS = True
 
-MIDDLEWARE = [
+MIDDLEWARE: list[str] = [
     "django.middleware.security.SecurityMiddleware",
     # Static files are the same for every host: served before any tenant lookup.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -144,7 +149,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_PROXY_SSL_HEADER: tuple[str, str] | None = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", f"https://*.{BASE_DOMAIN}")
 
@@ -199,7 +204,7 @@ NUM_PROXIES = int(env("NUM_PROXIES", "0"))
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 # Anonymous writes, counted in the shared cache per client address ("address") and per
 # campaign or other subject ("subject"): tenants/throttle.py, docs/security.md.
-THROTTLE_RATES = {
+THROTTLE_RATES: dict[str, dict[str, str]] = {
     "join": {"address": env("JOIN_RATE_LIMIT", "30/hour"),
              "subject": env("JOIN_CAMPAIGN_RATE_LIMIT", "600/hour")},
     "address_check": {"address": env("ADDRESS_CHECK_RATE_LIMIT", "10/hour"),
@@ -242,7 +247,7 @@ SPECTACULAR_SETTINGS = {
 # (reports.figures).
 REPORTS_FIGURES_INLINE_MS = int(env("REPORTS_FIGURES_INLINE_MS", "250"))
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -6,6 +6,7 @@ tenants (django-tenants only routes schemas it has an Organisation for).
 """
 
 import os
+from typing import Any
 
 from celery.schedules import crontab
 
@@ -15,7 +16,7 @@ from .database import DATABASES
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "pgmq://"
 # PGMQ_DSN lets processes on another database (the test suite's) share one broker.
-CELERY_BROKER_TRANSPORT_OPTIONS = (
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {"conn_string": os.environ.get("PGMQ_DSN") or libpq_dsn(DATABASES["default"]),
      "init_extension": False}
     if CELERY_BROKER_URL.startswith("pgmq")
