@@ -54,7 +54,7 @@ class ParticipantWriteSerializer(serializers.Serializer):
 
 
 class ParticipantUpdateSerializer(ParticipantWriteSerializer):
-    email = None  # the e-mail address is who the participant is
+    email = None  # type: ignore[assignment]  # the e-mail address is who the participant is
 
 
 class ParticipantImportSerializer(serializers.Serializer):
@@ -87,12 +87,14 @@ class ImportReportSerializer(serializers.Serializer):
     valid_rows = serializers.IntegerField()
     created = serializers.IntegerField(help_text="New participants (to be) created.")
     updated = serializers.IntegerField(help_text="Known participants (to be) completed.")
-    errors = RowErrorSerializer(many=True)
+    # A field named like Serializer.errors: the report's and the error format's name.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class ImportRefusedSerializer(serializers.Serializer):
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()))
     report = ImportReportSerializer(required=False, help_text=(
         "The import's report, when rows were refused (absent when the request itself is "
         "invalid)."))
