@@ -66,6 +66,7 @@ SHARED_APPS: list[str] = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_htmx",
     "methodology",
     "billing",
