@@ -4,12 +4,14 @@ The factories give every field a plain default; a test names only what it is abo
 ``CampaignFactory(status=Campaign.Status.DRAFT)``, ``SlotFactory(capacity=3)`` (with its
 campaign and programme), ``PledgeFactory(slot=slot, participant=someone)``.
 ``make_campaign`` is the usual set-up of the engagement tests: an open public campaign in
-ten days with one slot.
+ten days with one slot; ``make_campaign_with_slot`` and ``make_pledge`` that of the reports
+tests, which place actions in the past.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -91,3 +93,20 @@ def make_campaign(*, capacity: int = 10, target: int = 5, status=Campaign.Status
         else start, status=status, visibility=visibility)
     SlotFactory(campaign=campaign, capacity=capacity)
     return campaign
+
+
+def make_campaign_with_slot(programme: Programme, *, days: int, hours: int,
+                            status: str = Campaign.Status.COMPLETED) -> tuple[Campaign, Slot]:
+    """A campaign starting ``days`` from now (negative: over), its deadline the day before,
+    with one slot of 50 places."""
+    start = timezone.now() + timedelta(days=days)
+    slot = SlotFactory(capacity=50, campaign=CampaignFactory(
+        programme=programme, title=f"Action {days}", starts_at=start, hours=hours,
+        mobilisation_deadline=start - timedelta(days=1), status=status))
+    return slot.campaign, slot
+
+
+def make_pledge(slot: Slot, participant: Participant, *, hours: int = 0, **fields) -> Pledge:
+    """A pledge (confirmed unless ``status`` says otherwise) of ``hours`` hours given."""
+    return PledgeFactory(slot=slot, participant=participant, hours_given=Decimal(hours),
+                         **fields)

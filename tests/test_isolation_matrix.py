@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -43,12 +43,8 @@ from engagement.models import (
     Campaign,
     ImpactRecord,
     Invitation,
-    Participant,
-    Pledge,
-    Programme,
     ProgrammeIndicator,
     ProgrammeStep,
-    Slot,
 )
 from methodology.models import Template
 from reports.models import Report
@@ -56,6 +52,13 @@ from tenants.middleware import OPEN_PREFIXES
 from tenants.permissions import IsOrganisationMember
 
 from .conftest import host_of, make_member
+from .factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+)
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 API_METHODS = ("get", *WRITE_METHODS)
@@ -145,8 +148,7 @@ def make_records(organisation, manager) -> dict:
     """One of everything an organisation keeps, each private text carrying its marker."""
     mark = secret(organisation)
     with tenant_context(organisation):
-        programme = Programme.objects.create(name=f"Programme {mark}", starts_on=date(2020, 1, 1),
-                                             ends_on=date(2035, 12, 31))
+        programme = ProgrammeFactory(name=f"Programme {mark}")
         step = ProgrammeStep.objects.create(
             programme=programme, key="brief", phase_code="frame", phase_title_fr="P",
             phase_title_en="P", position=1, title_fr=mark, title_en=mark,
@@ -155,20 +157,17 @@ def make_records(organisation, manager) -> dict:
             programme=programme, code="waste_kg", position=1, unit="kg", label_fr="Déchets",
             label_en="Waste", sdg=12)
         start = timezone.now() + timedelta(days=10)
-        campaign = Campaign.objects.create(
+        campaign = CampaignFactory(
             programme=programme, title="Open beach day", place="Plage", starts_at=start,
-            ends_at=start + timedelta(hours=3), participant_target=5,
-            mobilisation_deadline=start - timedelta(days=2), status=Campaign.Status.OPEN,
+            mobilisation_deadline=start - timedelta(days=2),
             visibility=Campaign.Visibility.PUBLIC)
-        slot = Slot.objects.create(campaign=campaign, starts_at=start,
-                                   ends_at=start + timedelta(hours=3), capacity=10)
-        participant = Participant.objects.create(
+        slot = SlotFactory(campaign=campaign, capacity=10)
+        participant = ParticipantFactory(
             email=f"{mark}@people.test", first_name=mark, last_name=mark)
         invitation = Invitation.objects.create(
             campaign=campaign, organiser=manager, channel="email", lever_code="social_proof",
             invitee_email=f"{mark}-invitee@people.test", audience_label=mark)
-        pledge = Pledge.objects.create(slot=slot, participant=participant,
-                                       status=Pledge.Status.CONFIRMED, companion_names=mark)
+        pledge = PledgeFactory(slot=slot, participant=participant, companion_names=mark)
         impact = ImpactRecord.objects.create(campaign=campaign, indicator=indicator, value=12,
                                              note=mark, recorded_by=manager)
         report = Report.objects.create(scope=Report.Scope.CAMPAIGN, campaign=campaign,

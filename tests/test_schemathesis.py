@@ -11,7 +11,7 @@ match the documented schema, invalid input refused.
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -49,21 +49,19 @@ EXCLUDED_CHECKS = [ignored_auth, positive_data_acceptance]
 
 def seed(organisation, manager) -> None:
     """A few records with small ids, so that generated ids sometimes name a real one."""
-    from engagement.models import Campaign, Participant, Programme, ProgrammeIndicator, Slot
+    from engagement.models import ProgrammeIndicator
+
+    from .factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
 
     with tenant_context(organisation):
-        programme = Programme.objects.create(name="Beach", starts_on=date(2020, 1, 1),
-                                             ends_on=date(2035, 12, 31))
+        programme = ProgrammeFactory(name="Beach")
         ProgrammeIndicator.objects.create(programme=programme, code="waste_kg", position=1,
                                           unit="kg", label_fr="Déchets", label_en="Waste", sdg=12)
         start = timezone.now() + timedelta(days=10)
-        campaign = Campaign.objects.create(
-            programme=programme, title="Beach day", starts_at=start,
-            ends_at=start + timedelta(hours=3), participant_target=5,
-            mobilisation_deadline=start - timedelta(days=2), status=Campaign.Status.OPEN)
-        Slot.objects.create(campaign=campaign, starts_at=start,
-                            ends_at=start + timedelta(hours=3), capacity=10)
-        Participant.objects.create(email="ann@people.test", first_name="Ann")
+        campaign = CampaignFactory(programme=programme, title="Beach day", starts_at=start,
+                                   mobilisation_deadline=start - timedelta(days=2))
+        SlotFactory(campaign=campaign, capacity=10)
+        ParticipantFactory(email="ann@people.test", first_name="Ann")
 
 
 def _caller(operation, mode, calls: list, *, base_url: str, headers: dict[str, str]):

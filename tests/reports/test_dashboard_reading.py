@@ -15,8 +15,8 @@ from engagement.models import Campaign, ImpactRecord, ProgrammeIndicator
 from methodology.models import Lever
 
 from ..conftest import tenant_client
+from ..factories import make_campaign_with_slot
 from .test_levers import build_invitations
-from .test_metrics import make_campaign
 
 CODES = ("social_proof", "personal_invitation", "qr_poster", "link_share", "age_band",
          "family_friendly", "trees_planted", ">team<", ">email<")
@@ -42,7 +42,7 @@ def _world(owner):
     ImpactRecord.objects.create(campaign=campaign, indicator=trees, value=Decimal("28.50"))
     ImpactRecord.objects.create(campaign=campaign, indicator=partners, value=Decimal("76.50"))
     # Next January's campaign: within the default period, whatever today is.
-    make_campaign(programme, days=40, hours=2, status=Campaign.Status.OPEN)
+    make_campaign_with_slot(programme, days=40, hours=2, status=Campaign.Status.OPEN)
     return programme
 
 

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from engagement.models import Invitation, Participant, Pledge, Team
 from reports.levers import lever_analysis, wilson_interval
 
-from .test_metrics import make_campaign, make_programme
+from ..factories import ProgrammeFactory, make_campaign_with_slot
 
 
 @pytest.mark.parametrize(("successes", "trials", "low", "high"), [
@@ -28,8 +28,8 @@ def build_invitations(owner):
     """One campaign; one social-proof e-mail to each person. Team Alpha (postcode 69001):
     10 people, 5 pledged, 4 came. Beta (75001): 3 people, all pledged, none came. Gamma
     (69001): 2 people, nobody pledged. A poster nobody answered."""
-    programme = make_programme("Levers")
-    campaign, slot = make_campaign(programme, days=-3, hours=2)
+    programme = ProgrammeFactory(name="Levers", participant_target=50)
+    campaign, slot = make_campaign_with_slot(programme, days=-3, hours=2)
     for team_name, size, postcode, pledged, attended in [("Alpha", 10, "69001", 5, 4),
                                                          ("Beta", 3, "75001", 3, 0),
                                                          ("Gamma", 2, "69001", 0, 0)]:
@@ -90,4 +90,4 @@ def test_lever_analysis_refuses_an_unknown_segment_and_is_empty_without_invitati
     with tenant_context(org_a):
         with pytest.raises(ValueError, match="segment"):
             lever_analysis(segment="email")
-        assert lever_analysis(programme=make_programme("Empty")) == []
+        assert lever_analysis(programme=ProgrammeFactory(name="Empty", participant_target=50)) == []

@@ -26,32 +26,10 @@ from engagement.models import (
 from reports import metrics
 from reports.metrics import campaign_metrics, period_metrics, programme_metrics, team_metrics
 
-from ..factories import CampaignFactory, PledgeFactory, ProgrammeFactory, SlotFactory
+from ..factories import ProgrammeFactory, make_campaign_with_slot, make_pledge
 
 CONFIRMED, WAITLISTED = Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED
 ATTENDED, NO_SHOW = Pledge.Attendance.ATTENDED, Pledge.Attendance.NO_SHOW
-
-
-def make_programme(name: str) -> Programme:
-    return ProgrammeFactory(name=name, participant_target=50)
-
-
-def make_campaign(programme: Programme, *, days: int, hours: int,
-                  status: str = Campaign.Status.COMPLETED) -> tuple[Campaign, Slot]:
-    """A campaign starting ``days`` from now (negative: over) with one slot."""
-    start = timezone.now() + timedelta(days=days)
-    slot = SlotFactory(capacity=50, campaign=CampaignFactory(
-        programme=programme, title=f"Action {days}", starts_at=start, hours=hours,
-        mobilisation_deadline=start - timedelta(days=1), status=status))
-    return slot.campaign, slot
-
-
-def pledge(slot: Slot, person: Participant, *, status: str = CONFIRMED, companions: int = 0,
-           attendance: str = Pledge.Attendance.PENDING, hours: int = 0,
-           invitation: Invitation | None = None) -> Pledge:
-    return PledgeFactory(slot=slot, participant=person, status=status, companions=companions,
-                         attendance=attendance, hours_given=Decimal(hours),
-                         invitation=invitation)
 
 
 @dataclass
@@ -70,7 +48,8 @@ def build_world(owner) -> World:
     Referrals: A → B → C → D and A → F (A's tree: 5 people, 3 generations); E and old
     alone; G (brought by A) only waits, so is not mobilised.
     """
-    earlier, programme = make_programme("Q"), make_programme("P")
+    earlier = ProgrammeFactory(name="Q", participant_target=50)
+    programme = ProgrammeFactory(name="P", participant_target=50)
     ProgrammeIndicator.objects.create(programme=programme, code="waste_collected",
                                       position=1, unit="kg", label_fr="Déchets ramassés",
                                       label_en="Waste collected", sdg=14)
@@ -78,10 +57,10 @@ def build_world(owner) -> World:
                                               position=2, unit="trees",
                                               label_fr="Arbres plantés",
                                               label_en="Trees planted", sdg=15)
-    c0, slot0 = make_campaign(earlier, days=-60, hours=3)
-    c1, slot1 = make_campaign(programme, days=-10, hours=3)
-    c2, slot2 = make_campaign(programme, days=10, hours=2, status=Campaign.Status.OPEN)
-    make_campaign(programme, days=-5, hours=2, status=Campaign.Status.FAILED)
+    c0, slot0 = make_campaign_with_slot(earlier, days=-60, hours=3)
+    c1, slot1 = make_campaign_with_slot(programme, days=-10, hours=3)
+    c2, slot2 = make_campaign_with_slot(programme, days=10, hours=2, status=Campaign.Status.OPEN)
+    make_campaign_with_slot(programme, days=-5, hours=2, status=Campaign.Status.FAILED)
     ImpactRecord.objects.create(campaign=c1, indicator=programme.indicators.get(
         code="waste_collected"), value=Decimal("120.50"))
     assert trees.records.count() == 0
@@ -109,16 +88,16 @@ def build_world(owner) -> World:
     inv7 = invite(c2, channel="intranet", lever="social_proof")
     invite(c1, channel="qr_poster", lever="local_impact")  # no one answered
 
-    pledge(slot0, old, attendance=ATTENDED, hours=3)
-    pledge(slot1, a, companions=1, attendance=ATTENDED, hours=6)
-    pledge(slot1, b, attendance=ATTENDED, hours=3, invitation=inv1)
-    pledge(slot1, c, attendance=NO_SHOW, invitation=inv2)
-    pledge(slot1, old, attendance=ATTENDED, hours=3)
-    pledge(slot1, e)  # never checked in: still one of the confirmed pledges of C1
-    pledge(slot2, d, companions=2, invitation=inv3)
-    pledge(slot2, f, invitation=inv4)
-    pledge(slot2, g, status=WAITLISTED, invitation=inv5)
-    pledge(slot2, a, invitation=inv7)
+    make_pledge(slot0, old, attendance=ATTENDED, hours=3)
+    make_pledge(slot1, a, companions=1, attendance=ATTENDED, hours=6)
+    make_pledge(slot1, b, attendance=ATTENDED, hours=3, invitation=inv1)
+    make_pledge(slot1, c, attendance=NO_SHOW, invitation=inv2)
+    make_pledge(slot1, old, attendance=ATTENDED, hours=3)
+    make_pledge(slot1, e)  # never checked in: still one of the confirmed pledges of C1
+    make_pledge(slot2, d, companions=2, invitation=inv3)
+    make_pledge(slot2, f, invitation=inv4)
+    make_pledge(slot2, g, status=WAITLISTED, invitation=inv5)
+    make_pledge(slot2, a, invitation=inv7)
     return World(programme=programme, c1=c1, c2=c2, team=team, slot2=slot2)
 
 
@@ -190,7 +169,7 @@ def test_campaign_and_team_metrics(org_a, owner_a):
 @pytest.mark.django_db
 def test_empty_scopes_are_all_zeros(org_a):
     with tenant_context(org_a):
-        programme = make_programme("Nothing yet")
+        programme = ProgrammeFactory(name="Nothing yet", participant_target=50)
         metrics = programme_metrics(programme)
         period = period_metrics(date(1999, 1, 1), date(1999, 12, 31))
     for figures in (metrics, period):
@@ -238,7 +217,7 @@ def test_metrics_queries_do_not_grow_with_rows(org_a, owner_a):
         for index in range(30):
             person = Participant.objects.create(email=f"more{index}@example.test",
                                                 team=world.team)
-            pledge(world.slot2, person, companions=index % 3)
+            make_pledge(world.slot2, person, companions=index % 3)
         many = {name: _selects(function, arg) for name, function, arg in [
             ("programme", programme_metrics, world.programme),
             ("campaign", campaign_metrics, world.c2), ("team", team_metrics, world.team)]}
@@ -259,11 +238,11 @@ def test_all_campaigns_at_once_give_each_campaigns_own_figures(org_a, owner_a):
         h = Participant.objects.create(email="h@example.test")
         i = Participant.objects.create(email="i@example.test", referred_by=h)
         slot1 = world.c1.slots.get()
-        pledge(slot1, h, attendance=ATTENDED, hours=3)
-        pledge(slot1, i, attendance=NO_SHOW)
+        make_pledge(slot1, h, attendance=ATTENDED, hours=3)
+        make_pledge(slot1, i, attendance=NO_SHOW)
         extra = Slot.objects.create(campaign=world.c2, starts_at=world.slot2.starts_at,
                                     ends_at=world.slot2.ends_at, capacity=10)
-        pledge(extra, Participant.objects.get(email="d@example.test"), companions=4)
+        make_pledge(extra, Participant.objects.get(email="d@example.test"), companions=4)
         campaigns = list(Campaign.objects.order_by("starts_at"))
         assert len(campaigns) == 4  # C0 (programme Q), C1, C3 (nobody), C2
         together = metrics.campaigns_metrics([c.pk for c in campaigns] + [10**9])

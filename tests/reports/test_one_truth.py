@@ -10,18 +10,24 @@ import io
 import re
 import subprocess
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Slot
+from engagement.models import Campaign, Invitation, Programme
 from engagement.services.joining import invitation_record_open
 from reports.services import report_render, report_request
 
 from ..conftest import tenant_client
+from ..factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    ProgrammeFactory,
+    SlotFactory,
+    make_pledge,
+)
 from .test_dashboard_reading import visible_text
 
 # What happened, counted by hand:
@@ -40,24 +46,22 @@ MOBILISED, ATTENDANCE, HOURS, SENT, CONVERSION = 6, 67, 16, 3, 100
 
 def _build(owner) -> Programme:
     now = timezone.now()
-    programme = Programme.objects.create(name="One truth", starts_on=(now - timedelta(
-        days=60)).date(), ends_on=(now + timedelta(days=60)).date(), participant_target=10)
+    programme = ProgrammeFactory(name="One truth", starts_on=(now - timedelta(days=60)).date(),
+                                 ends_on=(now + timedelta(days=60)).date(), participant_target=10)
 
     def campaign(title, days, hours, status=Campaign.Status.COMPLETED):
         start = now - timedelta(days=days)
-        created = Campaign.objects.create(
-            programme=programme, title=title, starts_at=start,
-            ends_at=start + timedelta(hours=hours), participant_target=3,
-            mobilisation_deadline=start - timedelta(days=2), status=status)
-        slot = Slot.objects.create(campaign=created, starts_at=start,
-                                   ends_at=start + timedelta(hours=hours), capacity=20)
-        return created, slot
+        created = CampaignFactory(
+            programme=programme, title=title, starts_at=start, hours=hours,
+            participant_target=3, mobilisation_deadline=start - timedelta(days=2),
+            status=status)
+        return created, SlotFactory(campaign=created, capacity=20)
 
     clean, clean_slot = campaign("Clean-up", 20, 3)
     plant, plant_slot = campaign("Planting", 10, 2)
     _failed, failed_slot = campaign("Winter drive", 5, 2, status=Campaign.Status.FAILED)
-    people = {name: Participant.objects.create(email=f"{name}@example.test",
-                                               first_name=name.capitalize())
+    people = {name: ParticipantFactory(email=f"{name}@example.test",
+                                       first_name=name.capitalize())
               for name in ("ana", "ben", "cy", "dee", "eve", "fay")}
     intranet = Invitation.objects.create(campaign=clean, organiser=owner, channel="intranet",
                                          lever_code="social_proof")
@@ -71,9 +75,8 @@ def _build(owner) -> Programme:
     invitation_record_open(campaign=plant, code=link.code)
 
     def pledge(slot, name, *, attendance="pending", hours=0, companions=0, invitation=None):
-        Pledge.objects.create(slot=slot, participant=people[name], status="confirmed",
-                              attendance=attendance, hours_given=Decimal(hours),
-                              companions=companions, invitation=invitation)
+        make_pledge(slot, people[name], attendance=attendance, hours=hours,
+                    companions=companions, invitation=invitation)
 
     pledge(clean_slot, "ana", attendance="attended", hours=9, companions=2)
     pledge(clean_slot, "ben", attendance="attended", hours=3, invitation=intranet)

@@ -19,12 +19,9 @@ from engagement.models import (
     Campaign,
     ImpactRecord,
     Invitation,
-    Participant,
-    Pledge,
     Programme,
     ProgrammeIndicator,
     ProgrammeSurveyQuestion,
-    Slot,
     SurveyAnswer,
     Team,
 )
@@ -33,6 +30,13 @@ from reports.models import Commentary, Report
 from reports.services import commentary_save, report_render, report_request
 
 from ..conftest import free_port
+from ..factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = datetime(2026, 5, 16, 9, 0, tzinfo=PARIS)
@@ -98,8 +102,8 @@ def pdf_text(data: bytes) -> str:
 # --- Data: a programme with two completed campaigns, as organisers leave it.
 
 def build_programme(*, title: str = "Green Lyon", description: str = "") -> Programme:
-    programme = Programme.objects.create(name=title, starts_on=date(2026, 1, 1),
-                                         ends_on=date(2026, 12, 31))
+    programme = ProgrammeFactory(name=title, starts_on=date(2026, 1, 1),
+                                 ends_on=date(2026, 12, 31))
     waste = ProgrammeIndicator.objects.create(
         programme=programme, code="waste_collected_kg", position=0, unit="kg",
         label_fr="Déchets ramassés", label_en="Waste collected", sdg=12)
@@ -116,26 +120,25 @@ def build_programme(*, title: str = "Green Lyon", description: str = "") -> Prog
         programme=programme, moment="after_action", position=2, kind="text",
         text_fr="Un mot ?", text_en="A word?")
     team = Team.objects.create(name=f"Logistics {title}")
-    people = [Participant.objects.create(email=f"p{n}.{programme.pk}@example.test",
-                                         first_name=f"Secretname{n}", team=team)
+    people = [ParticipantFactory(email=f"p{n}.{programme.pk}@example.test",
+                                 first_name=f"Secretname{n}", team=team)
               for n in range(8)]
     for index, (campaign_title, kilos, planted) in enumerate(
             [("Beach clean-up", "120.50", 0), ("Tree planting", "0", 35)]):
         start = DAY + timedelta(days=7 * index)
-        campaign = Campaign.objects.create(
+        campaign = CampaignFactory(
             programme=programme, title=campaign_title, description=description,
-            starts_at=start, ends_at=start + timedelta(hours=3), participant_target=10,
+            starts_at=start, participant_target=10,
             mobilisation_deadline=start - timedelta(days=2),
             status=Campaign.Status.COMPLETED, place="Lyon")
-        slot = Slot.objects.create(campaign=campaign, starts_at=start,
-                                   ends_at=start + timedelta(hours=3), capacity=20)
+        slot = SlotFactory(campaign=campaign, capacity=20)
         for n, person in enumerate(people[:7]):
             invitation = Invitation.objects.create(
                 campaign=campaign, inviter=people[7], channel="email",
                 lever_code="personal_invitation", invitee_email=person.email)
             attended = n < 6
-            Pledge.objects.create(
-                slot=slot, participant=person, invitation=invitation, status="confirmed",
+            PledgeFactory(
+                slot=slot, participant=person, invitation=invitation,
                 attendance="attended" if attended else "no_show",
                 hours_given=Decimal(3) if attended else 0)
         slot.confirmed_seats = 7

@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from reports.models import Report
 
 from ..conftest import tenant_client
-from .test_metrics import make_campaign, make_programme
+from ..factories import ProgrammeFactory, make_campaign_with_slot
 
 
 def _radios(page: str, name: str) -> list[str]:
@@ -24,8 +24,8 @@ def _radios(page: str, name: str) -> list[str]:
 def test_a_report_is_requested_from_the_page(org_a, owner_a, lang,
                                              django_capture_on_commit_callbacks):
     with tenant_context(org_a):
-        programme = make_programme("Green Lyon")
-        campaign, _slot = make_campaign(programme, days=-3, hours=2)
+        programme = ProgrammeFactory(name="Green Lyon", participant_target=50)
+        campaign, _slot = make_campaign_with_slot(programme, days=-3, hours=2)
     client = tenant_client(org_a, owner_a)
     page = client.get("/reports/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
     # One radio button per subject, each labelled once, one of them chosen already.

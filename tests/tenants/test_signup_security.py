@@ -30,7 +30,7 @@ from tenants.services import (
 )
 
 from ..conftest import PASSWORD, public_client, tenant_client
-from ..reports.test_metrics import make_campaign, make_programme
+from ..factories import ProgrammeFactory, make_campaign_with_slot
 
 RATES = {"signup": {"address": "5/hour", "subject": "3/day"},
          "signup_resend": {"address": "10/hour", "subject": "3/hour"}}
@@ -76,8 +76,9 @@ def test_a_new_space_is_a_first_look_until_the_owner_opens_the_emailed_link(
 
     # Opening a campaign, inviting and billing are refused, each saying why.
     with tenant_context(space):
-        campaign, _slot = make_campaign(make_programme("P"), days=20, hours=2,
-                                        status=Campaign.Status.DRAFT)
+        campaign, _slot = make_campaign_with_slot(
+            ProgrammeFactory(name="P", participant_target=50), days=20, hours=2,
+            status=Campaign.Status.DRAFT)
         with pytest.raises(DomainError) as refused:
             campaign_open(campaign=campaign)
         assert "Confirm your e-mail address" in refused.value.text
@@ -250,7 +251,7 @@ def test_spaces_never_verified_are_dropped_after_the_set_time(org_a):
     shared_owner = User.objects.get(email="o@shared-owner.example")
     Membership.objects.create(user=shared_owner, organisation=org_a, role="viewer")
     with tenant_context(stale):
-        make_programme("Data of the stale space")
+        ProgrammeFactory(name="Data of the stale space", participant_target=50)
         with connection.cursor() as cursor:
             # Fire the deferred data-version triggers now, as a commit would have.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
