@@ -89,6 +89,41 @@ def browser(chromium_path):
 
 
 @pytest.fixture
+def committed_campaign(django_db_blocker):
+    """``committed_campaign(email_domain="phone.example", **options)``: a campaign of the test
+    organisation made by ``make_campaign(**options)`` and committed, for the live server to
+    see. Afterwards its programme goes with all it holds, and the participants whose address
+    ends with ``@email_domain``."""
+    from django_tenants.utils import tenant_context
+
+    from engagement.models import Campaign, Participant, Pledge, Programme
+    from tenants.models import Organisation
+
+    from ..factories import make_campaign
+
+    made = []
+
+    def make(*, email_domain: str | None = None, **options):
+        with django_db_blocker.unblock():
+            organisation = Organisation.objects.get(slug="testco")
+            with tenant_context(organisation):
+                campaign = make_campaign(**options)
+        made.append((organisation, campaign, email_domain))
+        return campaign
+
+    yield make
+    with django_db_blocker.unblock():
+        for organisation, campaign, email_domain in made:
+            with tenant_context(organisation):
+                programme = campaign.programme
+                Pledge.objects.filter(slot__campaign__programme=programme).delete()
+                Campaign.objects.filter(programme=programme).delete()
+                if email_domain:
+                    Participant.objects.filter(email__endswith=f"@{email_domain}").delete()
+                Programme.objects.filter(pk=programme.pk).delete()
+
+
+@pytest.fixture
 def open_person(browser, request, django_db_setup, django_db_blocker):
     """``open_person(lang="fr", device="phone")``: a page in a fresh browser context, as a
     person with that language on that device. Every page is screenshotted into

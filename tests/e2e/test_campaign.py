@@ -4,29 +4,13 @@ link; the next person comes through it."""
 import re
 
 import pytest
-from django_tenants.utils import tenant_context
-
-from engagement.models import Campaign, Participant, Programme
-from tenants.models import Organisation
-
-from ..factories import make_campaign
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def campaign(django_db_blocker):
-    with django_db_blocker.unblock():
-        organisation = Organisation.objects.get(slug="testco")
-        with tenant_context(organisation):
-            campaign = make_campaign(capacity=20, target=3)
-    yield campaign
-    with django_db_blocker.unblock(), tenant_context(organisation):
-        programme = campaign.programme
-        Campaign.objects.filter(programme=programme).delete()
-        programme.delete()
-        Participant.objects.filter(email__endswith="@phone.example").delete()
-        Programme.objects.filter(pk=programme.pk).delete()
+def campaign(committed_campaign):
+    return committed_campaign(capacity=20, target=3, email_domain="phone.example")
 
 
 def test_join_on_a_phone_and_bring_a_friend(campaign, live_url, open_person):

@@ -4,13 +4,8 @@ which send the same policy as production; Chromium reports every refusal, and th
 fails on any."""
 
 import pytest
-from django_tenants.utils import tenant_context
-
-from engagement.models import Campaign, Programme
-from tenants.models import Organisation
 
 from ..conftest import PASSWORD
-from ..factories import make_campaign
 from .journey import tenant_url
 
 pytestmark = pytest.mark.browser
@@ -26,16 +21,8 @@ document.addEventListener('securitypolicyviolation', (event) => {
 
 
 @pytest.fixture
-def campaign(django_db_blocker):
-    with django_db_blocker.unblock():
-        organisation = Organisation.objects.get(slug="testco")
-        with tenant_context(organisation):
-            campaign = make_campaign(capacity=20, target=3)
-    yield campaign
-    with django_db_blocker.unblock(), tenant_context(organisation):
-        programme = campaign.programme
-        Campaign.objects.filter(programme=programme).delete()
-        Programme.objects.filter(pk=programme.pk).delete()
+def campaign(committed_campaign):
+    return committed_campaign(capacity=20, target=3)
 
 
 def watched(page) -> list[str]:

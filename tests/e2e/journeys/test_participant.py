@@ -13,17 +13,13 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from engagement.models import (
-    Campaign,
-    Participant,
     Pledge,
-    Programme,
     ProgrammeSurveyQuestion,
     Slot,
 )
 from tenants.models import Organisation
 from tests.e2e.journey import check_page, tenant_url
 from tests.e2e.journeys.test_accessibility import _SMALL_TARGETS
-from tests.factories import make_campaign
 
 pytestmark = pytest.mark.browser
 
@@ -75,27 +71,20 @@ T = {
 
 
 @pytest.fixture
-def campaign(django_db_blocker):
+def campaign(committed_campaign, django_db_blocker):
     """An open public campaign whose slot starts within the hour (check-in is open), a small
     second slot, and a survey: committed, for the live server to see."""
-    with django_db_blocker.unblock():
-        organisation = Organisation.objects.get(slug="testco")
-        with tenant_context(organisation):
-            campaign = make_campaign(capacity=10, target=4, starts_in=timedelta(hours=1),
-                                     deadline_in=timedelta(minutes=50))
-            Slot.objects.create(campaign=campaign, starts_at=campaign.starts_at,
-                                ends_at=campaign.ends_at, capacity=1)
-            ProgrammeSurveyQuestion.objects.create(
-                programme=campaign.programme, moment="after_action", position=1,
-                kind="scale", text_en="How useful did the action feel?",
-                text_fr="L’action vous a-t-elle semblé utile ?")
-    yield campaign
-    with django_db_blocker.unblock(), tenant_context(organisation):
-        programme = campaign.programme
-        Pledge.objects.filter(slot__campaign__programme=programme).delete()
-        Campaign.objects.filter(programme=programme).delete()
-        Participant.objects.filter(email__endswith="@journey-participant.example").delete()
-        Programme.objects.filter(pk=programme.pk).delete()
+    campaign = committed_campaign(capacity=10, target=4, starts_in=timedelta(hours=1),
+                                  deadline_in=timedelta(minutes=50),
+                                  email_domain="journey-participant.example")
+    with django_db_blocker.unblock(), tenant_context(Organisation.objects.get(slug="testco")):
+        Slot.objects.create(campaign=campaign, starts_at=campaign.starts_at,
+                            ends_at=campaign.ends_at, capacity=1)
+        ProgrammeSurveyQuestion.objects.create(
+            programme=campaign.programme, moment="after_action", position=1,
+            kind="scale", text_en="How useful did the action feel?",
+            text_fr="L’action vous a-t-elle semblé utile ?")
+    return campaign
 
 
 def read(page, shots: str, name: str) -> None:
