@@ -105,6 +105,18 @@ def django_db_setup(request, django_test_environment, django_db_blocker,
 
 
 @pytest.fixture
+def eager():
+    """Tasks run in the test's own process and transaction (e-mails land in
+    ``mail.outbox``); the tests marked ``worker`` use a real worker instead."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
 def org_a(db) -> Organisation:
     return Organisation.objects.get(slug="testco")
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import BillingAccount, ConsultantTime, StripeEvent, Subscription
-from config.celery import app
 from tenants.models import ConsultantAssignment, Organisation, User
 
 from ..conftest import PASSWORD, public_client, tenant_client
@@ -25,14 +24,6 @@ def fake(settings):
         settings.STRIPE_WEBHOOK_SECRET = SECRET
         settings.STRIPE_TIMEOUT_SECONDS = 2
         yield server
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -11,20 +11,11 @@ from django.utils import translation
 from billing.catalogue import plans
 from billing.models import OfferRequest, Subscription
 from billing.money import format_money
-from config.celery import app
 from tenants.models import User
 
 from ..conftest import tenant_client
 
 NBSP = "\xa0"
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from config.celery import app
 from engagement import links
 from engagement.models import Campaign, OutboundEmail, Participant, Pledge, Team
 from engagement.services.joining import campaign_join, pledge_approve
@@ -20,14 +19,6 @@ from ..factories import make_campaign
 from .test_participant_pages import join, text_of
 
 JSON = "application/json"
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from config.celery import app
 from engagement import links
 from engagement.models import (
     Campaign,
@@ -55,16 +54,6 @@ from ..factories import (
 PARIS = ZoneInfo("Europe/Paris")
 # A Saturday morning, in the programme's time zone.
 ACTION = datetime(2027, 6, 12, 9, 30, tzinfo=PARIS)
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in the test's own process and transaction: the outbox is sent to
-    ``mail.outbox``. (The real worker is tested in test_tasks.py.)"""
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def make_campaign(*, starts_at: datetime = ACTION, status: str = Campaign.Status.OPEN,

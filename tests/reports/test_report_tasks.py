@@ -13,7 +13,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.broker import ensure_configured_broker
-from config.celery import app
 from core.errors import DomainError
 from engagement.models import Participant, Programme, Team
 from reports import pdf, services
@@ -24,14 +23,6 @@ from tenants.models import ConsultantAssignment, Organisation
 
 from ..conftest import PYTHON, TEST_QUEUE, child_env, running, tenant_client, wait_for
 from .test_pdf import build_programme, pdf_text
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture(autouse=True)

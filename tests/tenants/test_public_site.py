@@ -9,20 +9,11 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 
 from billing.models import OfferRequest
-from config.celery import app
 from tenants.models import User
 
 from ..conftest import public_client, tenant_client
 
 NBSP = "\xa0"
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def read(url: str, lang: str = "en", client=None) -> str:
