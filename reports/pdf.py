@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -49,35 +50,35 @@ MEDIA_IMAGE_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "I
 # Tagged PDF for screen readers (PDF/UA-1: tags, language and title metadata).
 PDF_VARIANT = "pdf/ua-1"
 
-# The UN Sustainable Development Goals, by number, as the UN names them in each language.
+# The 17 United Nations Sustainable Development Goals, by number (French in the catalogue,
+# in the UN's own French wording).
 SDG_NAMES = {
-    1: ("Pas de pauvreté", "No poverty"),
-    2: ("Faim « zéro »", "Zero hunger"),
-    3: ("Bonne santé et bien-être", "Good health and well-being"),
-    4: ("Éducation de qualité", "Quality education"),
-    5: ("Égalité entre les sexes", "Gender equality"),
-    6: ("Eau propre et assainissement", "Clean water and sanitation"),
-    7: ("Énergie propre et d’un coût abordable", "Affordable and clean energy"),
-    8: ("Travail décent et croissance économique", "Decent work and economic growth"),
-    9: ("Industrie, innovation et infrastructure", "Industry, innovation and infrastructure"),
-    10: ("Inégalités réduites", "Reduced inequalities"),
-    11: ("Villes et communautés durables", "Sustainable cities and communities"),
-    12: ("Consommation et production responsables",
-         "Responsible consumption and production"),
-    13: ("Mesures relatives à la lutte contre les changements climatiques",
-         "Climate action"),
-    14: ("Vie aquatique", "Life below water"),
-    15: ("Vie terrestre", "Life on land"),
-    16: ("Paix, justice et institutions efficaces", "Peace, justice and strong institutions"),
-    17: ("Partenariats pour la réalisation des objectifs", "Partnerships for the goals"),
+    1: pgettext_lazy("sustainable development goal", "No poverty"),
+    2: pgettext_lazy("sustainable development goal", "Zero hunger"),
+    3: pgettext_lazy("sustainable development goal", "Good health and well-being"),
+    4: pgettext_lazy("sustainable development goal", "Quality education"),
+    5: pgettext_lazy("sustainable development goal", "Gender equality"),
+    6: pgettext_lazy("sustainable development goal", "Clean water and sanitation"),
+    7: pgettext_lazy("sustainable development goal", "Affordable and clean energy"),
+    8: pgettext_lazy("sustainable development goal", "Decent work and economic growth"),
+    9: pgettext_lazy("sustainable development goal", "Industry, innovation and infrastructure"),
+    10: pgettext_lazy("sustainable development goal", "Reduced inequalities"),
+    11: pgettext_lazy("sustainable development goal", "Sustainable cities and communities"),
+    12: pgettext_lazy("sustainable development goal", "Responsible consumption and production"),
+    13: pgettext_lazy("sustainable development goal", "Climate action"),
+    14: pgettext_lazy("sustainable development goal", "Life below water"),
+    15: pgettext_lazy("sustainable development goal", "Life on land"),
+    16: pgettext_lazy("sustainable development goal", "Peace, justice and strong institutions"),
+    17: pgettext_lazy("sustainable development goal", "Partnerships for the goals"),
 }
 
 
 def sdg_name(number: int, language: str) -> str:
-    names = SDG_NAMES.get(number)
-    if names is None:
+    name = SDG_NAMES.get(number)
+    if name is None:
         return ""
-    return names[0] if language == "fr" else names[1]
+    with translation.override(language):
+        return str(name)
 
 
 class ReportURLFetcher(URLFetcher):
