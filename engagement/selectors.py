@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -106,11 +107,14 @@ def campaigns_with_mobilised() -> QuerySet[Campaign]:
 
 
 def invitations_with_funnel() -> QuerySet[Invitation]:
-    """Invitations with ``pledged`` (live pledges made through each) and ``attended``,
-    by the very counts of ``funnel_counts``. A GROUP BY drops Meta.ordering, so it is
-    spelled out for stable pages."""
+    """Invitations with ``counts_as_sent`` (``INVITATION_SENT``), ``pledged`` (live pledges
+    made through each) and ``attended``, by the very counts of ``funnel_counts``: the
+    API's and the CSV's rows. A GROUP BY drops Meta.ordering, so it is spelled out for
+    stable pages."""
+    sent = Invitation.objects.filter(INVITATION_SENT, pk=OuterRef("pk"))
     return (Invitation.objects.select_related("campaign", "organiser")
-            .annotate(pledged=_FUNNEL["pledged"], attended=_FUNNEL["attended"])
+            .annotate(counts_as_sent=Exists(sent), pledged=_FUNNEL["pledged"],
+                      attended=_FUNNEL["attended"])
             .order_by("-sent_at", "-id"))
 
 

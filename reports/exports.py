@@ -21,14 +21,14 @@ import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.i18n import language
-from engagement.models import Channel, ImpactRecord, Invitation, Participant, Pledge
-from engagement.selectors import INVITATION_SENT
+from engagement.models import Channel, ImpactRecord, Participant, Pledge
+from engagement.selectors import invitations_with_funnel
 
 from .formatting import lever_names
 
@@ -157,12 +157,7 @@ def invitation_rows() -> Iterator[list]:
     """Every invitation recorded, with whether it counts as sent (``INVITATION_SENT``: a
     participant's personal link counts once shared) and the live pledges made through
     it, so that a spreadsheet finds the dashboard's invitations and conversion."""
-    sent = Invitation.objects.filter(INVITATION_SENT, pk=OuterRef("pk"))
-    invitations = (Invitation.objects.select_related("campaign__programme")
-                   .annotate(sent=Exists(sent),
-                             live_pledges=Count("pledges", filter=~Q(
-                                 pledges__status=Pledge.Status.CANCELLED), distinct=True))
-                   .order_by("pk"))
+    invitations = invitations_with_funnel().select_related("campaign__programme").order_by("pk")
     levers, channels = _names()
     for invitation in invitations.iterator(chunk_size=CHUNK):
         campaign = invitation.campaign
@@ -170,7 +165,7 @@ def invitation_rows() -> Iterator[list]:
                _("A participant") if invitation.inviter_id else _("An organiser"),
                channels.get(invitation.channel, _("Other")),
                levers.get(invitation.lever_code, _("Other")), _when(invitation.sent_at),
-               _yes_no(invitation.sent), invitation.open_count, invitation.live_pledges]
+               _yes_no(invitation.counts_as_sent), invitation.open_count, invitation.pledged]
 
 
 INVITATION_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"),
