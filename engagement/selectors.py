@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -20,6 +20,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from .models import Campaign, Invitation, Participant, Pledge, Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class InvitationCounts(TypedDict):
+    counts_as_sent: bool
+    pledged: int
+    attended: int
 
 # An invitation counts as sent when someone actually sent it: an organiser recorded it
 # (a manager's e-mail, a poster), a participant e-mailed it to someone, or a participant's
@@ -106,7 +115,7 @@ def campaigns_with_mobilised() -> QuerySet[Campaign]:
     return Campaign.objects.prefetch_related("slots").annotate(mobilised=_Total(parties))
 
 
-def invitations_with_funnel() -> QuerySet[Invitation]:
+def invitations_with_funnel() -> QuerySet[WithAnnotations[Invitation, InvitationCounts]]:
     """Invitations with ``counts_as_sent`` (``INVITATION_SENT``), ``pledged`` (live pledges
     made through each) and ``attended``, by the very counts of ``funnel_counts``: the
     API's and the CSV's rows. A GROUP BY drops Meta.ordering, so it is spelled out for
