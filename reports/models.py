@@ -35,6 +35,8 @@ class Report(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     file = models.FileField(upload_to="reports/", blank=True)
+    # Set when the file is deleted at the end of the organisation's report retention.
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     requested_by = models.ForeignKey("tenants.User", null=True, blank=True,
                                      on_delete=models.DO_NOTHING, related_name="+")

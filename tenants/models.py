@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -145,6 +145,21 @@ class Organisation(TenantMixin):
                     "entering."))
     # The schema every new tenant is cloned from; registered here so migrate_schemas keeps
     # it current like any tenant. It has no domain, so no request ever reaches it.
+    # Personal data of participants inactive this long is anonymised (a warning goes out
+    # 30 days before); report files are deleted this long after they were made.
+    participant_retention_months = models.PositiveSmallIntegerField(
+        _("keep inactive participants' personal data for (months)"), default=24,
+        validators=[MinValueValidator(6), MaxValueValidator(72)])
+    report_retention_months = models.PositiveSmallIntegerField(
+        _("keep report files for (months)"), default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(120)])
+    # Closing the organisation: asked by an owner, cancellable until it is due; then the
+    # schema and files are dropped and ``closed_at`` set (the row stays for billing).
+    closure_requested_at = models.DateTimeField(null=True, blank=True)
+    closure_requested_by = models.ForeignKey(
+        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closure_due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     is_template = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Self-service sign-ups start unverified: the owner proves the address by the signed link

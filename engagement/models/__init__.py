@@ -11,6 +11,7 @@ One module per part of the product; import the models from here. (Migrations nam
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
 from .messages import EmailKind, OutboundEmail
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
+from .privacy import ConsentRecord, PrivacyLog
 from .programmes import (
     PEOPLE_MAX,
     AtMostValidator,
@@ -24,8 +25,9 @@ from .programmes import (
 )
 
 __all__ = [
-    "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "EmailKind", "ImpactRecord",
-    "Invitation", "OutboundEmail", "Participant", "Pledge", "Programme", "ProgrammeIndicator",
-    "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep", "ProgrammeSurveyQuestion", "Slot",
-    "SurveyAnswer", "Team", "_referral_code", "_short_code", "at_most_people",
+    "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "ConsentRecord", "EmailKind",
+    "ImpactRecord", "Invitation", "OutboundEmail", "Participant", "Pledge", "PrivacyLog",
+    "Programme", "ProgrammeIndicator", "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep",
+    "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team", "_referral_code", "_short_code",
+    "at_most_people",
 ]

@@ -11,7 +11,13 @@ from .programmes import ProgrammeSurveyQuestion
 
 
 class Participant(models.Model):
-    """Someone who gives time; no login, reached through signed links."""
+    """Someone who gives time; no login, reached through signed links.
+
+    ``PERSONAL_FIELDS`` (on this model and every tenant model that holds personal data)
+    names what erasure blanks; tests/engagement/test_privacy_fields.py fails when a text
+    field of a tenant model is neither personal nor listed as not personal."""
+
+    PERSONAL_FIELDS = ("email", "first_name", "last_name", "site", "postcode", "age_band")
 
     class Source(models.TextChoices):
         IMPORT = "import", _("Imported list")
@@ -38,6 +44,12 @@ class Participant(models.Model):
                                      editable=False)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The person's last action (joined, pledged, checked in, answered, opened their page):
+    # personal data is kept for the organisation's retention period after it.
+    last_active_at = models.DateTimeField(_("last action"), default=timezone.now,
+                                          db_index=True)
+    retention_warned_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         ordering = ["email"]
@@ -76,6 +88,8 @@ class Invitation(models.Model):
                                   on_delete=models.DO_NOTHING, related_name="+")
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     lever_code = models.SlugField(_("lever"), max_length=50)
+    PERSONAL_FIELDS = ("invitee_email",)
+
     invitee_email = models.EmailField(_("invitee"), blank=True)
     audience_label = models.CharField(_("audience"), max_length=200, blank=True,
                                       help_text=_("e.g. the department a manager wrote to"))
@@ -114,6 +128,8 @@ class Pledge(models.Model):
                                     related_name="pledges")
     invitation = models.ForeignKey(Invitation, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="pledges")
+    PERSONAL_FIELDS = ("companion_names",)
+
     companions = models.PositiveSmallIntegerField(_("companions"), default=0)
     companion_names = models.CharField(_("companions' first names"), max_length=300,
                                        blank=True)
@@ -150,6 +166,9 @@ class Pledge(models.Model):
 
 class SurveyAnswer(models.Model):
     """A participant's answer to a programme survey question, after a campaign."""
+
+    # Free-text answers are personal; a choice or a score is an anonymous fact.
+    PERSONAL_FIELDS = ("answer",)
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE,
                                     related_name="survey_answers")
