@@ -57,6 +57,7 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent (unsubscribed)")
+        NO_CONSENT = "no_consent", _("Not sent (no consent to hear about future actions)")
 
     # Empty for an e-mail invitation to someone who is not a participant yet.
     participant = models.ForeignKey(Participant, null=True, blank=True,
