@@ -30,9 +30,10 @@ from .. import links
 from ..models import Campaign, OutboundEmail, Participant
 
 # Delivery: the first try and eight retries, waiting 1, 2, 4 … minutes, at most an hour
-# (about three hours in all), before a message is given up as failed.
+# (about three hours in all), before a message is given up as failed. (The first delay is
+# the OUTBOX_RETRY_BASE_SECONDS setting, a minute unless a test shortens it.)
 MAX_ATTEMPTS = 9
-RETRY_BASE = timedelta(minutes=1)
+RETRY_BASE = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
 RETRY_CAP = timedelta(hours=1)
 # A queued message this late on its retry schedule has lost its task: queue it again.
 STALLED_AFTER = timedelta(minutes=15)
