@@ -60,6 +60,8 @@ def entitlements_for(organisation: Organisation, *, now: datetime | None = None
                      ) -> Entitlements:
     now = now or timezone.now()
     status = organisation.status
+    # An organisation whose closure is requested records nothing new until it is cancelled.
+    closing = organisation.closure_requested_at is not None
     subscription = getattr(organisation, "subscription", None) if organisation.pk else None
     paying = subscription is not None and bool(subscription.plan) and \
         subscription.stripe_status in ("active", "trialing", "past_due")
@@ -67,7 +69,7 @@ def entitlements_for(organisation: Organisation, *, now: datetime | None = None
         assert subscription is not None
         return Entitlements(plan=subscription.plan, options=frozenset(subscription.options),
                             in_trial=False, trial_ends_at=None,
-                            read_only=status == Organisation.Status.SUSPENDED)
+                            read_only=status == Organisation.Status.SUSPENDED or closing)
     in_trial = status == Organisation.Status.TRIAL and organisation.trial_ends_at is not None \
         and organisation.trial_ends_at > now
     return Entitlements(
@@ -75,4 +77,4 @@ def entitlements_for(organisation: Organisation, *, now: datetime | None = None
         trial_ends_at=organisation.trial_ends_at,
         # Without a plan (trial over, subscription cancelled) the data stays readable and
         # nothing new can be made.
-        read_only=not in_trial)
+        read_only=not in_trial or closing)

@@ -13,13 +13,19 @@ from .entitlements import entitlements_for
 # A read-only space still lets people pay and log in. Participants' pages stay usable
 # (cancelling a pledge is always allowed); sign-ups on campaign pages are refused by the
 # service with "this campaign is paused".
-WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/", "/c/", "/me/")
+# A closing space's owners may still cancel the closure.
+WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/", "/c/", "/me/",
+                           "/settings/closure/")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def read_only_response(request):
-    message = _("This space is read-only until the subscription is paid: your data is kept, "
-                "nothing new can be recorded.")
+    if getattr(request.tenant, "closure_requested_at", None) is not None:
+        message = _("This space is read-only: its closure is requested. An owner can cancel "
+                    "it from the closure page.")
+    else:
+        message = _("This space is read-only until the subscription is paid: your data is "
+                    "kept, nothing new can be recorded.")
     if request.path.startswith("/api/"):
         return JsonResponse({"message": message, "errors": {}}, status=403)
     return render(request, "billing/read_only.html", {"message": message}, status=403)

@@ -12,13 +12,20 @@ from engagement.api import participants as participant_api
 from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
-from engagement.views import organiser_home
+from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
 from tenants import auth_views as security_views
-from tenants import views_consultants, views_files, views_login, views_members, views_signup
+from tenants import (
+    views_closure,
+    views_consultants,
+    views_files,
+    views_login,
+    views_members,
+    views_signup,
+)
 
 from .api import not_found
 from .urls_common import urlpatterns as common
@@ -74,6 +81,12 @@ urlpatterns = [
     path("settings/", views_settings.organisation_settings, name="organisation_settings"),
     path("settings/two-factor/", security_views.organisation_two_factor,
          name="organisation_two_factor"),
+    path("privacy/register/", register.privacy_register, name="privacy_register"),
+    path("settings/closure/", views_closure.closure, name="organisation_closure"),
+    path("settings/closure/cancel/", views_closure.closure_cancel,
+         name="organisation_closure_cancel"),
+    path("settings/closure/export/", views_closure.closure_archive,
+         name="organisation_closure_archive"),
     path("billing/", billing_views.billing_home, name="billing_home"),
     path("billing/checkout/", billing_views.billing_checkout, name="billing_checkout"),
     path("billing/offer/", billing_views.billing_offer, name="billing_offer"),

@@ -19,6 +19,7 @@ MENU = (
     ("lever_analytics", _("Levers"), False, False),
     ("template_library", _("Methodology"), False, False),
     ("members", _("Members"), False, False),
+    ("privacy_register", _("Personal data register"), False, False),
     ("organisation_settings", _("Settings"), False, True),
     ("billing_home", _("Billing"), False, True),
 )

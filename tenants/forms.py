@@ -146,3 +146,9 @@ class AcceptInvitationForm(forms.Form):
         if has_account:  # an existing login proves itself with its password
             del self.fields["full_name"]
             self.fields["password"].label = _("Your Fullmobs password")
+
+
+class ClosureForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("Type the address of your space to confirm"), max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))

@@ -10,6 +10,7 @@ from .auth import *  # noqa: E402, F403
 from .celery import *  # noqa: E402, F403
 from .database import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
+from .privacy import *  # noqa: E402, F403
 from .signup import *  # noqa: E402, F403
 from .stripe import *  # noqa: E402, F403
 

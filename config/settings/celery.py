@@ -50,6 +50,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.drop_unverified_organisations",
         "schedule": crontab(hour=4, minute=20),
     },
+    "tenants-close-due-organisations-daily": {
+        "task": "tenants.tasks.close_due_organisations",
+        "schedule": crontab(hour=4, minute=40),
+    },
     "refresh-usage-every-hour": {
         "task": "engagement.organisation_usage.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),

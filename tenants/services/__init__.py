@@ -1,7 +1,19 @@
 """State changes of organisations, users and memberships (keyword-only, one transaction),
 one module per concern: provisioning (and the address rules), the owner's e-mail
-verification, colleagues' invitations, the organisation's settings and logo, consultants."""
+verification, colleagues' invitations, the organisation's settings and logo, consultants,
+closing the organisation and its export."""
 
+from .closure import (
+    closure_archive_path,
+    closure_archive_ready,
+    closure_done_email_send,
+    is_closing,
+    organisation_closure_cancel,
+    organisation_closure_request,
+    organisations_close_due,
+    schema_drop,
+)
+from .closure_archive import closure_archive_build, schema_tables
 from .consultants import consultant_assignment_end
 from .invitations import (
     invitation_accept,
@@ -39,6 +51,9 @@ from .verification import (
 )
 
 __all__ = [
+    "closure_archive_build", "closure_archive_path", "closure_archive_ready",
+    "closure_done_email_send", "is_closing", "organisation_closure_cancel",
+    "organisation_closure_request", "organisations_close_due", "schema_drop", "schema_tables",
     "LOGO_FORMATS", "LOGO_MAX_BYTES", "LOGO_MAX_SIDE", "LOGO_STORED_MAX_SIDE", "RESERVED_SLUGS",
     "TRIAL_DAYS", "VERIFY_SALT", "NotAnImage", "bounded_image", "consultant_assignment_end",
     "invitation_accept", "invitation_create", "invitation_find", "invitation_url",
