@@ -25,6 +25,7 @@ from core.errors import DomainError
 from tenants.models import User
 
 from ..models import Campaign, Participant, Pledge
+from .activity import participant_touch
 
 # Check-in opens this long before a slot starts and stays open this long after it ends.
 EARLY = timedelta(hours=2)
@@ -136,6 +137,7 @@ def pledge_check_in(*, pledge: Pledge, by_user: User | None = None,
             Decimal(str(slot.hours)) * people)).quantize(Decimal("0.01"))
         pledge.save(update_fields=["attendance", "checked_in_at", "checked_in_by",
                                    "hours_given"])
+        participant_touch(participant_id=pledge.participant_id, now=now)
     return pledge
 
 

@@ -15,6 +15,7 @@ from methodology.models import Lever
 from tenants.models import User
 
 from ..models import Campaign, Channel, EmailKind, Invitation, Participant, Pledge, Slot, Team
+from .activity import participant_touch
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 
 PERSONAL_LEVER = "personal_invitation"
@@ -272,6 +273,7 @@ def _pledge_awaiting_approval(*, slot: Slot, participant: Participant, companion
                 status=Pledge.Status.AWAITING_APPROVAL)
     except IntegrityError as exc:
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
+    participant_touch(participant_id=participant.pk)
     _notify_on_commit("notify_pledge", pledge.pk)
     return pledge
 

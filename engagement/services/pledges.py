@@ -10,6 +10,7 @@ from core.errors import DomainError
 from core.tenancy import enqueue_on_commit
 
 from ..models import Campaign, Participant, Pledge, Slot
+from .activity import participant_touch
 
 MAX_COMPANIONS = 20
 
@@ -52,6 +53,7 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
     except IntegrityError as exc:
         # The partial unique index: this participant already holds a live pledge here.
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
+    participant_touch(participant_id=participant.pk, now=now)
     _notify_on_commit("notify_pledge", pledge.pk)
     return pledge
 

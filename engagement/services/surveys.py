@@ -11,6 +11,7 @@ from core.errors import DomainError
 from methodology.models import QuestionKind
 
 from ..models import Campaign, Participant, ProgrammeSurveyQuestion, SurveyAnswer
+from .activity import participant_touch
 
 SCALE_ANSWERS = {"1", "2", "3", "4", "5"}
 YES_NO_ANSWERS = {"yes", "no"}
@@ -40,3 +41,5 @@ def survey_answer_record(*, participant: Participant, campaign: Campaign,
                 SurveyAnswer.objects.update_or_create(
                     participant=participant, campaign=campaign, question=question,
                     defaults={"answer": answer, "answered_at": timezone.now()})
+        if any(answers.values()):
+            participant_touch(participant_id=participant.pk)

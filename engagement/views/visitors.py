@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from .. import links
 from ..models import Campaign, Participant
+from ..services.activity import participant_page_opened
 
 SESSION_KEY = "participant_token"
 
@@ -29,6 +30,7 @@ def participant_from_link(request, token: str) -> Participant:
     if participant is None:
         raise Http404
     remember(request, participant)
+    participant_page_opened(participant_id=participant.pk)  # an action, once a day at most
     return participant
 
 
