@@ -29,7 +29,9 @@ def organisation_settings(request):
                  "time_zone": organisation.time_zone,
                  "allowed_email_domains": ", ".join(
                      organisation.allowed_email_domains or _owners_domains(organisation)),
-                 "brand_colour": organisation.brand_colour, "logo": organisation.logo},
+                 "brand_colour": organisation.brand_colour, "logo": organisation.logo,
+                 "participant_retention_months": organisation.participant_retention_months,
+                 "report_retention_months": organisation.report_retention_months},
     )
     branded = entitlements_for(organisation).allows(Option.BRANDED_SPACE)
     if not branded:  # colours and logo are the "branded space" option
@@ -43,6 +45,9 @@ def organisation_settings(request):
                 brand_colour=data.get("brand_colour", organisation.brand_colour),
                 logo=data.get("logo") or None, remove_logo=data.get("logo") is False,
                 allowed_email_domains=data["allowed_email_domains"],
+                # Left empty: unchanged.
+                participant_retention_months=data.get("participant_retention_months"),
+                report_retention_months=data.get("report_retention_months"),
             )
         except DomainError as exc:
             exc.add_to_form(form)

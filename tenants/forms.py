@@ -125,7 +125,27 @@ class OrganisationSettingsForm(forms.Form):
                            help_text=_("PNG, JPEG or WebP, up to 1 MB."),
                            widget=forms.ClearableFileInput(
                                attrs={"accept": "image/png,image/jpeg,image/webp"}))
-
+    participant_retention_months = forms.IntegerField(
+        label=_("Keep the personal data of inactive participants for (months)"),
+        min_value=6, max_value=72, required=False,
+        help_text=_("From 6 to 72 months after a person's last action (joining, pledging, "
+                    "checking in, answering a survey, opening their page). A month before, "
+                    "they get an e-mail; if they still do nothing, their name, address and "
+                    "other details are erased. Their hours stay in your figures, "
+                    "anonymously."),
+        error_messages={
+            "min_value": _("Keep participants' data between 6 and 72 months."),
+            "max_value": _("Keep participants' data between 6 and 72 months."),
+            "invalid": _("Keep participants' data between 6 and 72 months.")})
+    report_retention_months = forms.IntegerField(
+        label=_("Keep report files for (months)"), min_value=1, max_value=120,
+        required=False,
+        help_text=_("From 1 to 120 months after a PDF report was made; then the file is "
+                    "deleted (the reports page says when), and you can request it again."),
+        error_messages={
+            "min_value": _("Keep report files between 1 and 120 months."),
+            "max_value": _("Keep report files between 1 and 120 months."),
+            "invalid": _("Keep report files between 1 and 120 months.")})
 
     def clean_allowed_email_domains(self):
         return parse_domains(self.cleaned_data["allowed_email_domains"])

@@ -90,7 +90,9 @@ def bounded_image(source: IO[bytes] | bytes | bytearray, *, max_side: int,
 def organisation_update(*, organisation: Organisation, name: str, locale: str, time_zone: str,
                         brand_colour: str, logo: File[bytes] | None = None,
                         remove_logo: bool = False,
-                        allowed_email_domains: list[str] | None = None) -> Organisation:
+                        allowed_email_domains: list[str] | None = None,
+                        participant_retention_months: int | None = None,
+                        report_retention_months: int | None = None) -> Organisation:
     """Change an organisation's name, language, time zone, branding and the e-mail domains
     that may join its internal campaigns (``None``: unchanged) (owners only).
 
@@ -129,6 +131,7 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
                 stored_logo = ContentFile(content, name=f"logo{suffix}")
     if allowed_email_domains is not None and domain_errors(allowed_email_domains):
         errors["allowed_email_domains"] = domain_errors(allowed_email_domains)
+    errors.update(_retention_errors(participant_retention_months, report_retention_months))
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -140,6 +143,11 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
         if allowed_email_domains is not None:
             organisation.allowed_email_domains = allowed_email_domains
             fields.append("allowed_email_domains")
+        for field, months in (("participant_retention_months", participant_retention_months),
+                              ("report_retention_months", report_retention_months)):
+            if months is not None:
+                setattr(organisation, field, months)
+                fields.append(field)
         old_logo = organisation.logo.name if organisation.logo else ""
         if stored_logo is not None:
             organisation.logo.save(
@@ -154,6 +162,17 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
             storage = organisation.logo.storage
             call_on_commit(storage.delete, old_logo)
     return organisation
+
+
+def _retention_errors(participants: int | None, reports: int | None) -> dict[str, list[str]]:
+    """The retention periods' bounds (``None``: unchanged), errors named by field."""
+    errors: dict[str, list[str]] = {}
+    if participants is not None and not 6 <= participants <= 72:
+        errors["participant_retention_months"] = [
+            _("Keep participants' data between 6 and 72 months.")]
+    if reports is not None and not 1 <= reports <= 120:
+        errors["report_retention_months"] = [_("Keep report files between 1 and 120 months.")]
+    return errors
 
 
 def _suffix(filename: str | None) -> str:
