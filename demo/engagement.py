@@ -15,6 +15,7 @@ from django.utils import timezone
 from engagement.models import (
     Campaign,
     Channel,
+    ConsentRecord,
     ImpactRecord,
     Invitation,
     Participant,
@@ -23,6 +24,7 @@ from engagement.models import (
     Slot,
     Team,
 )
+from engagement.services.consent import CONSENT_VERSION, CONSENT_WORDING, ORGANISATION_VERSION
 
 FIRST_NAMES = ["Camille", "Léa", "Hugo", "Lucas", "Chloé", "Manon", "Nathan", "Inès", "Louis",
                "Jade", "Adam", "Emma", "Gabriel", "Sarah", "Arthur", "Lina", "Jules", "Zoé",
@@ -121,7 +123,20 @@ def _participants(rng, domain, teams, sites, count) -> list[Participant]:
             age_band=rng.choice(["18-25", "26-35", "36-50", "51-65", "65+"]),
             consent_to_contact=rng.random() < 0.7,
             source=Participant.Source.IMPORT if n < SEEDS else Participant.Source.INVITATION))
-    return Participant.objects.bulk_create(rows)
+    people = Participant.objects.bulk_create(rows)
+    # Each consent has its record, as services.consent would have written it.
+    ConsentRecord.objects.bulk_create(_consent(person) for person in people
+                                      if person.consent_to_contact)
+    return people
+
+
+def _consent(person: Participant) -> ConsentRecord:
+    imported = person.source == Participant.Source.IMPORT
+    version = ORGANISATION_VERSION if imported else CONSENT_VERSION
+    return ConsentRecord(
+        participant=person, given=True, wording_version=version,
+        wording=CONSENT_WORDING[version][person.language], language=person.language,
+        source=ConsentRecord.Source.IMPORT if imported else ConsentRecord.Source.JOIN_FORM)
 
 
 def _ascii(name: str) -> str:

@@ -1,7 +1,9 @@
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import PEOPLE_MAX, Programme, Team, at_most_people
+from .services.consent import consent_wording
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -86,8 +88,9 @@ class JoinForm(forms.Form):
                                     max_value=20, initial=0, required=False)
     companion_names = forms.CharField(label=_("Their first names (optional)"),
                                       max_length=300, required=False)
+    # The label is the recorded wording itself: what is recorded is what was shown.
     consent_to_contact = forms.BooleanField(
-        label=_("Tell me about future actions"), required=False)
+        label=lazy(consent_wording, str)(), required=False)
 
     def __init__(self, *args, slots=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +156,11 @@ class ParticipantImportForm(forms.Form):
     text = forms.CharField(label=_("Or paste the rows"), required=False,
                            strip=False,
                            widget=forms.Textarea(attrs={"rows": 8, "class": "code"}))
+    consent_collected = forms.BooleanField(
+        label=_("Our organisation collected the consent of the people marked “yes” in the "
+                "consent column to hear about future actions"), required=False,
+        help_text=_("Without it, rows saying “yes” are refused. “no” never withdraws a "
+                    "consent: only the person can."))
 
     def clean(self):
         data = super().clean()

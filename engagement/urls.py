@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from .views import organiser_campaigns, organiser_pledges, participant, public
+from .views import (
+    organiser_campaigns,
+    organiser_pledges,
+    participant,
+    participant_consent,
+    public,
+)
 
 urlpatterns = [
     # Anyone with the address (internal campaigns check who joins).
@@ -23,6 +29,8 @@ urlpatterns = [
          name="pledge_calendar"),
     path("me/<str:token>/unsubscribe/", participant.participant_unsubscribe,
          name="participant_unsubscribe"),
+    path("me/<str:token>/consent/", participant_consent.participant_consent,
+         name="participant_consent"),
     path("me/<str:token>/survey/<slug:code>/<str:moment>/", participant.participant_survey,
          name="participant_survey"),
     # Organisers.

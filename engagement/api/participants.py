@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from tenants.access import identity_search_scope, visible_participant_fields
 from tenants.api_base import OrganisationViewSet, request_access
 
-from ..models import Participant
+from ..models import ConsentRecord, Participant
 from ..services import participant_upsert
 from ..services.participants import MAX_FILE_BYTES, participants_import, upload_decode
 
@@ -49,8 +49,11 @@ class ParticipantWriteSerializer(serializers.Serializer):
     site = serializers.CharField(max_length=100, required=False, allow_blank=True)
     postcode = serializers.CharField(max_length=12, required=False, allow_blank=True)
     age_band = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    consent_to_contact = serializers.BooleanField(required=False, allow_null=True,
-                                                  default=None)
+    consent_to_contact = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=(
+            "Only when it changes: true records a consent the organisation collected "
+            "(never over the person's own withdrawal), false a withdrawal; each change is a "
+            "consent record with source \"api\". Absent or null leaves it as it is."))
 
 
 class ParticipantUpdateSerializer(ParticipantWriteSerializer):
@@ -65,6 +68,11 @@ class ParticipantImportSerializer(serializers.Serializer):
         default=True, help_text="Only check and count (the default); nothing is written.")
     only_valid = serializers.BooleanField(
         default=False, help_text="Import the valid rows even if others are refused.")
+    consent_collected = serializers.BooleanField(
+        default=False, help_text=(
+            "The organisation says it collected the consent of the people marked \"yes\" "
+            "in the consent column; without it those rows are refused. \"no\" never "
+            "withdraws a consent."))
 
     def validate(self, attrs):
         if ("file" in attrs) == ("text" in attrs):
@@ -145,8 +153,9 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         participant = self.get_object()
         payload = ParticipantUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        participant, _created = participant_upsert(email=participant.email,
-                                                   **payload.validated_data)
+        participant, _created = participant_upsert(
+            email=participant.email, **payload.validated_data,
+            consent_source=ConsentRecord.Source.API)
         return Response(ParticipantSerializer(
             participant, context=self.get_serializer_context()).data)
 
@@ -167,7 +176,8 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         text = (upload_decode(data=data["file"].read(MAX_FILE_BYTES + 1)) if "file" in data
                 else data["text"])
         report = participants_import(text=text, dry_run=data["dry_run"],
-                                     only_valid=data["only_valid"])
+                                     only_valid=data["only_valid"],
+                                     consent_collected=data["consent_collected"])
         body = ImportReportSerializer(report).data
         if report.dry_run or report.imported or not report.errors:
             return Response(body)

@@ -14,11 +14,28 @@ from core.tenancy import current_organisation, enqueue_on_commit
 from methodology.models import Lever
 from tenants.models import User
 
-from ..models import Campaign, Channel, EmailKind, Invitation, Participant, Pledge, Slot, Team
+from ..models import (
+    Campaign,
+    Channel,
+    ConsentRecord,
+    EmailKind,
+    Invitation,
+    Participant,
+    Pledge,
+    Slot,
+    Team,
+)
 from .activity import participant_touch
+from .consent import consent_record
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 
 PERSONAL_LEVER = "personal_invitation"
+# How a consent given with a new or completed participant came, by the participant's source.
+CONSENT_SOURCES: dict[str, str] = {Participant.Source.SIGNUP: ConsentRecord.Source.JOIN_FORM,
+                                   Participant.Source.INVITATION:
+                                       ConsentRecord.Source.JOIN_FORM,
+                                   Participant.Source.IMPORT: ConsentRecord.Source.IMPORT,
+                                   Participant.Source.API: ConsentRecord.Source.API}
 
 
 def team_get_or_create(name: str, kind: str = Team.Kind.DEPARTMENT) -> Team | None:
@@ -40,9 +57,14 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                        age_band: str = "", consent_to_contact: bool | None = None,
                        source: str = Participant.Source.SIGNUP,
                        referred_by: Participant | None = None,
-                       update_existing: bool = True) -> tuple[Participant, bool]:
+                       update_existing: bool = True, consent_source: str = "",
+                       consent_campaign: Campaign | None = None) -> tuple[Participant, bool]:
     """The participant with this e-mail (case-insensitive), created or completed.
     Existing values are only overwritten by non-empty ones; the referrer is set once.
+
+    ``consent_to_contact`` (None: not asked) is recorded by ``consent_record`` with
+    ``consent_source`` (by default the one matching ``source``), which decides whether it
+    changes anything: see ``services.consent``.
 
     ``update_existing=False`` is for callers that have not proved control of the address
     (a visitor typing it in a public form): an existing participant is returned as it is,
@@ -69,7 +91,6 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                         email=email, source=source, referred_by=referred_by,
                         # New people default to the organisation's language.
                         language=language or _organisation_locale(),
-                        consent_to_contact=bool(consent_to_contact),
                         team=team_get_or_create(team),
                         **{k: v for k, v in values.items() if v and k != "language"},
                     )
@@ -87,16 +108,20 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                          != team.strip().lower()):
                 participant.team = team_get_or_create(team)
                 changed.append("team")
-            if consent_to_contact is not None and \
-                    participant.consent_to_contact != consent_to_contact:
-                participant.consent_to_contact = consent_to_contact
-                changed.append("consent_to_contact")
             if referred_by and participant.referred_by_id is None and \
                     referred_by.pk != participant.pk and not participant.pledges.exists():
                 participant.referred_by = referred_by
                 changed.append("referred_by")
             if changed:
                 participant.save(update_fields=changed)
+        if consent_to_contact is not None and (created or update_existing):
+            consent_record(participant=participant, given=consent_to_contact,
+                           source=consent_source or CONSENT_SOURCES.get(
+                               source, ConsentRecord.Source.ORGANISER),
+                           campaign=consent_campaign,
+                           language="" if source in (Participant.Source.SIGNUP,
+                                                     Participant.Source.INVITATION)
+                           else participant.language)
     return participant, created
 
 
@@ -228,6 +253,7 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
             email=email, first_name=first_name, last_name=last_name, language=language,
             team=team, site=site, postcode=postcode, age_band=age_band,
             consent_to_contact=True if consent_to_contact else None,
+            consent_source=ConsentRecord.Source.JOIN_FORM, consent_campaign=campaign,
             source=Participant.Source.INVITATION if invitation else Participant.Source.SIGNUP,
             referred_by=invitation.inviter if invitation else None,
             update_existing=known_participant is not None)

@@ -256,11 +256,12 @@ def _queue_to_attendees(kind: EmailKind, pledges: Iterable[Pledge], *,
                                     survey_moment=survey_moment,
                                     link=functools.partial(links.campaign_url, campaign))
         extra: dict[str, object] = {"has_survey": survey_moment in campaign_facts.survey_moments}
-        if participant_email_queue(
-                kind=kind, participant=participant, facts=campaign_facts, values=values,
-                extra=extra, dedupe_key=dedupe_key(kind, campaign=campaign.pk,
-                                                   participant=participant.pk)) is not None:
-            queued += 1
+        email = participant_email_queue(
+            kind=kind, participant=participant, facts=campaign_facts, values=values,
+            extra=extra, dedupe_key=dedupe_key(kind, campaign=campaign.pk,
+                                               participant=participant.pk))
+        # Rows kept without sending (unsubscribed, no consent: see outbox) are not counted.
+        queued += email is not None and email.status == OutboundEmail.Status.QUEUED
     return queued
 
 

@@ -10,6 +10,13 @@ Unsubscribed participants get no e-mail. Their message still gets its row, with 
 "skipped": the organisation can see who was not reached, and the dedupe key is taken, so a
 participant who subscribes again is not sent stale reminders.
 
+E-mails that are not about something the person asked for (``MARKETING_KINDS``: an
+invitation to another campaign, the impact recap, the 90-day follow-up survey) go only to
+people whose current consent to hear about future actions is given; for the others the
+row is kept with status "no_consent", for the same reasons. E-mails about the person's own
+pledges (``OWN_PLEDGE_KINDS``) need no consent. Every
+kind is in exactly one of the two sets (tests/engagement/test_consent.py checks it).
+
 What the e-mails say is ``message_texts``; when they are due, ``message_schedule``.
 """
 
@@ -27,7 +34,8 @@ from django.utils import timezone
 from core.tenancy import enqueue_on_commit
 
 from .. import links
-from ..models import Campaign, OutboundEmail, Participant
+from ..models import Campaign, EmailKind, OutboundEmail, Participant
+from .consent import consent_current
 
 # Delivery: the first try and eight retries, waiting 1, 2, 4 … minutes, at most an hour
 # (about three hours in all), before a message is given up as failed. (The first delay is
@@ -37,6 +45,28 @@ RETRY_BASE = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
 RETRY_CAP = timedelta(hours=1)
 # A queued message this late on its retry schedule has lost its task: queue it again.
 STALLED_AFTER = timedelta(minutes=15)
+
+
+# Sent only with the person's consent to hear about future actions (see the docstring).
+MARKETING_KINDS: frozenset[str] = frozenset({
+    EmailKind.INVITATION,        # to a known participant: a campaign they did not join
+    EmailKind.IMPACT_RECAP,      # newsletter-like figures, after the fact
+    EmailKind.FOLLOW_UP_SURVEY,  # 90 days later: research, not their pledge
+})
+# About a pledge the person made (or is making): sent whatever their consent.
+OWN_PLEDGE_KINDS: frozenset[str] = frozenset({
+    EmailKind.PLEDGE_CONFIRMED, EmailKind.PLEDGE_WAITLISTED, EmailKind.PLEDGE_AWAITING,
+    EmailKind.PLEDGE_PROMOTED, EmailKind.REMINDER_D7, EmailKind.REMINDER_D1,
+    EmailKind.CAMPAIGN_SUCCEEDED, EmailKind.CAMPAIGN_FAILED,
+    EmailKind.THANK_YOU,  # after an action they attended, with its survey
+    EmailKind.ACCESS_LINK,  # the sign-up link they asked for
+})
+
+
+def email_needs_consent(kind: str, participant: Participant | None) -> bool:
+    """Whether this e-mail may not go to this participant for want of their consent."""
+    return (participant is not None and kind in MARKETING_KINDS
+            and not consent_current(participant))
 
 
 def email_queue(*, kind: str, dedupe_key: str, to_email: str, subject: str, body: str,
@@ -49,6 +79,8 @@ def email_queue(*, kind: str, dedupe_key: str, to_email: str, subject: str, body
     status = (OutboundEmail.Status.SKIPPED
               if participant is not None and not participant.can_be_emailed
               else OutboundEmail.Status.QUEUED)
+    if status == OutboundEmail.Status.QUEUED and email_needs_consent(kind, participant):
+        status = OutboundEmail.Status.NO_CONSENT
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
@@ -90,6 +122,10 @@ def email_deliver(*, email_id: int, attempt: int) -> int | None:
             return None
         if email.participant is not None and not email.participant.can_be_emailed:
             email.status = OutboundEmail.Status.SKIPPED  # unsubscribed after it was queued
+            email.save(update_fields=["status"])
+            return None
+        if email_needs_consent(email.kind, email.participant):
+            email.status = OutboundEmail.Status.NO_CONSENT  # withdrawn after it was queued
             email.save(update_fields=["status"])
             return None
         email.attempts += 1

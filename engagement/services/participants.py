@@ -18,13 +18,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
-from ..models import Participant, Team
+from ..models import ConsentRecord, Participant, Team
+from .consent import consent_record
 from .joining import participant_upsert
 
 MAX_ROWS = 20_000
@@ -215,8 +215,8 @@ def _known_emails(emails: list[str]) -> set[str]:
     return known
 
 
-def participants_import(*, text: str, dry_run: bool = True,
-                        only_valid: bool = False) -> ImportReport:
+def participants_import(*, text: str, dry_run: bool = True, only_valid: bool = False,
+                        consent_collected: bool = False) -> ImportReport:
     """Check a CSV list of participants and, unless ``dry_run``, create or complete them.
 
     Columns (header row, comma or semicolon): email (required), first_name, last_name,
@@ -225,11 +225,19 @@ def participants_import(*, text: str, dry_run: bool = True,
     (same e-mail, any case) keep their values where the file's cell is empty. A file the
     import cannot read at all (no header, unknown columns, too many rows) is refused with
     a DomainError, whatever ``only_valid`` says.
+
+    Consent (see ``services.consent``): a "yes" records the person's consent only when the
+    organisation says it collected it (``consent_collected``), else the row is refused; a
+    "no" never withdraws anyone's consent (only the person may), it only means "not asked".
     """
     rows, errors = _read_rows(text)
     seen: dict[str, int] = {}
     for row in rows:
         errors.extend(_validate(row, seen))
+        if row.consent and not consent_collected:
+            errors.append(RowError(row.line, "consent", _(
+                "“yes” records this person’s consent to hear about future actions: confirm "
+                "that your organisation collected it, or leave the cell empty.")))
     errors.sort(key=lambda error: error.line)
     report = ImportReport(dry_run=dry_run, only_valid=only_valid, rows=len(rows),
                           errors=errors)
@@ -252,17 +260,18 @@ def participants_import(*, text: str, dry_run: bool = True,
                 last_name=values.get("last_name", ""), language=values["language"],
                 team=values.get("team", ""), site=values.get("site", ""),
                 postcode=values.get("postcode", ""), age_band=values.get("age_band", ""),
-                consent_to_contact=row.consent, source=Participant.Source.IMPORT)
+                # "no" is never written: an import does not withdraw anyone's consent.
+                consent_to_contact=True if row.consent else None,
+                source=Participant.Source.IMPORT)
             created += was_created
     # Counted again from what happened: someone may have signed up since the check.
     report.created, report.updated, report.imported = created, len(valid) - created, True
     return report
 
 
-def participant_unsubscribe(*, participant: Participant) -> Participant:
+def participant_unsubscribe(*, participant: Participant, language: str = "") -> Participant:
     """The participant asks for no more messages: the first date they asked is kept, and
-    their consent to be contacted is withdrawn."""
-    participant.unsubscribed_at = participant.unsubscribed_at or timezone.now()
-    participant.consent_to_contact = False
-    participant.save(update_fields=["unsubscribed_at", "consent_to_contact"])
+    their consent to be contacted is withdrawn (a consent record, from the link)."""
+    consent_record(participant=participant, given=False,
+                   source=ConsentRecord.Source.UNSUBSCRIBE_LINK, language=language)
     return participant

@@ -89,13 +89,15 @@ def participant_import(request):
         # One byte past the limit is enough to refuse a file that is too large.
         text = (upload_decode(data=upload.read(MAX_FILE_BYTES + 1)) if upload
                 else form.cleaned_data["text"])
-        report = participants_import(text=text, dry_run=True)
+        report = participants_import(
+            text=text, dry_run=True, consent_collected=form.cleaned_data["consent_collected"])
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:
                 form.add_error(None, problem)
         return _render_import(request, form=form, status=400)
-    request.session[SESSION_KEY] = {"digest": _digest(text), "text": text}
+    request.session[SESSION_KEY] = {"digest": _digest(text), "text": text,
+                                    "consent_collected": form.cleaned_data["consent_collected"]}
     confirm = ImportConfirmForm(initial={"digest": _digest(text)})
     return _render_import(request, form=ParticipantImportForm(), report=report,
                           confirm=confirm if report.valid_rows else None)
@@ -110,7 +112,8 @@ def _import_checked(request):
         messages.error(request, _("This check is no longer current: choose the file again."))
         return redirect("participant_import")
     report = participants_import(text=pending["text"], dry_run=False,
-                                 only_valid=confirm.cleaned_data["only_valid"])
+                                 only_valid=confirm.cleaned_data["only_valid"],
+                                 consent_collected=pending.get("consent_collected", False))
     if not report.imported:
         messages.error(request, _("Nothing was imported: correct the rows listed below, or "
                                   "choose to import only the valid rows."))

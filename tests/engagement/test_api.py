@@ -214,8 +214,8 @@ def test_participants_are_created_completed_and_found(org_a, manager_a):
 def test_participants_import_checks_then_imports(org_a, manager_a):
     client = tenant_client(org_a, manager_a)
     text = "email;first_name;consent\nana@example.test;Ana;oui\nbob@example.test;Bob;non\n"
-    checked = client.post("/api/v1/participants/import/", {"text": text},
-                          content_type=JSON)
+    checked = client.post("/api/v1/participants/import/",
+                          {"text": text, "consent_collected": True}, content_type=JSON)
     assert checked.status_code == 200
     assert checked.json() == {"dry_run": True, "only_valid": False, "imported": False,
                               "rows": 2, "valid_rows": 2, "created": 2, "updated": 0,
@@ -227,7 +227,8 @@ def test_participants_import_checks_then_imports(org_a, manager_a):
         assert not Participant.objects.exists()
     upload = SimpleUploadedFile("people.csv", ("\ufeff" + text).encode())
     imported = client.post("/api/v1/participants/import/", {"file": upload,
-                                                             "dry_run": "false"})
+                                                             "dry_run": "false",
+                                                             "consent_collected": "true"})
     assert imported.status_code == 200
     assert (imported.json()["imported"], imported.json()["created"]) == (True, 2)
     with tenant_context(org_a):

@@ -25,7 +25,7 @@ def errors_of(report) -> set[tuple[int, str | None]]:
 def test_dry_run_counts_what_would_happen_and_writes_nothing(org_a):
     with tenant_context(org_a):
         Participant.objects.create(email="Known@Example.test", first_name="Kim")
-        report = participants_import(text=GOOD)
+        report = participants_import(text=GOOD, consent_collected=True)
         assert report.dry_run and not report.imported
         assert (report.rows, report.created, report.updated, report.errors) == (2, 1, 1, [])
         assert Participant.objects.count() == 1
@@ -36,16 +36,17 @@ def test_import_creates_new_people_and_completes_known_ones(org_a):
     with tenant_context(org_a):
         known = Participant.objects.create(email="Known@Example.test", first_name="Kim",
                                            consent_to_contact=True)
-        report = participants_import(text=GOOD, dry_run=False)
+        report = participants_import(text=GOOD, dry_run=False, consent_collected=True)
         assert report.imported and (report.created, report.updated) == (1, 1)
         ana = Participant.objects.get(email="ana@example.test")
         assert (ana.first_name, ana.team.name, ana.site, ana.postcode, ana.age_band,
                 ana.language, ana.consent_to_contact, ana.source) == (
             "Ana", "Sales", "Lyon", "69001", "25-34", "en", True, Participant.Source.IMPORT)
         known.refresh_from_db()
-        # Empty cells keep what is known; given ones (the name, the consent) are written.
+        # Empty cells keep what is known; given ones (the name) are written. A "no" never
+        # withdraws a consent: only the person may (tests/engagement/test_consent.py).
         assert (known.first_name, known.last_name, known.consent_to_contact) == (
-            "Kim", "Dupont", False)
+            "Kim", "Dupont", True)
         assert Participant.objects.count() == 2
 
 
@@ -93,7 +94,8 @@ def test_each_bad_value_is_named_by_line_and_column(org_a):
             'eve@example.test,"Eve\nMarie",fr,0,\n'
             "fay@example.test,Fay,xx,,\n")
     with tenant_context(org_a):
-        report = participants_import(text=text, dry_run=False, only_valid=True)
+        report = participants_import(text=text, dry_run=False, only_valid=True,
+                                     consent_collected=True)
         assert errors_of(report) == {(2, "email"), (3, "language"), (3, "consent"),
                                      (4, "first_name"), (4, "team"), (6, None),
                                      (9, "language")}
@@ -188,7 +190,8 @@ def test_import_page_checks_then_imports(org_a, manager_a):
     client = tenant_client(org_a, manager_a)
     assert client.get("/participants/import/").status_code == 200
     upload = SimpleUploadedFile("people.csv", GOOD.encode(), content_type="text/csv")
-    checked = client.post("/participants/import/", {"file": upload})
+    checked = client.post("/participants/import/", {"file": upload,
+                                                    "consent_collected": "on"})
     assert checked.status_code == 200
     page = checked.content.decode()
     assert "Check of the file" in page and "Every row is valid." in page

@@ -321,7 +321,9 @@ def test_thank_you_waits_for_the_impact_then_the_follow_up_survey_at_d90(
     ended = datetime(2027, 6, 12, 17, 0, tzinfo=PARIS)
     with tenant_context(org_a):
         campaign = completed_campaign(ended=ended)
-        mia, noa = person("Mia"), person("Noa", "en")
+        # They agreed to hear about future actions (the follow-up survey needs it).
+        mia, noa = person("Mia", consent_to_contact=True), person("Noa", "en",
+                                                                 consent_to_contact=True)
         pledge(campaign, mia, attendance=Pledge.Attendance.ATTENDED,
                hours_given=Decimal("2.50"))
         pledge(campaign, noa, attendance=Pledge.Attendance.ATTENDED,
@@ -395,7 +397,9 @@ def test_every_placeholder_of_a_library_programme_is_filled(
         campaign = make_campaign(programme=programme,
                                  starts_at=timezone.now() + timedelta(days=6, hours=12),
                                  deadline=timezone.now() + timedelta(days=2))
-        fr, en = person("Chloé", "fr"), person("Jo", "en")
+        # They agreed to hear about future actions (the impact recap needs it).
+        fr, en = (person("Chloé", "fr", consent_to_contact=True),
+                  person("Jo", "en", consent_to_contact=True))
         pledges = [pledge_create(slot=campaign.slots.get(), participant=p) for p in (fr, en)]
         with django_capture_on_commit_callbacks(execute=True):
             invitation_create(campaign=campaign, channel=Channel.EMAIL,
