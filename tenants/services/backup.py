@@ -32,6 +32,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,15 @@ PLACEHOLDER = "__schema__"
 # chooses it), the template flag, and the closure's author (carried by e-mail).
 _NOT_CARRIED = {"id", "slug", "schema_name", "is_template", "closure_requested_by"}
 _SKIP_LINE = re.compile(r"^(\\|SET |SELECT pg_catalog\.set_config|CREATE SCHEMA |--)")
+
+
+class _Encoder(DjangoJSONEncoder):
+    """Django's encoder, but times to the microsecond (it keeps milliseconds)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
 
 
 class BackupError(Exception):
@@ -245,7 +255,7 @@ def organisation_backup(*, organisation: Organisation, path: Path) -> dict[str, 
         rows = _public_rows(organisation, user_ids)
         rows["keys"] = {target: {str(i): k for i, k in found.items()}
                         for target, found in keys.items()}
-        public.write_text(json.dumps(rows, cls=DjangoJSONEncoder, indent=1))
+        public.write_text(json.dumps(rows, cls=_Encoder, indent=1))
         members["public.json"] = public
         folder = media_folder(schema_name)
         if folder.is_dir():
