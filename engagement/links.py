@@ -27,15 +27,30 @@ def participant_token(participant: Participant) -> str:
                          compress=True)
 
 
-def participant_from_token(token: str) -> Participant | None:
-    """The participant a token names, or None if forged, expired or for another host."""
+def _participant_id(token: str) -> int | None:
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
     if data.get("s") != connection.schema_name:  # type: ignore[attr-defined]
         return None
-    return Participant.objects.filter(pk=data.get("p")).first()
+    return data.get("p")
+
+
+def participant_from_token(token: str) -> Participant | None:
+    """The participant a token names, or None if forged, expired, for another host, or of
+    a person whose data was erased (their old links reach nobody)."""
+    pk = _participant_id(token)
+    if pk is None:
+        return None
+    return Participant.objects.filter(pk=pk, erased_at__isnull=True).first()
+
+
+def token_of_erased(token: str) -> bool:
+    """Whether a genuine token names a person whose data was erased."""
+    pk = _participant_id(token)
+    return pk is not None and Participant.objects.filter(
+        pk=pk, erased_at__isnull=False).exists()
 
 
 def absolute(path: str) -> str:

@@ -7,6 +7,7 @@ from .views import (
     organiser_pledges,
     participant,
     participant_consent,
+    participant_data,
     public,
 )
 
@@ -31,6 +32,10 @@ urlpatterns = [
          name="participant_unsubscribe"),
     path("me/<str:token>/consent/", participant_consent.participant_consent,
          name="participant_consent"),
+    path("me/<str:token>/data.<str:kind>", participant_data.participant_data_download,
+         name="participant_data_download"),
+    path("me/<str:token>/erase/", participant_data.participant_data_erase,
+         name="participant_data_erase"),
     path("me/<str:token>/survey/<slug:code>/<str:moment>/", participant.participant_survey,
          name="participant_survey"),
     # Organisers.

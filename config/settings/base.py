@@ -92,6 +92,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE: list[str] = [
+    # Outermost: a request the database could not serve is answered 503, "try again".
+    "config.error_pages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are the same for every host: served before any tenant lookup.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,6 +215,9 @@ THROTTLE_RATES: dict[str, dict[str, str]] = {
     # Self check-in on site: a person taps once; a whole crowd shares the venue's address.
     "checkin": {"address": env("CHECKIN_RATE_LIMIT", "120/hour"),
                 "subject": env("CHECKIN_CAMPAIGN_RATE_LIMIT", "3000/hour")},
+    # A participant downloading their own data (per address, and per person).
+    "participant_export": {"address": env("PARTICIPANT_EXPORT_RATE_LIMIT", "30/hour"),
+                           "subject": env("PARTICIPANT_EXPORT_PERSON_RATE_LIMIT", "10/hour")},
 }
 
 # Shared by every web process (throttling counts must be global): Redis when CACHE_URL

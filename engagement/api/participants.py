@@ -15,6 +15,7 @@ from tenants.api_base import OrganisationViewSet, request_access
 from ..models import ConsentRecord, Participant
 from ..services import participant_upsert
 from ..services.participants import MAX_FILE_BYTES, participants_import, upload_decode
+from .participant_rights import ParticipantRightsMixin
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -123,12 +124,13 @@ class ParticipantFilter(FilterSet):
     partial_update=extend_schema(request=ParticipantUpdateSerializer,
                                  responses=ParticipantSerializer),
 )
-class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         OrganisationViewSet):
+class ParticipantViewSet(ParticipantRightsMixin, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, OrganisationViewSet):
     """The organisation's participants (people who give time; they have no login)."""
 
     serializer_class = ParticipantSerializer
     queryset = Participant.objects.select_related("team")
+    http_method_names = [*OrganisationViewSet.http_method_names, "delete"]  # erasure
     filter_backends = [DjangoFilterBackend, filters.SearchFilter]
     filterset_class = ParticipantFilter
     search_fields = ["email", "first_name", "last_name"]

@@ -22,10 +22,13 @@ from ..services.checkin import EARLY, LATE, checkin_code, companions_pending
 from ..services.participants import participant_unsubscribe as unsubscribe
 from ..services.surveys import survey_answer_record
 from .documents import ics_response, qr_response, qr_svg
+from .participant_data import erased_or_none
 from .visitors import participant_from_link
 
 
 def participant_home(request, token):
+    if (erased := erased_or_none(request, token)) is not None:
+        return erased  # "data erased", 404, nothing about the person
     participant = participant_from_link(request, token)
     pledges = list(participant_pledges(participant))
     now = timezone.now()

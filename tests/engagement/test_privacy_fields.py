@@ -1,0 +1,145 @@
+"""The test that cannot forget a field: every text field of every tenant model is either
+personal (in the model's ``PERSONAL_FIELDS``, blanked by erasure) or listed here as not
+personal, with the reason. A new field fails this test until someone decides. Then a person
+with a row of every kind is erased, and no column of the organisation's schema still holds
+their name, address, postcode or words."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
+from django_tenants.utils import tenant_context
+
+from engagement.models import PrivacyLog
+from engagement.services.privacy import participant_erase
+
+from .test_privacy_service import SECRET_WORDS, person_with_everything
+
+TENANT_APPS = ("engagement", "reports")
+TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, ArrayField,
+               models.GenericIPAddressField, models.FileField)  # EmailField, SlugField: Char
+
+# (model, field): why it holds nothing about a person.
+NOT_PERSONAL: dict[tuple[str, str], str] = {
+    ("Programme", "name"): "written by the organisation about its programme",
+    ("Programme", "description"): "written by the organisation about its programme",
+    ("Programme", "time_zone"): "a time zone name",
+    **{("ProgrammeStep", name): "copied from the methodology library" for name in (
+        "key", "phase_code", "phase_title_fr", "phase_title_en", "title_fr", "title_en",
+        "guidance_fr", "guidance_en", "owner_role", "status")},
+    **{("ProgrammeMessage", name): "a message template, with placeholders, not a sent "
+       "message" for name in ("kind", "subject_fr", "subject_en", "body_fr", "body_en")},
+    **{("ProgrammeLever", name): "copied from the lever catalogue" for name in (
+        "code", "name_fr", "name_en", "note_fr", "note_en")},
+    **{("ProgrammeIndicator", name): "copied from the indicator catalogue" for name in (
+        "code", "unit", "label_fr", "label_en")},
+    **{("ProgrammeSurveyQuestion", name): "the question, not an answer" for name in (
+        "moment", "kind", "text_fr", "text_en")},
+    ("Team", "name"): "a department or neighbourhood: a segment, kept for the figures",
+    ("Team", "kind"): "a choice code",
+    **{("Campaign", name): "written by the organisation about its action" for name in (
+        "title", "description", "place")},
+    **{("Campaign", name): "a code or state" for name in (
+        "code", "visibility", "status", "checkin_secret")},
+    ("ImpactRecord", "note"): "an organiser's note on a campaign's measured result",
+    ("Participant", "language"): "fr or en: kept so the row stays a countable fact",
+    ("Participant", "source"): "how people arrive (a choice code): a figure",
+    ("Participant", "referral_code"): "a random code, unreachable once the person is "
+                                      "erased (links refuse erased people)",
+    ("Invitation", "code"): "a random code",
+    ("Invitation", "channel"): "a choice code: the lever figures",
+    ("Invitation", "lever_code"): "a catalogue code: the lever figures",
+    ("Invitation", "audience_label"): "written by an organiser about a group (a "
+                                      "department), never a person",
+    ("Pledge", "status"): "a state: the figures",
+    ("Pledge", "attendance"): "a state: the figures",
+    ("OutboundEmail", "kind"): "the kind of message",
+    ("OutboundEmail", "dedupe_key"): "made of row ids only (outbox.dedupe_key)",
+    ("OutboundEmail", "status"): "a state",
+    ("ConsentRecord", "purpose"): "a choice code",
+    ("ConsentRecord", "source"): "a choice code",
+    ("ConsentRecord", "wording_version"): "a version name",
+    ("ConsentRecord", "wording"): "the project's wording shown, the same for everyone: "
+                                  "kept as proof",
+    ("ConsentRecord", "language"): "fr or en",
+    ("PrivacyLog", "kind"): "a choice code; the log holds counts, never names",
+    ("PrivacyLog", "actor"): "a choice code",
+    ("Report", "scope"): "a choice code",
+    ("Report", "language"): "fr or en",
+    ("Report", "title"): "names a campaign, programme or period",
+    ("Report", "status"): "a state",
+    ("Report", "error"): "a rendering error (an exception's text about the template)",
+    ("Report", "file"): "a path; the PDF shows figures, and the names of people only "
+                        "through their consent (tenants.access)",
+    ("Commentary", "scope"): "a choice code",
+    ("Commentary", "subject_key"): "campaign:<id> and the like",
+    ("Commentary", "section"): "a choice code",
+    ("Commentary", "text"): "a consultant's comment on figures",
+    ("FiguresSnapshot", "key"): "names a scope by ids",
+    ("FiguresSnapshot", "data"): "computed figures: counts, rates, team names",
+}
+
+
+def text_fields():
+    for app in TENANT_APPS:
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, TEXT_FIELDS):
+                    yield model, field
+
+
+def test_every_text_field_is_personal_or_declared_not_personal():
+    undecided, both = [], []
+    for model, field in text_fields():
+        key = (model.__name__, field.name)
+        personal = field.name in getattr(model, "PERSONAL_FIELDS", ())
+        if personal and key in NOT_PERSONAL:
+            both.append(key)
+        elif not personal and key not in NOT_PERSONAL:
+            undecided.append(key)
+    assert not undecided, ("Say whether these are personal (PERSONAL_FIELDS or "
+                           f"NOT_PERSONAL): {undecided}")
+    assert not both, f"Personal and declared not personal: {both}"
+    known = {(m.__name__, f.name) for m, f in text_fields()}
+    assert not set(NOT_PERSONAL) - known, "NOT_PERSONAL names fields that are gone"
+    assert all(reason.strip() for reason in NOT_PERSONAL.values())
+
+
+def test_personal_fields_name_real_text_fields():
+    for app in TENANT_APPS:
+        for model in apps.get_app_config(app).get_models():
+            for name in getattr(model, "PERSONAL_FIELDS", ()):
+                assert isinstance(model._meta.get_field(name), TEXT_FIELDS), (model, name)
+
+
+def _columns_holding(word: str) -> list[str]:
+    """Every text column of the current schema where ``word`` appears (any case)."""
+    schema = connection.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND data_type IN "
+            "('text', 'character varying', 'json', 'jsonb', 'ARRAY', 'inet')", [schema])
+        columns = cursor.fetchall()
+        found = []
+        for table, column in columns:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}" '
+                           f'WHERE "{column}"::text ILIKE %s', [f"%{word}%"])
+            if cursor.fetchone()[0]:
+                found.append(f"{table}.{column}")
+    return found
+
+
+@pytest.mark.django_db
+def test_after_erasure_no_column_of_the_schema_holds_the_person(org_a):
+    with tenant_context(org_a):
+        person, friend, _campaign = person_with_everything()
+        assert _columns_holding("zoeline.q@example.org")  # the search finds what is there
+        participant_erase(participant=person, actor=PrivacyLog.Actor.PERSON)
+        for word in SECRET_WORDS + ("Zoeline", "35-44"):
+            assert _columns_holding(word) == [], word
+        # Everyone else is untouched.
+        friend.refresh_from_db()
+        assert friend.first_name == "Friendly" and friend.erased_at is None
