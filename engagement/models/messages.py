@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         CAMPAIGN_SUCCEEDED = "campaign_succeeded"
         CAMPAIGN_FAILED = "campaign_failed"
         ACCESS_LINK = "access_link"
+        RETENTION_WARNING = "retention_warning"
 else:
     EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [
         ("PLEDGE_CONFIRMED", "pledge_confirmed"),
@@ -41,6 +42,7 @@ else:
         ("CAMPAIGN_SUCCEEDED", "campaign_succeeded"),
         ("CAMPAIGN_FAILED", "campaign_failed"),
         ("ACCESS_LINK", "access_link"),
+        ("RETENTION_WARNING", "retention_warning"),
     ], module=__name__)
 
 

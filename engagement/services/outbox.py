@@ -14,8 +14,8 @@ E-mails that are not about something the person asked for (``MARKETING_KINDS``: 
 invitation to another campaign, the impact recap, the 90-day follow-up survey) go only to
 people whose current consent to hear about future actions is given; for the others the
 row is kept with status "no_consent", for the same reasons. E-mails about the person's own
-pledges (``OWN_PLEDGE_KINDS``) need no consent. Every
-kind is in exactly one of the two sets (tests/engagement/test_consent.py checks it).
+pledges (``OWN_PLEDGE_KINDS``) and data (``TRANSACTIONAL_KINDS``) need no consent. Every
+kind is in exactly one of the three sets (tests/engagement/test_consent.py checks it).
 
 What the e-mails say is ``message_texts``; when they are due, ``message_schedule``.
 """
@@ -45,7 +45,9 @@ RETRY_BASE = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
 RETRY_CAP = timedelta(hours=1)
 # A queued message this late on its retry schedule has lost its task: queue it again.
 STALLED_AFTER = timedelta(minutes=15)
-
+# Notices about the person's own data (the retention warning) are not messages about the
+# organisation's actions: they reach people who unsubscribed from those too.
+TRANSACTIONAL_KINDS = frozenset({"retention_warning"})
 
 # Sent only with the person's consent to hear about future actions (see the docstring).
 MARKETING_KINDS: frozenset[str] = frozenset({
@@ -78,6 +80,7 @@ def email_queue(*, kind: str, dedupe_key: str, to_email: str, subject: str, body
     who unsubscribed gets a "skipped" row and no task (see the module docstring)."""
     status = (OutboundEmail.Status.SKIPPED
               if participant is not None and not participant.can_be_emailed
+              and kind not in TRANSACTIONAL_KINDS
               else OutboundEmail.Status.QUEUED)
     if status == OutboundEmail.Status.QUEUED and email_needs_consent(kind, participant):
         status = OutboundEmail.Status.NO_CONSENT
@@ -120,7 +123,8 @@ def email_deliver(*, email_id: int, attempt: int) -> int | None:
         if email is None or email.status != OutboundEmail.Status.QUEUED \
                 or email.attempts != attempt:
             return None
-        if email.participant is not None and not email.participant.can_be_emailed:
+        if email.participant is not None and not email.participant.can_be_emailed \
+                and email.kind not in TRANSACTIONAL_KINDS:
             email.status = OutboundEmail.Status.SKIPPED  # unsubscribed after it was queued
             email.save(update_fields=["status"])
             return None
