@@ -145,7 +145,11 @@ def _finish(report_id: int, *, status: str, error: str = "", pdf: bytes | None =
         fields = ["status", "error", "finished_at"]
         if pdf is not None:
             # The default storage prefixes the schema: MEDIA_ROOT/<schema>/reports/...
-            report.file.save(f"report-{report.pk}.pdf", ContentFile(pdf), save=False)
+            # A worker killed between writing the file and this commit left one under the
+            # same name: it is replaced, not kept beside a "report-1_x7Ab.pdf".
+            name = f"report-{report.pk}.pdf"
+            report.file.storage.delete(report.file.field.generate_filename(report, name))
+            report.file.save(name, ContentFile(pdf), save=False)
             report.pages = pages
             fields += ["file", "pages"]
         report.save(update_fields=fields)

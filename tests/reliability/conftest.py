@@ -128,9 +128,9 @@ def silent_server(port: int):
 
 def mail_env(port: int, **extra: str) -> dict[str, str]:
     """A worker's environment: SMTP to 127.0.0.1:port, a 2 s timeout, retries from 0.5 s."""
-    return child_env(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                     EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port), EMAIL_USE_TLS="",
-                     EMAIL_TIMEOUT="2", OUTBOX_RETRY_BASE_SECONDS="0.5", **extra)
+    return child_env(**{"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_USE_TLS": "",
+                        "EMAIL_TIMEOUT": "2", "OUTBOX_RETRY_BASE_SECONDS": "0.5", **extra})
 
 
 @contextmanager
