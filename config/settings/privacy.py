@@ -23,7 +23,7 @@ HOSTING_PROVIDER = {
 # The sub-processors of every organisation's personal data: name, purpose, country (FR/EN).
 SUBPROCESSORS = [
     {"name": HOSTING_PROVIDER["name"],
-     "purpose": {"fr": "Hébergement de l'application, de la base de données et des fichiers",
+     "purpose": {"fr": "Hébergement de l’application, de la base de données et des fichiers",
                  "en": "Hosting of the application, the database and the files"},
      "country": HOSTING_PROVIDER["country"]},
     {"name": MAIL_PROVIDER["name"],
@@ -31,7 +31,7 @@ SUBPROCESSORS = [
                  "en": "Sending e-mails (invitations, confirmations, reminders)"},
      "country": MAIL_PROVIDER["country"]},
     {"name": "Stripe Payments Europe Ltd",
-     "purpose": {"fr": "Facturation de l'abonnement (aucune donnée des participants)",
+     "purpose": {"fr": "Facturation de l’abonnement (aucune donnée des participants)",
                  "en": "Subscription billing (no participant data)"},
      "country": {"fr": "Irlande", "en": "Ireland"}},
 ]

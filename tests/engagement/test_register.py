@@ -54,8 +54,8 @@ def test_register_in_english_shows_the_live_periods_roles_consultants_and_counts
                  "Consultants&#x27; access"):
         assert text in page, text
     assert "Owner" in page and "Manager" in page and "Viewer" in page
-    assert "see the name and e-mail address of every participant." in page
-    assert "only of people who agreed to be contacted" in page
+    assert "The name and e-mail address of every participant." in page
+    assert "Names and e-mail addresses only of people who agreed to be contacted" in page
     assert "Claire Conseil" in page
     for item in settings.SUBPROCESSORS:
         assert item["name"] in page
