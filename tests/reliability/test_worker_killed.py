@@ -236,3 +236,15 @@ def test_a_file_left_by_a_killed_rendering_is_replaced_not_doubled(org_a, media)
         assert [p.name for p in left.parent.iterdir()] == [left.name]
         assert report.file.path == str(left) and report.pages >= 6
         assert b"killed" not in left.read_bytes()
+
+
+def test_every_project_task_is_acknowledged_late_and_given_back_when_its_worker_dies():
+    """What the tests above rely on, for every task (a task of tomorrow included): the
+    message is acknowledged once the task is over, and a worker lost mid-task gives it back
+    to the broker instead of dropping it."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert len(ours) >= 15
+    assert [n for n, t in ours.items() if not (t.acks_late and t.reject_on_worker_lost)] == []
