@@ -224,19 +224,34 @@ def test_an_organisation_comes_back_row_for_row_and_byte_for_byte(organisation, 
     assert _snapshot(schema) == before
 
 
-def test_a_damaged_archive_is_refused_before_anything_is_loaded(organisation, tmp_path):
-    archive = tmp_path / "backupco.tar.gz"
-    call_command("organisation_backup", SLUG, str(archive))
-    damaged = tmp_path / "damaged.tar.gz"
-    with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
+def _rewritten(archive: Path, target_path: Path, name: str, change) -> Path:
+    with tarfile.open(archive) as source, tarfile.open(target_path, "w:gz") as target:
         for member in source.getmembers():
             data = source.extractfile(member).read()
-            if member.name == "data/engagement_participant.copy":
-                data = data.replace(b"@", b"#", 1)
+            if member.name == name:
+                data = change(data)
             member.size = len(data)
             target.addfile(member, io.BytesIO(data))
+    return target_path
+
+
+def _older(manifest: bytes) -> bytes:
+    content = json.loads(manifest)
+    content["migrations"] = [m for m in content["migrations"] if m[0] != "reports"]
+    return json.dumps(content).encode()
+
+
+def test_a_damaged_or_older_archive_is_refused_before_anything_is_loaded(organisation,
+                                                                         tmp_path):
+    archive = tmp_path / "backupco.tar.gz"
+    call_command("organisation_backup", SLUG, str(archive))
+    damaged = _rewritten(archive, tmp_path / "damaged.tar.gz",
+                         "data/engagement_participant.copy", lambda d: d.replace(b"@", b"#", 1))
     with pytest.raises(CommandError, match="Checksum mismatch for data/engagement_participant"):
         call_command("organisation_restore", str(damaged), slug=COPY)
+    older = _rewritten(archive, tmp_path / "older.tar.gz", "manifest.json", _older)
+    with pytest.raises(CommandError, match="the archive lacks: reports.0001_initial"):
+        call_command("organisation_restore", str(older), slug=COPY)
     assert not Organisation.objects.filter(slug=COPY).exists()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'backupco_copy'")
