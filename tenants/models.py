@@ -160,6 +160,10 @@ class Organisation(TenantMixin):
         "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closure_due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The legal basis the organisation chose for each purpose of its register
+    # (tenants.services.register: purpose code -> basis code; missing ones take the default
+    # of its kind).
+    legal_bases = models.JSONField(default=dict, blank=True)
     is_template = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Self-service sign-ups start unverified: the owner proves the address by the signed link
