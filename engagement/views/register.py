@@ -1,48 +1,46 @@
 """The organisation's register of personal data (docs/privacy.md, "Register"): what the space
 holds, why, for how long, who sees it, who processes it for the organisation, the counts,
 and who entered from Fullmobs. Every member may read it (it names no participant); the
-consultants' and staff's visits are listed to owners, as on "Who entered your space"."""
+consultants' and staff's visits are listed to owners, as on "Who entered your space", and
+owners choose the legal basis of the purposes that take a choice."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Sum
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError
 from core.i18n import in_language
 from core.roles import Role
 from tenants.access import Access, require_role, sees_every_identity
 from tenants.models import ConsultantAccess, ConsultantAssignment, Membership, Organisation
-from tenants.services import closure_archive_ready, is_closing
+from tenants.services import (
+    LEGAL_BASES,
+    closure_archive_ready,
+    is_closing,
+    organisation_legal_bases,
+    organisation_legal_bases_update,
+)
 
 from ..models import ConsentRecord, Participant, PrivacyLog
 
-LEGAL_BASES = {
-    "consent": gettext_lazy("Consent"),
-    "legitimate_interest": gettext_lazy("Legitimate interest"),
-    "public_task": gettext_lazy("Public task"),
-    "contract": gettext_lazy("Contract"),
-}
 
+class LegalBasesForm(forms.Form):
+    """One choice of legal basis per purpose the organisation chooses for."""
 
-def _purposes(organisation: Organisation) -> list[dict]:
-    """Each purpose and the legal basis shown for it: a local authority acts in its public
-    task, a company or an association in its legitimate interest; hearing about future
-    actions is always the person's consent; members' accounts follow the contract."""
-    mission = "public_task" if organisation.kind == Organisation.Kind.LOCAL_AUTHORITY \
-        else "legitimate_interest"
-    rows = [
-        (_("Organising the collective actions: sign-ups, time slots, teams, check-in"),
-         mission),
-        (_("Telling people about their pledges: confirmations, reminders, surveys"), mission),
-        (_("Measuring the impact: attendance, hours, survey answers, reports"), mission),
-        (_("Telling people who agreed about future actions"), "consent"),
-        (_("Running the space: members' accounts, consultants' access"), "contract"),
-    ]
-    return [{"purpose": purpose, "basis": LEGAL_BASES[basis]} for purpose, basis in rows]
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in organisation_legal_bases(organisation):
+            if row["chosen"]:
+                self.fields[str(row["code"])] = forms.ChoiceField(
+                    label=row["purpose"], choices=list(LEGAL_BASES.items()),
+                    initial=row["basis"])
 
 
 def _categories(organisation: Organisation) -> list[dict]:
@@ -80,15 +78,30 @@ def _roles(organisation: Organisation) -> list[dict]:
     } for role in (Role.OWNER, Role.MANAGER, Role.VIEWER)]
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def privacy_register(request):
     access = require_role(request, Role.VIEWER)
     organisation = Organisation.objects.get(pk=request.tenant.pk)  # the retention as saved
-    held = Participant.objects.filter(erased_at__isnull=True)
     is_owner = access.role == Role.OWNER and not access.via_consultant
+    form = LegalBasesForm(request.POST or None, organisation=organisation) if is_owner \
+        else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                organisation_legal_bases_update(organisation=organisation, user=request.user,
+                                                bases=form.cleaned_data)
+            except DomainError as exc:
+                exc.add_to_form(form)
+            else:
+                messages.success(request, _("The legal bases are saved in the register."))
+                return redirect("privacy_register")
+    held = Participant.objects.filter(erased_at__isnull=True)
     return render(request, "engagement/register.html", {
         "register": organisation,
-        "purposes": _purposes(organisation),
+        "purposes": organisation_legal_bases(organisation),
+        "form": form,
         "categories": _categories(organisation),
         "roles": _roles(organisation),
         "consultants_see_everyone": sees_every_identity(
@@ -112,4 +125,4 @@ def privacy_register(request):
         .select_related("consultant").order_by("-entered_at")[:10] if is_owner else [],
         "closing": is_closing(organisation),
         "archive_ready": is_owner and closure_archive_ready(organisation),
-    })
+    }, status=400 if form is not None and form.errors else 200)

@@ -40,6 +40,12 @@ from .provisioning import (
     schema_name_for,
     slug_validate,
 )
+from .register import (
+    CHOSEN_PURPOSES,
+    LEGAL_BASES,
+    organisation_legal_bases,
+    organisation_legal_bases_update,
+)
 from .verification import (
     VERIFY_SALT,
     owner_email_resend,
@@ -51,7 +57,9 @@ from .verification import (
 )
 
 __all__ = [
-    "closure_archive_build", "closure_archive_path", "closure_archive_ready",
+    "CHOSEN_PURPOSES", "LEGAL_BASES", "organisation_legal_bases",
+    "organisation_legal_bases_update", "closure_archive_build", "closure_archive_path",
+    "closure_archive_ready",
     "closure_done_email_send", "is_closing", "organisation_closure_cancel",
     "organisation_closure_request", "organisations_close_due", "schema_drop", "schema_tables",
     "LOGO_FORMATS", "LOGO_MAX_BYTES", "LOGO_MAX_SIDE", "LOGO_STORED_MAX_SIDE", "RESERVED_SLUGS",

@@ -102,3 +102,32 @@ def test_outsiders_get_404(org_a, owner_b, client):
     assert tenant_client(org_a, owner_b).get("/privacy/register/").status_code == 404
     anonymous = tenant_client(org_a).get("/privacy/register/")
     assert anonymous.status_code == 302  # to the login page, as every page of a space
+
+
+def test_an_owner_chooses_the_legal_bases(org_a, owner_a):
+    client = tenant_client(org_a, owner_a)
+    page = _get(client, "en")
+    assert '<select name="organising"' in page
+    response = client.post("/privacy/register/", {
+        "organising": "contract", "pledge_messages": "consent", "impact": "public_task"})
+    assert response.status_code == 302
+    org_a.refresh_from_db()
+    assert org_a.legal_bases == {"organising": "contract", "pledge_messages": "consent",
+                                 "impact": "public_task"}
+    page = _get(client, "en")
+    assert '<option value="contract" selected>' in page
+    wrong = client.post("/privacy/register/", {"organising": "whim", "pledge_messages":
+                                               "consent", "impact": "public_task"})
+    assert wrong.status_code == 400
+    assert b'name="organising"' in wrong.content and b"errorlist" in wrong.content
+    org_a.refresh_from_db()
+    assert org_a.legal_bases["organising"] == "contract"
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.VIEWER])
+def test_only_owners_choose_the_legal_bases(org_a, role):
+    client = tenant_client(org_a, make_member(org_a, role))
+    assert "<select" not in _get(client, "en")
+    assert client.post("/privacy/register/", {"organising": "contract"}).status_code == 404
+    org_a.refresh_from_db()
+    assert org_a.legal_bases == {}

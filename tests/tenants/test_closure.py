@@ -27,6 +27,7 @@ from reports.models import Report
 from tenants import auth
 from tenants.models import ConsultantAssignment, Domain, Membership, Organisation, User
 from tenants.models import Invitation as MemberInvitation
+from tenants.services import closure as closure_module
 from tenants.services import (
     closure_archive_path,
     organisation_closure_cancel,
@@ -35,7 +36,6 @@ from tenants.services import (
     organisations_close_due,
     schema_tables,
 )
-from tenants.services import closure as closure_module
 
 from ..conftest import (
     PASSWORD,
@@ -138,8 +138,8 @@ def test_the_banner_in_french(org_a, owner_a):
     client = tenant_client(org_a, owner_a)
     client.cookies["django_language"] = "fr"
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
-    assert "Cette organisation ferme le".encode() in page.content
-    assert "Annuler la fermeture".encode() in page.content
+    assert b"Cette organisation ferme le" in page.content
+    assert b"Annuler la fermeture" in page.content
 
 
 def test_cancel_is_refused_once_due(org_a, owner_a):

@@ -1,0 +1,79 @@
+"""The legal basis an organisation chose for each purpose of its personal data register
+(docs/privacy.md, "Register"). Owners choose for the purposes where the law leaves a
+choice; hearing about future actions is always consent (the product records it), and
+running the members' accounts is the contract with Fullmobs."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
+from core.roles import Role
+
+from ..models import Membership, Organisation, User
+
+LEGAL_BASES: dict[str, Promise] = {
+    "consent": gettext_lazy("Consent"),
+    "legitimate_interest": gettext_lazy("Legitimate interest"),
+    "public_task": gettext_lazy("Public task"),
+    "contract": gettext_lazy("Contract"),
+}
+# Purposes whose basis the organisation chooses, in the register's order.
+CHOSEN_PURPOSES: dict[str, Promise] = {
+    "organising": gettext_lazy(
+        "Organising the collective actions: sign-ups, time slots, teams, check-in"),
+    "pledge_messages": gettext_lazy(
+        "Telling people about their pledges: confirmations, reminders, surveys"),
+    "impact": gettext_lazy("Measuring the impact: attendance, hours, survey answers, reports"),
+}
+FIXED_PURPOSES: dict[str, tuple[Promise, str]] = {
+    "future_actions": (gettext_lazy("Telling people who agreed about future actions"),
+                       "consent"),
+    "running": (gettext_lazy("Running the space: members' accounts, consultants' access"),
+                "contract"),
+}
+
+
+def default_basis(organisation: Organisation) -> str:
+    """A local authority acts in its public task; a company or association in its
+    legitimate interest."""
+    return "public_task" if organisation.kind == Organisation.Kind.LOCAL_AUTHORITY \
+        else "legitimate_interest"
+
+
+def organisation_legal_bases(organisation: Organisation) -> list[dict[str, object]]:
+    """Every purpose with its basis (code and label) and whether the owner chooses it."""
+    chosen = organisation.legal_bases or {}
+    rows: list[dict[str, object]] = []
+    for code, label in CHOSEN_PURPOSES.items():
+        basis = chosen.get(code) if chosen.get(code) in LEGAL_BASES else \
+            default_basis(organisation)
+        rows.append({"code": code, "purpose": label, "basis": basis,
+                     "basis_label": LEGAL_BASES[str(basis)], "chosen": True})
+    for code, (label, basis) in FIXED_PURPOSES.items():
+        rows.append({"code": code, "purpose": label, "basis": basis,
+                     "basis_label": LEGAL_BASES[basis], "chosen": False})
+    return rows
+
+
+def organisation_legal_bases_update(*, organisation: Organisation, user: User,
+                                    bases: dict[str, str]) -> Organisation:
+    """An owner records the legal basis of each purpose they may choose."""
+    if not Membership.objects.filter(organisation=organisation, user=user,
+                                     role=Role.OWNER).exists():
+        raise DomainError({"__all__": [_("Only an owner can choose the legal bases.")]})
+    errors = {code: [_("Choose one of the legal bases offered.")]
+              for code in CHOSEN_PURPOSES if bases.get(code) not in LEGAL_BASES}
+    unknown = set(bases) - set(CHOSEN_PURPOSES)
+    if unknown:
+        errors["__all__"] = [_("Only these purposes take a chosen legal basis.")]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        Organisation.objects.filter(pk=organisation.pk).update(
+            legal_bases={code: bases[code] for code in CHOSEN_PURPOSES})
+    organisation.refresh_from_db(fields=["legal_bases"])
+    return organisation
