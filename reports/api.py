@@ -217,11 +217,11 @@ class ReportSerializer(serializers.ModelSerializer):
         model = Report
         fields = ["id", "scope", "campaign", "programme", "period_start", "period_end",
                   "language", "title", "status", "error", "pages", "requested_at",
-                  "started_at", "finished_at", "download_url"]
+                  "started_at", "finished_at", "file_deleted_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str | None:
-        if obj.status != Report.Status.READY:
+        if obj.status != Report.Status.READY or obj.file_deleted_at is not None:
             return None
         return reverse("report_download", args=[obj.pk])
 

@@ -23,6 +23,7 @@ from tenants.access import require_role
 
 from .metrics import default_period
 from .models import Commentary, Report
+from .retention import kept_months
 from .selectors import FINAL, commentary_texts, may_write_commentary, reports_latest
 from .services import commentary_save, report_request
 
@@ -53,6 +54,8 @@ def _default_period() -> dict:
 
 def _rows_context(request) -> dict:
     reports = reports_latest(50)
+    for report in reports:
+        report.kept_months = kept_months(report)  # for "file deleted on …"
     return {"reports": reports, "may_comment": may_write_commentary(request.user),
             "pending": any(report.status not in FINAL for report in reports)}
 
@@ -89,7 +92,8 @@ def report_download(request, pk: int):
     """The PDF, to members. Reports live in the organisation's schema, so another
     organisation's report id is simply not found here."""
     require_role(request, Role.VIEWER)
-    report = get_object_or_404(Report, pk=pk, status=Report.Status.READY)
+    report = get_object_or_404(Report, pk=pk, status=Report.Status.READY,
+                               file_deleted_at__isnull=True)
     return FileResponse(report.file.open("rb"), as_attachment=True,
                         filename=f"{report.title}.pdf", content_type="application/pdf")
 

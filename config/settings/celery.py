@@ -32,7 +32,8 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
-CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage")
+CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage",
+                  "engagement.retention", "reports.retention")
 CELERY_BEAT_SCHEDULE = {
     "billing-suspend-overdue-daily": {
         "task": "billing.tasks.suspend_overdue_organisations",
@@ -53,6 +54,16 @@ CELERY_BEAT_SCHEDULE = {
     "tenants-close-due-organisations-daily": {
         "task": "tenants.tasks.close_due_organisations",
         "schedule": crontab(hour=4, minute=40),
+    },
+    # Personal data of inactive participants (warning, then anonymisation) and old report
+    # files, each organisation's retention periods.
+    "engagement-retention-daily": {
+        "task": "engagement.retention.apply_retention_for_all_organisations",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "reports-retention-daily": {
+        "task": "reports.retention.delete_expired_report_files_for_all_organisations",
+        "schedule": crontab(hour=2, minute=50),
     },
     "refresh-usage-every-hour": {
         "task": "engagement.organisation_usage.refresh_usage_for_all_organisations",
