@@ -2,18 +2,33 @@
 alone for managers (on pages that already checked who may see the person)."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
-from ..models import Participant
+from ..models import ConsentRecord, Participant
 from ..services.consent import consent_history, consent_wording
 
 register = template.Library()
+
+Source = ConsentRecord.Source
+# How each way reads to the person themselves (managers read the sources' own labels).
+TO_THE_PERSON = {
+    Source.JOIN_FORM: _("on the sign-up form"),
+    Source.OWN_PAGE: _("on this page"),
+    Source.UNSUBSCRIBE_LINK: _("with the unsubscribe link of an e-mail"),
+    Source.IMPORT: _("in a list the organisation imported"),
+    Source.API: _("recorded by the organisation"),
+    Source.ORGANISER: _("recorded by the organisation at your request"),
+}
 
 
 @register.inclusion_tag("engagement/_consent.html", takes_context=True)
 def consent_choice(context, participant: Participant, token: str) -> dict:
     """On the person's own page: the switch, worded as recorded, and the history."""
+    consents = consent_history(participant)
+    for record in consents:
+        record.how = TO_THE_PERSON.get(record.source, record.get_source_display())
     return {"participant": participant, "token": token, "wording": consent_wording(),
-            "consents": consent_history(participant),
+            "consents": consents,
             "csrf_token": context.get("csrf_token")}
 
 

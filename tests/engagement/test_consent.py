@@ -123,11 +123,11 @@ def test_the_own_page_switch_records_and_shows_the_history(org_a, lang):
     if lang == "fr":
         assert "Historique de votre consentement" in page
         assert "Consentement donné" in page and "Consentement retiré" in page
-        assert "page personnelle de la personne" in page
+        assert "sur cette page" in page
     else:
         assert "Your consent history" in page
         assert "Consent given" in page and "Consent withdrawn" in page
-        assert "the person's own page" in page
+        assert "on this page" in page
     assert f"({CONSENT_VERSION})" in page or f"version {CONSENT_VERSION}" in page
 
 
