@@ -23,6 +23,7 @@ What the e-mails say is ``message_texts``; when they are due, ``message_schedule
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -31,7 +32,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from core.tenancy import enqueue_on_commit
+from core.tenancy import current_organisation, enqueue_on_commit
 
 from .. import links
 from ..models import Campaign, EmailKind, OutboundEmail, Participant
@@ -148,7 +149,11 @@ def email_deliver(*, email_id: int, attempt: int) -> int | None:
 
 
 def _email_message(email: OutboundEmail) -> EmailMessage:
-    headers = {}
+    # One Message-ID per row, the same at every attempt: a copy sent again after a lost
+    # final reply from the server (docs/reliability.md) is the same message to mail clients.
+    schema = getattr(current_organisation(), "schema_name", "public")
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "fullmobs"
+    headers = {"Message-ID": f"<outbox.{schema}.{email.pk}@{domain}>"}
     if email.participant is not None:
         headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(email.participant)}>"
     return EmailMessage(subject=email.subject, body=email.body,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -147,3 +148,8 @@ def test_a_connection_dropped_after_the_message_means_it_is_sent_again(
     assert all("SMTPServerDisconnected" in r.last_error for r in sent)
     assert counts["sent"] == 3 and counts["lost"] == 0
     assert counts["received"] == 6 and counts["duplicates"] == 3
+    # Each copy carries its row's Message-ID: mail clients see one message, twice delivered.
+    ids = Counter(str(m["Message-ID"]) for m in sink.messages
+                  if str(m["Subject"]).startswith(tag))
+    assert sorted(ids.values()) == [2, 2, 2]
+    assert {f"<outbox.testco.{r.pk}@fullmobs.example>" for r in sent} == set(ids)
