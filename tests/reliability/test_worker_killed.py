@@ -11,6 +11,7 @@ unacknowledged message visible again after 30 minutes; the test does that at onc
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -120,7 +121,8 @@ def test_a_worker_killed_while_refreshing_figures_stores_them_once(organisation,
         assert expire_invisible_messages() >= 1
         with worker(env, tmp_path / "second.log"):
             log = tmp_path / "second.log"
-            wait_until(lambda: "succeeded" in log.read_text(), 30, "refreshed", log)
+            wait_until(lambda: re.search(r"refresh_figures\[.*\] succeeded", log.read_text()),
+                       30, "refreshed", log)
         with tenant_context(organisation):
             stored = list(FiguresSnapshot.objects.filter(key=key))
             assert len(stored) == 1 and stored[0].version == data_version()
