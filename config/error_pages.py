@@ -36,3 +36,64 @@ class NotFoundPageMiddleware:
 def _on_public_site(request) -> bool:
     tenant = getattr(request, "tenant", None)
     return tenant is not None and tenant.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+
+# ---- the database unreachable (restarting, failing over): 503 and "try again" -------------
+
+DATABASE_UNAVAILABLE_RETRY_AFTER = "10"
+
+
+def _note_database_error(sender, request=None, **kwargs) -> None:
+    """``got_request_exception`` handler: mark the request whose uncaught exception is the
+    database being unreachable (whether a view or a middleware raised it), for
+    DatabaseUnavailableMiddleware to answer 503 instead of 500."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request.database_unavailable = True
+
+
+class DatabaseUnavailableMiddleware:
+    """First in the chain. A request that failed because PostgreSQL could not be reached
+    (a restart, a failover, a dropped connection) is answered 503 with Retry-After: a page
+    in the visitor's language saying nothing was recorded and to try again, or a JSON
+    ``detail`` for the API, never the 500 page or a traceback.
+
+    "Nothing was recorded" holds because every write is one transaction: an error before
+    its commit rolls it back. Django drops the broken connection at the end of the request
+    and the next one connects again (CONN_HEALTH_CHECKS)."""
+
+    def __init__(self, get_response):
+        from django.core.signals import got_request_exception
+
+        got_request_exception.connect(_note_database_error,
+                                      dispatch_uid="fullmobs-database-unavailable")
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 500 and getattr(request, "database_unavailable", False):
+            return database_unavailable_response(request)
+        return response
+
+
+def database_unavailable_response(request):
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext
+
+    language = (getattr(request, "LANGUAGE_CODE", None)
+                or translation.get_language_from_request(request))
+    with translation.override(language):
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": gettext("The service is briefly unavailable (database). Nothing "
+                                   "was recorded: try again in a few seconds.")}, status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = DATABASE_UNAVAILABLE_RETRY_AFTER
+    response["Content-Language"] = language
+    return response

@@ -7,12 +7,16 @@ so that this module stays below every app.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model, schema_context, tenant_context
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def current_organisation() -> Any:
@@ -35,12 +39,26 @@ def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
 
     The schema is read now, not when the transaction commits, so the worker opens the rows
     in the organisation that wrote them whatever the connection does meanwhile. ``options``
-    go to ``apply_async`` (``countdown``, ``queue``...)."""
-    headers = {"_schema_name": connection.schema_name}  # type: ignore[attr-defined]
+    go to ``apply_async`` (``countdown``, ``queue``...).
+
+    A broker that is down or unreachable does not fail the request whose rows are already
+    committed: the refusal is logged and the message is not sent. The work is not lost:
+    the rows it concerns are committed, and the schedule's safety nets (stalled e-mails,
+    pledges without their notice, stuck reports, outdated figures) queue it again once the
+    broker is back. Publishing gives up quickly (``CELERY_BROKER_CONNECTION_TIMEOUT``,
+    ``CELERY_TASK_PUBLISH_RETRY_POLICY``), so a request never hangs on it."""
+    schema: str = connection.schema_name  # type: ignore[attr-defined]
+    headers = {"_schema_name": schema}
 
     def queue() -> None:
-        target = _registered(task) if isinstance(task, str) else task
-        target.apply_async(args=list(args), headers=headers, **options)
+        name = task if isinstance(task, str) else getattr(task, "name", repr(task))
+        try:
+            target = _registered(task) if isinstance(task, str) else task
+            target.apply_async(args=list(args), headers=headers, **options)
+        except (BrokerUnavailable, OSError) as exc:
+            logger.error("Broker unavailable: %s%r for schema %s not queued (%s: %s); the "
+                         "schedule will queue the work again.", name, tuple(args), schema,
+                         type(exc).__name__, exc)
 
     transaction.on_commit(queue)
 

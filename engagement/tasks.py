@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from core.tenancy import for_each_ready_organisation
 
-from .services import campaigns_close_due, campaigns_complete_past, message_schedule, outbox
+from .services import (
+    campaigns_close_due,
+    campaigns_complete_past,
+    message_schedule,
+    outbox,
+    pledge_notices,
+)
 
 
 @shared_task(bind=True, max_retries=outbox.MAX_ATTEMPTS - 1)
@@ -37,8 +43,8 @@ def run_engagement_schedule() -> dict[str, int]:
     """One organisation's timed work, in this order: decide the campaigns whose deadline
     has passed (and tell their participants, catching up on any result e-mail that failed
     to queue), complete those whose action is over (so the after-action messages see
-    them), then queue the messages that are due, and re-queue the e-mails whose task was
-    lost.
+    them), then queue the messages that are due, compose the sign-up notices whose task
+    never reached the broker, and re-queue the e-mails whose task was lost.
 
     Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
     no retry of its own: the next one, minutes later, does its work."""
@@ -50,6 +56,7 @@ def run_engagement_schedule() -> dict[str, int]:
         "reminders": message_schedule.reminders_queue(now=now),
         "after_action": message_schedule.after_action_queue(now=now),
         "follow_up_surveys": message_schedule.follow_up_surveys_queue(now=now),
+        "notices": pledge_notices.missing_pledge_notices_queue(now=now),
         "requeued": outbox.stalled_emails_requeue(now=now),
     }
 

@@ -92,6 +92,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE: list[str] = [
+    # Outermost: a request the database could not serve is answered 503, "try again".
+    "config.error_pages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are the same for every host: served before any tenant lookup.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -20,8 +20,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {"conn_string": os.environ.get("PGMQ_DSN") or libpq_dsn(DATABASES["default"]),
      "init_extension": False}
     if CELERY_BROKER_URL.startswith("pgmq")
+    # Redis: a broker that does not answer is given up on in seconds, not minutes.
+    else {"socket_connect_timeout": 2, "socket_timeout": 5}
+    if CELERY_BROKER_URL.startswith(("redis", "rediss"))
     else {}
 )
+# A request publishing a task gives up after about three seconds if the broker is down:
+# core.tenancy.enqueue_on_commit logs it, and the schedule queues the work again later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

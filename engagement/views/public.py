@@ -5,6 +5,7 @@ code put up on site (internal campaigns check who joins)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.entitlements import entitlements_for
 from core.errors import DomainError
+from core.sessions import session_save_now
 from tenants import throttle
 
 from .. import links
@@ -109,18 +111,23 @@ def campaign_join_view(request, code):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            pledges = campaign_join(
-                campaign=campaign, email=data["email"], slot_ids=data["slots"],
-                first_name=data["first_name"], last_name=data["last_name"],
-                language=request.LANGUAGE_CODE[:2], companions=data["companions"] or 0,
-                companion_names=data["companion_names"],
-                consent_to_contact=data["consent_to_contact"],
-                invitation_code=request.session.get(f"invitation:{campaign.pk}", ""),
-                known_participant=participant)
+            # The pledges and the session that remembers the participant commit together:
+            # a database lost in between cannot record a sign-up answered by an error.
+            with transaction.atomic():
+                pledges = campaign_join(
+                    campaign=campaign, email=data["email"], slot_ids=data["slots"],
+                    first_name=data["first_name"], last_name=data["last_name"],
+                    language=request.LANGUAGE_CODE[:2], companions=data["companions"] or 0,
+                    companion_names=data["companion_names"],
+                    consent_to_contact=data["consent_to_contact"],
+                    invitation_code=request.session.get(f"invitation:{campaign.pk}", ""),
+                    known_participant=participant)
+                response = _joined(request, campaign, pledges, proven=participant is not None)
+                session_save_now(request, response)
         except DomainError as exc:
             exc.add_to_form(form)
         else:
-            return _joined(request, campaign, pledges, proven=participant is not None)
+            return response
     return _render_campaign(request, campaign, form, may_see=True, participant=participant,
                             status=400)
 
