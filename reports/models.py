@@ -44,9 +44,11 @@ class Report(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Not a column: the key of its commentary, set on the reports that
-    # reports.selectors.reports_latest lists.
+    # Not columns: the key of its commentary, set on the reports that
+    # reports.selectors.reports_latest lists, and how long a deleted file was kept, set
+    # by the reports page.
     subject_key: str
+    kept_months: int
 
     class Meta:
         ordering = ["-requested_at"]

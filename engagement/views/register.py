@@ -6,6 +6,8 @@ owners choose the legal basis of the purposes that take a choice."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -30,6 +32,9 @@ from tenants.services import (
 
 from ..models import ConsentRecord, Participant, PrivacyLog
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class LegalBasesForm(forms.Form):
     """One choice of legal basis per purpose the organisation chooses for."""
@@ -39,7 +44,7 @@ class LegalBasesForm(forms.Form):
         for row in organisation_legal_bases(organisation):
             if row["chosen"]:
                 self.fields[str(row["code"])] = forms.ChoiceField(
-                    label=row["purpose"], choices=list(LEGAL_BASES.items()),
+                    label=cast("StrOrPromise", row["purpose"]), choices=list(LEGAL_BASES.items()),
                     initial=row["basis"])
 
 
