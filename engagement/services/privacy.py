@@ -151,8 +151,10 @@ def _consents(participant: Participant) -> Section:
 
 def _emails(participant: Participant) -> Section:
     columns = [_("Created on"), _("Sent on"), _("Subject"), _("Status")]
-    emails = OutboundEmail.objects.filter(participant=participant).order_by("created_at",
-                                                                            "pk")
+    # With those sent to their address before they joined (an e-mail invitation).
+    emails = OutboundEmail.objects.filter(
+        Q(participant=participant) | Q(to_email__iexact=participant.email)
+    ).order_by("created_at", "pk")
     return _section("emails", _("E-mails sent to you"), columns, [
         [_when(e.created_at), _when(e.sent_at), e.subject, e.get_status_display()]
         for e in emails])

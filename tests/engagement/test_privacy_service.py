@@ -135,7 +135,8 @@ def test_the_export_holds_everything_about_the_person_in_french(org_a):
     consent = section(export, "consents")["rows"][0]
     assert consent["Choix"] == "donné" and consent["Texte affiché"] == "Me tenir au courant"
     subjects = {e["Objet"] for e in section(export, "emails")["rows"]}
-    assert subjects == {"Merci Zoéline", "Demain, Zoéline"}
+    # With the invitation e-mailed to their address before they joined.
+    assert subjects == {"Merci Zoéline", "Demain, Zoéline", "Rejoignez-nous"}
 
 
 @pytest.mark.django_db
