@@ -121,3 +121,54 @@ def test_download_then_erase_my_data_on_a_phone(live_url, open_person, zoe, lang
         erased = Participant.objects.get(pk=person.pk)
         assert erased.erased_at is not None and erased.first_name == ""
         assert erased.pledges.get().companion_names == ""
+
+
+ORGANISER = {
+    "fr": {"email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
+           "rights": "Les droits de la personne", "json": "Télécharger ses données (JSON)",
+           "erase": "Effacer les données de cette personne…",
+           "question": "Effacer les données de Zoéline Quarteroni ?",
+           "yes": "Oui, effacer ses données",
+           "done": "Les données personnelles de la personne ont été effacées",
+           "erased": "Données effacées"},
+    "en": {"email": "E-mail address", "password": "Password", "log_in": "Log in",
+           "rights": "The person’s rights", "json": "Download their data (JSON)",
+           "erase": "Erase this person’s data…",
+           "question": "Erase the data of Zoéline Quarteroni?",
+           "yes": "Yes, erase their data",
+           "done": "The person’s personal data has been erased",
+           "erased": "Data erased"},
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_owner_exports_and_erases_a_person_on_a_desktop(live_url, open_person, zoe, lang,
+                                                           django_db_blocker):
+    from tests.conftest import PASSWORD
+
+    t = ORGANISER[lang]
+    person, _token = zoe
+    base = tenant_url(live_url, "testco")
+    page = open_person(lang=lang, device="desktop")
+    page.goto(f"{base}/participants/")
+    page.get_by_label(t["email"]).fill("owner@testco.test")
+    page.get_by_label(t["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=t["log_in"]).click()
+    page.wait_for_url(re.compile(r"/participants/$"))
+    page.get_by_role("link", name="Zoéline Quarteroni").click()
+    page.wait_for_url(re.compile(rf"/participants/{person.pk}/$"))
+    assert page.get_by_role("heading", name=t["rights"]).is_visible()
+    read(page, f"organiser-{lang}-1-person")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=t["json"]).click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["language"] == lang and data["sections"][1]["rows"]
+
+    page.get_by_role("link", name=t["erase"]).click()
+    assert page.get_by_role("heading", name=t["question"]).is_visible()
+    read(page, f"organiser-{lang}-2-confirm")
+    page.get_by_role("button", name=t["yes"]).click()
+    page.wait_for_url(re.compile(r"/participants/$"))
+    main = page.locator("main").inner_text()
+    assert t["done"] in main and t["erased"] in main and "Zoéline" not in page.content()
+    read(page, f"organiser-{lang}-3-list")
