@@ -4,9 +4,12 @@ directory and port) and a private Redis (``redis-server``)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import shutil
+import socketserver
 import subprocess
 import tempfile
 from pathlib import Path
@@ -124,3 +127,45 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: every command is accepted, messages are kept."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        self.reply("220 test ESMTP")
+        lines: list[str] | None = None
+        for raw in self.rfile:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if lines is not None:  # inside DATA
+                if line == ".":
+                    self.server.messages.append(email.message_from_string(  # type: ignore[attr-defined]
+                        "\n".join(lines), policy=email.policy.default))
+                    lines = None
+                    self.reply("250 queued")
+                else:
+                    lines.append(line[1:] if line.startswith("..") else line)
+                continue
+            verb = line[:4].upper()
+            if verb == "DATA":
+                lines = []
+                self.reply("354 go ahead")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 ok")
+
+
+class SMTPServer(socketserver.ThreadingTCPServer):
+    """A mail server on 127.0.0.1 that keeps every message it receives."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, port: int):
+        super().__init__(("127.0.0.1", port), _SMTPHandler)
+        self.messages: list[email.message.EmailMessage] = []
