@@ -29,10 +29,12 @@ def session_save_now(request: HttpRequest, response: HttpResponse) -> None:
     else:
         max_age = session.get_expiry_age()
         expires = http_date(time.time() + max_age)
+    assert session.session_key is not None  # saved just above
     response.set_cookie(
         settings.SESSION_COOKIE_NAME, session.session_key, max_age=max_age, expires=expires,
         domain=settings.SESSION_COOKIE_DOMAIN, path=settings.SESSION_COOKIE_PATH,
-        secure=settings.SESSION_COOKIE_SECURE or None,
-        httponly=settings.SESSION_COOKIE_HTTPONLY or None,
+        # As SessionMiddleware writes them: None and False mean the same to set_cookie.
+        secure=settings.SESSION_COOKIE_SECURE or None,  # type: ignore[arg-type]
+        httponly=settings.SESSION_COOKIE_HTTPONLY or None,  # type: ignore[arg-type]
         samesite=settings.SESSION_COOKIE_SAMESITE)
     patch_vary_headers(response, ("Cookie",))
