@@ -25,6 +25,7 @@ from .servers import PrivateRedis, SMTPServer
 
 SIGN_UPS = 12
 FAST = 5.0  # seconds: a sign-up with the broker down answers within this
+SHELL = [PYTHON, "manage.py", "shell", "--no-imports", "-c"]
 SAFETY_NET = (
     "from datetime import timedelta; from django.utils import timezone; "
     "from django_tenants.utils import tenant_context; from tenants.models import Organisation; "
@@ -139,7 +140,7 @@ def test_sign_ups_with_the_broker_down_are_recorded_and_told_once_it_is_back(
 
     broker.start()  # the same port: the worker reconnects by itself
     # The schedule's next run, as beat would start it (GRACE later):
-    caught_up = subprocess.run([PYTHON, "manage.py", "shell", "--no-imports", "-c", SAFETY_NET], cwd=ROOT,
+    caught_up = subprocess.run([*SHELL, SAFETY_NET], cwd=ROOT,
                                env=parts["env"], capture_output=True, text=True, timeout=90)
     assert caught_up.returncode == 0, caught_up.stderr[-3000:]
 
@@ -147,7 +148,7 @@ def test_sign_ups_with_the_broker_down_are_recorded_and_told_once_it_is_back(
         return [m["To"] for m in smtp.messages if m["To"] in addresses]
 
     all_sent = wait_for(lambda: len(delivered()) >= SIGN_UPS, 60, 0.5)
-    again = subprocess.run([PYTHON, "manage.py", "shell", "--no-imports", "-c", SAFETY_NET], cwd=ROOT,
+    again = subprocess.run([*SHELL, SAFETY_NET], cwd=ROOT,
                            env=parts["env"], capture_output=True, text=True, timeout=90)
     time.sleep(3)  # a duplicate, if any, would arrive now
     with tenant_context(organisation):
@@ -170,3 +171,50 @@ def test_sign_ups_with_the_broker_down_are_recorded_and_told_once_it_is_back(
     assert "caught up 0" in again.stdout, again.stdout + again.stderr
     assert sorted(delivered()) == sorted(addresses)  # each exactly once
     assert statuses == ["sent"] * SIGN_UPS
+
+
+@pytest.mark.django_db
+def test_a_refused_publish_is_logged_not_raised_into_the_request(org_a, caplog, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from core.tenancy import enqueue_on_commit
+    from engagement import tasks
+
+    def refused(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.notify_about_pledge, "apply_async", refused)
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit("engagement.tasks.notify_about_pledge", "notify_pledge", 41)
+    assert "Broker unavailable: engagement.tasks.notify_about_pledge('notify_pledge', 41)" \
+        in caplog.text and org_a.schema_name in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_safety_net_tells_recent_pledges_without_a_notice_once(org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from engagement.services import pledge_notices
+
+    from ..factories import ParticipantFactory, PledgeFactory
+
+    now = timezone.now()
+    with tenant_context(org_a):
+        campaign = make_campaign(capacity=10)
+        slot = campaign.slots.get()
+
+        def pledge(name: str, age: timedelta) -> Pledge:
+            return PledgeFactory(slot=slot, participant=ParticipantFactory(
+                email=f"{name}@net.example", first_name=name), created_at=now - age,
+                status=Pledge.Status.CONFIRMED)
+
+        lost = pledge("lost", timedelta(minutes=10))
+        pledge("recent", timedelta(seconds=30))  # its task may still be on its way
+        pledge("old", timedelta(days=2))  # too late to tell
+        assert pledge_notices.missing_pledge_notices_queue(now=now) == 1
+        told = OutboundEmail.objects.get(to_email="lost@net.example")
+        assert told.kind == "pledge_confirmed" and told.dedupe_key.endswith(f":{lost.pk}")
+        assert pledge_notices.missing_pledge_notices_queue(now=now) == 0
