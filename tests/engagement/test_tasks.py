@@ -26,7 +26,7 @@ from engagement.tasks import run_engagement_schedule, run_engagement_schedule_fo
 from tenants.models import Organisation
 
 from ..conftest import PYTHON, child_env, free_port, running, wait_for
-from .test_messaging import eager, person  # noqa: F401 (a fixture, used by name)
+from .test_messaging import person
 
 
 def open_campaign(*, target: int, capacity: int, title: str) -> Campaign:
