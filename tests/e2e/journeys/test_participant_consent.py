@@ -107,3 +107,40 @@ def test_switch_my_consent_and_read_its_history_on_a_phone(live_url, open_person
         assert list(ConsentRecord.objects.filter(participant_id=person.pk)
                     .values_list("given", "source", "language")) == [
             (True, "own_page", lang), (False, "own_page", lang)]
+
+
+ORGANISER = {
+    "fr": {"email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
+           "history": "Historique du consentement", "withdrawn": "Consentement retiré",
+           "how": "lien de désinscription d’un e-mail"},
+    "en": {"email": "E-mail address", "password": "Password", "log_in": "Log in",
+           "history": "Consent history", "withdrawn": "Consent withdrawn",
+           "how": "unsubscribe link of an e-mail"},
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_owner_reads_a_persons_consent_history_on_a_desktop(live_url, open_person, ines,
+                                                               lang, django_db_blocker):
+    from engagement.services.consent import consent_record
+    from engagement.services.participants import participant_unsubscribe
+    from tests.conftest import PASSWORD
+
+    t = ORGANISER[lang]
+    person, _token = ines
+    with django_db_blocker.unblock():
+        organisation = Organisation.objects.get(slug="testco")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        consent_record(participant=person, given=True, source=ConsentRecord.Source.JOIN_FORM,
+                       language=lang)
+        participant_unsubscribe(participant=person, language=lang)
+    page = open_person(lang=lang, device="desktop")
+    page.goto(f"{tenant_url(live_url, 'testco')}/participants/{person.pk}/")
+    page.get_by_label(t["email"]).fill("owner@testco.test")
+    page.get_by_label(t["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=t["log_in"]).click()
+    history = page.get_by_role("region", name=t["history"])
+    items = history.get_by_role("listitem").all_inner_texts()
+    assert len(items) == 2 and t["withdrawn"] in items[1] and t["how"] in items[1]
+    assert CONSENT_WORDING[CONSENT_VERSION][lang] in items[0]
+    read(page, f"organiser-{lang}")
