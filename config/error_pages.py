@@ -93,7 +93,22 @@ def database_unavailable_response(request):
                 {"detail": gettext("The service is briefly unavailable (database). Nothing "
                                    "was recorded: try again in a few seconds.")}, status=503)
         else:
-            response = HttpResponse(render_to_string("503.html"), status=503)
+            response = HttpResponse(render_to_string(
+                "503.html", {"retry_url": _retry_url(request)}), status=503)
     response["Retry-After"] = DATABASE_UNAVAILABLE_RETRY_AFTER
     response["Content-Language"] = language
     return response
+
+
+def _retry_url(request) -> str:
+    """Where "Try again" leads: the same page for a GET; for a form sent by POST, the page
+    the form was on (its Referer, on this host), since the POST's own address shows nothing."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    host = request.META.get("HTTP_HOST", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}):
+        return referer
+    return "/"

@@ -212,3 +212,25 @@ def test_database_unreachable_is_answered_503_try_again(org_a, path, lang, monke
         assert "Momentanément indisponible" in text and "réessayer" in text
     else:
         assert "Temporarily unavailable" in text and "try again" in text
+
+
+@pytest.mark.django_db
+def test_try_again_after_a_refused_form_leads_back_to_the_form(org_a, monkeypatch):
+    from engagement.views import public
+
+    with tenant_context(org_a):
+        campaign = make_campaign()
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(public, "campaign_for_visitor", unreachable)
+    host = host_of(org_a)
+    client = Client(HTTP_HOST=host, raise_request_exception=False)
+    page = f"http://{host}/c/{campaign.code}/"
+    response = client.post(f"/c/{campaign.code}/join/", {"email": "a@b.example"},
+                           HTTP_REFERER=page)
+    assert response.status_code == 503
+    assert f'href="{page}"' in response.content.decode()
+    elsewhere = client.post(f"/c/{campaign.code}/join/", HTTP_REFERER="https://evil.example/")
+    assert 'href="/"' in elsewhere.content.decode()
