@@ -41,6 +41,8 @@ def _on_public_site(request) -> bool:
 # ---- the database unreachable (restarting, failing over): 503 and "try again" -------------
 
 DATABASE_UNAVAILABLE_RETRY_AFTER = "10"
+KEPT_HEADERS = ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
+                "Referrer-Policy", "Cross-Origin-Opener-Policy", "X-Frame-Options")
 
 
 def _note_database_error(sender, request=None, **kwargs) -> None:
@@ -76,7 +78,11 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code >= 500 and getattr(request, "database_unavailable", False):
-            return database_unavailable_response(request)
+            replacement = database_unavailable_response(request)
+            for header in KEPT_HEADERS:  # set on the 500 by the security middlewares
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
         return response
 
 
