@@ -148,7 +148,7 @@ def test_wide_screen_menu_on_one_line_with_keyboard(live_url, open_person, lang)
     page = open_person(lang=lang, device="desktop")
     log_in(page, base, lang)
     pages = menu_pages(page)
-    assert len(pages) == 12, pages  # the menu's eleven and one's own Security page
+    assert len(pages) == 13, pages  # the menu's twelve and one's own Security page
     for path in pages:
         page.goto(base + path)
         # One row: every part of the header on one line of 44 px controls.
@@ -195,7 +195,7 @@ def test_phone_menu_behind_one_button(live_url, open_person, lang, device):
     page = open_person(lang=lang, device=device)
     log_in(page, base, lang)
     pages = menu_pages(page)
-    assert len(pages) == 12, pages  # the menu's eleven and one's own Security page
+    assert len(pages) == 13, pages  # the menu's twelve and one's own Security page
     for path in pages:
         page.goto(base + path)
         menu = page.locator(".nav-menu > summary")
