@@ -32,7 +32,14 @@ from engagement.services.privacy import (
     participant_export_csv,
 )
 from methodology.models import Lever
-from reports.metrics import campaign_metrics, programme_metrics
+from reports.levers import lever_analysis
+from reports.metrics import (
+    campaign_metrics,
+    default_period,
+    period_metrics,
+    programme_metrics,
+    team_metrics,
+)
 
 from ..factories import (
     ParticipantFactory,
@@ -222,9 +229,14 @@ def test_erasure_by_the_schedule_counts_as_retention_and_twice_does_nothing(org_
 def test_figures_are_the_same_before_and_after_erasure(org_a):
     with tenant_context(org_a):
         person, _friend, campaign = person_with_everything()
-        before = (campaign_metrics(campaign), programme_metrics(campaign.programme))
+        def figures():
+            return (campaign_metrics(campaign), programme_metrics(campaign.programme),
+                    period_metrics(*default_period()), team_metrics(person.team),
+                    lever_analysis(campaign=campaign, segment="team"))
+
+        before = figures()
         participant_erase(participant=person, actor=PrivacyLog.Actor.ORGANISER)
-        after = (campaign_metrics(campaign), programme_metrics(campaign.programme))
+        after = figures()
     assert before == after
     # Not an empty comparison: the person, their companions and their friend are counted.
     assert before[0]["participants"]["with_companions"] == 4
