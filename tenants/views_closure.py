@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,6 +37,9 @@ def _owner_page(request):
 def closure(request):
     organisation = _owner_page(request)
     form = ClosureForm(request.POST or None)
+    # The hint sits in the field's label, read with it.
+    form.fields["confirmation"].help_text = mark_safe(  # noqa: S308 - the slug is escaped
+        _("Type <strong>%(slug)s</strong>.") % {"slug": escape(organisation.slug)})
     if request.method == "POST" and form.is_valid():
         try:
             organisation_closure_request(organisation=organisation, user=request.user,
