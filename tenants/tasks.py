@@ -26,9 +26,11 @@ def build_closure_archive(self, organisation_id: int) -> str | None:
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def close_due_organisations(self) -> list[str]:
-    """Beat entry point (public schema): close the organisations whose closure is due."""
-    from .services import organisations_close_due
+    """Beat entry point (public schema): close the organisations whose closure is due, and
+    queue again the exports that a worker gave up on."""
+    from .services import closure_archives_requeue, organisations_close_due
 
+    closure_archives_requeue()
     return organisations_close_due()
 
 

@@ -6,6 +6,7 @@ closing the organisation and its export."""
 from .closure import (
     closure_archive_path,
     closure_archive_ready,
+    closure_archives_requeue,
     closure_done_email_send,
     is_closing,
     organisation_closure_cancel,
@@ -59,7 +60,7 @@ from .verification import (
 __all__ = [
     "CHOSEN_PURPOSES", "LEGAL_BASES", "organisation_legal_bases",
     "organisation_legal_bases_update", "closure_archive_build", "closure_archive_path",
-    "closure_archive_ready",
+    "closure_archive_ready", "closure_archives_requeue",
     "closure_done_email_send", "is_closing", "organisation_closure_cancel",
     "organisation_closure_request", "organisations_close_due", "schema_drop", "schema_tables",
     "LOGO_FORMATS", "LOGO_MAX_BYTES", "LOGO_MAX_SIDE", "LOGO_STORED_MAX_SIDE", "RESERVED_SLUGS",

@@ -130,6 +130,26 @@ def organisations_close_due(*, now: datetime | None = None) -> list[str]:
     return closed
 
 
+def closure_archives_requeue(*, now: datetime | None = None,
+                             after: timedelta = timedelta(hours=1)) -> list[str]:
+    """The daily task's safety net (public schema): a closing organisation whose export is
+    still missing an hour after the request (its worker gave up) gets it queued again.
+    Returns the slugs queued."""
+    from django_tenants.utils import tenant_context
+
+    now = now or timezone.now()
+    queued: list[str] = []
+    closing = Organisation.objects.clients().filter(
+        closure_requested_at__lte=now - after, closure_due_at__gt=now, closed_at__isnull=True)
+    for organisation in closing:
+        if closure_archive_ready(organisation):
+            continue
+        with tenant_context(organisation):
+            enqueue_on_commit(ARCHIVE_TASK, organisation.pk)
+        queued.append(str(organisation.slug))
+    return queued
+
+
 def _close_one(pk: int, now: datetime) -> str | None:
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().filter(

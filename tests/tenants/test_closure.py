@@ -30,6 +30,7 @@ from tenants.models import Invitation as MemberInvitation
 from tenants.services import closure as closure_module
 from tenants.services import (
     closure_archive_path,
+    closure_archives_requeue,
     organisation_closure_cancel,
     organisation_closure_request,
     organisation_provision,
@@ -330,3 +331,20 @@ def test_a_run_failing_half_way_is_finished_by_the_next(throwaway, media, eager,
     assert not _schema_exists(schema)
     organisation.refresh_from_db()
     assert organisation.status == Organisation.Status.CLOSED
+
+
+def test_an_export_the_worker_gave_up_on_is_queued_again(throwaway, media, eager):
+    organisation, owner, _manager = throwaway
+    with tenant_context(organisation):
+        organisation_closure_request(organisation=organisation, user=owner,
+                                     confirmation=SLUG)
+    organisation.refresh_from_db()
+    path = closure_archive_path(organisation)
+    assert path.is_file()  # built at once (eager)
+    path.unlink()  # as if every attempt had failed
+    assert closure_archives_requeue() == []  # too soon: its worker may still be at it
+    later = timezone.now() + timedelta(hours=2)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        assert closure_archives_requeue(now=later) == [SLUG]
+    assert path.is_file()
+    assert closure_archives_requeue(now=later) == []  # there now
