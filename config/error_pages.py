@@ -1,7 +1,7 @@
 """The product's own "page not found" page on organisations' hosts, whatever DEBUG says."""
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.views.defaults import page_not_found
 
@@ -118,3 +118,16 @@ def _retry_url(request) -> str:
     if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}):
         return referer
     return "/"
+
+
+# ---- "not found" under /api/: JSON like every other API answer --------------------------
+
+def not_found(request, exception):
+    """``handler404``: an address under ``/api/`` that no route matches (an identifier that
+    is not a number, say) answers in the API's JSON shape; pages get templates/404.html."""
+    if request.path.startswith("/api/"):
+        from rest_framework.exceptions import NotFound
+
+        return JsonResponse({"message": str(NotFound.default_detail), "errors": {}},
+                            status=404)
+    return page_not_found(request, exception)

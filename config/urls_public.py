@@ -50,3 +50,4 @@ urlpatterns = [
     re_path(r"^api/v1/", not_found),  # anything else under the API: a JSON 404
     *common,
 ]
+handler404 = "config.error_pages.not_found"

@@ -109,3 +109,4 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     *common,
 ]
+handler404 = "config.error_pages.not_found"
