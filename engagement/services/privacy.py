@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.i18n import language
 from core.tenancy import current_organisation
@@ -150,7 +151,7 @@ def _consents(participant: Participant) -> Section:
 
 
 def _emails(participant: Participant) -> Section:
-    columns = [_("Created on"), _("Sent on"), _("Subject"), _("Status")]
+    columns = [_("Created on"), pgettext("e-mail", "Sent on"), _("Subject"), _("Status")]
     # With those sent to their address before they joined (an e-mail invitation).
     emails = OutboundEmail.objects.filter(
         Q(participant=participant) | Q(to_email__iexact=participant.email)
