@@ -165,14 +165,17 @@ def _log(kind: str, actor: str, now: datetime | None = None) -> None:
     PrivacyLog.objects.create(kind=kind, actor=actor, count=1, at=now or timezone.now())
 
 
-def participant_export(*, participant: Participant, actor: str | None = None) -> Export:
-    """Everything the organisation holds about the person, in their language, JSON-able.
+def participant_export(*, participant: Participant, actor: str | None = None,
+                       in_language: str | None = None) -> Export:
+    """Everything the organisation holds about the person, JSON-able, in ``in_language``
+    (the page the person reads it from) or else in the person's own language.
     With ``actor`` (a PrivacyLog.Actor value), the export is counted in the privacy log."""
-    with translation.override(language(participant.language)):
+    lang = language(in_language or participant.language)
+    with translation.override(lang):
         export: Export = {
             "organisation": current_organisation().name,
             "exported_at": _when(timezone.now()),
-            "language": language(participant.language),
+            "language": lang,
             "sections": [_identity(participant), _pledges(participant),
                          _invitations(participant), _answers(participant),
                          _consents(participant), _emails(participant)],
@@ -182,10 +185,11 @@ def participant_export(*, participant: Participant, actor: str | None = None) ->
     return export
 
 
-def participant_export_csv(*, participant: Participant, actor: str | None = None) -> bytes:
+def participant_export_csv(*, participant: Participant, actor: str | None = None,
+                           in_language: str | None = None) -> bytes:
     """The export as a zip of one CSV file per section (UTF-8 with a byte-order mark, so
-    that spreadsheets read accents), named in the person's language."""
-    export = participant_export(participant=participant, actor=actor)
+    that spreadsheets read accents), in the language ``participant_export`` chooses."""
+    export = participant_export(participant=participant, actor=actor, in_language=in_language)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, section in enumerate(export["sections"], start=1):

@@ -9,7 +9,7 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tenants import throttle
@@ -38,14 +38,17 @@ def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
-def export_response(participant, *, kind: str, actor: str) -> HttpResponse:
+def export_response(participant, *, kind: str, actor: str,
+                    in_language: str | None = None) -> HttpResponse:
     """The download of a person's data, JSON or a zip of CSV files (shared with the
-    organisers' pages)."""
+    organisers' pages, which give it in the person's own language)."""
     stamp = timezone.localdate().isoformat()
     if kind == "csv":
-        return _download(participant_export_csv(participant=participant, actor=actor),
+        return _download(participant_export_csv(participant=participant, actor=actor,
+                                                in_language=in_language),
                          "application/zip", f"data-{participant.pk}-{stamp}.zip")
-    body = json.dumps(participant_export(participant=participant, actor=actor),
+    body = json.dumps(participant_export(participant=participant, actor=actor,
+                                         in_language=in_language),
                       ensure_ascii=False, indent=2).encode()
     return _download(body, "application/json; charset=utf-8",
                      f"data-{participant.pk}-{stamp}.json")
@@ -63,7 +66,9 @@ def participant_data_download(request, token, kind):
     except throttle.RateLimited as exc:
         return HttpResponse(exc.message, status=throttle.STATUS,
                             content_type="text/plain; charset=utf-8")
-    return export_response(participant, kind=kind, actor=PrivacyLog.Actor.PERSON)
+    # In the language of the page the person downloads it from.
+    return export_response(participant, kind=kind, actor=PrivacyLog.Actor.PERSON,
+                           in_language=translation.get_language())
 
 
 @require_http_methods(["GET", "POST"])

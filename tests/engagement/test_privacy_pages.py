@@ -50,7 +50,7 @@ def test_the_own_page_offers_the_data_in_the_persons_language(org_a, lang, headi
 def test_the_person_downloads_json_and_csv_counted_in_the_log(org_a):
     person, token = own_page(org_a)
     client = tenant_client(org_a)
-    answer = client.get(f"/me/{token}/data.json")
+    answer = client.get(f"/me/{token}/data.json", HTTP_ACCEPT_LANGUAGE="fr")
     assert answer.status_code == 200
     assert answer["Content-Disposition"].startswith("attachment;")
     body = answer.json()
@@ -61,6 +61,18 @@ def test_the_person_downloads_json_and_csv_counted_in_the_log(org_a):
     with tenant_context(org_a):
         assert list(PrivacyLog.objects.values_list("kind", "actor")) == [
             ("export", "person"), ("export", "person")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang, email_header", [("en", "E-mail address"),
+                                                ("fr", "Adresse e-mail")])
+def test_the_person_downloads_in_the_language_of_the_page_they_read(org_a, lang,
+                                                                   email_header):
+    person, token = own_page(org_a, language="fr")
+    body = tenant_client(org_a).get(f"/me/{token}/data.json",
+                                    HTTP_ACCEPT_LANGUAGE=lang).json()
+    assert body["language"] == lang
+    assert body["sections"][0]["rows"][0][email_header] == person.email
 
 
 @pytest.mark.django_db
