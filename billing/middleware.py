@@ -13,9 +13,9 @@ from .entitlements import entitlements_for
 # A read-only space still lets people pay and log in. Participants' pages stay usable
 # (cancelling a pledge is always allowed); sign-ups on campaign pages are refused by the
 # service with "this campaign is paused".
-# A closing space's owners may still cancel the closure.
+# A closing space's owners may still cancel the closure (on its page or the API).
 WRITABLE_WHEN_READ_ONLY = ("/billing/", "/accounts/", "/i18n/", "/c/", "/me/",
-                           "/settings/closure/")
+                           "/settings/closure/", "/api/v1/organisation/closure/")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

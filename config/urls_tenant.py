@@ -12,11 +12,13 @@ from engagement.api import participants as participant_api
 from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
+from engagement.api import register as register_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
+from tenants import api_organisation as organisation_api
 from tenants import auth_views as security_views
 from tenants import (
     views_closure,
@@ -58,6 +60,14 @@ api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
     path("members/", tenant_api.MemberList.as_view(), name="api-members"),
     path("invitations/", tenant_api.InvitationCreate.as_view(), name="api-invitations"),
+    path("organisation/privacy/", organisation_api.PrivacyView.as_view(),
+         name="api-organisation-privacy"),
+    path("organisation/register/", register_api.RegisterView.as_view(),
+         name="api-organisation-register"),
+    path("organisation/closure/", organisation_api.ClosureView.as_view(),
+         name="api-organisation-closure"),
+    path("organisation/closure/archive/", organisation_api.ClosureArchiveView.as_view(),
+         name="api-organisation-closure-archive"),
     path("public/campaigns/<slug:code>/", public_api.PublicCampaignView.as_view(),
          name="api-public-campaign"),
     path("public/campaigns/<slug:code>/join/", public_api.PublicJoinView.as_view(),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -18,8 +19,23 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from .models import Campaign, Invitation, Participant, Pledge, Team
+from core.i18n import in_language
+from core.roles import Role
+from tenants.access import Access, sees_every_identity
+from tenants.models import ConsultantAssignment, Membership, Organisation
+from tenants.services import organisation_legal_bases
+
+from .models import (
+    Campaign,
+    ConsentRecord,
+    Invitation,
+    Participant,
+    Pledge,
+    PrivacyLog,
+    Team,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -135,3 +151,69 @@ def participant_pledges(participant: Participant, *,
     if campaign is not None:
         pledges = pledges.filter(slot__campaign=campaign)
     return pledges.select_related("slot__campaign").order_by("slot__starts_at")
+
+
+def privacy_register(organisation: Organisation) -> dict[str, Any]:
+    """The register of personal data (docs/privacy.md, "Register"), shared by its page and
+    ``GET /api/v1/organisation/register/``: categories with their retention, purposes with
+    their legal bases, roles and who sees what, consultants by name, sub-processors and
+    counts. It names no participant. Texts are in the current language."""
+    held = Participant.objects.filter(erased_at__isnull=True)
+    counts = {role: Membership.objects.filter(organisation=organisation, role=role).count()
+              for role in Role}
+    return {
+        "categories": _register_categories(organisation),
+        "purposes": [{**row, "purpose": str(row["purpose"]),
+                      "basis_label": str(row["basis_label"])}
+                     for row in organisation_legal_bases(organisation)],
+        "roles": [{"role": str(role), "label": str(role.label), "members": counts[role],
+                   "sees_everyone": sees_every_identity(Access(role=role))}
+                  for role in (Role.OWNER, Role.MANAGER, Role.VIEWER)],
+        "consultants_see_everyone": sees_every_identity(
+            Access(role=Role.MANAGER, via_consultant=True)),
+        "consultants": [{"name": assignment.consultant.get_full_name(),
+                         "assigned_at": assignment.assigned_at}
+                        for assignment in ConsultantAssignment.objects.filter(
+                            organisation=organisation).select_related("consultant")
+                        .order_by("assigned_at")],
+        "subprocessors": [{"name": item["name"],
+                           "purpose": in_language(cast("dict[str, str]", item["purpose"])),
+                           "country": in_language(cast("dict[str, str]", item["country"]))}
+                          for item in settings.SUBPROCESSORS],
+        "counts": {
+            "held": held.count(),
+            "erased": Participant.objects.filter(erased_at__isnull=False).count(),
+            "consenting": held.filter(consent_to_contact=True).count(),
+            "consent_records": ConsentRecord.objects.count(),
+        },
+        "privacy_log": [{"kind": row["kind"], "label": str(PrivacyLog.Kind(row["kind"]).label),
+                         "count": row["total"]}
+                        for row in PrivacyLog.objects.values("kind").order_by("kind")
+                        .annotate(total=Sum("count"))],
+    }
+
+
+def _register_categories(organisation: Organisation) -> list[dict[str, str]]:
+    participants = _("%(months)s months after the person's last action, then anonymised") % {
+        "months": organisation.participant_retention_months}
+    return [
+        {"name": _("Participants' identity and contact"),
+         "detail": _("first name, last name, e-mail address, language"), "kept": participants},
+        {"name": _("Age band, postcode, site and team"),
+         "detail": _("as the person gave them, to count the figures by group"),
+         "kept": participants},
+        {"name": _("Companions' first names"),
+         "detail": _("on the pledges of people who come with others"), "kept": participants},
+        {"name": _("Survey answers"), "detail": _("answers to the questions after an action"),
+         "kept": participants},
+        {"name": _("E-mails sent"), "detail": _("address, subject and text of each e-mail"),
+         "kept": participants},
+        {"name": _("Report files"), "detail": _("PDF reports, with figures only"),
+         "kept": _("%(months)s months after they are made") % {
+             "months": organisation.report_retention_months}},
+        {"name": _("Members' accounts"), "detail": _("name, e-mail address, role, sessions"),
+         "kept": _("as long as the person is a member")},
+        {"name": _("Consultants' access"),
+         "detail": _("who entered the space from Fullmobs, when, first page, network address"),
+         "kept": _("as long as the organisation exists")},
+    ]

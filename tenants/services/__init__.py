@@ -46,6 +46,7 @@ from .register import (
     LEGAL_BASES,
     organisation_legal_bases,
     organisation_legal_bases_update,
+    organisation_privacy_update,
 )
 from .verification import (
     VERIFY_SALT,
@@ -59,7 +60,8 @@ from .verification import (
 
 __all__ = [
     "CHOSEN_PURPOSES", "LEGAL_BASES", "organisation_legal_bases",
-    "organisation_legal_bases_update", "closure_archive_build", "closure_archive_path",
+    "organisation_legal_bases_update", "organisation_privacy_update", "closure_archive_build",
+    "closure_archive_path",
     "closure_archive_ready", "closure_archives_requeue",
     "closure_done_email_send", "is_closing", "organisation_closure_cancel",
     "organisation_closure_request", "organisations_close_due", "schema_drop", "schema_tables",

@@ -77,3 +77,31 @@ def organisation_legal_bases_update(*, organisation: Organisation, user: User,
             legal_bases={code: bases[code] for code in CHOSEN_PURPOSES})
     organisation.refresh_from_db(fields=["legal_bases"])
     return organisation
+
+
+def organisation_privacy_update(*, organisation: Organisation, user: User,
+                                participant_retention_months: int | None = None,
+                                report_retention_months: int | None = None,
+                                legal_bases: dict[str, str] | None = None) -> Organisation:
+    """An owner changes the retention periods and the chosen legal bases together (the
+    API's PATCH; ``None`` or a purpose left out: unchanged), through the settings' and the
+    register's services, in one transaction: one refusal and nothing is written."""
+    from .organisation_settings import organisation_update
+
+    with transaction.atomic():
+        if participant_retention_months is not None or report_retention_months is not None:
+            if not Membership.objects.filter(organisation=organisation, user=user,
+                                             role=Role.OWNER).exists():
+                raise DomainError({"__all__": [
+                    _("Only an owner can change the retention periods.")]})
+            organisation_update(
+                organisation=organisation, name=organisation.name, locale=organisation.locale,
+                time_zone=organisation.time_zone, brand_colour=organisation.brand_colour,
+                participant_retention_months=participant_retention_months,
+                report_retention_months=report_retention_months)
+        if legal_bases:
+            current = {str(row["code"]): str(row["basis"])
+                       for row in organisation_legal_bases(organisation) if row["chosen"]}
+            organisation_legal_bases_update(organisation=organisation, user=user,
+                                            bases={**current, **legal_bases})
+    return organisation
