@@ -171,3 +171,24 @@ def test_outsiders_and_consultants(org_a, owner_b, consultant):
                               content_type="application/json").status_code == 403
     assert accompanying.get(CLOSURE).status_code == 404
     assert Client(HTTP_HOST=host_of(org_a)).get(PRIVACY).status_code in (401, 403)
+
+
+def test_the_export_is_downloaded_with_the_owners_token(org_a, owner_a, tmp_path, settings):
+    from tenants.services import closure_archive_path, organisation_closure_request
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    organisation_closure_request(organisation=org_a, user=owner_a, confirmation=org_a.slug)
+    path = closure_archive_path(org_a)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    client = token_client(org_a, owner_a)
+    state = client.get(CLOSURE).json()
+    assert state["archive"] == "ready"
+    assert state["archive_url"].endswith("/api/v1/organisation/closure/archive/")
+    download = client.get(CLOSURE + "archive/")
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    assert b"".join(download.streaming_content).startswith(b"PK")
+    assert Client(HTTP_HOST=host_of(org_a)).get(CLOSURE + "archive/").status_code in (401, 403)
+    viewer = token_client(org_a, make_member(org_a, Role.VIEWER))
+    assert viewer.get(CLOSURE + "archive/").status_code == 404
