@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from core.errors import DomainError
 from core.roles import Role
 
+from . import throttle
 from .models import Organisation
 from .services import (
     CHOSEN_PURPOSES,
@@ -195,6 +196,9 @@ class ClosureView(APIView):
         payload = ClosureRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if not request.user.check_password(payload.validated_data["password"]):
+            # Wrong passwords are counted per address and per login: a token cannot be
+            # used to guess the owner's password here.
+            throttle.check_api(request, "closure_password", subject=request.user)
             raise DomainError({"password": [_("This password is not right.")]})
         try:
             organisation = organisation_closure_request(

@@ -218,6 +218,9 @@ THROTTLE_RATES: dict[str, dict[str, str]] = {
     # A participant downloading their own data (per address, and per person).
     "participant_export": {"address": env("PARTICIPANT_EXPORT_RATE_LIMIT", "30/hour"),
                            "subject": env("PARTICIPANT_EXPORT_PERSON_RATE_LIMIT", "10/hour")},
+    # Wrong passwords given to close an organisation through the API (per address, login).
+    "closure_password": {"address": env("CLOSURE_PASSWORD_RATE_LIMIT", "10/hour"),
+                         "subject": env("CLOSURE_PASSWORD_LOGIN_RATE_LIMIT", "5/hour")},
 }
 
 # Shared by every web process (throttling counts must be global): Redis when CACHE_URL

@@ -192,3 +192,19 @@ def test_the_export_is_downloaded_with_the_owners_token(org_a, owner_a, tmp_path
     assert Client(HTTP_HOST=host_of(org_a)).get(CLOSURE + "archive/").status_code in (401, 403)
     viewer = token_client(org_a, make_member(org_a, Role.VIEWER))
     assert viewer.get(CLOSURE + "archive/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_wrong_closure_passwords_are_limited(org_a, owner_a, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES,
+                               "closure_password": {"subject": "2/hour"}}
+    client = token_client(org_a, owner_a)
+    answers = [client.post(CLOSURE,
+                           {"password": "wrong", "confirm": org_a.slug},
+                           content_type="application/json")
+               for _ in range(3)]
+    cache.clear()
+    assert [a.status_code for a in answers] == [400, 400, 429]
