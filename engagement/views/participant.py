@@ -44,7 +44,10 @@ def participant_home(request, token):
                                <= pledge.slot.ends_at + LATE)
         pledge.checkin_code = checkin_code(pledge) if pledge.can_check_in else ""
         pledge.companions_pending = companions_pending(pledge)
-        pledge.can_cancel = (pledge.attendance == Pledge.Attendance.PENDING
+        # An action that is over reads in the past tense, without a calendar button.
+        pledge.is_past = pledge.slot.ends_at < now
+        pledge.can_cancel = (not pledge.is_past
+                             and pledge.attendance == Pledge.Attendance.PENDING
                              and pledge.slot.campaign.status not in (
                                  Campaign.Status.COMPLETED, Campaign.Status.FAILED))
         campaign = pledge.slot.campaign

@@ -274,3 +274,30 @@ def test_hours_and_check_in_read_as_whole_numbers_when_whole(org_a):
     assert "2,00" not in text_of(checked) and "2.00" not in text_of(checked)
     home = text_of(client.get(f"/me/{token}/"))  # the companion waits for an organiser
     assert "Hours given: 2." in home and "2.00" not in home
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang, took_place, no_place, calendar", [
+    ("en", "Took place:", "No place came free for you:", "Add to my calendar"),
+    ("fr", "A eu lieu :", "Aucune place ne s’est libérée pour vous :",
+     "Ajouter à mon agenda")])
+def test_an_action_that_is_over_reads_in_the_past_without_a_calendar(org_a, lang, took_place,
+                                                                   no_place, calendar):
+    from django.utils import timezone
+
+    with tenant_context(org_a):
+        past = make_campaign(starts_in=-timedelta(days=12), deadline_in=-timedelta(days=14),
+                             status=Campaign.Status.COMPLETED)
+        sam = Participant.objects.create(email="sam@example.org", first_name="Sam")
+        slot = past.slots.get()
+        Pledge.objects.create(slot=slot, participant=sam, status="confirmed",
+                              confirmed_at=timezone.now() - timedelta(days=20))
+        lou = Participant.objects.create(email="lou@example.org", first_name="Lou")
+        Pledge.objects.create(slot=slot, participant=lou, status="waitlisted")
+        sam_token, lou_token = links.participant_token(sam), links.participant_token(lou)
+    client = tenant_client(org_a)
+    sam_page = client.get(f"/me/{sam_token}/", HTTP_ACCEPT_LANGUAGE=lang)
+    lou_page = client.get(f"/me/{lou_token}/", HTTP_ACCEPT_LANGUAGE=lang)
+    assert took_place in text_of(sam_page) and no_place in text_of(lou_page)
+    for page in (sam_page, lou_page):
+        assert calendar not in text_of(page)
