@@ -245,7 +245,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"AudienceEnum": "methodology.models.Audience"},
+    "ENUM_NAME_OVERRIDES": {"AudienceEnum": "methodology.models.Audience",
+                            "LegalBasisEnum": "tenants.services.register.LEGAL_BASIS_CODES"},
     # Every operation documents its refusals (400, 401, 403, 404, 429) in the error format.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.api.document_common_refusals"],

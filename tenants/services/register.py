@@ -21,6 +21,8 @@ LEGAL_BASES: dict[str, Promise] = {
     "public_task": gettext_lazy("Public task"),
     "contract": gettext_lazy("Contract"),
 }
+# The codes alone, named once in the API schema (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+LEGAL_BASIS_CODES: tuple[str, ...] = tuple(LEGAL_BASES)
 # Purposes whose basis the organisation chooses, in the register's order.
 CHOSEN_PURPOSES: dict[str, Promise] = {
     "organising": gettext_lazy(
