@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from core.tenancy import on_public_schema
 
 from .entitlements import entitlements_for
 
@@ -41,7 +41,7 @@ class ReadOnlyMiddleware:
     def __call__(self, request):
         organisation = getattr(request, "tenant", None)
         if (organisation is not None
-                and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+                and not on_public_schema()
                 and request.method not in SAFE_METHODS
                 and not request.path.startswith(WRITABLE_WHEN_READ_ONLY)
                 and entitlements_for(organisation).read_only):

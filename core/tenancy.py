@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model, schema_context, tenant_context
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -19,12 +20,23 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 logger = logging.getLogger(__name__)
 
 
+def current_schema() -> str:
+    """The schema the connection is set to (django-tenants' backend, which the type stubs
+    do not know)."""
+    return str(connection.schema_name)  # type: ignore[attr-defined]
+
+
+def on_public_schema() -> bool:
+    """Whether the connection is on the public schema (the public site, the beat)."""
+    return current_schema() == settings.PUBLIC_SCHEMA_NAME
+
+
 def current_organisation() -> Any:
     """The organisation whose schema the connection is set to: the tenant that the
     middleware or ``tenant_context`` set, or else read by its schema name."""
     model = get_tenant_model()
     tenant = getattr(connection, "tenant", None)
-    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' backend
+    schema = current_schema()
     if isinstance(tenant, model) and tenant.pk and tenant.schema_name == schema:
         return tenant
     return model.objects.get(schema_name=schema)
@@ -47,7 +59,7 @@ def enqueue_on_commit(task: Any, *args: Any, **options: Any) -> None:
     pledges without their notice, stuck reports, outdated figures) queue it again once the
     broker is back. Publishing gives up quickly (``CELERY_BROKER_CONNECTION_TIMEOUT``,
     ``CELERY_TASK_PUBLISH_RETRY_POLICY``), so a request never hangs on it."""
-    schema: str = connection.schema_name  # type: ignore[attr-defined]
+    schema = current_schema()
     headers = {"_schema_name": schema}
 
     def queue() -> None:
@@ -75,7 +87,7 @@ def call_on_commit(function: Callable[..., Any], *args: Any, **kwargs: Any) -> N
     """Call ``function(*args, **kwargs)`` in this process once the current transaction
     commits (an e-mail to compose, a file to delete), in the schema of the transaction
     that asked for it: nothing happens for a write that is rolled back."""
-    schema = connection.schema_name  # type: ignore[attr-defined]
+    schema = current_schema()
 
     def call() -> None:
         with schema_context(schema):

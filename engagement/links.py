@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core import signing
-from django.db import connection
 from django.urls import reverse
 
-from core.tenancy import current_organisation
+from core.tenancy import current_organisation, current_schema
 
 from .models import Participant
 
@@ -22,7 +21,7 @@ MAX_AGE = timedelta(days=365)
 
 
 def participant_token(participant: Participant) -> str:
-    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' backend
+    schema = current_schema()
     return signing.dumps({"p": participant.pk, "s": schema}, salt=SALT,
                          compress=True)
 
@@ -32,7 +31,7 @@ def _participant_id(token: str) -> int | None:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
-    if data.get("s") != connection.schema_name:  # type: ignore[attr-defined]
+    if data.get("s") != current_schema():
         return None
     return data.get("p")
 

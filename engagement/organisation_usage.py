@@ -3,10 +3,9 @@ counted here where they live, and its members. Periodic work that fans out over
 organisations, each part running in its own schema."""
 
 from celery import shared_task
-from django.db import connection
 from django.utils import timezone
 
-from core.tenancy import current_organisation, for_each_ready_organisation
+from core.tenancy import current_organisation, current_schema, for_each_ready_organisation
 from tenants.models import Membership, OrganisationUsage
 
 from .models import Programme
@@ -32,7 +31,7 @@ def refresh_organisation_usage(self) -> dict:
         defaults={
             "programmes": Programme.objects.count(),
             "members": Membership.objects.filter(organisation=organisation).count(),
-            "schema_name": connection.schema_name,  # type: ignore[attr-defined]
+            "schema_name": current_schema(),
             "computed_at": timezone.now(),
         },
     )

@@ -18,7 +18,6 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from django.db import connection
 from django.db.models import Avg, Count, DecimalField, Q
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
@@ -31,7 +30,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core import formatting
-from core.tenancy import current_organisation
+from core.tenancy import current_organisation, current_schema
 from engagement.markdown import render_markdown
 from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
@@ -338,4 +337,4 @@ def render_html(html: str, *, schema_name: str) -> tuple[bytes, int]:
 
 def render_pdf(report: Report) -> tuple[bytes, int]:
     return render_html(report_html(report),
-                       schema_name=connection.schema_name)  # type: ignore[attr-defined]
+                       schema_name=current_schema())

@@ -23,13 +23,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.utils import schema_context
+
+from core.tenancy import on_public_schema
 
 # Session keys.
 TWO_FACTOR_STEP = "fm_2fa_step"  # "verify" or "setup" while the second factor is owed
@@ -150,7 +151,7 @@ def two_factor_required(user, organisation=None) -> bool:
     if user.is_staff or user.is_consultant:
         return True
     return bool(organisation is not None and getattr(organisation, "require_two_factor", False)
-                and connection.schema_name != settings.PUBLIC_SCHEMA_NAME)  # type: ignore[attr-defined]
+                and not on_public_schema())
 
 
 def two_factor_step(user, organisation=None) -> str | None:

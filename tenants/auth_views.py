@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import SetPasswordForm
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.roles import Role
+from core.tenancy import on_public_schema
 
 from . import auth
 from .access import require_role
@@ -36,7 +36,7 @@ def _next_url(request, default: str = "/") -> str:
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
                                                 require_https=request.is_secure()):
         return url
-    if default == "/" and connection.schema_name == settings.PUBLIC_SCHEMA_NAME:  # type: ignore[attr-defined]
+    if default == "/" and on_public_schema():
         return "/accounts/"
     return default
 
@@ -176,7 +176,7 @@ def organisation_two_factor(request):
     """The owner's rule: every member of the space needs a second factor."""
     require_role(request, Role.OWNER)
     organisation = request.tenant
-    if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+    if organisation is None or on_public_schema():
         raise Http404
     form = OrganisationTwoFactorForm(request.POST or None, initial={
         "require_two_factor": organisation.require_two_factor})

@@ -1,10 +1,11 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+from core.tenancy import on_public_schema
 
 # The organisation's menu: (URL name, label, shown in the header's first row, owners only).
 # Five destinations are always in sight; the rest sit under "More" so that the header holds
@@ -27,7 +28,7 @@ MENU = (
 
 def organisation(request):
     tenant = getattr(request, "tenant", None)
-    on_tenant = tenant is not None and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+    on_tenant = tenant is not None and not on_public_schema()
     access = getattr(request, "access", None)
     primary, more = _menu(request, access) if on_tenant and access is not None else ([], [])
     return {

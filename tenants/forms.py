@@ -1,12 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
+from core.tenancy import on_public_schema
 
 from .access import resolve_access
 from .email_domains import parse_domains
@@ -23,7 +23,7 @@ class OrganisationLoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         organisation = getattr(self.request, "tenant", None)
-        if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        if organisation is None or on_public_schema():
             return
         if resolve_access(user, organisation) is None:
             raise self.get_invalid_login_error()
@@ -39,7 +39,7 @@ class OrganisationPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         users = super().get_users(email)
         organisation = getattr(self.request, "tenant", None)
-        if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        if organisation is None or on_public_schema():
             yield from users
             return
         for user in users:
@@ -52,7 +52,7 @@ class OrganisationPasswordResetForm(PasswordResetForm):
         visitor's to write, and the link goes to someone else's mailbox."""
         organisation = getattr(self.request, "tenant", None)
         on_public_site = (organisation is None
-                          or connection.schema_name == settings.PUBLIC_SCHEMA_NAME)
+                          or on_public_schema())
         host = settings.BASE_DOMAIN if on_public_site else organisation.primary_host
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         kwargs["domain_override"] = f"{host}{port}"

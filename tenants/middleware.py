@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
 from django.http import Http404
 from django_tenants.middleware.main import TenantMainMiddleware
+
+from core.tenancy import on_public_schema
 
 from .access import log_consultant_entry, resolve_access
 from .models import Organisation
@@ -54,7 +55,7 @@ class TenantAccessMiddleware:
     def __call__(self, request):
         organisation = getattr(request, "tenant", None)
         request.access = None
-        if organisation is None or connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        if organisation is None or on_public_schema():
             return self.get_response(request)
 
         if not request.user.is_authenticated:

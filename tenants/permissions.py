@@ -1,6 +1,7 @@
-from django.db import connection
 from django.http import Http404
 from rest_framework.permissions import BasePermission
+
+from core.tenancy import on_public_schema
 
 from .access import log_consultant_entry, resolve_access
 
@@ -15,7 +16,7 @@ class IsOrganisationMember(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         organisation = getattr(request, "tenant", None)
-        if organisation is None or connection.schema_name == "public":  # type: ignore[attr-defined]
+        if organisation is None or on_public_schema():
             return bool(request.user and request.user.is_authenticated)
         if not request.user.is_authenticated:
             return False

@@ -21,7 +21,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.models import Session
-from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -30,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from core.tenancy import on_public_schema
 
 from . import auth
 from .models import User, UserSession
@@ -166,7 +167,7 @@ class SessionPolicyMiddleware:
             step = None
         organisation = getattr(request, "tenant", None)
         if (step is None and organisation is not None
-                and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+                and not on_public_schema()
                 and organisation.require_two_factor and not auth.is_session_verified(request)):
             step = auth.two_factor_step(user, organisation)
             session[auth.TWO_FACTOR_STEP] = step

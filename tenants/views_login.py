@@ -1,16 +1,16 @@
 """Logging in on either host, the password reset, and the hand-off from the public site to a
 space (entering it from "My spaces")."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.tenancy import on_public_schema
 
 from . import throttle
 from .access import resolve_access
@@ -25,7 +25,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        if on_public_schema():
             return "/accounts/"
         return super().get_default_redirect_url()
 

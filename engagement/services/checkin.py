@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.tenancy import current_schema
 from tenants.models import User
 
 from ..models import Campaign, Participant, Pledge
@@ -42,7 +43,7 @@ def checkin_code(pledge: Pledge) -> str:
     organisation's schema and the pledge, so it is stored nowhere and cannot be guessed from
     anything a participant sees."""
     digest = salted_hmac("fullmobs.engagement.checkin-code",
-                         f"{connection.schema_name}:{pledge.pk}").digest()  # type: ignore[attr-defined]
+                         f"{current_schema()}:{pledge.pk}").digest()
     number = int.from_bytes(digest[:5], "big")
     chars = "".join(_ALPHABET[(number >> shift) & 31]
                     for shift in range(5 * (CODE_LENGTH - 1), -1, -5))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.tenancy import current_organisation
+from core.tenancy import current_organisation, current_schema
 from methodology.models import TemplateVersion
 from methodology.selectors import versions_with_content
 
@@ -103,7 +103,7 @@ def _lock_running_programmes() -> None:
     the row that would break the limit does not exist yet."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [f"{connection.schema_name}:running-programmes"])  # type: ignore[attr-defined]
+                       [f"{current_schema()}:running-programmes"])
 
 
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 import segno
-from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from icalendar import Calendar, Event
+
+from core.tenancy import current_schema
 
 
 def ics_response(events: list[tuple[str, object, object, str, str]],
@@ -19,7 +20,7 @@ def ics_response(events: list[tuple[str, object, object, str, str]],
     calendar.add("version", "2.0")
     for uid, start, end, summary, location in events:
         event = Event()
-        event.add("uid", f"{uid}@{connection.schema_name}.fullmobs")  # type: ignore[attr-defined]
+        event.add("uid", f"{uid}@{current_schema()}.fullmobs")
         event.add("dtstart", start)
         event.add("dtend", end)
         event.add("dtstamp", timezone.now())

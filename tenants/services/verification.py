@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.roles import Role
-from core.tenancy import call_on_commit
+from core.tenancy import call_on_commit, current_schema
 
 from ..models import Membership, Organisation, User
 
@@ -85,13 +85,12 @@ def owner_email_resend(*, organisation: Organisation, owner: User) -> None:
 def require_verified(organisation: Organisation | None = None) -> None:
     """Refuse what an unverified space may not do yet (open a campaign, invite, pay).
     Without ``organisation``: the one whose schema the connection is in."""
-    from django.db import connection
 
     unverified = Organisation.objects.filter(owner_email_verified_at__isnull=True)
     if organisation is not None:
         unverified = unverified.filter(pk=organisation.pk)
     else:
-        unverified = unverified.filter(schema_name=connection.schema_name)  # type: ignore[attr-defined]
+        unverified = unverified.filter(schema_name=current_schema())
     if unverified.exists():
         raise DomainError({"email": [_("Confirm your e-mail address first: open the link we "
                                        "sent you (or send it again from the banner).")]})
