@@ -1,9 +1,6 @@
 """The engagement schedule (deadlines, results) and the outbox on a real worker: a failing
 mail server loses nothing, and each e-mail is sent in the schema it was queued from."""
 
-import email
-import email.policy
-import socketserver
 import threading
 import uuid
 from datetime import timedelta
@@ -26,6 +23,7 @@ from engagement.tasks import run_engagement_schedule, run_engagement_schedule_fo
 from tenants.models import Organisation
 
 from ..conftest import PYTHON, child_env, free_port, running, wait_for
+from ..reliability.servers import SMTPServer
 from .test_messaging import person
 
 
@@ -119,46 +117,6 @@ def test_beat_entry_runs_the_schedule_in_every_organisations_schema(org_a, org_b
             campaign = Campaign.objects.get(pk=campaigns[organisation.slug].pk)
             assert (campaign.title, campaign.status) == (
                 f"Due in {organisation.slug}", "succeeded")
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: every command is accepted, messages are kept."""
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(f"{line}\r\n".encode())
-
-    def handle(self) -> None:
-        self.reply("220 test ESMTP")
-        lines: list[str] | None = None
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if lines is not None:  # inside DATA
-                if line == ".":
-                    self.server.messages.append(email.message_from_string(
-                        "\n".join(lines), policy=email.policy.default))
-                    lines = None
-                    self.reply("250 queued")
-                else:
-                    lines.append(line[1:] if line.startswith("..") else line)
-                continue
-            verb = line[:4].upper()
-            if verb == "DATA":
-                lines = []
-                self.reply("354 go ahead")
-            elif verb == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok")
-
-
-class SMTPServer(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def __init__(self, port: int):
-        super().__init__(("127.0.0.1", port), _SMTPHandler)
-        self.messages: list[email.message.EmailMessage] = []
 
 
 @pytest.fixture(scope="module")
