@@ -76,6 +76,9 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # An iCalendar text (METHOD:REQUEST or CANCEL) sent with the e-mail as a calendar
+    # invitation; empty for e-mails about no particular slot.
+    calendar = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
