@@ -9,6 +9,7 @@ One module per part of the product; import the models from here. (Migrations nam
 """
 
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
+from .challenges import CHALLENGE_GOAL_MAX, TeamChallenge
 from .messages import EmailKind, OutboundEmail
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
 from .privacy import ConsentRecord, PrivacyLog
@@ -25,9 +26,9 @@ from .programmes import (
 )
 
 __all__ = [
-    "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "ConsentRecord", "EmailKind",
+    "CHALLENGE_GOAL_MAX", "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "ConsentRecord", "EmailKind",
     "ImpactRecord", "Invitation", "OutboundEmail", "Participant", "Pledge", "PrivacyLog",
     "Programme", "ProgrammeIndicator", "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep",
-    "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team", "_referral_code", "_short_code",
+    "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team", "TeamChallenge", "_referral_code", "_short_code",
     "at_most_people",
 ]
