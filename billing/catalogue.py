@@ -90,7 +90,15 @@ def options() -> dict[str, Item]:
     return catalogue()["options"]
 
 
+# Codes renamed since Stripe prices were made with them: a subscription on such a price
+# still reads as the plan's new code (billing/migrations/0003 renamed the stored ones).
+LEGACY_PLAN_CODES = {"programme": "professional"}
+
+
 def item_for_lookup_key(lookup_key: str) -> Item | None:
+    for old, new in LEGACY_PLAN_CODES.items():
+        if lookup_key.startswith(f"fullmobs_plan_{old}_"):
+            lookup_key = lookup_key.replace(f"fullmobs_plan_{old}_", f"fullmobs_plan_{new}_", 1)
     for item in [*plans().values(), *options().values()]:
         if lookup_key in {item.lookup_key(i) for i in INTERVALS}:
             return item

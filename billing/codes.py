@@ -13,9 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 class Plan(StrEnum):
     ESSENTIAL = "essential"
-    # "programme" is the Professional plan: stored subscriptions and Stripe lookup keys
-    # keep the code (see catalogue.yaml).
-    PROGRAMME = "programme"
+    # Was "programme", a word the product uses for its programmes: migration
+    # billing.0003 renamed stored subscriptions; catalogue.LEGACY_PLAN_CODES reads Stripe
+    # prices made under the old code.
+    PROFESSIONAL = "professional"
     TERRITORY = "territory"
 
 

@@ -16,7 +16,7 @@ from tenants.models import Organisation
 from .catalogue import options, plans
 from .codes import Limit, Option, Plan
 
-TRIAL_PLAN = Plan.PROGRAMME
+TRIAL_PLAN = Plan.PROFESSIONAL
 
 
 @dataclass(frozen=True)

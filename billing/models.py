@@ -15,9 +15,34 @@ class BillingAccount(models.Model):
     organisation = models.OneToOneField("tenants.Organisation", on_delete=models.CASCADE,
                                         related_name="billing")
     stripe_customer_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    class CustomerKind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        PUBLIC_BODY = "public_body", _("Public body")
+        ASSOCIATION = "association", _("Association")
+
     billing_email = models.EmailField(_("billing e-mail"), blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    # What invoices and quotes are made out to (billing.services.customers).
+    customer_kind = models.CharField(_("kind"), max_length=20, choices=CustomerKind.choices,
+                                     default=CustomerKind.COMPANY)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    # French public bodies: invoices are filed on Chorus Pro under the SIRET and, when the
+    # body uses one, its service code.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    chorus_service_code = models.CharField(_("Chorus Pro service code"), max_length=100,
+                                           blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def details_complete(self) -> bool:
+        """Enough to make out a quote or an invoice to."""
+        return bool(self.legal_name and self.address_line1 and self.postal_code
+                    and self.city and self.country)
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.stripe_customer_id or 'no customer yet'})"
@@ -38,6 +63,11 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     past_due_since = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
+    # "charge_automatically" (card, SEPA debit through Checkout) or "send_invoice" (bank
+    # transfer against an invoice, the way public bodies pay), as Stripe says.
+    collection_method = models.CharField(max_length=30, default="charge_automatically")
+    days_until_due = models.PositiveSmallIntegerField(null=True, blank=True)
+    purchase_order = models.CharField(_("purchase-order number"), max_length=100, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.plan} {self.options} ({self.stripe_status})"
@@ -75,12 +105,17 @@ class ConsultantTime(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     stripe_invoice_item_id = models.CharField(max_length=100, blank=True)
     billed_at = models.DateTimeField(null=True, blank=True)
+    # The part of ``minutes`` the accompaniment pack's hours of that month covered, fixed
+    # when the entry is billed (only the rest is invoiced).
+    pack_minutes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-worked_on", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(minutes__gt=0, minutes__lte=24 * 60),
                                    name="consultant_time_minutes_in_a_day"),
+            models.CheckConstraint(condition=Q(pack_minutes__lte=models.F("minutes")),
+                                   name="consultant_time_pack_within_minutes"),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +171,38 @@ class OfferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.organisation_name} · {self.email}"
+
+
+class Quote(models.Model):
+    """A numbered quote an owner downloads before ordering (a PDF made from this row): the
+    catalogue's lines and the VAT as they were on the day, valid 30 days."""
+
+    organisation = models.ForeignKey("tenants.Organisation", on_delete=models.CASCADE,
+                                     related_name="quotes")
+    number = models.CharField(max_length=30, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    language = models.CharField(max_length=10, default="fr")
+    plan = models.CharField(max_length=30)
+    options = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    interval = models.CharField(max_length=10, default="year")
+    # Who it is made out to, as the billing details read that day.
+    customer = models.JSONField(default=dict)
+    # [{"code", "kind", "amount"}] in cents, excluding VAT.
+    lines = models.JSONField(default=list)
+    subtotal = models.PositiveIntegerField()
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    vat_note = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(total=models.F("subtotal")
+                                                          + models.F("vat")),
+                                              name="quote_total_is_subtotal_plus_vat")]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.organisation}"
