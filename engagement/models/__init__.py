@@ -24,8 +24,10 @@ from .programmes import (
     ProgrammeSurveyQuestion,
     at_most_people,
 )
+from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 
 __all__ = [
+    "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation",
     "CHALLENGE_GOAL_MAX", "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "ConsentRecord", "EmailKind",
     "ImpactRecord", "Invitation", "OutboundEmail", "Participant", "Pledge", "PrivacyLog",
     "Programme", "ProgrammeIndicator", "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep",

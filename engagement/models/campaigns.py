@@ -111,6 +111,11 @@ class Slot(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("capacity"), validators=[at_most_people()])
     confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
+    # Skills-based volunteering: the hours given in this slot are valued at the skill's
+    # rate instead of the organisation's hour value (a pledge can name its own skill).
+    skill = models.ForeignKey("engagement.Skill", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="slots",
+                              verbose_name=_("skill (skills-based volunteering)"))
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -138,6 +138,10 @@ class Pledge(models.Model):
                                   default=Attendance.PENDING)
     hours_given = models.DecimalField(_("hours given"), max_digits=7, decimal_places=2,
                                       default=0)
+    # This person's own skill, when it differs from the slot's (the slot's otherwise).
+    skill = models.ForeignKey("engagement.Skill", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="pledges",
+                              verbose_name=_("skill (skills-based volunteering)"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
