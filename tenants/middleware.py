@@ -6,6 +6,7 @@ from django.http import Http404
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from core.tenancy import on_public_schema
+from core.zones import organisation_zone, zone_active
 
 from .access import log_consultant_entry, resolve_access
 from .models import Organisation
@@ -27,6 +28,24 @@ class OrganisationMiddleware(TenantMainMiddleware):
         if tenant.status == Organisation.Status.CLOSED or tenant.is_template:
             raise domain_model.DoesNotExist
         return tenant
+
+
+class TimeZoneMiddleware:
+    """Right after the organisation is known: its time zone is the active one while the
+    request is served, so pages, forms (naive input is read in it), the API's datetimes and
+    whatever the request composes (e-mails, calendar files) are in the organisation's time.
+    The public site runs in ``settings.TIME_ZONE``. The zone is deactivated afterwards: a
+    thread serves other organisations next (core/zones.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        organisation = getattr(request, "tenant", None)
+        zone = None if organisation is None or on_public_schema() \
+            else organisation_zone(organisation)
+        with zone_active(zone):
+            return self.get_response(request)
 
 
 # Paths of a tenant host that anonymous visitors and non-members may reach.

@@ -99,6 +99,8 @@ MIDDLEWARE: list[str] = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.error_pages.NotFoundPageMiddleware",
     "tenants.middleware.OrganisationMiddleware",
+    # The organisation's time zone, active for the rest of the request (core/zones.py).
+    "tenants.middleware.TimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

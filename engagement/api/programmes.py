@@ -27,8 +27,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
         fields = ["id", "name", "description", "starts_on", "ends_on", "action_date",
-                  "participant_target", "time_zone", "template_version", "created_at"]
-        read_only_fields = ["id", "created_at", "time_zone", "action_date", "template_version"]
+                  "participant_target", "template_version", "created_at"]
+        read_only_fields = ["id", "created_at", "action_date", "template_version"]
 
     def get_template_version(self, obj) -> dict | None:
         version = obj.template_version
@@ -101,8 +101,7 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
         if version is None:
             raise serializers.ValidationError(
                 {"version": ["Choose a published template version."]})
-        programme = programme_create_from_template(
-            version=version, time_zone=request.tenant.time_zone, **data)
+        programme = programme_create_from_template(version=version, **data)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
 

@@ -56,7 +56,6 @@ class Programme(models.Model):
         help_text=_("The day of the main action; the checklist's due dates count from it."))
     participant_target = models.PositiveIntegerField(_("participant target"), default=0,
                                                      validators=[at_most_people()])
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     # References from a tenant schema to the public schema are checked by PostgreSQL (the
     # foreign key refuses deleting a version in use); Django's cascade collector must not
     # look for them, as it runs in the public schema where tenant tables do not exist.

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from core.zones import organisation_zone
 from methodology.models import SurveyMoment
 
 from .. import links
@@ -139,7 +140,7 @@ def _queue_results(campaign: Campaign) -> int:
     kind = (EmailKind.CAMPAIGN_SUCCEEDED if campaign.status == Campaign.Status.SUCCEEDED
             else EmailKind.CAMPAIGN_FAILED)
     facts = CampaignFacts(campaign)
-    time_zone = campaign.programme.time_zone
+    time_zone = organisation_zone(facts.organisation)
     by_participant: dict[int, list[Pledge]] = {}
     for pledge in (_untold().filter(slot__campaign=campaign)
                    .select_related("participant", "slot")

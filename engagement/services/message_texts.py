@@ -26,6 +26,7 @@ from django.utils.translation import gettext, pgettext
 
 from core.i18n import LANGUAGES
 from core.tenancy import current_organisation
+from core.zones import organisation_zone
 from methodology.document import PLACEHOLDER_RE, PLACEHOLDERS
 from methodology.models import SurveyMoment
 from tenants.models import Organisation
@@ -173,7 +174,7 @@ def placeholder_values(facts: CampaignFacts, *, link: Callable[[], str],
     """The placeholders' values, computed only when a text uses them (each at most once),
     and formatted in the language active at that time."""
     campaign = facts.campaign
-    time_zone = campaign.programme.time_zone
+    time_zone = organisation_zone(facts.organisation)
     starts_at = slot.starts_at if slot is not None else campaign.starts_at
     values: Values = {
         "organisation_name": lambda: one_line(facts.organisation.name),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.tenancy import current_organisation, current_schema
+from core.zones import organisation_zone
 from methodology.models import TemplateVersion
 from methodology.selectors import versions_with_content
 
@@ -125,6 +126,8 @@ def programme_create(*, name: str, starts_on: date, ends_on: date, description: 
 
 
 def _step_rows(programme: Programme, version: TemplateVersion) -> list[ProgrammeStep]:
+    # Due at 09:00 in the organisation's zone, the one every date of the space is read in.
+    zone = organisation_zone(current_organisation())
     rows = []
     position = 0
     for phase in version.phases.all():
@@ -137,8 +140,7 @@ def _step_rows(programme: Programme, version: TemplateVersion) -> list[Programme
                 guidance_fr=step.guidance_fr, guidance_en=step.guidance_en,
                 owner_role=step.owner_role, due_offset_days=step.due_offset_days,
                 due_at=step_due_at(action_date=programme.action_date,
-                                   offset_days=step.due_offset_days,
-                                   time_zone=programme.time_zone),
+                                   offset_days=step.due_offset_days, time_zone=zone),
             ))
             position += 1
     return rows
@@ -177,8 +179,7 @@ def _snapshot_extras(programme: Programme, version: TemplateVersion, *,
 
 def programme_create_from_template(
     *, version: TemplateVersion, name: str, starts_on: date, ends_on: date, action_date: date,
-    participant_target: int | None = None, time_zone: str = "Europe/Paris",
-    description: str = "",
+    participant_target: int | None = None, description: str = "",
 ) -> Programme:
     """A programme following a published methodology version, with its own copy of it."""
     version = versions_with_content().get(pk=version.pk)
@@ -203,7 +204,7 @@ def programme_create_from_template(
             name=name.strip(), description=description,
             starts_on=starts_on, ends_on=ends_on, action_date=action_date,
             participant_target=participant_target or version.default_participant_target,
-            time_zone=time_zone, template_version=version,
+            template_version=version,
         )
         ProgrammeStep.objects.bulk_create(_step_rows(programme, version))
         _snapshot_extras(programme, version)

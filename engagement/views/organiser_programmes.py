@@ -91,8 +91,7 @@ def template_detail(request, slug):
             programme = programme_create_from_template(
                 version=version, name=data["name"], starts_on=data["starts_on"],
                 ends_on=data["ends_on"], action_date=data["action_date"],
-                participant_target=data["participant_target"],
-                time_zone=request.tenant.time_zone)
+                participant_target=data["participant_target"])
         except DomainError as exc:
             exc.add_to_form(form)
         else:

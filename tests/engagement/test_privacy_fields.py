@@ -25,7 +25,6 @@ TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, ArrayField,
 NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("Programme", "name"): "written by the organisation about its programme",
     ("Programme", "description"): "written by the organisation about its programme",
-    ("Programme", "time_zone"): "a time zone name",
     **{("ProgrammeStep", name): "copied from the methodology library" for name in (
         "key", "phase_code", "phase_title_fr", "phase_title_en", "title_fr", "title_en",
         "guidance_fr", "guidance_en", "owner_role", "status")},

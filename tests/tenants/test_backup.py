@@ -95,7 +95,7 @@ def _populate(organisation: Organisation) -> None:
         programme = programme_create_from_template(
             version=version, name="Values Day", starts_on=today - timedelta(days=50),
             action_date=today + timedelta(days=20), ends_on=today + timedelta(days=65),
-            participant_target=100, time_zone=organisation.time_zone)
+            participant_target=100)
         engagement_demo.seed(domain="backupco.test", teams=["Finance", "IT"],
                              team_kind="department", sites=["Lyon"], people=120,
                              seed_value=3)

@@ -137,8 +137,7 @@ class Command(BaseCommand):
                 programme = programme_create_from_template(
                     version=version, name=name, starts_on=today + timedelta(days=start),
                     action_date=today + timedelta(days=action),
-                    ends_on=today + timedelta(days=end), participant_target=target,
-                    time_zone=organisation.time_zone)
+                    ends_on=today + timedelta(days=end), participant_target=target)
                 # The first steps are done, one is under way; later ones may be overdue.
                 steps = list(programme.steps.order_by("position"))
                 past = [step for step in steps if step.due_at.date() < today]
