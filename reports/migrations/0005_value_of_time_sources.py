@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("reports", "0004_report_file_deleted"),
-        ("engagement", ""),
+        ("engagement", "0011_value_of_time"),
     ]
 
     operations = [migrations.RunSQL(FORWARDS, BACKWARDS)]
