@@ -11,6 +11,7 @@ One module per part of the product; import the models from here. (Migrations nam
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
 from .challenges import CHALLENGE_GOAL_MAX, TeamChallenge
 from .messages import EmailKind, OutboundEmail
+from .outreach import BulkSendHour, CampaignEvent, InvitationBatch
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
 from .privacy import ConsentRecord, PrivacyLog
 from .programmes import (
@@ -27,10 +28,10 @@ from .programmes import (
 from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 
 __all__ = [
-    "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation",
-    "CHALLENGE_GOAL_MAX", "PEOPLE_MAX", "AtMostValidator", "Campaign", "Channel", "ConsentRecord", "EmailKind",
-    "ImpactRecord", "Invitation", "OutboundEmail", "Participant", "Pledge", "PrivacyLog",
-    "Programme", "ProgrammeIndicator", "ProgrammeLever", "ProgrammeMessage", "ProgrammeStep",
-    "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team", "TeamChallenge", "_referral_code", "_short_code",
-    "at_most_people",
+    "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
+    "AtMostValidator", "BulkSendHour", "Campaign", "CampaignEvent", "Channel", "ConsentRecord",
+    "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OutboundEmail", "Participant",
+    "Pledge", "PrivacyLog", "Programme", "ProgrammeIndicator", "ProgrammeLever",
+    "ProgrammeMessage", "ProgrammeStep", "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team",
+    "TeamChallenge", "_referral_code", "_short_code", "at_most_people",
 ]
