@@ -81,6 +81,11 @@ class Campaign(models.Model):
         help_text=_("A larger group waits for an organiser's approval before it takes "
                     "places."))
     created_at = models.DateTimeField(default=timezone.now)
+    # A failed campaign relaunched as a new one (campaign_relaunch): the old one stays
+    # failed and points at its successor.
+    relaunched_as = models.OneToOneField("self", null=True, blank=True,
+                                         on_delete=models.SET_NULL,
+                                         related_name="relaunched_from")
 
     class Meta:
         ordering = ["starts_at"]

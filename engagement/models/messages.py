@@ -33,6 +33,9 @@ if TYPE_CHECKING:
         CAMPAIGN_FAILED = "campaign_failed"
         ACCESS_LINK = "access_link"
         RETENTION_WARNING = "retention_warning"
+        CAMPAIGN_POSTPONED = "campaign_postponed"
+        CAMPAIGN_RELAUNCHED = "campaign_relaunched"
+        INTERNAL_CAMPAIGNS_LINK = "internal_campaigns_link"
 else:
     EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [
         ("PLEDGE_CONFIRMED", "pledge_confirmed"),
@@ -43,6 +46,9 @@ else:
         ("CAMPAIGN_FAILED", "campaign_failed"),
         ("ACCESS_LINK", "access_link"),
         ("RETENTION_WARNING", "retention_warning"),
+        ("CAMPAIGN_POSTPONED", "campaign_postponed"),
+        ("CAMPAIGN_RELAUNCHED", "campaign_relaunched"),
+        ("INTERNAL_CAMPAIGNS_LINK", "internal_campaigns_link"),
     ], module=__name__)
 
 

@@ -25,8 +25,12 @@ class Participant(models.Model):
         INVITATION = "invitation", _("Invited by someone")
         ORGANISER = "organiser", _("Added by an organiser")
         API = "api", _("API")
+        # Registered on the day by an organiser: someone who came without a pledge.
+        WALK_IN = "walk_in", _("Came on the day without a pledge")
 
-    email = models.EmailField(_("e-mail address"))
+    # Empty only for a walk-in registered on the day without one: such a person is never
+    # e-mailed (``can_be_emailed``), and the unique index below ignores empty addresses.
+    email = models.EmailField(_("e-mail address"), blank=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=5, default="fr")
@@ -53,7 +57,7 @@ class Participant(models.Model):
 
     class Meta:
         ordering = ["email"]
-        constraints = [models.UniqueConstraint(Lower("email"),
+        constraints = [models.UniqueConstraint(Lower("email"), condition=~Q(email=""),
                                                name="participant_email_ci_unique")]
 
     def __str__(self) -> str:
@@ -65,7 +69,7 @@ class Participant(models.Model):
 
     @property
     def can_be_emailed(self) -> bool:
-        return self.unsubscribed_at is None
+        return self.unsubscribed_at is None and bool(self.email)
 
 
 class Channel(models.TextChoices):
@@ -94,14 +98,26 @@ class Invitation(models.Model):
     audience_label = models.CharField(_("audience"), max_length=200, blank=True,
                                       help_text=_("e.g. the department a manager wrote to"))
     sent_at = models.DateTimeField(default=timezone.now)
+    # An organiser's invitation to one known person (a bulk invitation, a relaunch): each
+    # person is invited once per campaign, which the partial unique index below holds.
+    participant = models.ForeignKey(Participant, null=True, blank=True,
+                                    on_delete=models.CASCADE,
+                                    related_name="invitations_received")
+    batch = models.ForeignKey("engagement.InvitationBatch", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="invitations")
     first_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-sent_at"]
-        constraints = [models.CheckConstraint(
-            condition=Q(inviter__isnull=False) | Q(organiser__isnull=False),
-            name="invitation_has_an_inviter")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inviter__isnull=False) | Q(organiser__isnull=False),
+                name="invitation_has_an_inviter"),
+            models.UniqueConstraint(fields=["campaign", "participant"],
+                                    condition=Q(participant__isnull=False),
+                                    name="one_invitation_per_person_and_campaign"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} via {self.channel}"
@@ -148,6 +164,8 @@ class Pledge(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey("tenants.User", null=True, blank=True,
                                       on_delete=models.DO_NOTHING, related_name="+")
+    # Registered by an organiser on the day for someone who came without a pledge.
+    walk_in = models.BooleanField(_("came without a pledge"), default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
