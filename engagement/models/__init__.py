@@ -10,6 +10,7 @@ One module per part of the product; import the models from here. (Migrations nam
 
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
 from .challenges import CHALLENGE_GOAL_MAX, TeamChallenge
+from .deliverability import EmailDeliverability, EmailEvent
 from .messages import EmailKind, OutboundEmail
 from .outreach import BulkSendHour, CampaignEvent, InvitationBatch
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer

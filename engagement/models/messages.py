@@ -66,6 +66,7 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent (unsubscribed)")
         NO_CONSENT = "no_consent", _("Not sent (no consent to hear about future actions)")
+        BOUNCED = "bounced", _("Not sent (address bounced)")
 
     # Empty for an e-mail invitation to someone who is not a participant yet.
     participant = models.ForeignKey(Participant, null=True, blank=True,
@@ -85,6 +86,10 @@ class OutboundEmail(models.Model):
     # An iCalendar text (METHOD:REQUEST or CANCEL) sent with the e-mail as a calendar
     # invitation; empty for e-mails about no particular slot.
     calendar = models.TextField(blank=True)
+    # The reader's language, for the HTML part's frame (the texts are written already), and
+    # the link the message is about, which the HTML part shows as its button.
+    language = models.CharField(max_length=5, blank=True)
+    action_url = models.URLField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
