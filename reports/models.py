@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement.models.bilingual import BilingualContent, bilingual_constraints
+
 
 class Report(models.Model):
     """A PDF impact report: queued, rendered by a worker, stored under the organisation's
@@ -63,9 +65,12 @@ class Report(models.Model):
         return self.title
 
 
-class Commentary(models.Model):
+class Commentary(BilingualContent):
     """A consultant's commentary and recommendations for a report's subject, edited on a
-    page and rendered into the PDF."""
+    page and rendered into the PDF. ``text`` is in ``content_language``; a report prints
+    it in the report's language, or the other one marked as such."""
+
+    TRANSLATED_FIELDS = {"text": None}
 
     class Section(models.TextChoices):
         SUMMARY = "summary", _("Summary")
@@ -83,7 +88,8 @@ class Commentary(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subject_key", "section"],
-                                               name="one_commentary_per_section")]
+                                               name="one_commentary_per_section"),
+                       *bilingual_constraints("commentary")]
 
     def __str__(self) -> str:
         return f"{self.subject_key} {self.section}"

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .bilingual import BilingualContent, bilingual_constraints
 from .programmes import Programme, ProgrammeIndicator, at_most_people
 
 
@@ -40,8 +41,12 @@ class Team(models.Model):
         return self.name
 
 
-class Campaign(models.Model):
-    """One action of a programme: a target of participants to reach by a deadline."""
+class Campaign(BilingualContent):
+    """One action of a programme: a target of participants to reach by a deadline.
+    ``title`` and ``description`` are in ``content_language``; ``localized()`` reads them
+    in the reader's language (``engagement.bilingual``)."""
+
+    TRANSLATED_FIELDS = {"title": 200, "description": None}
 
     class Visibility(models.TextChoices):
         INTERNAL = "internal", _("Internal to the organisation")
@@ -96,6 +101,7 @@ class Campaign(models.Model):
                                    name="campaign_deadline_before_start"),
             models.CheckConstraint(condition=Q(participant_target__gt=0),
                                    name="campaign_target_positive"),
+            *bilingual_constraints("campaign"),
         ]
 
     def __str__(self) -> str:

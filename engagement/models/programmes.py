@@ -20,6 +20,8 @@ from methodology.models import (
     TemplateVersion,
 )
 
+from .bilingual import BilingualContent, bilingual_constraints
+
 # The most people a target or a slot can count. Far above any real action (a city-wide
 # campaign is tens of thousands), far below PostgreSQL's integer (2,147,483,647): a number
 # past it is a typing slip or a probe, refused with a message on the field rather than
@@ -44,8 +46,11 @@ def at_most_people() -> AtMostValidator:
     return AtMostValidator(PEOPLE_MAX)
 
 
-class Programme(models.Model):
-    """A mobilisation programme run by the organisation (a series of campaigns)."""
+class Programme(BilingualContent):
+    """A mobilisation programme run by the organisation (a series of campaigns). ``name``
+    and ``description`` are in ``content_language`` (``engagement.bilingual``)."""
+
+    TRANSLATED_FIELDS = {"name": 200, "description": None}
 
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -71,7 +76,8 @@ class Programme(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="programme_ends_after_start"
-            )
+            ),
+            *bilingual_constraints("programme"),
         ]
 
     def __str__(self) -> str:
