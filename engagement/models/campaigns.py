@@ -92,6 +92,16 @@ class Campaign(BilingualContent):
                                          on_delete=models.SET_NULL,
                                          related_name="relaunched_from")
 
+    class FreedSeats(models.TextChoices):
+        OFFER = "offer", _("Offer them to the next person, who confirms")
+        PROMOTE = "promote", _("Give them to the next person automatically")
+
+    # What a seat freed by a cancellation becomes (docs/decisions.md, "waiting list"): an
+    # offer the next person on the waiting list confirms within a time limit, or a place
+    # given to them at once.
+    freed_seats = models.CharField(_("freed places"), max_length=10,
+                                   choices=FreedSeats.choices, default=FreedSeats.OFFER)
+
     class Meta:
         ordering = ["starts_at"]
         constraints = [
@@ -122,6 +132,9 @@ class Slot(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("capacity"), validators=[at_most_people()])
     confirmed_seats = models.PositiveIntegerField(default=0, editable=False)
+    # The iCalendar SEQUENCE of the slot's invitations: moved by one each time the slot's
+    # times change, so calendars replace the event instead of adding another.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     # Skills-based volunteering: the hours given in this slot are valued at the skill's
     # rate instead of the organisation's hour value (a pledge can name its own skill).
     skill = models.ForeignKey("engagement.Skill", null=True, blank=True,

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
         CAMPAIGN_FAILED = "campaign_failed"
         ACCESS_LINK = "access_link"
         RETENTION_WARNING = "retention_warning"
+        REMINDER_DIGEST = "reminder_digest"
+        PLEDGE_CANCELLED = "pledge_cancelled"
+        SLOT_MOVED = "slot_moved"
+        SEAT_OFFERED = "seat_offered"
+        OFFER_EXPIRED = "offer_expired"
+        ORGANISER_ALERT = "organiser_alert"
         CAMPAIGN_POSTPONED = "campaign_postponed"
         CAMPAIGN_RELAUNCHED = "campaign_relaunched"
         INTERNAL_CAMPAIGNS_LINK = "internal_campaigns_link"
@@ -46,6 +52,12 @@ else:
         ("CAMPAIGN_FAILED", "campaign_failed"),
         ("ACCESS_LINK", "access_link"),
         ("RETENTION_WARNING", "retention_warning"),
+        ("REMINDER_DIGEST", "reminder_digest"),
+        ("PLEDGE_CANCELLED", "pledge_cancelled"),
+        ("SLOT_MOVED", "slot_moved"),
+        ("SEAT_OFFERED", "seat_offered"),
+        ("OFFER_EXPIRED", "offer_expired"),
+        ("ORGANISER_ALERT", "organiser_alert"),
         ("CAMPAIGN_POSTPONED", "campaign_postponed"),
         ("CAMPAIGN_RELAUNCHED", "campaign_relaunched"),
         ("INTERNAL_CAMPAIGNS_LINK", "internal_campaigns_link"),
@@ -94,3 +106,44 @@ class OutboundEmail(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+
+
+class PledgeReminder(models.Model):
+    """That a reminder of ``kind`` (D-7, D-1) went out for a pledge, in ``email`` (which
+    may list several pledges: the digest). The unique pair is what makes each reminder
+    exist once, whichever e-mail carried it and however concurrently the schedule runs.
+    Moving a slot deletes the rows of reminders that become due again."""
+
+    pledge = models.ForeignKey("engagement.Pledge", on_delete=models.CASCADE,
+                               related_name="reminders")
+    kind = models.CharField(max_length=30)
+    email = models.ForeignKey(OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="reminded")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pledge", "kind"],
+                                               name="one_reminder_per_pledge_and_kind")]
+
+
+class OrganiserAlert(models.Model):
+    """A fact the campaign's organisers are told of once: the target reached, a slot
+    under-filled three days before, a late cancellation. ``dedupe_key`` names the fact; its
+    unique index is what makes it raised (and e-mailed) once."""
+
+    class Kind(models.TextChoices):
+        TARGET_REACHED = "target_reached", _("Target reached")
+        SLOT_UNDERFILLED = "slot_underfilled", _("Time slot under-filled")
+        LATE_CANCELLATION = "late_cancellation", _("Late cancellation")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="alerts")
+    slot = models.ForeignKey("engagement.Slot", null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    pledge = models.ForeignKey("engagement.Pledge", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -132,6 +132,10 @@ class Pledge(models.Model):
         # A large party (above the campaign's party_approval_above) holds no place until
         # an organiser approves it; declining cancels it.
         AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
+        # A freed place held for this waiting-list pledge until ``offer_expires_at``: it
+        # counts in the slot's ``confirmed_seats`` (nobody else can take it) until the
+        # person confirms it (confirmed) or lets it pass (cancelled, next person offered).
+        OFFERED = "offered", _("Place offered")
         CANCELLED = "cancelled", _("Cancelled")
 
     class Attendance(models.TextChoices):
@@ -161,6 +165,7 @@ class Pledge(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey("tenants.User", null=True, blank=True,
                                       on_delete=models.DO_NOTHING, related_name="+")
@@ -176,6 +181,11 @@ class Pledge(models.Model):
                 name="one_live_pledge_per_slot"),
             models.CheckConstraint(condition=Q(companions__lte=20),
                                    name="pledge_companions_at_most_20"),
+            # An offer always has its time limit, and only an offer has one.
+            models.CheckConstraint(
+                condition=Q(status="offered", offer_expires_at__isnull=False)
+                | (~Q(status="offered") & Q(offer_expires_at__isnull=True)),
+                name="pledge_offer_has_time_limit"),
         ]
 
     def __str__(self) -> str:
