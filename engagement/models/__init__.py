@@ -31,8 +31,8 @@ from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 __all__ = [
     "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
     "AtMostValidator", "BulkSendHour", "Campaign", "CampaignEvent", "Channel", "ConsentRecord",
-    "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert", "OutboundEmail", "PledgeReminder",
-    "Participant",
+    "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert", "OutboundEmail",
+    "PledgeReminder", "Participant",
     "Pledge", "PrivacyLog", "Programme", "ProgrammeIndicator", "ProgrammeLever",
     "ProgrammeMessage", "ProgrammeStep", "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team",
     "TeamChallenge", "_referral_code", "_short_code", "at_most_people",
