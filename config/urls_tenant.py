@@ -4,7 +4,8 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from billing import views as billing_views
-from billing import views_settings
+from billing import views_brand, views_settings
+from billing import views_buying as billing_buying
 from engagement.api import campaigns as campaign_api
 from engagement.api import impact as impact_api
 from engagement.api import invitations as invitation_api
@@ -13,6 +14,7 @@ from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
 from engagement.api import register as register_api
+from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from methodology import api as methodology_api
@@ -45,6 +47,8 @@ router.register("campaign-invitations", invitation_api.CampaignInvitationViewSet
                 basename="campaign-invitation")
 router.register("impact-records", impact_api.ImpactRecordViewSet,
                 basename="impact-record")
+router.register("teams", team_api.TeamViewSet, basename="team")
+router.register("team-challenges", team_api.TeamChallengeViewSet, basename="team-challenge")
 router.register("templates", methodology_api.TemplateViewSet, basename="template")
 router.register("levers", methodology_api.LeverViewSet, basename="lever")
 router.register("indicators", methodology_api.IndicatorViewSet, basename="indicator")
@@ -54,6 +58,7 @@ router.register("metrics/programmes", reports_api.ProgrammeMetricsViewSet,
                 basename="metrics-programme")
 router.register("metrics/period", reports_api.PeriodMetricsViewSet, basename="metrics-period")
 router.register("metrics/levers", reports_api.LeverAnalysisViewSet, basename="metrics-levers")
+router.register("metrics/csrd", reports_api.CsrdViewSet, basename="metrics-csrd")
 router.register("reports", reports_api.ReportViewSet, basename="report")
 
 api_v1 = [
@@ -100,13 +105,21 @@ urlpatterns = [
     path("billing/", billing_views.billing_home, name="billing_home"),
     path("billing/checkout/", billing_views.billing_checkout, name="billing_checkout"),
     path("billing/offer/", billing_views.billing_offer, name="billing_offer"),
-    path("billing/details/", billing_views.billing_details, name="billing_details"),
+    path("billing/details/", billing_buying.billing_details, name="billing_details"),
+    path("billing/order/", billing_buying.billing_order, name="billing_order"),
+    path("billing/quotes/<int:pk>/pdf/", billing_buying.billing_quote_pdf,
+         name="billing_quote_pdf"),
+    path("billing/accompaniment/", billing_buying.billing_accompaniment,
+         name="billing_accompaniment"),
     path("billing/portal/", billing_views.billing_portal, name="billing_portal"),
     path("billing/invoices/", billing_views.billing_invoices, name="billing_invoices"),
     path("media/<str:schema_name>/<path:path>", views_files.tenant_media, name="media"),
+    # Public: e-mails show it to readers who have no session.
+    path("brand/logo/", views_brand.organisation_logo, name="brand_logo"),
     path("", include("engagement.urls")),
     path("", include("reports.urls_reports")),
     path("", include("reports.urls_dashboard")),
+    path("", include("reports.urls_value")),
     path("participants/", include("engagement.urls_participants")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),

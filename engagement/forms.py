@@ -1,8 +1,14 @@
 from django import forms
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import PEOPLE_MAX, Programme, Team, at_most_people
+from core.zones import zone_name
+
+from .bilingual import organisation_language
+from .bilingual_forms import BilingualFormMixin
+from .models import PEOPLE_MAX, Campaign, Programme, Team, at_most_people
 from .services.consent import consent_wording
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -15,12 +21,18 @@ def people_field(label, **kwargs) -> forms.IntegerField:
                               widget=forms.NumberInput(attrs={"max": PEOPLE_MAX}), **kwargs)
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("name", "description")
+
     class Meta:
         model = Programme
         fields = ["name", "description", "starts_on", "ends_on", "participant_target"]
         widgets = {"starts_on": DATE, "ends_on": DATE,
                    "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, content_language: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(content_language or organisation_language())
 
     def clean(self):
         data = super().clean()
@@ -29,7 +41,9 @@ class ProgrammeForm(forms.ModelForm):
         return data
 
 
-class ProgrammeFromTemplateForm(forms.Form):
+class ProgrammeFromTemplateForm(BilingualFormMixin, forms.Form):
+    translated_fields = ("name",)
+
     name = forms.CharField(label=_("Programme name"), max_length=200)
     starts_on = forms.DateField(label=_("Start date"), widget=DATE)
     action_date = forms.DateField(label=_("Action date"), widget=DATE,
@@ -37,21 +51,61 @@ class ProgrammeFromTemplateForm(forms.Form):
     ends_on = forms.DateField(label=_("End date"), widget=DATE)
     participant_target = people_field(_("Participant target"))
 
+    def __init__(self, *args, version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(organisation_language())
+        if version is not None:
+            # The template's title in each language: the programme's name in each.
+            self.initial.setdefault("name", getattr(version, f"title_{self.content_language}"))
+            self.initial.setdefault(f"name_{self.other_language}",
+                                    getattr(version, f"title_{self.other_language}"))
+
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class CampaignForm(forms.Form):
+def _local_time_hint() -> str:
+    return gettext("Local time: %(zone)s.") % {"zone": zone_name()}
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the organisation's zone (the active one, see core/zones.py),
+    shown in it, and saying which zone it is under the field. A time that the change to or
+    from summer time skips or repeats is refused in words, not with the zone's code."""
+
+    def __init__(self, *, help_text="", **kwargs):
+        hint = lazy(_local_time_hint, str)()
+        help_text = format_lazy("{} {}", help_text, hint) if help_text else hint
+        super().__init__(widget=DATETIME, help_text=help_text, **kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) != "ambiguous_timezone":
+                raise
+            raise forms.ValidationError(
+                _("This time does not exist or occurs twice on that day in %(zone)s (a "
+                  "change to or from summer time): choose another time."),
+                code="ambiguous_timezone", params={"zone": zone_name()}) from exc
+
+
+class CampaignForm(BilingualFormMixin, forms.Form):
+    """A campaign's terms; its title and description in the campaign's language and,
+    optionally, in the other one."""
+
+    translated_fields = ("title", "description")
+
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 5}),
                                   help_text=_("Markdown: **bold**, lists, links."))
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
     participant_target = people_field(_("Participant target"))
-    mobilisation_deadline = forms.DateTimeField(
-        label=_("Mobilisation deadline"), widget=DATETIME,
+    mobilisation_deadline = LocalDateTimeField(
+        label=_("Mobilisation deadline"),
         help_text=_("The action takes place only if the target is reached by then."))
     visibility = forms.ChoiceField(label=_("Visibility"), choices=[
         ("internal", _("Internal to the organisation")), ("public", _("Public"))])
@@ -60,6 +114,13 @@ class CampaignForm(forms.Form):
         required=False,
         help_text=_("A participant bringing more people than this waits for your approval "
                     "(on the campaign page) before their group takes places."))
+
+    def __init__(self, *args, content_language: str | None = None,
+                 campaign: Campaign | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(
+            campaign.content_language if campaign else content_language
+            or organisation_language(), campaign)
 
     def clean_party_approval_above(self):
         value = self.cleaned_data.get("party_approval_above")
@@ -73,8 +134,8 @@ class NewCampaignForm(CampaignForm):
 
 
 class SlotForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
     capacity = people_field(_("Places"))
 
 
@@ -175,3 +236,38 @@ class ImportConfirmForm(forms.Form):
     only_valid = forms.BooleanField(
         label=_("Import only the valid rows (the rows listed above are left out)"),
         required=False)
+
+
+class TeamChallengeForm(forms.Form):
+    """A team challenge's terms; ``team_challenge_create``/``_update`` check them again."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    description_fr = forms.CharField(label=_("Description in French"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3, "lang": "fr"}))
+    description_en = forms.CharField(label=_("Description in English"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3, "lang": "en"}))
+    measure = forms.ChoiceField(label=_("Teams are ranked by"), choices=[
+        ("people", _("People who took part")), ("hours", _("Hours given"))],
+        widget=forms.RadioSelect)
+    goal = forms.IntegerField(label=_("Goal per team"), min_value=1, max_value=1_000_000,
+                              help_text=_("A number of people or of hours, as chosen above."))
+    starts_on = forms.DateField(label=_("From"), widget=DATE)
+    ends_on = forms.DateField(label=_("Until"), widget=DATE,
+                              help_text=_("Time slots starting between these two days "
+                                          "count."))
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.order_by("name"), required=False,
+        empty_label=_("Every programme"),
+        help_text=_("Without campaigns chosen below, every campaign of this programme "
+                    "counts (of every programme if none is chosen)."))
+    campaigns = forms.ModelMultipleChoiceField(
+        label=_("Campaigns"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        campaigns = self.fields["campaigns"]
+        assert isinstance(campaigns, forms.ModelMultipleChoiceField)
+        campaigns.queryset = Campaign.objects.select_related("programme").order_by(
+            "-starts_at")
+        campaigns.label_from_instance = lambda c: f"{c.title} ({c.programme.name})"

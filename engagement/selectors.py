@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from django.conf import settings
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     IntegerField,
     Max,
@@ -16,9 +15,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 
 from core.i18n import in_language
@@ -30,11 +28,11 @@ from tenants.services import organisation_legal_bases
 from .models import (
     Campaign,
     ConsentRecord,
+    EmailDeliverability,
     Invitation,
     Participant,
     Pledge,
     PrivacyLog,
-    Team,
 )
 
 if TYPE_CHECKING:
@@ -99,17 +97,6 @@ def funnel_counts(invitations: QuerySet[Invitation] | None = None, *,
     if not by:
         return [invitations.aggregate(**_FUNNEL)]
     return list(invitations.values(*by).annotate(**_FUNNEL).filter(sent__gt=0).order_by(*by))
-
-
-def team_leaderboard() -> list[Team]:
-    """Teams by hours given (attended pledges), then by people mobilised."""
-    return list(Team.objects.annotate(
-        people=Count("participants", filter=Q(
-            participants__pledges__status=Pledge.Status.CONFIRMED), distinct=True),
-        hours=Coalesce(Sum("participants__pledges__hours_given",
-                           filter=Q(participants__pledges__attendance="attended")),
-                       Value(0), output_field=DecimalField()),
-    ).filter(people__gt=0).order_by("-hours", "-people", "name"))
 
 
 class _Total(Subquery):
@@ -217,3 +204,14 @@ def _register_categories(organisation: Organisation) -> list[dict[str, str]]:
          "detail": _("who entered the space from Fullmobs, when, first page, network address"),
          "kept": _("as long as the organisation exists")},
     ]
+
+
+def participants_with_deliverability(participants: QuerySet[Participant]
+                                     ) -> QuerySet[Participant]:
+    """``participants`` with what the e-mail provider reported of their address:
+    ``undeliverable_since`` (None while it is deliverable) and ``undeliverable_reason``."""
+    marked = EmailDeliverability.objects.filter(email=Lower(OuterRef("email")),
+                                                undeliverable_since__isnull=False)
+    return participants.annotate(
+        undeliverable_since=Subquery(marked.values("undeliverable_since")[:1]),
+        undeliverable_reason=Subquery(marked.values("reason")[:1]))

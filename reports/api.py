@@ -19,6 +19,7 @@ from billing.gating import HasFeature
 from engagement.models import Campaign, Programme
 from tenants.api_base import OrganisationViewSet
 
+from .csrd import csrd_figures
 from .figures import campaign_figures, lever_figures, period_figures, programme_figures
 from .levers import SEGMENTS
 from .models import Report
@@ -46,6 +47,18 @@ class ParticipantFiguresSerializer(serializers.Serializer):
 class HoursSerializer(serializers.Serializer):
     pledged = serializers.FloatField(help_text="Slot length × seats of confirmed pledges.")
     attended = serializers.FloatField(help_text="Hours given by attended pledges.")
+
+
+class ValueSerializer(serializers.Serializer):
+    amount = serializers.FloatField(help_text="Euros: the hours given (attended), each "
+                                              "valued at its skill's rate when it was "
+                                              "skills-based, else at the hour value.")
+    skills_based_hours = serializers.FloatField(help_text="Hours given as skills-based "
+                                                          "volunteering.")
+    skills_based_amount = serializers.FloatField()
+    hour_value = serializers.FloatField(help_text="The organisation's value of an hour "
+                                                  "given, in euros.")
+    currency = serializers.CharField()
 
 
 class AttendanceSerializer(serializers.Serializer):
@@ -87,12 +100,18 @@ class SnowballSerializer(serializers.Serializer):
     generations = serializers.IntegerField(help_text="Referral hops below the first people.")
     largest_tree = serializers.IntegerField()
     viral_coefficient = serializers.FloatField()
+    brought_pledged = serializers.IntegerField(
+        help_text="People brought by a participant: their first confirmed pledge in scope "
+                  "came through that participant's invitation.")
+    brought_attended = serializers.IntegerField(
+        help_text="Of the people brought, those who attended.")
 
 
 class MetricsSerializer(serializers.Serializer):
     scope = ScopeSerializer()
     participants = ParticipantFiguresSerializer()
     hours = HoursSerializer()
+    value = ValueSerializer()
     attendance = AttendanceSerializer()
     campaigns = CampaignFiguresSerializer()
     impact = ImpactTotalSerializer(many=True)
@@ -180,6 +199,56 @@ class PeriodMetricsViewSet(OrganisationViewSet):
         query = PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(MetricsSerializer(period_figures(**query.validated_data).data).data)
+
+
+class CsrdFiguresSerializer(serializers.Serializer):
+    employees = serializers.IntegerField(help_text="Employees who attended an action of an "
+                                                   "internal campaign in the period.")
+    share_of_workforce = serializers.FloatField(
+        allow_null=True, help_text="Fraction of the workforce size (null when the "
+                                   "organisation has not set its workforce size).")
+    hours = serializers.FloatField()
+    hours_per_employee = serializers.FloatField(help_text="Per participating employee.")
+    amount = serializers.FloatField(help_text="Euros, valued like the metrics' value.")
+    skills_based_hours = serializers.FloatField()
+    skills_based_amount = serializers.FloatField()
+
+
+class CsrdGroupSerializer(CsrdFiguresSerializer):
+    dimension = serializers.ChoiceField(choices=["site", "team"])
+    name = serializers.CharField()
+
+
+class CsrdPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class CsrdSerializer(serializers.Serializer):
+    period = CsrdPeriodSerializer()
+    workforce_size = serializers.IntegerField(allow_null=True)
+    hour_value = serializers.FloatField()
+    currency = serializers.CharField()
+    total = CsrdFiguresSerializer()
+    groups = CsrdGroupSerializer(many=True, help_text="Sites and teams of at least five "
+                                                      "employees.")
+    hidden_groups = serializers.IntegerField(help_text="Groups under five people, left out.")
+
+
+class CsrdViewSet(OrganisationViewSet):
+    """Own-workforce volunteering figures of a period for CSRD reporting (ESRS S1), the
+    same as the CSV on the value-of-time page (docs/csrd.md)."""
+
+    serializer_class = CsrdSerializer
+    schema = SingleResultSchema()
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(parameters=[PeriodQuerySerializer], responses=CsrdSerializer)
+    def list(self, request):
+        query = PeriodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(CsrdSerializer(csrd_figures(**query.validated_data)).data)
 
 
 class LeverAnalysisViewSet(OrganisationViewSet):

@@ -58,7 +58,10 @@ from .models import FiguresSnapshot
 # that figures stored by an older version of the code are never current.
 # 2: attendance counts pledges whose slot is over or whose attendance is recorded, and
 # invitations count only when sent (``engagement.selectors.INVITATION_SENT``).
-FORMAT = 2
+# 3: the snowball is drawn per scope from the invitations people joined through, and
+# counts the people brought who pledged and who attended.
+# 4: metrics carry the value of the hours given (``reports.value``).
+FORMAT = 4
 MAX_AGE = timedelta(minutes=15)
 # Stored figures nobody read for this long are dropped (the next reader computes them).
 KEEP = timedelta(days=30)

@@ -13,6 +13,11 @@ reports render it), so the shape below is a contract; add keys, never rename the
                        "with_companions": int},  # mobilised + companions
       "hours": {"pledged": float,             # slot length x seats, confirmed pledges
                 "attended": float},           # hours given by attended pledges
+      "value": {"amount": float,              # euros: the hours given, valued
+                "skills_based_hours": float,  # ... of them skills-based volunteering
+                "skills_based_amount": float,
+                "hour_value": float,          # the organisation's value of an hour
+                "currency": "EUR"},
       "attendance": {"confirmed": int,        # confirmed pledges of actions that are over
                      "attended": int, "no_show": int,
                      "attendance_rate": float, "no_show_rate": float},
@@ -24,7 +29,10 @@ reports render it), so the shape below is a contract; add keys, never rename the
                       "per_participant": float, "participant_conversion": float},
       "snowball": {"generations": int,        # referral hops (roots are generation 0)
                    "largest_tree": int,       # people in the largest referral tree
-                   "viral_coefficient": float},  # per_participant x participant_conversion
+                   "viral_coefficient": float,  # per_participant x participant_conversion
+                   "brought_pledged": int,    # people brought by a participant (the
+                                              # invitation of their first pledge in scope)
+                   "brought_attended": int},  # ... of whom attended
     }
 
 Rates are fractions (0.0-1.0, 4 decimals), hours have 2 decimals; a rate whose
@@ -34,7 +42,7 @@ of queries whatever the number of pledges (a test guards it).
 This module assembles the parts: ``participants``, ``hours``, ``attendance`` and
 ``snowball`` come from ``reports.participants``, ``invitations`` from engagement's one
 funnel selector (``engagement.selectors.funnel_counts``), ``impact`` from
-``reports.impact``; ``campaigns`` is counted here.
+``reports.impact``, ``value`` from ``reports.value``; ``campaigns`` is counted here.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from engagement.selectors import funnel_counts
 from .analytic import ratio
 from .impact import impact_by_campaign, impact_totals
 from .participants import people_and_snowball, people_and_snowball_by_campaign
+from .value import value_by_campaign, value_totals
 
 DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
 SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
@@ -92,6 +101,7 @@ def campaigns_metrics(ids: list[int]) -> dict[int, dict]:
     invitations = {row.pop("campaign_id"): row for row in funnel_counts(
         Invitation.objects.filter(campaign_id__in=ids), by=("campaign_id",))}
     impact = impact_by_campaign(campaigns)
+    value = value_by_campaign(ids)
     empty_invitations = {"sent": 0, "pledged": 0, "sent_by_participants": 0,
                          "pledged_by_participants": 0}
     result = {}
@@ -105,7 +115,7 @@ def campaigns_metrics(ids: list[int]) -> dict[int, dict]:
             invitations=invitations.get(campaign.pk, empty_invitations),
             campaigns={"total": 1, "decided": int(decided), "succeeded": int(succeeded),
                        "success_rate": ratio(int(succeeded), int(decided))},
-            impact=impact[campaign.pk])
+            impact=impact[campaign.pk], value=value[campaign.pk])
     return result
 
 
@@ -156,11 +166,12 @@ def _metrics(scope: _Scope) -> dict:
     return _assemble(scope, people=people_and_snowball(scope.campaigns, scope.team),
                      invitations=_invitations(scope), campaigns=_campaigns(scope),
                      impact=impact_totals(scope.campaigns, scope.programmes)
-                     if scope.with_impact else [])
+                     if scope.with_impact else [],
+                     value=value_totals(scope.campaigns, scope.team))
 
 
 def _assemble(scope: _Scope, *, people: dict, invitations: dict, campaigns: dict,
-              impact: list[dict]) -> dict:
+              impact: list[dict], value: dict) -> dict:
     per_participant = ratio(invitations["sent_by_participants"], people["mobilised"])
     participant_conversion = ratio(invitations["pledged_by_participants"],
                                    invitations["sent_by_participants"])
@@ -174,6 +185,7 @@ def _assemble(scope: _Scope, *, people: dict, invitations: dict, campaigns: dict
                          "with_companions": people["mobilised"] + people["companions"]},
         "hours": {"pledged": round(float(people["pledged_hours"]), 2),
                   "attended": round(float(people["attended_hours"]), 2)},
+        "value": value,
         "attendance": {"confirmed": people["past_confirmed"],
                        "attended": people["past_attended"],
                        "no_show": people["past_no_show"],
@@ -197,7 +209,9 @@ def _assemble(scope: _Scope, *, people: dict, invitations: dict, campaigns: dict
                      # pledges through participants' invitations per participant
                      # (computed so, it is not skewed by the rounding of its factors).
                      "viral_coefficient": ratio(invitations["pledged_by_participants"],
-                                                people["mobilised"])},
+                                                people["mobilised"]),
+                     "brought_pledged": people["brought_pledged"],
+                     "brought_attended": people["brought_attended"]},
     }
 
 

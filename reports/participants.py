@@ -1,39 +1,83 @@
 """Who was mobilised and what they gave, in one raw SQL query per call: the people
 (mobilised, returning, companions), the hours pledged and given, attendance of the
 actions that are over, and the referral forest among the people mobilised (the
-``participants``, ``hours``, ``attendance`` and ``snowball`` parts of ``metrics``)."""
+``participants``, ``hours``, ``attendance`` and ``snowball`` parts of ``metrics``).
+
+The referral forest is drawn from the invitations people joined through, scope by scope:
+a person's place in it is their first confirmed pledge in scope; when that pledge came
+through a participant's invitation (``Pledge.invitation`` → ``Invitation.inviter``), the
+inviter brought them. So a returning person brought to a campaign by someone new is in
+that campaign's tree under the person who brought them this time, whatever brought them
+to an earlier campaign (``Participant.referred_by`` only remembers the first time ever).
+An inviter who had already pledged in scope must have done so before the person they
+brought (first pledges compared by time, then id): every link goes from an earlier
+entry to a later one, so the forest has no cycle whatever the cancellations and
+re-pledges. An inviter who did not pledge in scope is a root of the forest (they brought
+people without taking part themselves). See docs/decisions.md, "Snowball per campaign"."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from engagement.models import Campaign, Participant, Pledge, Slot, Team
+from engagement.models import Campaign, Invitation, Participant, Pledge, Slot, Team
 
 from .analytic import WORK_MEM, WORK_MEM_MANY, analytic_cursor, subquery_sql
 
 # The columns of the people-and-snowball queries, in order.
 PEOPLE_KEYS = ("mobilised", "returning", "companions", "pledged_hours", "attended_hours",
                "past_confirmed", "past_attended", "past_no_show", "generations",
-               "largest_tree")
+               "largest_tree", "brought_pledged", "brought_attended")
 # A confirmed pledge counts toward attendance once its slot is over, or as soon as an
 # organiser recorded its attendance (people checked in during an action that is still
 # running count at once; "2 of 3 attended" must never read as "0 %"). The action of a
 # campaign that missed its target did not take place: its pledges count only if an
 # organiser recorded attendance all the same.
 COUNTED = "((s.ends_at < c.now_at AND NOT c.failed) OR pl.attendance <> 'pending')"
+# The team filter of a team's scope; it is repeated in each read of the pledges in scope.
+TEAM_FILTER = "p.team_id = %s"
+
+
+def referral_links_sql(in_scope: str, *, per_campaign: bool = False) -> str:
+    """The CTEs ``entries`` (each person's first confirmed pledge in scope, with the
+    inviter it came through) and ``links`` (child ``id`` brought by ``parent``), over the
+    pledges ``in_scope`` (aliases ``pl``, ``s``, ``c``), for one scope or per campaign
+    (``campaign_id`` columns). The one rule of who brought whom (module docstring): the
+    metrics and the campaign's tree page both read it."""
+    campaign = "c.id AS campaign_id, " if per_campaign else ""
+    partition = "c.id, " if per_campaign else ""
+    child_campaign = "child.campaign_id, " if per_campaign else ""
+    same_campaign = " AND parent.campaign_id = child.campaign_id" if per_campaign else ""
+    return f"""
+    entries AS MATERIALIZED (
+        SELECT DISTINCT ON ({partition}pl.participant_id) {campaign}
+               pl.participant_id AS id, pl.created_at, pl.id AS pledge_id,
+               inv.inviter_id AS parent
+        FROM {in_scope}
+        LEFT JOIN {Invitation._meta.db_table} inv ON inv.id = pl.invitation_id
+        WHERE pl.status = 'confirmed'
+        ORDER BY {partition}pl.participant_id, pl.created_at, pl.id
+    ),
+    links AS MATERIALIZED (
+        SELECT {child_campaign}child.id, child.parent
+        FROM entries child
+        LEFT JOIN entries parent ON parent.id = child.parent{same_campaign}
+        WHERE child.parent IS NOT NULL AND child.parent <> child.id
+          AND (parent.id IS NULL
+               OR (parent.created_at, parent.pledge_id) < (child.created_at, child.pledge_id))
+    )"""  # noqa: S608 - only table names are interpolated
 
 
 def people_and_snowball(campaigns: QuerySet[Campaign], team: Team | None = None) -> dict:
     """One query over the confirmed pledges in scope (to ``campaigns``; for a ``team``,
     its members' only): people, hours, attendance of past actions, and the referral forest
-    among the people mobilised.
+    of who brought whom in scope (module docstring), with the people brought who pledged
+    and those of them who attended (``brought_pledged``, ``brought_attended``).
 
     Raw SQL because the figures need per-person steps (first campaign, largest party per
-    campaign) and a recursive walk of ``referred_by``, which the ORM cannot express.
-    The forest is the one induced on the people mobilised in scope: someone brought by a
-    person outside the scope roots a tree of their own. Roots are generation 0, so
-    ``generations`` counts referral hops and a lone participant makes a tree of size 1.
+    campaign) and a recursive walk of the referral links, which the ORM cannot express.
+    Roots are generation 0, so ``generations`` counts referral hops and a lone
+    participant makes a tree of size 1.
 
     Written for a million pledges: the pledges are read in two passes (one per person,
     one for the sums), only the pledges with companions are grouped per party, "returning"
@@ -43,10 +87,10 @@ def people_and_snowball(campaigns: QuerySet[Campaign], team: Team | None = None)
     """
     campaigns_sql, campaigns_params = subquery_sql(campaigns.values("pk"))
     team_sql, team_params = ((f"JOIN {Participant._meta.db_table} p ON p.id = pl.participant_id"
-                              " AND p.team_id = %s"), (team.pk,)) \
+                              f" AND {TEAM_FILTER}"), (team.pk,)) \
         if team else ("", ())
     pledge, slot = Pledge._meta.db_table, Slot._meta.db_table
-    campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
+    campaign = Campaign._meta.db_table
     in_scope = f"""{pledge} pl
         JOIN {slot} s ON s.id = pl.slot_id
         JOIN scope_campaigns c ON c.id = s.campaign_id
@@ -64,13 +108,7 @@ def people_and_snowball(campaigns: QuerySet[Campaign], team: Team | None = None)
         WHERE pl.status = 'confirmed'
         GROUP BY pl.participant_id
     ),
-    links AS MATERIALIZED (
-        SELECT child.id, child.referred_by_id AS parent
-        FROM {participant} child
-        WHERE child.referred_by_id IS NOT NULL
-          AND child.id IN (SELECT participant_id FROM people)
-          AND child.referred_by_id IN (SELECT participant_id FROM people)
-    ),
+    {referral_links_sql(in_scope)},
     tree AS (
         SELECT roots.parent AS id, roots.parent AS root, 0 AS depth
         FROM (SELECT DISTINCT parent FROM links) AS roots
@@ -112,12 +150,18 @@ def people_and_snowball(campaigns: QuerySet[Campaign], team: Team | None = None)
         -- Someone mobilised makes a tree of one at least.
         GREATEST((SELECT MAX(size) FROM (SELECT COUNT(*) AS size FROM tree
                                          GROUP BY root) AS trees),
-                 LEAST((SELECT COUNT(*) FROM people), 1))
+                 LEAST((SELECT COUNT(*) FROM people), 1)),
+        (SELECT COUNT(*) FROM links),
+        (SELECT COUNT(*) FROM links WHERE EXISTS (
+            SELECT 1 FROM {in_scope}
+            WHERE pl.participant_id = links.id AND pl.status = 'confirmed'
+              AND pl.attendance = 'attended'))
     FROM sums
     """  # noqa: S608
     with analytic_cursor(WORK_MEM) as cursor:
-        cursor.execute(sql, (timezone.now(), *campaigns_params, *team_params,
-                             *team_params, *team_params))
+        # Every read of the pledges in scope carries the team's filter.
+        cursor.execute(sql, (timezone.now(), *campaigns_params,
+                             *(team_params * sql.count(TEAM_FILTER))))
         row = cursor.fetchone()
     return dict(zip(PEOPLE_KEYS, row, strict=True))
 
@@ -126,9 +170,11 @@ def people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
     """``people_and_snowball`` of each campaign in ``ids``, in one query. A person is
     returning to a campaign when their first confirmed pledge, over every campaign, was
     to one that started earlier; parties, the referral forest and the sums are those of
-    each campaign on its own."""
-    pledge, slot = Pledge._meta.db_table, Slot._meta.db_table
-    campaign, participant = Campaign._meta.db_table, Participant._meta.db_table
+    each campaign on its own, and so are the people brought."""
+    pledge, slot, campaign = Pledge._meta.db_table, Slot._meta.db_table, Campaign._meta.db_table
+    in_scope = f"""{pledge} pl
+        JOIN {slot} s ON s.id = pl.slot_id
+        JOIN scope_campaigns c ON c.id = s.campaign_id"""
     sql = f"""
     WITH RECURSIVE scope_campaigns AS MATERIALIZED (
         SELECT id, starts_at, %s::timestamptz AS now_at, status = 'failed' AS failed
@@ -161,13 +207,15 @@ def people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
         JOIN scope_campaigns c ON c.id = pairs.campaign_id
         GROUP BY pairs.campaign_id
     ),
-    links AS MATERIALIZED (
-        SELECT child_pair.campaign_id, child.id, child.referred_by_id AS parent
-        FROM {participant} child
-        JOIN pairs child_pair ON child_pair.participant_id = child.id
-        JOIN pairs parent_pair ON parent_pair.participant_id = child.referred_by_id
-                              AND parent_pair.campaign_id = child_pair.campaign_id
-        WHERE child.referred_by_id IS NOT NULL
+    {referral_links_sql(in_scope, per_campaign=True)},
+    brought AS (
+        SELECT links.campaign_id, COUNT(*) AS pledged,
+               COUNT(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM {pledge} pl JOIN {slot} s ON s.id = pl.slot_id
+                   WHERE pl.participant_id = links.id AND s.campaign_id = links.campaign_id
+                     AND pl.status = 'confirmed' AND pl.attendance = 'attended'))
+                   AS attended
+        FROM links GROUP BY links.campaign_id
     ),
     tree AS (
         SELECT roots.campaign_id, roots.parent AS id, roots.parent AS root, 0 AS depth
@@ -206,11 +254,13 @@ def people_and_snowball_by_campaign(ids: list[int]) -> dict[int, dict]:
            COALESCE(sums.attended_hours, 0), COALESCE(sums.past_confirmed, 0),
            COALESCE(sums.past_attended, 0), COALESCE(sums.past_no_show, 0),
            COALESCE(forests.generations, 0),
-           GREATEST(forests.largest_tree, LEAST(COALESCE(people.mobilised, 0), 1))
+           GREATEST(forests.largest_tree, LEAST(COALESCE(people.mobilised, 0), 1)),
+           COALESCE(brought.pledged, 0), COALESCE(brought.attended, 0)
     FROM scope_campaigns c
     LEFT JOIN people ON people.campaign_id = c.id
     LEFT JOIN sums ON sums.campaign_id = c.id
     LEFT JOIN forests ON forests.campaign_id = c.id
+    LEFT JOIN brought ON brought.campaign_id = c.id
     """  # noqa: S608 - only table names are interpolated
     with analytic_cursor(WORK_MEM_MANY) as cursor:
         cursor.execute(sql, (timezone.now(), list(ids)))

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_dashboard as views
+from . import views_snowball
 
 urlpatterns = [
     path("dashboard/", views.overview, name="dashboard"),
@@ -10,6 +11,8 @@ urlpatterns = [
          name="dashboard_programme"),
     path("dashboard/campaigns/<int:pk>/", views.campaign_dashboard,
          name="dashboard_campaign"),
+    path("dashboard/campaigns/<int:pk>/snowball/", views_snowball.campaign_snowball,
+         name="campaign_snowball"),
     path("dashboard/exports/participants.csv", views.export_participants,
          name="export_participants"),
     path("dashboard/exports/pledges.csv", views.export_pledges, name="export_pledges"),

@@ -1,6 +1,6 @@
 """The organisers' campaign pages: the list, creating and editing a campaign, opening it,
 its slots, the share kit and invitations, its impact, the QR codes and poster, and the
-teams' and levers' figures."""
+levers' figures (the teams' pages are organiser_teams)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from .. import links
 from ..forms import CampaignForm, CampaignInvitationForm, ImpactForm, NewCampaignForm, SlotForm
 from ..models import Campaign, Channel, Pledge, Programme
 from ..selectors import campaigns_with_progress, funnel_counts
-from ..selectors import team_leaderboard as leaderboard_rows
 from ..services import (
     campaign_create,
     campaign_open,
@@ -52,11 +51,12 @@ def campaign_new(request, pk):
         "participant_target": programme.participant_target or None,
         "capacity": programme.participant_target or None})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.main_data()
         capacity = data.pop("capacity")
         try:
             campaign = campaign_create(programme=programme, **data, slots=[
-                (data["starts_at"], data["ends_at"], capacity)])
+                (data["starts_at"], data["ends_at"], capacity)],
+                content_language=form.content_language, translations=form.translations())
         except DomainError as exc:
             exc.add_to_form(form)
         else:
@@ -117,12 +117,13 @@ def _share_message(campaign: Campaign, organisation, url: str) -> str:
         when = date_format(timezone.localtime(campaign.starts_at, zone), "DATETIME_FORMAT")
         deadline = date_format(timezone.localtime(campaign.mobilisation_deadline, zone),
                                "DATE_FORMAT")
+        title = campaign.localized("title").text
         if campaign.place:
             opening = _("Join us for “%(title)s” on %(date)s, %(place)s.") % {
-                "title": campaign.title, "date": when, "place": campaign.place}
+                "title": title, "date": when, "place": campaign.place}
         else:
             opening = _("Join us for “%(title)s” on %(date)s.") % {
-                "title": campaign.title, "date": when}
+                "title": title, "date": when}
         need = ngettext("We need %(count)s person by %(deadline)s: give a few hours of "
                         "your time.",
                         "We need %(count)s people by %(deadline)s: give a few hours of "
@@ -188,10 +189,12 @@ def _invite_form(data):
 def campaign_edit(request, pk):
     require_role(request, Role.MANAGER)
     campaign = campaign_or_404(pk)
-    form = CampaignForm(request.POST or None, initial={
+    form = CampaignForm(request.POST or None, campaign=campaign, initial={
         name: getattr(campaign, name) for name in CampaignForm.base_fields})
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = form.main_data(form.changed_data)
+        if translations := form.translations(only_changed=True):
+            changed["translations"] = translations
         try:
             campaign_update(campaign=campaign, **changed)
         except DomainError as exc:
@@ -288,13 +291,13 @@ def campaign_qr(request, pk):
     url = links.absolute(reverse("campaign_checkin", args=[campaign.code,
                                                             campaign.checkin_secret]))
     return qr_response(qr_svg(url, title=_("Check-in: %(title)s") % {
-        "title": campaign.title}), f"check-in-{campaign.code}.svg")
+        "title": campaign.localized("title").text}), f"check-in-{campaign.code}.svg")
 
 
 def campaign_share_qr(request, pk):
     """The QR code of the campaign's public page, for posters and slides."""
     campaign = campaign_or_404(pk)
-    return qr_response(qr_svg(links.campaign_url(campaign), title=campaign.title),
+    return qr_response(qr_svg(links.campaign_url(campaign), title=campaign.localized("title").text),
                         f"{campaign.code}.svg")
 
 
@@ -305,12 +308,6 @@ def campaign_poster(request, pk):
     campaign = campaign_or_404(pk)
     return render(request, "engagement/campaign_poster.html", {
         "campaign": campaign, "slots": campaign.slots.all()})
-
-
-def team_leaderboard(request):
-    """Teams by hours given and people mobilised; the page refreshes itself (HTMX)."""
-    template = "engagement/_leaderboard.html" if request.htmx else "engagement/teams.html"
-    return render(request, template, {"teams": leaderboard_rows(), "updated": timezone.now()})
 
 
 @requires_feature(Option.LEVER_ANALYTICS)

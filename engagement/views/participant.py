@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.i18n import in_language
 
 from .. import links
 from ..models import Campaign, Pledge, ProgrammeSurveyQuestion, SurveyAnswer
@@ -21,6 +23,8 @@ from ..services import personal_invitation_ensure, pledge_cancel
 from ..services.checkin import EARLY, LATE, checkin_code, companions_pending
 from ..services.participants import participant_unsubscribe as unsubscribe
 from ..services.surveys import survey_answer_record
+from ..services.waitlist import waitlist_positions
+from ..standings import TEAM_MIN_PEOPLE, participant_challenges
 from .documents import ics_response, qr_response, qr_svg
 from .participant_data import erased_or_none
 from .visitors import participant_from_link
@@ -32,6 +36,7 @@ def participant_home(request, token):
     participant = participant_from_link(request, token)
     pledges = list(participant_pledges(participant))
     now = timezone.now()
+    positions = waitlist_positions(pledges)
     # Companions are counted once per campaign (the largest party brought to it), as the
     # campaign's figures count them; friends are those who joined through this person.
     companions: dict[int, int] = {}
@@ -44,6 +49,7 @@ def participant_home(request, token):
                                <= pledge.slot.ends_at + LATE)
         pledge.checkin_code = checkin_code(pledge) if pledge.can_check_in else ""
         pledge.companions_pending = companions_pending(pledge)
+        pledge.waitlist_position = positions.get(pledge.pk)
         # An action that is over reads in the past tense, without a calendar button.
         pledge.is_past = pledge.slot.ends_at < now
         pledge.can_cancel = (not pledge.is_past
@@ -61,12 +67,24 @@ def participant_home(request, token):
         "hours": sum(p.hours_given for p in pledges),
         "companions": sum(companions.values()),
         "friends": participant.referrals.count(),
+        # The current challenges of the person's team: the standings every team sees.
+        "challenges": [{"challenge": challenge, "standings": standings,
+                        "description": in_language({"fr": challenge.description_fr,
+                                                    "en": challenge.description_en}),
+                        "team_shown": standings.for_team(participant.team_id) is not None}
+                       for challenge, standings in participant_challenges(participant)],
+        "min_people": TEAM_MIN_PEOPLE,
     })
 
 
 def participant_go(request, token, code):
-    """From an e-mailed link to a campaign page, recognised."""
+    """From an e-mailed link to a campaign page, recognised; an organiser's invitation
+    code (``?i=``) goes along, so that the visit counts in the invitation's funnel."""
     participant_from_link(request, token)
+    invitation = request.GET.get("i", "")
+    if invitation:
+        return redirect(reverse("campaign_page", args=[code]) + "?" + urlencode(
+            {"i": invitation[:16]}))
     return redirect("campaign_page", code=code)
 
 
@@ -110,9 +128,15 @@ def pledge_calendar(request, token, pledge_id):
                                participant=participant)
     slot = pledge.slot
     return ics_response([(f"pledge-{pledge.pk}", slot.starts_at, slot.ends_at,
-                          slot.campaign.title, slot.campaign.place)], f"{slot.campaign.code}.ics")
+                          slot.campaign.localized("title", participant.language).text,
+                          slot.campaign.place)], f"{slot.campaign.code}.ics")
 
 
+# One-click unsubscribe (RFC 8058): a mail client POSTs "List-Unsubscribe=One-Click" to
+# this address, with no cookie and no CSRF token. The signed token in the address is what
+# authorises it (it names the person, and only their e-mails carry it), so the exemption
+# gives a forger nothing; a GET only asks for confirmation, as a link checker may open it.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def participant_unsubscribe(request, token):
     participant = participant_from_link(request, token)

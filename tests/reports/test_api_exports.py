@@ -29,7 +29,8 @@ def test_members_read_the_metrics(org_a, owner_a, viewer_a):
     assert campaign.json()["participants"]["mobilised"] == 5
     programme = client.get(f"/api/v1/metrics/programmes/{world.programme.pk}/").json()
     assert programme["snowball"] == {"generations": 3, "largest_tree": 5,
-                                     "viral_coefficient": 0.7143}
+                                     "viral_coefficient": 0.7143, "brought_pledged": 4,
+                                     "brought_attended": 1}
     assert programme["impact"][0]["code"] == "waste_collected"
     period = client.get("/api/v1/metrics/period/?start=1999-01-01&end=1999-12-31")
     assert period.status_code == 200 and period.json()["campaigns"]["total"] == 0

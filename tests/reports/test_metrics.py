@@ -135,8 +135,11 @@ def test_programme_metrics_on_a_hand_computed_organisation(org_a, owner_a):
         "per_participant": 0.7143,  # 5 / 7
         "participant_conversion": 1.0}  # 5 / 5
     # A → B → C → D is 3 hops; A's tree is A, B, C, D, F; K = 5/7 × 5/5 = 5/7.
+    # Brought by a participant (the invitation of their first pledge in P): B, C, D, F;
+    # of them only B attended (C did not come, D and F's action is ahead).
     assert metrics["snowball"] == {"generations": 3, "largest_tree": 5,
-                                   "viral_coefficient": 0.7143}
+                                   "viral_coefficient": 0.7143,
+                                   "brought_pledged": 4, "brought_attended": 1}
 
 
 @pytest.mark.django_db
@@ -156,7 +159,8 @@ def test_campaign_and_team_metrics(org_a, owner_a):
     assert campaign["invitations"]["conversion"] == 0.6667
     # Within C1 the tree is A → B → C (D and F came to C2 only).
     assert campaign["snowball"] == {"generations": 2, "largest_tree": 3,
-                                    "viral_coefficient": 0.4}  # 3/5 invitations × 2/3
+                                    "viral_coefficient": 0.4,  # 3/5 invitations × 2/3
+                                    "brought_pledged": 2, "brought_attended": 1}  # B, C
     # Team Ops: A, B, old, across C0, C1 and C2. old's first pledge (C0) is in the scope.
     assert team["participants"] == {"mobilised": 3, "new": 3, "returning": 0,
                                     "with_companions": 4}
@@ -180,7 +184,8 @@ def test_empty_scopes_are_all_zeros(org_a):
         assert set(figures["campaigns"].values()) == {0}
         assert set(figures["invitations"].values()) == {0}
         assert figures["snowball"] == {"generations": 0, "largest_tree": 0,
-                                       "viral_coefficient": 0.0}
+                                       "viral_coefficient": 0.0, "brought_pledged": 0,
+                                       "brought_attended": 0}
         assert figures["impact"] == []
     assert period["scope"]["kind"] == "period" and period["scope"]["start"] == "1999-01-01"
 
