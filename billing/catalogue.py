@@ -15,6 +15,8 @@ from .money import format_money
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
 INTERVALS = ("month", "year")
+# The languages of Stripe products (and of the people who buy).
+LANGUAGES = ("en", "fr")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Item:
     prices: dict[str, int] = field(default_factory=dict)  # interval -> cents
     limits: dict[str, int | None] = field(default_factory=dict)
     metered: dict[str, Any] | None = None
+    hours_per_month: int | None = None  # consultant time an option includes
 
     def tr(self, name: str) -> str:
         return in_language(getattr(self, name))
@@ -51,11 +54,19 @@ class Item:
         return format_money(self.metered["unit_amount"], always_cents=True) \
             if self.metered else ""
 
-    def lookup_key(self, interval: str = "month") -> str:
-        """The Stripe price's lookup key: stable, so prices are found again after a sync."""
+    def lookup_key(self, interval: str = "month", language: str = "en") -> str:
+        """The Stripe price's lookup key: stable, so prices are found again after a sync.
+        Each language has its own product and prices (Checkout, the portal and invoices
+        print the product's name, which Stripe does not translate); English keeps the keys
+        it had before there were several."""
+        suffix = "" if language == "en" else f"_{language}"
         if self.metered:
-            return f"fullmobs_{self.code}_metered"
-        return f"fullmobs_{self.kind}_{self.code}_{interval}"
+            return f"fullmobs_{self.code}_metered{suffix}"
+        return f"fullmobs_{self.kind}_{self.code}_{interval}{suffix}"
+
+    def product_id(self, language: str = "en") -> str:
+        suffix = "" if language == "en" else f"_{language}"
+        return f"fullmobs_{self.kind}_{self.code}{suffix}"
 
     def price_euros(self, interval: str) -> str:
         cents = self.prices.get(interval)
@@ -77,7 +88,8 @@ def catalogue() -> dict[str, dict[str, Item]]:
                                   limits=p["limits"]) for p in data["plans"]},
         "options": {o["code"]: Item(kind="option", code=o["code"], name=o["name"],
                                     description=o["description"],
-                                    prices=o.get("prices", {}), metered=o.get("metered"))
+                                    prices=o.get("prices", {}), metered=o.get("metered"),
+                                    hours_per_month=o.get("hours_per_month"))
                     for o in data["options"]},
     }
 
@@ -100,6 +112,12 @@ def item_for_lookup_key(lookup_key: str) -> Item | None:
         if lookup_key.startswith(f"fullmobs_plan_{old}_"):
             lookup_key = lookup_key.replace(f"fullmobs_plan_{old}_", f"fullmobs_plan_{new}_", 1)
     for item in [*plans().values(), *options().values()]:
-        if lookup_key in {item.lookup_key(i) for i in INTERVALS}:
+        if lookup_key in {item.lookup_key(i, language) for i in INTERVALS
+                          for language in LANGUAGES}:
             return item
     return None
+
+
+def buyer_language(language: str) -> str:
+    """One of the catalogue's languages for an organisation's or a person's language."""
+    return language if language in LANGUAGES else "en"

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from .catalogue import options, plans
-from .models import OfferRequest
+from .models import BillingAccount, OfferRequest
 
 
 class ErrorsDescribed:
@@ -71,3 +71,88 @@ class OfferForm(ErrorsDescribed, forms.Form):
         self.fields["email"].error_messages.update({
             "required": gettext_lazy("Enter a valid e-mail address, such as name@example.org."),
             "invalid": gettext_lazy("Enter a valid e-mail address, such as name@example.org.")})
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """EU countries first (VAT rules are theirs), then the others, named in ``language``."""
+    from babel import Locale
+
+    from .vat import EU_COUNTRIES
+    names = Locale.parse(language if language in ("fr", "en") else "en").territories
+    eu = sorted(((code, names.get(code, code)) for code in EU_COUNTRIES), key=lambda c: c[1])
+    others = sorted(((code, name) for code, name in names.items()
+                     if len(code) == 2 and code.isalpha() and code not in EU_COUNTRIES
+                     and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "XK"}),
+                    key=lambda c: c[1])
+    return eu + others
+
+
+class BillingDetailsForm(ErrorsDescribed, forms.Form):
+    """Who invoices and quotes are made out to (rules: billing_details_update)."""
+
+    customer_kind = forms.ChoiceField(label=gettext_lazy("You are"),
+                                      choices=BillingAccount.CustomerKind.choices,
+                                      widget=forms.RadioSelect)
+    legal_name = forms.CharField(label=gettext_lazy("Legal name"), max_length=200,
+                                 widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    address_line1 = forms.CharField(
+        label=gettext_lazy("Address"), max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    address_line2 = forms.CharField(
+        label=gettext_lazy("Address (continued, optional)"), max_length=200, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    postal_code = forms.CharField(label=gettext_lazy("Postcode"), max_length=20,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    country = forms.ChoiceField(label=gettext_lazy("Country"))
+    billing_email = forms.EmailField(label=gettext_lazy("Billing e-mail"),
+                                     widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    vat_number = forms.CharField(
+        label=gettext_lazy("EU VAT number (optional)"), max_length=30, required=False,
+        help_text=gettext_lazy("For a business in another EU country, invoices carry no "
+                               "French VAT (reverse charge)."))
+    siret = forms.CharField(label=gettext_lazy("SIRET (optional)"), max_length=20,
+                            required=False,
+                            help_text=gettext_lazy("French public bodies: printed on invoices "
+                                                   "for Chorus Pro."))
+    chorus_service_code = forms.CharField(
+        label=gettext_lazy("Chorus Pro service code (optional)"), max_length=100,
+        required=False)
+
+    def __init__(self, *args, language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices(language)
+        for name, message in (("legal_name", gettext_lazy("Enter the legal name invoices are "
+                                                          "made out to.")),
+                              ("address_line1", gettext_lazy("Enter the street address.")),
+                              ("postal_code", gettext_lazy("Enter the postcode.")),
+                              ("city", gettext_lazy("Enter the city."))):
+            self.fields[name].error_messages["required"] = message
+        self.fields["billing_email"].error_messages.update({
+            "required": gettext_lazy("Enter a valid e-mail address."),
+            "invalid": gettext_lazy("Enter a valid e-mail address.")})
+
+
+class OrderForm(ErrorsDescribed, forms.Form):
+    """A plan and options to quote, or to order against an invoice."""
+
+    plan = forms.ChoiceField(label=gettext_lazy("Plan"))
+    interval = forms.ChoiceField(label=gettext_lazy("Billed"), choices=[
+        ("year", gettext_lazy("Yearly")), ("month", gettext_lazy("Monthly"))])
+    options = forms.MultipleChoiceField(label=gettext_lazy("Options"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+    purchase_order = forms.CharField(
+        label=gettext_lazy("Purchase-order number (optional)"), max_length=100, required=False,
+        help_text=gettext_lazy("Printed on every invoice."))
+    days_until_due = forms.TypedChoiceField(label=gettext_lazy("Payment terms"), coerce=int,
+                                            initial=30)
+
+    def __init__(self, *args, **kwargs):
+        from .services.ordering import PAYMENT_TERMS
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(code, item.label) for code, item in plans().items()]
+        self.fields["options"].choices = [(code, item.label)
+                                          for code, item in options().items()]
+        self.fields["days_until_due"].choices = [
+            (days, gettext_lazy("%(days)s days") % {"days": days}) for days in PAYMENT_TERMS]

@@ -38,14 +38,14 @@ class BillingAccount(models.Model):
                                            blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.stripe_customer_id or 'no customer yet'})"
+
     @property
     def details_complete(self) -> bool:
         """Enough to make out a quote or an invoice to."""
         return bool(self.legal_name and self.address_line1 and self.postal_code
                     and self.city and self.country)
-
-    def __str__(self) -> str:
-        return f"{self.organisation} ({self.stripe_customer_id or 'no customer yet'})"
 
 
 class Subscription(models.Model):

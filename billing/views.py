@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -25,9 +26,11 @@ from . import offers, services, stripe_api
 from .catalogue import INTERVALS, options, plans
 from .entitlements import TRIAL_PLAN, entitlements_for
 from .forms import OfferForm
-from .models import ConsultantTime, OfferRequest
+from .models import BillingAccount, ConsultantTime, OfferRequest
 from .tasks import process_stripe_event
 
+ASK_AN_OFFER_INSTEAD = gettext_lazy(
+    "You can ask us for an offer instead: your choice is already filled in below.")
 PAYMENT_UNAVAILABLE = gettext_lazy(
     "Paying online is not available yet: ask us for an offer on this page and we will reply "
     "by e-mail.")
@@ -47,35 +50,16 @@ class PlanForm(forms.Form):
                                           for code, item in options().items()]
 
 
-class BillingDetailsForm(forms.Form):
-    billing_email = forms.EmailField(label=gettext_lazy("Billing e-mail"))
-    vat_number = forms.CharField(label=gettext_lazy("EU VAT number"), max_length=30,
-                                 required=False)
-
-
-@require_POST
-def billing_details(request):
-    require_role(request, Role.OWNER)
-    form = BillingDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.billing_details_update(organisation=request.tenant, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.text)
-        else:
-            messages.success(request, _("Billing details saved."))
-    else:
-        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
-    return redirect("billing_home")
-
-
 def _wanted(request, rights) -> tuple[str, list[str]]:
     """The plan and options to start from: what the organisation has, plus the option a
     teaser's "Add it to your subscription" link named (``?option=<code>``)."""
     wanted = set(rights.options)
     if request.GET.get("option") in options():
         wanted.add(request.GET["option"])
-    return rights.plan or TRIAL_PLAN, sorted(wanted)
+    # What a failed payment or order was for (``?plan=&options=``), to ask for an offer.
+    wanted |= {code for code in request.GET.getlist("options") if code in options()}
+    plan = request.GET.get("plan")
+    return plan if plan in plans() else rights.plan or TRIAL_PLAN, sorted(wanted)
 
 
 def billing_home(request, offer_form=None):
@@ -90,12 +74,12 @@ def billing_home(request, offer_form=None):
     if offer_form is None:
         offer_form = OfferForm(prefix="offer", initial={"plan": plan, "options": wanted,
                                                         "email": request.user.email})
-    account = getattr(organisation, "billing", None)
-    details = BillingDetailsForm(initial={
-        "billing_email": getattr(account, "billing_email", ""),
-        "vat_number": getattr(account, "vat_number", "")})
+    account = BillingAccount.objects.filter(organisation=organisation).first()
     return render(request, "billing/home.html", {
-        "rights": rights, "subscription": subscription, "form": form, "details": details,
+        "rights": rights, "subscription": subscription, "form": form, "account": account,
+        # Public bodies order against an invoice (a quote first), not by card.
+        "public_body": (account.customer_kind if account else organisation.kind) in (
+            BillingAccount.CustomerKind.PUBLIC_BODY, "local_authority"),
         "plans": plans().values(), "options": options().values(),
         "configured": stripe_api.configured(), "intervals": INTERVALS,
         "offer_form": offer_form,
@@ -142,10 +126,13 @@ def billing_checkout(request):
         url = services.checkout_start(organisation=request.tenant, plan=data["plan"],
                                       interval=data["interval"], option_codes=data["options"],
                                       success_url=back + "?checkout=done",
-                                      cancel_url=back + "?checkout=cancelled")
+                                      cancel_url=back + "?checkout=cancelled",
+                                      locale=request.LANGUAGE_CODE)
     except DomainError as exc:
-        messages.error(request, exc.text)
-        return redirect("billing_home")
+        # Never a dead end: the offer form, prefilled with what they wanted.
+        messages.error(request, exc.text + " " + str(ASK_AN_OFFER_INSTEAD))
+        query = urlencode({"plan": data["plan"], "options": data["options"]}, doseq=True)
+        return redirect(f"/billing/?{query}#offer")
     return redirect(url)
 
 
@@ -157,7 +144,8 @@ def billing_portal(request):
         return redirect("billing_home")
     try:
         url = services.portal_url(organisation=request.tenant,
-                                  return_url=request.build_absolute_uri("/billing/"))
+                                  return_url=request.build_absolute_uri("/billing/"),
+                                  locale=request.LANGUAGE_CODE)
     except DomainError as exc:
         messages.error(request, exc.text)
         return redirect("billing_home")

@@ -3,7 +3,7 @@ and the invoices Stripe keeps."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import stripe
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from core.errors import DomainError
 from tenants.models import Organisation
 
 from .. import stripe_api
-from ..catalogue import INTERVALS, options, plans
+from ..catalogue import INTERVALS, buyer_language, options, plans
 from ..models import BillingAccount
 from .customers import customer_ensure, stripe_refusal
 
@@ -32,8 +32,14 @@ def price_ids(lookup_keys: list[str]) -> dict[str, str]:
 
 
 def checkout_start(*, organisation: Organisation, plan: str, interval: str,
-                   option_codes: list[str], success_url: str, cancel_url: str) -> str:
-    """A Stripe Checkout session (subscription mode) for a plan and options; its URL."""
+                   option_codes: list[str], success_url: str, cancel_url: str,
+                   locale: str = "auto") -> str:
+    """A Stripe Checkout session (subscription mode) for a plan and options; its URL.
+
+    The page speaks ``locale`` (the buyer's language); the products are the organisation's
+    language's (they stay on its invoices). Stripe Tax computes the VAT from the address and
+    VAT number the buyer confirms there (reverse charge for EU businesses outside France),
+    and both are saved on the customer for the invoices that follow."""
     errors: dict[str, list[str]] = {}
     if plan not in plans():
         errors["plan"] = [_("Choose a plan.")]
@@ -48,17 +54,21 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
     items = [plans()[plan], *(options()[code] for code in option_codes)]
-    keys = [item.lookup_key(interval) for item in items]
+    language = buyer_language(organisation.locale)
+    keys = [item.lookup_key(interval, language) for item in items]
     ids = price_ids(keys)
     line_items: list[SessionCreateParamsLineItem] = [
-        {"price": ids[item.lookup_key(interval)]} if item.metered else
-        {"price": ids[item.lookup_key(interval)], "quantity": 1} for item in items]
+        {"price": ids[key]} if item.metered else {"price": ids[key], "quantity": 1}
+        for item, key in zip(items, keys, strict=True)]
     try:
         session = stripe_api.client().v1.checkout.sessions.create(params={
             "mode": "subscription", "customer": account.stripe_customer_id,
             "line_items": line_items, "success_url": success_url, "cancel_url": cancel_url,
             "client_reference_id": organisation.slug,
             "subscription_data": {"metadata": {"organisation": organisation.slug}},
+            "locale": checkout_locale(locale), "automatic_tax": {"enabled": True},
+            "tax_id_collection": {"enabled": True}, "billing_address_collection": "required",
+            "customer_update": {"address": "auto", "name": "auto"},
         })
     except stripe.StripeError as exc:
         raise stripe_refusal(exc) from exc
@@ -66,12 +76,19 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     return session.url
 
 
-def portal_url(*, organisation: Organisation, return_url: str) -> str:
+def checkout_locale(language: str) -> Literal["auto", "en", "fr"]:
+    """Stripe's name for a language Fullmobs speaks ("auto": the browser's)."""
+    return "fr" if language[:2] == "fr" else "en" if language[:2] == "en" else "auto"
+
+
+def portal_url(*, organisation: Organisation, return_url: str, locale: str = "auto") -> str:
+    """The customer portal, in the buyer's language."""
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
     try:
         session = stripe_api.client().v1.billing_portal.sessions.create(params={
-            "customer": account.stripe_customer_id, "return_url": return_url})
+            "customer": account.stripe_customer_id, "return_url": return_url,
+            "locale": checkout_locale(locale)})
     except stripe.StripeError as exc:
         raise stripe_refusal(exc) from exc
     return session.url

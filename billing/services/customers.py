@@ -3,12 +3,13 @@ Stripe fails (every module of billing.services that calls Stripe uses it)."""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack, cast
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -17,10 +18,11 @@ from tenants.models import Membership, Organisation
 from tenants.services import require_verified
 
 from .. import stripe_api
-from ..models import BillingAccount
+from ..models import BillingAccount, Subscription
+from ..vat import EU_COUNTRIES, vat_country, vat_number_normalise, vat_number_shape_ok
 
 if TYPE_CHECKING:
-    from stripe.params import CustomerCreateParams
+    from stripe.params import CustomerCreateParams, CustomerUpdateParams
 
 
 def stripe_refusal(exc: stripe.StripeError) -> DomainError:
@@ -36,14 +38,19 @@ def customer_ensure(*, organisation: Organisation, email: str = "") -> BillingAc
     """The organisation's Stripe customer, created once (the idempotency key makes a retry
     after a timeout return the same customer instead of a second one)."""
     require_verified(organisation)  # no billing to an address nobody confirmed
-    account, _created = BillingAccount.objects.get_or_create(organisation=organisation)
+    account, _created = BillingAccount.objects.get_or_create(
+        organisation=organisation, defaults={"customer_kind": _default_kind(organisation)})
     if account.stripe_customer_id:
         return account
     owner = Membership.objects.filter(organisation=organisation, role=Role.OWNER).select_related(
         "user").first()
     billing_email = email or account.billing_email or (owner.user.email if owner else "")
-    params: CustomerCreateParams = {"name": organisation.name, "email": billing_email,
-              "metadata": {"organisation": organisation.slug}}
+    account.billing_email = billing_email
+    details = customer_params(account)
+    if not details["invoice_settings"].get("custom_fields"):
+        del details["invoice_settings"]
+    params = cast("CustomerCreateParams", {
+        **details, "metadata": {"organisation": organisation.slug}})
     if account.vat_number:
         params["tax_id_data"] = [{"type": "eu_vat", "value": account.vat_number}]
     try:
@@ -52,40 +59,139 @@ def customer_ensure(*, organisation: Organisation, email: str = "") -> BillingAc
     except stripe.StripeError as exc:
         raise stripe_refusal(exc) from exc
     account.stripe_customer_id = customer.id
-    account.billing_email = billing_email
     account.save(update_fields=["stripe_customer_id", "billing_email"])
     return account
 
 
+def _default_kind(organisation: Organisation) -> str:
+    return {"local_authority": BillingAccount.CustomerKind.PUBLIC_BODY,
+            "association": BillingAccount.CustomerKind.ASSOCIATION}.get(
+        organisation.kind, BillingAccount.CustomerKind.COMPANY)
+
+
+def customer_params(account: BillingAccount, *, purchase_order: str | None = None
+                    ) -> CustomerUpdateParams:
+    """What the Stripe customer carries from the billing details: the name and address
+    invoices are made out to (Stripe Tax reads the address), the language of its invoices
+    and e-mails, and the fields printed on every invoice (a public body's SIRET and Chorus
+    Pro service code, the purchase-order number of its order)."""
+    organisation = account.organisation
+    if purchase_order is None:  # the current order's, kept on the subscription
+        purchase_order = Subscription.objects.filter(organisation=organisation).values_list(
+            "purchase_order", flat=True).first() or ""
+    language = organisation.locale if organisation.locale in ("fr", "en") else "fr"
+    fields: list[tuple[str, str]] = []
+    with translation.override(language):
+        if account.siret:
+            fields.append((_("SIRET"), account.siret))
+        if account.chorus_service_code:
+            fields.append((_("Service code"), account.chorus_service_code))
+        if purchase_order:
+            fields.append((_("Purchase order"), purchase_order))
+    params: CustomerUpdateParams = {
+        "name": account.legal_name or organisation.name, "email": account.billing_email,
+        "preferred_locales": [language],
+        "invoice_settings": {"custom_fields": [
+            {"name": name[:40], "value": value[:140]} for name, value in fields] or ""},
+    }
+    if account.details_complete:
+        params["address"] = {"line1": account.address_line1, "line2": account.address_line2,
+                             "postal_code": account.postal_code, "city": account.city,
+                             "country": account.country}
+    return params
+
+
+class BillingDetails(TypedDict, total=False):
+    customer_kind: str
+    legal_name: str
+    address_line1: str
+    address_line2: str
+    postal_code: str
+    city: str
+    country: str
+    siret: str
+    chorus_service_code: str
+
+
 VAT_PATTERN = r"^[A-Z]{2}[0-9A-Z]{2,13}$"
+TEXT_LIMITS = {"legal_name": 200, "address_line1": 200, "address_line2": 200,
+               "postal_code": 20, "city": 100, "chorus_service_code": 100}
 
 
 def billing_details_update(*, organisation: Organisation, billing_email: str,
-                           vat_number: str) -> BillingAccount:
-    """The address invoices go to and the EU VAT number, here and on the Stripe customer."""
+                           vat_number: str, **details: Unpack[BillingDetails]
+                           ) -> BillingAccount:
+    """Who invoices and quotes are made out to (kind, legal name, address, VAT number,
+    SIRET and Chorus Pro service code for public bodies) and where they are sent, here and
+    on the Stripe customer. Every field is checked before anything is written."""
     billing_email = (billing_email or "").strip().lower()
-    vat_number = re.sub(r"[\s.-]", "", vat_number or "").upper()
+    vat_number = vat_number_normalise(vat_number)
+    values = {name: " ".join(str(value or "").split()) for name, value in details.items()}
+    kind = values.get("customer_kind") or BillingAccount.CustomerKind.COMPANY
+    country = (values.get("country") or "FR").upper()
+    siret = "".join(values.get("siret", "").split())
     errors: dict[str, list[str]] = {}
     try:
         validate_email(billing_email)
     except ValidationError:
         errors["billing_email"] = [_("Enter a valid e-mail address.")]
-    if vat_number and not re.match(VAT_PATTERN, vat_number):
-        errors["vat_number"] = [_("Enter an EU VAT number such as FR40303265045.")]
+    if kind not in BillingAccount.CustomerKind.values:
+        errors["customer_kind"] = [_("Choose a company, a public body or an association.")]
+    for name, required in (("legal_name", _("Enter the legal name invoices are made out to.")),
+                           ("address_line1", _("Enter the street address.")),
+                           ("postal_code", _("Enter the postcode.")),
+                           ("city", _("Enter the city."))):
+        if name in details and not values.get(name):
+            errors[name] = [required]
+    for name, limit in TEXT_LIMITS.items():
+        if len(values.get(name, "")) > limit:
+            errors[name] = [_("At most %(limit)s characters.") % {"limit": limit}]
+    if "country" in details and not (len(country) == 2 and country.isalpha()):
+        errors["country"] = [_("Choose a country.")]
+    if vat_number:
+        if not vat_number_shape_ok(vat_number):
+            errors["vat_number"] = [_(
+                "This is not an EU VAT number: it starts with the country's two letters, "
+                "such as FR40303265045 or DE123456789.")]
+        elif "country" in details and vat_country(vat_number) != country \
+                and country in EU_COUNTRIES:
+            errors["vat_number"] = [_("This VAT number is from another country than the "
+                                      "address: check both.")]
+    if siret and not (siret.isdigit() and len(siret) == 14):
+        errors["siret"] = [_("A SIRET has 14 digits.")]
     if errors:
         raise DomainError(errors)
-    account, _created = BillingAccount.objects.get_or_create(organisation=organisation)
-    previous_vat = account.vat_number
-    account.billing_email, account.vat_number = billing_email, vat_number
-    if account.stripe_customer_id and stripe_api.configured():
-        try:
-            client = stripe_api.client().v1
-            client.customers.update(account.stripe_customer_id,
-                                    params={"email": billing_email})
-            if vat_number and vat_number != previous_vat:
-                client.customers.tax_ids.create(account.stripe_customer_id,
-                                                params={"type": "eu_vat", "value": vat_number})
-        except stripe.StripeError as exc:
-            raise stripe_refusal(exc) from exc
-    account.save(update_fields=["billing_email", "vat_number"])
+    with transaction.atomic():
+        account, _created = BillingAccount.objects.select_for_update().get_or_create(
+            organisation=organisation, defaults={"customer_kind": _default_kind(organisation)})
+        previous_vat = account.vat_number
+        account.billing_email, account.vat_number = billing_email, vat_number
+        changed = ["billing_email", "vat_number"]
+        for name in BillingDetails.__annotations__:
+            if name in details:
+                value = {"customer_kind": kind, "country": country, "siret": siret}.get(
+                    name, values.get(name, ""))
+                setattr(account, name, value)
+                changed.append(name)
+        account.save(update_fields=changed)
+        if account.stripe_customer_id and stripe_api.configured():
+            _customer_update(account, previous_vat=previous_vat)
     return account
+
+
+def _customer_update(account: BillingAccount, *, previous_vat: str) -> None:
+    """The Stripe customer follows the details (inside the caller's transaction: when
+    Stripe refuses, nothing is saved here either)."""
+    assert account.stripe_customer_id is not None
+    try:
+        client = stripe_api.client().v1
+        client.customers.update(account.stripe_customer_id, params=customer_params(account))
+        if account.vat_number != previous_vat:
+            for tax_id in client.customers.tax_ids.list(account.stripe_customer_id).data:
+                if tax_id.type == "eu_vat":
+                    client.customers.tax_ids.delete(account.stripe_customer_id, tax_id.id)
+            if account.vat_number:
+                client.customers.tax_ids.create(account.stripe_customer_id, params={
+                    "type": "eu_vat", "value": account.vat_number})
+    except stripe.StripeError as exc:
+        raise stripe_refusal(exc) from exc

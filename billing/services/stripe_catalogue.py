@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import stripe
 
 from .. import stripe_api
-from ..catalogue import Item, options, plans
+from ..catalogue import LANGUAGES, Item, options, plans
 
 if TYPE_CHECKING:
     from stripe._v1_services import V1Services
@@ -23,27 +23,30 @@ class SyncReport:
 
 
 def catalogue_sync() -> SyncReport:
-    """Create or update Stripe products and prices from the catalogue, found by lookup key.
-    Running it twice changes nothing the second time."""
+    """Create or update Stripe products and prices from the catalogue, found by lookup key,
+    one product per item and language. Running it twice changes nothing the second time."""
     report = SyncReport()
     client = stripe_api.client().v1
-    for item in [*plans().values(), *options().values()]:
-        product_id = f"fullmobs_{item.kind}_{item.code}"
-        name = item.name["en"]
+    for item, language in [(item, language) for item in [*plans().values(),
+                                                         *options().values()]
+                           for language in LANGUAGES]:
+        product_id = item.product_id(language)
+        name, description = item.name[language], item.description[language]
         try:
             product = client.products.retrieve(product_id).to_dict()
-            if product["name"] != name or product.get("description") != item.description["en"]:
+            if product["name"] != name or product.get("description") != description:
                 client.products.update(product_id, params={
-                    "name": name, "description": item.description["en"]})
+                    "name": name, "description": description})
                 report.updated.append(f"product {product_id}")
             else:
                 report.unchanged.append(f"product {product_id}")
         except stripe.InvalidRequestError:
             client.products.create(params={"id": product_id, "name": name,
-                                           "description": item.description["en"],
-                                           "metadata": {"code": item.code, "kind": item.kind}})
+                                           "description": description,
+                                           "metadata": {"code": item.code, "kind": item.kind,
+                                                        "language": language}})
             report.created.append(f"product {product_id}")
-        wanted = _wanted_prices(client, item, product_id)
+        wanted = _wanted_prices(client, item, product_id, language)
         existing = {p["lookup_key"]: p for p in (price.to_dict() for price in client.prices.list(
             params={"lookup_keys": list(wanted), "limit": 100}).data)}
         for key, params in wanted.items():
@@ -58,7 +61,7 @@ def catalogue_sync() -> SyncReport:
     return report
 
 
-def _wanted_prices(client: V1Services, item: Item, product_id: str
+def _wanted_prices(client: V1Services, item: Item, product_id: str, language: str
                    ) -> dict[str, dict[str, Any]]:
     if item.metered:
         meters = [m.to_dict() for m in client.billing.meters.list(params={"limit": 100}).data]
@@ -67,9 +70,9 @@ def _wanted_prices(client: V1Services, item: Item, product_id: str
             meter = client.billing.meters.create(params={
                 "display_name": item.name["en"], "event_name": item.metered["event_name"],
                 "default_aggregation": {"formula": "sum"}}).to_dict()
-        return {item.lookup_key(): {
+        return {item.lookup_key(language=language): {
             "product": product_id, "currency": "eur", "unit_amount": item.metered["unit_amount"],
             "recurring": {"interval": "month", "usage_type": "metered", "meter": meter["id"]}}}
-    return {item.lookup_key(interval): {
+    return {item.lookup_key(interval, language): {
         "product": product_id, "currency": "eur", "unit_amount": cents,
         "recurring": {"interval": interval}} for interval, cents in item.prices.items()}

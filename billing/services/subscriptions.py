@@ -69,6 +69,8 @@ def subscription_sync(*, organisation: Organisation, now: datetime | None = None
         record.interval = interval
         record.stripe_status = stripe_sub["status"]
         record.current_period_end = _period_end(stripe_sub)
+        record.collection_method = stripe_sub.get("collection_method") or "charge_automatically"
+        record.days_until_due = stripe_sub.get("days_until_due")
         record.synced_at = now
         status = _organisation_status(record, previous_status, now)
         if status == Organisation.Status.PAST_DUE and record.past_due_since is None:

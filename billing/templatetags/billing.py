@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from .. import stripe_api
 from ..codes import Option
@@ -31,3 +32,15 @@ def upgrade_url(option) -> str:
     offer (never a page with nothing to buy)."""
     anchor = "subscribe" if stripe_api.configured() else "offer"
     return f"{reverse('billing_home')}?option={option.code}#{anchor}"
+
+
+@register.filter
+def duration_minutes(minutes) -> str:
+    """``{{ 90|duration_minutes }}``: "1 h 30 min", "4 h", "45 min", "0 h"."""
+    minutes = int(minutes or 0)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+    if rest:
+        return gettext("%(minutes)s min") % {"minutes": rest}
+    return gettext("%(hours)s h") % {"hours": hours}

@@ -28,6 +28,7 @@ from ..models import (
 from .activity import participant_touch
 from .consent import consent_record
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
+from .quota import participant_quota_claim
 
 PERSONAL_LEVER = "personal_invitation"
 # How a consent given with a new or completed participant came, by the participant's source.
@@ -267,6 +268,9 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                        .exclude(status=Pledge.Status.CANCELLED)
                        .values_list("slot_id", flat=True))
             slots = [slot for slot in slots if slot.pk not in held]
+        if slots:
+            # The plan's participants quota (services.quota), under its lock until commit.
+            participant_quota_claim(participant_id=participant.pk)
         for slot in slots:
             if companions > campaign.party_approval_above:
                 pledge = _pledge_awaiting_approval(slot=slot, participant=participant,
@@ -362,14 +366,15 @@ def access_link_send(*, campaign: Campaign, email: str, language: str) -> bool:
         links.participant_token(participant), campaign.code]))
     # The title is the organiser's text: on one line, it can shape neither the subject
     # header nor the body's lines.
-    title = " ".join(campaign.title.split())
     with translation.override(participant.language or language):
+        title = " ".join(campaign.localized("title").text.split())
         subject = _("Your link to join “%(title)s”") % {"title": title}
         body = _("Hello,\n\nHere is your personal link to see “%(title)s” and give your "
                  "time:\n%(link)s\n\nIf you did not ask for it, ignore this message.") % {
             "title": title, "link": link}
     email_queue(kind=EmailKind.ACCESS_LINK, to_email=email, subject=subject, body=body,
-                participant=participant, campaign=campaign,
+                participant=participant, campaign=campaign, action_url=link,
+                language=participant.language or language,
                 dedupe_key=f"access_link:{participant.pk}:{campaign.pk}:"
                            f"{timezone.now():%Y%m%d%H}")
     return True

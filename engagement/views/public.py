@@ -31,6 +31,7 @@ from ..services import (
 )
 from ..services.checkin import companions_pending, pledge_for_self_check_in
 from ..services.joining import access_link_send
+from ..services.quota import counts_this_month, participant_quota
 from .documents import ics_response
 from .visitors import campaign_for_visitor, remember, session_participant
 
@@ -81,10 +82,15 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
             "first_name": participant.first_name if participant else ""})
     form.fields["companions"].widget.attrs["aria-describedby"] = "party-hint"
     paused = entitlements_for(request.tenant).read_only
+    # Past the plan's participants quota only people who already count this month join.
+    quota_full = campaign.is_open and not paused and participant_quota(request.tenant).reached \
+        and not (participant is not None and counts_this_month(participant.pk))
     return render(request, "engagement/campaign_page.html", {
         "campaign": campaign, "slots": slots, "form": form, "may_see": may_see,
         "form_slots": form_slots, "my_pledges": my_pledges,
-        "join_form_shown": campaign.is_open and not paused and bool(form_slots or form.is_bound),
+        "join_form_shown": campaign.is_open and not paused and not quota_full
+        and bool(form_slots or form.is_bound),
+        "quota_full": quota_full,
         "token": links.participant_token(participant) if participant else "",
         "inviter_name": _inviter_name(request, campaign, participant),
         "mobilised": mobilised, "participant": participant,
@@ -190,7 +196,8 @@ def campaign_calendar(request, code):
             and session_participant(request) is None):
         raise Http404
     return ics_response([(f"campaign-{campaign.pk}", campaign.starts_at, campaign.ends_at,
-                          campaign.title, campaign.place)], f"{campaign.code}.ics")
+                          campaign.localized("title").text, campaign.place)],
+                        f"{campaign.code}.ics")
 
 
 @require_http_methods(["GET", "POST"])

@@ -60,7 +60,7 @@ def test_full_lifecycle_trial_paid_failed_suspended_paid(
         fake, trial_org, owner_a, eager, django_capture_on_commit_callbacks, settings):
     services.catalogue_sync()
     owner = tenant_client(trial_org, owner_a)
-    response = owner.post("/billing/checkout/", {"plan": "programme", "interval": "year",
+    response = owner.post("/billing/checkout/", {"plan": "professional", "interval": "year",
                                                  "options": ["lever_analytics"]})
     assert response.status_code == 302 and response["Location"].startswith(fake.url)
     session_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
@@ -73,7 +73,7 @@ def test_full_lifecycle_trial_paid_failed_suspended_paid(
     trial_org.refresh_from_db()
     subscription = Subscription.objects.get(organisation=trial_org)
     assert (trial_org.status, subscription.plan, subscription.options, subscription.interval) \
-        == ("active", "programme", ["lever_analytics"], "year")
+        == ("active", "professional", ["lever_analytics"], "year")
     # A replay is acknowledged and not processed again.
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(webhook, fake, event).content == b"already received"
@@ -148,6 +148,9 @@ def test_stripe_errors_are_clear_and_retried_without_duplicates(fake, trial_org,
 
 @pytest.mark.django_db
 def test_consultant_time_is_billed_exactly_once(fake, org_a):
+    # Without the accompaniment pack, all of it is invoiced (test_accompaniment: with it).
+    Subscription.objects.filter(organisation=org_a).update(options=["lever_analytics"])
+    org_a.refresh_from_db()
     consultant = User.objects.create_user(email="c@fullmobs.test", password=PASSWORD,
                                           is_consultant=True)
     ConsultantAssignment.objects.create(consultant=consultant, organisation=org_a)
@@ -205,16 +208,21 @@ def test_billing_details_reach_the_stripe_customer(fake, trial_org, owner_a):
     services.catalogue_sync()
     owner = tenant_client(trial_org, owner_a)
     owner.post("/billing/checkout/", {"plan": "essential", "interval": "month"})
-    bad = owner.post("/billing/details/", {"billing_email": "compta@testco.example",
-                                           "vat_number": "12"}, follow=True)
-    assert "Enter an EU VAT number" in bad.content.decode()
-    owner.post("/billing/details/", {"billing_email": "Compta@testco.example",
-                                     "vat_number": "FR 40 303 265 045"})
+    details = {"customer_kind": "company", "legal_name": "Testco SAS",
+               "address_line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris",
+               "country": "FR", "billing_email": "Compta@testco.example"}
+    bad = owner.post("/billing/details/", {**details, "vat_number": "12"})
+    assert bad.status_code == 400
+    assert 'id="id_vat_number_errors"' in bad.content.decode()
+    assert "This is not an EU VAT number" in bad.content.decode()
+    owner.post("/billing/details/", {**details, "vat_number": "FR 40 303 265 045"})
     account = BillingAccount.objects.get(organisation=trial_org)
     assert (account.billing_email, account.vat_number) == ("compta@testco.example",
                                                            "FR40303265045")
     customer = fake.get(account.stripe_customer_id)
     assert customer["email"] == "compta@testco.example"
+    assert customer["name"] == "Testco SAS"
+    assert customer["address"]["city"] == "Paris"
     assert [t["value"] for t in fake.objects("tax_id")] == ["FR40303265045"]
 
 

@@ -61,7 +61,7 @@ def test_billing_page_prices_follow_the_language(org_a, owner_a, no_payment):
 @pytest.mark.django_db
 def test_the_middle_plan_no_longer_reads_like_a_programme(org_a, owner_a, no_payment):
     client = tenant_client(org_a, owner_a)
-    assert plans()["programme"].name == {"fr": "Professionnel", "en": "Professional"}
+    assert plans()["professional"].name == {"fr": "Professionnel", "en": "Professional"}
     english = page_of(client, lang="en")
     assert "<strong>Professional</strong>" in english
     assert "<strong>Programme</strong>" not in english
@@ -120,14 +120,14 @@ def test_an_offer_request_is_stored_and_staff_are_told_after_commit(
     client = tenant_client(org_a, owner_a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post("/billing/offer/", {
-            "offer-plan": "programme", "offer-options": ["lever_analytics", "commented_report"],
+            "offer-plan": "professional", "offer-options": ["lever_analytics", "commented_report"],
             "offer-email": "cfo@testco.test", "offer-message": "We would pay by transfer."},
             HTTP_ACCEPT_LANGUAGE="fr")
         assert response.status_code == 302
         assert mail.outbox == []  # nothing leaves before the request is committed
     record = OfferRequest.objects.get(organisation=org_a)
     assert (record.kind, record.plan, record.options, record.email, record.language) == (
-        "offer", "programme", ["commented_report", "lever_analytics"], "cfo@testco.test", "fr")
+        "offer", "professional", ["commented_report", "lever_analytics"], "cfo@testco.test", "fr")
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 1
@@ -145,7 +145,7 @@ def test_an_offer_request_is_stored_and_staff_are_told_after_commit(
 @pytest.mark.django_db
 def test_offer_request_errors_name_the_field_and_store_nothing(org_a, owner_a, no_payment):
     response = tenant_client(org_a, owner_a).post("/billing/offer/", {
-        "offer-plan": "programme", "offer-email": "not-an-address"})
+        "offer-plan": "professional", "offer-email": "not-an-address"})
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="id_offer-email_errors"' in page
@@ -157,8 +157,8 @@ def test_offer_request_errors_name_the_field_and_store_nothing(org_a, owner_a, n
 @pytest.mark.django_db
 def test_only_owners_ask_for_offers(org_a, manager_a, org_b, owner_b, no_payment):
     assert tenant_client(org_a, manager_a).post("/billing/offer/", {
-        "offer-plan": "programme", "offer-email": "m@testco.test"}).status_code == 404
+        "offer-plan": "professional", "offer-email": "m@testco.test"}).status_code == 404
     # Another organisation's owner is a stranger here.
     assert tenant_client(org_a, owner_b).post("/billing/offer/", {
-        "offer-plan": "programme", "offer-email": "m@testco.test"}).status_code == 404
+        "offer-plan": "professional", "offer-email": "m@testco.test"}).status_code == 404
     assert not OfferRequest.objects.exists()

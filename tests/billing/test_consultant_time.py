@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from billing import services
-from billing.models import ConsultantTime
+from billing.models import ConsultantTime, Subscription
 from core.errors import DomainError
 from tenants.models import ConsultantAssignment, User
 
@@ -29,6 +29,10 @@ def fake(settings):
 
 @pytest.fixture
 def accompanying(org_a, org_b):
+    # Without the accompaniment pack every minute is invoiced (test_accompaniment: with it).
+    Subscription.objects.filter(organisation__in=[org_a, org_b]).update(options=[])
+    org_a.refresh_from_db()
+    org_b.refresh_from_db()
     consultant = User.objects.create_user(email="time@fullmobs.test", password=PASSWORD,
                                           is_consultant=True)
     ConsultantAssignment.objects.create(consultant=consultant, organisation=org_a)

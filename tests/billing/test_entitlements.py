@@ -28,7 +28,7 @@ def test_trial_gets_the_programme_plan_for_30_days(org_a):
                          trial_ends_at=timezone.now() + timedelta(days=30))
     rights = entitlements_for(trial)
     assert (rights.plan, rights.limit("programmes"), rights.limit("participants")) == (
-        "programme", 5, 5000)
+        "professional", 5, 5000)
     assert not rights.read_only and not rights.allows("lever_analytics")
     over = entitlements_for(Organisation(status=Organisation.Status.TRIAL,
                                          trial_ends_at=timezone.now() - timedelta(days=1)))

@@ -124,5 +124,5 @@ def test_owner_reads_prices_and_asks_for_an_offer(live_url, open_person, trial_s
     with django_db_blocker.unblock():
         record = OfferRequest.objects.get(organisation_id=organisation.pk)
     assert (record.kind, record.plan, record.options, record.email, record.language) == (
-        "offer", "programme", ["lever_analytics"], f"owner@{organisation.slug}.example", lang)
+        "offer", "professional", ["lever_analytics"], f"owner@{organisation.slug}.example", lang)
     assert record.message == "We pay by bank transfer."
