@@ -114,6 +114,12 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         required=False,
         help_text=_("A participant bringing more people than this waits for your approval "
                     "(on the campaign page) before their group takes places."))
+    freed_seats = forms.ChoiceField(
+        label=_("Places freed by a cancellation"), widget=forms.RadioSelect,
+        choices=Campaign.FreedSeats.choices, initial=Campaign.FreedSeats.OFFER,
+        help_text=_("An offered place is kept 24 hours for the next person on the waiting "
+                    "list (less close to the action) and goes to the one after if they do not "
+                    "confirm; within two hours of the start it is given at once."))
 
     def __init__(self, *args, content_language: str | None = None,
                  campaign: Campaign | None = None, **kwargs):
@@ -137,6 +143,11 @@ class SlotForm(forms.Form):
     starts_at = LocalDateTimeField(label=_("Starts"))
     ends_at = LocalDateTimeField(label=_("Ends"))
     capacity = people_field(_("Places"))
+
+
+class SlotMoveForm(forms.Form):
+    starts_at = LocalDateTimeField(label=_("New start"))
+    ends_at = LocalDateTimeField(label=_("New end"))
 
 
 class JoinForm(forms.Form):
@@ -202,6 +213,8 @@ class ParticipantFilterForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(),
                                   required=False, empty_label=_("All teams"))
     site = forms.ChoiceField(label=_("Site"), required=False)
+    delivery = forms.ChoiceField(label=_("E-mail delivery"), required=False, choices=[
+        ("", _("All addresses")), ("undeliverable", _("Undeliverable addresses only"))])
 
     def __init__(self, *args, sites: list[str], **kwargs):
         super().__init__(*args, **kwargs)

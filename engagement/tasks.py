@@ -11,11 +11,18 @@ from django.utils import timezone
 from core.tenancy import for_each_ready_organisation
 
 from .services import (
+    campaign_recovery,
     campaigns_close_due,
     campaigns_complete_past,
     message_schedule,
+    organiser_alerts,
     outbox,
+    outreach,
     pledge_notices,
+    reminders,
+    slot_changes,
+    waitlist,
+    waitlist_notices,
 )
 
 
@@ -43,8 +50,10 @@ def run_engagement_schedule() -> dict[str, int]:
     """One organisation's timed work, in this order: decide the campaigns whose deadline
     has passed (and tell their participants, catching up on any result e-mail that failed
     to queue), complete those whose action is over (so the after-action messages see
-    them), then queue the messages that are due, compose the sign-up notices whose task
-    never reached the broker, and re-queue the e-mails whose task was lost.
+    them), lapse the waiting-list offers past their time limit (the places go to the next
+    people), then queue the messages and organiser alerts that are due, compose the
+    sign-up notices whose task never reached the broker, and re-queue the e-mails whose
+    task was lost.
 
     Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
     no retry of its own: the next one, minutes later, does its work."""
@@ -53,7 +62,9 @@ def run_engagement_schedule() -> dict[str, int]:
         "closed": len(campaigns_close_due(now=now)),
         "results": message_schedule.missing_results_queue(now=now),
         "completed": len(campaigns_complete_past(now=now)),
-        "reminders": message_schedule.reminders_queue(now=now),
+        "offers_lapsed": waitlist.offers_expire(now=now),
+        "reminders": reminders.reminders_queue(now=now),
+        "organiser_alerts": organiser_alerts.organiser_alerts_queue(now=now),
         "after_action": message_schedule.after_action_queue(now=now),
         "follow_up_surveys": message_schedule.follow_up_surveys_queue(now=now),
         "notices": pledge_notices.missing_pledge_notices_queue(now=now),
@@ -66,6 +77,11 @@ def run_engagement_schedule() -> dict[str, int]:
 NOTIFICATIONS = {
     "notify_pledge": message_schedule.pledge_notify,
     "notify_promoted": message_schedule.pledge_promotion_notify,
+    "notify_cancelled": message_schedule.pledge_cancelled_notify,
+    "notify_offered": waitlist_notices.seat_offered_notify,
+    "notify_offer_lapsed": waitlist_notices.offer_lapsed_notify,
+    "notify_slot_moved": slot_changes.slot_moved_notify,
+    "alert_late_cancellation": organiser_alerts.late_cancellation_alert,
 }
 
 
@@ -85,3 +101,16 @@ def notify_campaign_result(campaign_id: int) -> None:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def send_invitation_email(invitation_id: int) -> None:
     message_schedule.invitation_email_send(invitation_id=invitation_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def send_invitation_batch(batch_id: int) -> None:
+    """The e-mails of a bulk invitation, composed here and queued in the outbox (each
+    once: a retry after a failure half-way queues only the rest)."""
+    outreach.invitation_batch_emails_queue(batch_id=batch_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_campaign_postponed(event_id: int) -> None:
+    """A postponed campaign's e-mails to the people with a live pledge."""
+    campaign_recovery.campaign_postponed_notify(event_id=event_id)

@@ -3,9 +3,12 @@
 from django.urls import path
 
 from .views import (
+    internal,
     organiser_campaigns,
+    organiser_outreach,
     organiser_pledges,
     organiser_sharing,
+    organiser_slots,
     organiser_teams,
     participant,
     participant_consent,
@@ -25,7 +28,11 @@ urlpatterns = [
     path("c/<slug:code>/calendar.ics", public.campaign_calendar, name="campaign_calendar"),
     path("c/<slug:code>/card.png", sharing.campaign_card, name="campaign_card"),
     path("c/<slug:code>/widget/", sharing.campaign_widget, name="campaign_widget"),
+    # The employees' address: anyone on the host; the link goes to verified domains only.
+    path("internal/", internal.internal_address, name="internal_address"),
     # Participants, through their signed link.
+    path("me/<str:token>/internal/", internal.internal_campaigns,
+         name="participant_internal_campaigns"),
     path("me/<str:token>/", participant.participant_home, name="participant_home"),
     path("me/<str:token>/go/<slug:code>/", participant.participant_go, name="participant_go"),
     path("me/<str:token>/pledges/<int:pledge_id>/cancel/", participant.participant_cancel,
@@ -56,6 +63,8 @@ urlpatterns = [
          name="campaign_open"),
     path("campaigns/<int:pk>/slots/", organiser_campaigns.campaign_slot_add,
          name="campaign_slot_add"),
+    path("campaigns/<int:pk>/slots/<int:slot_id>/move/", organiser_slots.campaign_slot_move,
+         name="campaign_slot_move"),
     path("campaigns/<int:pk>/pledges/<int:pledge_id>/attendance/",
          organiser_pledges.campaign_attendance, name="campaign_attendance"),
     path("campaigns/<int:pk>/check-in/", organiser_pledges.campaign_checkin_desk,
@@ -66,6 +75,14 @@ urlpatterns = [
          name="campaign_impact"),
     path("campaigns/<int:pk>/invitations/", organiser_campaigns.campaign_invite,
          name="campaign_invite"),
+    path("campaigns/<int:pk>/invite-many/", organiser_outreach.campaign_invite_many,
+         name="campaign_invite_many"),
+    path("campaigns/<int:pk>/walk-ins/", organiser_outreach.campaign_walk_in,
+         name="campaign_walk_in"),
+    path("campaigns/<int:pk>/postpone/", organiser_outreach.campaign_postpone_view,
+         name="campaign_postpone"),
+    path("campaigns/<int:pk>/relaunch/", organiser_outreach.campaign_relaunch_view,
+         name="campaign_relaunch"),
     path("campaigns/<int:pk>/qr.svg", organiser_campaigns.campaign_qr, name="campaign_qr"),
     path("campaigns/<int:pk>/share-qr.svg", organiser_campaigns.campaign_share_qr,
          name="campaign_share_qr"),

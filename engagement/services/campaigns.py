@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
@@ -16,6 +17,7 @@ from core.errors import DomainError
 from core.tenancy import enqueue_on_commit
 from tenants.models import User
 
+from ..bilingual import content_language_check, translations_check
 from ..models import (
     PEOPLE_MAX,
     Campaign,
@@ -56,10 +58,20 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
                     visibility: str = Campaign.Visibility.INTERNAL,
                     latitude: Decimal | None = None, longitude: Decimal | None = None,
                     slots: list[tuple[datetime, datetime, int]] | None = None,
-                    party_approval_above: int = 5) -> Campaign:
+                    party_approval_above: int = 5, content_language: str | None = None,
+                    translations: Mapping[str, object] | None = None,
+                    freed_seats: str = Campaign.FreedSeats.OFFER) -> Campaign:
     """A draft campaign; with ``slots`` given as (start, end, capacity). If none are given,
-    one slot covering the whole action is made with the target as capacity."""
+    one slot covering the whole action is made with the target as capacity.
+
+    ``title`` and ``description`` are in ``content_language`` (the organisation's language
+    unless given); ``translations`` holds the other language's, ``{"en": {"title": ...}}``
+    (``engagement.bilingual``)."""
     errors: dict[str, list[str]] = {}
+    content_language = content_language_check(errors, content_language)
+    translated = translations_check(errors, content_language=content_language,
+                                    fields=Campaign.TRANSLATED_FIELDS,
+                                    translations=translations)
     if not (title or "").strip():
         errors["title"] = [_("This field is required.")]
     if people_count_errors(participant_target):
@@ -67,6 +79,7 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
     if visibility not in Campaign.Visibility.values:
         errors["visibility"] = [_("Choose internal or public.")]
     _check_party_approval(errors, party_approval_above)
+    _check_freed_seats(errors, freed_seats)
     _check_times(errors, starts_at=starts_at, ends_at=ends_at,
                  mobilisation_deadline=mobilisation_deadline)
     for i, (slot_start, slot_end, capacity) in enumerate(slots or []):
@@ -83,12 +96,18 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
             place=place, latitude=latitude, longitude=longitude, starts_at=starts_at,
             ends_at=ends_at, participant_target=participant_target,
             mobilisation_deadline=mobilisation_deadline, visibility=visibility,
-            party_approval_above=party_approval_above)
+            party_approval_above=party_approval_above, content_language=content_language,
+            translations=translated, freed_seats=freed_seats)
         for slot_start, slot_end, capacity in slots or [(starts_at, ends_at,
                                                          participant_target)]:
             Slot.objects.create(campaign=campaign, starts_at=slot_start, ends_at=slot_end,
                                 capacity=capacity)
     return campaign
+
+
+def _check_freed_seats(errors: dict[str, list[str]], value: str) -> None:
+    if value not in Campaign.FreedSeats.values:
+        errors["freed_seats"] = [_("Choose to offer freed places or to give them at once.")]
 
 
 def _check_party_approval(errors: dict[str, list[str]], value: int | None) -> None:
@@ -112,6 +131,10 @@ class CampaignChanges(TypedDict, total=False):
     mobilisation_deadline: datetime
     visibility: str
     party_approval_above: int
+    freed_seats: str
+    # The other language's title and description, {"en": {"title": ...}}: merged over
+    # those already written; a blank text removes one.
+    translations: Mapping[str, object]
 
 
 def campaign_update(*, campaign: Campaign, **fields: Unpack[CampaignChanges]) -> Campaign:
@@ -122,26 +145,43 @@ def campaign_update(*, campaign: Campaign, **fields: Unpack[CampaignChanges]) ->
                                         "changed.")]})
     allowed = {"title", "description", "place", "latitude", "longitude", "starts_at",
                "ends_at", "participant_target", "mobilisation_deadline", "visibility",
-               "party_approval_above"}
-    unknown = set(fields) - allowed
+               "party_approval_above", "freed_seats"}
+    unknown = set(fields) - allowed - {"translations"}
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        if "translations" in fields:
+            # Merged over the stored translations read under a row lock: two people
+            # translating different texts at once both keep theirs.
+            stored = Campaign.objects.select_for_update().only("translations").get(
+                pk=campaign.pk)
+            campaign.translations = stored.translations
+        return _campaign_save(campaign, dict(fields), allowed)
+
+
+def _campaign_save(campaign: Campaign, fields: dict[str, Any], allowed: set[str]
+                   ) -> Campaign:
     merged: dict[str, Any] = {name: fields.get(name, getattr(campaign, name))
                               for name in allowed}
     errors: dict[str, list[str]] = {}
+    if "translations" in fields:
+        fields["translations"] = translations_check(
+            errors, content_language=campaign.content_language,
+            fields=Campaign.TRANSLATED_FIELDS, translations=fields["translations"],
+            current=campaign.translations)
     if not (merged["title"] or "").strip():
         errors["title"] = [_("This field is required.")]
     if people_count_errors(merged["participant_target"]):
         errors["participant_target"] = people_count_errors(merged["participant_target"])
     _check_party_approval(errors, merged["party_approval_above"])
+    _check_freed_seats(errors, merged["freed_seats"])
     _check_times(errors, starts_at=merged["starts_at"], ends_at=merged["ends_at"],
                  mobilisation_deadline=merged["mobilisation_deadline"])
     if errors:
         raise DomainError(errors)
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(campaign, name, value)
-        campaign.save(update_fields=list(fields))
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    campaign.save(update_fields=list(fields))
     return campaign
 
 

@@ -36,23 +36,23 @@ from ..models import (
     Pledge,
     ProgrammeSurveyQuestion,
 )
+from .calendar_invites import Method, pledge_calendar
 from .joining import personal_invitation_ensure
 from .message_texts import (
     CampaignFacts,
     date_text,
+    message_action,
     message_compose,
     message_language,
     participant_email_queue,
     placeholder_values,
     time_text,
 )
+from .organiser_alerts import target_reached_check
 from .outbox import already_queued, dedupe_key, email_queue
+from .waitlist import waitlist_positions
 
-# Reminders go to slots starting within (now + lead - 1 day, now + lead]: a window as wide
-# as the gap between two reminders, so a schedule running every few minutes misses none.
-REMINDER_LEADS = ((EmailKind.REMINDER_D7, timedelta(days=7)),
-                  (EmailKind.REMINDER_D1, timedelta(days=1)))
-REMINDER_WINDOW = timedelta(days=1)
+# Reminders (D-7, D-1) are ``services.reminders``.
 # The thank-you waits for the organisers' first impact figures, at most this long.
 IMPACT_GRACE = timedelta(days=1)
 FOLLOW_UP_DELAY = timedelta(days=90)
@@ -74,15 +74,20 @@ def _pledge_with_context(pledge_id: int) -> Pledge | None:
 
 
 def _queue_pledge_message(kind: EmailKind, pledge: Pledge, facts: CampaignFacts, *,
-                          link: Callable[[], str]) -> OutboundEmail | None:
+                          link: Callable[[], str], sequence: int = 0,
+                          calendar: Callable[[], str] | None = None,
+                          extra: dict[str, object] | None = None) -> OutboundEmail | None:
+    """One e-mail about one pledge; ``sequence`` (a moved slot's) makes it a new message
+    rather than the one already sent about the slot's earlier time."""
     participant, campaign = pledge.participant, facts.campaign
     values = placeholder_values(facts, link=link, participant=participant, slot=pledge.slot,
                                 invitation=pledge.invitation)
     extra = {"invite_link": functools.cache(lambda: _personal_link(campaign, participant)),
-             "companions": pledge.companions}
-    return participant_email_queue(kind=kind, dedupe_key=dedupe_key(kind, pledge=pledge.pk),
-                                   participant=participant, facts=facts, values=values,
-                                   extra=extra)
+             "companions": pledge.companions, **(extra or {})}
+    key = dedupe_key(kind, pledge=pledge.pk, **({"sequence": sequence} if sequence else {}))
+    return participant_email_queue(kind=kind, dedupe_key=key, participant=participant,
+                                   facts=facts, values=values, extra=extra,
+                                   calendar=calendar)
 
 
 def _personal_link(campaign: Campaign, participant: Participant) -> str:
@@ -103,9 +108,26 @@ def pledge_notify(*, pledge_id: int) -> None:
         return
     kinds: dict[str, EmailKind] = {Pledge.Status.CONFIRMED: EmailKind.PLEDGE_CONFIRMED,
                                    Pledge.Status.AWAITING_APPROVAL: EmailKind.PLEDGE_AWAITING}
+    if pledge.status == Pledge.Status.OFFERED:
+        return  # a place came free before this was composed: the offer says it all
     kind = kinds.get(pledge.status, EmailKind.PLEDGE_WAITLISTED)
-    _queue_pledge_message(kind, pledge, CampaignFacts(pledge.slot.campaign),
-                          link=lambda: links.manage_url(pledge.participant))
+    campaign = pledge.slot.campaign
+    waiting: dict[str, object] = {
+        "position": waitlist_positions([pledge]).get(pledge.pk),
+        "offer": campaign.freed_seats == Campaign.FreedSeats.OFFER,
+    } if pledge.status == Pledge.Status.WAITLISTED else {}
+    _queue_pledge_message(kind, pledge, CampaignFacts(campaign), extra=waiting,
+                          link=lambda: links.manage_url(pledge.participant),
+                          calendar=_invitation(pledge)
+                          if pledge.status == Pledge.Status.CONFIRMED else None)
+    if pledge.status == Pledge.Status.CONFIRMED:
+        target_reached_check(campaign_id=pledge.slot.campaign_id)
+
+
+def _invitation(pledge: Pledge, method: Method = "REQUEST") -> Callable[[], str]:
+    """The pledge's calendar invitation, made only if its e-mail is queued."""
+    return functools.partial(pledge_calendar, pledge=pledge, method=method,
+                             url=links.manage_url(pledge.participant))
 
 
 def pledge_promotion_notify(*, pledge_id: int) -> None:
@@ -115,7 +137,22 @@ def pledge_promotion_notify(*, pledge_id: int) -> None:
         return
     _queue_pledge_message(EmailKind.PLEDGE_PROMOTED, pledge,
                           CampaignFacts(pledge.slot.campaign),
-                          link=lambda: links.manage_url(pledge.participant))
+                          link=lambda: links.manage_url(pledge.participant),
+                          calendar=_invitation(pledge))
+    target_reached_check(campaign_id=pledge.slot.campaign_id)
+
+
+def pledge_cancelled_notify(*, pledge_id: int) -> None:
+    """A confirmed pledge was cancelled (by the person or an organiser): the calendar
+    invitation it carried is withdrawn (METHOD:CANCEL, same UID)."""
+    pledge = _pledge_with_context(pledge_id)
+    if pledge is None or pledge.status != Pledge.Status.CANCELLED \
+            or pledge.confirmed_at is None or pledge.participant.erased_at is not None:
+        return
+    _queue_pledge_message(EmailKind.PLEDGE_CANCELLED, pledge,
+                          CampaignFacts(pledge.slot.campaign),
+                          link=functools.partial(links.campaign_url, pledge.slot.campaign),
+                          calendar=_invitation(pledge, "CANCEL"))
 
 
 def _untold() -> QuerySet[Pledge]:
@@ -188,42 +225,15 @@ def invitation_email_send(*, invitation_id: int) -> None:
         participant_email_queue(kind=EmailKind.INVITATION, dedupe_key=key,
                                 participant=participant, facts=facts, values=values)
         return
+    language = message_language("", facts.organisation.locale)
     subject, body = message_compose(kind=EmailKind.INVITATION, facts=facts,
-                                    language=message_language("", facts.organisation.locale),
-                                    values=values, participant=None)
+                                    language=language, values=values, participant=None)
     email_queue(kind=EmailKind.INVITATION, dedupe_key=key, to_email=invitation.invitee_email,
-                subject=subject, body=body, campaign=campaign)
+                subject=subject, body=body, campaign=campaign, language=language,
+                action_url=message_action(EmailKind.INVITATION, values, body))
 
 
 # --- Scheduled messages (run by engagement.tasks.run_engagement_schedule) ----------------
-
-def reminders_queue(*, now: datetime) -> int:
-    """Reminders D-7 and D-1 for confirmed pledges of campaigns still taking place; each
-    once per pledge, however often or concurrently this runs. Returns how many were
-    queued."""
-    queued = 0
-    facts: dict[int, CampaignFacts] = {}
-    for kind, lead in REMINDER_LEADS:
-        pledges = (Pledge.objects
-                   .filter(status=Pledge.Status.CONFIRMED,
-                           slot__campaign__status__in=[Campaign.Status.OPEN,
-                                                       Campaign.Status.SUCCEEDED],
-                           slot__starts_at__gt=now + lead - REMINDER_WINDOW,
-                           slot__starts_at__lte=now + lead)
-                   .exclude(already_queued(kind, pledge="pk"))
-                   .select_related("participant", "slot__campaign__programme",
-                                   "invitation__inviter", "invitation__organiser"))
-        for pledge in pledges:
-            campaign = pledge.slot.campaign
-            campaign_facts = facts.setdefault(campaign.pk, CampaignFacts(campaign))
-            participant = pledge.participant
-            link = (functools.partial(_personal_link, campaign, participant)
-                    if kind == EmailKind.REMINDER_D7
-                    else functools.partial(links.manage_url, participant))
-            if _queue_pledge_message(kind, pledge, campaign_facts, link=link) is not None:
-                queued += 1
-    return queued
-
 
 def missing_results_queue(*, now: datetime) -> int:
     """Safety net for ``campaign_result_notify``: it runs once the deadline decision has

@@ -178,8 +178,9 @@ def placeholder_values(facts: CampaignFacts, *, link: Callable[[], str],
     starts_at = slot.starts_at if slot is not None else campaign.starts_at
     values: Values = {
         "organisation_name": lambda: one_line(facts.organisation.name),
-        "programme_name": lambda: one_line(campaign.programme.name),
-        "campaign_title": lambda: one_line(campaign.title),
+        # The organisers' texts in the recipient's language, else in the other one.
+        "programme_name": lambda: one_line(campaign.programme.localized("name").text),
+        "campaign_title": lambda: one_line(campaign.localized("title").text),
         "action_date": lambda: date_text(starts_at, time_zone),
         "action_time": lambda: time_text(starts_at, time_zone),
         "place": lambda: one_line(campaign.place) or gettext("place to be announced"),
@@ -247,15 +248,32 @@ def message_compose(*, kind: str, facts: CampaignFacts, language: str, values: V
     return " ".join(subject.split())[:300], body + "\n"
 
 
+# The placeholder holding the link each kind is about, when not ``link``.
+ACTION_PLACEHOLDERS = {"thank_you": "survey_link", "follow_up_survey": "survey_link"}
+
+
+def message_action(kind: str, values: Values, body: str) -> str:
+    """The link the message is about (the HTML part's button): the kind's link, if the
+    text gives it (a programme's own wording may leave it out; then there is no button)."""
+    name = ACTION_PLACEHOLDERS.get(kind, "link")
+    if name not in values:
+        return ""
+    url = str(values[name]())
+    return url if url and url in body else ""
+
+
 def participant_email_queue(*, kind: str, dedupe_key: str, participant: Participant,
                             facts: CampaignFacts, values: Values,
-                            extra: dict[str, object] | None = None) -> OutboundEmail | None:
+                            extra: dict[str, object] | None = None,
+                            calendar: Callable[[], str] | None = None) -> OutboundEmail | None:
+    """Compose and queue an e-mail to a participant, in their language; ``calendar``
+    makes the invitation it carries (called only when the e-mail is queued)."""
     if OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None  # spare the rendering; email_queue's unique index is what decides
-    subject, body = message_compose(
-        kind=kind, facts=facts,
-        language=message_language(participant.language, facts.organisation.locale),
-        values=values, participant=participant, extra=extra)
+    language = message_language(participant.language, facts.organisation.locale)
+    subject, body = message_compose(kind=kind, facts=facts, language=language,
+                                    values=values, participant=participant, extra=extra)
     return email_queue(kind=kind, dedupe_key=dedupe_key, to_email=participant.email,
                        subject=subject, body=body, participant=participant,
-                       campaign=facts.campaign)
+                       campaign=facts.campaign, calendar=calendar() if calendar else "",
+                       language=language, action_url=message_action(kind, values, body))

@@ -6,7 +6,8 @@ schedule re-queues rows whose task went missing. ``dedupe_key`` names the logica
 (this reminder for this pledge, this result for this participant), and its unique index
 makes each one exist once however often, or however concurrently, it is queued.
 
-Unsubscribed participants get no e-mail. Their message still gets its row, with status
+Unsubscribed participants get no e-mail, nor do addresses the provider reported bounced
+(``deliverability``: status "bounced"). Their message still gets its row, with status
 "skipped": the organisation can see who was not reached, and the dedupe key is taken, so a
 participant who subscribes again is not sent stale reminders.
 
@@ -23,20 +24,18 @@ What the e-mails say is ``message_texts``; when they are due, ``message_schedule
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from core.tenancy import current_organisation, enqueue_on_commit
+from core.tenancy import enqueue_on_commit
 
-from .. import links
-from ..models import Campaign, EmailKind, OutboundEmail, Participant
+from ..models import Campaign, EmailDeliverability, EmailKind, OutboundEmail, Participant
 from .consent import consent_current
+from .outbox_message import outbound_message
 
 # Delivery: the first try and eight retries, waiting 1, 2, 4 … minutes, at most an hour
 # (about three hours in all), before a message is given up as failed. (The first delay is
@@ -63,6 +62,13 @@ OWN_PLEDGE_KINDS: frozenset[str] = frozenset({
     EmailKind.CAMPAIGN_SUCCEEDED, EmailKind.CAMPAIGN_FAILED,
     EmailKind.THANK_YOU,  # after an action they attended, with its survey
     EmailKind.ACCESS_LINK,  # the sign-up link they asked for
+    EmailKind.INTERNAL_CAMPAIGNS_LINK,  # the internal campaigns' link they asked for
+    EmailKind.CAMPAIGN_POSTPONED,  # the action they pledged to moves
+    EmailKind.CAMPAIGN_RELAUNCHED,  # the action they pledged to, failed, comes back
+    EmailKind.REMINDER_DIGEST, EmailKind.PLEDGE_CANCELLED, EmailKind.SLOT_MOVED,
+    EmailKind.SEAT_OFFERED, EmailKind.OFFER_EXPIRED,
+    # To an organisation's owners and managers (no participant): about their campaigns.
+    EmailKind.ORGANISER_ALERT,
 })
 
 
@@ -72,24 +78,38 @@ def email_needs_consent(kind: str, participant: Participant | None) -> bool:
             and not consent_current(participant))
 
 
+def address_undeliverable(email: str) -> bool:
+    """Whether the provider reported this address bounced or complained (and no organiser
+    has cleared the mark since)."""
+    return EmailDeliverability.objects.filter(
+        email=email.strip().lower(), undeliverable_since__isnull=False).exists()
+
+
 def email_queue(*, kind: str, dedupe_key: str, to_email: str, subject: str, body: str,
                 participant: Participant | None = None,
-                campaign: Campaign | None = None) -> OutboundEmail | None:
-    """Put one logical message in the outbox; None if it is there already.
+                campaign: Campaign | None = None, calendar: str = "", language: str = "",
+                action_url: str = "") -> OutboundEmail | None:
+    """Put one logical message in the outbox; None if it is there already. ``calendar``
+    is an iCalendar text (``services.calendar_invites``) sent with it as an invitation.
 
     The send task leaves on commit, so a rolled-back caller sends nothing. A participant
-    who unsubscribed gets a "skipped" row and no task (see the module docstring)."""
+    who unsubscribed gets a "skipped" row and no task (see the module docstring), and so
+    does an address that bounced ("bounced"). ``language`` is the reader's (the HTML
+    part's frame), ``action_url`` the link the message is about (its button)."""
     status = (OutboundEmail.Status.SKIPPED
               if participant is not None and not participant.can_be_emailed
               and kind not in TRANSACTIONAL_KINDS
               else OutboundEmail.Status.QUEUED)
     if status == OutboundEmail.Status.QUEUED and email_needs_consent(kind, participant):
         status = OutboundEmail.Status.NO_CONSENT
+    if status == OutboundEmail.Status.QUEUED and address_undeliverable(to_email):
+        status = OutboundEmail.Status.BOUNCED
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
                 participant=participant, campaign=campaign, kind=kind, dedupe_key=dedupe_key,
-                to_email=to_email, subject=subject, body=body, status=status)
+                to_email=to_email, subject=subject, body=body, status=status,
+                calendar=calendar, language=language, action_url=action_url)
     except IntegrityError:
         if OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
             return None  # queued already, by this caller earlier or by a concurrent one
@@ -133,9 +153,13 @@ def email_deliver(*, email_id: int, attempt: int) -> int | None:
             email.status = OutboundEmail.Status.NO_CONSENT  # withdrawn after it was queued
             email.save(update_fields=["status"])
             return None
+        if address_undeliverable(email.to_email):
+            email.status = OutboundEmail.Status.BOUNCED  # bounced after it was queued
+            email.save(update_fields=["status"])
+            return None
         email.attempts += 1
         try:
-            _email_message(email).send()
+            outbound_message(email).send()
         except Exception as exc:  # whatever the backend raises, the row must survive it
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= MAX_ATTEMPTS:
@@ -146,19 +170,6 @@ def email_deliver(*, email_id: int, attempt: int) -> int | None:
         email.sent_at = timezone.now()
         email.save(update_fields=["attempts", "status", "sent_at"])
     return None
-
-
-def _email_message(email: OutboundEmail) -> EmailMessage:
-    # One Message-ID per row, the same at every attempt: a copy sent again after a lost
-    # final reply from the server (docs/reliability.md) is the same message to mail clients.
-    schema = getattr(current_organisation(), "schema_name", "public")
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "fullmobs"
-    headers = {"Message-ID": f"<outbox.{schema}.{email.pk}@{domain}>"}
-    if email.participant is not None:
-        headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(email.participant)}>"
-    return EmailMessage(subject=email.subject, body=email.body,
-                        from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to_email],
-                        headers=headers)
 
 
 def stalled_emails_requeue(*, now: datetime) -> int:

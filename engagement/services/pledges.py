@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +13,11 @@ from core.tenancy import enqueue_on_commit
 
 from ..models import Campaign, Participant, Pledge, Slot
 from .activity import participant_touch
+from .waitlist import seats_free_up
 
 MAX_COMPANIONS = 20
+# A confirmed person cancelling less than this before their slot: the organisers are told.
+LATE_CANCELLATION = timedelta(hours=48)
 
 
 def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
@@ -67,8 +72,12 @@ def _notify_on_commit(name: str, pledge_id: int) -> None:
 
 
 def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
-    """Cancel a pledge; freed seats go to the waiting list in order (a party too large for
-    the seats left is passed over, not the whole queue). Returns the promoted pledges."""
+    """Cancel a pledge (a confirmed one, or a place offered to it); its places go to the
+    waiting list in order, offered or given at once as the campaign chose
+    (``services.waitlist``). Returns the pledges promoted (confirmed at once).
+
+    A confirmed person is sent the calendar cancellation; the organisers are alerted of a
+    cancellation less than ``LATE_CANCELLATION`` before the slot."""
     promoted: list[Pledge] = []
     with transaction.atomic():
         # Lock order: slot, then pledges (as pledge_create's UPDATE does), so concurrent
@@ -83,21 +92,19 @@ def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
                 Campaign.Status.COMPLETED, Campaign.Status.FAILED)).exists():
             raise DomainError({"pledge": [_("This action is over: its pledges can no "
                                             "longer be cancelled.")]})
-        if pledge.status == Pledge.Status.CONFIRMED:
-            slot.confirmed_seats -= pledge.seats
-        pledge.status = Pledge.Status.CANCELLED
-        pledge.cancelled_at = timezone.now()
-        pledge.save(update_fields=["status", "cancelled_at"])
-        waiting = slot.pledges.select_for_update().filter(
-            status=Pledge.Status.WAITLISTED).order_by("created_at", "id")
-        for candidate in waiting:
-            if slot.confirmed_seats + candidate.seats > slot.capacity:
-                continue
-            slot.confirmed_seats += candidate.seats
-            candidate.status = Pledge.Status.CONFIRMED
-            candidate.confirmed_at = timezone.now()
-            candidate.save(update_fields=["status", "confirmed_at"])
-            promoted.append(candidate)
-            _notify_on_commit("notify_promoted", candidate.pk)
+        was_confirmed = pledge.status == Pledge.Status.CONFIRMED
+        if pledge.status in (Pledge.Status.CONFIRMED, Pledge.Status.OFFERED):
+            slot.confirmed_seats -= pledge.seats  # an offer holds its places too
+        now = timezone.now()
+        pledge.status, pledge.cancelled_at = Pledge.Status.CANCELLED, now
+        pledge.offer_expires_at = None
+        pledge.save(update_fields=["status", "cancelled_at", "offer_expires_at"])
+        campaign = Campaign.objects.get(pk=slot.campaign_id)
+        promoted = [moved for moved in seats_free_up(slot=slot, campaign=campaign, now=now)
+                    if moved.status == Pledge.Status.CONFIRMED]
         slot.save(update_fields=["confirmed_seats"])
+        if was_confirmed:
+            _notify_on_commit("notify_cancelled", pledge.pk)
+            if now < slot.starts_at < now + LATE_CANCELLATION:
+                _notify_on_commit("alert_late_cancellation", pledge.pk)
     return promoted

@@ -36,6 +36,7 @@ from ..services import (
     slot_add,
 )
 from .documents import qr_response, qr_svg
+from .organiser_outreach import campaign_outreach_context
 
 
 def campaign_list(request):
@@ -152,6 +153,10 @@ def campaign_detail(request, pk):
     checkin_url = links.absolute(reverse("campaign_checkin",
                                          args=[campaign.code, campaign.checkin_secret]))
     slots = list(campaign.slots.all())
+    now = timezone.now()
+    for slot in slots:
+        slot.movable = slot.starts_at > now and campaign.status in (
+            Campaign.Status.DRAFT, Campaign.Status.OPEN, Campaign.Status.SUCCEEDED)
     page_url = links.campaign_url(campaign)
     funnel = _named(funnel_counts(campaign.invitations.all())) if lever_analytics else None
     attendance = Pledge.objects.filter(
@@ -176,6 +181,7 @@ def campaign_detail(request, pk):
         "invite_form": _invite_form(None) if can_manage else None,
         "invitations": campaign.invitations.filter(organiser__isnull=False)[:20],
         "page_url": page_url, "checkin_url": checkin_url,
+        **campaign_outreach_context(campaign, can_manage=can_manage),
     })
 
 

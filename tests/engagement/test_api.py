@@ -269,6 +269,8 @@ def test_participants_import_refusals(org_a, manager_a):
 def test_pledges_are_made_filtered_cancelled_checked_in_and_marked(org_a, manager_a):
     with tenant_context(org_a):
         campaign = make_campaign(capacity=2)
+        campaign.freed_seats = "promote"  # freed places given at once
+        campaign.save(update_fields=["freed_seats"])
         slot = campaign.slots.get()
         ana, bob, cyd = (person(f"{n}@example.test") for n in ("ana", "bob", "cyd"))
     client = tenant_client(org_a, manager_a)

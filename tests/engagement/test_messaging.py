@@ -37,6 +37,7 @@ from engagement.services import (
     pledge_check_in,
     pledge_create,
     programme_create_from_template,
+    reminders,
 )
 from methodology.models import Template
 from methodology.selectors import latest_published
@@ -116,7 +117,7 @@ def test_programme_message_in_each_participants_language(
             pledge(campaign, someone)
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert message_schedule.reminders_queue(now=ACTION - timedelta(days=6, hours=12)) == 2
+            assert reminders.reminders_queue(now=ACTION - timedelta(days=6, hours=12)) == 2
 
         french, english = (emails(participant=p, kind="reminder_d7")[0]
                            for p in (camille, alex))
@@ -149,6 +150,8 @@ def test_pledge_confirmation_and_waiting_list_without_programme_messages(
     with tenant_context(org_a):
         campaign = make_campaign(starts_at=timezone.now() + timedelta(days=10), capacity=3,
                                  visibility=Campaign.Visibility.PUBLIC)
+        # Freed places given at once (tests/engagement/test_waitlist.py has the offers).
+        Campaign.objects.filter(pk=campaign.pk).update(freed_seats="promote")
         slot = campaign.slots.get()
         with django_capture_on_commit_callbacks(execute=True):
             campaign_join(campaign=campaign, email="lea@example.test", first_name="Léa",
@@ -218,11 +221,11 @@ def test_unsubscribed_participants_get_nothing(org_a, eager):
         campaign = make_campaign()
         gone = person("Gone", unsubscribed_at=timezone.now())
         pledge(campaign, gone)
-        assert message_schedule.reminders_queue(now=ACTION - timedelta(hours=12)) == 1
+        assert reminders.reminders_queue(now=ACTION - timedelta(hours=12)) == 1
         [email] = emails(participant=gone)
         assert email.status == "skipped" and mail.outbox == []
         # The row holds the key: running the schedule again does not try again.
-        assert message_schedule.reminders_queue(now=ACTION - timedelta(hours=11)) == 0
+        assert reminders.reminders_queue(now=ACTION - timedelta(hours=11)) == 0
 
     with tenant_context(org_a):
         # Unsubscribing after the message was queued, before the worker got to it.
@@ -251,18 +254,21 @@ def test_reminders_d7_and_d1_are_queued_exactly_once(org_a):
         day = pledge(tomorrow, person("Day"))
         pledge(in_a_week, person("Waiting"), status=Pledge.Status.WAITLISTED)
         pledge(in_a_week, person("Cancelled"), status=Pledge.Status.CANCELLED)
-        pledge(in_three_days, person("Between"))
+        between = pledge(in_three_days, person("Between"))
         pledge(failed, person("Failed"))
 
-        assert message_schedule.reminders_queue(now=now) == 2
-        assert message_schedule.reminders_queue(now=now) == 0
-        assert message_schedule.reminders_queue(now=now + timedelta(minutes=5)) == 0
+        # "Between" missed its D-7 four days ago (made long before): caught up, as the
+        # action has not started and its D-1 is not due yet.
+        assert reminders.reminders_queue(now=now) == 3
+        assert reminders.reminders_queue(now=now) == 0
+        assert reminders.reminders_queue(now=now + timedelta(minutes=5)) == 0
         assert {(e.kind, e.dedupe_key) for e in emails()} == {
             ("reminder_d7", f"reminder_d7:pledge:{week.pk}"),
             ("reminder_d1", f"reminder_d1:pledge:{day.pk}"),
+            ("reminder_d7", f"reminder_d7:pledge:{between.pk}"),
         }
         # Six days later the week-ahead pledge is due its D-1, and only that.
-        assert message_schedule.reminders_queue(now=now + timedelta(days=6)) == 1
+        assert reminders.reminders_queue(now=now + timedelta(days=6)) == 1
         assert emails(kind="reminder_d1", participant=week.participant)
 
 
@@ -289,7 +295,7 @@ def test_reminders_queued_concurrently_go_out_once(crowd, eager):
         try:
             with tenant_context(organisation):
                 start.wait(timeout=10)
-                return message_schedule.reminders_queue(now=ACTION - timedelta(hours=12))
+                return reminders.reminders_queue(now=ACTION - timedelta(hours=12))
         finally:
             connection.close()
 
@@ -405,8 +411,8 @@ def test_every_placeholder_of_a_library_programme_is_filled(
             invitation_create(campaign=campaign, channel=Channel.EMAIL,
                               lever_code="personal_invitation", inviter=fr,
                               invitee_email="friend@example.test")
-            message_schedule.reminders_queue(now=timezone.now())
-            message_schedule.reminders_queue(now=timezone.now() + timedelta(days=6))
+            reminders.reminders_queue(now=timezone.now())
+            reminders.reminders_queue(now=timezone.now() + timedelta(days=6))
             Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SUCCEEDED)
             for pledge_ in pledges:
                 pledge_check_in(pledge=pledge_, by_user=owner_a)

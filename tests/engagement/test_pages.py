@@ -130,6 +130,8 @@ def test_forged_or_foreign_links_are_refused(org_a, org_b):
 def test_cancel_promotes_the_waiting_list_and_calendar_file(org_a):
     with tenant_context(org_a):
         campaign = make_campaign(capacity=1)
+        campaign.freed_seats = "promote"  # freed places given at once
+        campaign.save(update_fields=["freed_seats"])
         slot = campaign.slots.get()
         first = Participant.objects.create(email="first@example.org")
         second = Participant.objects.create(email="second@example.org")

@@ -23,7 +23,8 @@ def make_slot(capacity: int, *, status=Campaign.Status.OPEN, deadline_in_days=5)
         programme=programme, code=f"c{Campaign.objects.count() + 1}x", title="Clean-up",
         participant_target=40,
         mobilisation_deadline=timezone.now() + timedelta(days=deadline_in_days),
-        status=status))
+        # Freed places given at once (tests/engagement/test_waitlist.py has the offers).
+        freed_seats=Campaign.FreedSeats.PROMOTE, status=status))
 
 
 def person(n) -> Participant:

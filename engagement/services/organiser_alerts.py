@@ -1,0 +1,143 @@
+"""Alerts to a campaign's organisers: the target reached, a slot under-filled three days
+before, a late cancellation.
+
+Who: the organisation's owners and managers (the people who can act on a campaign; viewers
+follow figures, they are not asked to act), each in their own language, with a link to the
+campaign's page.
+
+Once: each fact is an ``OrganiserAlert`` row whose ``dedupe_key`` names it (this campaign's
+target, this slot's under-filling, this pledge's cancellation) under a unique index; the
+e-mails are queued in the transaction that inserts it, so a fact raised twice, or by two
+workers at once, is e-mailed once. The schedule raises what is due each run and nothing
+after the slot has begun, so an outage delays an alert without losing it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from core.roles import Role
+from core.tenancy import current_organisation
+from tenants.models import User
+
+from .. import links
+from ..models import Campaign, EmailKind, OrganiserAlert, Pledge, Slot
+from .campaigns import mobilised_count
+from .message_texts import date_text, message_language, one_line, time_text
+from .outbox import email_queue
+
+# A slot is under-filled when, three days before it starts, fewer than half of its places
+# are taken (offered places count as taken: someone is about to confirm them).
+UNDERFILLED_BEFORE = timedelta(days=3)
+UNDERFILLED_SHARE = 0.5
+TAKING_PLACE = (Campaign.Status.OPEN, Campaign.Status.SUCCEEDED)
+Kind = OrganiserAlert.Kind
+
+
+def alert_recipients() -> list[User]:
+    """The organisation's active owners and managers."""
+    return list(User.objects.filter(
+        is_active=True, memberships__organisation=current_organisation(),
+        memberships__role__in=[Role.OWNER, Role.MANAGER]).order_by("pk").distinct())
+
+
+def _key(kind: str, **ids: int) -> str:
+    return kind + "".join(f":{name}:{value}" for name, value in ids.items())
+
+
+def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
+                pledge: Pledge | None = None) -> OrganiserAlert | None:
+    """Record the fact and e-mail the organisers; None if it was raised already."""
+    ids = {"campaign": campaign.pk}
+    if kind == Kind.SLOT_UNDERFILLED and slot is not None:
+        ids["slot"] = slot.pk
+    if kind == Kind.LATE_CANCELLATION and pledge is not None:
+        ids["pledge"] = pledge.pk
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                alert = OrganiserAlert.objects.create(kind=kind, campaign=campaign, slot=slot,
+                                                      pledge=pledge, dedupe_key=_key(kind, **ids))
+        except IntegrityError:
+            return None  # raised already, by an earlier run or a concurrent one
+        for user in alert_recipients():
+            subject, body = _compose(alert, user)
+            email_queue(kind=EmailKind.ORGANISER_ALERT, to_email=user.email, subject=subject,
+                        body=body, campaign=campaign,
+                        dedupe_key=f"{EmailKind.ORGANISER_ALERT}:{alert.dedupe_key}"
+                                   f":user:{user.pk}")
+    return alert
+
+
+def _compose(alert: OrganiserAlert, user: User) -> tuple[str, str]:
+    campaign, slot, pledge = alert.campaign, alert.slot, alert.pledge
+    organisation = current_organisation()
+    with translation.override(message_language(user.preferred_language,
+                                               organisation.locale)):
+        zone = timezone.get_current_timezone_name()
+        context: dict[str, object] = {
+            "kind": alert.kind, "campaign_title": one_line(campaign.localized("title").text),
+            "link": links.absolute(reverse("campaign_detail", args=[campaign.pk])),
+            "target": campaign.participant_target, "people": mobilised_count(campaign),
+            "organisation_name": organisation.name,
+            "first_name": user.get_short_name() if user.full_name else "",
+        }
+        if slot is not None:
+            context |= {"date": date_text(slot.starts_at, zone),
+                        "time": time_text(slot.starts_at, zone),
+                        "taken": slot.confirmed_seats, "capacity": slot.capacity}
+        if pledge is not None:
+            context |= {"who": one_line(pledge.participant.display_name),
+                        "seats": pledge.seats}
+        text = render_to_string("engagement/email/organiser_alert.txt", context)
+    subject, _newline, body = text.strip().partition("\n")
+    return " ".join(subject.split())[:300], body.strip() + "\n"
+
+
+def target_reached_check(*, campaign_id: int) -> OrganiserAlert | None:
+    """Alert once when a campaign still taking place has as many people as its target."""
+    campaign = Campaign.objects.filter(pk=campaign_id, status__in=TAKING_PLACE).first()
+    if campaign is None or mobilised_count(campaign) < campaign.participant_target:
+        return None
+    return alert_raise(kind=Kind.TARGET_REACHED, campaign=campaign)
+
+
+def late_cancellation_alert(*, pledge_id: int) -> OrganiserAlert | None:
+    """A confirmed pledge cancelled less than 48 hours before its slot (``pledge_cancel``
+    decides that, and queues this after its commit)."""
+    pledge = (Pledge.objects.select_related("participant", "slot__campaign")
+              .filter(pk=pledge_id, status=Pledge.Status.CANCELLED).first())
+    if pledge is None or pledge.slot.starts_at <= timezone.now():
+        return None
+    return alert_raise(kind=Kind.LATE_CANCELLATION, campaign=pledge.slot.campaign,
+                       slot=pledge.slot, pledge=pledge)
+
+
+def organiser_alerts_queue(*, now: datetime) -> int:
+    """The schedule's part: slots under-filled three days before (until they start), and,
+    as a safety net for the alert raised on each pledge, targets reached. Returns how many
+    alerts were raised."""
+    raised = 0
+    already = Exists(OrganiserAlert.objects.filter(dedupe_key=Concat(
+        Value(f"{Kind.SLOT_UNDERFILLED}:campaign:"), Cast(OuterRef("campaign_id"), CharField()),
+        Value(":slot:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())))
+    underfilled = (Slot.objects.select_related("campaign")
+                   .filter(campaign__status__in=TAKING_PLACE, starts_at__gt=now,
+                           starts_at__lte=now + UNDERFILLED_BEFORE,
+                           confirmed_seats__lt=F("capacity") * UNDERFILLED_SHARE)
+                   .exclude(already).order_by("starts_at"))
+    for slot in underfilled:
+        raised += alert_raise(kind=Kind.SLOT_UNDERFILLED, campaign=slot.campaign,
+                              slot=slot) is not None
+    reached = (Campaign.objects.filter(status__in=TAKING_PLACE, starts_at__gt=now)
+               .exclude(alerts__kind=Kind.TARGET_REACHED).values_list("pk", flat=True))
+    for campaign_id in reached:
+        raised += target_reached_check(campaign_id=campaign_id) is not None
+    return raised
