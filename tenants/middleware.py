@@ -58,8 +58,10 @@ OPEN_PREFIXES = (
     "/invitations/",
     "/c/",  # campaign pages: public ones to anyone, internal ones check who joins
     "/me/",  # participants' pages, reached with a signed link
+    "/internal/",  # the employees' address: a link to internal campaigns, by e-mail
     "/i18n/",
     "/static/",
+    "/brand/logo/",  # the logo e-mails show (billing.views_brand)
     "/api/",  # the API authenticates in DRF (token or session) and checks access there
 )
 

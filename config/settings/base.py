@@ -223,7 +223,15 @@ THROTTLE_RATES: dict[str, dict[str, str]] = {
     # Wrong passwords given to close an organisation through the API (per address, login).
     "closure_password": {"address": env("CLOSURE_PASSWORD_RATE_LIMIT", "10/hour"),
                          "subject": env("CLOSURE_PASSWORD_LOGIN_RATE_LIMIT", "5/hour")},
+    # The employees' address (/internal/): per client address, and for the whole
+    # organisation (its subject), since every answer may send an e-mail.
+    "internal_address": {"address": env("INTERNAL_ADDRESS_RATE_LIMIT", "10/hour"),
+                         "subject": env("INTERNAL_ADDRESS_ORGANISATION_RATE_LIMIT",
+                                        "300/hour")},
 }
+# Invitations an organisation's organisers may send in bulk per clock hour, all of them
+# together (engagement.services.outreach; held by the database, not by the cache).
+BULK_INVITATIONS_PER_HOUR = int(env("BULK_INVITATIONS_PER_HOUR", "500"))
 
 # Shared by every web process (throttling counts must be global): Redis when CACHE_URL
 # names one, otherwise a table in the public schema (`manage.py createcachetable`). Keys
@@ -240,7 +248,12 @@ CACHES = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fullmobs API",
-    "DESCRIPTION": "Mobilisation programmes, campaigns and impact, per organisation.",
+    "DESCRIPTION": (
+        "Mobilisation programmes, campaigns and impact, per organisation.\n\n"
+        "**Dates and times** are ISO 8601 with their UTC offset, in the organisation's time "
+        "zone (`organisation.time_zone` of `/api/v1/me/`): `2026-03-14T09:00:00+04:00` for an "
+        "organisation in Réunion. A datetime sent with an offset (or `Z`) means that "
+        "instant; one sent without an offset is read in the organisation's time zone."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,0 +1,296 @@
+"""Inviting many people in one go: an imported list, a team, a site, everyone, or the
+people of a failed campaign that is relaunched.
+
+Who is invited is decided in SQL (``bulk_recipients``): people who can be e-mailed (not
+unsubscribed, with an address), who agree to hear about future actions (except for a
+relaunch, which is about their own pledge), not yet invited to this campaign and not
+already pledged to it. Each is invited once per campaign: the partial unique index
+``one_invitation_per_person_and_campaign`` refuses a second row, whoever races.
+
+Organisers' sends are limited per organisation and clock hour
+(``settings.BULK_INVITATIONS_PER_HOUR``): the allowance is taken by a conditional UPDATE
+on the hour's ``BulkSendHour`` row, which serialises concurrent sends and refuses any that
+would pass the cap. The e-mails are composed by a worker after the commit
+(``engagement.tasks.send_invitation_batch``) and leave through the outbox.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.errors import DomainError
+from core.tenancy import enqueue_on_commit
+from methodology.models import Lever
+from tenants.models import User
+
+from .. import links
+from ..models import (
+    BulkSendHour,
+    Campaign,
+    Channel,
+    EmailKind,
+    Invitation,
+    InvitationBatch,
+    Participant,
+    Pledge,
+    Team,
+)
+from .message_texts import CampaignFacts, participant_email_queue, placeholder_values
+from .outbox import dedupe_key
+
+Audience = InvitationBatch.Audience
+# What a bulk send can be: an e-mail, sent by the organisation or on a manager's behalf.
+# (A shared link, a poster or an intranet post are recorded one by one, with their link.)
+BULK_CHANNELS = (Channel.EMAIL, Channel.MANAGER)
+RELAUNCH_LEVER = "personal_invitation"
+
+
+@dataclass(frozen=True)
+class BulkAudience:
+    """Who an organiser means: ``kind`` with its team, site or earlier campaign."""
+
+    kind: str
+    team: Team | None = None
+    site: str = ""
+    from_campaign: Campaign | None = None
+
+    @property
+    def label(self) -> str:
+        """The group's own name (a team, a site, a campaign's title), stored with the
+        batch; the kind is shown by its translated name beside it."""
+        if self.team is not None:
+            return self.team.name
+        if self.from_campaign is not None:
+            return self.from_campaign.title[:200]
+        return self.site
+
+
+def bulk_audience(*, kind: str, team_id: int | str | None = None,
+                  site: str = "") -> BulkAudience:
+    """The audience an organiser chose in a form or the API, checked: an unknown team or
+    site is refused naming its field."""
+    if kind not in (Audience.ALL, Audience.IMPORTED, Audience.TEAM, Audience.SITE,
+                    Audience.NEVER_PLEDGED):
+        raise DomainError({"audience": [_("Choose who to invite.")]})
+    if kind == Audience.TEAM:
+        team = (Team.objects.filter(pk=int(team_id)).first()
+                if str(team_id or "").isdigit() else None)
+        if team is None:
+            raise DomainError({"team": [_("Choose one of the teams.")]})
+        return BulkAudience(kind=kind, team=team)
+    if kind == Audience.SITE:
+        site = (site or "").strip()
+        if not site or not Participant.objects.filter(site=site).exists():
+            raise DomainError({"site": [_("Choose one of the sites.")]})
+        return BulkAudience(kind=kind, site=site)
+    return BulkAudience(kind=kind)
+
+
+def _audience_people(audience: BulkAudience) -> QuerySet[Participant]:
+    people = Participant.objects.filter(erased_at__isnull=True)
+    if audience.kind == Audience.IMPORTED:
+        people = people.filter(source=Participant.Source.IMPORT)
+    elif audience.kind == Audience.TEAM:
+        people = people.filter(team=audience.team)
+    elif audience.kind == Audience.SITE:
+        people = people.filter(site=audience.site)
+    elif audience.kind == Audience.NEVER_PLEDGED:
+        people = people.exclude(Exists(Pledge.objects.filter(participant=OuterRef("pk"))))
+    elif audience.kind == Audience.CAMPAIGN:
+        # Those whose pledge was still live when it failed (not those who cancelled).
+        people = people.filter(Exists(Pledge.objects.filter(
+            participant=OuterRef("pk"), slot__campaign=audience.from_campaign,
+        ).exclude(status=Pledge.Status.CANCELLED)))
+    return people
+
+
+def _with_reasons(campaign: Campaign, audience: BulkAudience) -> QuerySet[Participant]:
+    invited = Invitation.objects.filter(campaign=campaign).filter(
+        Q(participant=OuterRef("pk")) | Q(invitee_email=OuterRef("email"), channel=Channel.EMAIL))
+    pledged = Pledge.objects.filter(participant=OuterRef("pk"), slot__campaign=campaign
+                                    ).exclude(status=Pledge.Status.CANCELLED)
+    return _audience_people(audience).annotate(
+        is_invited=Exists(invited), has_pledged=Exists(pledged))
+
+
+# Each person left out is counted under the first reason that applies, in this order.
+_UNREACHABLE = Q(unsubscribed_at__isnull=False) | Q(email="")
+
+
+def _reasons(needs_consent: bool) -> dict[str, Q]:
+    reasons = {"unsubscribed": _UNREACHABLE}
+    reachable = ~_UNREACHABLE
+    if needs_consent:
+        reasons["no_consent"] = reachable & Q(consent_to_contact=False)
+        reachable &= Q(consent_to_contact=True)
+    reasons["already_pledged"] = reachable & Q(has_pledged=True)
+    reasons["already_invited"] = reachable & Q(has_pledged=False, is_invited=True)
+    return reasons
+
+
+def bulk_recipients(*, campaign: Campaign, audience: BulkAudience,
+                    needs_consent: bool = True) -> QuerySet[Participant]:
+    """The people a send would invite now."""
+    excluded = Q()
+    for reason in _reasons(needs_consent).values():
+        excluded |= reason
+    return _with_reasons(campaign, audience).exclude(excluded).order_by("pk")
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """How many a send would invite, and how many it leaves out and why."""
+
+    audience: int
+    unsubscribed: int
+    no_consent: int
+    already_pledged: int
+    already_invited: int
+    to_invite: int
+    allowance_left: int
+
+
+def bulk_preview(*, campaign: Campaign, audience: BulkAudience,
+                 now: datetime | None = None) -> BulkPreview:
+    """The counts shown before sending, in one query (plus the hour's allowance)."""
+    counts = _with_reasons(campaign, audience).aggregate(
+        audience=Count("pk"),
+        **{name: Count("pk", filter=reason) for name, reason in _reasons(True).items()})
+    left_out = sum(counts[name] for name in _reasons(True))
+    return BulkPreview(audience=counts["audience"], unsubscribed=counts["unsubscribed"],
+                       no_consent=counts["no_consent"],
+                       already_pledged=counts["already_pledged"],
+                       already_invited=counts["already_invited"],
+                       to_invite=counts["audience"] - left_out,
+                       allowance_left=allowance_left(now=now))
+
+
+def _hour(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
+def allowance_left(*, now: datetime | None = None) -> int:
+    """Bulk invitations the organisation may still send in the current clock hour."""
+    used = (BulkSendHour.objects.filter(hour=_hour(now or timezone.now()))
+            .values_list("invitations", flat=True).first() or 0)
+    return max(0, settings.BULK_INVITATIONS_PER_HOUR - used)
+
+
+def _allowance_take(count: int, now: datetime) -> None:
+    """Take ``count`` from this hour's allowance, or refuse the whole send."""
+    hour, cap = _hour(now), settings.BULK_INVITATIONS_PER_HOUR
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO engagement_bulksendhour (hour, invitations) "
+                       "VALUES (%s, 0) ON CONFLICT (hour) DO NOTHING", [hour])
+        # Row-locked and re-checked by PostgreSQL for each concurrent send: two sends can
+        # never both fit in what is left of the hour.
+        cursor.execute("UPDATE engagement_bulksendhour SET invitations = invitations + %s "
+                       "WHERE hour = %s AND invitations + %s <= %s RETURNING invitations",
+                       [count, hour, count, cap])
+        if cursor.fetchone() is None:
+            left = allowance_left(now=now)
+            raise DomainError({"audience": [ngettext(
+                "Your organisation may send %(cap)s invitations an hour and has %(left)s "
+                "left this hour, fewer than the %(count)s this would send: choose a "
+                "smaller group, or send the rest after the hour.",
+                "Your organisation may send %(cap)s invitations an hour and has %(left)s "
+                "left this hour, fewer than the %(count)s this would send: choose a "
+                "smaller group, or send the rest after the hour.", count) % {
+                "cap": cap, "left": left, "count": count}]})
+
+
+def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_code: str,
+                          channel: str, organiser: User | None,
+                          now: datetime | None = None) -> InvitationBatch:
+    """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
+    with the lever and channel; e-mails leave through the outbox after the commit."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    relaunch = audience.kind == Audience.CAMPAIGN
+    if not campaign.is_open:
+        errors["campaign"] = [_("Open the campaign before inviting people to it.")]
+    if channel not in BULK_CHANNELS:
+        errors["channel"] = [_("Choose how the invitation is sent.")]
+    if not Lever.objects.filter(code=lever_code).exists():
+        errors["lever_code"] = [_("Choose a lever of the list.")]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        batch = InvitationBatch.objects.create(
+            campaign=campaign, organiser=organiser, audience=audience.kind,
+            audience_label=audience.label, channel=channel, lever_code=lever_code,
+            created_at=now)
+        invited = 0
+        for person_id, email in bulk_recipients(
+                campaign=campaign, audience=audience,
+                needs_consent=not relaunch).values_list("pk", "email"):
+            try:
+                with transaction.atomic():
+                    Invitation.objects.create(
+                        campaign=campaign, organiser=organiser, channel=channel,
+                        lever_code=lever_code, participant_id=person_id, batch=batch,
+                        invitee_email=email, audience_label=audience.label, sent_at=now)
+            except IntegrityError:
+                continue  # invited meanwhile by a concurrent send: once is enough
+            invited += 1
+        if not invited:
+            raise DomainError({"audience": [_("Nobody in this group can be invited: they "
+                                              "are invited already, pledged, or cannot be "
+                                              "e-mailed.")]})
+        _allowance_take(invited, now)
+        batch.invited = invited
+        batch.save(update_fields=["invited"])
+        # By the task's registered name: the tasks module imports the services.
+        enqueue_on_commit("engagement.tasks.send_invitation_batch", batch.pk)
+    return batch
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The link an invited participant follows: their own signed link to the campaign
+    (so an internal campaign lets them in), carrying the invitation's code (so the visit
+    counts in the funnel)."""
+    participant = invitation.participant
+    assert participant is not None
+    path = reverse("participant_go", args=[links.participant_token(participant),
+                                           invitation.campaign.code])
+    return links.absolute(f"{path}?i={invitation.code}")
+
+
+def invitation_batch_emails_queue(*, batch_id: int) -> int:
+    """Compose and queue the e-mails of a batch (the worker's part); each once, however
+    often this runs. A relaunch tells the people of the failed campaign (about their own
+    pledge); any other batch is an invitation (only to people who agree to hear about
+    future actions, which the outbox checks again). Returns how many were queued."""
+    batch = (InvitationBatch.objects.select_related("campaign__programme")
+             .filter(pk=batch_id).first())
+    if batch is None:
+        return 0
+    kind = (EmailKind.CAMPAIGN_RELAUNCHED if batch.audience == Audience.CAMPAIGN
+            else EmailKind.INVITATION)
+    facts = CampaignFacts(batch.campaign)
+    previous = Campaign.objects.filter(relaunched_as=batch.campaign).first()
+    queued = 0
+    invitations = (batch.invitations.select_related("participant", "organiser", "campaign")
+                   .filter(participant__isnull=False).order_by("pk"))
+    for invitation in invitations:
+        participant = invitation.participant
+        assert participant is not None
+        values = placeholder_values(facts, participant=participant, invitation=invitation,
+                                    link=functools.partial(invitation_link, invitation))
+        extra = {"previous_title": previous.title if previous is not None else ""}
+        if participant_email_queue(kind=kind, participant=participant, facts=facts,
+                                   values=values, extra=extra,
+                                   dedupe_key=dedupe_key(EmailKind.INVITATION,
+                                                         invitation=invitation.pk)):
+            queued += 1
+    return queued
