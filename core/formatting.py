@@ -33,6 +33,13 @@ def number(value: float | Decimal | int | None, places: int = 1) -> str:
     return floatformat(value or 0, f"-{places}g")
 
 
+def euros(value: float | Decimal | int | None) -> str:
+    """An amount in euros with its cents and thousands grouped: "1 234,50 €" in French,
+    "€1,234.50" in English (the pattern is the catalogue's)."""
+    return pgettext("amount in euros", "€%(value)s") % {
+        "value": floatformat(value or 0, "2g")}
+
+
 def percent(rate: float | None) -> str:
     """A rate (0.0-1.0) as a whole percentage: 0.6667 → "67%" in English, "67 %" (with a
     non-breaking space) in French; the pattern is the catalogue's, like every text."""

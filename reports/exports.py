@@ -12,7 +12,10 @@ their segment attributes and a stable row id.
 A CSV is read by people in a spreadsheet: headers and values are in the requester's
 language (statuses, yes/no, levers and channels by name, never a catalogue code), numbers
 with that language's decimal mark and no grouping (so French Excel reads them as numbers),
-dates as ISO ``YYYY-MM-DD HH:MM`` (which every spreadsheet sorts). Programs read the API.
+dates as ISO ``YYYY-MM-DD HH:MM`` (which every spreadsheet sorts) in the organisation's time
+zone, which each such column's header names ("Slot starts (Réunion Time (UTC+4))"): the
+rows are streamed after the view returns, so the view keeps the zone active while they are
+(reports.views_dashboard._csv). Programs read the API.
 """
 
 from __future__ import annotations
@@ -20,17 +23,22 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.i18n import language
-from engagement.models import Channel, ImpactRecord, Participant, Pledge
+from core.zones import zone_name
+from engagement.models import Campaign, Channel, ImpactRecord, Participant, Pledge, Skill
 from engagement.selectors import invitations_with_funnel
 
 from .formatting import lever_names
+from .value import hour_value, pledge_value
 
 BOM = "\ufeff"
 CHUNK = 2000
@@ -58,6 +66,12 @@ def csv_lines(header: list, rows: Iterable[list]) -> Iterator[str]:
     yield BOM + writer.writerow([str(label) for label in header])
     for row in rows:
         yield writer.writerow([_cell(value) for value in row])
+
+
+def _timed(label: Any) -> Any:
+    """A date column's header, naming the zone its times are in (read when written out,
+    in the zone and language active then)."""
+    return format_lazy("{} ({})", label, lazy(zone_name, str)())
 
 
 def _when(value: datetime | None) -> str:
@@ -108,30 +122,48 @@ PARTICIPANT_HEADER = [gettext_lazy("Row"), gettext_lazy("E-mail"), gettext_lazy(
                       gettext_lazy("Brought by (row)"), gettext_lazy("Confirmed pledges")]
 
 
+def _title(campaign: Campaign) -> str:
+    """The campaign's title in the export's language, or the other one if that is all
+    there is (engagement.bilingual)."""
+    return campaign.localized("title").text
+
+
+def _programme(campaign: Campaign) -> str:
+    return campaign.programme.localized("name").text
+
+
 def pledge_rows() -> Iterator[list]:
     """Pledges name participants by id only: the participants export says who consented."""
-    pledges = (Pledge.objects.select_related("slot__campaign__programme", "invitation")
+    pledges = (Pledge.objects.select_related("slot__campaign__programme", "invitation",
+                                             "skill", "slot__skill")
                .order_by("pk"))
     levers, channels = _names()
+    # Valued like the dashboard's amount (reports.value): the column adds up to it.
+    default = hour_value()
     for pledge in pledges.iterator(chunk_size=CHUNK):
         campaign = pledge.slot.campaign
         invitation = pledge.invitation
-        yield [pledge.pk, campaign.programme.name, campaign.pk, campaign.title,
+        yield [pledge.pk, _programme(campaign), campaign.pk, _title(campaign),
                _when(pledge.slot.starts_at), _when(pledge.slot.ends_at),
                pledge.participant_id, pledge.get_status_display(),
                pledge.get_attendance_display(), pledge.companions,
                _number(pledge.hours_given),
+               (pledge.skill or pledge.slot.skill or Skill(name="")).name,
+               _number(pledge_value(pledge, default)),
                levers.get(invitation.lever_code, _("Other")) if invitation else "",
                channels.get(invitation.channel, _("Other")) if invitation else "",
                _when(pledge.created_at)]
 
 
 PLEDGE_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"), gettext_lazy("Campaign (row)"),
-                 gettext_lazy("Campaign"), gettext_lazy("Slot starts"),
-                 gettext_lazy("Slot ends"), gettext_lazy("Participant (row)"),
+                 gettext_lazy("Campaign"), _timed(gettext_lazy("Slot starts")),
+                 _timed(gettext_lazy("Slot ends")), gettext_lazy("Participant (row)"),
                  gettext_lazy("Status"), gettext_lazy("Attendance"),
                  gettext_lazy("Companions"), gettext_lazy("Hours given"),
-                 gettext_lazy("Lever"), gettext_lazy("Channel"), gettext_lazy("Made on")]
+                 gettext_lazy("Skill (skills-based volunteering)"),
+                 gettext_lazy("Value of the hours given (€)"),
+                 gettext_lazy("Lever"), gettext_lazy("Channel"),
+                 _timed(gettext_lazy("Made on"))]
 
 
 def impact_rows() -> Iterator[list]:
@@ -140,14 +172,14 @@ def impact_rows() -> Iterator[list]:
     french = language() == "fr"
     for record in records.iterator(chunk_size=CHUNK):
         indicator = record.indicator
-        yield [record.campaign.programme.name, record.campaign_id, record.campaign.title,
+        yield [_programme(record.campaign), record.campaign_id, _title(record.campaign),
                _when(record.campaign.starts_at),
                indicator.label_fr if french else indicator.label_en,
                indicator.unit, indicator.sdg, _number(record.value), record.note]
 
 
 IMPACT_HEADER = [gettext_lazy("Programme"), gettext_lazy("Campaign (row)"),
-                 gettext_lazy("Campaign"), gettext_lazy("Campaign starts"),
+                 gettext_lazy("Campaign"), _timed(gettext_lazy("Campaign starts")),
                  gettext_lazy("Indicator"), gettext_lazy("Unit"),
                  gettext_lazy("UN Sustainable Development Goal"), gettext_lazy("Value"),
                  gettext_lazy("Note")]
@@ -161,7 +193,7 @@ def invitation_rows() -> Iterator[list]:
     levers, channels = _names()
     for invitation in invitations.iterator(chunk_size=CHUNK):
         campaign = invitation.campaign
-        yield [invitation.pk, campaign.programme.name, campaign.pk, campaign.title,
+        yield [invitation.pk, _programme(campaign), campaign.pk, _title(campaign),
                _("A participant") if invitation.inviter_id else _("An organiser"),
                channels.get(invitation.channel, _("Other")),
                levers.get(invitation.lever_code, _("Other")), _when(invitation.sent_at),
@@ -171,5 +203,33 @@ def invitation_rows() -> Iterator[list]:
 INVITATION_HEADER = [gettext_lazy("Row"), gettext_lazy("Programme"),
                      gettext_lazy("Campaign (row)"), gettext_lazy("Campaign"),
                      gettext_lazy("Sent by"), gettext_lazy("Channel"), gettext_lazy("Lever"),
-                     gettext_lazy("Recorded"), gettext_lazy("Counts as sent"),
+                     _timed(gettext_lazy("Recorded")), gettext_lazy("Counts as sent"),
                      gettext_lazy("Times opened"), gettext_lazy("Pledges through it")]
+
+
+def csrd_rows(figures: dict) -> Iterator[list]:
+    """The CSRD figures (``reports.csrd``), one line for the whole organisation, then one
+    per site and per team of at least five people."""
+    def line(breakdown: str, name: str, row: dict) -> list:
+        share = row["share_of_workforce"]
+        return [figures["period"]["start"], figures["period"]["end"], breakdown, name,
+                row["employees"], figures["workforce_size"] or "",
+                _number(round(share * 100, 2)) if share is not None else "",
+                _number(row["hours"]), _number(row["hours_per_employee"]),
+                _number(row["amount"]), _number(row["skills_based_hours"]),
+                _number(row["skills_based_amount"])]
+
+    yield line(str(_("Whole organisation")), "", figures["total"])
+    names = {"site": _("Site"), "team": _("Team")}
+    for group in figures["groups"]:
+        yield line(str(names[group["dimension"]]), group["name"], group)
+
+
+CSRD_HEADER = [gettext_lazy("Period start"), gettext_lazy("Period end"),
+               gettext_lazy("Breakdown"), gettext_lazy("Group"),
+               gettext_lazy("Employees who took part"), gettext_lazy("Workforce size"),
+               gettext_lazy("Share of the workforce (%)"), gettext_lazy("Hours given"),
+               gettext_lazy("Hours per participating employee"),
+               gettext_lazy("Value of the hours given (€)"),
+               gettext_lazy("Skills-based hours"),
+               gettext_lazy("Value of the skills-based hours (€)")]

@@ -18,6 +18,7 @@ MENU = (
     ("report_list", _("Reports"), True, False),
     ("team_leaderboard", _("Teams"), False, False),
     ("lever_analytics", _("Levers"), False, False),
+    ("value_of_time", _("Value of time"), False, False),
     ("template_library", _("Methodology"), False, False),
     ("members", _("Members"), False, False),
     ("privacy_register", _("Personal data register"), False, False),

@@ -11,6 +11,7 @@ register = template.Library()
 
 register.filter("count", formatting.count)
 register.filter("percent", formatting.percent)
+register.filter("euros", formatting.euros)
 register.filter("quantity", formatting.quantity)
 register.filter("people", formatting.people)
 register.filter("unit_name", formatting.unit_name)

@@ -1,0 +1,89 @@
+"""Volunteering figures of the organisation's own workforce, shaped for CSRD reporting
+(ESRS S1, own workforce): for a period, the employees who took part, their share of the
+workforce, the hours they gave and their value, for the whole organisation and by site
+and team where a group has at least ``MIN_GROUP`` people. docs/csrd.md maps them to the
+ESRS data points.
+
+"Employees" are the people who attended an action of an *internal* campaign (internal
+campaigns are the organisation's own people's: their joiners are checked against its
+e-mail domains); public campaigns' citizens are not the organisation's workforce. The
+period covers the campaigns that start in it, like the period dashboard. Hours and values
+are the ones of ``reports.value`` (attended pledges, each valued at its skill's rate or
+the hour value), so that the figures add up the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from engagement.models import DEFAULT_HOUR_VALUE, Campaign, Pledge, TimeValuation
+
+from .analytic import ratio
+from .value import ZERO, pledges_given, value_sums
+
+# Groups under this many people are not shown (a site of three people would name them).
+MIN_GROUP = 5
+DIMENSIONS = ("site", "team")
+
+
+def _pledges(start: date, end: date) -> QuerySet[Pledge]:
+    return pledges_given().filter(
+        slot__campaign__visibility=Campaign.Visibility.INTERNAL,
+        slot__campaign__starts_at__date__gte=start,
+        slot__campaign__starts_at__date__lte=end)
+
+
+def _figures(row: dict, workforce: int | None) -> dict:
+    people, hours = row["people"], float(row["hours"])
+    return {"employees": people,
+            "share_of_workforce": ratio(people, workforce) if workforce else None,
+            "hours": round(hours, 2),
+            "hours_per_employee": round(hours / people, 2) if people else 0.0,
+            "amount": round(float(row["amount"]), 2),
+            "skills_based_hours": round(float(row["skills_hours"]), 2),
+            "skills_based_amount": round(float(row["skills_amount"]), 2)}
+
+
+def csrd_figures(start: date, end: date) -> dict:
+    """The period's own-workforce volunteering figures::
+
+        {"period": {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"},
+         "workforce_size": int | None, "hour_value": float, "currency": "EUR",
+         "total": {"employees", "share_of_workforce" (None without a workforce size),
+                   "hours", "hours_per_employee", "amount", "skills_based_hours",
+                   "skills_based_amount"},
+         "groups": [{"dimension": "site" | "team", "name": str, **the same figures}],
+         "hidden_groups": int}   # groups under MIN_GROUP people, left out
+
+    Four queries whatever the number of pledges."""
+    valuation = TimeValuation.objects.filter(pk=1).first()
+    workforce = valuation.workforce_size if valuation else None
+    default = valuation.hour_value if valuation else DEFAULT_HOUR_VALUE
+    sums = {**value_sums(default), "people": Count("participant", distinct=True),
+            "hours": Coalesce(Sum("hours_given"), ZERO)}
+    pledges = _pledges(start, end)
+    total = _figures(pledges.aggregate(**sums), workforce)
+    groups, hidden = [], 0
+    paths = {"site": "participant__site", "team": "participant__team__name"}
+    for dimension in DIMENSIONS:
+        rows = (pledges.exclude(**{f"{paths[dimension]}__isnull": True})
+                .exclude(**{paths[dimension]: ""})
+                .values(name=F(paths[dimension])).annotate(**sums).order_by("name"))
+        for row in rows:
+            if row["people"] < MIN_GROUP:
+                hidden += 1
+                continue
+            groups.append({"dimension": dimension, "name": row["name"],
+                           **_figures(row, workforce)})
+    return {"period": {"start": start.isoformat(), "end": end.isoformat()},
+            "workforce_size": workforce, "hour_value": float(default), "currency": "EUR",
+            "total": total, "groups": groups, "hidden_groups": hidden}
+
+
+def default_year(today: date) -> tuple[date, date]:
+    """The reporting period a CSRD page opens on: the current calendar year."""
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
