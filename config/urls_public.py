@@ -1,5 +1,6 @@
 """The public site: landing, sign-up, consultants' and staff tools, the admin."""
 
+from anymail.webhooks import brevo, mailgun, mailjet, postmark, sendgrid
 from django.contrib import admin
 from django.urls import path, re_path
 from django.views.generic import RedirectView
@@ -32,6 +33,19 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
+    # The e-mail provider's bounce and complaint reports (engagement.webhooks), behind
+    # ANYMAIL["WEBHOOK_SECRET"]'s basic auth: the address configured at the provider is
+    # https://user:password@<BASE_DOMAIN>/anymail/<provider>/tracking/.
+    path("anymail/brevo/tracking/", brevo.BrevoTrackingWebhookView.as_view(),
+         name="anymail_brevo_tracking"),
+    path("anymail/mailjet/tracking/", mailjet.MailjetTrackingWebhookView.as_view(),
+         name="anymail_mailjet_tracking"),
+    path("anymail/postmark/tracking/", postmark.PostmarkTrackingWebhookView.as_view(),
+         name="anymail_postmark_tracking"),
+    path("anymail/sendgrid/tracking/", sendgrid.SendGridTrackingWebhookView.as_view(),
+         name="anymail_sendgrid_tracking"),
+    path("anymail/mailgun/tracking/", mailgun.MailgunTrackingWebhookView.as_view(),
+         name="anymail_mailgun_tracking"),
     path("console/time/", billing_views.consultant_time, name="consultant_time"),
     path("console/time/<int:pk>/", billing_views.consultant_time_edit,
          name="consultant_time_edit"),

@@ -8,3 +8,4 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (registered, so services can queue them by name)
+        from . import webhooks  # noqa: F401  (connects the e-mail provider's tracking signal)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/data.<str:kind>", data.participant_data_export,
          name="participant_data_export"),
     path("<int:pk>/erase/", data.participant_data_erase_page, name="participant_data_erase_page"),
+    path("<int:pk>/email-deliverable/", views.participant_email_clear,
+         name="participant_email_clear"),
 ]

@@ -39,7 +39,8 @@ def _refuse_unsafe_production() -> None:
     if EMAIL_BACKEND in UNDELIVERING_EMAIL_BACKENDS:
         raise ImproperlyConfigured(
             f"EMAIL_BACKEND is {EMAIL_BACKEND}, which sends no e-mail: in production set "
-            "EMAIL_BACKEND (SMTP: django.core.mail.backends.smtp.EmailBackend) and EMAIL_HOST.")
+            "EMAIL_PROVIDER and its key (docs/deployment.md), or EMAIL_BACKEND "
+            "(SMTP: django.core.mail.backends.smtp.EmailBackend) and EMAIL_HOST.")
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 

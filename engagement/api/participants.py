@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import CharFilter, DjangoFilterBackend, FilterSet
+from django_filters.rest_framework import (
+    BooleanFilter,
+    CharFilter,
+    DjangoFilterBackend,
+    FilterSet,
+)
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, mixins, serializers, status
 from rest_framework.decorators import action
@@ -13,7 +18,9 @@ from tenants.access import identity_search_scope, visible_participant_fields
 from tenants.api_base import OrganisationViewSet, request_access
 
 from ..models import ConsentRecord, Participant
+from ..selectors import participants_with_deliverability
 from ..services import participant_upsert
+from ..services.deliverability import email_deliverability_clear
 from ..services.participants import MAX_FILE_BYTES, participants_import, upload_decode
 from .participant_rights import ParticipantRightsMixin
 
@@ -23,6 +30,28 @@ class ParticipantSerializer(serializers.ModelSerializer):
     same rule as pages and exports); hidden ones are empty strings."""
 
     team = serializers.CharField(source="team.name", default="", read_only=True)
+    email_undeliverable = serializers.SerializerMethodField(
+        help_text="The e-mail provider reported the address undeliverable (hard bounce, "
+                  "spam complaint, refusal or repeated soft bounces): nothing is sent to it.")
+    email_undeliverable_reason = serializers.SerializerMethodField(
+        help_text="hard_bounce, complaint, rejected or soft_bounces; empty when deliverable.")
+    email_undeliverable_since = serializers.SerializerMethodField()
+
+    def _mark(self, instance) -> tuple[object, str]:
+        if not hasattr(instance, "undeliverable_since"):  # a participant just written
+            instance = participants_with_deliverability(
+                Participant.objects.filter(pk=instance.pk)).get()
+        return instance.undeliverable_since, instance.undeliverable_reason or ""
+
+    def get_email_undeliverable(self, instance) -> bool:
+        return self._mark(instance)[0] is not None
+
+    def get_email_undeliverable_reason(self, instance) -> str:
+        return self._mark(instance)[1]
+
+    def get_email_undeliverable_since(self, instance) -> str | None:
+        since = self._mark(instance)[0]
+        return serializers.DateTimeField().to_representation(since) if since else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -33,7 +62,8 @@ class ParticipantSerializer(serializers.ModelSerializer):
         model = Participant
         fields = ["id", "email", "first_name", "last_name", "language", "team", "site",
                   "postcode", "age_band", "consent_to_contact", "source", "referred_by",
-                  "unsubscribed_at", "created_at"]
+                  "unsubscribed_at", "email_undeliverable", "email_undeliverable_reason",
+                  "email_undeliverable_since", "created_at"]
         read_only_fields = fields
 
 
@@ -114,6 +144,9 @@ class ParticipantFilter(FilterSet):
     team = CharFilter(field_name="team__name", lookup_expr="iexact",
                       help_text="Team name (any case).")
     site = CharFilter(field_name="site", lookup_expr="iexact", help_text="Site name (any case).")
+    email_undeliverable = BooleanFilter(
+        field_name="undeliverable_since", lookup_expr="isnull", exclude=True,
+        help_text="true: only addresses the e-mail provider reported undeliverable.")
 
 
 @extend_schema_view(
@@ -129,7 +162,7 @@ class ParticipantViewSet(ParticipantRightsMixin, mixins.ListModelMixin,
     """The organisation's participants (people who give time; they have no login)."""
 
     serializer_class = ParticipantSerializer
-    queryset = Participant.objects.select_related("team")
+    queryset = participants_with_deliverability(Participant.objects.select_related("team"))
     http_method_names = [*OrganisationViewSet.http_method_names, "delete"]  # erasure
     filter_backends = [DjangoFilterBackend, filters.SearchFilter]
     filterset_class = ParticipantFilter
@@ -160,6 +193,17 @@ class ParticipantViewSet(ParticipantRightsMixin, mixins.ListModelMixin,
             consent_source=ConsentRecord.Source.API)
         return Response(ParticipantSerializer(
             participant, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=ParticipantSerializer, description=(
+        "Lift the undeliverable mark on the participant's address (the person gave a "
+        "corrected address or fixed their mailbox): e-mails go to it again. Managers."))
+    @action(detail=True, methods=["post"], url_path="clear-undeliverable")
+    def clear_undeliverable(self, request, pk=None):
+        participant = self.get_object()
+        email_deliverability_clear(participant=participant)
+        return Response(ParticipantSerializer(
+            self.get_queryset().get(pk=participant.pk),
+            context=self.get_serializer_context()).data)
 
     @extend_schema(request={"multipart/form-data": ParticipantImportSerializer,
                             "application/json": ParticipantImportSerializer},

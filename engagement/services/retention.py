@@ -101,7 +101,7 @@ def _warning_queue(*, participant: Participant, months: int) -> None:
             "organisation_name": " ".join(organisation.name.split()),
             "date": formats.date_format(when, "DATE_FORMAT"),
             "months": months,
-            "link": links.manage_url(participant),
+            "link": (link := links.manage_url(participant)),
         })
     subject, _newline, body = text.strip().partition("\n")
     # One warning per person and cycle: the cycle is named by the action it follows.
@@ -109,7 +109,8 @@ def _warning_queue(*, participant: Participant, months: int) -> None:
                      since=int(participant.last_active_at.timestamp()))
     email_queue(kind=EmailKind.RETENTION_WARNING, dedupe_key=key,
                 to_email=participant.email, subject=" ".join(subject.split())[:300],
-                body=body.strip() + "\n", participant=participant)
+                body=body.strip() + "\n", participant=participant,
+                language=language(participant.language), action_url=link)
 
 
 def retention_erase_due(*, now: datetime | None = None) -> int:

@@ -12,16 +12,19 @@ import hashlib
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.roles import Role
 from tenants.access import identity_search_scope, require_role
 
 from ..forms import ImportConfirmForm, ParticipantFilterForm, ParticipantImportForm
-from ..models import Participant
+from ..models import EmailDeliverability, Participant
+from ..selectors import participants_with_deliverability
+from ..services.deliverability import email_deliverability_clear
 from ..services.participants import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -42,7 +45,7 @@ def participant_list(request):
     sites = list(Participant.objects.exclude(site="").order_by("site")
                  .values_list("site", flat=True).distinct())
     form = ParticipantFilterForm(request.GET or None, sites=sites)
-    participants = Participant.objects.select_related("team")
+    participants = participants_with_deliverability(Participant.objects.select_related("team"))
     if form.is_valid():
         if form.cleaned_data["q"].split():
             # Only people whose identity the reader sees can be found by name or address.
@@ -57,8 +60,30 @@ def participant_list(request):
             participants = participants.filter(team=form.cleaned_data["team"])
         if form.cleaned_data["site"]:
             participants = participants.filter(site=form.cleaned_data["site"])
+        if form.cleaned_data["delivery"] == "undeliverable":
+            participants = participants.filter(undeliverable_since__isnull=False)
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "engagement/participants.html", {"form": form, "page": page})
+    reasons = dict(EmailDeliverability.Reason.choices)
+    for participant in page:
+        participant.undeliverable_label = reasons.get(participant.undeliverable_reason, "")
+    return render(request, "engagement/participants.html", {
+        "form": form, "page": page,
+        "undeliverable_only": form.is_valid() and form.cleaned_data["delivery"]})
+
+
+@require_POST
+def participant_email_clear(request, pk):
+    """A manager lifts the undeliverable mark on a participant's address."""
+    require_role(request, Role.MANAGER)
+    participant = get_object_or_404(Participant, pk=pk, erased_at__isnull=True)
+    try:
+        email_deliverability_clear(participant=participant)
+    except DomainError as error:
+        messages.error(request, error.text)
+    else:
+        messages.success(request, _("E-mails will be sent to %(email)s again.") % {
+            "email": participant.email})
+    return redirect(f"{reverse('participant_list')}?delivery=undeliverable")
 
 
 def _digest(text: str) -> str:
