@@ -7,5 +7,6 @@ class EngagementConfig(AppConfig):
     verbose_name = _("Engagement")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registered, so services can queue them by name)
-        from . import webhooks  # noqa: F401  (connects the e-mail provider's tracking signal)
+        # Tasks registered, so services can queue them by name; the e-mail provider's
+        # tracking signal connected.
+        from . import tasks, webhooks  # noqa: F401

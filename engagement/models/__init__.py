@@ -31,6 +31,7 @@ from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 __all__ = [
     "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
     "AtMostValidator", "BulkSendHour", "Campaign", "CampaignEvent", "Channel", "ConsentRecord",
+    "EmailDeliverability", "EmailEvent",
     "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert", "OutboundEmail",
     "PledgeReminder", "Participant",
     "Pledge", "PrivacyLog", "Programme", "ProgrammeIndicator", "ProgrammeLever",

@@ -31,7 +31,7 @@ def brevo_event(event: str, email: str, *, schema: str = "testco", row: int | No
         "event": event, "email": email, "id": 123456, "date": "2026-09-21 10:06:57",
         "ts": ts, "message-id": message_id, "ts_event": ts, "subject": "Rappel",
         "tag": "reminder_d1", "sending_ip": "185.41.28.109", "ts_epoch": ts * 1000,
-        "reason": "550 5.1.1 <%s>: Recipient address rejected: User unknown" % email,
+        "reason": f"550 5.1.1 <{email}>: Recipient address rejected: User unknown",
     }
     if schema:
         payload["X-Mailin-custom"] = json.dumps({"schema": schema,
