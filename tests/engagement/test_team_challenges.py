@@ -214,10 +214,11 @@ def test_teams_api_hides_figures_of_small_teams(org_a, viewer_a, manager_a, owne
     refused = manager.post("/api/v1/team-challenges/", {
         "name": "Bad", "measure": "people", "goal": 3, "starts_on": today.isoformat(),
         "ends_on": (today - timedelta(days=1)).isoformat()}, content_type=JSON)
-    assert refused.status_code == 400 and "ends_on" in refused.json()
+    assert refused.status_code == 400 and "ends_on" in refused.json()["errors"]
     made = manager.post("/api/v1/team-challenges/", {
-        "name": "Summer", "measure": "people", "goal": 3, "starts_on": today.isoformat(),
-        "ends_on": today.isoformat(), "programme": programme.pk}, content_type=JSON)
+        "name": "Summer", "measure": "people", "goal": 3,
+        "starts_on": (today - timedelta(days=7)).isoformat(), "ends_on": today.isoformat(),
+        "programme": programme.pk}, content_type=JSON)
     assert made.status_code == 201 and made.json()["standings"]["rows"][0]["reached"]
     pk = made.json()["id"]
     assert manager.patch(f"/api/v1/team-challenges/{pk}/", {"goal": 7},
