@@ -66,7 +66,7 @@ def _organisation_and_row(event: AnymailTrackingEvent) -> tuple[Organisation | N
         return None, None
     organisation = (Organisation.objects.clients().filter(schema_name=schema)
                     .exclude(status=Organisation.Status.CLOSED).first())
-    row_id = int(row) if str(row or "").isdigit() else None
+    row_id = int(str(row)) if str(row or "").isdigit() else None
     return organisation, row_id
 
 

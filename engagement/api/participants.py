@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import (
     BooleanFilter,
@@ -37,7 +39,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         help_text="hard_bounce, complaint, rejected or soft_bounces; empty when deliverable.")
     email_undeliverable_since = serializers.SerializerMethodField()
 
-    def _mark(self, instance) -> tuple[object, str]:
+    def _mark(self, instance) -> tuple[datetime | None, str]:
         if not hasattr(instance, "undeliverable_since"):  # a participant just written
             instance = participants_with_deliverability(
                 Participant.objects.filter(pk=instance.pk)).get()

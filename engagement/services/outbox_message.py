@@ -27,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from billing.codes import Option
@@ -41,10 +42,11 @@ from ..models import EmailKind, OutboundEmail
 
 # The sign-up link the person just asked for, and the notice about their own data, are not
 # messages one unsubscribes from (the second reaches people who did).
+StrOrPromise = str | Promise
 NOT_UNSUBSCRIBABLE = frozenset({EmailKind.ACCESS_LINK, EmailKind.RETENTION_WARNING})
 
 # The words on the button, by kind; a kind not named here says "Open the page".
-ACTION_LABELS = {
+ACTION_LABELS: dict[str, StrOrPromise] = {
     EmailKind.INVITATION: _("Choose my slot"),
     EmailKind.PLEDGE_CONFIRMED: _("See my pledges"),
     EmailKind.PLEDGE_WAITLISTED: _("See my pledges"),
@@ -71,7 +73,7 @@ def email_brand(organisation: Organisation) -> Brand:
     logo_url = ""
     if organisation.logo:
         # The file's name in the address: a new logo is a new address, so caches refresh.
-        version = hashlib.sha256(organisation.logo.name.encode()).hexdigest()[:12]
+        version = hashlib.sha256((organisation.logo.name or "").encode()).hexdigest()[:12]
         logo_url = organisation.absolute_url(f"{reverse('brand_logo')}?v={version}")
     return Brand(name=organisation.name, colour=organisation.brand_colour,
                  logo_url=logo_url, by_fullmobs=False)
@@ -101,7 +103,8 @@ class _OutboundMessage(EmailMultiAlternatives):
     def _create_mime_attachment(self, content, mimetype):  # type: ignore[no-untyped-def]
         if mimetype == "text/calendar":
             return _calendar_part(content, self.calendar_method, attachment=False)
-        return super()._create_mime_attachment(content, mimetype)
+        return super()._create_mime_attachment(  # type: ignore[misc]  # not in the stubs
+            content, mimetype)
 
 
 def email_language(email: OutboundEmail, organisation: Organisation) -> str:
