@@ -31,6 +31,7 @@ from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core import formatting
 from core.tenancy import current_organisation, current_schema
+from core.zones import organisation_zone
 from engagement.markdown import render_markdown
 from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
@@ -323,7 +324,10 @@ def report_context(report: Report) -> dict:
 
 
 def report_html(report: Report) -> str:
-    with translation.override(report.language):
+    """In the report's language and the organisation's time zone (a worker has it active
+    already, core/zones.py; this holds wherever the report is made)."""
+    zone = organisation_zone(current_organisation())
+    with translation.override(report.language), timezone.override(zone):
         return render_to_string("reports/pdf/report.html", report_context(report))
 
 

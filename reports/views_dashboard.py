@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -150,11 +150,13 @@ def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list
          ) -> StreamingHttpResponse:
     require_role(request, Role.MANAGER)
     reader_language = translation.get_language()
+    zone = timezone.get_current_timezone()
 
     def lines():
-        # Rows are read while the response streams, after the view has returned: keep the
-        # requester's language for their headers, statuses and names.
-        with translation.override(reader_language):
+        # Rows are read while the response streams, after the view (and the middleware
+        # that activated the organisation's time zone) has returned: keep the requester's
+        # language for their headers, statuses and names, and the organisation's zone.
+        with translation.override(reader_language), timezone.override(zone):
             yield from exports.csv_lines(header, rows())
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
 from core.tenancy import on_public_schema
+from core.zones import zone_choices
 
 from .access import resolve_access
 from .email_domains import parse_domains
@@ -99,18 +100,20 @@ class SignupForm(forms.Form):
         })
 
 
-def _time_zone_choices():
-    from zoneinfo import available_timezones
-
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())
-            if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))]
 
 
 class OrganisationSettingsForm(forms.Form):
     name = forms.CharField(label=_("Organisation name"), max_length=150)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES,
                                help_text=_("Default language of e-mails to your people."))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    # Choices are set per form: the common zones, and the organisation's own if elsewhere.
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Pages, forms, e-mails, calendar files, reports and exports show dates "
+                    "and times in this zone, whatever the reader's own. Changing it does not "
+                    "move what is planned: each slot keeps its moment, shown in the new "
+                    "zone."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")})
     allowed_email_domains = forms.CharField(
         label=_("E-mail domains of your people"), required=False,
         help_text=_("People with an address at these domains (for example acme.com, "
@@ -146,6 +149,12 @@ class OrganisationSettingsForm(forms.Form):
             "min_value": _("Keep report files between 1 and 120 months."),
             "max_value": _("Keep report files between 1 and 120 months."),
             "invalid": _("Keep report files between 1 and 120 months.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = self.fields["time_zone"]
+        assert isinstance(zone, forms.ChoiceField)
+        zone.choices = zone_choices(current=str(self.initial.get("time_zone") or ""))
 
     def clean_allowed_email_domains(self):
         return parse_domains(self.cleaned_data["allowed_email_domains"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import segno
 from django.http import HttpResponse
@@ -12,18 +13,22 @@ from icalendar import Calendar, Event
 from core.tenancy import current_schema
 
 
-def ics_response(events: list[tuple[str, object, object, str, str]],
+def ics_response(events: list[tuple[str, datetime, datetime, str, str]],
                  filename: str) -> HttpResponse:
-    """A calendar file of ``(uid, start, end, summary, location)`` events."""
+    """A calendar file of ``(uid, start, end, summary, location)`` events.
+
+    Times are written in UTC (``DTSTART:20260314T050000Z``), whatever zone the datetimes
+    come in: every calendar reads them without a VTIMEZONE and shows them in the reader's
+    own zone, so an action at 09:00 in Réunion is at 09:00 in a calendar set to Réunion."""
     calendar = Calendar()
     calendar.add("prodid", "-//Fullmobs//fullmobs//")
     calendar.add("version", "2.0")
     for uid, start, end, summary, location in events:
         event = Event()
         event.add("uid", f"{uid}@{current_schema()}.fullmobs")
-        event.add("dtstart", start)
-        event.add("dtend", end)
-        event.add("dtstamp", timezone.now())
+        event.add("dtstart", start.astimezone(UTC))
+        event.add("dtend", end.astimezone(UTC))
+        event.add("dtstamp", timezone.now().astimezone(UTC))
         event.add("summary", summary)
         if location:
             event.add("location", location)

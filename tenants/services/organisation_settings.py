@@ -17,6 +17,7 @@ from PIL import Image
 
 from core.errors import DomainError
 from core.tenancy import call_on_commit
+from core.zones import is_zone
 
 from ..email_domains import domain_errors
 from ..models import Organisation
@@ -100,8 +101,6 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
     scripts, and the logo is shown on every page and printed in reports. What is stored is
     a copy at most ``LOGO_STORED_MAX_SIDE`` pixels a side (``bounded_image``).
     """
-    from zoneinfo import available_timezones
-
     from django.core.files.base import ContentFile
 
     from ..models import colour_validator
@@ -111,7 +110,7 @@ def organisation_update(*, organisation: Organisation, name: str, locale: str, t
         errors["name"] = [_("This field is required.")]
     if locale not in dict(settings.LANGUAGES):
         errors["locale"] = [_("Choose “fr” or “en”.")]
-    if time_zone not in available_timezones():
+    if not is_zone(time_zone):
         errors["time_zone"] = [_("Choose a time zone from the list.")]
     try:
         colour_validator(brand_colour or "")
