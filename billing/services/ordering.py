@@ -75,7 +75,7 @@ def quote_create(*, organisation: Organisation, plan: str, interval: str,
     today = timezone.localdate()
     with transaction.atomic():
         quote = Quote.objects.create(
-            organisation=organisation, number=f"pending-{uuid.uuid4().hex}",
+            organisation=organisation, number=f"pending-{uuid.uuid4().hex[:20]}",
             valid_until=today + timedelta(days=QUOTE_VALID_DAYS), created_by=user,
             language=buyer_language(language), plan=plan, options=sorted(set(option_codes)),
             interval=interval, lines=lines, subtotal=subtotal, vat_rate=treatment.rate,

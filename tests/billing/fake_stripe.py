@@ -1779,6 +1779,9 @@ class FakeStripe:
             "customer_address": customer["address"], "customer_email": customer["email"],
             "customer_name": customer["name"], "customer_phone": customer["phone"],
             "customer_tax_exempt": customer["tax_exempt"],
+            # As Stripe does: the customer's invoice custom fields are printed on each new
+            # invoice (purchase-order numbers, SIRET).
+            "custom_fields": (customer["invoice_settings"].get("custom_fields") or None),
             "customer_tax_ids": [{"type": t["type"], "value": t["value"]}
                                  for t in self._all("tax_id") if t["customer"] == customer["id"]],
             "default_payment_method": None, "description": description, "discounts": [],
