@@ -122,7 +122,9 @@ class BillingDetailsForm(ErrorsDescribed, forms.Form):
 
     def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices(language)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = country_choices(language)
         for name, message in (("legal_name", gettext_lazy("Enter the legal name invoices are "
                                                           "made out to.")),
                               ("address_line1", gettext_lazy("Enter the street address.")),

@@ -66,7 +66,7 @@ def quote_create(*, organisation: Organisation, plan: str, interval: str,
     lines = [{"code": item.code, "kind": item.kind,
               "amount": 0 if item.metered else item.prices[interval],
               "metered": bool(item.metered)} for item in items]
-    subtotal = sum(line["amount"] for line in lines)
+    subtotal = sum(0 if item.metered else item.prices[interval] for item in items)
     treatment = vat_treatment(
         country=account.country,
         vat_number="" if account.customer_kind == BillingAccount.CustomerKind.PUBLIC_BODY
