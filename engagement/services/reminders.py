@@ -1,8 +1,8 @@
 """Reminders before an action (D-7, D-1): due, caught up, grouped into one e-mail a day.
 
 **When.** A reminder falls due at the slot's start minus its lead (7 days, 1 day) and stays
-useful for a while: the D-7 until the D-1 falls due (then the D-1 says it all), the D-1 until
-the slot starts. Every run of the schedule sends the reminders due and still useful that
+useful for a while: the D-7 until three days before (closer, the D-1 is about to say it
+all), the D-1 until the slot starts. Every run of the schedule sends the reminders due and still useful that
 have not gone out yet, so a schedule that was down for days catches up when it comes back,
 and nothing is sent about a slot that has begun. Pledges made after a reminder fell due
 (give or take ``LATE_PLEDGE_GRACE``) are left out: their confirmation has just told them.
@@ -40,7 +40,7 @@ from .message_texts import (
 from .outbox import dedupe_key
 
 # (kind, lead, useful until this long before the start)
-REMINDERS = ((EmailKind.REMINDER_D7, timedelta(days=7), timedelta(days=1)),
+REMINDERS = ((EmailKind.REMINDER_D7, timedelta(days=7), timedelta(days=3)),
              (EmailKind.REMINDER_D1, timedelta(days=1), timedelta(0)))
 LEADS = {kind: lead for kind, lead, _until in REMINDERS}
 # A pledge confirmed up to this long after its reminder fell due still gets it (as the
@@ -152,9 +152,15 @@ def _sequence(slot: Slot) -> dict[str, int]:
     return {"sequence": slot.sequence} if slot.sequence else {}
 
 
-def reminders_reset_for_moved_slot(*, slot: Slot, now: datetime) -> int:
+def reminders_reset_for_moved_slot(*, slot: Slot, now: datetime) -> None:
     """After a slot moved: forget the reminders that fall due again at its new time, so
-    they are sent then (a reminder already past due at the new time is not repeated)."""
-    kinds = [kind for kind, lead in LEADS.items() if slot.starts_at - lead > now]
-    deleted, _rows = PledgeReminder.objects.filter(pledge__slot=slot, kind__in=kinds).delete()
-    return deleted
+    they are sent then; those already due at the new time count as sent, since the e-mail
+    about the move has just given the new time."""
+    later = [kind for kind, lead in LEADS.items() if slot.starts_at - lead > now]
+    PledgeReminder.objects.filter(pledge__slot=slot, kind__in=later).delete()
+    pledges = list(slot.pledges.filter(status=Pledge.Status.CONFIRMED).values_list(
+        "pk", flat=True))
+    PledgeReminder.objects.bulk_create(
+        [PledgeReminder(pledge_id=pledge_id, kind=kind, created_at=now)
+         for kind in LEADS if kind not in later for pledge_id in pledges],
+        ignore_conflicts=True)
