@@ -27,6 +27,8 @@ from core.tenancy import current_organisation, on_public_schema
 # language reads "(in French)" on an English page and "(en anglais)" on a French one.
 LANGUAGE_NAMES = {"fr": gettext_lazy("French"), "en": gettext_lazy("English")}
 IN_LANGUAGE = {"fr": gettext_lazy("in French"), "en": gettext_lazy("in English")}
+# A field's label on an organiser's form: the text in this language.
+IN_LANGUAGE_LABEL = {"fr": gettext_lazy("In French"), "en": gettext_lazy("In English")}
 
 Translations = dict[str, dict[str, str]]
 

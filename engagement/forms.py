@@ -273,8 +273,8 @@ class TeamChallengeForm(forms.Form):
         empty_label=_("Every programme"),
         help_text=_("Without campaigns chosen below, every campaign of this programme "
                     "counts (of every programme if none is chosen)."))
-    campaigns = forms.ModelMultipleChoiceField(
-        label=_("Campaigns"), queryset=None, required=False,
+    campaigns: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        label=_("Campaigns"), queryset=Campaign.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):

@@ -32,7 +32,7 @@ from billing.entitlements import entitlements_for
 from core import formatting
 from core.tenancy import current_organisation, current_schema
 from core.zones import organisation_zone
-from engagement.markdown import render_markdown
+from engagement.bilingual_html import localized_markdown
 from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
 
@@ -256,8 +256,9 @@ def survey_results(campaigns: list[Campaign], language: str) -> list[dict]:
 def _commentary(report: Report, language: str) -> list[dict]:
     sections = commentary_sections(report)
     with translation.override(language):
+        # In the report's language, or the other one marked as such.
         return [{"title": str(Commentary.Section(c.section).label),
-                 "html": render_markdown(c.text)} for c in sections]
+                 "html": localized_markdown(c, "text", language)} for c in sections]
 
 
 def _charts(totals: dict, indicators: list[dict]) -> dict:
@@ -287,7 +288,7 @@ def _charts(totals: dict, indicators: list[dict]) -> dict:
 def _campaign_page(campaign: Campaign, totals: dict, language: str) -> dict:
     indicators = _indicators(totals["impact"], language)
     return {"campaign": campaign, "metrics": totals, "indicators": indicators,
-            "description": render_markdown(campaign.description),
+            "description": localized_markdown(campaign, "description", language),
             "progress": charts.progress_chart(
                 totals["participants"]["mobilised"], campaign.participant_target,
                 title=_("People mobilised against the target")),

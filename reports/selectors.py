@@ -52,6 +52,11 @@ def commentary_texts(subject_key: str) -> dict[str, str]:
     return {c.section: c.text for c in Commentary.objects.filter(subject_key=subject_key)}
 
 
+def commentary_by_section(subject_key: str) -> dict[str, Commentary]:
+    """The commentary on one subject, by section (each with its text in both languages)."""
+    return {c.section: c for c in Commentary.objects.filter(subject_key=subject_key)}
+
+
 def commentary_sections(report: Report) -> list[Commentary]:
     """The commentary a report prints, in the order of its sections."""
     order = list(Commentary.Section.values)

@@ -25,7 +25,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.i18n import other
 from core.tenancy import enqueue_on_commit
+from engagement.bilingual import main_language, organisation_language
 from engagement.models import Campaign, Programme
 from tenants.models import User
 
@@ -55,10 +57,12 @@ def _title(*, scope: str, campaign: Campaign | None, programme: Programme | None
     with translation.override(language):
         if scope == Report.Scope.CAMPAIGN:
             assert campaign is not None
-            return _("Impact report: %(name)s") % {"name": campaign.title}
+            return _("Impact report: %(name)s") % {
+                "name": campaign.localized("title", language).text}
         if scope == Report.Scope.PROGRAMME:
             assert programme is not None
-            return _("Impact report: %(name)s") % {"name": programme.name}
+            return _("Impact report: %(name)s") % {
+                "name": programme.localized("name", language).text}
         assert period_start is not None and period_end is not None
         return _("Impact report from %(start)s to %(end)s") % {
             "start": date_format(period_start, "DATE_FORMAT"),
@@ -190,9 +194,13 @@ def reports_requeue_stuck(*, now: datetime) -> dict[str, int]:
 
 
 def commentary_save(*, scope: str, subject_key: str, section: str, text: str,
-                    user: User) -> Commentary | None:
+                    user: User, translation: str | None = None) -> Commentary | None:
     """Write one section of the commentary on a subject; empty text removes it. The next
-    PDF on that subject shows it (if the organisation has the commented-report option)."""
+    PDF on that subject shows it (if the organisation has the commented-report option).
+
+    ``text`` is in the section's language (the organisation's when it is first written);
+    ``translation``, when given, is the same section in the other language ("" removes
+    it). A section written only in the other language takes that language."""
     errors: dict[str, list[str]] = {}
     if not may_write_commentary(user):
         errors["user"] = [_("Only the accompanying consultant or the owner may write the "
@@ -205,11 +213,24 @@ def commentary_save(*, scope: str, subject_key: str, section: str, text: str,
         raise DomainError(errors)
     text = text.strip()
     with transaction.atomic():
+        existing = Commentary.objects.select_for_update().filter(
+            subject_key=subject_key, section=section).first()
+        main = main_language(existing.content_language if existing
+                             else organisation_language())
+        translations = dict(existing.translations) if existing else {}
+        if translation is not None:
+            translations = {other(main): {"text": translation.strip()}} \
+                if translation.strip() else {}
+        other_text = (translations.get(other(main)) or {}).get("text", "")
+        if not text and other_text:
+            # Written in the other language only: that is the section's language now.
+            main, text, translations = other(main), other_text, {}
         if not text:
             Commentary.objects.filter(subject_key=subject_key, section=section).delete()
             return None
         commentary, _created = Commentary.objects.update_or_create(
             subject_key=subject_key, section=section,
             defaults={"scope": scope, "text": text, "author": user,
-                      "updated_at": timezone.now()})
+                      "updated_at": timezone.now(), "content_language": main,
+                      "translations": translations})
     return commentary

@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -17,14 +18,16 @@ from django.views.decorators.http import require_http_methods
 from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core.errors import DomainError
+from core.i18n import other
 from core.roles import Role
+from engagement.bilingual import IN_LANGUAGE_LABEL, main_language, organisation_language
 from engagement.models import Campaign, Programme
 from tenants.access import require_role
 
 from .metrics import default_period
 from .models import Commentary, Report
 from .retention import kept_months
-from .selectors import FINAL, commentary_texts, may_write_commentary, reports_latest
+from .selectors import FINAL, commentary_by_section, may_write_commentary, reports_latest
 from .services import commentary_save, report_request
 
 # A date input reads only ISO dates (yyyy-mm-dd), whatever the page's language.
@@ -106,9 +109,9 @@ def _subject_name(scope: str, key: str) -> str:
         raise Http404
     try:
         if scope == Report.Scope.CAMPAIGN:
-            return get_object_or_404(Campaign, pk=int(rest)).title
+            return get_object_or_404(Campaign, pk=int(rest)).localized("title").text
         if scope == Report.Scope.PROGRAMME:
-            return get_object_or_404(Programme, pk=int(rest)).name
+            return get_object_or_404(Programme, pk=int(rest)).localized("name").text
         if scope == Report.Scope.PERIOD:
             start, end = (date.fromisoformat(part) for part in rest.split(":"))
             return _("From %(start)s to %(end)s") % {
@@ -126,23 +129,37 @@ def commentary_edit(request, scope: str, key: str):
     if not may_write_commentary(request.user):
         raise Http404
     subject = _subject_name(scope, key)
-    current = commentary_texts(key)
-    texts = {section: request.POST.get(section, current.get(section, ""))
-             for section in Commentary.Section.values}
+    current = commentary_by_section(key)
+    # Each section in its language (the organisation's for a new one) and the other.
+    sections = []
+    for value, label in Commentary.Section.choices:
+        commentary = current.get(value)
+        main = main_language(commentary.content_language if commentary
+                             else organisation_language())
+        translation_name = f"{value}_{other(main)}"
+        sections.append({
+            "name": value, "label": label, "translation_name": translation_name,
+            "language": main, "language_label": IN_LANGUAGE_LABEL[main],
+            "other_language": other(main), "other_language_label": IN_LANGUAGE_LABEL[other(main)],
+            "text": request.POST.get(value, commentary.text if commentary else ""),
+            "translation": request.POST.get(
+                translation_name, commentary.text_in("text", other(main)) if commentary
+                else "")})
     errors: dict = {}
     if request.method == "POST":
         try:
-            for section, text in texts.items():
-                commentary_save(scope=scope, subject_key=key, section=section, text=text,
-                                user=request.user)
+            # All sections or none: a refused one leaves the others as they were.
+            with transaction.atomic():
+                for section in sections:
+                    commentary_save(scope=scope, subject_key=key, section=section["name"],
+                                    text=section["text"],
+                                    translation=section["translation"], user=request.user)
         except DomainError as exc:
             errors = exc.errors
         else:
             messages.success(request, _("Commentary saved: the next report on this subject "
                                         "shows it."))
             return redirect("commentary_edit", scope=scope, key=key)
-    sections = [{"name": value, "label": label, "text": texts[value]}
-                for value, label in Commentary.Section.choices]
     return render(request, "reports/commentary_edit.html", {
         "subject": subject, "sections": sections, "errors": errors,
         "included": entitlements_for(request.tenant).allows(Option.COMMENTED_REPORT)},

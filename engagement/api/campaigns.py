@@ -11,9 +11,11 @@ from rest_framework.response import Response
 from core.filters import StrictChoiceFilter, WholeNumberFilter
 from tenants.api_base import OrganisationViewSet
 
+from ..bilingual import organisation_language
 from ..models import PEOPLE_MAX, Campaign, Slot
 from ..selectors import campaigns_with_mobilised
 from ..services import campaign_create, campaign_open, campaign_update, slot_add, slot_set_capacity
+from .bilingual import TextInLanguageField, bilingual_split
 
 
 class SlotSerializer(serializers.ModelSerializer):
@@ -39,28 +41,48 @@ class NewSlotSerializer(serializers.Serializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     slots = SlotSerializer(many=True, read_only=True)
+    title_fr = TextInLanguageField("title", "fr", 200)
+    title_en = TextInLanguageField("title", "en", 200)
+    description_fr = TextInLanguageField("description", "fr")
+    description_en = TextInLanguageField("description", "en")
     mobilised = serializers.IntegerField(
         read_only=True, help_text="People confirmed, companions included, each person once.")
 
     class Meta:
         model = Campaign
-        fields = ["id", "programme", "code", "title", "description", "place", "latitude",
-                  "longitude", "starts_at", "ends_at", "participant_target",
+        fields = ["id", "programme", "code", "title", "description", "content_language",
+                  "title_fr", "title_en", "description_fr", "description_en", "place",
+                  "latitude", "longitude", "starts_at", "ends_at", "participant_target",
                   "mobilisation_deadline", "visibility", "status", "closed_at", "created_at",
                   "mobilised", "slots"]
         read_only_fields = fields
 
 
 class CampaignWriteSerializer(serializers.ModelSerializer):
+    """``title`` and ``description`` are in the campaign's ``content_language``;
+    ``title_fr``/``title_en`` (and the descriptions) write each language, an empty one
+    removing a translation."""
+
     slots = NewSlotSerializer(many=True, required=False, help_text=(
         "On creation only; without it, one slot covers the action with the target as "
         "capacity."))
+    content_language = serializers.ChoiceField(
+        choices=["fr", "en"], required=False, help_text=(
+            "On creation only: the language of title and description (the "
+            "organisation's by default)."))
+    title_fr = TextInLanguageField("title", "fr", 200)
+    title_en = TextInLanguageField("title", "en", 200)
+    description_fr = TextInLanguageField("description", "fr")
+    description_en = TextInLanguageField("description", "en")
 
     class Meta:
         model = Campaign
-        fields = ["programme", "title", "description", "place", "latitude", "longitude",
-                  "starts_at", "ends_at", "participant_target", "mobilisation_deadline",
-                  "visibility", "slots"]
+        fields = ["programme", "title", "description", "content_language", "title_fr",
+                  "title_en", "description_fr", "description_en", "place", "latitude",
+                  "longitude", "starts_at", "ends_at", "participant_target",
+                  "mobilisation_deadline", "visibility", "slots"]
+        # Or through title_<language>; the service names it when neither is given.
+        extra_kwargs = {"title": {"required": False}}
 
 
 class CampaignFilter(FilterSet):
@@ -93,14 +115,21 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         slots = [(s["starts_at"], s["ends_at"], s["capacity"]) for s in data.pop("slots", [])]
+        data.setdefault("content_language", organisation_language())
+        data = bilingual_split(data, content_language=data["content_language"],
+                               fields=Campaign.TRANSLATED_FIELDS)
+        data.setdefault("title", "")
         campaign = campaign_create(**data, slots=slots or None)
         return Response(self._answer(campaign), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         payload = CampaignWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        # The service refuses the fields that cannot change (programme, slots).
-        campaign = campaign_update(campaign=self.get_object(), **payload.validated_data)
+        # The service refuses the fields that cannot change (programme, slots, language).
+        campaign = self.get_object()
+        campaign = campaign_update(campaign=campaign, **bilingual_split(
+            dict(payload.validated_data), content_language=campaign.content_language,
+            fields=Campaign.TRANSLATED_FIELDS))
         return Response(self._answer(campaign))
 
     @extend_schema(request=None, responses=CampaignSerializer)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from methodology.selectors import published_version
 
+from ..bilingual import organisation_language
 from ..models import PEOPLE_MAX, Programme, ProgrammeStep
 from ..services import (
     programme_create,
@@ -19,16 +20,31 @@ from ..services import (
     programme_update,
     step_set_status,
 )
+from .bilingual import TextInLanguageField, bilingual_split
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
+    """``name`` and ``description`` are in ``content_language`` (set on creation, the
+    organisation's by default); ``name_fr``/``name_en`` (and the descriptions) read and
+    write each language, an empty one removing a translation."""
+
     template_version = serializers.SerializerMethodField()
+    content_language = serializers.ChoiceField(
+        choices=["fr", "en"], required=False,
+        help_text="The language of name and description; set on creation only.")
+    name_fr = TextInLanguageField("name", "fr", 200)
+    name_en = TextInLanguageField("name", "en", 200)
+    description_fr = TextInLanguageField("description", "fr")
+    description_en = TextInLanguageField("description", "en")
 
     class Meta:
         model = Programme
-        fields = ["id", "name", "description", "starts_on", "ends_on", "action_date",
+        fields = ["id", "name", "description", "content_language", "name_fr", "name_en",
+                  "description_fr", "description_en", "starts_on", "ends_on", "action_date",
                   "participant_target", "template_version", "created_at"]
         read_only_fields = ["id", "created_at", "action_date", "template_version"]
+        # Or through name_<language>; the service names it when neither is given.
+        extra_kwargs = {"name": {"required": False}}
 
     def get_template_version(self, obj) -> dict | None:
         version = obj.template_version
@@ -39,7 +55,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
 class FromTemplateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="Id of a published template version.")
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, required=False)
+    name_fr = TextInLanguageField("name", "fr", 200)
+    name_en = TextInLanguageField("name", "en", 200)
+    content_language = serializers.ChoiceField(
+        choices=["fr", "en"], required=False,
+        help_text="The language of the name (the organisation's by default).")
     starts_on = serializers.DateField()
     action_date = serializers.DateField()
     ends_on = serializers.DateField()
@@ -81,11 +102,18 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
     queryset = Programme.objects.select_related("template_version__template")
 
     def perform_create(self, serializer):
-        serializer.instance = programme_create(**serializer.validated_data)
+        data = dict(serializer.validated_data)
+        data.setdefault("content_language", organisation_language())
+        data = bilingual_split(data, content_language=data["content_language"],
+                               fields=Programme.TRANSLATED_FIELDS)
+        data.setdefault("name", "")
+        serializer.instance = programme_create(**data)
 
     def perform_update(self, serializer):
-        serializer.instance = programme_update(programme=serializer.instance,
-                                               **serializer.validated_data)
+        programme = serializer.instance
+        serializer.instance = programme_update(programme=programme, **bilingual_split(
+            dict(serializer.validated_data), content_language=programme.content_language,
+            fields=Programme.TRANSLATED_FIELDS))
 
     def perform_destroy(self, instance):
         programme_delete(programme=instance)
@@ -101,6 +129,10 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
         if version is None:
             raise serializers.ValidationError(
                 {"version": ["Choose a published template version."]})
+        data.setdefault("content_language", organisation_language())
+        data = bilingual_split(data, content_language=data["content_language"],
+                               fields={"name": 200})
+        data.setdefault("name", "")
         programme = programme_create_from_template(version=version, **data)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 

@@ -18,6 +18,7 @@ from ..links import participant_from_token
 from ..models import Campaign, Participant, Pledge, Slot
 from ..selectors import campaigns_with_mobilised
 from ..services import MAX_COMPANIONS, campaign_join
+from .bilingual import TextInLanguageField
 
 
 class PublicSlotSerializer(serializers.ModelSerializer):
@@ -30,6 +31,13 @@ class PublicSlotSerializer(serializers.ModelSerializer):
 
 
 class PublicCampaignSerializer(serializers.ModelSerializer):
+    """``title`` and ``description`` in the campaign's ``content_language``, and each
+    language's text (empty when not written)."""
+
+    title_fr = TextInLanguageField("title", "fr", 200)
+    title_en = TextInLanguageField("title", "en", 200)
+    description_fr = TextInLanguageField("description", "fr")
+    description_en = TextInLanguageField("description", "en")
     slots = PublicSlotSerializer(many=True, read_only=True)
     mobilised = serializers.IntegerField(read_only=True)
     is_open = serializers.BooleanField(read_only=True,
@@ -37,7 +45,9 @@ class PublicCampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["code", "title", "description", "place", "starts_at", "ends_at",
+        fields = ["code", "title", "description", "content_language", "title_fr",
+                  "title_en", "description_fr", "description_en", "place", "starts_at",
+                  "ends_at",
                   "participant_target", "mobilised", "mobilisation_deadline", "is_open",
                   "slots"]
         read_only_fields = fields

@@ -103,7 +103,7 @@ def _pledges(participant: Participant) -> Section:
     pledges = (Pledge.objects.filter(participant=participant)
                .select_related("slot__campaign").order_by("slot__starts_at", "pk"))
     return _section("pledges", _("Pledges"), columns, [
-        [p.slot.campaign.title, _when(p.slot.starts_at), _when(p.slot.ends_at),
+        [p.slot.campaign.localized("title").text, _when(p.slot.starts_at), _when(p.slot.ends_at),
          p.get_status_display(), p.companions, p.companion_names, p.get_attendance_display(),
          _hours(p.hours_given), _when(p.checked_in_at), _when(p.created_at)]
         for p in pledges])
@@ -121,7 +121,7 @@ def _invitations(participant: Participant) -> Section:
                                           filter=~Q(pledges__participant=participant)))
                    .order_by("sent_at", "pk"))
     return _section("invitations", _("Invitations you sent"), columns, [
-        [i.campaign.title, str(channels.get(i.channel, _("Other"))),
+        [i.campaign.localized("title").text, str(channels.get(i.channel, _("Other"))),
          levers.get(i.lever_code, _("Other")), _when(i.sent_at), i.open_count, i.joined]
         for i in invitations])
 
@@ -132,7 +132,7 @@ def _answers(participant: Participant) -> Section:
                .select_related("campaign", "question").order_by("answered_at", "pk"))
     yes_no = {"yes": _("yes"), "no": _("no")}
     return _section("survey_answers", _("Survey answers"), columns, [
-        [a.campaign.title, a.question.tr("text"),
+        [a.campaign.localized("title").text, a.question.tr("text"),
          yes_no.get(a.answer, a.answer) if a.question.kind == QuestionKind.YES_NO
          else a.answer, _when(a.answered_at)]
         for a in answers])

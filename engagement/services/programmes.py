@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from core.zones import organisation_zone
 from methodology.models import TemplateVersion
 from methodology.selectors import versions_with_content
 
+from ..bilingual import content_language_check, translations_check
 from ..models import (
     PEOPLE_MAX,
     Programme,
@@ -108,9 +110,17 @@ def _lock_running_programmes() -> None:
 
 
 def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = "",
-                     participant_target: int = 0) -> Programme:
+                     participant_target: int = 0, content_language: str | None = None,
+                     translations: Mapping[str, object] | None = None) -> Programme:
+    """A programme without a methodology template. ``name`` and ``description`` are in
+    ``content_language`` (the organisation's unless given); ``translations`` holds the
+    other language's (``engagement.bilingual``)."""
     with transaction.atomic():
         errors: dict[str, list[str]] = {}
+        content_language = content_language_check(errors, content_language)
+        translated = translations_check(errors, content_language=content_language,
+                                        fields=Programme.TRANSLATED_FIELDS,
+                                        translations=translations)
         _lock_running_programmes()
         _check_programme_allowance(errors, ends_on=ends_on)
         if not (name or "").strip():
@@ -121,7 +131,8 @@ def programme_create(*, name: str, starts_on: date, ends_on: date, description: 
             raise DomainError(errors)
         return Programme.objects.create(
             name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on,
-            participant_target=participant_target or 0,
+            participant_target=participant_target or 0, content_language=content_language,
+            translations=translated,
         )
 
 
@@ -180,11 +191,17 @@ def _snapshot_extras(programme: Programme, version: TemplateVersion, *,
 def programme_create_from_template(
     *, version: TemplateVersion, name: str, starts_on: date, ends_on: date, action_date: date,
     participant_target: int | None = None, description: str = "",
+    content_language: str | None = None, translations: Mapping[str, object] | None = None,
 ) -> Programme:
-    """A programme following a published methodology version, with its own copy of it."""
+    """A programme following a published methodology version, with its own copy of it.
+    Its name in the other language, if given, is in ``translations``."""
     version = versions_with_content().get(pk=version.pk)
     with transaction.atomic():
         errors: dict[str, list[str]] = {}
+        content_language = content_language_check(errors, content_language)
+        translated = translations_check(errors, content_language=content_language,
+                                        fields=Programme.TRANSLATED_FIELDS,
+                                        translations=translations)
         _lock_running_programmes()
         _check_programme_allowance(errors, ends_on=ends_on)
         if not version.is_published:
@@ -204,7 +221,8 @@ def programme_create_from_template(
             name=name.strip(), description=description,
             starts_on=starts_on, ends_on=ends_on, action_date=action_date,
             participant_target=participant_target or version.default_participant_target,
-            template_version=version,
+            template_version=version, content_language=content_language,
+            translations=translated,
         )
         ProgrammeStep.objects.bulk_create(_step_rows(programme, version))
         _snapshot_extras(programme, version)
@@ -292,6 +310,9 @@ class ProgrammeChanges(TypedDict, total=False):
     starts_on: date
     ends_on: date | None
     participant_target: int
+    # The other language's name and description, {"en": {"name": ...}}: merged over
+    # those already written; a blank text removes one.
+    translations: Mapping[str, object]
 
 
 def programme_update(*, programme: Programme, **fields: Unpack[ProgrammeChanges]
@@ -303,10 +324,14 @@ def programme_update(*, programme: Programme, **fields: Unpack[ProgrammeChanges]
     limit of running programmes is checked then, as on creation. Other changes are never
     refused for the limit (a downgraded plan leaves programmes running)."""
     allowed = {"name", "description", "starts_on", "ends_on", "participant_target"}
-    unknown = set(fields) - allowed
+    unknown = set(fields) - allowed - {"translations"}
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
     with transaction.atomic():
+        if "translations" in fields:
+            # Merged over the stored ones, read under a row lock (see campaign_update).
+            programme.translations = Programme.objects.select_for_update().only(
+                "translations").get(pk=programme.pk).translations
         if "ends_on" in fields:
             _lock_running_programmes()
             # What the database holds now decides whether it was running, not the copy
@@ -316,6 +341,12 @@ def programme_update(*, programme: Programme, **fields: Unpack[ProgrammeChanges]
         merged: dict[str, Any] = {name: fields.get(name, getattr(programme, name))
                                   for name in allowed}
         errors: dict[str, list[str]] = {}
+        changes: dict[str, Any] = dict(fields)
+        if "translations" in changes:
+            changes["translations"] = translations_check(
+                errors, content_language=programme.content_language,
+                fields=Programme.TRANSLATED_FIELDS, translations=changes["translations"],
+                current=programme.translations)
         if not (merged["name"] or "").strip():
             errors["name"] = [_("This field is required.")]
         _validate_dates(errors, starts_on=merged["starts_on"], ends_on=merged["ends_on"],
@@ -325,9 +356,9 @@ def programme_update(*, programme: Programme, **fields: Unpack[ProgrammeChanges]
             _check_programme_allowance(errors, ends_on=merged["ends_on"], programme=programme)
         if errors:
             raise DomainError(errors)
-        for name, value in fields.items():
+        for name, value in changes.items():
             setattr(programme, name, value)
-        programme.save(update_fields=list(fields))
+        programme.save(update_fields=list(changes))
     return programme
 
 

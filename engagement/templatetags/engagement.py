@@ -1,8 +1,33 @@
 from django import template
+from django.utils.safestring import SafeString
 
+from ..bilingual import localized
+from ..bilingual_html import localized_html, localized_markdown
 from ..markdown import render_markdown
 
 register = template.Library()
+
+
+@register.filter(name="localized")
+def localized_filter(obj, field: str) -> SafeString:
+    """``{{ campaign|localized:"title" }}``: the text in the reader's language; when only
+    the other language's exists, that one in an element with its ``lang`` and a note
+    "(in French)" / "(en anglais)" after it (``engagement.bilingual_html``)."""
+    return localized_html(obj, field)
+
+
+@register.filter
+def localized_text(obj, field: str) -> str:
+    """The plain text for a ``<title>``, an attribute or a plain-text e-mail: no markup,
+    no note (a page title cannot carry one)."""
+    return localized(obj, field).text
+
+
+@register.filter(name="localized_markdown")
+def localized_markdown_filter(obj, field: str) -> SafeString:
+    """A Markdown text (a description, a commentary) in the reader's language, sanitised;
+    the other language's after its note when that is all there is."""
+    return localized_markdown(obj, field)
 
 
 @register.filter

@@ -40,12 +40,14 @@ def programme_list(request):
         require_role(request, Role.MANAGER)
         if form.is_valid():
             try:
-                programme = programme_create(**form.cleaned_data)
+                programme = programme_create(
+                    **form.main_data(), content_language=form.content_language,
+                    translations=form.translations())
             except DomainError as exc:
                 exc.add_to_form(form)
             else:
                 messages.success(request, _("Programme “%(name)s” created.") % {
-                    "name": programme.name})
+                    "name": programme.localized("name").text})
                 return redirect("programme_detail", pk=programme.pk)
     return render(
         request,
@@ -79,8 +81,7 @@ def template_detail(request, slug):
     version = versions_with_content().get(pk=latest.pk)
     form = None
     if request.access.can_manage:
-        form = ProgrammeFromTemplateForm(request.POST or None, initial={
-            "name": version.tr("title"),
+        form = ProgrammeFromTemplateForm(request.POST or None, version=version, initial={
             "participant_target": version.default_participant_target,
             **programme_suggested_dates(version=version, today=timezone.localdate())})
     elif request.method == "POST":
@@ -91,12 +92,13 @@ def template_detail(request, slug):
             programme = programme_create_from_template(
                 version=version, name=data["name"], starts_on=data["starts_on"],
                 ends_on=data["ends_on"], action_date=data["action_date"],
-                participant_target=data["participant_target"])
+                participant_target=data["participant_target"],
+                content_language=form.content_language, translations=form.translations())
         except DomainError as exc:
             exc.add_to_form(form)
         else:
             messages.success(request, _("Programme “%(name)s” created from the methodology.")
-                             % {"name": programme.name})
+                             % {"name": programme.localized("name").text})
             return redirect("programme_detail", pk=programme.pk)
     return render(request, "engagement/template_detail.html",
                   {"version": version, "form": form},

@@ -76,6 +76,13 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("Commentary", "subject_key"): "campaign:<id> and the like",
     ("Commentary", "section"): "a choice code",
     ("Commentary", "text"): "a consultant's comment on figures",
+    **{(model, "content_language"): "fr or en: the language its texts are written in"
+       for model in ("Campaign", "Programme", "Commentary")},
+    ("Campaign", "translations"): "the organisation's title and description in the "
+                                  "other language",
+    ("Programme", "translations"): "the programme's name and description in the other "
+                                   "language",
+    ("Commentary", "translations"): "the consultant's comment in the other language",
     ("FiguresSnapshot", "key"): "names a scope by ids",
     ("FiguresSnapshot", "data"): "computed figures: counts, rates, team names",
 }
