@@ -2,10 +2,11 @@
 
 **When.** A reminder falls due at the slot's start minus its lead (7 days, 1 day) and stays
 useful for a while: the D-7 until three days before (closer, the D-1 is about to say it
-all), the D-1 until the slot starts. Every run of the schedule sends the reminders due and still useful that
-have not gone out yet, so a schedule that was down for days catches up when it comes back,
-and nothing is sent about a slot that has begun. Pledges made after a reminder fell due
-(give or take ``LATE_PLEDGE_GRACE``) are left out: their confirmation has just told them.
+all), the D-1 until the slot starts. Every run of the schedule sends the reminders due
+and still useful that have not gone out yet, so a schedule that was down for days catches
+up when it comes back, and nothing is sent about a slot that has begun. Pledges made
+after a reminder fell due (give or take ``LATE_PLEDGE_GRACE``) are left out: their
+confirmation has just told them.
 
 **Once.** ``PledgeReminder`` holds one row per pledge and kind, written in the transaction
 that queues the e-mail: a second run, or a concurrent one, finds the row (or waits for it

@@ -46,7 +46,8 @@ def test_target_reached_is_told_once_to_owners_and_managers_in_their_language(
                 campaign_join(campaign=campaign, email=f"{name}@example.test",
                               slot_ids=[slot.pk])
         assert OrganiserAlert.objects.filter(campaign=campaign).count() == 1
-        english, french = sorted(alerts(campaign=campaign), key=lambda e: e.to_email != owner.email)
+        english, french = sorted(alerts(campaign=campaign),
+                                 key=lambda e: e.to_email != owner.email)
         assert (english.to_email, french.to_email) == (owner.email, manager.email)
         assert english.subject == f"Target reached: {campaign.title}"
         assert french.subject == f"Objectif atteint : {campaign.title}"
@@ -65,7 +66,7 @@ def test_slots_under_filled_three_days_before_are_told_once(org_a, organisers):
                              deadline_in=timedelta(days=1))
         later = make_campaign(capacity=10, target=40, starts_in=timedelta(days=5))
         for campaign, taken in ((thin, 4), (half, 5), (later, 0)):
-            for n in range(taken):
+            for _n in range(taken):
                 PledgeFactory(slot=campaign.slots.get(), participant=ParticipantFactory())
             campaign.slots.update(confirmed_seats=taken)
         assert organiser_alerts_queue(now=now) == 1
