@@ -58,8 +58,10 @@ class WalkInForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The slots of the day: those whose check-in window is open now.
         now = timezone.now()
-        self.fields["slot"].queryset = campaign.slots.filter(
-            starts_at__lte=now + EARLY, ends_at__gte=now - LATE).order_by("starts_at", "pk")
+        slots = campaign.slots.filter(starts_at__lte=now + EARLY, ends_at__gte=now - LATE
+                                      ).order_by("starts_at", "pk")
+        self.fields["slot"].queryset = slots
+        self.has_slots = slots.exists()
         self.fields["slot"].label_from_instance = _slot_label
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django_filters.rest_framework import CharFilter, FilterSet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from billing.codes import Option
@@ -14,9 +15,19 @@ from core.filters import StrictChoiceFilter, WholeNumberFilter
 from tenants.access import sees_every_identity
 from tenants.api_base import OrganisationViewSet, request_access
 
-from ..models import Campaign, Channel, Invitation
+from ..models import Campaign, Channel, Invitation, InvitationBatch, Team
 from ..selectors import invitations_with_funnel
 from ..services import invitation_create
+from ..services.outreach import (
+    BULK_CHANNELS,
+    bulk_audience,
+    bulk_preview,
+    bulk_send_check,
+    invitations_bulk_send,
+)
+
+BULK_AUDIENCES = [choice for choice in InvitationBatch.Audience.choices
+                  if choice[0] != InvitationBatch.Audience.CAMPAIGN]
 
 
 class CampaignInvitationSerializer(serializers.ModelSerializer):
@@ -64,6 +75,38 @@ class NewInvitationSerializer(serializers.Serializer):
     audience_label = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+class BulkInvitationSerializer(serializers.Serializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    audience = serializers.ChoiceField(choices=BULK_AUDIENCES, help_text=(
+        "all, imported (people from imported lists), team, site, never_pledged."))
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
+                                              allow_null=True,
+                                              help_text="Required for the team audience.")
+    site = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                 help_text="Required for the site audience.")
+    lever_code = serializers.CharField(max_length=50,
+                                       help_text="A lever of the methodology catalogue.")
+    channel = serializers.ChoiceField(choices=[(c, Channel(c).label) for c in BULK_CHANNELS])
+    dry_run = serializers.BooleanField(default=True, help_text=(
+        "True (the default): only count who would be invited. False: send."))
+
+
+class BulkInvitationResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    audience = serializers.IntegerField(help_text="People in the group.")
+    unsubscribed = serializers.IntegerField(help_text="Left out: unsubscribed or no address.")
+    no_consent = serializers.IntegerField(help_text="Left out: no consent to hear about "
+                                          "future actions.")
+    already_pledged = serializers.IntegerField()
+    already_invited = serializers.IntegerField()
+    to_invite = serializers.IntegerField(help_text="Would be (or were) invited.")
+    allowance_left = serializers.IntegerField(help_text="Bulk invitations the organisation "
+                                              "may still send this hour.")
+    batch = serializers.IntegerField(allow_null=True, help_text="The send, when not a dry "
+                                     "run.")
+    invited = serializers.IntegerField(help_text="Invitations sent (0 in a dry run).")
+
+
 class CampaignInvitationFilter(FilterSet):
     campaign = WholeNumberFilter(field_name="campaign_id", help_text="Campaign id.")
     channel = StrictChoiceFilter(choices=Channel.choices, help_text="Channel.")
@@ -95,3 +138,39 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         invitation = invitation_create(**payload.validated_data, organiser=request.user)
         invitation = self.get_queryset().get(pk=invitation.pk)  # with its funnel figures
         return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BulkInvitationSerializer,
+                   responses={200: BulkInvitationResultSerializer,
+                              201: BulkInvitationResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Invite a whole group in one go: everyone, people from imported lists, a team, a
+        site, or people who never pledged. Left out: the unsubscribed, those without
+        consent to hear about future actions, those already invited to the campaign or
+        pledged to it. Each invitation is recorded with the lever and channel and sent by
+        e-mail through the outbox; the organisation's hourly allowance applies
+        (``BULK_INVITATIONS_PER_HOUR``)."""
+        payload = BulkInvitationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        team = data.get("team")
+        audience = bulk_audience(kind=data["audience"], team_id=team.pk if team else None,
+                                 site=data.get("site", ""))
+        campaign = data["campaign"]
+        bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
+                        channel=data["channel"])
+        batch = None
+        if not data["dry_run"]:
+            preview = bulk_preview(campaign=campaign, audience=audience)
+            batch = invitations_bulk_send(campaign=campaign, audience=audience,
+                                          lever_code=data["lever_code"],
+                                          channel=data["channel"], organiser=request.user)
+        after = bulk_preview(campaign=campaign, audience=audience)
+        body = {**vars(preview if batch is not None else after), "dry_run": batch is None,
+                "allowance_left": after.allowance_left,
+                "batch": batch.pk if batch is not None else None,
+                "invited": batch.invited if batch is not None else 0}
+        if batch is not None:
+            body["to_invite"] = batch.invited
+        return Response(body, status=status.HTTP_201_CREATED if batch is not None
+                        else status.HTTP_200_OK)

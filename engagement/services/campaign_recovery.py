@@ -129,9 +129,9 @@ def campaign_postponed_notify(*, event_id: int) -> int:
         participant = pledges[0].participant
         values = placeholder_values(facts, participant=participant, slot=pledges[0].slot,
                                     link=functools.partial(links.manage_url, participant))
-        extra = {
-            "previous_date": date_text(event.previous_starts_at, time_zone),
+        extra: dict[str, object] = {
             # Called by the template, in the recipient's language.
+            "previous_date": lambda: date_text(event.previous_starts_at, time_zone),
             "slots": lambda pledges=pledges: [
                 {"date": date_text(p.slot.starts_at, time_zone),
                  "time": time_text(p.slot.starts_at, time_zone),

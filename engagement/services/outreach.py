@@ -83,8 +83,8 @@ def bulk_audience(*, kind: str, team_id: int | str | None = None,
                     Audience.NEVER_PLEDGED):
         raise DomainError({"audience": [_("Choose who to invite.")]})
     if kind == Audience.TEAM:
-        team = (Team.objects.filter(pk=int(team_id)).first()
-                if str(team_id or "").isdigit() else None)
+        text = str(team_id or "")
+        team = Team.objects.filter(pk=int(text)).first() if text.isdigit() else None
         if team is None:
             raise DomainError({"team": [_("Choose one of the teams.")]})
         return BulkAudience(kind=kind, team=team)
@@ -209,14 +209,9 @@ def _allowance_take(count: int, now: datetime) -> None:
                 "cap": cap, "left": left, "count": count}]})
 
 
-def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_code: str,
-                          channel: str, organiser: User | None,
-                          now: datetime | None = None) -> InvitationBatch:
-    """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
-    with the lever and channel; e-mails leave through the outbox after the commit."""
-    now = now or timezone.now()
+def bulk_send_check(*, campaign: Campaign, lever_code: str, channel: str) -> None:
+    """Refuse, naming the field, what no send could accept (a preview checks it too)."""
     errors: dict[str, list[str]] = {}
-    relaunch = audience.kind == Audience.CAMPAIGN
     if not campaign.is_open:
         errors["campaign"] = [_("Open the campaign before inviting people to it.")]
     if channel not in BULK_CHANNELS:
@@ -225,6 +220,16 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
         errors["lever_code"] = [_("Choose a lever of the list.")]
     if errors:
         raise DomainError(errors)
+
+
+def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_code: str,
+                          channel: str, organiser: User | None,
+                          now: datetime | None = None) -> InvitationBatch:
+    """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
+    with the lever and channel; e-mails leave through the outbox after the commit."""
+    now = now or timezone.now()
+    relaunch = audience.kind == Audience.CAMPAIGN
+    bulk_send_check(campaign=campaign, lever_code=lever_code, channel=channel)
     with transaction.atomic():
         batch = InvitationBatch.objects.create(
             campaign=campaign, organiser=organiser, audience=audience.kind,
@@ -278,7 +283,6 @@ def invitation_batch_emails_queue(*, batch_id: int) -> int:
     kind = (EmailKind.CAMPAIGN_RELAUNCHED if batch.audience == Audience.CAMPAIGN
             else EmailKind.INVITATION)
     facts = CampaignFacts(batch.campaign)
-    previous = Campaign.objects.filter(relaunched_as=batch.campaign).first()
     queued = 0
     invitations = (batch.invitations.select_related("participant", "organiser", "campaign")
                    .filter(participant__isnull=False).order_by("pk"))
@@ -287,9 +291,8 @@ def invitation_batch_emails_queue(*, batch_id: int) -> int:
         assert participant is not None
         values = placeholder_values(facts, participant=participant, invitation=invitation,
                                     link=functools.partial(invitation_link, invitation))
-        extra = {"previous_title": previous.title if previous is not None else ""}
         if participant_email_queue(kind=kind, participant=participant, facts=facts,
-                                   values=values, extra=extra,
+                                   values=values,
                                    dedupe_key=dedupe_key(EmailKind.INVITATION,
                                                          invitation=invitation.pk)):
             queued += 1

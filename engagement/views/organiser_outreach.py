@@ -24,6 +24,7 @@ from ..services.outreach import (
     BULK_CHANNELS,
     bulk_audience,
     bulk_preview,
+    bulk_send_check,
     invitations_bulk_send,
 )
 from ..services.walk_ins import TAKING_PLACE, walk_in_register
@@ -43,14 +44,16 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
         channel_names = dict(Channel.choices)
         for batch in batches:  # by their names, never their codes
-            batch.lever_name = lever_names.get(batch.lever_code, _("Other"))
-            batch.channel_name = channel_names.get(batch.channel, _("Other"))
+            batch.lever_name = lever_names.get(  # type: ignore[attr-defined]
+                batch.lever_code, _("Other"))
+            batch.channel_name = channel_names.get(  # type: ignore[attr-defined]
+                batch.channel, _("Other"))
     return {
         "invitation_batches": batches,
         "campaign_events": campaign.events.select_related("relaunch", "by"),
         "relaunched_from": Campaign.objects.filter(relaunched_as=campaign).first(),
         "walk_in_form": walk_in_form if walk_in_form is not None
-        and walk_in_form.fields["slot"].queryset.exists() else None,
+        and walk_in_form.has_slots else None,
         "employees_url": links.absolute(reverse("internal_address"))
         if campaign.visibility == Campaign.Visibility.INTERNAL else "",
     }
@@ -88,6 +91,8 @@ def campaign_invite_many(request, pk):
                     "%(count)s invitations are on their way.", batch.invited) % {
                     "count": batch.invited})
                 return redirect(reverse("campaign_detail", args=[campaign.pk]) + "#invitations")
+            bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
+                            channel=data["channel"])
             preview = bulk_preview(campaign=campaign, audience=audience)
         except DomainError as exc:
             exc.add_to_form(form)

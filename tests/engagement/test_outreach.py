@@ -262,8 +262,9 @@ def test_postponing_moves_dates_keeps_pledges_and_tells_people(
         assert (event.kind, event.people_told, event.by) == ("postponed", 3, manager_a)
         sent = OutboundEmail.objects.filter(kind="campaign_postponed")
         assert sent.count() == 3
-        body = sent.get(participant=people[0]).body
-        assert "/cancel/" in body and "postponed" in body
+        body = sent.get(participant=people[0]).body  # in the person's language, French
+        assert "/cancel/" in body and "est reportée" in body
+        assert "day" not in body.split("reportée")[0]  # the old date in French too
 
 
 def test_postponing_refuses_bad_dates_naming_them(org_a, manager_a):

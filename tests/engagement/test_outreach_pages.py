@@ -1,0 +1,251 @@
+"""Reaching everyone, as people read it: the "invite in one go" page and its API, the
+employees' address, walk-ins on the campaign page, postponing and relaunching; and who is
+refused (viewers, other organisations, anonymous visitors)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from engagement import links
+from engagement.models import (
+    Campaign,
+    CampaignEvent,
+    Invitation,
+    OutboundEmail,
+    Participant,
+    Pledge,
+    Team,
+)
+from engagement.services import campaign_close
+
+from ..conftest import make_member, tenant_client
+from ..factories import ParticipantFactory, PledgeFactory, make_campaign
+from .test_participant_pages import text_of
+
+JSON = "application/json"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def team_campaign(org_a):
+    with tenant_context(org_a):
+        campaign = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+        team = Team.objects.create(name="Logistique")
+        people = [ParticipantFactory(team=team, consent_to_contact=True) for _ in range(3)]
+        ParticipantFactory(team=team, consent_to_contact=False)
+    return campaign, team, people
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_manager_previews_then_invites_a_team_by_names_never_codes(
+        org_a, manager_a, team_campaign, lang, django_capture_on_commit_callbacks):
+    campaign, team, people = team_campaign
+    client = tenant_client(org_a, manager_a)
+    page = client.get(f"/campaigns/{campaign.pk}/invite-many/", HTTP_ACCEPT_LANGUAGE=lang)
+    text = text_of(page)
+    assert page.status_code == 200
+    assert ("Team challenge" if lang == "en" else "Défi entre équipes") in text
+    assert "team_challenge" not in text and "never_pledged" not in text
+    choices = {"audience": "team", "team": team.pk, "site": "", "lever_code": "team_challenge",
+               "channel": "email"}
+    preview = client.post(f"/campaigns/{campaign.pk}/invite-many/", choices,
+                          HTTP_ACCEPT_LANGUAGE=lang)
+    assert ("3 people will be invited" if lang == "en" else "3 personnes seront invitées") \
+        in text_of(preview)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(f"/campaigns/{campaign.pk}/invite-many/", {**choices, "send": "1"},
+                           HTTP_ACCEPT_LANGUAGE=lang)
+    assert sent.status_code == 302
+    with tenant_context(org_a):
+        assert Invitation.objects.filter(campaign=campaign, batch__isnull=False).count() == 3
+    detail = text_of(client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE=lang))
+    assert ("Invitations sent in one go" if lang == "en" else "Invitations envoyées en une fois"
+            ) in detail
+    assert "Logistique" in detail and "team_challenge" not in detail
+
+
+def test_a_team_choice_is_needed_for_the_team_audience(org_a, manager_a, team_campaign):
+    campaign, _team, _people = team_campaign
+    response = tenant_client(org_a, manager_a).post(
+        f"/campaigns/{campaign.pk}/invite-many/",
+        {"audience": "team", "lever_code": "deadline", "channel": "email"})
+    assert response.status_code == 400
+    assert "Choose one of the teams." in text_of(response)
+
+
+@pytest.mark.parametrize("path", ["invite-many", "walk-ins", "postpone", "relaunch"])
+def test_viewers_and_other_organisations_get_404(org_a, org_b, viewer_a, owner_b,
+                                                 team_campaign, path):
+    campaign, _team, _people = team_campaign
+    assert tenant_client(org_a, viewer_a).get(f"/campaigns/{campaign.pk}/{path}/"
+                                              ).status_code == 404
+    assert tenant_client(org_b, owner_b).get(f"/campaigns/{campaign.pk}/{path}/"
+                                             ).status_code == 404
+
+
+def test_the_api_counts_then_sends_and_refuses_viewers_and_outsiders(
+        org_a, org_b, manager_a, viewer_a, owner_b, team_campaign,
+        django_capture_on_commit_callbacks):
+    campaign, team, _people = team_campaign
+    body = {"campaign": campaign.pk, "audience": "team", "team": team.pk,
+            "lever_code": "team_challenge", "channel": "manager"}
+    client = tenant_client(org_a, manager_a)
+    counted = client.post("/api/v1/campaign-invitations/bulk/", body, content_type=JSON)
+    assert counted.status_code == 200
+    assert (counted.json()["to_invite"], counted.json()["no_consent"],
+            counted.json()["dry_run"]) == (3, 1, True)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/api/v1/campaign-invitations/bulk/", {**body, "dry_run": False},
+                           content_type=JSON)
+    assert sent.status_code == 201
+    assert (sent.json()["invited"], sent.json()["dry_run"]) == (3, False)
+    again = client.post("/api/v1/campaign-invitations/bulk/", {**body, "dry_run": False},
+                        content_type=JSON)
+    assert again.status_code == 400 and "audience" in again.json()["errors"]
+    bad = client.post("/api/v1/campaign-invitations/bulk/",
+                      {**body, "lever_code": "nope", "channel": "qr_poster"}, content_type=JSON)
+    assert bad.status_code == 400
+    assert tenant_client(org_a, viewer_a).post(
+        "/api/v1/campaign-invitations/bulk/", body, content_type=JSON).status_code in (403, 404)
+    assert tenant_client(org_b, owner_b).post(
+        "/api/v1/campaign-invitations/bulk/", body, content_type=JSON).status_code == 400
+    with tenant_context(org_a):
+        assert Invitation.objects.filter(campaign=campaign).count() == 3
+
+
+# ---- the employees' address ----------------------------------------------------------------
+
+def _domains(org, *domains):
+    org.allowed_email_domains = list(domains)
+    org.save(update_fields=["allowed_email_domains"])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_employees_address_answers_the_same_whoever_asks(org_a, lang):
+    _domains(org_a, "testco.test")
+    client = tenant_client(org_a)
+    page = client.get("/internal/", HTTP_ACCEPT_LANGUAGE=lang)
+    assert page.status_code == 200
+    answers = []
+    for email in ("ana@testco.test", "eve@elsewhere.test", "bob@gmail.com"):
+        response = client.post("/internal/", {"email": email}, HTTP_ACCEPT_LANGUAGE=lang,
+                               follow=True)
+        answers.append((response.redirect_chain, text_of(response).replace(email, "")))
+    assert answers[0] == answers[1] == answers[2]
+    with tenant_context(org_a):
+        assert list(OutboundEmail.objects.values_list("to_email", flat=True)) == [
+            "ana@testco.test"]
+        assert not Participant.objects.filter(email="eve@elsewhere.test").exists()
+
+
+def test_the_employees_address_is_throttled(org_a, settings):
+    _domains(org_a, "testco.test")
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES,
+                               "internal_address": {"address": "2/hour", "subject": None}}
+    client = tenant_client(org_a)
+    codes = [client.post("/internal/", {"email": f"p{i}@testco.test"}).status_code
+             for i in range(3)]
+    assert codes == [302, 302, 429]
+
+
+def test_the_link_lists_open_internal_campaigns_only(org_a, org_b):
+    with tenant_context(org_a):
+        internal = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+        Campaign.objects.filter(pk=internal.pk).update(title="Chalets solidaires")
+        public = make_campaign(visibility=Campaign.Visibility.PUBLIC)
+        Campaign.objects.filter(pk=public.pk).update(title="Plage publique")
+        draft = make_campaign(visibility=Campaign.Visibility.INTERNAL,
+                              status=Campaign.Status.DRAFT)
+        Campaign.objects.filter(pk=draft.pk).update(title="Brouillon interne")
+        person = ParticipantFactory(email="ana@testco.test")
+        token = links.participant_token(person)
+    client = tenant_client(org_a)
+    text = text_of(client.get(f"/me/{token}/internal/"))
+    assert "Chalets solidaires" in text
+    assert "Plage publique" not in text and "Brouillon interne" not in text
+    # The person's link opens the internal campaign's page, where they may join.
+    joined = client.get(f"/me/{token}/go/{internal.code}/", follow=True)
+    assert "Chalets solidaires" in text_of(joined)
+    assert tenant_client(org_b).get(f"/me/{token}/internal/").status_code == 404
+    assert client.get("/me/forged/internal/").status_code == 404
+
+
+# ---- walk-ins, postponing, relaunching ------------------------------------------------------
+
+def test_a_walk_in_is_registered_from_the_campaign_page(org_a, manager_a):
+    with tenant_context(org_a):
+        campaign = make_campaign(starts_in=timedelta(minutes=20),
+                                 deadline_in=timedelta(minutes=20))
+        slot = campaign.slots.get()
+    client = tenant_client(org_a, manager_a)
+    page = client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Quelqu’un est venu sans inscription ?" in text_of(page)
+    refused = client.post(f"/campaigns/{campaign.pk}/walk-ins/", {
+        "slot": slot.pk, "first_name": "Léa"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert refused.status_code == 400
+    done = client.post(f"/campaigns/{campaign.pk}/walk-ins/", {
+        "slot": slot.pk, "first_name": "Léa", "last_name": "Martin",
+        "consent_to_contact": "no"}, HTTP_ACCEPT_LANGUAGE="fr", follow=True)
+    assert "Léa Martin est inscrite" in text_of(done) or "Léa Martin" in text_of(done)
+    with tenant_context(org_a):
+        pledge = Pledge.objects.get(walk_in=True)
+        assert pledge.attendance == "attended" and pledge.participant.email == ""
+
+
+def test_postponing_and_relaunching_from_the_pages(org_a, manager_a,
+                                                   django_capture_on_commit_callbacks):
+    with tenant_context(org_a):
+        campaign = make_campaign(target=5, starts_in=timedelta(days=2),
+                                 deadline_in=timedelta(days=1))
+        PledgeFactory(slot=campaign.slots.get(), participant=ParticipantFactory())
+        campaign_close(campaign=campaign, now=campaign.mobilisation_deadline)
+    client = tenant_client(org_a, manager_a)
+    detail = text_of(client.get(f"/campaigns/{campaign.pk}/"))
+    assert "Postpone" in detail and "Relaunch on new dates" in detail
+    local = timezone.localtime(timezone.now() + timedelta(days=20))
+    start, deadline = local.strftime("%Y-%m-%dT%H:%M"), (local - timedelta(days=2)
+                                                         ).strftime("%Y-%m-%dT%H:%M")
+    bad = client.post(f"/campaigns/{campaign.pk}/postpone/", {
+        "starts_at": deadline, "mobilisation_deadline": start})
+    assert bad.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client.post(f"/campaigns/{campaign.pk}/postpone/", {
+            "starts_at": start, "mobilisation_deadline": deadline})
+    assert moved.status_code == 302
+    with tenant_context(org_a):
+        campaign.refresh_from_db()
+        assert campaign.status == "open"
+        Campaign.objects.filter(pk=campaign.pk).update(status="failed")
+    history = text_of(client.get(f"/campaigns/{campaign.pk}/"))
+    assert "History" in history and "Postponed" in history
+    later = (local + timedelta(days=10))
+    relaunched = client.post(f"/campaigns/{campaign.pk}/relaunch/", {
+        "starts_at": later.strftime("%Y-%m-%dT%H:%M"),
+        "mobilisation_deadline": (later - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "participant_target": 4})
+    assert relaunched.status_code == 302
+    with tenant_context(org_a):
+        campaign.refresh_from_db()
+        assert relaunched["Location"] == f"/campaigns/{campaign.relaunched_as_id}/"
+        assert CampaignEvent.objects.filter(campaign=campaign).count() == 2
+    old = text_of(client.get(f"/campaigns/{campaign.pk}/"))
+    assert "This campaign was relaunched" in old and "Relaunch on new dates" not in old
+
+
+def test_members_without_the_manager_role_see_no_outreach_actions(org_a):
+    viewer = make_member(org_a, "viewer", "viewer2@testco.test")
+    with tenant_context(org_a):
+        campaign = make_campaign(starts_in=timedelta(minutes=20),
+                                 deadline_in=timedelta(minutes=20))
+    text = text_of(tenant_client(org_a, viewer).get(f"/campaigns/{campaign.pk}/"))
+    assert "Someone came without a pledge?" not in text
+    assert "Invite people in one go" not in text
