@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, Programme, Skill, TimeValuation
+from engagement.models import Campaign, Programme, Skill, Team, TimeValuation
 from engagement.services.value import (
     skill_create,
     skill_delete,
@@ -30,7 +30,13 @@ from reports.figures import campaign_figures
 from reports.services import report_render, report_request
 
 from ..conftest import make_member, tenant_client
-from ..factories import CampaignFactory, ParticipantFactory, PledgeFactory, ProgrammeFactory, SlotFactory
+from ..factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+)
 from .test_dashboard_reading import visible_text
 
 # Counted by hand. Hour value 15.00 €; skill Accounting 48.50 €/h, Legal 60.10 €/h.
@@ -251,12 +257,77 @@ def test_statement_of_skills_based_volunteering(org_a, manager_a, tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_consultant_reads_the_statement_without_names_of_people_who_did_not_consent(
-        org_a, tmp_path):
-    # Managers see everyone; the rule of identity is the one of every page.
+def test_a_viewer_gets_no_statement(org_a):
     with tenant_context(org_a):
         _build()
         audit = Campaign.objects.get(title="Audit day")
     viewer = make_member(org_a, "viewer")
     assert tenant_client(org_a, viewer).get(
         f"/value/statement.pdf?campaign={audit.pk}").status_code == 404
+
+
+def _workforce(org_a):
+    """Internal "Solidarity day" (this year): six people of the Lyon site (team Finance)
+    give 2 h each, two of the Paris site give 3 h; a public action's citizen is not the
+    workforce. Hour value 20 €, workforce 80."""
+    with tenant_context(org_a):
+        time_valuation_update(hour_value=Decimal("20"), basis="minimum_wage",
+                              workforce_size=80)
+        finance = Team.objects.create(name="Finance")
+        start = timezone.now() - timedelta(days=1)
+        internal = SlotFactory(campaign=CampaignFactory(
+            title="Solidarity day", starts_at=start,
+            mobilisation_deadline=start - timedelta(days=2),
+            visibility=Campaign.Visibility.INTERNAL, status=Campaign.Status.COMPLETED))
+        public = SlotFactory(campaign=CampaignFactory(
+            title="Beach", starts_at=start, mobilisation_deadline=start - timedelta(days=2),
+            visibility=Campaign.Visibility.PUBLIC, status=Campaign.Status.COMPLETED))
+        for index in range(6):
+            PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(2),
+                          participant=ParticipantFactory(site="Lyon", team=finance))
+        for index in range(2):
+            PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(3),
+                          participant=ParticipantFactory(site="Paris"))
+        PledgeFactory(slot=internal, attendance="no_show", participant=ParticipantFactory())
+        PledgeFactory(slot=public, attendance="attended", hours_given=Decimal(5),
+                      participant=ParticipantFactory(site="Lyon"))
+
+
+@pytest.mark.django_db
+def test_csrd_figures_count_the_own_workforce_and_hide_small_groups(org_a, manager_a):
+    _workforce(org_a)
+    year = timezone.localdate().year
+    query = f"start={year}-01-01&end={year}-12-31"
+    client = tenant_client(org_a, manager_a)
+    api = client.get(f"/api/v1/metrics/csrd/?{query}").json()
+    assert api["workforce_size"] == 80 and api["hour_value"] == 20.0
+    assert api["total"] == {"employees": 8, "share_of_workforce": 0.1, "hours": 18.0,
+                            "hours_per_employee": 2.25, "amount": 360.0,
+                            "skills_based_hours": 0.0, "skills_based_amount": 0.0}
+    # Lyon and Finance have six people; Paris (two) is not shown.
+    assert [(g["dimension"], g["name"], g["employees"], g["hours"]) for g in api["groups"]] \
+        == [("site", "Lyon", 6, 12.0), ("team", "Finance", 6, 12.0)]
+    assert api["hidden_groups"] == 1
+
+    response = client.get(f"/value/csrd.csv?{query}", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = _csv(response)
+    assert [(row["Ventilation"], row["Groupe"], row["Salariés ayant participé"],
+             row["Part de l’effectif (%)"], row["Heures données"],
+             row["Heures par salarié participant"], row["Valeur des heures données (€)"])
+            for row in rows] == [
+        ("Toute l’organisation", "", "8", "10,0", "18,0", "2,25", "360,0"),
+        ("Site", "Lyon", "6", "7,5", "12,0", "2,0", "240,0"),
+        ("Équipe", "Finance", "6", "7,5", "12,0", "2,0", "240,0")]
+    page = visible_text(client.get(f"/value/?{query}", HTTP_ACCEPT_LANGUAGE="en"
+                                   ).content.decode())
+    assert "8 employees took part" in page and "10% of the workforce (80 employees)" in page
+    assert "€360.00 value of the hours given" in page
+
+
+@pytest.mark.django_db
+def test_csrd_period_is_checked(org_a, manager_a):
+    client = tenant_client(org_a, manager_a)
+    refused = client.get("/api/v1/metrics/csrd/?start=2026-12-31&end=2026-01-01")
+    assert refused.status_code == 400 and "end" in refused.json()["errors"]
+    assert client.get("/api/v1/metrics/csrd/").status_code == 400
