@@ -1,0 +1,87 @@
+"""The waiting list on a phone: Cyd, second on the waiting list, reads her position on her
+own page; a place frees up and is offered to Ben, first in line, who opens his page, reads
+how long it is kept for him, confirms it, and is in; Cyd is now first. In English and
+French, at 390 px (JOURNEY_SHOTS=/tmp/shots keeps a screenshot of every page read)."""
+
+import os
+import re
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from engagement import links
+from engagement.models import Participant, Pledge
+from engagement.services import pledge_cancel, pledge_create
+from tenants.models import Organisation
+from tests.e2e.journey import check_page, tenant_url
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("JOURNEY_SHOTS")
+DOMAIN = "journey-waitlist.example"
+
+T = {
+    "en": {"position": "You are number {n} on the waiting list.",
+           "offered": "A place has freed up for you", "kept": "It is kept for you until",
+           "confirm": "Confirm my place", "confirmed": "Your place is confirmed.",
+           "in": "You are in:"},
+    "fr": {"position": "Vous êtes numéro {n} sur la liste d’attente.",
+           "offered": "Une place s’est libérée pour vous",
+           "kept": "Elle vous est réservée jusqu’au", "confirm": "Confirmer ma place",
+           "confirmed": "Votre place est confirmée.", "in": "Vous participez\u00a0:"},
+}
+
+
+def read(page, lang: str, name: str) -> None:
+    check_page(page)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/waitlist-390-{lang}-{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_waiting_person_sees_their_place_and_confirms_an_offered_seat_on_a_phone(
+        live_url, open_person, committed_campaign, django_db_blocker, lang):
+    t = T[lang]
+    campaign = committed_campaign(capacity=1, target=3, email_domain=DOMAIN)
+    with django_db_blocker.unblock():
+        organisation = Organisation.objects.get(slug="testco")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        slot = campaign.slots.get()
+        people = {name: Participant.objects.create(
+            email=f"{name}-{lang}@{DOMAIN}", first_name=name.title(), language=lang)
+            for name in ("ana", "ben", "cyd")}
+        ana = pledge_create(slot=slot, participant=people["ana"])
+        pledge_create(slot=slot, participant=people["ben"])
+        pledge_create(slot=slot, participant=people["cyd"])
+        tokens = {name: links.participant_token(p) for name, p in people.items()}
+    base = tenant_url(live_url, "testco")
+
+    cyd = open_person(lang=lang, device="phone")
+    cyd.goto(f"{base}/me/{tokens['cyd']}/")
+    read(cyd, lang, "1-second-in-line")
+    assert t["position"].format(n=2) in cyd.locator("main").inner_text()
+
+    # Ana cancels: her place is offered to Ben, first in line.
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        pledge_cancel(pledge=ana)
+        assert Pledge.objects.get(participant=people["ben"]).status == "offered"
+
+    ben = open_person(lang=lang, device="phone")
+    ben.goto(f"{base}/me/{tokens['ben']}/")
+    read(ben, lang, "2-offered")
+    offer = ben.locator(".waitlist-offer")
+    assert t["offered"] in offer.inner_text() and t["kept"] in offer.inner_text()
+    offer.get_by_role("button", name=t["confirm"]).click()
+    ben.wait_for_url(re.compile(r"/offer/$"))
+    read(ben, lang, "3-offer-page")
+    ben.get_by_role("button", name=t["confirm"]).click()
+    ben.wait_for_url(re.compile(rf"/me/{re.escape(tokens['ben'])}/$"))
+    read(ben, lang, "4-confirmed")
+    main = ben.locator("main").inner_text()
+    assert t["confirmed"] in main and t["in"] in main
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert Pledge.objects.get(participant=people["ben"]).status == "confirmed"
+
+    cyd.reload()
+    read(cyd, lang, "5-first-in-line")
+    assert t["position"].format(n=1) in cyd.locator("main").inner_text()
