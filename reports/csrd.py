@@ -15,6 +15,7 @@ the hour value), so that the figures add up the same way everywhere.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -72,7 +73,8 @@ def csrd_figures(start: date, end: date) -> dict:
         rows = (pledges.exclude(**{f"{paths[dimension]}__isnull": True})
                 .exclude(**{paths[dimension]: ""})
                 .values(name=F(paths[dimension])).annotate(**sums).order_by("name"))
-        for row in rows:
+        for values in rows:
+            row: dict[str, Any] = dict(values)
             if row["people"] < MIN_GROUP:
                 hidden += 1
                 continue

@@ -13,6 +13,7 @@ spreadsheet adding that column up finds the dashboard's amount.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import (
     DecimalField,
@@ -58,7 +59,7 @@ def pledges_given() -> QuerySet[Pledge]:
                                  attendance=Pledge.Attendance.ATTENDED).order_by()
 
 
-def _shape(row: dict, default: Decimal) -> dict:
+def _shape(row: dict[str, Any], default: Decimal) -> dict[str, Any]:
     return {"amount": round(float(row["amount"]), 2),
             "skills_based_hours": round(float(row["skills_hours"]), 2),
             "skills_based_amount": round(float(row["skills_amount"]), 2),
@@ -82,7 +83,7 @@ def value_by_campaign(ids: list[int]) -> dict[int, dict]:
     rows = (pledges_given().filter(slot__campaign_id__in=ids).values("slot__campaign_id")
             .annotate(**value_sums(default)))
     empty = {"amount": 0, "skills_hours": 0, "skills_amount": 0}
-    by_id = {row["slot__campaign_id"]: row for row in rows}
+    by_id: dict[int, dict[str, Any]] = {row["slot__campaign_id"]: dict(row) for row in rows}
     return {pk: _shape(by_id.get(pk, empty), default) for pk in ids}
 
 

@@ -5,6 +5,8 @@ the statement of skills-based volunteering (PDF)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -32,12 +34,13 @@ from .csrd import MIN_GROUP, csrd_figures, default_year
 from .statement import skills_statement, statement_pdf
 from .views_dashboard import PeriodForm, _csv
 
-MONEY = {"min_value": 0.01, "max_digits": 8, "decimal_places": 2}
+CENT = Decimal("0.01")
+
 
 
 class ValuationForm(forms.Form):
     hour_value = forms.DecimalField(label=gettext_lazy("Value of an hour given (€)"),
-                                    **MONEY)
+                                    min_value=CENT, max_digits=8, decimal_places=2)
     basis = forms.ChoiceField(label=gettext_lazy("Basis of this value"),
                               choices=TimeValuation.Basis.choices)
     basis_note = forms.CharField(label=gettext_lazy("Details of the basis (optional)"),
@@ -49,7 +52,8 @@ class ValuationForm(forms.Form):
 
 class SkillForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Skill"), max_length=100)
-    hourly_rate = forms.DecimalField(label=gettext_lazy("Hourly rate (€)"), **MONEY)
+    hourly_rate = forms.DecimalField(label=gettext_lazy("Hourly rate (€)"), min_value=CENT,
+                                     max_digits=8, decimal_places=2)
 
 
 def _period(request) -> tuple[PeriodForm, dict]:
@@ -119,7 +123,7 @@ def skill_edit(request, pk: int):
         else:
             messages.success(request, _("Skill saved."))
     else:
-        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+        messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
     return redirect("value_of_time")
 
 

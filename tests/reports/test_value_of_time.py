@@ -282,10 +282,10 @@ def _workforce(org_a):
         public = SlotFactory(campaign=CampaignFactory(
             title="Beach", starts_at=start, mobilisation_deadline=start - timedelta(days=2),
             visibility=Campaign.Visibility.PUBLIC, status=Campaign.Status.COMPLETED))
-        for index in range(6):
+        for _index in range(6):
             PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(2),
                           participant=ParticipantFactory(site="Lyon", team=finance))
-        for index in range(2):
+        for _index in range(2):
             PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(3),
                           participant=ParticipantFactory(site="Paris"))
         PledgeFactory(slot=internal, attendance="no_show", participant=ParticipantFactory())
