@@ -214,7 +214,7 @@ class ParticipantFilterForm(forms.Form):
                                   required=False, empty_label=_("All teams"))
     site = forms.ChoiceField(label=_("Site"), required=False)
     delivery = forms.ChoiceField(label=_("E-mail delivery"), required=False, choices=[
-        ("", _("All addresses")), ("undeliverable", _("Undeliverable addresses only"))])
+        ("", _("All addresses")), ("undeliverable", _("Undeliverable"))])
 
     def __init__(self, *args, sites: list[str], **kwargs):
         super().__init__(*args, **kwargs)

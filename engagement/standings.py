@@ -79,15 +79,6 @@ def challenge_pledges(challenge: TeamChallenge) -> QuerySet[Pledge]:
         slot__starts_at__date__lte=challenge.ends_on)
 
 
-def _team_rows(pledges: QuerySet[Pledge]) -> list[dict[str, object]]:
-    return list(pledges.filter(participant__team__isnull=False).order_by()
-                .values("participant__team_id", "participant__team__name")
-                .annotate(people=Count("participant", distinct=True),
-                          hours=Coalesce(Sum("hours_given", filter=Q(
-                              attendance=Pledge.Attendance.ATTENDED)),
-                              Value(0), output_field=DecimalField())))
-
-
 def _standings(pledges: QuerySet[Pledge], *, measure: str, goal: int | None) -> Standings:
     by_people = measure == TeamChallenge.Measure.PEOPLE
 
@@ -97,11 +88,19 @@ def _standings(pledges: QuerySet[Pledge], *, measure: str, goal: int | None) -> 
     def progress_of(value: Decimal) -> float:
         return min(float(value) / goal, 1.0) if goal else 0.0
 
-    shown, small = [], []
-    for row in _team_rows(pledges):
-        people, hours = int(str(row["people"])), Decimal(str(row["hours"]))
+    # (measure, people, hours, name, team id) of each team.
+    shown: list[tuple[Decimal, int, Decimal, str, int]] = []
+    small: list[tuple[Decimal, int, Decimal, str, int]] = []
+    rows_by_team = (pledges.filter(participant__team__isnull=False).order_by()
+                    .values("participant__team_id", "participant__team__name")
+                    .annotate(people=Count("participant", distinct=True),
+                              hours=Coalesce(Sum("hours_given", filter=Q(
+                                  attendance=Pledge.Attendance.ATTENDED)),
+                                  Value(0), output_field=DecimalField())))
+    for row in rows_by_team:
+        people, hours = int(row["people"]), Decimal(row["hours"])
         entry = (value_of(people, hours), people, hours, str(row["participant__team__name"]),
-                 int(str(row["participant__team_id"])))
+                 int(row["participant__team_id"]))
         (shown if people >= TEAM_MIN_PEOPLE else small).append(entry)
     # Ties on the measure go to the other figure, then to the name.
     shown.sort(key=lambda e: (-e[0], -(e[2] if by_people else e[1]), e[3].casefold()))

@@ -68,7 +68,7 @@ def campaign_referrals(campaign: Campaign) -> CampaignReferrals:
     people = Participant.objects.in_bulk([row[0] for row in rows])
     nodes = {pk: ReferralNode(participant=people[pk], pledged=pledged, attended=attended)
              for pk, _parent, pledged, attended in rows}
-    roots = []
+    roots: list[ReferralNode] = []
     for pk, parent, _pledged, _attended in rows:
         (nodes[parent].children if parent is not None else roots).append(nodes[pk])
 
