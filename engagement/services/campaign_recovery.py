@@ -171,6 +171,9 @@ def campaign_relaunch(*, campaign: Campaign, starts_at: datetime,
             starts_at=starts_at, ends_at=old.ends_at + shift, participant_target=target,
             mobilisation_deadline=mobilisation_deadline, visibility=old.visibility,
             party_approval_above=old.party_approval_above,
+            # Both languages of the title and description, and the waiting list's rule.
+            content_language=old.content_language, translations=old.translations,
+            freed_seats=old.freed_seats,
             slots=[(slot.starts_at + shift, slot.ends_at + shift, slot.capacity)
                    for slot in old.slots.order_by("starts_at", "pk")])
         campaign_open(campaign=new)

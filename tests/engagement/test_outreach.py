@@ -282,6 +282,10 @@ def test_relaunching_copies_the_campaign_and_invites_its_people(
         org_a, manager_a, eager, django_capture_on_commit_callbacks):
     with tenant_context(org_a):
         campaign, people, gone = _failed(org_a)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            content_language="fr", title="Nettoyage de plage",
+            translations={"en": {"title": "Beach clean-up"}})
+        campaign.refresh_from_db()
         start = campaign.starts_at + timedelta(days=30)
         with django_capture_on_commit_callbacks(execute=True):
             new = campaign_relaunch(campaign=campaign, starts_at=start,
@@ -292,6 +296,7 @@ def test_relaunching_copies_the_campaign_and_invites_its_people(
         assert (new.title, new.status, new.participant_target) == (
             campaign.title, Campaign.Status.OPEN, 8)
         assert new.slots.get().starts_at == start
+        assert new.text_in("title", "en") == "Beach clean-up"
         invited = Invitation.objects.filter(campaign=new)
         assert {i.participant for i in invited} == set(people)  # not the one who cancelled
         assert OutboundEmail.objects.filter(kind="campaign_relaunched").count() == 3
