@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from ..bilingual import localized
-from ..bilingual_html import localized_html, localized_markdown
+from ..bilingual_html import localized_html, localized_markdown, other_language_summary
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -28,6 +28,13 @@ def localized_markdown_filter(obj, field: str) -> SafeString:
     """A Markdown text (a description, a commentary) in the reader's language, sanitised;
     the other language's after its note when that is all there is."""
     return localized_markdown(obj, field)
+
+
+@register.simple_tag
+def other_language(obj, field: str, label: str) -> SafeString:
+    """``{% other_language campaign "title" _("Title") %}``: for organisers, the text in the
+    other language than the page's, or that it is missing."""
+    return other_language_summary(obj, field, label)
 
 
 @register.filter
