@@ -74,9 +74,25 @@ def readable_colours(colour: str) -> tuple[str, str, str]:
     return colour, on_colour, link
 
 
+# French puts a space before ? ! ; : » and after «: a no-break one, so that the sign never
+# starts a line on its own (the texts are typed with plain spaces).
+_BEFORE_SIGN = re.compile(r" (?=[?!;»])")
+_BEFORE_COLON = re.compile(r" (?=:)")
+_AFTER_QUOTE = re.compile(r"« ")
+
+
+def typeset(text: str) -> str:
+    text = _BEFORE_COLON.sub("\u00a0", _BEFORE_SIGN.sub("\u202f", text))
+    return _AFTER_QUOTE.sub("«\u202f", text)
+
+
+def _text(text: str) -> str:
+    return str(escape(typeset(text)))
+
+
 def _link(url: str, text: str, colour: str) -> str:
     return (f'<a href="{escape(url)}" style="color:{colour};text-decoration:underline;'
-            f'overflow-wrap:anywhere;word-break:break-word">{escape(text)}</a>')
+            f'overflow-wrap:anywhere;word-break:break-word">{_text(text)}</a>')
 
 
 def _line_html(line: str, colour: str) -> SafeString:
@@ -85,15 +101,19 @@ def _line_html(line: str, colour: str) -> SafeString:
         return mark_safe(_link(labelled["url"], labelled["label"], colour))  # noqa: S308
     parts, position = [], 0
     for match in URL_RE.finditer(line):
-        parts += [escape(line[position:match.start()]), _link(match[0], match[0], colour)]
+        parts += [_text(line[position:match.start()]),
+                  f'<a href="{escape(match[0])}" style="color:{colour};text-decoration:'
+                  f'underline;overflow-wrap:anywhere;word-break:break-word">'
+                  f'{escape(match[0])}</a>']
         position = match.end()
-    parts.append(escape(line[position:]))
+    parts.append(_text(line[position:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped just above
 
 
 def _paragraphs(text: str, *, action_url: str, colour: str) -> tuple[list[Paragraph], bool]:
     """The text's paragraphs as escaped HTML lines; the action's line, if the text has it,
-    keeps its words and hands its address to the paragraph's button."""
+    keeps its words and hands its address to the button right under it (the lines after
+    it, which may say "the link above", start a new paragraph below the button)."""
     paragraphs, button_placed = [], False
     for block in re.split(r"\n\s*\n", text.strip()):
         paragraph = Paragraph()
@@ -103,11 +123,13 @@ def _paragraphs(text: str, *, action_url: str, colour: str) -> tuple[list[Paragr
                 continue
             if action_url and not button_placed and action_url in line:
                 button_placed = True
-                paragraph.button = action_url
                 # "Your pledges: <address>" keeps "Your pledges:", the button follows.
                 words = line.replace(action_url, "").strip()
                 if words:
-                    paragraph.lines.append(escape(words))
+                    paragraph.lines.append(mark_safe(_text(words)))  # noqa: S308 - escaped
+                paragraph.button = action_url
+                paragraphs.append(paragraph)
+                paragraph = Paragraph()
                 continue
             paragraph.lines.append(_line_html(line, colour))
         if paragraph.lines or paragraph.button:
@@ -127,7 +149,7 @@ def email_html(*, subject: str, body: str, language: str, brand: Brand,
     preview = next((p.lines for p in paragraphs[1:] if p.lines), None) \
         or next((p.lines for p in paragraphs if p.lines), [])
     return render_to_string("tenants/email/layout.html", {
-        "subject": subject, "language": language, "brand": brand,
+        "subject": typeset(subject), "language": language, "brand": brand,
         "paragraphs": paragraphs, "footer": footer,
         "preview": re.sub(r"<[^>]+>", "", " ".join(preview))[:140],
         "action_label": action_label, "button_colour": button_colour,

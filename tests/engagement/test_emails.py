@@ -54,7 +54,7 @@ def html_of(message) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "label", "words"), [
-    ("fr", "Voir mes engagements", "annulation si besoin :"),
+    ("fr", "Voir mes engagements", "annulation si besoin\u00a0:"),
     ("en", "See my pledges", "cancelling if you need to:"),
 ])
 def test_confirmation_is_html_with_its_text_a_button_and_nothing_unescaped(
