@@ -62,7 +62,7 @@ def _countries() -> dict[str, str]:
 @functools.cache
 def europe_zones() -> tuple[str, ...]:
     """The canonical ``Europe/*`` zones (aliases such as ``Europe/Kiev`` left out)."""
-    aliases: dict[str, str] = get_global("zone_aliases")
+    aliases = get_global("zone_aliases")
     return tuple(sorted(name for name in _known()
                         if name.startswith("Europe/") and name not in aliases))
 

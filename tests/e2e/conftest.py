@@ -134,9 +134,11 @@ def open_person(browser, request, django_db_setup, django_db_blocker):
         load_catalogue_codes()
     contexts = []
 
-    def open_(lang: str = "en", device: str = "desktop"):
+    def open_(lang: str = "en", device: str = "desktop", **options):
+        # ``options``: more of the context's settings (``timezone_id="Europe/Paris"``).
         context = browser.new_context(locale=LOCALES[lang], **DEVICES[device],
-                                      permissions=["clipboard-read", "clipboard-write"])
+                                      permissions=["clipboard-read", "clipboard-write"],
+                                      **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
