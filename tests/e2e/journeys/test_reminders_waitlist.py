@@ -85,3 +85,99 @@ def test_a_waiting_person_sees_their_place_and_confirms_an_offered_seat_on_a_pho
     cyd.reload()
     read(cyd, lang, "5-first-in-line")
     assert t["position"].format(n=1) in cyd.locator("main").inner_text()
+
+
+ORGANISER = {
+    "en": {"email": "E-mail address", "password": "Password", "log_in": "Log in",
+           "move": "Move…", "start": "New start", "end": "New end",
+           "move_button": "Move this slot",
+           "moved": "Time slot moved", "edit": "Edit", "freed": "Places freed by a cancellation",
+           "promote": "Give them to the next person automatically", "save": "Save",
+           "saved": "Campaign saved."},
+    "fr": {"email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
+           "move": "Déplacer…", "start": "Nouveau début", "end": "Nouvelle fin",
+           "move_button": "Déplacer ce créneau",
+           "moved": "Créneau déplacé", "edit": "Modifier",
+           "freed": "Places libérées par une annulation",
+           "promote": "Les attribuer d’office à la personne suivante", "save": "Enregistrer",
+           "saved": "Campagne enregistrée."},
+}
+
+
+@pytest.fixture
+def organiser_space(django_db_blocker, request):
+    """A space in the organiser's language, with a campaign of two people pledged."""
+    import uuid
+
+    from tenants.services import organisation_provision
+    from tests.conftest import PASSWORD, drop_organisation
+    from tests.factories import make_campaign
+
+    lang = request.node.callspec.params["lang"]
+    slug = f"moves-{lang}-{uuid.uuid4().hex[:6]}"
+    with django_db_blocker.unblock():
+        organisation = organisation_provision(
+            name="Ville de Brest" if lang == "fr" else "Brest Harbour Ltd", slug=slug,
+            owner_email=f"lead@{slug}.example", owner_password=PASSWORD,
+            owner_name="Léa Organiser", locale=lang, kind="company")
+        with tenant_context(organisation):
+            campaign = make_campaign(capacity=5, target=4)
+            for name in ("ana", "ben"):
+                pledge_create(slot=campaign.slots.get(), participant=Participant.objects.create(
+                    email=f"{name}@{slug}.example", first_name=name.title()))
+    yield organisation, campaign, PASSWORD
+    with django_db_blocker.unblock():
+        drop_organisation(Organisation.objects.get(pk=organisation.pk))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_organiser_moves_a_slot_and_chooses_how_freed_places_go(
+        live_url, open_person, organiser_space, django_db_blocker, lang):
+    from django.utils import timezone
+
+    from engagement.models import Campaign
+
+    organisation, campaign, password = organiser_space
+    t = ORGANISER[lang]
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang=lang, device="desktop")
+    page.goto(f"{base}/")
+    page.get_by_label(t["email"]).fill(f"lead@{organisation.slug}.example")
+    page.get_by_label(t["password"]).fill(password)
+    page.get_by_role("button", name=t["log_in"]).click()
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
+    page.get_by_text(t["move"], exact=True).click()
+    check_page(page)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/organiser-1366-{lang}-move.png", full_page=True)
+    start = page.get_by_label(t["start"])
+    value = start.input_value()
+    start.fill(value[:11] + "18:00")
+    page.get_by_label(t["end"]).fill(value[:11] + "20:00")
+    page.get_by_role("button", name=t["move_button"]).click()
+    page.wait_for_url(f"{base}/campaigns/{campaign.pk}/")
+    assert t["moved"] in page.locator("main").inner_text()
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        slot = campaign.slots.get()
+        # Moved, with a new SEQUENCE for its invitations (the e-mails leave from a worker).
+        assert slot.sequence == 1 and timezone.localtime(slot.starts_at).hour == 18
+
+    page.goto(f"{base}/campaigns/{campaign.pk}/edit/")
+    page.get_by_label(t["promote"]).check()
+    check_page(page)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/organiser-1366-{lang}-form.png", full_page=True)
+    page.get_by_role("button", name=t["save"]).click()
+    page.wait_for_url(f"{base}/campaigns/{campaign.pk}/")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert Campaign.objects.get(pk=campaign.pk).freed_seats == "promote"
+
+    phone = open_person(lang=lang, device="phone")
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{base}/campaigns/{campaign.pk}/")
+    phone.get_by_text(t["move"], exact=True).click()
+    check_page(phone)
+    if SHOTS:
+        phone.screenshot(path=f"{SHOTS}/organiser-390-{lang}-move.png", full_page=True)
