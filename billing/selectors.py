@@ -51,8 +51,8 @@ class StatementMonth:
 def accompaniment_statement(*, organisation: Organisation, months: int = 12
                             ) -> list[StatementMonth]:
     """The accompaniment hours of the last ``months`` months, newest first: included by
-    the pack, logged by consultants (who, when, what), covered, left and beyond. Months
-    without time are listed while the pack is held (their hours are left unused)."""
+    the pack, logged by consultants (who, when, what), covered, left and beyond: the
+    current month while the pack is held, and every month with time logged."""
     allowance = pack_minutes_per_month(organisation)
     today = timezone.localdate()
     first = _months_back(today.replace(day=1), months - 1)
@@ -63,7 +63,8 @@ def accompaniment_statement(*, organisation: Organisation, months: int = 12
     statement = []
     for month in _months(first, today.replace(day=1)):
         entries = by_month.get(month, [])
-        if not entries and not allowance:
+        # The current month always (what is left now); past ones when time was logged.
+        if not entries and (month != today.replace(day=1) or not allowance):
             continue
         covered = pack_allocation(entries, allowance)
         # A pack given up since still shows the hours it covered when they were billed.
