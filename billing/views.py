@@ -29,6 +29,10 @@ from .forms import OfferForm
 from .models import BillingAccount, ConsultantTime, OfferRequest
 from .tasks import process_stripe_event
 
+# Stripe's invoice statuses, as the owner reads them.
+INVOICE_STATUSES = {"draft": gettext_lazy("Being prepared"), "open": gettext_lazy("To be paid"),
+                    "paid": gettext_lazy("Paid"), "void": gettext_lazy("Cancelled"),
+                    "uncollectible": gettext_lazy("Unpaid")}
 ASK_AN_OFFER_INSTEAD = gettext_lazy(
     "You can ask us for an offer instead: your choice is already filled in below.")
 PAYMENT_UNAVAILABLE = gettext_lazy(
@@ -176,7 +180,7 @@ def _invoice_row(invoice) -> dict:
             "amount_text": format_money(invoice.get("amount_due", 0),
                                         currency=invoice.get("currency", "eur"),
                                         always_cents=True),
-            "status": invoice.get("status"),
+            "status": INVOICE_STATUSES.get(invoice.get("status") or "", invoice.get("status")),
             "hosted_invoice_url": invoice.get("hosted_invoice_url"),
             "invoice_pdf": invoice.get("invoice_pdf")}
 

@@ -7,23 +7,25 @@ from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import on_public_schema
 
-# The organisation's menu: (URL name, label, shown in the header's first row, owners only).
+# The organisation's menu: (URL name, label, shown in the header's first row, the role it
+# needs or None).
 # Five destinations are always in sight; the rest sit under "More" so that the header holds
 # on one line at 1,366 px in both languages.
 MENU = (
-    ("dashboard", _("Dashboard"), True, False),
-    ("programmes", _("Programmes"), True, False),
-    ("campaign_list", _("Campaigns"), True, False),
-    ("participant_list", _("Participants"), True, False),
-    ("report_list", _("Reports"), True, False),
-    ("team_leaderboard", _("Teams"), False, False),
-    ("lever_analytics", _("Levers"), False, False),
-    ("value_of_time", _("Value of time"), False, False),
-    ("template_library", _("Methodology"), False, False),
-    ("members", _("Members"), False, False),
-    ("privacy_register", _("Personal data register"), False, False),
-    ("organisation_settings", _("Settings"), False, True),
-    ("billing_home", _("Billing"), False, True),
+    ("dashboard", _("Dashboard"), True, None),
+    ("programmes", _("Programmes"), True, None),
+    ("campaign_list", _("Campaigns"), True, None),
+    ("participant_list", _("Participants"), True, None),
+    ("report_list", _("Reports"), True, None),
+    ("team_leaderboard", _("Teams"), False, None),
+    ("lever_analytics", _("Levers"), False, None),
+    ("value_of_time", _("Value of time"), False, None),
+    ("template_library", _("Methodology"), False, None),
+    ("members", _("Members"), False, None),
+    ("privacy_register", _("Personal data register"), False, None),
+    ("organisation_settings", _("Settings"), False, "owner"),
+    ("billing_home", _("Billing"), False, "owner"),
+    ("billing_accompaniment", _("Accompaniment hours"), False, "manager"),
 )
 
 
@@ -60,8 +62,8 @@ def _menu(request, access) -> tuple[list[dict], list[dict]]:
     primary: list[dict[str, Any]] = []
     more: list[dict[str, Any]] = []
     path = getattr(request, "path", "")
-    for name, label, first_row, owners_only in MENU:
-        if owners_only and getattr(access, "role", None) != "owner":
+    for name, label, first_row, role in MENU:
+        if role is not None and not access.at_least(role):
             continue
         try:
             url = reverse(name)
