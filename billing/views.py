@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,9 +30,11 @@ from .models import BillingAccount, ConsultantTime, OfferRequest
 from .tasks import process_stripe_event
 
 # Stripe's invoice statuses, as the owner reads them.
-INVOICE_STATUSES = {"draft": gettext_lazy("Being prepared"), "open": gettext_lazy("To be paid"),
-                    "paid": gettext_lazy("Paid"), "void": gettext_lazy("Cancelled"),
-                    "uncollectible": gettext_lazy("Unpaid")}
+INVOICE_STATUSES = {"draft": pgettext_lazy("invoice", "Being prepared"),
+                    "open": pgettext_lazy("invoice", "To be paid"),
+                    "paid": pgettext_lazy("invoice", "Paid"),
+                    "void": pgettext_lazy("invoice", "Cancelled"),
+                    "uncollectible": pgettext_lazy("invoice", "Unpaid")}
 ASK_AN_OFFER_INSTEAD = gettext_lazy(
     "You can ask us for an offer instead: your choice is already filled in below.")
 PAYMENT_UNAVAILABLE = gettext_lazy(
