@@ -139,3 +139,32 @@ def test_times_are_the_organisations_whatever_the_browsers(live_url, open_person
     with django_db_blocker.unblock(), tenant_context(organisation):
         assert Pledge.objects.get(participant__email="sam@reunion.example").slot.starts_at \
             == start
+
+
+@pytest.mark.parametrize(("lang", "device", "label", "saved"), [
+    ("fr", "desktop", "Guadeloupe (UTC−4)", "Paramètres enregistrés."),
+    ("en", "phone", "Guadeloupe (UTC−4)", "Settings saved."),
+])
+def test_the_owner_chooses_the_zone_by_its_name(live_url, open_person, reunion,
+                                                django_db_blocker, lang, device, label, saved):
+    organisation, _programme, _day = reunion
+    base = tenant_url(live_url, organisation.slug)
+    owner = open_person(lang=lang, device=device, timezone_id="Asia/Tokyo")
+    owner.goto(f"{base}/accounts/login/")
+    owner.get_by_label(t(lang, "E-mail address")).fill(f"lead@{organisation.slug}.example")
+    owner.get_by_label(t(lang, "Password")).fill(PASSWORD)
+    owner.get_by_role("button", name=t(lang, "Log in")).click()
+    owner.wait_for_url(f"{base}/")
+    owner.goto(f"{base}/settings/")
+    zone = owner.locator("#id_time_zone")
+    # The space's zone is chosen, named by its place and offset; France overseas first.
+    assert zone.locator("option:checked").inner_text() == (
+        "La Réunion (UTC+4)" if lang == "fr" else "Réunion (UTC+4)")
+    groups = zone.locator("optgroup").evaluate_all("(gs) => gs.map((g) => g.label)")
+    assert groups[:2] == [t(lang, "France overseas"), "Europe"]
+    read(owner, f"5-owner-{'1366' if device == 'desktop' else '390'}-{lang}-settings")
+    zone.select_option(label=label)
+    owner.get_by_role("button", name=t(lang, "Save")).first.click()
+    owner.get_by_text(saved).wait_for()
+    with django_db_blocker.unblock():
+        assert Organisation.objects.get(pk=organisation.pk).time_zone == "America/Guadeloupe"
