@@ -13,6 +13,7 @@ from core.tenancy import enqueue_on_commit
 
 from ..models import Campaign, Participant, Pledge, Slot
 from .activity import participant_touch
+from .quota import participant_quota_claim
 from .waitlist import seats_free_up
 
 MAX_COMPANIONS = 20
@@ -43,6 +44,9 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
     seats = 1 + companions
     try:
         with transaction.atomic():
+            # The plan's participants quota (services.quota), under its lock until commit;
+            # lock order: the quota's lock, then the slot row.
+            participant_quota_claim(participant_id=participant.pk)
             with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE engagement_slot SET confirmed_seats = confirmed_seats + %s "

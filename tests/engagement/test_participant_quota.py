@@ -144,3 +144,19 @@ def test_thirty_simultaneous_joins_for_five_places_let_exactly_five_in(crowd_at_
     assert outcomes.count("joined") == 5 and outcomes.count("refused") == 25
     with tenant_context(organisation):
         assert Participant.objects.filter(email__startswith="boundary").count() == 5
+
+
+@pytest.mark.django_db
+def test_the_api_s_pledges_keep_to_the_quota_too(essential_of_two, manager_a):
+    with tenant_context(essential_of_two):
+        campaign = make_campaign(capacity=20)
+        slot = campaign.slots.get()
+        _join(campaign, "one@example.org")
+        _join(campaign, "two@example.org")
+        newcomer = Participant.objects.create(email="three@example.org")
+    api = tenant_client(essential_of_two, manager_a)
+    refused = api.post("/api/v1/pledges/", {"slot": slot.pk, "participant": newcomer.pk},
+                       content_type="application/json")
+    assert refused.status_code == 400 and REFUSED in refused.json()["errors"]["campaign"][0]
+    with tenant_context(essential_of_two):
+        assert not Pledge.objects.filter(participant=newcomer).exists()
