@@ -53,8 +53,8 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "programme", "code", "title", "description", "content_language",
                   "title_fr", "title_en", "description_fr", "description_en", "place",
                   "latitude", "longitude", "starts_at", "ends_at", "participant_target",
-                  "mobilisation_deadline", "visibility", "status", "closed_at", "created_at",
-                  "mobilised", "slots"]
+                  "mobilisation_deadline", "visibility", "freed_seats", "status", "closed_at",
+                  "created_at", "mobilised", "slots"]
         read_only_fields = fields
 
 
@@ -80,7 +80,7 @@ class CampaignWriteSerializer(serializers.ModelSerializer):
         fields = ["programme", "title", "description", "content_language", "title_fr",
                   "title_en", "description_fr", "description_en", "place", "latitude",
                   "longitude", "starts_at", "ends_at", "participant_target",
-                  "mobilisation_deadline", "visibility", "slots"]
+                  "mobilisation_deadline", "visibility", "freed_seats", "slots"]
         # Or through title_<language>; the service names it when neither is given.
         extra_kwargs = {"title": {"required": False}}
 

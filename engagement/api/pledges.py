@@ -38,7 +38,8 @@ class PledgeSerializer(serializers.ModelSerializer):
         model = Pledge
         fields = ["id", "campaign", "slot", "participant", "participant_email", "invitation",
                   "companions", "companion_names", "status", "attendance", "hours_given",
-                  "created_at", "confirmed_at", "cancelled_at", "checked_in_at"]
+                  "created_at", "confirmed_at", "cancelled_at", "checked_in_at",
+                  "offer_expires_at"]
         read_only_fields = fields
 
 

@@ -228,3 +228,20 @@ def test_a_confirmation_racing_the_lapse_ends_one_way_only(offered, eager):
             assert bob.status == "cancelled" and lapsed == 1
         live = Pledge.objects.filter(slot=slot, status__in=["confirmed", "offered"])
         assert Slot.objects.get(pk=slot.pk).confirmed_seats == sum(p.seats for p in live)
+
+
+@pytest.mark.django_db
+def test_the_api_sets_how_freed_places_go_and_shows_offers(org_a, manager_a):
+    with tenant_context(org_a):
+        slot = full_slot()
+        ana = pledge_create(slot=slot, participant=person("Ana"))
+        bob = pledge_create(slot=slot, participant=person("Bob"))
+        pledge_cancel(pledge=ana)
+    client = tenant_client(org_a, manager_a)
+    url = f"/api/v1/campaigns/{slot.campaign_id}/"
+    refused = client.patch(url, {"freed_seats": "lottery"}, content_type="application/json")
+    assert refused.status_code == 400 and "freed_seats" in refused.json()["errors"]
+    changed = client.patch(url, {"freed_seats": "promote"}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["freed_seats"] == "promote"
+    offered = client.get(f"/api/v1/pledges/{bob.pk}/").json()
+    assert offered["status"] == "offered" and offered["offer_expires_at"]
