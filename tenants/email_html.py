@@ -170,3 +170,15 @@ def email_build(*, subject: str, body: str, to: list[str], language: str, brand:
                                           brand=brand, action_url=action_url,
                                           action_label=action_label), "text/html")
     return message
+
+
+# Account e-mails (welcome, invitations, address checks, password resets) come from
+# Fullmobs itself, whichever organisation they are about.
+FULLMOBS = Brand(name="Fullmobs", by_fullmobs=False)
+
+
+def account_email_send(*, subject: str, body: str, to: str, language: str,
+                       action_url: str = "", action_label: str = "") -> None:
+    """Send an account e-mail with its HTML part, in Fullmobs' frame."""
+    email_build(subject=subject, body=body, to=[to], language=language, brand=FULLMOBS,
+                action_url=action_url, action_label=action_label).send()

@@ -1,16 +1,19 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import language
 from core.roles import Role
 from core.tenancy import on_public_schema
 from core.zones import zone_choices
 
 from .access import resolve_access
 from .email_domains import parse_domains
+from .email_html import account_email_send
 from .models import Organisation, slug_validator
 
 
@@ -46,6 +49,18 @@ class OrganisationPasswordResetForm(PasswordResetForm):
         for user in users:
             if resolve_access(user, organisation) is not None:
                 yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None):
+        """The reset e-mail with its HTML part (Fullmobs' frame, the link as its button)."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        link = "{}://{}{}".format(context["protocol"], context["domain"], reverse(
+            "password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]}))
+        account_email_send(subject=subject,
+                           body=render_to_string(email_template_name, context),
+                           to=to_email, language=language(), action_url=link,
+                           action_label=_("Choose a new password"))
 
     def save(self, **kwargs):
         """The link's scheme, host and port come from the settings (the organisation's own

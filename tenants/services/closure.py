@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import call_on_commit, enqueue_on_commit
 
+from ..email_html import account_email_send
 from ..models import Membership, Organisation, User
 
 ARCHIVE_FOLDER = "closure"
@@ -182,13 +182,15 @@ def schema_drop(schema_name: str) -> None:
 
 
 def closure_done_email_send(*, organisation: Organisation, email: str, language: str) -> None:
-    with translation.override(language or organisation.locale):
-        send_mail(
-            _("%(name)s is closed") % {"name": organisation.name},
+    language = language or organisation.locale
+    with translation.override(language):
+        account_email_send(
+            subject=_("%(name)s is closed") % {"name": organisation.name},
+            body=
             _("The organisation %(name)s is now closed, as requested on %(date)s: its space, "
               "its participants' data and its files are deleted. Invoices stay available from "
               "Fullmobs on request.\n\nThank you for the actions you ran with Fullmobs.")
             % {"name": organisation.name,
                "date": (organisation.closure_requested_at or timezone.now()).date()
                .isoformat()},
-            None, [email])
+            to=email, language=language)

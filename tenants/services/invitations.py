@@ -9,7 +9,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import call_on_commit
 
+from ..email_html import account_email_send
 from ..models import Invitation, Membership, Organisation, User
 from .verification import require_verified
 
@@ -96,19 +96,20 @@ def _send_invitation(*, invitation: Invitation, token: str, inviter: User) -> No
     organisation = invitation.organisation
     existing = User.objects.filter(email__iexact=invitation.email).first()
     language = existing.preferred_language if existing else organisation.locale
+    link = invitation_url(organisation, token)
     with translation.override(language):
         context = {
             "organisation": organisation,
             "inviter": inviter,
             "invitation": invitation,
-            "link": invitation_url(organisation, token),
+            "link": link,
         }
-        send_mail(
+        account_email_send(
             subject=_("%(inviter)s invites you to %(name)s on Fullmobs") % {
                 "inviter": inviter.get_full_name(), "name": organisation.name},
-            message=render_to_string("tenants/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[invitation.email],
+            body=render_to_string("tenants/email/invitation.txt", context),
+            to=invitation.email, language=language, action_url=link,
+            action_label=_("Accept the invitation"),
         )
 
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from core.roles import Role
 from core.tenancy import call_on_commit
 
 from ..email_domains import suggested_domains
+from ..email_html import account_email_send
 from ..models import Domain, Membership, Organisation, User, slug_validator
 from ..schema_clone import clone_template_schema
 from .invitations import invitation_create, invitation_url
@@ -216,12 +216,13 @@ def organisation_provision(
 
 def _send_welcome(*, organisation: Organisation, owner: User, token: str | None) -> None:
     link = invitation_url(organisation, token) if token else organisation.absolute_url("/")
-    with translation.override(owner.preferred_language or organisation.locale):
+    language = owner.preferred_language or organisation.locale
+    with translation.override(language):
         context = {"organisation": organisation, "user": owner, "link": link, "token": token,
                    "has_account": owner.has_usable_password()}
-        send_mail(
+        account_email_send(
             subject=_("Your Fullmobs space for %(name)s is ready") % {"name": organisation.name},
-            message=render_to_string("tenants/email/welcome.txt", context),
-            from_email=None,
-            recipient_list=[owner.email],
+            body=render_to_string("tenants/email/welcome.txt", context),
+            to=owner.email, language=language, action_url=link,
+            action_label=_("Enter the space"),
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -16,6 +15,7 @@ from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import call_on_commit, current_schema
 
+from ..email_html import account_email_send
 from ..models import Membership, Organisation, User
 
 VERIFY_SALT = "tenants.verify-owner-email"
@@ -38,16 +38,17 @@ def verification_url(organisation: Organisation, email: str) -> str:
 
 
 def verification_send(*, organisation: Organisation, owner: User) -> None:
-    with translation.override(owner.preferred_language or organisation.locale):
-        send_mail(
+    language = owner.preferred_language or organisation.locale
+    link = verification_url(organisation, owner.email)
+    with translation.override(language):
+        account_email_send(
             subject=_("Confirm your e-mail address to use your Fullmobs space"),
-            message=render_to_string("tenants/email/verify_owner.txt", {
-                "organisation": organisation,
-                "link": verification_url(organisation, owner.email),
+            body=render_to_string("tenants/email/verify_owner.txt", {
+                "organisation": organisation, "link": link,
                 "days": settings.SIGNUP_UNVERIFIED_MAX_DAYS,
             }),
-            from_email=None,
-            recipient_list=[owner.email],
+            to=owner.email, language=language, action_url=link,
+            action_label=_("Confirm my address"),
         )
 
 

@@ -267,3 +267,20 @@ def test_nothing_is_sent_to_an_address_that_bounced(org_a, eager):
         late.refresh_from_db()
         assert late.status == OutboundEmail.Status.BOUNCED
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("lang", "label"), [("fr", "Choisissez un nouveau mot de passe"),
+                                             ("en", "Choose a new password")])
+def test_account_emails_are_html_in_fullmobs_frame(org_a, owner_a, lang, label):
+    """A password reset, as one account e-mail: the HTML part, Fullmobs' name, the link
+    as its button, in the language of the page it was asked from."""
+    client = Client(HTTP_HOST=host_of(org_a))
+    assert client.post("/accounts/password-reset/", {"email": owner_a.email},
+                       HTTP_ACCEPT_LANGUAGE=lang).status_code == 302
+    [message] = mail.outbox
+    html = html_of(message)
+    link = re.search(r"(https?://\S+/accounts/reset/\S+/)", message.body).group(1)
+    assert f'<html lang="{lang}"' in html and ">Fullmobs</p>" in html
+    assert re.search(r'<a class="fm-button" href="([^"]+)"[^>]*>([^<]+)</a>',
+                     html).groups() == (link, label)
