@@ -120,7 +120,7 @@ class Command(BaseCommand):
             # Without Stripe keys the demo company is shown on a paid plan with options.
             Subscription.objects.get_or_create(organisation=organisation, defaults={
                 # Every paid option, so that the demo shows each one somewhere.
-                "plan": Plan.PROGRAMME, "options": sorted(Option),
+                "plan": Plan.PROFESSIONAL, "options": sorted(Option),
                 "stripe_status": "active"})
         for email, name, role in spec["people"][1:]:
             user = _user(email, name, preferred_language=spec["locale"])
