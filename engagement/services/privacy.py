@@ -34,6 +34,7 @@ from methodology.models import Lever, QuestionKind
 from ..models import (
     Channel,
     ConsentRecord,
+    EmailDeliverability,
     Invitation,
     OutboundEmail,
     Participant,
@@ -248,6 +249,8 @@ def participant_erase(*, participant: Participant, actor: str,
         emails.filter(status=OutboundEmail.Status.QUEUED).update(
             status=OutboundEmail.Status.SKIPPED)
         _blank(OutboundEmail, emails, to_email=erased_email(person))
+        # What the e-mail provider said of the address goes with it.
+        EmailDeliverability.objects.filter(email=address.strip().lower()).delete()
         for name in Participant.PERSONAL_FIELDS:
             setattr(person, name, "")
         person.email = erased_email(person)

@@ -229,3 +229,15 @@ def test_the_api_exposes_filters_and_clears_the_mark(org_a, manager_a, viewer_a)
     assert cleared["email_undeliverable"] is False
     again = client.post(f"/api/v1/participants/{bad.pk}/clear-undeliverable/")
     assert again.status_code == 400 and "email" in again.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_erasing_a_person_forgets_what_the_provider_said_of_their_address(org_a):
+    from engagement.models import PrivacyLog
+    from engagement.services.privacy import participant_erase
+
+    with tenant_context(org_a):
+        person = ParticipantFactory(email="forget@example.test")
+        mark("forget@example.test")
+        participant_erase(participant=person, actor=PrivacyLog.Actor.ORGANISER)
+        assert not EmailDeliverability.objects.exists()

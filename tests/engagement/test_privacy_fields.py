@@ -57,6 +57,14 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("OutboundEmail", "kind"): "the kind of message",
     ("OutboundEmail", "dedupe_key"): "made of row ids only (outbox.dedupe_key)",
     ("OutboundEmail", "status"): "a state",
+    ("OutboundEmail", "language"): "fr or en",
+    ("OutboundEmail", "action_url"): "a link on the organisation's host; its signed token "
+                                     "names the person by row id only, and links refuse "
+                                     "erased people",
+    ("EmailDeliverability", "reason"): "a choice code",
+    ("EmailEvent", "provider"): "the e-mail provider's name",
+    ("EmailEvent", "event_key"): "the provider's event id, or a digest of the event",
+    ("EmailEvent", "event_type"): "a choice code",
     ("ConsentRecord", "purpose"): "a choice code",
     ("ConsentRecord", "source"): "a choice code",
     ("ConsentRecord", "wording_version"): "a version name",
