@@ -102,7 +102,7 @@ def _remind(kind: EmailKind, pledges: list[Pledge], facts: dict[int, CampaignFac
                 kind, first, campaign_facts, link=_reminder_link(kind, first),
                 sequence=first.slot.sequence, calendar=_invitation(first))
         else:
-            email = _queue_digest(kind, pledges, campaign_facts, facts)
+            email = _queue_digest(kind, pledges, campaign_facts, now=now)
         PledgeReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(email=email)
     # Rows kept without sending (unsubscribed) count: the reminder is done with.
     return int(email is not None)
@@ -116,8 +116,8 @@ def _reminder_link(kind: EmailKind, pledge: Pledge) -> Callable[[], str]:
     return functools.partial(links.manage_url, pledge.participant)
 
 
-def _queue_digest(kind: EmailKind, pledges: list[Pledge], facts: CampaignFacts,
-                  all_facts: dict[int, CampaignFacts]) -> OutboundEmail | None:
+def _queue_digest(kind: EmailKind, pledges: list[Pledge], facts: CampaignFacts, *,
+                  now: datetime) -> OutboundEmail | None:
     participant = pledges[0].participant
     manage = functools.cache(functools.partial(links.manage_url, participant))
     values = placeholder_values(facts, link=manage, participant=participant,
@@ -133,8 +133,12 @@ def _queue_digest(kind: EmailKind, pledges: list[Pledge], facts: CampaignFacts,
                           if kind == EmailKind.REMINDER_D7
                           else f"{manage()}#pledge-{p.pk}")} for p in pledges]
 
-    extra: dict[str, object] = {"pledges": items, "tomorrow": kind == EmailKind.REMINDER_D1,
-                                "count": len(pledges)}
+    # "Today" or "tomorrow" only when it is so (a reminder caught up late may be either).
+    days = (timezone.localtime(pledges[0].slot.starts_at).date()
+            - timezone.localtime(now).date()).days
+    extra: dict[str, object] = {"pledges": items, "count": len(pledges),
+                                "own_page_links": kind == EmailKind.REMINDER_D1,
+                                "day": {0: "today", 1: "tomorrow"}.get(days, "")}
     key = dedupe_key(f"{EmailKind.REMINDER_DIGEST}:{kind}", pledge=pledges[0].pk,
                      **_sequence(pledges[0].slot))
     # No calendar invitation: an iTIP message carries one event (RFC 5546), and each of
