@@ -15,8 +15,13 @@ from engagement.tasks import run_engagement_schedule
 from tenants.models import Organisation
 
 from ..conftest import free_port
-from ..factories import CampaignFactory, ParticipantFactory, PledgeFactory, ProgrammeFactory
-from ..factories import SlotFactory
+from ..factories import (
+    CampaignFactory,
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+)
 from ..reliability.conftest import SMTPSink, mail_env, smtp_server, wait_until, worker
 
 pytestmark = pytest.mark.worker
