@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.i18n import other
 from core.roles import Role
 from engagement.bilingual import IN_LANGUAGE_LABEL, main_language, organisation_language
+from engagement.bilingual_html import localized_html
 from engagement.models import Campaign, Programme
 from tenants.access import require_role
 
@@ -109,9 +110,9 @@ def _subject_name(scope: str, key: str) -> str:
         raise Http404
     try:
         if scope == Report.Scope.CAMPAIGN:
-            return get_object_or_404(Campaign, pk=int(rest)).localized("title").text
+            return localized_html(get_object_or_404(Campaign, pk=int(rest)), "title")
         if scope == Report.Scope.PROGRAMME:
-            return get_object_or_404(Programme, pk=int(rest)).localized("name").text
+            return localized_html(get_object_or_404(Programme, pk=int(rest)), "name")
         if scope == Report.Scope.PERIOD:
             start, end = (date.fromisoformat(part) for part in rest.split(":"))
             return _("From %(start)s to %(end)s") % {
