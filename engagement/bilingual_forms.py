@@ -32,7 +32,7 @@ class BilingualFormMixin:
     fields: dict[str, forms.Field]
     cleaned_data: dict[str, Any]
     changed_data: list[str]
-    initial: dict[str, Any]
+    initial: Any
 
     def add_translation_fields(self, content_language: str, instance: object = None) -> None:
         self.content_language = main_language(content_language)
