@@ -30,7 +30,7 @@ class BulkInvitationForm(forms.Form):
                                    help_text=_("What the invitation relies on to make "
                                                "people react: the lever analysis "
                                                "compares them."))
-    channel = forms.ChoiceField(label=_("Sent"))
+    channel = forms.ChoiceField(label=_("How it is sent"))
 
     def __init__(self, *args, levers=(), channels=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,7 +42,7 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
     batches = list(campaign.invitation_batches.all()[:10])
     if batches:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
-        channel_names = dict(Channel.choices)
+        channel_names = {**dict(Channel.choices), **bulk_channel_names()}
         for batch in batches:  # by their names, never their codes
             batch.lever_name = lever_names.get(  # type: ignore[attr-defined]
                 batch.lever_code, _("Other"))
@@ -59,13 +59,17 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
     }
 
 
+def bulk_channel_names() -> dict[str, str]:
+    """How a bulk send goes, by name, the same in the form and in the list of sends."""
+    return {Channel.EMAIL: _("By e-mail, from the organisation"),
+            Channel.MANAGER: _("By e-mail, on a manager's behalf")}
+
+
 def _bulk_form(data, campaign: Campaign) -> BulkInvitationForm:
-    channel_names = dict(Channel.choices)
+    names = bulk_channel_names()
     return BulkInvitationForm(
         data, levers=[(lever.code, lever.tr("name")) for lever in Lever.objects.all()],
-        channels=[(code, {Channel.EMAIL: _("By e-mail, from the organisation"),
-                          Channel.MANAGER: _("By e-mail, on a manager's behalf")}.get(
-                              code, channel_names[code])) for code in BULK_CHANNELS])
+        channels=[(code, names[code]) for code in BULK_CHANNELS])
 
 
 @require_http_methods(["GET", "POST"])
