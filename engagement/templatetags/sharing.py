@@ -28,7 +28,8 @@ def share_meta(context) -> dict:
         "n": mobilised, "target": campaign.participant_target}
     when = date_format(timezone.localtime(campaign.starts_at), "DATETIME_FORMAT")
     parts = [people, when] + ([campaign.place] if campaign.place else [])
-    return {"title": campaign.title, "description": " · ".join(parts),
+    # The title in the page's language, or the other one (engagement.bilingual).
+    return {"title": campaign.localized("title").text, "description": " · ".join(parts),
             "url": links.campaign_url(campaign),
             "image": share_card_url(campaign, mobilised=mobilised, language=language),
             "width": WIDTH, "height": HEIGHT, "site_name": context["organisation"].name,

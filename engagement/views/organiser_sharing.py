@@ -68,7 +68,8 @@ def campaign_invitation_poster_qr(request, pk, invitation_id):
     campaign = _campaign(pk)
     invitation = _poster_invitation(campaign, invitation_id)
     return qr_response(qr_svg(links.campaign_url(campaign, invitation_code=invitation.code),
-                              title=campaign.title), f"poster-{campaign.code}.svg")
+                              title=campaign.localized("title").text),
+                       f"poster-{campaign.code}.svg")
 
 
 @require_POST

@@ -50,7 +50,8 @@ def _status_text(campaign: Campaign) -> str:
 def _card_etag(request, code: str) -> str:
     campaign = campaign_for_visitor(request, code)
     tenant = request.tenant
-    parts = [campaign.code, campaign.title, campaign.place, campaign.status,
+    parts = [campaign.code, campaign.localized("title", _language(request)).text,
+             campaign.place, campaign.status,
              campaign.starts_at.isoformat(), str(campaign.participant_target),
              str(mobilised_count(campaign)), _language(request), tenant.name,
              _brand(tenant), str(campaign.is_open)]
@@ -69,7 +70,8 @@ def campaign_card(request, code):
     language = _language(request)
     with translation.override(language):
         status_text = _status_text(campaign)
-    png = share_card_png(title=campaign.title, organisation=request.tenant.name,
+    png = share_card_png(title=campaign.localized("title", language).text,
+                         organisation=request.tenant.name,
                          starts_at=campaign.starts_at, place=campaign.place,
                          mobilised=mobilised_count(campaign),
                          target=campaign.participant_target, status_text=status_text,

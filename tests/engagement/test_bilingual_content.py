@@ -194,6 +194,8 @@ def test_public_page_in_english_and_the_fallback_mark(org_a):
     client = tenant_client(org_a)
     page = client.get(f"/c/{campaign.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Beach clean-up</h1>" in page and "<title>Beach clean-up" in page
+    # What LinkedIn or WhatsApp show of the link: the English title too.
+    assert '<meta property="og:title" content="Beach clean-up">' in page
     # The description exists only in French: shown, in its language, with the note.
     assert '(in French)' in page and '<div lang="fr"><p>Venez <strong>nombreux' in page
     french = client.get(f"/c/{campaign.code}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
