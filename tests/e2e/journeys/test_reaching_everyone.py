@@ -1,0 +1,231 @@
+"""Reaching everyone, in Chromium:
+- a CSR manager (1,366 px, French) invites a whole team in one go: picks the team, the
+  lever and the channel by their names, reads how many will be invited and who is left
+  out, sends, and reads the send on the campaign page;
+- an employee (390 px, English) types their work address on the organisation's
+  employees' address, opens the link of the e-mail, sees the internal campaigns and joins
+  one;
+- an organiser on site (390 px, French) registers someone who came without a pledge;
+- a manager (1,366 px, English) postpones a campaign that missed its target and reads its
+  history.
+"""
+
+import os
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from engagement.models import (
+    Campaign,
+    CampaignEvent,
+    Invitation,
+    OutboundEmail,
+    Participant,
+    Pledge,
+    Team,
+)
+from engagement.services import campaign_close, pledge_create
+from tenants.models import Organisation
+from tenants.services import organisation_provision
+from tests.conftest import PASSWORD, drop_organisation
+from tests.e2e.journey import check_page, tenant_url
+from tests.factories import make_campaign
+
+pytestmark = pytest.mark.browser
+
+# Where to keep a screenshot of every page read (JOURNEY_SHOTS=/tmp/shots), to look at them.
+SHOTS = os.environ.get("JOURNEY_SHOTS")
+
+
+def read(page, name: str, part: str = "") -> None:
+    check_page(page)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/reach-{name}.png", full_page=True)
+        if part:  # the part of a long page this step is about
+            page.locator(part).screenshot(path=f"{SHOTS}/reach-{name}-part.png")
+
+
+@pytest.fixture
+def space(django_db_blocker):
+    """``space(lang)``: a new organisation in that language, its owner able to log in;
+    dropped afterwards."""
+    made = []
+
+    def make(lang: str) -> Organisation:
+        slug = f"reach-{lang}-{uuid.uuid4().hex[:6]}"
+        with django_db_blocker.unblock():
+            organisation = organisation_provision(
+                name="Ville de Lorient" if lang == "fr" else "Lorient Foods Ltd", slug=slug,
+                owner_email=f"lead@{slug}.example", owner_password=PASSWORD,
+                owner_name="Léa Organiser", locale=lang,
+                kind="local_authority" if lang == "fr" else "company")
+            organisation.allowed_email_domains = [f"{slug}.example"]
+            organisation.owner_email_verified_at = timezone.now()
+            organisation.save(update_fields=["allowed_email_domains",
+                                             "owner_email_verified_at"])
+        made.append(organisation)
+        return organisation
+
+    yield make
+    with django_db_blocker.unblock():
+        for organisation in made:
+            drop_organisation(Organisation.objects.get(pk=organisation.pk))
+
+
+def log_in(page, base: str, organisation: Organisation, lang: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_label("Adresse e-mail" if lang == "fr" else "E-mail address").fill(
+        f"lead@{organisation.slug}.example")
+    page.get_by_label("Mot de passe" if lang == "fr" else "Password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter" if lang == "fr" else "Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_csr_manager_invites_a_whole_team_in_one_go(live_url, open_person, space,
+                                                      django_db_blocker):
+    organisation = space("fr")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        campaign = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+        team = Team.objects.create(name="Logistique Lorient")
+        for i, consent in enumerate([True, True, True, False]):
+            Participant.objects.create(email=f"p{i}@{organisation.slug}.example",
+                                       first_name=f"P{i}", team=team,
+                                       consent_to_contact=consent)
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="fr", device="desktop")
+    log_in(page, base, organisation, "fr")
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
+    page.get_by_role("button", name="Inviter en une fois").click()
+    page.wait_for_url(f"{base}/campaigns/{campaign.pk}/invite-many/")
+    read(page, "1366-fr-1-invite-many")
+    page.get_by_role("radio", name="Une équipe").check()
+    page.locator("select[name=team]").select_option(label="Logistique Lorient")
+    page.locator("select[name=lever_code]").select_option(label="Défi entre équipes")
+    page.get_by_label("Mode d’envoi").select_option(label="Par e-mail, au nom d’un manager")
+    page.get_by_role("button", name="Voir combien seront invitées").click()
+    preview = page.locator(".bulk-preview")
+    assert "3 personnes seront invitées" in preview.inner_text()
+    assert "1 n’a pas accepté d’être tenue au courant" in preview.inner_text()
+    read(page, "1366-fr-2-preview")
+    page.get_by_role("button", name="Envoyer 3 invitations").click()
+    page.wait_for_url(re.compile(rf"/campaigns/{campaign.pk}/"))
+    assert page.get_by_text("3 invitations sont en route.").is_visible()
+    sent = page.locator("#invitations")
+    assert "Logistique Lorient" in sent.inner_text()
+    assert "Défi entre équipes" in sent.inner_text() and "team_challenge" not in sent.inner_text()
+    assert "Par e-mail, au nom d’un manager" in sent.inner_text()
+    read(page, "1366-fr-3-sent")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        invitations = Invitation.objects.filter(campaign=campaign, batch__isnull=False)
+        assert {(i.lever_code, i.channel) for i in invitations} == {("team_challenge",
+                                                                      "manager")}
+        assert invitations.count() == 3
+
+
+def test_an_employee_finds_the_internal_campaigns_on_a_phone(live_url, open_person, space,
+                                                            django_db_blocker):
+    organisation = space("en")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        campaign = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+        Campaign.objects.filter(pk=campaign.pk).update(title="Warehouse food drive")
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="en", device="phone")
+    page.goto(f"{base}/internal/")
+    read(page, "390-en-1-address")
+    email = f"sam@{organisation.slug}.example"
+    page.get_by_label("Your work e-mail address").fill(email)
+    page.get_by_role("button", name="Send me my link").click()
+    page.wait_for_url(f"{base}/internal/")
+    assert page.get_by_text("If this address belongs to one of the organisation's "
+                            "domains").is_visible()
+    read(page, "390-en-2-asked")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        body = OutboundEmail.objects.get(to_email=email).body
+    link = re.search(r"https?://\S+/internal/", body).group(0)
+    page.goto(link.replace(link.split("/me/")[0], base))
+    read(page, "390-en-3-campaigns")
+    page.get_by_role("button", name="See and join: Warehouse food drive").click()
+    page.wait_for_url(re.compile(rf"/c/{campaign.code}/"))
+    read(page, "390-en-4-campaign")
+    page.locator("input[name=slots]").first.check()
+    page.get_by_label("First name", exact=True).fill("Sam")
+    page.get_by_role("button", name="Give my time").click()
+    page.wait_for_url(re.compile(r"/me/"))
+    read(page, "390-en-5-joined")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert Pledge.objects.filter(participant__email=email,
+                                     slot__campaign=campaign).exists()
+
+
+def test_an_organiser_registers_a_walk_in_on_a_phone(live_url, open_person, space,
+                                                     django_db_blocker):
+    organisation = space("fr")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        campaign = make_campaign(capacity=10, starts_in=timedelta(minutes=30),
+                                 deadline_in=timedelta(minutes=20))
+        person = Participant.objects.create(email=f"ana@{organisation.slug}.example",
+                                            first_name="Ana", last_name="Martin")
+        pledge_create(slot=campaign.slots.get(), participant=person)
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="fr", device="phone")
+    log_in(page, base, organisation, "fr")
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
+    page.get_by_text("Quelqu’un est venu sans inscription ?").click()
+    read(page, "390-fr-walk-in-1-form")
+    form = page.locator("#walk-in")
+    form.get_by_label("Prénom").fill("Yanis")
+    form.get_by_label("Nom", exact=True).fill("Le Goff")
+    # Consent is asked, never ticked for them: the answer is required.
+    answers = form.locator("input[name=consent_to_contact]")
+    assert answers.count() == 2 and form.locator(
+        "input[name=consent_to_contact]:checked").count() == 0
+    assert answers.first.get_attribute("required") is not None
+    form.get_by_label("Oui, elle est d’accord").check()
+    read(page, "390-fr-walk-in-2-filled", "#walk-in")
+    page.get_by_role("button", name="Enregistrer et pointer").click()
+    page.wait_for_url(re.compile(rf"/campaigns/{campaign.pk}/"))
+    assert page.get_by_text("Yanis Le Goff est enregistré·e et pointé·e.").is_visible()
+    assert "Yanis" in page.locator("#pledge-list").inner_text()
+    read(page, "390-fr-walk-in-3-done", "#pledges")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        pledge = Pledge.objects.get(walk_in=True)
+        assert (pledge.attendance, pledge.participant.source) == ("attended", "walk_in")
+        assert pledge.participant.consent_to_contact is True
+
+
+def test_a_manager_postpones_a_campaign_that_missed_its_target(live_url, open_person, space,
+                                                             django_db_blocker):
+    organisation = space("en")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        campaign = make_campaign(target=10, starts_in=timedelta(days=2),
+                                 deadline_in=timedelta(days=1))
+        for i in range(2):
+            person = Participant.objects.create(email=f"p{i}@{organisation.slug}.example",
+                                                first_name=f"P{i}")
+            pledge_create(slot=campaign.slots.get(), participant=person)
+        campaign_close(campaign=campaign, now=campaign.mobilisation_deadline)
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="en", device="desktop")
+    log_in(page, base, organisation, "en")
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
+    read(page, "1366-en-postpone-1-failed")
+    page.get_by_role("button", name="Postpone").click()
+    page.wait_for_url(f"{base}/campaigns/{campaign.pk}/postpone/")
+    read(page, "1366-en-postpone-2-form")
+    new_start = timezone.localtime(timezone.now() + timedelta(days=21))
+    page.get_by_label("New start").fill(new_start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("New mobilisation deadline").fill(
+        (new_start - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Postpone and tell people").click()
+    page.wait_for_url(f"{base}/campaigns/{campaign.pk}/")
+    assert page.get_by_text("2 people with a pledge are being told").is_visible()
+    history = page.locator("#history").inner_text()
+    assert "Postponed" in history and "2 people told" in history
+    read(page, "1366-en-postpone-3-done", "#history")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert CampaignEvent.objects.get(campaign=campaign).kind == "postponed"
+        assert Campaign.objects.get(pk=campaign.pk).status == "open"
