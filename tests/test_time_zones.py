@@ -286,3 +286,23 @@ def test_a_request_leaves_no_zone_behind(org_a, owner_a, settings):
     org_a.save(update_fields=["time_zone"])
     assert tenant_client(org_a, owner_a).get("/campaigns/").status_code == 200
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+
+
+def test_a_time_that_summer_time_skips_is_refused_in_words():
+    from engagement.forms import SlotForm
+
+    with timezone.override(ZoneInfo("Europe/Paris")), translation.override("en"):
+        # 28 March 2027: clocks go from 02:00 to 03:00 in Paris.
+        form = SlotForm({"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T05:00",
+                         "capacity": 5})
+        assert not form.is_valid()
+        [message] = form.errors["starts_at"]
+        assert message.startswith("This time does not exist or occurs twice on that day in "
+                                  "Central European Time")
+        assert "Europe/Paris" not in message
+        assert "Local time: Central European Time." in str(form.fields["starts_at"].help_text)
+        ok = SlotForm({"starts_at": "2027-03-28T09:30", "ends_at": "2027-03-28T12:00",
+                       "capacity": 5})
+        assert ok.is_valid(), ok.errors
+        assert ok.cleaned_data["starts_at"] == datetime(2027, 3, 28, 9, 30,
+                                                        tzinfo=ZoneInfo("Europe/Paris"))
