@@ -123,6 +123,7 @@ urlpatterns = [
     path("participants/", include("engagement.urls_participants")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", engagement_views.programme_edit, name="programme_edit"),
     path("programmes/<int:pk>/steps/<int:step_id>/", engagement_views.step_status,
          name="step_status"),
     path("programmes/<int:pk>/upgrade/", engagement_views.programme_upgrade,

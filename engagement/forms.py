@@ -32,7 +32,10 @@ class ProgrammeForm(BilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args, content_language: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_translation_fields(content_language or organisation_language())
+        if self.instance.pk:
+            self.add_translation_fields(self.instance.content_language, self.instance)
+        else:
+            self.add_translation_fields(content_language or organisation_language())
 
     def clean(self):
         data = super().clean()

@@ -28,6 +28,7 @@ from ..services import (
     programme_create,
     programme_create_from_template,
     programme_newer_version,
+    programme_update,
     step_set_status,
 )
 from ..services.programmes import programme_suggested_dates
@@ -129,6 +130,28 @@ def programme_detail(request, pk):
         "campaigns": programme.campaigns.order_by("starts_at"),
         "statuses": ProgrammeStep.Status.choices,
     })
+
+
+@require_http_methods(["GET", "POST"])
+def programme_edit(request, pk):
+    """A programme's name and description in both languages, its dates and target."""
+    require_role(request, Role.MANAGER)
+    programme = _programme(pk)
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        changed = form.main_data(form.changed_data)
+        if translations := form.translations(only_changed=True):
+            changed["translations"] = translations
+        try:
+            programme_update(programme=_programme(pk), **changed)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Programme saved."))
+            return redirect("programme_detail", pk=programme.pk)
+    return render(request, "engagement/programme_form.html",
+                  {"form": form, "programme": _programme(pk)},
+                  status=400 if form.errors else 200)
 
 
 @require_POST

@@ -283,3 +283,32 @@ def test_api_round_trip_of_both_languages(org_a, manager_a):
     public = tenant_client(org_a).get(f"/api/v1/public/campaigns/{code}/").json()
     assert (public["title_en"], public["title_fr"]) == ("Beach clean-up",
                                                          "Nettoyage du Prado")
+
+
+@pytest.mark.django_db
+def test_programme_page_edits_both_names(org_a, manager_a, viewer_a, owner_b):
+    with tenant_context(org_a):
+        programme = ProgrammeFactory(name="Littoral propre", content_language="fr",
+                                     description="Un programme.")
+    url = f"/programmes/{programme.pk}/edit/"
+    client = tenant_client(org_a, manager_a)
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "Name in French" in html and 'name="name_en"' in html
+    assert 'value="Littoral propre"' in html
+    data = {"name": "Littoral propre", "name_en": "Clean coast", "description": "Un programme.",
+            "description_en": "", "starts_on": programme.starts_on.isoformat(),
+            "ends_on": programme.ends_on.isoformat(), "participant_target": 0}
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    with tenant_context(org_a):
+        programme.refresh_from_db()
+    assert (programme.name, programme.translations) == (
+        "Littoral propre", {"en": {"name": "Clean coast"}})
+    page = client.get(f"/programmes/{programme.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "<h1>Clean coast</h1>" in page.content.decode()
+    # Readers may not write; another organisation's people do not know it exists.
+    assert tenant_client(org_a, viewer_a).get(url).status_code == 404
+    assert tenant_client(org_a, viewer_a).post(url, data).status_code == 404
+    assert tenant_client(org_a, owner_b).get(url).status_code == 404
