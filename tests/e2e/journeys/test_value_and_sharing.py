@@ -11,14 +11,15 @@ QR poster channel on the levers page. Every page read is checked."""
 from __future__ import annotations
 
 import csv
-import threading
 import io
 import os
 import re
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -114,7 +115,7 @@ def test_csr_manager_reads_the_value_of_time_and_downloads_the_csrd_figures(
     download = download_info.value
     assert re.fullmatch(r"csrd-s1-\d{8}-\d{8}\.csv", download.suggested_filename)
     rows = list(csv.DictReader(io.StringIO(
-        open(download.path(), encoding="utf-8-sig").read()), delimiter=";"))
+        Path(download.path()).read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [(row["Groupe"], row["Salariés ayant participé"], row["Heures données"],
              row["Valeur des heures données (€)"]) for row in rows] == [
         ("", "6", "12,0", "540,0"), ("Lyon", "6", "12,0", "540,0")]
