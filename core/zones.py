@@ -15,6 +15,8 @@ Names come from the CLDR through Babel, in the active language: "heure de La Ré
 from __future__ import annotations
 
 import functools
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
@@ -27,6 +29,7 @@ from babel.core import get_global
 from babel.dates import get_timezone_location, get_timezone_name
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .i18n import language
 
@@ -123,8 +126,6 @@ def zone_choices(*, current: str = "", lang: str | None = None
     the API) in a group of its own when it is in neither. Each is named by its country,
     with the city when the country has several zones, and today's offset: "La Réunion
     (UTC+4)", "Espagne — Madrid (UTC+1)"."""
-    from django.utils.translation import gettext
-
     locale = _locale(lang)
     groups = [(gettext("France overseas"), OVERSEAS_FRANCE),
               (gettext("Europe"), europe_zones())]
@@ -132,9 +133,7 @@ def zone_choices(*, current: str = "", lang: str | None = None
     if current and current not in listed and is_zone(current):
         groups.append((gettext("Other time zones"), (current,)))
     countries = _countries()
-    per_country: dict[str, int] = {}
-    for name in listed:
-        per_country[countries.get(name, name)] = per_country.get(countries.get(name, name), 0) + 1
+    per_country = Counter(countries.get(name, name) for name in listed)
     now = timezone.now()
     result = []
     for title, names in groups:
@@ -157,8 +156,6 @@ def zone_choices(*, current: str = "", lang: str | None = None
 
 def _sort_key(label: str) -> str:
     """Alphabetical order as a reader expects it: "Écosse" with the E's."""
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFKD", label.casefold())
                    if not unicodedata.combining(c))
 
