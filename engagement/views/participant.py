@@ -66,7 +66,12 @@ def participant_home(request, token):
         "participant": participant, "pledges": pledges, "token": token,
         "hours": sum(p.hours_given for p in pledges),
         "companions": sum(companions.values()),
-        "friends": participant.referrals.count(),
+        # People whose pledge came through one of this person's invitations, whatever
+        # brought them the first time (the snowball's rule, campaign by campaign).
+        "friends": Pledge.objects.filter(invitation__inviter=participant)
+                   .exclude(status=Pledge.Status.CANCELLED)
+                   .exclude(participant=participant)
+                   .values("participant").distinct().count(),
         # The current challenges of the person's team: the standings every team sees.
         "challenges": [{"challenge": challenge, "standings": standings,
                         "description": in_language({"fr": challenge.description_fr,
