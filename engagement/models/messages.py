@@ -70,7 +70,8 @@ class OutboundEmail(models.Model):
     ``dedupe_key`` makes each logical message (this reminder, for this pledge) exist once,
     whoever queues it and however often: the database refuses the second row."""
 
-    PERSONAL_FIELDS = ("to_email", "subject", "body", "last_error")
+    # The calendar invitation names the person (ATTENDEE) and their slot.
+    PERSONAL_FIELDS = ("to_email", "subject", "body", "last_error", "calendar")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
