@@ -52,6 +52,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("Invitation", "lever_code"): "a catalogue code: the lever figures",
     ("Invitation", "audience_label"): "written by an organiser about a group (a "
                                       "department), never a person",
+    ("InvitationBatch", "audience"): "a choice code: who a bulk invitation went to",
+    ("InvitationBatch", "audience_label"): "a team's or site's name, or a campaign's title",
+    ("InvitationBatch", "channel"): "a choice code: the lever figures",
+    ("InvitationBatch", "lever_code"): "a catalogue code: the lever figures",
+    ("CampaignEvent", "kind"): "a choice code: postponed or relaunched",
     ("Pledge", "status"): "a state: the figures",
     ("Pledge", "attendance"): "a state: the figures",
     ("OutboundEmail", "kind"): "the kind of message",
