@@ -118,7 +118,7 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         help_text=_("A participant bringing more people than this waits for your approval "
                     "(on the campaign page) before their group takes places."))
     freed_seats = forms.ChoiceField(
-        label=_("Places freed by a cancellation"), widget=forms.RadioSelect,
+        label=_("Places freed by a cancellation"), widget=forms.RadioSelect, required=False,
         choices=Campaign.FreedSeats.choices, initial=Campaign.FreedSeats.OFFER,
         help_text=_("An offered place is kept 24 hours for the next person on the waiting "
                     "list (less close to the action) and goes to the one after if they do not "
@@ -130,6 +130,11 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         self.add_translation_fields(
             campaign.content_language if campaign else content_language
             or organisation_language(), campaign)
+
+    def clean_freed_seats(self):
+        # Not sent (a client that does not know the field): the campaign's choice stays.
+        return (self.cleaned_data.get("freed_seats") or self.initial.get("freed_seats")
+                or Campaign.FreedSeats.OFFER)
 
     def clean_party_approval_above(self):
         value = self.cleaned_data.get("party_approval_above")
@@ -286,4 +291,5 @@ class TeamChallengeForm(forms.Form):
         assert isinstance(campaigns, forms.ModelMultipleChoiceField)
         campaigns.queryset = Campaign.objects.select_related("programme").order_by(
             "-starts_at")
-        campaigns.label_from_instance = lambda c: f"{c.title} ({c.programme.name})"
+        campaigns.label_from_instance = lambda c: (
+            f"{c.localized('title').text} ({c.programme.localized('name').text})")

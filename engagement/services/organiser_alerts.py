@@ -102,8 +102,9 @@ def _compose(alert: OrganiserAlert, user: User) -> tuple[str, str]:
 
 
 def target_reached_check(*, campaign_id: int) -> OrganiserAlert | None:
-    """Alert once when a campaign still taking place has as many people as its target."""
-    campaign = Campaign.objects.filter(pk=campaign_id, status__in=TAKING_PLACE).first()
+    """Alert once when a campaign still mobilising has as many people as its target (once
+    decided at its deadline, the decision is the news)."""
+    campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.OPEN).first()
     if campaign is None or mobilised_count(campaign) < campaign.participant_target:
         return None
     return alert_raise(kind=Kind.TARGET_REACHED, campaign=campaign)
@@ -136,7 +137,7 @@ def organiser_alerts_queue(*, now: datetime) -> int:
     for slot in underfilled:
         raised += alert_raise(kind=Kind.SLOT_UNDERFILLED, campaign=slot.campaign,
                               slot=slot) is not None
-    reached = (Campaign.objects.filter(status__in=TAKING_PLACE, starts_at__gt=now)
+    reached = (Campaign.objects.filter(status=Campaign.Status.OPEN, starts_at__gt=now)
                .exclude(alerts__kind=Kind.TARGET_REACHED).values_list("pk", flat=True))
     for campaign_id in reached:
         raised += target_reached_check(campaign_id=campaign_id) is not None
