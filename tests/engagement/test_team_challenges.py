@@ -113,7 +113,8 @@ def test_service_refuses_bad_terms_and_keeps_closed_challenges(org_a):
 
 
 @pytest.mark.django_db
-def test_manager_creates_edits_and_closes_a_challenge_in_pages(org_a, manager_a, viewer_a):
+def test_manager_creates_edits_and_closes_a_challenge_in_pages(org_a, manager_a, viewer_a,
+                                                               owner_b):
     with tenant_context(org_a):
         programme, campaign, _old, today = _world()
     manager = tenant_client(org_a, manager_a)
@@ -138,6 +139,11 @@ def test_manager_creates_edits_and_closes_a_challenge_in_pages(org_a, manager_a,
     assert 'value="0.6000"' in page  # Finance: 6 of 10 people
     teams = manager.get("/teams/").content.decode()
     assert "Spring" in teams and "Legal" not in teams and "Paris" not in teams
+    # The leaderboard refreshes itself: the HTMX request gets the table alone.
+    partial = manager.get("/teams/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Finance" in partial and "Legal" not in partial
+    outsider = tenant_client(org_a, owner_b)
+    assert outsider.get(f"/teams/challenges/{challenge.pk}/").status_code == 404
     assert manager.post(f"/teams/challenges/{challenge.pk}/edit/", {
         "name": "Spring run", "measure": "hours", "goal": "20",
         "starts_on": challenge.starts_on.isoformat(),
