@@ -8,7 +8,7 @@ from core.zones import zone_name
 
 from .bilingual import organisation_language
 from .bilingual_forms import BilingualFormMixin
-from .models import PEOPLE_MAX, Campaign, Programme, Team, at_most_people
+from .models import CHALLENGE_GOAL_MAX, PEOPLE_MAX, Campaign, Programme, Team, at_most_people
 from .services.consent import consent_wording
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -270,7 +270,8 @@ class TeamChallengeForm(forms.Form):
     measure = forms.ChoiceField(label=_("Teams are ranked by"), choices=[
         ("people", _("People who took part")), ("hours", _("Hours given"))],
         widget=forms.RadioSelect)
-    goal = forms.IntegerField(label=_("Goal per team"), min_value=1, max_value=1_000_000,
+    goal = forms.IntegerField(label=_("Goal per team"), min_value=1,
+                              max_value=CHALLENGE_GOAL_MAX,
                               help_text=_("A number of people or of hours, as chosen above."))
     starts_on = forms.DateField(label=_("From"), widget=DATE)
     ends_on = forms.DateField(label=_("Until"), widget=DATE,
