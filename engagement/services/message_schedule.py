@@ -64,7 +64,7 @@ FOLLOW_UP_WINDOW = timedelta(days=7)
 RESULT_CATCH_UP = timedelta(days=1)
 # One result per participant and campaign, whichever it is, to every live pledge.
 RESULT_KEY = "campaign_result"
-LIVE = (Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED)
+LIVE = (Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED, Pledge.Status.OFFERED)
 
 
 def _pledge_with_context(pledge_id: int) -> Pledge | None:
@@ -195,7 +195,7 @@ def _queue_results(campaign: Campaign) -> int:
             "slots": lambda pledges=pledges: [
                 {"date": date_text(p.slot.starts_at, time_zone),
                  "time": time_text(p.slot.starts_at, time_zone),
-                 "waitlisted": p.status == Pledge.Status.WAITLISTED} for p in pledges],
+                 "waitlisted": p.status != Pledge.Status.CONFIRMED} for p in pledges],
             "waitlisted": not confirmed,
         }
         if participant_email_queue(

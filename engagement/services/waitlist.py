@@ -93,8 +93,10 @@ def pledge_offer_accept(*, pledge: Pledge) -> Pledge:
     now = timezone.now()
     with transaction.atomic():
         Slot.objects.select_for_update().get(pk=pledge.slot_id)  # lock order: slot first
+        # Only a live offer, for an action still taking place that has not begun.
         taken = Pledge.objects.filter(
             pk=pledge.pk, status=Pledge.Status.OFFERED, offer_expires_at__gt=now,
+            slot__starts_at__gt=now, slot__campaign__status__in=TAKING_PLACE,
         ).update(status=Pledge.Status.CONFIRMED, confirmed_at=now, offer_expires_at=None)
         pledge = Pledge.objects.select_related("slot__campaign").get(pk=pledge.pk)
         if not taken and pledge.status != Pledge.Status.CONFIRMED:

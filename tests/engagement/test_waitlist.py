@@ -245,3 +245,17 @@ def test_the_api_sets_how_freed_places_go_and_shows_offers(org_a, manager_a):
     assert changed.status_code == 200 and changed.json()["freed_seats"] == "promote"
     offered = client.get(f"/api/v1/pledges/{bob.pk}/").json()
     assert offered["status"] == "offered" and offered["offer_expires_at"]
+
+
+@pytest.mark.django_db
+def test_an_offer_for_an_action_that_failed_cannot_be_taken(org_a):
+    with tenant_context(org_a):
+        slot = full_slot()
+        ana = pledge_create(slot=slot, participant=person("Ana"))
+        bob = pledge_create(slot=slot, participant=person("Bob"))
+        pledge_cancel(pledge=ana)
+        Campaign.objects.filter(pk=slot.campaign_id).update(status=Campaign.Status.FAILED)
+        with pytest.raises(DomainError):
+            pledge_offer_accept(pledge=bob)
+        bob.refresh_from_db()
+        assert bob.status == Pledge.Status.OFFERED
