@@ -12,8 +12,8 @@ from django.views.defaults import server_error
 from ..conftest import public_client, tenant_client
 
 PRIMARY = ["Dashboard", "Programmes", "Campaigns", "Participants", "Reports"]
-MORE = ["Teams", "Levers", "Methodology", "Members", "Personal data register", "Settings",
-        "Billing"]
+MORE = ["Teams", "Levers", "Value of time", "Methodology", "Members", "Personal data register",
+        "Settings", "Billing", "Accompaniment hours"]
 
 
 def _between(page: str, start: str, end: str) -> str:
@@ -59,7 +59,7 @@ def test_menu_marks_the_section_of_a_page_below_it(org_a, owner_a):
 def test_only_owners_see_settings_and_billing(org_a, viewer_a):
     page = tenant_client(org_a, viewer_a).get("/dashboard/").content.decode()
     more = _between(page, '<details class="nav-more">', "</details>")
-    assert _labels(more) == ["Teams", "Levers", "Methodology", "Members",
+    assert _labels(more) == ["Teams", "Levers", "Value of time", "Methodology", "Members",
                              "Personal data register"]
 
 
