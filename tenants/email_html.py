@@ -27,9 +27,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 FULLMOBS_GREEN = "#1d6f42"
-URL_RE = re.compile(r"https?://[^\s<>\"']+")
+# An address ends before the punctuation of the sentence around it ("… at https://x/c/a.").
+_ADDRESS = r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]"
+URL_RE = re.compile(_ADDRESS)
 # "Label: https://…" (French puts a space, often a no-break one, before the colon).
-LABELLED_URL_RE = re.compile(r"^(?P<label>.*\S)\s*:\s*(?P<url>https?://[^\s<>\"']+)$")
+LABELLED_URL_RE = re.compile(rf"^(?P<label>.*\S)\s*:\s*(?P<url>{_ADDRESS})$")
 SIGNATURE_SEPARATOR = "\n-- \n"
 TEXT_COLOUR = "#1f2933"
 

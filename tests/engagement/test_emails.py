@@ -284,3 +284,26 @@ def test_account_emails_are_html_in_fullmobs_frame(org_a, owner_a, lang, label):
     assert f'<html lang="{lang}"' in html and ">Fullmobs</p>" in html
     assert re.search(r'<a class="fm-button" href="([^"]+)"[^>]*>([^<]+)</a>',
                      html).groups() == (link, label)
+
+
+def test_the_html_part_is_the_text_escaped_with_its_links_and_button():
+    from tenants.email_html import Brand, email_html
+
+    body = ("Hello <Ana> & co,\n\nYour page: https://x.example/me/tok/\n"
+            "Not you? Cancel with the link above.\n\n"
+            "Read more at https://x.example/c/abc?i=1. Thanks\n"
+            "javascript:alert(1)\n\n-- \nStop: https://x.example/me/tok/unsubscribe/\n")
+    html = email_html(subject="S <i>", body=body, language="en", brand=Brand(name="A & B"),
+                      action_url="https://x.example/me/tok/", action_label="Open <it>")
+    assert "&lt;Ana&gt; &amp; co" in html and "<title>S &lt;i&gt;</title>" in html
+    assert ">A &amp; B</p>" in html and ">Open &lt;it&gt;</a>" in html
+    # The button comes right under its sentence, before the line that points "above".
+    assert html.index("Your page:") < html.index('class="fm-button"') \
+        < html.index("Cancel with the link above")
+    assert 'href="https://x.example/c/abc?i=1"' in html  # the full stop stays text
+    assert "javascript:" in html and 'href="javascript' not in html
+    assert '<a href="https://x.example/me/tok/unsubscribe/"' in html and ">Stop</a>" in html
+    # A text that does not give the link still gets its button, at the end.
+    alone = email_html(subject="S", body="Hi", language="fr", brand=Brand(name="A"),
+                       action_url="https://x.example/go/", action_label="Go")
+    assert 'class="fm-button" href="https://x.example/go/"' in alone
