@@ -10,7 +10,6 @@ opens a campaign of that space and is told kindly that it cannot take new people
 
 import os
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
