@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from icalendar import Calendar
 
 from engagement.models import Campaign, OutboundEmail, Participant, PledgeReminder, Programme
 from engagement.tasks import run_engagement_schedule
@@ -80,8 +81,16 @@ def test_the_schedule_on_a_worker_sends_one_digest_and_catches_up(
         with tenant_context(organisation):
             wait_until(lambda: not OutboundEmail.objects.filter(
                 participant__in=[lea, sam], status="queued").exists(), 30, "sent", log)
-        received = {str(m["To"]): str(m["Subject"]) for m in sink.messages
-                    if str(m["To"]).endswith(f"@{DOMAIN}")}
+        ours = {str(m["To"]): m for m in sink.messages if str(m["To"]).endswith(f"@{DOMAIN}")}
+        received = {to: str(message["Subject"]) for to, message in ours.items()}
+        # The single reminder carries its invitation as a calendar part; the digest none.
+        parts = {to: [part.get_content_type() for part in message.walk()]
+                 for to, message in ours.items()}
+        assert "text/calendar" in parts[sam.email]
+        assert "text/calendar" not in parts[lea.email]
+        [invite] = [part for part in ours[sam.email].walk()
+                    if part.get_content_type() == "text/calendar"][:1]
+        assert Calendar.from_ical(invite.get_payload(decode=True))["method"] == "REQUEST"
         assert len([m for m in sink.messages if str(m["To"]).endswith(f"@{DOMAIN}")]) == 2
     assert received[lea.email] == "Aujourd’hui : vos 3 créneaux"
     assert "Repair café" in received[sam.email]
