@@ -14,6 +14,7 @@ from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
 from engagement.api import public as public_api
 from engagement.api import register as register_api
+from engagement.api import skills as skill_api
 from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
@@ -48,6 +49,7 @@ router.register("campaign-invitations", invitation_api.CampaignInvitationViewSet
 router.register("impact-records", impact_api.ImpactRecordViewSet,
                 basename="impact-record")
 router.register("teams", team_api.TeamViewSet, basename="team")
+router.register("skills", skill_api.SkillViewSet, basename="skill")
 router.register("team-challenges", team_api.TeamChallengeViewSet, basename="team-challenge")
 router.register("templates", methodology_api.TemplateViewSet, basename="template")
 router.register("levers", methodology_api.LeverViewSet, basename="lever")
@@ -77,6 +79,9 @@ api_v1 = [
          name="api-public-campaign"),
     path("public/campaigns/<slug:code>/join/", public_api.PublicJoinView.as_view(),
          name="api-public-campaign-join"),
+    path("slots/<int:pk>/skill/", skill_api.SlotSkillView.as_view(), name="api-slot-skill"),
+    path("pledges/<int:pk>/skill/", skill_api.PledgeSkillView.as_view(),
+         name="api-pledge-skill"),
     *router.urls,
     # Last: an address under /api/v1/ that nothing above matched is a JSON 404.
     re_path(r"^.*$", not_found),

@@ -24,8 +24,8 @@ class SlotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Slot
         fields = ["id", "campaign", "starts_at", "ends_at", "capacity", "confirmed_seats",
-                  "seats_left"]
-        read_only_fields = ["id", "confirmed_seats", "seats_left"]
+                  "seats_left", "skill"]
+        read_only_fields = ["id", "confirmed_seats", "seats_left", "skill"]
 
 
 class SlotCapacitySerializer(serializers.Serializer):

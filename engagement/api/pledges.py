@@ -39,7 +39,7 @@ class PledgeSerializer(serializers.ModelSerializer):
         fields = ["id", "campaign", "slot", "participant", "participant_email", "invitation",
                   "companions", "companion_names", "status", "attendance", "hours_given",
                   "created_at", "confirmed_at", "cancelled_at", "checked_in_at",
-                  "offer_expires_at"]
+                  "offer_expires_at", "skill"]
         read_only_fields = fields
 
 

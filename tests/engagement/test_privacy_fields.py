@@ -37,6 +37,9 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     **{("ProgrammeSurveyQuestion", name): "the question, not an answer" for name in (
         "moment", "kind", "text_fr", "text_en")},
     ("Team", "name"): "a department or neighbourhood: a segment, kept for the figures",
+    ("Skill", "name"): "a skill of skills-based volunteering, named by the organisation",
+    ("TimeValuation", "basis"): "a choice code: how the organisation values an hour",
+    ("TimeValuation", "basis_note"): "written by the organisation about its valuation",
     ("Team", "kind"): "a choice code",
     **{("Campaign", name): "written by the organisation about its action" for name in (
         "title", "description", "place")},

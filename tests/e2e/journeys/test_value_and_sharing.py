@@ -227,3 +227,27 @@ def test_manager_prints_an_invitation_poster_counted_as_the_poster_channel(
     page.goto(f"{base}/levers/")
     read(page, "1366-fr-5-levers")
     assert page.get_by_role("cell", name="Affiche avec QR code").count() >= 1
+
+
+def test_the_value_page_fits_a_phone_in_english_and_gives_the_statement(
+        live_url, open_person, space):
+    organisation, campaign = space
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="en", device="phone")
+    log_in(page, base, f"rse@{organisation.slug}.example", "en")
+    page.goto(f"{base}/value/")
+    read(page, "390-en-4-value")
+    text = re.sub(r"[ \t\n]+", " ", page.locator("main").inner_text())
+    assert "€15.00" in text and "6 employees took part" in text
+    assert "€540.00 value of the hours given" in text
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Statement of skills-based volunteering (PDF)"
+                         ).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+    # The campaign page, on the phone, with its share tools.
+    page.goto(f"{base}/campaigns/{campaign.pk}/")
+    read(page, "390-en-5-campaign")
+    assert page.get_by_label("Widget for an intranet page: copy this code into the page"
+                             ).input_value().startswith("<iframe src=")
