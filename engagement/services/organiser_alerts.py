@@ -67,24 +67,27 @@ def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
                                                       pledge=pledge, dedupe_key=_key(kind, **ids))
         except IntegrityError:
             return None  # raised already, by an earlier run or a concurrent one
+        link = links.absolute(reverse("campaign_detail", args=[campaign.pk]))
         for user in alert_recipients():
-            subject, body = _compose(alert, user)
+            language = message_language(user.preferred_language,
+                                        current_organisation().locale)
+            subject, body = _compose(alert, user, language=language, link=link)
             email_queue(kind=EmailKind.ORGANISER_ALERT, to_email=user.email, subject=subject,
-                        body=body, campaign=campaign,
+                        body=body, campaign=campaign, language=language, action_url=link,
                         dedupe_key=f"{EmailKind.ORGANISER_ALERT}:{alert.dedupe_key}"
                                    f":user:{user.pk}")
     return alert
 
 
-def _compose(alert: OrganiserAlert, user: User) -> tuple[str, str]:
+def _compose(alert: OrganiserAlert, user: User, *, language: str,
+             link: str) -> tuple[str, str]:
     campaign, slot, pledge = alert.campaign, alert.slot, alert.pledge
     organisation = current_organisation()
-    with translation.override(message_language(user.preferred_language,
-                                               organisation.locale)):
+    with translation.override(language):
         zone = timezone.get_current_timezone_name()
         context: dict[str, object] = {
             "kind": alert.kind, "campaign_title": one_line(campaign.localized("title").text),
-            "link": links.absolute(reverse("campaign_detail", args=[campaign.pk])),
+            "link": link,
             "target": campaign.participant_target, "people": mobilised_count(campaign),
             "organisation_name": organisation.name,
             "first_name": user.get_short_name() if user.full_name else "",
