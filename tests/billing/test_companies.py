@@ -243,3 +243,30 @@ def test_the_pack_covers_four_hours_a_month_and_the_client_sees_the_statement(
     assert "4 h" in html and "5 h" in html and "1 h" in html  # included, logged, beyond
     assert "0 h" in html  # left
     assert tenant_client(org_a, viewer_a).get("/billing/accompaniment/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_order_stripe_refuses_becomes_a_prefilled_offer(fake, buyer, owner_a):
+    services.catalogue_sync()
+    owner = tenant_client(buyer, owner_a)
+    owner.post("/billing/details/", DETAILS)
+    for _attempt in range(3):  # the client's retries included
+        fake.fail_next("POST", "/v1/subscriptions", status=500)
+    response = owner.post("/billing/order/", {
+        "plan": "essential", "interval": "year", "options": ["branded_space"],
+        "purchase_order": "BC-1", "days_until_due": 45, "order": "1"})
+    assert response["Location"] == "/billing/?plan=essential&options=branded_space#offer"
+    assert not fake.objects("subscription")
+    assert not Subscription.objects.filter(organisation=buyer, purchase_order="BC-1").exists()
+
+
+@pytest.mark.django_db
+def test_the_portal_opens_in_the_buyer_s_language(fake, buyer, owner_a):
+    services.catalogue_sync()
+    owner = tenant_client(buyer, owner_a)
+    location = owner.post("/billing/checkout/", {"plan": "essential", "interval": "month"}
+                          )["Location"]
+    fake.complete_checkout(location.rstrip("/").rsplit("/", 1)[-1])
+    services.subscription_sync(organisation=buyer)
+    owner.post("/billing/portal/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert fake.requests_to("POST", "/v1/billing_portal/sessions")[-1].params["locale"] == "fr"
