@@ -67,7 +67,8 @@ def participant_quota(organisation: Organisation | None = None) -> ParticipantQu
     has a finite quota and no extra-participants option, none otherwise)."""
     organisation = organisation or current_organisation()
     rights = entitlements_for(organisation)
-    limit = rights.limit(Limit.PARTICIPANTS)
+    # Without a plan the space is read-only: nobody joins, and there is no quota to tell.
+    limit = rights.limit(Limit.PARTICIPANTS) if rights.plan else None
     extra = Option.EXTRA_PARTICIPANTS in rights.options
     used = participants_this_month() if limit is not None and not extra else 0
     return ParticipantQuota(limit=limit, used=used, extra_option=extra)

@@ -160,3 +160,14 @@ def test_the_api_s_pledges_keep_to_the_quota_too(essential_of_two, manager_a):
     assert refused.status_code == 400 and REFUSED in refused.json()["errors"]["campaign"][0]
     with tenant_context(essential_of_two):
         assert not Pledge.objects.filter(participant=newcomer).exists()
+
+
+@pytest.mark.django_db
+def test_a_space_without_a_plan_shows_no_quota_notice(org_a, owner_a):
+    Subscription.objects.filter(organisation=org_a).update(plan="", stripe_status="canceled")
+    Organisation.objects.filter(pk=org_a.pk).update(status=Organisation.Status.SUSPENDED)
+    org_a.refresh_from_db()
+    with tenant_context(org_a):
+        assert not participant_quota().enforced
+    page = tenant_client(org_a, owner_a).get("/campaigns/").content.decode()
+    assert "quota-notice" not in page
