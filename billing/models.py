@@ -206,3 +206,23 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.organisation}"
+
+
+class QuotaReachedNotice(models.Model):
+    """The owners were told that the month's participants filled the plan's quota: one
+    row per organisation and month, so they are told once (the unique constraint holds
+    it, whichever join took the last place)."""
+
+    organisation = models.ForeignKey("tenants.Organisation", on_delete=models.CASCADE,
+                                     related_name="quota_notices")
+    month = models.DateField()
+    participants = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "month"],
+                                               name="one_quota_notice_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.month:%Y-%m}: {self.participants}"
