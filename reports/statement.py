@@ -62,7 +62,8 @@ def skills_statement(*, access, campaign: Campaign | None = None,
         statement.rows.append({
             "employee": person.display_name if named and not person.erased_at
             else _("Participant %(row)s") % {"row": person.pk},
-            "campaign": pledge.slot.campaign.title, "date": pledge.slot.starts_at,
+            # The campaign itself: the PDF names it in the statement's language.
+            "campaign": pledge.slot.campaign, "date": pledge.slot.starts_at,
             "skill": skill.name, "hours": pledge.hours_given, "rate": skill.hourly_rate,
             "amount": amount})
         subtotal = by_skill.setdefault(skill.pk, {"skill": skill.name,
