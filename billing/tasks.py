@@ -42,3 +42,10 @@ def notify_staff_of_offer_request(offer_request_id: int) -> bool:
     """Requests live in the public schema, wherever they were made from."""
     with schema_context("public"):
         return offer_request_notify_staff(offer_request_id=offer_request_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def tell_owners_quota_reached(notice_id: int) -> bool:
+    """Queued from a tenant's join; notices live in the public schema."""
+    with schema_context("public"):
+        return services.quota_reached_tell_owners(notice_id=notice_id)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from billing.codes import Limit, Option
 from billing.entitlements import entitlements_for
+from billing.services import quota_reached_record
 from core.errors import DomainError
 from core.tenancy import current_organisation, current_schema
 from tenants.models import Organisation
@@ -98,7 +99,12 @@ def participant_quota_claim(*, participant_id: int) -> None:
     if counts_this_month(participant_id):
         return
     assert quota.limit is not None  # enforced
-    if participants_this_month() >= quota.limit:
+    used = participants_this_month()
+    if used + 1 == quota.limit:
+        # This person takes the last place: the owners are told once this month.
+        quota_reached_record(organisation=current_organisation(), month=_month_start(),
+                             participants=quota.limit)
+    if used >= quota.limit:
         raise DomainError({"campaign": [_(
             "Sorry, this campaign cannot take new participants for now: the organisers "
             "have reached the number of participants their plan includes this month. "

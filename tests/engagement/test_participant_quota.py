@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.catalogue import plans
-from billing.models import Subscription
+from billing.models import QuotaReachedNotice, Subscription
 from core.errors import DomainError
 from engagement.models import Campaign, Participant, Pledge
 from engagement.services import campaign_join
@@ -124,6 +124,7 @@ def crowd_at_the_boundary(committed):
             Campaign.objects.filter(pk=campaign.pk).delete()
             programme.delete()
             Participant.objects.filter(email__startswith="boundary").delete()
+        QuotaReachedNotice.objects.filter(organisation=organisation).delete()
 
 
 def test_thirty_simultaneous_joins_for_five_places_let_exactly_five_in(crowd_at_the_boundary):
@@ -171,3 +172,27 @@ def test_a_space_without_a_plan_shows_no_quota_notice(org_a, owner_a):
         assert not participant_quota().enforced
     page = tenant_client(org_a, owner_a).get("/campaigns/").content.decode()
     assert "quota-notice" not in page
+
+
+@pytest.mark.django_db
+def test_the_owners_are_told_once_when_the_last_place_is_taken(
+        essential_of_two, owner_a, eager, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    def told():
+        return [m for m in mail.outbox if "can no longer join" in m.subject]
+
+    with tenant_context(essential_of_two):
+        campaign = make_campaign(capacity=20)
+        with django_capture_on_commit_callbacks(execute=True):
+            _join(campaign, "one@example.org")
+        assert told() == []
+        with django_capture_on_commit_callbacks(execute=True):
+            _join(campaign, "two@example.org")  # the last place
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
+            _join(campaign, "three@example.org")
+    [message] = told()
+    assert message.to == [owner_a.email]
+    assert "2 people have joined your campaigns this month" in message.body
+    assert "/billing/?option=extra_participants" in message.body
+    assert QuotaReachedNotice.objects.get(organisation=essential_of_two).sent_at is not None
