@@ -104,12 +104,15 @@ def _commentary(programme: Programme) -> None:
 
     from reports.models import Commentary
 
-    language = getattr(getattr(connection, "tenant", None), "locale", "fr")
-    texts = COMMENTARY["en" if language == "en" else "fr"]
-    for section, text in texts.items():
+    # In the organisation's language, and translated: its reports read in either.
+    language = "en" if getattr(getattr(connection, "tenant", None), "locale", "fr") == "en" \
+        else "fr"
+    other = "fr" if language == "en" else "en"
+    for section, text in COMMENTARY[language].items():
         Commentary.objects.get_or_create(
             subject_key=f"programme:{programme.pk}", section=section,
-            defaults={"scope": "programme", "text": text})
+            defaults={"scope": "programme", "text": text, "content_language": language,
+                      "translations": {other: {"text": COMMENTARY[other][section]}}})
 
 
 def _participants(rng, domain, teams, sites, count) -> list[Participant]:
@@ -149,11 +152,20 @@ def _campaign(programme, status, starts_at: datetime, target, hours, *, capaciti
     # Titles without a season: the demo's dates move with the day it is seeded.
     titles = {"completed": "Grand nettoyage des berges", "failed": "Collecte solidaire",
               "open": "Journée d’action collective", "draft": "Chantier participatif"}
+    # Written in French and translated into English, but for the draft, which English
+    # readers see in French, marked as such.
+    english = {"completed": "Big riverbank clean-up", "failed": "Solidarity collection",
+               "open": "Collective action day"}
     deadline = starts_at - timedelta(days=7)
     campaign = Campaign.objects.create(
         programme=programme, title=titles[status], place="Parc des Berges",
         description="Rendez-vous à l'entrée du parc. **Gants et sacs fournis.**\n\n"
                     "- Venez en famille\n- Prévoyez de l'eau",
+        content_language="fr", translations={"en": {
+            "title": english[status],
+            "description": "Meet at the park's entrance. **Gloves and bags provided.**\n\n"
+                           "- Come with your family\n- Bring water"}}
+        if status in english else {},
         starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours * len(capacities)),
         participant_target=target, mobilisation_deadline=deadline,
         visibility=Campaign.Visibility.PUBLIC if status != "draft" else "internal",
