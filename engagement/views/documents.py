@@ -14,8 +14,10 @@ from core.tenancy import current_schema
 
 
 def ics_response(events: list[tuple[str, datetime, datetime, str, str]],
-                 filename: str) -> HttpResponse:
-    """A calendar file of ``(uid, start, end, summary, location)`` events.
+                 filename: str, *, sequence: int = 0) -> HttpResponse:
+    """A calendar file of ``(uid, start, end, summary, location)`` events. ``sequence`` is
+    a moved slot's (its e-mailed invitations' SEQUENCE): a file downloaded after a move
+    then replaces the entry instead of losing to the invitation already in the calendar.
 
     Times are written in UTC (``DTSTART:20260314T050000Z``), whatever zone the datetimes
     come in: every calendar reads them without a VTIMEZONE and shows them in the reader's
@@ -29,6 +31,8 @@ def ics_response(events: list[tuple[str, datetime, datetime, str, str]],
         event.add("dtstart", start.astimezone(UTC))
         event.add("dtend", end.astimezone(UTC))
         event.add("dtstamp", timezone.now().astimezone(UTC))
+        if sequence:
+            event.add("sequence", sequence)
         event.add("summary", summary)
         if location:
             event.add("location", location)

@@ -134,7 +134,8 @@ def pledge_calendar(request, token, pledge_id):
     slot = pledge.slot
     return ics_response([(f"pledge-{pledge.pk}", slot.starts_at, slot.ends_at,
                           slot.campaign.localized("title", participant.language).text,
-                          slot.campaign.place)], f"{slot.campaign.code}.ics")
+                          slot.campaign.place)], f"{slot.campaign.code}.ics",
+                        sequence=slot.sequence)
 
 
 # One-click unsubscribe (RFC 8058): a mail client POSTs "List-Unsubscribe=One-Click" to

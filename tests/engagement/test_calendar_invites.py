@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from icalendar import Calendar
 
+from engagement import links
 from engagement.models import OutboundEmail, Participant, Slot
 from engagement.services import campaign_join, pledge_cancel
 
@@ -74,6 +75,12 @@ def test_request_then_update_then_cancel_with_one_uid(
             assert slot.sequence == sequence
     with tenant_context(org_a):
         assert OutboundEmail.objects.filter(kind="slot_moved").count() == 2
+        token = links.participant_token(lea)
+    # The calendar file of the person's page is the same event, at the same SEQUENCE.
+    ics = tenant_client(org_a).get(f"/me/{token}/pledges/{pledge.pk}/calendar.ics")
+    [event] = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert (str(event["uid"]), int(event["sequence"])) == (uid, 2)
+    with tenant_context(org_a):
         with django_capture_on_commit_callbacks(execute=True):
             pledge_cancel(pledge=pledge)
         cancelled = OutboundEmail.objects.get(kind="pledge_cancelled")
