@@ -11,7 +11,13 @@ One module per part of the product; import the models from here. (Migrations nam
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
 from .challenges import CHALLENGE_GOAL_MAX, TeamChallenge
 from .deliverability import EmailDeliverability, EmailEvent
-from .messages import EmailKind, OrganiserAlert, OutboundEmail, PledgeReminder
+from .messages import (
+    EmailKind,
+    OrganiserAlert,
+    OrganiserAlertMute,
+    OutboundEmail,
+    PledgeReminder,
+)
 from .outreach import BulkSendHour, CampaignEvent, InvitationBatch
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
 from .privacy import ConsentRecord, PrivacyLog
@@ -32,7 +38,7 @@ __all__ = [
     "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
     "AtMostValidator", "BulkSendHour", "Campaign", "CampaignEvent", "Channel", "ConsentRecord",
     "EmailDeliverability", "EmailEvent",
-    "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert", "OutboundEmail",
+    "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert", "OrganiserAlertMute", "OutboundEmail",
     "PledgeReminder", "Participant",
     "Pledge", "PrivacyLog", "Programme", "ProgrammeIndicator", "ProgrammeLever",
     "ProgrammeMessage", "ProgrammeStep", "ProgrammeSurveyQuestion", "Slot", "SurveyAnswer", "Team",

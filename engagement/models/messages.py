@@ -148,3 +148,11 @@ class OrganiserAlert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class OrganiserAlertMute(models.Model):
+    """A member who asked not to be e-mailed the organiser alerts of this organisation
+    (one row per member: the unique index keeps the choice single)."""
+
+    user = models.OneToOneField("tenants.User", on_delete=models.DO_NOTHING, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
