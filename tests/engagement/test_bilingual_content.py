@@ -312,3 +312,38 @@ def test_programme_page_edits_both_names(org_a, manager_a, viewer_a, owner_b):
     assert tenant_client(org_a, viewer_a).get(url).status_code == 404
     assert tenant_client(org_a, viewer_a).post(url, data).status_code == 404
     assert tenant_client(org_a, owner_b).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_new_campaign_and_programme_forms_take_both_languages(org_a, manager_a):
+    with tenant_context(org_a):
+        programme = ProgrammeFactory()
+    client = tenant_client(org_a, manager_a)
+    start = timezone.localtime() + timedelta(days=20)
+    created = client.post(f"/programmes/{programme.pk}/campaigns/new/", {
+        "title": "Beach clean-up", "title_fr": "Nettoyage de la plage",
+        "description": "", "description_fr": "Venez.",
+        "starts_at": start.strftime("%Y-%m-%dT10:00"),
+        "ends_at": start.strftime("%Y-%m-%dT13:00"),
+        "mobilisation_deadline": (start - timedelta(days=5)).strftime("%Y-%m-%dT18:00"),
+        "participant_target": 10, "visibility": "public", "capacity": 10,
+        "party_approval_above": 5, "freed_seats": "offer"})
+    assert created.status_code == 302, created.content.decode()[-2000:]
+    with tenant_context(org_a):
+        campaign = Campaign.objects.get(programme=programme)
+    assert (campaign.content_language, campaign.title, campaign.translations) == (
+        "en", "Beach clean-up", {"fr": {"title": "Nettoyage de la plage",
+                                        "description": "Venez."}})
+
+    too_long = client.post("/programmes/", {
+        "name": "Green", "name_fr": "v" * 201, "starts_on": "2027-01-01",
+        "ends_on": "2027-12-31", "participant_target": 0})
+    assert too_long.status_code == 400
+    assert too_long.context["form"].errors == {
+        "name_fr": ["Ensure this value has at most 200 characters (it has 201)."]}
+    made = client.post("/programmes/", {
+        "name": "Green", "name_fr": "Vert", "description": "", "description_fr": "",
+        "starts_on": "2027-01-01", "ends_on": "2027-12-31", "participant_target": 0})
+    assert made.status_code == 302
+    with tenant_context(org_a):
+        assert Programme.objects.get(name="Green").translations == {"fr": {"name": "Vert"}}
