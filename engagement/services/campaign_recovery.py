@@ -39,6 +39,7 @@ from ..models import (
     Pledge,
     Slot,
 )
+from .calendar_invites import pledge_calendar
 from .campaigns import campaign_create, campaign_open, people_count_errors
 from .message_texts import (
     CampaignFacts,
@@ -49,8 +50,11 @@ from .message_texts import (
 )
 from .outbox import dedupe_key
 from .outreach import RELAUNCH_LEVER, BulkAudience, bulk_recipients, invitations_bulk_send
+from .reminders import reminders_reset_for_moved_slot
 
-LIVE = (Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED, Pledge.Status.AWAITING_APPROVAL)
+# Every pledge not cancelled: its person is told of a new date.
+LIVE = (Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED, Pledge.Status.AWAITING_APPROVAL,
+        Pledge.Status.OFFERED)
 
 
 def _check_dates(*, starts_at: datetime, mobilisation_deadline: datetime,
@@ -92,8 +96,12 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
             previous_starts_at=campaign.starts_at, new_starts_at=starts_at,
             previous_deadline=campaign.mobilisation_deadline,
             new_deadline=mobilisation_deadline, people_told=_live_people(campaign))
+        # A higher SEQUENCE: the calendar invitation of the e-mail replaces the old entry.
         Slot.objects.filter(campaign=campaign).update(starts_at=F("starts_at") + shift,
-                                                      ends_at=F("ends_at") + shift)
+                                                      ends_at=F("ends_at") + shift,
+                                                      sequence=F("sequence") + 1)
+        for slot in Slot.objects.filter(campaign=campaign):
+            reminders_reset_for_moved_slot(slot=slot, now=now)
         campaign.starts_at, campaign.ends_at = starts_at, campaign.ends_at + shift
         campaign.mobilisation_deadline = mobilisation_deadline
         campaign.status, campaign.closed_at = Campaign.Status.OPEN, None
@@ -121,12 +129,17 @@ def campaign_postponed_notify(*, event_id: int) -> int:
     time_zone = organisation_zone(facts.organisation)
     by_person: dict[int, list[Pledge]] = {}
     for pledge in (Pledge.objects.filter(slot__campaign=campaign, status__in=LIVE)
-                   .select_related("participant", "slot")
+                   .select_related("participant", "slot__campaign")
                    .order_by("participant_id", "slot__starts_at")):
         by_person.setdefault(pledge.participant_id, []).append(pledge)
     queued = 0
     for pledges in by_person.values():
         participant = pledges[0].participant
+        confirmed = [p for p in pledges if p.status == Pledge.Status.CONFIRMED]
+        # One event per message (iTIP): the first confirmed pledge's, at its new time.
+        calendar = (functools.partial(pledge_calendar, pledge=confirmed[0], method="REQUEST",
+                                      url=links.manage_url(participant))
+                    if confirmed else None)
         values = placeholder_values(facts, participant=participant, slot=pledges[0].slot,
                                     link=functools.partial(links.manage_url, participant))
         extra: dict[str, object] = {
@@ -139,7 +152,7 @@ def campaign_postponed_notify(*, event_id: int) -> int:
         }
         if participant_email_queue(
                 kind=EmailKind.CAMPAIGN_POSTPONED, participant=participant, facts=facts,
-                values=values, extra=extra,
+                values=values, extra=extra, calendar=calendar,
                 dedupe_key=dedupe_key(EmailKind.CAMPAIGN_POSTPONED, event=event.pk,
                                       participant=participant.pk)):
             queued += 1

@@ -264,6 +264,8 @@ def test_postponing_moves_dates_keeps_pledges_and_tells_people(
         assert sent.count() == 3
         body = sent.get(participant=people[0]).body  # in the person's language, French
         assert "/cancel/" in body and "est reportée" in body
+        calendar = sent.get(participant=people[0]).calendar
+        assert "METHOD:REQUEST" in calendar and "SEQUENCE:1" in calendar
         assert "day" not in body.split("reportée")[0]  # the old date in French too
 
 
