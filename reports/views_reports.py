@@ -50,6 +50,15 @@ class ReportRequestForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language of the report"),
                                  choices=[("fr", "Français"), ("en", "English")])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Campaigns and programmes named in the reader's language (engagement.bilingual).
+        for name, text in (("campaign", "title"), ("programme", "name")):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.label_from_instance = (
+                lambda obj, text=text: obj.localized(text).text)
+
 
 def _default_period() -> dict:
     start, end = default_period()
