@@ -134,6 +134,9 @@ def test_dashboard_api_csv_and_pdf_give_the_same_value(org_a, owner_a, tmp_path)
     assert f"{SKILLS_HOURS} hours of skills-based volunteering, valued €{SKILLS_AMOUNT}" in page
     assert {row["Skill (skills-based volunteering)"] for row in rows} == {
         "Accounting", "Legal", ""}
+    audit = next(row["Campaign (row)"] for row in rows if row["Campaign"] == "Audit day")
+    assert f'href="/value/statement.pdf?campaign={audit}"' in client.get(
+        f"/dashboard/campaigns/{audit}/").content.decode()
 
 
 @pytest.mark.django_db
