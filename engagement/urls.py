@@ -4,6 +4,7 @@ from django.urls import path
 
 from .views import (
     internal,
+    organiser_alert_settings,
     organiser_campaigns,
     organiser_outreach,
     organiser_pledges,
@@ -65,6 +66,8 @@ urlpatterns = [
          name="campaign_slot_add"),
     path("campaigns/<int:pk>/slots/<int:slot_id>/move/", organiser_slots.campaign_slot_move,
          name="campaign_slot_move"),
+    path("alerts/", organiser_alert_settings.organiser_alert_settings,
+         name="organiser_alert_settings"),
     path("campaigns/<int:pk>/pledges/<int:pledge_id>/attendance/",
          organiser_pledges.campaign_attendance, name="campaign_attendance"),
     path("campaigns/<int:pk>/check-in/", organiser_pledges.campaign_checkin_desk,

@@ -28,7 +28,7 @@ from core.tenancy import current_organisation
 from tenants.models import User
 
 from .. import links
-from ..models import Campaign, EmailKind, OrganiserAlert, Pledge, Slot
+from ..models import Campaign, EmailKind, OrganiserAlert, OrganiserAlertMute, Pledge, Slot
 from .campaigns import mobilised_count
 from .message_texts import date_text, message_language, one_line, time_text
 from .outbox import email_queue
@@ -42,10 +42,25 @@ Kind = OrganiserAlert.Kind
 
 
 def alert_recipients() -> list[User]:
-    """The organisation's active owners and managers."""
+    """The organisation's active owners and managers, but those who muted the alerts."""
+    muted = OrganiserAlertMute.objects.values_list("user_id", flat=True)
     return list(User.objects.filter(
         is_active=True, memberships__organisation=current_organisation(),
-        memberships__role__in=[Role.OWNER, Role.MANAGER]).order_by("pk").distinct())
+        memberships__role__in=[Role.OWNER, Role.MANAGER])
+        .exclude(pk__in=list(muted)).order_by("pk").distinct())
+
+
+def organiser_alerts_mute(*, user: User, muted: bool) -> bool:
+    """A member stops (or starts again) receiving the alerts; returns the new choice."""
+    if muted:
+        OrganiserAlertMute.objects.get_or_create(user_id=user.pk)
+    else:
+        OrganiserAlertMute.objects.filter(user_id=user.pk).delete()
+    return muted
+
+
+def organiser_alerts_muted(*, user: User) -> bool:
+    return OrganiserAlertMute.objects.filter(user_id=user.pk).exists()
 
 
 def _key(kind: str, **ids: int) -> str:
@@ -88,6 +103,7 @@ def _compose(alert: OrganiserAlert, user: User, *, language: str,
         context: dict[str, object] = {
             "kind": alert.kind, "campaign_title": one_line(campaign.localized("title").text),
             "link": link,
+            "settings_link": links.absolute(reverse("organiser_alert_settings")),
             "target": campaign.participant_target, "people": mobilised_count(campaign),
             "organisation_name": organisation.name,
             "first_name": user.get_short_name() if user.full_name else "",

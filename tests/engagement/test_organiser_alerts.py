@@ -10,11 +10,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.roles import Role
-from engagement.models import OrganiserAlert, OutboundEmail, Participant
+from engagement.models import OrganiserAlert, OrganiserAlertMute, OutboundEmail, Participant
 from engagement.services import campaign_join, pledge_cancel
 from engagement.services.organiser_alerts import organiser_alerts_queue
 
-from ..conftest import make_member
+from ..conftest import make_member, tenant_client
 from ..factories import ParticipantFactory, PledgeFactory, make_campaign
 
 
@@ -103,3 +103,24 @@ def test_a_cancellation_under_48_hours_is_told_once(org_a, organisers, eager,
         assert "0 of 10 places taken" in english.body
         # The person was sent the calendar cancellation, both times.
         assert OutboundEmail.objects.filter(kind="pledge_cancelled", participant=lea).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_member_mutes_the_alerts_on_their_page(org_a, organisers, viewer_a, owner_b):
+    owner, manager = organisers
+    client = tenant_client(org_a, manager)
+    page = client.get("/alerts/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and "M’envoyer ces alertes" in page.content.decode()
+    assert client.post("/alerts/", {}).status_code == 302  # the switch off
+    with tenant_context(org_a):
+        campaign = make_campaign(target=1)
+        PledgeFactory(slot=campaign.slots.get(), participant=ParticipantFactory())
+        assert organiser_alerts_queue(now=timezone.now()) == 1
+        assert {e.to_email for e in alerts()} == {owner.email}
+        assert "/alerts/" in alerts()[0].body
+    client.post("/alerts/", {"alerts": "on"})
+    with tenant_context(org_a):
+        assert not OrganiserAlertMute.objects.exists()
+    # Viewers are not sent alerts and have no such page; nor has another organisation.
+    assert tenant_client(org_a, viewer_a).get("/alerts/").status_code in (403, 404)
+    assert tenant_client(org_a, owner_b).get("/alerts/").status_code in (302, 403, 404)

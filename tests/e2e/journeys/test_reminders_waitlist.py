@@ -93,14 +93,16 @@ ORGANISER = {
            "move_button": "Move this slot",
            "moved": "Time slot moved", "edit": "Edit", "freed": "Places freed by a cancellation",
            "promote": "Give them to the next person automatically", "save": "Save",
-           "saved": "Campaign saved."},
+           "saved": "Campaign saved.", "alerts": "E-mail me these alerts",
+           "muted": "You will no longer be e-mailed these alerts."},
     "fr": {"email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
            "move": "Déplacer…", "start": "Nouveau début", "end": "Nouvelle fin",
            "move_button": "Déplacer ce créneau",
            "moved": "Créneau déplacé", "edit": "Modifier",
            "freed": "Places libérées par une annulation",
            "promote": "Les attribuer d’office à la personne suivante", "save": "Enregistrer",
-           "saved": "Campagne enregistrée."},
+           "saved": "Campagne enregistrée.", "alerts": "M’envoyer ces alertes",
+           "muted": "Vous ne recevrez plus ces alertes par e-mail."},
 }
 
 
@@ -181,3 +183,14 @@ def test_an_organiser_moves_a_slot_and_chooses_how_freed_places_go(
     check_page(phone)
     if SHOTS:
         phone.screenshot(path=f"{SHOTS}/organiser-390-{lang}-move.png", full_page=True)
+
+    # Alerts about campaigns: the member switches them off.
+    phone.goto(f"{base}/alerts/")
+    check_page(phone)
+    if SHOTS:
+        phone.screenshot(path=f"{SHOTS}/organiser-390-{lang}-alerts.png", full_page=True)
+    phone.get_by_label(t["alerts"]).uncheck()
+    phone.get_by_role("button", name=t["save"]).click()
+    phone.wait_for_url(f"{base}/alerts/")
+    assert t["muted"] in phone.locator("main").inner_text()
+    assert not phone.get_by_label(t["alerts"]).is_checked()
