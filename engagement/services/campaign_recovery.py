@@ -19,7 +19,8 @@ import functools
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +37,13 @@ from ..models import (
     Channel,
     EmailKind,
     InvitationBatch,
+    OutboundEmail,
     Pledge,
     Slot,
 )
 from .calendar_invites import pledge_calendar
 from .campaigns import campaign_create, campaign_open, people_count_errors
+from .message_schedule import RESULT_KEY
 from .message_texts import (
     CampaignFacts,
     date_text,
@@ -104,6 +107,11 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
             reminders_reset_for_moved_slot(slot=slot, now=now)
         campaign.starts_at, campaign.ends_at = starts_at, campaign.ends_at + shift
         campaign.mobilisation_deadline = mobilisation_deadline
+        # The result e-mails of the first deadline stay as sent, under another key: the
+        # new deadline's decision is told to everyone again.
+        OutboundEmail.objects.filter(
+            dedupe_key__startswith=dedupe_key(RESULT_KEY, campaign=campaign.pk) + ":"
+        ).update(dedupe_key=Concat(F("dedupe_key"), Value(f":before:{event.pk}")))
         campaign.status, campaign.closed_at = Campaign.Status.OPEN, None
         campaign.save(update_fields=["starts_at", "ends_at", "mobilisation_deadline",
                                      "status", "closed_at"])

@@ -23,7 +23,7 @@ from engagement.models import (
     Pledge,
     Team,
 )
-from engagement.services import campaign_close
+from engagement.services import campaign_close, message_schedule
 from engagement.services.campaign_recovery import campaign_postpone, campaign_relaunch
 from engagement.services.internal_access import internal_link_send
 from engagement.services.outreach import (
@@ -248,6 +248,7 @@ def test_postponing_moves_dates_keeps_pledges_and_tells_people(
         org_a, manager_a, eager, django_capture_on_commit_callbacks):
     with tenant_context(org_a):
         campaign, people, _gone = _failed(org_a)
+        message_schedule.campaign_result_notify(campaign_id=campaign.pk)  # "it failed"
         old_start, old_slot_start = campaign.starts_at, campaign.slots.get().starts_at
         new_start = old_start + timedelta(days=21)
         with django_capture_on_commit_callbacks(execute=True):
@@ -266,6 +267,11 @@ def test_postponing_moves_dates_keeps_pledges_and_tells_people(
         assert "/cancel/" in body and "est reportée" in body
         calendar = sent.get(participant=people[0]).calendar
         assert "METHOD:REQUEST" in calendar and "SEQUENCE:1" in calendar
+        # At the new deadline the campaign is decided again, and its people told again.
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_close(campaign=campaign, now=campaign.mobilisation_deadline)
+        assert OutboundEmail.objects.filter(kind="campaign_failed",
+                                            participant=people[0]).count() == 2
         assert "day" not in body.split("reportée")[0]  # the old date in French too
 
 
