@@ -168,7 +168,7 @@ def campaign_postponed_notify(*, event_id: int) -> int:
 
 
 def campaign_relaunch(*, campaign: Campaign, starts_at: datetime,
-                      mobilisation_deadline: datetime, by_user: User | None,
+                      mobilisation_deadline: datetime, by_user: User,
                       participant_target: int | None = None,
                       now: datetime | None = None) -> Campaign:
     """A new campaign copied from a failed one, opened, its people invited; returns it."""

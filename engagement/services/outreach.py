@@ -223,7 +223,7 @@ def bulk_send_check(*, campaign: Campaign, lever_code: str, channel: str) -> Non
 
 
 def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_code: str,
-                          channel: str, organiser: User | None,
+                          channel: str, organiser: User,
                           now: datetime | None = None) -> InvitationBatch:
     """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
     with the lever and channel; e-mails leave through the outbox after the commit."""
@@ -245,7 +245,9 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
                         campaign=campaign, organiser=organiser, channel=channel,
                         lever_code=lever_code, participant_id=person_id, batch=batch,
                         invitee_email=email, audience_label=audience.label, sent_at=now)
-            except IntegrityError:
+            except IntegrityError as exc:
+                if _constraint(exc) != "one_invitation_per_person_and_campaign":
+                    raise
                 continue  # invited meanwhile by a concurrent send: once is enough
             invited += 1
         if not invited:
@@ -258,6 +260,11 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
         # By the task's registered name: the tasks module imports the services.
         enqueue_on_commit("engagement.tasks.send_invitation_batch", batch.pk)
     return batch
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return str(getattr(diag, "constraint_name", "") or "")
 
 
 def invitation_link(invitation: Invitation) -> str:

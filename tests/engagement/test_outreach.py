@@ -33,6 +33,7 @@ from engagement.services.outreach import (
     invitations_bulk_send,
 )
 from engagement.services.walk_ins import walk_in_register
+from tenants.models import User
 
 from ..factories import ParticipantFactory, PledgeFactory, make_campaign
 
@@ -314,3 +315,98 @@ def test_relaunching_copies_the_campaign_and_invites_its_people(
                               mobilisation_deadline=start - timedelta(days=3),
                               by_user=manager_a)
         assert gone.invitations_received.count() == 0
+
+
+# ---- races, with real commits ---------------------------------------------------------------
+
+@pytest.fixture
+def two_teams(committed):
+    from tenants.models import Organisation
+
+    organisation = Organisation.objects.get(slug="testco")
+    with tenant_context(organisation):
+        campaign = make_campaign()
+        teams = [Team.objects.create(name=f"Race team {n}") for n in range(2)]
+        for n in range(6):
+            ParticipantFactory(email=f"race{n}@race.example", team=teams[n % 2],
+                               consent_to_contact=True)
+    yield organisation, campaign, teams
+    with tenant_context(organisation):
+        programme = campaign.programme
+        InvitationBatch.objects.filter(campaign=campaign).delete()
+        campaign.delete()
+        programme.delete()
+        Participant.objects.filter(email__endswith="@race.example").delete()
+        Team.objects.filter(name__startswith="Race team").delete()
+        from engagement.models import BulkSendHour
+        BulkSendHour.objects.all().delete()
+
+
+@override_settings(BULK_INVITATIONS_PER_HOUR=4)
+def test_two_sends_at_once_never_pass_the_hourly_cap_together(two_teams):
+    """Two organisers send 3 invitations each at the same moment with 4 left in the hour:
+    the database lets exactly one through, whole; the other is refused, writing nothing."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    organisation, campaign, teams = two_teams
+    owner = User.objects.get(email="owner@testco.test")
+    start = threading.Barrier(2)
+
+    def send(team) -> str:
+        try:
+            with tenant_context(organisation):
+                audience = bulk_audience(kind=Audience.TEAM, team_id=team.pk)
+                start.wait(timeout=10)
+                try:
+                    invitations_bulk_send(campaign=campaign, audience=audience,
+                                          lever_code="deadline", channel=Channel.EMAIL,
+                                          organiser=owner)
+                except DomainError:
+                    return "refused"
+                return "sent"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(send, teams))
+    assert outcomes == ["refused", "sent"]
+    with tenant_context(organisation):
+        assert Invitation.objects.filter(campaign=campaign).count() == 3
+        assert InvitationBatch.objects.filter(campaign=campaign).count() == 1
+        assert allowance_left() == 1
+
+
+def test_the_same_group_sent_twice_at_once_invites_each_person_once(two_teams):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    organisation, campaign, teams = two_teams
+    owner = User.objects.get(email="owner@testco.test")
+    start = threading.Barrier(2)
+
+    def send(_n) -> int:
+        try:
+            with tenant_context(organisation):
+                audience = bulk_audience(kind=Audience.TEAM, team_id=teams[0].pk)
+                start.wait(timeout=10)
+                try:
+                    return invitations_bulk_send(campaign=campaign, audience=audience,
+                                                 lever_code="deadline",
+                                                 channel=Channel.EMAIL,
+                                                 organiser=owner).invited
+                except DomainError:
+                    return 0
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        invited = list(pool.map(send, range(2)))
+    with tenant_context(organisation):
+        rows = Invitation.objects.filter(campaign=campaign)
+        assert sum(invited) == rows.count() == 3
+        assert len({row.participant_id for row in rows}) == 3
