@@ -197,17 +197,20 @@ def test_an_organiser_registers_a_walk_in_on_a_phone(live_url, open_person, spac
         assert pledge.participant.consent_to_contact is True
 
 
-def test_a_manager_postpones_a_campaign_that_missed_its_target(live_url, open_person, space,
-                                                             django_db_blocker):
+def test_a_manager_postpones_a_campaign_and_relaunches_another(live_url, open_person, space,
+                                                                django_db_blocker):
     organisation = space("en")
     with django_db_blocker.unblock(), tenant_context(organisation):
-        campaign = make_campaign(target=10, starts_in=timedelta(days=2),
-                                 deadline_in=timedelta(days=1))
+        campaign, other = (make_campaign(target=10, starts_in=timedelta(days=2),
+                                         deadline_in=timedelta(days=1)) for _ in range(2))
+        Campaign.objects.filter(pk=other.pk).update(title="Park planting")
         for i in range(2):
             person = Participant.objects.create(email=f"p{i}@{organisation.slug}.example",
                                                 first_name=f"P{i}")
-            pledge_create(slot=campaign.slots.get(), participant=person)
-        campaign_close(campaign=campaign, now=campaign.mobilisation_deadline)
+            for each in (campaign, other):
+                pledge_create(slot=each.slots.get(), participant=person)
+        for each in (campaign, other):
+            campaign_close(campaign=each, now=each.mobilisation_deadline)
     base = tenant_url(live_url, organisation.slug)
     page = open_person(lang="en", device="desktop")
     log_in(page, base, organisation, "en")
@@ -229,3 +232,27 @@ def test_a_manager_postpones_a_campaign_that_missed_its_target(live_url, open_pe
     with django_db_blocker.unblock(), tenant_context(organisation):
         assert CampaignEvent.objects.get(campaign=campaign).kind == "postponed"
         assert Campaign.objects.get(pk=campaign.pk).status == "open"
+
+    # The other campaign is relaunched on new dates: a new campaign, its people invited.
+    page.goto(f"{base}/campaigns/{other.pk}/")
+    page.get_by_role("button", name="Relaunch on new dates").click()
+    page.wait_for_url(f"{base}/campaigns/{other.pk}/relaunch/")
+    read(page, "1366-en-relaunch-1-form")
+    later = new_start + timedelta(days=7)
+    page.get_by_label("New start").fill(later.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("New mobilisation deadline").fill(
+        (later - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Participant target").fill("8")
+    page.get_by_role("button", name="Relaunch and invite").click()
+    page.wait_for_url(re.compile(r"/campaigns/\d+/$"))
+    assert page.url != f"{base}/campaigns/{other.pk}/"
+    assert page.get_by_text("The new campaign is open").is_visible()
+    assert page.get_by_text("This campaign relaunches an earlier one").is_visible()
+    read(page, "1366-en-relaunch-2-new")
+    page.get_by_role("link", name=re.compile("Park planting")).first.click()
+    assert page.get_by_text("This campaign was relaunched").is_visible()
+    read(page, "1366-en-relaunch-3-old", "#history")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        new = Campaign.objects.get(pk=other.pk).relaunched_as
+        assert (new.status, new.participant_target) == ("open", 8)
+        assert Invitation.objects.filter(campaign=new).count() == 2
