@@ -23,6 +23,9 @@ def internal_address(request):
     """Every well-formed address gets the same answer, known or not, allowed or not; the
     e-mail goes only to addresses at the organisation's verified domains."""
     form = EmployeeAddressForm(request.POST or None)
+    if not request.tenant.allowed_email_domains:
+        # Nobody could get a link: say so rather than answer "check your inbox" in vain.
+        return render(request, "engagement/internal_address.html", {"form": None})
     if request.method == "POST":
         try:
             # The organisation is the subject: cache keys carry its schema already.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.roles import Role
+from core.tenancy import current_organisation
 from methodology.models import Lever
 from tenants.access import require_role
 
@@ -55,7 +56,8 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
         "walk_in_form": walk_in_form if walk_in_form is not None
         and walk_in_form.has_slots else None,
         "employees_url": links.absolute(reverse("internal_address"))
-        if campaign.visibility == Campaign.Visibility.INTERNAL else "",
+        if campaign.visibility == Campaign.Visibility.INTERNAL
+        and current_organisation().allowed_email_domains else "",
     }
 
 

@@ -249,3 +249,13 @@ def test_members_without_the_manager_role_see_no_outreach_actions(org_a):
     text = text_of(tenant_client(org_a, viewer).get(f"/campaigns/{campaign.pk}/"))
     assert "Someone came without a pledge?" not in text
     assert "Invite people in one go" not in text
+
+
+def test_without_domains_the_employees_address_says_it_is_not_open(org_a):
+    _domains(org_a)
+    client = tenant_client(org_a)
+    page = client.get("/internal/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Cette adresse n’est pas encore ouverte" in text_of(page)
+    assert client.post("/internal/", {"email": "ana@testco.test"}).status_code == 200
+    with tenant_context(org_a):
+        assert not OutboundEmail.objects.exists()
