@@ -33,6 +33,7 @@ from tenants.models import Organisation
 from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
+from tests.e2e.journeys.test_accessibility import _OVERFLOWING, _SMALL_TARGETS
 from tests.factories import CampaignFactory, ProgrammeFactory, make_campaign
 
 pytestmark = pytest.mark.browser
@@ -237,6 +238,12 @@ def test_the_value_page_fits_a_phone_in_english_and_gives_the_statement(
     log_in(page, base, f"rse@{organisation.slug}.example", "en")
     page.goto(f"{base}/value/")
     read(page, "390-en-4-value")
+    # Nothing sticks out of the phone's screen; every target is large enough (WCAG 2.5.8).
+    for width in (390, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert not page.evaluate(_OVERFLOWING), page.evaluate(_OVERFLOWING)
+        assert not page.evaluate(_SMALL_TARGETS), page.evaluate(_SMALL_TARGETS)
+    page.set_viewport_size({"width": 390, "height": 844})
     text = re.sub(r"[ \t\n]+", " ", page.locator("main").inner_text())
     assert "€15.00" in text and "6 employees took part" in text
     assert "€540.00 value of the hours given" in text
@@ -249,5 +256,6 @@ def test_the_value_page_fits_a_phone_in_english_and_gives_the_statement(
     # The campaign page, on the phone, with its share tools.
     page.goto(f"{base}/campaigns/{campaign.pk}/")
     read(page, "390-en-5-campaign")
+    assert not page.evaluate(_OVERFLOWING), page.evaluate(_OVERFLOWING)
     assert page.get_by_label("Widget for an intranet page: copy this code into the page"
                              ).input_value().startswith("<iframe src=")
