@@ -23,8 +23,11 @@ from engagement.models import (
     Programme,
     Slot,
     Team,
+    TimeValuation,
 )
+from engagement.models.value import DEFAULT_HOUR_VALUE
 from engagement.services.consent import CONSENT_VERSION, CONSENT_WORDING, ORGANISATION_VERSION
+from engagement.services.value import skill_create, slot_set_skill, time_valuation_update
 
 FIRST_NAMES = ["Camille", "Léa", "Hugo", "Lucas", "Chloé", "Manon", "Nathan", "Inès", "Louis",
                "Jade", "Adam", "Emma", "Gabriel", "Sarah", "Arthur", "Lina", "Jules", "Zoé",
@@ -67,6 +70,19 @@ def seed(*, domain: str, teams: list[str], team_kind: str, sites: list[str],
         _impact(done, people=sum(p.seats for p in Pledge.objects.filter(
             slot__campaign=done, attendance="attended")))
         _commentary(main)
+        _value_of_time(done, people=people)
+
+
+def _value_of_time(campaign: Campaign, *, people: int) -> None:
+    """Hours valued at the minimum wage, the completed action's last slot given as
+    skills-based volunteering (legal advice), and a workforce size for the CSRD figures."""
+    time_valuation_update(hour_value=DEFAULT_HOUR_VALUE,
+                          basis=TimeValuation.Basis.MINIMUM_WAGE, workforce_size=people * 4)
+    skill = skill_create(name="Conseil juridique", hourly_rate=Decimal("65"))
+    skill_create(name="Communication", hourly_rate=Decimal("48"))
+    last = campaign.slots.order_by("starts_at").last()
+    if last is not None:
+        slot_set_skill(slot=last, skill=skill)
 
 
 # A consultant's commentary on the main programme, printed in its reports by the
