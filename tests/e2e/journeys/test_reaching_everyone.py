@@ -191,6 +191,11 @@ def test_an_organiser_registers_a_walk_in_on_a_phone(live_url, open_person, spac
     assert page.get_by_text("Yanis Le Goff est enregistré·e et pointé·e.").is_visible()
     assert "Yanis" in page.locator("#pledge-list").inner_text()
     read(page, "390-fr-walk-in-3-done", "#pledges")
+    # The other pages of reaching everyone fit a phone too.
+    for path, name in (("invite-many", "invite-many"), ("postpone", "postpone"),
+                       ("walk-ins", "walk-in-page")):
+        page.goto(f"{base}/campaigns/{campaign.pk}/{path}/")
+        read(page, f"390-fr-{name}")
     with django_db_blocker.unblock(), tenant_context(organisation):
         pledge = Pledge.objects.get(walk_in=True)
         assert (pledge.attendance, pledge.participant.source) == ("attended", "walk_in")
