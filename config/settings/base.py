@@ -261,7 +261,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"AudienceEnum": "methodology.models.Audience",
-                            "LegalBasisEnum": "tenants.services.register.LEGAL_BASIS_CODES"},
+                            "LegalBasisEnum": "tenants.services.register.LEGAL_BASIS_CODES",
+                            "ChannelEnum": "engagement.models.Channel",
+                            "BulkChannelEnum": "engagement.api.invitations.BULK_CHANNEL_CHOICES",
+                            "LanguageEnum": ["fr", "en"],
+                            "LocaleEnum": "django.conf.settings.LANGUAGES"},
     # Every operation documents its refusals (400, 401, 403, 404, 429) in the error format.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.api.document_common_refusals"],

@@ -12,7 +12,6 @@ EMAIL_PROVIDERS = {
     "mailjet": ("mailjet", {"MAILJET_API_KEY": "MAILJET_API_KEY",
                             "MAILJET_SECRET_KEY": "MAILJET_SECRET_KEY"}),
     "postmark": ("postmark", {"POSTMARK_SERVER_TOKEN": "POSTMARK_SERVER_TOKEN"}),
-    "sendgrid": ("sendgrid", {"SENDGRID_API_KEY": "SENDGRID_API_KEY"}),
     "mailgun": ("mailgun", {"MAILGUN_API_KEY": "MAILGUN_API_KEY",
                             "MAILGUN_SENDER_DOMAIN": "MAILGUN_SENDER_DOMAIN",
                             "MAILGUN_WEBHOOK_SIGNING_KEY": "MAILGUN_WEBHOOK_SIGNING_KEY"}),

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.errors import DomainError
@@ -15,6 +17,7 @@ from core.i18n import LANGUAGES, other
 from ..bilingual import main_language, text_in, translation_key
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class TextInLanguageField(serializers.Field):
     """``<field>_<lang>``: the text of ``field`` written in ``lang`` ("" when nobody
     wrote it; the other language's is not filled in here, unlike on pages)."""

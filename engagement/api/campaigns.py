@@ -13,6 +13,7 @@ from tenants.api_base import OrganisationViewSet
 
 from ..bilingual import organisation_language
 from ..models import PEOPLE_MAX, Campaign, Slot
+from ..models.bilingual import LANGUAGE_CHOICES
 from ..selectors import campaigns_with_mobilised
 from ..services import campaign_create, campaign_open, campaign_update, slot_add, slot_set_capacity
 from .bilingual import TextInLanguageField, bilingual_split
@@ -67,7 +68,7 @@ class CampaignWriteSerializer(serializers.ModelSerializer):
         "On creation only; without it, one slot covers the action with the target as "
         "capacity."))
     content_language = serializers.ChoiceField(
-        choices=["fr", "en"], required=False, help_text=(
+        choices=LANGUAGE_CHOICES, required=False, help_text=(
             "On creation only: the language of title and description (the "
             "organisation's by default)."))
     title_fr = TextInLanguageField("title", "fr", 200)

@@ -26,6 +26,8 @@ from ..services.outreach import (
     invitations_bulk_send,
 )
 
+# The channels a bulk send may record (the API schema names this set BulkChannelEnum).
+BULK_CHANNEL_CHOICES = [(c, Channel(c).label) for c in BULK_CHANNELS]
 BULK_AUDIENCES = [choice for choice in InvitationBatch.Audience.choices
                   if choice[0] != InvitationBatch.Audience.CAMPAIGN]
 
@@ -86,7 +88,7 @@ class BulkInvitationSerializer(serializers.Serializer):
                                  help_text="Required for the site audience.")
     lever_code = serializers.CharField(max_length=50,
                                        help_text="A lever of the methodology catalogue.")
-    channel = serializers.ChoiceField(choices=[(c, Channel(c).label) for c in BULK_CHANNELS])
+    channel = serializers.ChoiceField(choices=BULK_CHANNEL_CHOICES)
     dry_run = serializers.BooleanField(default=True, help_text=(
         "True (the default): only count who would be invited. False: send."))
 

@@ -13,6 +13,7 @@ from methodology.selectors import published_version
 
 from ..bilingual import organisation_language
 from ..models import PEOPLE_MAX, Programme, ProgrammeStep
+from ..models.bilingual import LANGUAGE_CHOICES
 from ..services import (
     programme_create,
     programme_create_from_template,
@@ -30,7 +31,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
     template_version = serializers.SerializerMethodField()
     content_language = serializers.ChoiceField(
-        choices=["fr", "en"], required=False,
+        choices=LANGUAGE_CHOICES, required=False,
         help_text="The language of name and description; set on creation only.")
     name_fr = TextInLanguageField("name", "fr", 200)
     name_en = TextInLanguageField("name", "en", 200)
@@ -59,7 +60,7 @@ class FromTemplateSerializer(serializers.Serializer):
     name_fr = TextInLanguageField("name", "fr", 200)
     name_en = TextInLanguageField("name", "en", 200)
     content_language = serializers.ChoiceField(
-        choices=["fr", "en"], required=False,
+        choices=LANGUAGE_CHOICES, required=False,
         help_text="The language of the name (the organisation's by default).")
     starts_on = serializers.DateField()
     action_date = serializers.DateField()

@@ -41,7 +41,7 @@ def test_manager_starts_a_programme_from_a_template(manager, live_url, page):
     assert page.get_by_text("Family beach clean-up").count() == 0
     page.get_by_role("link", name=re.compile("green", re.I)).first.click()
 
-    page.get_by_label("Programme name").fill("Green streets 2027")
+    page.get_by_label("Programme name in English", exact=True).fill("Green streets 2027")
     page.get_by_label("Start date").fill("2027-01-04")
     page.get_by_label("Action date").fill("2027-03-20")
     page.get_by_label("End date").fill("2027-06-30")

@@ -41,6 +41,10 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("TimeValuation", "basis"): "a choice code: how the organisation values an hour",
     ("TimeValuation", "basis_note"): "written by the organisation about its valuation",
     ("Team", "kind"): "a choice code",
+    ("TeamChallenge", "name"): "written by the organisation about a challenge between teams",
+    ("TeamChallenge", "description_fr"): "written by the organisation about a challenge",
+    ("TeamChallenge", "description_en"): "written by the organisation about a challenge",
+    ("TeamChallenge", "measure"): "a choice code: people or hours",
     **{("Campaign", name): "written by the organisation about its action" for name in (
         "title", "description", "place")},
     **{("Campaign", name): "a code or state" for name in (

@@ -120,12 +120,57 @@ def _populate(organisation: Organisation) -> None:
             key="programme-1", format=1, data={"pledges": 3}, version=1,
             computed_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1),
             duration_ms=12)
+        _populate_outreach_and_alerts(campaign=campaign, person=person, manager=manager,
+                                      programme=programme)
         report = report_request(scope="programme", programme=Programme.objects.first(),
                                 language="en", user=owner)
     with tenant_context(organisation):
         report = report_render(report_id=report.pk)
         assert report.status == Report.Status.READY, report.error
         assert report.file
+
+
+def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> None:
+    """A row in each table of bulk invitations, campaign history, reminders, organiser
+    alerts, e-mail deliverability and team challenges, so the round trip covers them."""
+    from engagement.models import (
+        BulkSendHour,
+        CampaignEvent,
+        EmailDeliverability,
+        EmailEvent,
+        InvitationBatch,
+        OrganiserAlert,
+        OrganiserAlertMute,
+        Pledge,
+        PledgeReminder,
+        TeamChallenge,
+    )
+
+    now = timezone.now()
+    InvitationBatch.objects.create(campaign=campaign, organiser=manager, audience="team",
+                                   audience_label="Finance", channel="email",
+                                   lever_code="manager-message", invited=12)
+    BulkSendHour.objects.create(hour=now.replace(minute=0, second=0, microsecond=0),
+                                invitations=12)
+    CampaignEvent.objects.create(
+        campaign=campaign, kind=CampaignEvent.Kind.POSTPONED, by=manager,
+        previous_starts_at=campaign.starts_at, new_starts_at=campaign.starts_at,
+        previous_deadline=campaign.mobilisation_deadline,
+        new_deadline=campaign.mobilisation_deadline, people_told=3)
+    email = OutboundEmail.objects.filter(participant=person).first()
+    EmailDeliverability.objects.create(email=person.email, soft_bounces=1, last_event_at=now)
+    EmailEvent.objects.create(provider="brevo", event_key="evt-1", event_type="deferred",
+                              occurred_at=now, outbound_email=email)
+    pledge = Pledge.objects.filter(participant=person).first()
+    PledgeReminder.objects.create(pledge=pledge, kind="reminder_d1", email=email)
+    OrganiserAlert.objects.create(kind="target_reached", campaign=campaign,
+                                  dedupe_key=f"target_reached:{campaign.pk}")
+    OrganiserAlertMute.objects.create(user=manager)
+    challenge = TeamChallenge.objects.create(
+        name="Autumn challenge", description_fr="Défi", description_en="Challenge",
+        goal=20, starts_on=timezone.localdate(), ends_on=timezone.localdate(),
+        programme=programme)
+    challenge.campaigns.add(campaign)
 
 
 def _snapshot(schema: str, cursor=None) -> dict[str, list]:

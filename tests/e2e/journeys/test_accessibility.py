@@ -89,12 +89,22 @@ _SMALL_TARGETS = """() => {
   return small;
 }"""
 
-# What sticks out of the screen, for a readable failure.
+# What sticks out of the screen, for a readable failure. A wide table inside a box that
+# scrolls sideways (overflow-x auto or scroll, itself inside the screen) does not: the page
+# stays the phone's width and the list moves under the finger.
 _OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth + 1;
+  const inScrollBox = (el) => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      const x = getComputedStyle(box).overflowX;
+      if ((x === 'auto' || x === 'scroll') && box.getBoundingClientRect().right <= width) return true;
+    }
+    return false;
+  };
   return [...document.querySelectorAll('body *')]
     .filter((el) => el.getBoundingClientRect().right > width)
     .filter((el) => el.parentElement.getBoundingClientRect().right <= width)
+    .filter((el) => !inScrollBox(el))
     .slice(0, 8)
     .map((el) => `${el.tagName}.${el.getAttribute('class')} ${el.getBoundingClientRect().right}`);
 }"""
