@@ -2,7 +2,7 @@
 happened to a campaign that missed its target (postponed, relaunched)."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,10 +30,21 @@ class InvitationBatch(models.Model):
     channel = models.CharField(_("channel"), max_length=12)
     lever_code = models.SlugField(_("lever"), max_length=50)
     invited = models.PositiveIntegerField(default=0)
+    # Delivery under the hourly cap: the invitations are all recorded at once; their
+    # e-mails leave in pk order, as many an hour as the allowance gives. ``sent`` of them
+    # are composed, up to the invitation ``sent_through`` (its pk); ``next_at`` is when
+    # the rest go out (empty once all are sent).
+    sent = models.PositiveIntegerField(default=0)
+    sent_through = models.PositiveBigIntegerField(default=0)
+    next_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(sent__lte=F("invited")),
+                                              name="invitation_batch_sent_within_invited")]
+        indexes = [models.Index(fields=["next_at"], name="invitation_batch_next_at",
+                                condition=Q(next_at__isnull=False))]
 
 
 class BulkSendHour(models.Model):
