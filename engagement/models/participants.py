@@ -162,6 +162,12 @@ class Pledge(models.Model):
     skill = models.ForeignKey("engagement.Skill", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="pledges",
                               verbose_name=_("skill (skills-based volunteering)"))
+    # The skill's hourly rate its given hours are valued at, taken when its attendance is
+    # recorded (or when it is given a skill afterwards): a rate changed later values the
+    # hours given later only, so past figures and issued statements stay as they were.
+    # Empty when the pledge is not skills-based (the organisation's hour value applies).
+    hour_rate = models.DecimalField(_("hourly rate of its skill (€)"), max_digits=8,
+                                    decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -186,6 +192,8 @@ class Pledge(models.Model):
                 condition=Q(status="offered", offer_expires_at__isnull=False)
                 | (~Q(status="offered") & Q(offer_expires_at__isnull=True)),
                 name="pledge_offer_has_time_limit"),
+            models.CheckConstraint(condition=Q(hour_rate__isnull=True) | Q(hour_rate__gt=0),
+                                   name="pledge_hour_rate_positive"),
         ]
 
     def __str__(self) -> str:
