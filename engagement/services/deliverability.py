@@ -6,8 +6,11 @@ event id, or a digest of the event): a provider delivering the same event twice 
 second one refused by the database and changes nothing. Then the address's record is
 locked and moved:
 
-- a hard bounce, a complaint (marked as spam) or the provider's refusal marks the address
-  undeliverable at once;
+- a hard bounce, a complaint (marked as spam) or the provider's refusal of an address
+  that bounced before or is malformed marks the address undeliverable at once (the webhook
+  reads other refusals, mostly the sender's side, as soft bounces);
+- an unsubscribe the person made through the provider's link unsubscribes the
+  participants with that address (as our own link does) and leaves the address alone;
 - a soft bounce (mailbox full, server down) adds one to a count, and marks the address at
   ``settings.EMAIL_SOFT_BOUNCE_LIMIT`` in a row; a delivery starts the count again.
 
@@ -30,6 +33,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 
 from ..models import EmailDeliverability, EmailEvent, OutboundEmail, Participant
+from .participants import participant_unsubscribe
 
 
 class Outcome(StrEnum):
@@ -39,6 +43,7 @@ class Outcome(StrEnum):
     SOFT_BOUNCE = "soft_bounce"
     COMPLAINT = "complaint"
     REJECTED = "rejected"
+    UNSUBSCRIBED = "unsubscribed"
     DELIVERED = "delivered"
 
 
@@ -83,6 +88,10 @@ def email_event_record(*, event: TrackingEvent) -> bool:
                                           outbound_email_id=row_id)
         except IntegrityError:
             return False  # the same event again: its effect is there already
+        if event.outcome == Outcome.UNSUBSCRIBED:
+            for person in Participant.objects.filter(email__iexact=email):
+                participant_unsubscribe(participant=person, language=person.language)
+            return True
         EmailDeliverability.objects.bulk_create([EmailDeliverability(email=email)],
                                                 ignore_conflicts=True)
         record = EmailDeliverability.objects.select_for_update().get(email=email)

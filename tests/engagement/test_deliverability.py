@@ -241,3 +241,118 @@ def test_erasing_a_person_forgets_what_the_provider_said_of_their_address(org_a)
         mark("forget@example.test")
         participant_erase(participant=person, actor=PrivacyLog.Actor.ORGANISER)
         assert not EmailDeliverability.objects.exists()
+
+
+def postmark_bounce(kind: str, email: str, *, record_type: str = "Bounce", n: int = 1) -> dict:
+    """A Postmark bounce webhook (its documentation's example), of bounce ``Type`` kind."""
+    return {"RecordType": record_type, "MessageStream": "outbound", "ID": 4323372036854775800 + n,
+            "Type": kind, "TypeCode": 1, "Name": kind, "Tag": "reminder_d1",
+            "MessageID": f"883953f4-6105-42a2-a16a-77a8eac7{n:04d}",
+            "Metadata": {"schema": "testco", "outbox": ""}, "ServerID": 23,
+            "Description": "The server was unable to deliver your message.",
+            "Details": "Test bounce details", "Email": email, "From": "noreply@fullmobs.example",
+            "BouncedAt": "2026-09-21T10:06:57Z", "DumpAvailable": True, "Inactive": True,
+            "CanActivate": True, "Subject": "Rappel", "Content": "", "Origin": "Recipient"}
+
+
+def mailgun_failed(email: str, *, severity: str, reason: str, n: int = 1) -> dict:
+    """A Mailgun ``failed`` event webhook (its documentation's example shape)."""
+    return {"signature": {"timestamp": "1790000000", "token": f"token-{severity}-{n}",
+                          "signature": "unused"},
+            "event-data": {"event": "failed", "severity": severity, "reason": reason,
+                           "id": f"G9Bn5sl1TC6{n}", "timestamp": 1790000000.0 + n,
+                           "recipient": email, "log-level": "error",
+                           "user-variables": {"schema": "testco", "outbox": ""},
+                           "delivery-status": {"code": 452 if severity == "temporary" else 550,
+                                               "message": "4.2.2 mailbox full",
+                                               "description": "", "attempt-no": 1},
+                           "message": {"headers": {"message-id": f"mg{n}@fullmobs.example",
+                                                   "to": email}}}}
+
+
+def send_mailgun(payload: dict) -> None:
+    """Mailgun is routed only with its signing key: its payload goes through anymail's own
+    parser, and the signal, as its view would send it."""
+    from anymail.signals import tracking
+    from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+
+    with override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET,
+                                    "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}):
+        event = MailgunTrackingWebhookView().esp_to_anymail_event(payload)
+    tracking.send(sender=MailgunTrackingWebhookView, event=event, esp_name="Mailgun")
+
+
+@pytest.mark.django_db
+@webhook_secret
+def test_a_provider_block_on_the_senders_side_counts_as_a_soft_bounce(org_a):
+    address = "good@example.test"
+    blocked = mailjet_event("blocked", address) | {
+        "error_related_to": "content", "error": "content blocked"}
+    policy = mailjet_event("bounce", address, time=1_790_000_001) | {
+        "error_related_to": "domain", "error": "policy issue"}
+    for payload in (blocked, policy):
+        assert post("mailjet", payload, **AUTH).status_code == 200
+    assert post("brevo", brevo_event("blocked", address), **AUTH).status_code == 200
+    with tenant_context(org_a):
+        mark = record(address)
+        assert mark.soft_bounces == 3 and mark.reason == EmailDeliverability.Reason.SOFT_BOUNCES
+    post("postmark", postmark_bounce("DMARCPolicy", "other@example.test"), **AUTH)
+    with tenant_context(org_a):
+        other = record("other@example.test")
+        assert other.soft_bounces == 1 and other.undeliverable_since is None
+
+
+@pytest.mark.django_db
+@webhook_secret
+@pytest.mark.parametrize(("provider", "payload", "reason"), [
+    ("brevo", brevo_event("invalid_email", "bad@example.test"),
+     EmailDeliverability.Reason.HARD_BOUNCE),
+    ("mailjet", mailjet_event("blocked", "bad@example.test") | {
+        "error_related_to": "recipient", "error": "user unknown"},
+     EmailDeliverability.Reason.REJECTED),
+    ("mailjet", mailjet_event("blocked", "bad@example.test") | {
+        "error_related_to": "recipient", "error": "spam reporter"},
+     EmailDeliverability.Reason.COMPLAINT),
+    ("postmark", postmark_bounce("HardBounce", "bad@example.test"),
+     EmailDeliverability.Reason.HARD_BOUNCE),
+    ("postmark", postmark_bounce("BadEmailAddress", "bad@example.test"),
+     EmailDeliverability.Reason.REJECTED),
+])
+def test_the_recipients_own_refusals_mark_at_once(org_a, provider, payload, reason):
+    assert post(provider, payload, **AUTH).status_code == 200
+    with tenant_context(org_a):
+        assert record("bad@example.test").reason == reason
+
+
+@pytest.mark.django_db
+@webhook_secret
+def test_temporary_failures_of_each_provider_are_soft_bounces(org_a):
+    address = "busy@example.test"
+    post("postmark", postmark_bounce("SoftBounce", address, n=1), **AUTH)
+    post("postmark", postmark_bounce("Transient", address, n=2), **AUTH)
+    send_mailgun(mailgun_failed(address, severity="temporary", reason="generic"))
+    with tenant_context(org_a):
+        mark = record(address)
+        assert mark.soft_bounces == 3 and mark.reason == EmailDeliverability.Reason.SOFT_BOUNCES
+    # Greylisting (Mailjet retries) and Brevo's own retries are not failures.
+    post("mailjet", mailjet_event("bounce", "grey@example.test", hard=False) | {
+        "error": "greylisted"}, **AUTH)
+    post("brevo", brevo_event("deferred", "grey@example.test"), **AUTH)
+    send_mailgun(mailgun_failed("gone@example.test", severity="permanent", reason="bounce",
+                                n=2))
+    with tenant_context(org_a):
+        assert record("grey@example.test") is None
+        assert record("gone@example.test").reason == EmailDeliverability.Reason.HARD_BOUNCE
+
+
+@pytest.mark.django_db
+@webhook_secret
+def test_an_unsubscribe_at_the_provider_unsubscribes_the_participant(org_a):
+    with tenant_context(org_a):
+        person = ParticipantFactory(email="Leave@Example.test", consent_to_contact=True)
+    assert post("mailjet", mailjet_event("unsub", "leave@example.test"), **AUTH
+                ).status_code == 200
+    with tenant_context(org_a):
+        person.refresh_from_db()
+        assert person.unsubscribed_at is not None and person.consent_to_contact is False
+        assert record("leave@example.test") is None  # the address itself still works
