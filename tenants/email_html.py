@@ -17,6 +17,7 @@ option) is the caller's business: this module only draws the ``Brand`` it is giv
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -153,7 +154,9 @@ def email_html(*, subject: str, body: str, language: str, brand: Brand,
     return render_to_string("tenants/email/layout.html", {
         "subject": typeset(subject), "language": language, "brand": brand,
         "paragraphs": paragraphs, "footer": footer,
-        "preview": re.sub(r"<[^>]+>", "", " ".join(preview))[:140],
+        # The lines are HTML already: their text, unescaped, cut, and escaped once by the
+        # template (escaping it again would show "&#x27;" in the inbox's preview).
+        "preview": html.unescape(re.sub(r"<[^>]+>", "", " ".join(preview)))[:140],
         "action_label": action_label, "button_colour": button_colour,
         "button_text": button_text, "link_colour": link_colour, "text_colour": TEXT_COLOUR,
     })

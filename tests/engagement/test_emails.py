@@ -309,3 +309,16 @@ def test_the_html_part_is_the_text_escaped_with_its_links_and_button():
     alone = email_html(subject="S", body="Hi", language="fr", brand=Brand(name="A"),
                        action_url="https://x.example/go/", action_label="Go")
     assert 'class="fm-button" href="https://x.example/go/"' in alone
+
+
+def test_the_inbox_preview_is_escaped_once():
+    import re
+
+    from tenants.email_html import Brand, email_html
+
+    body = "Hello Ana,\n\nThe action 'Beach <clean-up>' starts tomorrow & lasts 2 hours.\n"
+    html = email_html(subject="S", body=body, language="en", brand=Brand(name="A"))
+    [preview] = re.findall(r'aria-hidden="true">([^<]*)</div>', html)
+    assert "&amp;#x27;" not in preview and "&amp;lt;" not in preview
+    assert preview == ("The action &#x27;Beach &lt;clean-up&gt;&#x27; starts tomorrow "
+                       "&amp; lasts 2 hours.")
