@@ -224,5 +224,18 @@ class QuotaReachedNotice(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "month"],
                                                name="one_quota_notice_a_month")]
 
+
+class QuotaNoticeEmail(models.Model):
+    """One owner's e-mail about a ``QuotaReachedNotice``: queued once (``dedupe_key``
+    ``quota:<notice>:<user>`` is unique), sent once (``sent_at`` under the row's lock)."""
+
+    notice = models.ForeignKey(QuotaReachedNotice, on_delete=models.CASCADE,
+                               related_name="emails")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    dedupe_key = models.CharField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
     def __str__(self) -> str:
         return f"{self.organisation} {self.month:%Y-%m}: {self.participants}"
