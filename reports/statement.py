@@ -4,9 +4,11 @@ skills-based volunteering, the skill and its hourly rate, the amount, and the to
 
 The rows are the attended, confirmed pledges marked with a skill (the pledge's own, else
 its slot's), valued by ``reports.value``'s rule, so the statement's total is the
-``value.skills_based_amount`` of the same campaign's figures. The PDF states amounts and
-their basis; it gives no tax advice (article 238 bis of the French tax code sets what a
-company may claim, and its adviser decides).
+``value.skills_based_amount`` of the same campaign's figures. Each row is valued at the
+rate its hours were given at (kept on the pledge), and prints it: a skill's rate changed
+since gives another subtotal line, and a statement issued before reads the same after.
+The PDF states amounts and their basis; it gives no tax advice (article 238 bis of the
+French tax code sets what a company may claim, and its adviser decides).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from engagement.models import Campaign, TimeValuation
 from tenants.access import sees_participant_identity
 
 from .pdf import render_html
-from .value import SKILLED, pledge_value, pledges_given
+from .value import SKILLED, pledge_rate, pledge_value, pledges_given
 
 
 @dataclass
@@ -50,13 +52,14 @@ def skills_statement(*, access, campaign: Campaign | None = None,
         pledges = pledges.filter(slot__campaign__starts_at__date__gte=start,
                                  slot__campaign__starts_at__date__lte=end)
     statement = Statement(campaign=campaign, start=start, end=end)
-    by_skill: dict[int, dict] = {}
+    by_skill: dict[tuple[int, Decimal], dict] = {}
     for pledge in pledges.order_by("participant__last_name", "participant__first_name",
                                    "participant_id", "slot__starts_at", "pk"):
         skill = pledge.skill or pledge.slot.skill
         if skill is None:  # never: SKILLED kept only pledges with a skill
             continue
-        amount = pledge_value(pledge, skill.hourly_rate)
+        rate = pledge_rate(pledge, skill.hourly_rate)
+        amount = pledge_value(pledge, rate)
         person = pledge.participant
         named = sees_participant_identity(access, consented=person.consent_to_contact)
         statement.rows.append({
@@ -64,16 +67,15 @@ def skills_statement(*, access, campaign: Campaign | None = None,
             else _("Participant %(row)s") % {"row": person.pk},
             # The campaign itself: the PDF names it in the statement's language.
             "campaign": pledge.slot.campaign, "date": pledge.slot.starts_at,
-            "skill": skill.name, "hours": pledge.hours_given, "rate": skill.hourly_rate,
+            "skill": skill.name, "hours": pledge.hours_given, "rate": rate,
             "amount": amount})
-        subtotal = by_skill.setdefault(skill.pk, {"skill": skill.name,
-                                                  "rate": skill.hourly_rate,
-                                                  "hours": Decimal(0), "amount": Decimal(0)})
+        subtotal = by_skill.setdefault((skill.pk, rate), {
+            "skill": skill.name, "rate": rate, "hours": Decimal(0), "amount": Decimal(0)})
         subtotal["hours"] += pledge.hours_given
         subtotal["amount"] += amount
         statement.hours += pledge.hours_given
         statement.amount += amount
-    statement.skills = sorted(by_skill.values(), key=lambda row: row["skill"])
+    statement.skills = sorted(by_skill.values(), key=lambda row: (row["skill"], row["rate"]))
     return statement
 
 

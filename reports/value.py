@@ -6,6 +6,10 @@ organisation's hour value (``engagement.TimeValuation``, the French gross minimu
 unless the organisation set another). Only the hours given count (attended pledges, the
 ``hours.attended`` figure), so the amount is the value of what people actually gave.
 
+A skill's rate is the one of the day the hours were given: the pledge keeps it
+(``Pledge.hour_rate``, taken when its attendance is recorded), so changing a skill's rate
+later never rewrites past figures nor a statement already issued.
+
 The same rule values each pledge of the pledges export (``pledge_value``), so that a
 spreadsheet adding that column up finds the dashboard's amount.
 """
@@ -16,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -23,6 +28,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Round
 
@@ -39,9 +45,12 @@ def hour_value() -> Decimal:
     return stored if stored is not None else DEFAULT_HOUR_VALUE
 
 
-def _rate(default: Decimal) -> Coalesce:
-    return Coalesce(F("skill__hourly_rate"), F("slot__skill__hourly_rate"),
-                    Value(default, output_field=MONEY), output_field=MONEY)
+def _rate(default: Decimal) -> Case:
+    # The rate kept on the pledge; the skill's current one only for a pledge given before
+    # a rate could be kept (none after the migration that filled them).
+    return Case(When(SKILLED, then=Coalesce(
+        F("hour_rate"), F("skill__hourly_rate"), F("slot__skill__hourly_rate"),
+        output_field=MONEY)), default=Value(default, output_field=MONEY), output_field=MONEY)
 
 
 def value_sums(default: Decimal) -> dict:
@@ -92,7 +101,15 @@ def pledge_value(pledge: Pledge, default: Decimal) -> Decimal:
     if pledge.status != Pledge.Status.CONFIRMED or \
             pledge.attendance != Pledge.Attendance.ATTENDED:
         return Decimal(0)
-    skill = pledge.skill or pledge.slot.skill
-    rate = skill.hourly_rate if skill is not None else default
+    rate = pledge_rate(pledge, default)
     # PostgreSQL rounds halves away from zero; so does ROUND_HALF_UP for amounts >= 0.
     return (pledge.hours_given * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def pledge_rate(pledge: Pledge, default: Decimal) -> Decimal:
+    """The hourly rate ``pledge``'s given hours are valued at: its skill's rate kept when
+    they were given, else ``default`` (not skills-based)."""
+    skill = pledge.skill or pledge.slot.skill
+    if skill is None:
+        return default
+    return pledge.hour_rate if pledge.hour_rate is not None else skill.hourly_rate

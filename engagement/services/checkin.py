@@ -27,6 +27,7 @@ from tenants.models import User
 
 from ..models import Campaign, Participant, Pledge
 from .activity import participant_touch
+from .value import pledge_skill_rate
 
 # Check-in opens this long before a slot starts and stays open this long after it ends.
 EARLY = timedelta(hours=2)
@@ -131,13 +132,17 @@ def pledge_check_in(*, pledge: Pledge, by_user: User | None = None,
         else:
             people = 1 + (pledge.companions if companions_present is None
                           else companions_present)
+        if pledge.attendance != Pledge.Attendance.ATTENDED or pledge.hour_rate is None:
+            # The hours are valued at the skill's rate of today, whatever it becomes
+            # (hours recorded again for an attended pledge keep the rate they had).
+            pledge.hour_rate = pledge_skill_rate(pledge)
         pledge.attendance = Pledge.Attendance.ATTENDED
         pledge.checked_in_at = pledge.checked_in_at or now
         pledge.checked_in_by = by_user or pledge.checked_in_by
         pledge.hours_given = (hours if hours is not None else (
             Decimal(str(slot.hours)) * people)).quantize(Decimal("0.01"))
         pledge.save(update_fields=["attendance", "checked_in_at", "checked_in_by",
-                                   "hours_given"])
+                                   "hours_given", "hour_rate"])
         participant_touch(participant_id=pledge.participant_id, now=now)
     return pledge
 

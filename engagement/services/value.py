@@ -94,8 +94,9 @@ def skill_create(*, name: str, hourly_rate: Decimal) -> Skill:
 
 
 def skill_update(*, skill: Skill, name: str, hourly_rate: Decimal) -> Skill:
-    """Rename a skill or change its rate: the hours already given with it are valued at
-    the new rate from now on (the figures follow)."""
+    """Rename a skill or change its rate. The hours already given with it keep the rate
+    they were valued at (``Pledge.hour_rate``), so past figures and issued statements stay
+    as they were; the hours given from now on are valued at the new rate."""
     name = (name or "").strip()
     if errors := _skill_errors(name, hourly_rate):
         raise DomainError(errors)
@@ -113,15 +114,35 @@ def skill_delete(*, skill: Skill) -> None:
                                        "unmark them first.")]}) from exc
 
 
+def pledge_skill_rate(pledge: Pledge) -> Decimal | None:
+    """The rate of the pledge's skill today (its own, else its slot's); None when it is
+    not skills-based. Kept on the pledge (``hour_rate``) when its hours are given."""
+    skill = pledge.skill or pledge.slot.skill
+    return skill.hourly_rate if skill is not None else None
+
+
 def slot_set_skill(*, slot: Slot, skill: Skill | None) -> Slot:
-    """Mark a slot as skills-based volunteering with ``skill`` (None: ordinary hours)."""
-    slot.skill = skill
-    slot.save(update_fields=["skill"])
+    """Mark a slot as skills-based volunteering with ``skill`` (None: ordinary hours).
+    The hours already given in it without a skill of their own are valued at the skill's
+    rate of today from now on (a correction of how they were given)."""
+    with transaction.atomic():
+        slot.skill = skill
+        slot.save(update_fields=["skill"])
+        slot.pledges.filter(attendance=Pledge.Attendance.ATTENDED, skill__isnull=True).update(
+            hour_rate=skill.hourly_rate if skill is not None else None)
     return slot
 
 
 def pledge_set_skill(*, pledge: Pledge, skill: Skill | None) -> Pledge:
-    """Give one person's pledge its own skill (None: the slot's, if any)."""
-    pledge.skill = skill
-    pledge.save(update_fields=["skill"])
+    """Give one person's pledge its own skill (None: the slot's, if any). Hours already
+    given are valued at that skill's rate of today from now on."""
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update(of=("self",)).select_related("slot__skill").get(
+            pk=pledge.pk)
+        pledge.skill = skill
+        fields = ["skill"]
+        if pledge.attendance == Pledge.Attendance.ATTENDED:
+            pledge.hour_rate = pledge_skill_rate(pledge)
+            fields.append("hour_rate")
+        pledge.save(update_fields=fields)
     return pledge

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, Programme, Skill, Team, TimeValuation
+from engagement.models import Campaign, Pledge, Programme, Skill, Team, TimeValuation
+from engagement.services import pledge_check_in, pledge_mark_no_show
 from engagement.services.value import (
     skill_create,
     skill_delete,
@@ -70,8 +71,12 @@ def _build() -> Programme:
               for name in ("ana", "ben", "cy", "dee")}
 
     def pledge(slot, name, hours, **fields):
-        PledgeFactory(slot=slot, participant=people[name], hours_given=Decimal(hours),
-                      attendance="attended" if Decimal(hours) else "no_show", **fields)
+        # Attendance recorded as on the day, through the service that keeps the rate.
+        made = PledgeFactory(slot=slot, participant=people[name], **fields)
+        if Decimal(hours):
+            pledge_check_in(pledge=made, hours=Decimal(hours), now=slot.starts_at)
+        else:
+            pledge_mark_no_show(pledge=made)
 
     pledge(audit, "ana", "3")
     pledge(audit, "cy", "1.25", skill=legal)
@@ -149,18 +154,52 @@ def test_french_dashboard_writes_euros_the_french_way(org_a, owner_a):
 
 
 @pytest.mark.django_db
-def test_figures_follow_a_change_of_rate(org_a):
+def test_a_changed_rate_values_the_hours_given_afterwards_only(org_a, manager_a, tmp_path):
     with tenant_context(org_a):
         programme = _build()
         audit = Campaign.objects.get(programme=programme, title="Audit day")
+        slot = audit.slots.get()
         assert campaign_figures(audit).data["value"]["amount"] == 145.50 + 75.13
         skill_update(skill=Skill.objects.get(name="Accounting"), name="Accounting",
                      hourly_rate=Decimal("50"))
-        assert campaign_figures(audit).data["value"]["amount"] == 150 + 75.13
-        slot_set_skill(slot=audit.slots.get(), skill=None)
+        # The hours given before keep their rate: the figures and the statement stand.
+        assert campaign_figures(audit).data["value"]["amount"] == 145.50 + 75.13
+        eve = PledgeFactory(slot=slot, participant=ParticipantFactory(first_name="Eve"))
+        pledge_check_in(pledge=eve, hours=Decimal(2), now=slot.starts_at)
+        assert campaign_figures(audit).data["value"]["amount"] == 145.50 + 75.13 + 100
+        assert Pledge.objects.get(pk=eve.pk).hour_rate == Decimal("50.00")
+    # The statement prints the rate each row was valued at, one subtotal per rate.
+    text = _pdf_text(tenant_client(org_a, manager_a).get(
+        f"/value/statement.pdf?campaign={audit.pk}", HTTP_ACCEPT_LANGUAGE="en").content,
+        tmp_path)
+    assert "€48.50" in text and "€50.00" in text and "valued €320.63" in text
+    with tenant_context(org_a):
+        slot_set_skill(slot=slot, skill=None)
         time_valuation_update(hour_value=Decimal("20"), basis="minimum_wage")
-        # Ana's hours are ordinary now (20 €/h); Cy keeps her own skill.
-        assert campaign_figures(audit).data["value"]["amount"] == 60 + 75.13
+        # Ana's and Eve's hours are ordinary now (20 €/h); Cy keeps her own skill.
+        assert campaign_figures(audit).data["value"]["amount"] == 60 + 40 + 75.13
+
+
+@pytest.mark.django_db
+def test_hours_given_before_rates_were_kept_take_the_rate_of_today(org_a):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("engagement.migrations.0020_pledge_hour_rate")
+    with tenant_context(org_a):
+        skill = skill_create(name="Design", hourly_rate=Decimal("40"))
+        slot = SlotFactory(skill=skill)
+        given = PledgeFactory(slot=slot, attendance="attended", hours_given=Decimal(1))
+        own = PledgeFactory(slot=SlotFactory(), skill=skill, attendance="attended",
+                            hours_given=Decimal(1))
+        ordinary = PledgeFactory(slot=SlotFactory(), attendance="attended",
+                                 hours_given=Decimal(1))
+        pending = PledgeFactory(slot=slot)
+        migration.snapshot_rates(apps, None)
+        rates = dict(Pledge.objects.values_list("pk", "hour_rate"))
+        assert rates == {given.pk: Decimal("40.00"), own.pk: Decimal("40.00"),
+                         ordinary.pk: None, pending.pk: None}
 
 
 @pytest.mark.django_db
