@@ -45,7 +45,14 @@ def notify_staff_of_offer_request(offer_request_id: int) -> bool:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
-def tell_owners_quota_reached(notice_id: int) -> bool:
+def tell_owners_quota_reached(notice_id: int) -> int:
     """Queued from a tenant's join; notices live in the public schema."""
     with schema_context("public"):
         return services.quota_reached_tell_owners(notice_id=notice_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def send_quota_notice_email(email_id: int) -> bool:
+    """One owner's e-mail about a full participants quota (public schema)."""
+    with schema_context("public"):
+        return services.quota_notice_email_send(email_id=email_id)

@@ -10,7 +10,11 @@ from .consultant_time import (
 )
 from .customers import VAT_PATTERN, billing_details_update, customer_ensure
 from .ordering import PAYMENT_TERMS, quote_create, subscription_order_by_invoice
-from .quota_notices import quota_reached_record, quota_reached_tell_owners
+from .quota_notices import (
+    quota_notice_email_send,
+    quota_reached_record,
+    quota_reached_tell_owners,
+)
 from .stripe_catalogue import SyncReport, catalogue_sync
 from .subscriptions import (
     LIVE_STATUSES,
@@ -28,6 +32,7 @@ __all__ = [
     "consultant_time_bill", "consultant_time_delete", "consultant_time_log",
     "consultant_time_update", "customer_ensure", "event_process", "event_record", "invoices",
     "overdue_organisations_suspend", "payment_failure_tell_owners", "portal_url", "price_ids",
-    "quota_reached_record", "quota_reached_tell_owners", "quote_create",
+    "quota_notice_email_send", "quota_reached_record", "quota_reached_tell_owners",
+    "quote_create",
     "subscription_order_by_invoice", "subscription_sync", "usage_report",
 ]

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.roles import Role
 from core.tenancy import enqueue_on_commit
+from tenants.email_html import account_email_send
 from tenants.models import Membership, Organisation
 
 from ..catalogue import options
 from ..codes import Option
-from ..models import QuotaReachedNotice
+from ..models import QuotaNoticeEmail, QuotaReachedNotice
 
 
 def quota_reached_record(*, organisation: Organisation, month: date,
@@ -32,35 +33,62 @@ def quota_reached_record(*, organisation: Organisation, month: date,
     return created
 
 
-def quota_reached_tell_owners(*, notice_id: int) -> bool:
-    """E-mail each owner once, in their language (a retried task finds it already sent)."""
+def quota_reached_tell_owners(*, notice_id: int) -> int:
+    """Queue the notice's e-mail to each owner once (a row per owner whose unique
+    ``dedupe_key`` is ``quota:<notice>:<user>``; a retried task finds them queued), each
+    sent after the commit. The number of e-mails queued now."""
+    queued = 0
     with transaction.atomic():
         notice = (QuotaReachedNotice.objects.select_for_update(of=("self",))
-                  .select_related("organisation")
                   .filter(pk=notice_id, sent_at__isnull=True).first())
         if notice is None:
+            return 0
+        for membership in Membership.objects.filter(
+                organisation_id=notice.organisation_id, role=Role.OWNER).select_related("user"):
+            email, created = QuotaNoticeEmail.objects.get_or_create(
+                dedupe_key=f"quota:{notice.pk}:{membership.user_id}",
+                defaults={"notice": notice, "user": membership.user})
+            if created:
+                queued += 1
+                enqueue_on_commit("billing.tasks.send_quota_notice_email", email.pk)
+    return queued
+
+
+def quota_notice_email_send(*, email_id: int) -> bool:
+    """Send one owner's e-mail in their language, with Fullmobs' account frame, once: the
+    row is locked while it is sent and marked sent before the lock is released. The
+    notice counts as sent when its last owner's e-mail is. False when already sent."""
+    with transaction.atomic():
+        email = (QuotaNoticeEmail.objects.select_for_update(of=("self",))
+                 .select_related("notice__organisation", "user")
+                 .filter(pk=email_id, sent_at__isnull=True).first())
+        if email is None:
             return False
+        notice, user = email.notice, email.user
         organisation = notice.organisation
         # The tenant's billing page (the worker's URLconf is the public site's).
         link = organisation.absolute_url(f"/billing/?option={Option.EXTRA_PARTICIPANTS}")
         option = options()[Option.EXTRA_PARTICIPANTS]
-        for membership in Membership.objects.filter(
-                organisation=organisation, role=Role.OWNER).select_related("user"):
-            language = membership.user.preferred_language or organisation.locale
-            with translation.override(language):
-                send_mail(
-                    subject=_("Fullmobs: new people can no longer join %(name)s's campaigns "
-                              "this month") % {"name": organisation.name},
-                    message=_(
-                        "Hello,\n\n%(count)s people have joined your campaigns this month: "
-                        "that is the number your plan includes, so new people cannot join "
-                        "until next month. People already signed up keep their place.\n\n"
-                        "With the “%(option)s” option, everyone can join and each extra "
-                        "person active in the month is billed:\n%(url)s\n\n— Fullmobs") % {
-                        "count": notice.participants,
-                        "option": option.name.get(language[:2], option.name["en"]),
-                        "url": link},
-                    from_email=None, recipient_list=[membership.user.email])
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
+        language = user.preferred_language or organisation.locale
+        with translation.override(language):
+            account_email_send(
+                subject=_("Fullmobs: new people can no longer join %(name)s's campaigns "
+                          "this month") % {"name": organisation.name},
+                body=_(
+                    "Hello,\n\n%(count)s people have joined your campaigns this month: "
+                    "that is the number your plan includes, so new people cannot join "
+                    "until next month. People already signed up keep their place.\n\n"
+                    "With the “%(option)s” option, everyone can join and each extra "
+                    "person active in the month is billed:\n%(url)s\n\n— Fullmobs") % {
+                    "count": notice.participants,
+                    "option": option.name.get(language[:2], option.name["en"]),
+                    "url": link},
+                to=user.email, language=language)
+        now = timezone.now()
+        email.sent_at = now
+        email.save(update_fields=["sent_at"])
+        QuotaReachedNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).exclude(
+            Exists(QuotaNoticeEmail.objects.filter(notice=OuterRef("pk"),
+                                                   sent_at__isnull=True))
+        ).update(sent_at=now)
     return True

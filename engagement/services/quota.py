@@ -15,19 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.codes import Limit, Option
 from billing.entitlements import entitlements_for
 from billing.services import quota_reached_record
 from core.errors import DomainError
-from core.tenancy import current_organisation, current_schema
+from core.tenancy import call_on_commit, current_organisation, current_schema
 from tenants.models import Organisation
 
 from ..models import Pledge
-from ..usage import active_participants_count
+from ..usage import active_participants_count, month_start
 
 # The organiser is warned from this share of the quota on.
 WARN_FROM = 0.8
@@ -53,14 +53,19 @@ class ParticipantQuota:
             and self.used >= self.limit * WARN_FROM
 
 
+# The organisers' banner reads the count at most this often (a join that counts a new
+# person forgets it at once, services.quota.participant_quota_claim).
+BANNER_SECONDS = 60
+
+
 def _month_start() -> date:
-    return timezone.localdate().replace(day=1)
+    return month_start().date()
 
 
 def participants_this_month() -> int:
     """The people billing counts for this month, in the current schema."""
     # The same count as engagement.usage, which reports it to billing's meter.
-    return active_participants_count(day=timezone.localdate())
+    return active_participants_count(day=_month_start())
 
 
 def participant_quota(organisation: Organisation | None = None) -> ParticipantQuota:
@@ -75,10 +80,25 @@ def participant_quota(organisation: Organisation | None = None) -> ParticipantQu
     return ParticipantQuota(limit=limit, used=used, extra_option=extra)
 
 
+def participant_quota_for_banner(organisation: Organisation) -> ParticipantQuota:
+    """``participant_quota`` for the notice on every manager page: kept a minute in the
+    cache (per schema: django-tenants' key function), forgotten when a new person counts."""
+    return cache.get_or_set(_banner_key(), lambda: participant_quota(organisation),
+                            BANNER_SECONDS)
+
+
+def _banner_key() -> str:
+    return f"participant-quota:{_month_start():%Y-%m}"
+
+
+def _banner_forget() -> None:
+    cache.delete(_banner_key())
+
+
 def counts_this_month(participant_id: int) -> bool:
     """Whether this person already counts in the month's quota."""
     return Pledge.objects.filter(participant_id=participant_id,
-                                 created_at__date__gte=_month_start()).exists()
+                                 created_at__gte=month_start()).exists()
 
 
 def participant_quota_claim(*, participant_id: int) -> None:
@@ -104,6 +124,11 @@ def participant_quota_claim(*, participant_id: int) -> None:
         # This person takes the last place: the owners are told once this month.
         quota_reached_record(organisation=current_organisation(), month=_month_start(),
                              participants=quota.limit)
+    if used < quota.limit:
+        # One more person counts: the banner forgets its figure now and again after the
+        # commit (a page read in between would have kept the old one).
+        _banner_forget()
+        call_on_commit(_banner_forget)
     if used >= quota.limit:
         raise DomainError({"campaign": [_(
             "Sorry, this campaign cannot take new participants for now: the organisers "

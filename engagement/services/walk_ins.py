@@ -6,7 +6,8 @@ is optional (a person without one is never e-mailed), and the organiser must ask
 the person agrees to hear about future actions (no default answer). A walk-in takes a
 place like any pledge: the slot's seats move in the same conditional UPDATE as
 ``pledge_create``'s, so the database refuses a walk-in on a full slot (the organiser raises
-its capacity first). The pledge is confirmed, marked ``walk_in`` and checked in by the
+its capacity first), and the plan's participants quota is claimed first, as for every
+join (``services.quota``). The pledge is confirmed, marked ``walk_in`` and checked in by the
 organiser at once, so it counts in every figure like the others.
 """
 
@@ -28,6 +29,7 @@ from ..models import Campaign, ConsentRecord, Participant, Pledge, Slot
 from .checkin import EARLY, LATE, pledge_check_in
 from .consent import consent_record
 from .joining import participant_upsert
+from .quota import participant_quota_claim
 
 # A walk-in is registered on the day: from the check-in window's opening to its end.
 TAKING_PLACE = (Campaign.Status.OPEN, Campaign.Status.SUCCEEDED)
@@ -66,6 +68,16 @@ def walk_in_register(*, slot: Slot, first_name: str, by_user: User,
         participant = _participant(email=email, first_name=first_name, last_name=last_name,
                                    consent_to_contact=bool(consent_to_contact),
                                    campaign=campaign)
+        # The plan's participants quota, like every join an organiser records
+        # (docs/decisions.md); lock order as pledge_create: the quota's lock, then the slot.
+        try:
+            participant_quota_claim(participant_id=participant.pk)
+        except DomainError as exc:
+            raise DomainError({"slot": [_(
+                "Your organisation has reached the number of participants its plan "
+                "includes this month: this new person cannot be registered. People who "
+                "already took part this month can still be registered; an owner can add "
+                "the extra-participants option from the billing page.")]}) from exc
         with connection.cursor() as cursor:
             # The same conditional UPDATE as pledge_create: PostgreSQL serialises it on the
             # slot row and the CHECK constraint backs it, so a walk-in never over-fills.

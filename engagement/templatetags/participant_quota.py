@@ -7,7 +7,7 @@ from billing.catalogue import options
 from billing.codes import Option
 from core.roles import Role
 
-from ..services.quota import participant_quota
+from ..services.quota import participant_quota_for_banner
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def participant_quota_notice(context) -> dict:
     organisation = getattr(request, "tenant", None)
     if access is None or organisation is None or not access.at_least(Role.MANAGER):
         return {"quota": None}
-    quota = participant_quota(organisation)
+    quota = participant_quota_for_banner(organisation)
     return {"quota": quota if quota.reached or quota.near else None,
             "owner": access.role == Role.OWNER,
             "option": options()[Option.EXTRA_PARTICIPANTS]}

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.catalogue import plans
-from billing.models import QuotaReachedNotice, Subscription
+from billing.models import QuotaNoticeEmail, QuotaReachedNotice, Subscription
+from billing.services import quota_notice_email_send, quota_reached_tell_owners
 from core.errors import DomainError
 from engagement.models import Campaign, Participant, Pledge
 from engagement.services import campaign_join
@@ -195,4 +196,85 @@ def test_the_owners_are_told_once_when_the_last_place_is_taken(
     assert message.to == [owner_a.email]
     assert "2 people have joined your campaigns this month" in message.body
     assert "/billing/?option=extra_participants" in message.body
-    assert QuotaReachedNotice.objects.get(organisation=essential_of_two).sent_at is not None
+    # In Fullmobs' account frame, with its HTML part.
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html" and "/billing/?option=extra_participants" in html
+    notice = QuotaReachedNotice.objects.get(organisation=essential_of_two)
+    assert notice.sent_at is not None
+    [queued] = QuotaNoticeEmail.objects.filter(notice=notice)
+    assert queued.dedupe_key == f"quota:{notice.pk}:{owner_a.pk}" and queued.sent_at
+    # A retried task (or a second worker) neither queues nor sends it again.
+    QuotaReachedNotice.objects.filter(pk=notice.pk).update(sent_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quota_reached_tell_owners(notice_id=notice.pk) == 0
+    assert quota_notice_email_send(email_id=queued.pk) is False
+    assert len(told()) == 1
+
+
+@pytest.mark.django_db
+def test_a_walk_in_past_the_quota_is_refused_on_the_walk_in_form(essential_of_two, manager_a):
+    with tenant_context(essential_of_two):
+        campaign = make_campaign(capacity=20, starts_in=timedelta(minutes=20),
+                                 deadline_in=timedelta(minutes=20))
+        slot = campaign.slots.get()
+        _join(campaign, "one@example.org")
+        _join(campaign, "two@example.org")
+    client = tenant_client(essential_of_two, manager_a)
+    refused = client.post(f"/campaigns/{campaign.pk}/walk-ins/", {
+        "slot": slot.pk, "first_name": "Léa", "consent_to_contact": "no"})
+    assert refused.status_code == 400
+    assert "reached the number of participants its plan includes" in refused.content.decode()
+    with tenant_context(essential_of_two):
+        assert not Pledge.objects.filter(walk_in=True).exists()
+        assert not Participant.objects.filter(first_name="Léa").exists()
+        slot.refresh_from_db()
+        assert slot.confirmed_seats == 2
+
+
+@pytest.mark.django_db
+def test_the_month_starts_at_midnight_in_the_organisation_s_zone_and_the_index_serves(
+        essential_of_two):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.test.utils import CaptureQueriesContext
+
+    from engagement.usage import active_participants_count, month_start
+
+    Organisation.objects.filter(pk=essential_of_two.pk).update(time_zone="Pacific/Auckland")
+    essential_of_two.refresh_from_db()
+    with tenant_context(essential_of_two):
+        start = month_start()
+        zone = ZoneInfo("Pacific/Auckland")
+        assert start.tzinfo == zone and (start.day, start.hour) == (1, 0)
+        assert start.date() == timezone.localdate(timezone=zone).replace(day=1)
+        before, after = PledgeFactory(slot=SlotFactory()), PledgeFactory(slot=SlotFactory())
+        Pledge.objects.filter(pk=before.pk).update(created_at=start - timedelta(minutes=1))
+        Pledge.objects.filter(pk=after.pk).update(created_at=start + timedelta(minutes=1))
+        with CaptureQueriesContext(connection) as queries:
+            assert active_participants_count(day=start.date()) == 1
+        sql = queries.captured_queries[-1]["sql"]
+        # created_at compared as stored: no conversion of each row to a date.
+        assert "AT TIME ZONE" not in sql and "::date" not in sql
+        assert isinstance(start, datetime)
+
+
+@pytest.mark.django_db
+def test_the_banner_reads_the_count_once_a_minute_and_a_new_person_refreshes_it(
+        essential_of_two):
+    from django.test.utils import CaptureQueriesContext
+
+    from engagement.services.quota import participant_quota_for_banner
+
+    def count_queries(queries):
+        return sum("COUNT(" in q["sql"] and "engagement_pledge" in q["sql"]
+                   for q in queries.captured_queries)
+
+    with tenant_context(essential_of_two):
+        campaign = make_campaign(capacity=20)
+        assert participant_quota_for_banner(essential_of_two).used == 0
+        with CaptureQueriesContext(connection) as queries:
+            assert participant_quota_for_banner(essential_of_two).used == 0
+        assert count_queries(queries) == 0  # from the cache
+        _join(campaign, "one@example.org")
+        assert participant_quota_for_banner(essential_of_two).used == 1
