@@ -6,7 +6,8 @@ follow figures, they are not asked to act), each in their own language, with a l
 campaign's page.
 
 Once: each fact is an ``OrganiserAlert`` row whose ``dedupe_key`` names it (this campaign's
-target, this slot's under-filling, this pledge's cancellation) under a unique index; the
+target, this slot's under-filling at its current date, this pledge's cancellation) under a
+unique index; the
 e-mails are queued in the transaction that inserts it, so a fact raised twice, or by two
 workers at once, is e-mailed once. The schedule raises what is due each run and nothing
 after the slot has begun, so an outage delays an alert without losing it.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +30,7 @@ from tenants.models import User
 
 from .. import links
 from ..models import Campaign, EmailKind, OrganiserAlert, OrganiserAlertMute, Pledge, Slot
+from ..selectors import campaigns_with_mobilised
 from .campaigns import mobilised_count
 from .message_texts import date_text, message_language, one_line, time_text
 from .outbox import email_queue
@@ -67,19 +69,36 @@ def _key(kind: str, **ids: int) -> str:
     return kind + "".join(f":{name}:{value}" for name, value in ids.items())
 
 
+# A slot moved (``slot_move``, ``campaign_postpone``) has its ``sequence`` raised: its
+# under-filling at the new date is a new fact. The first date's key keeps no sequence
+# part, as the keys already raised have none.
+def _underfilled_key(slot: Slot) -> str:
+    key = _key(Kind.SLOT_UNDERFILLED, campaign=slot.campaign_id, slot=slot.pk)
+    return f"{key}:sequence:{slot.sequence}" if slot.sequence else key
+
+
+def _underfilled_key_sql() -> Concat:
+    moved = Case(When(sequence=0, then=Value("")),
+                 default=Concat(Value(":sequence:"), Cast("sequence", CharField())),
+                 output_field=CharField())
+    return Concat(Value(f"{Kind.SLOT_UNDERFILLED}:campaign:"),
+                  Cast("campaign_id", CharField()), Value(":slot:"),
+                  Cast("pk", CharField()), moved, output_field=CharField())
+
+
 def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
                 pledge: Pledge | None = None) -> OrganiserAlert | None:
     """Record the fact and e-mail the organisers; None if it was raised already."""
     ids = {"campaign": campaign.pk}
-    if kind == Kind.SLOT_UNDERFILLED and slot is not None:
-        ids["slot"] = slot.pk
     if kind == Kind.LATE_CANCELLATION and pledge is not None:
         ids["pledge"] = pledge.pk
+    key = (_underfilled_key(slot) if kind == Kind.SLOT_UNDERFILLED and slot is not None
+           else _key(kind, **ids))
     with transaction.atomic():
         try:
             with transaction.atomic():
                 alert = OrganiserAlert.objects.create(kind=kind, campaign=campaign, slot=slot,
-                                                      pledge=pledge, dedupe_key=_key(kind, **ids))
+                                                      pledge=pledge, dedupe_key=key)
         except IntegrityError:
             return None  # raised already, by an earlier run or a concurrent one
         link = links.absolute(reverse("campaign_detail", args=[campaign.pk]))
@@ -145,10 +164,9 @@ def organiser_alerts_queue(*, now: datetime) -> int:
     as a safety net for the alert raised on each pledge, targets reached. Returns how many
     alerts were raised."""
     raised = 0
-    already = Exists(OrganiserAlert.objects.filter(dedupe_key=Concat(
-        Value(f"{Kind.SLOT_UNDERFILLED}:campaign:"), Cast(OuterRef("campaign_id"), CharField()),
-        Value(":slot:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())))
+    already = Exists(OrganiserAlert.objects.filter(dedupe_key=OuterRef("underfilled_key")))
     underfilled = (Slot.objects.select_related("campaign")
+                   .annotate(underfilled_key=_underfilled_key_sql())
                    .filter(campaign__status__in=TAKING_PLACE, starts_at__gt=now,
                            starts_at__lte=now + UNDERFILLED_BEFORE,
                            confirmed_seats__lt=F("capacity") * UNDERFILLED_SHARE)
@@ -156,8 +174,11 @@ def organiser_alerts_queue(*, now: datetime) -> int:
     for slot in underfilled:
         raised += alert_raise(kind=Kind.SLOT_UNDERFILLED, campaign=slot.campaign,
                               slot=slot) is not None
-    reached = (Campaign.objects.filter(status=Campaign.Status.OPEN, starts_at__gt=now)
-               .exclude(alerts__kind=Kind.TARGET_REACHED).values_list("pk", flat=True))
-    for campaign_id in reached:
-        raised += target_reached_check(campaign_id=campaign_id) is not None
+    # One query for every open campaign: its confirmed people against its target.
+    reached = (campaigns_with_mobilised().prefetch_related(None)
+               .filter(status=Campaign.Status.OPEN, starts_at__gt=now,
+                       mobilised__gte=F("participant_target"))
+               .exclude(alerts__kind=Kind.TARGET_REACHED).order_by("pk"))
+    for campaign in reached:
+        raised += alert_raise(kind=Kind.TARGET_REACHED, campaign=campaign) is not None
     return raised

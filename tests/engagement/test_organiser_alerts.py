@@ -124,3 +124,44 @@ def test_a_member_mutes_the_alerts_on_their_page(org_a, organisers, viewer_a, ow
     # Viewers are not sent alerts and have no such page; nor has another organisation.
     assert tenant_client(org_a, viewer_a).get("/alerts/").status_code in (403, 404)
     assert tenant_client(org_a, owner_b).get("/alerts/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_a_moved_slot_is_told_under_filled_again_at_its_new_date(org_a, organisers):
+    from engagement.services.slot_changes import slot_move
+
+    with tenant_context(org_a):
+        now = timezone.now()
+        campaign = make_campaign(capacity=10, target=40, starts_in=timedelta(days=2),
+                                 deadline_in=timedelta(days=1))
+        slot = campaign.slots.get()
+        assert organiser_alerts_queue(now=now) == 1
+        # Moved a day later (within the action): still under-filled, told again at once.
+        slot_move(slot=slot, starts_at=slot.starts_at + timedelta(hours=2),
+                  ends_at=slot.ends_at + timedelta(hours=2))
+        assert organiser_alerts_queue(now=now) == 1
+        assert organiser_alerts_queue(now=now) == 0
+        keys = set(OrganiserAlert.objects.filter(kind="slot_underfilled")
+                   .values_list("dedupe_key", flat=True))
+        assert keys == {f"slot_underfilled:campaign:{campaign.pk}:slot:{slot.pk}",
+                        f"slot_underfilled:campaign:{campaign.pk}:slot:{slot.pk}:sequence:1"}
+
+
+@pytest.mark.django_db
+def test_the_target_safety_net_is_one_query_whatever_the_campaigns(
+        org_a, organisers, django_assert_max_num_queries):
+    with tenant_context(org_a):
+        reached = make_campaign(target=2, capacity=10, starts_in=timedelta(days=20))
+        PledgeFactory(slot=reached.slots.get(), participant=ParticipantFactory(),
+                      companions=1)
+        for _n in range(6):  # under their target: nothing to tell, nothing to count apart
+            short = make_campaign(target=5, capacity=10, starts_in=timedelta(days=20))
+            PledgeFactory(slot=short.slots.get(), participant=ParticipantFactory(),
+                          companions=1)
+        # The under-filled slots, the campaigns reached, then the alert: its row, the
+        # recipients and their two e-mails (with their own lookups), whatever the campaigns.
+        with django_assert_max_num_queries(19):
+            assert organiser_alerts_queue(now=timezone.now()) == 1
+        assert OrganiserAlert.objects.get(kind="target_reached").campaign == reached
+        with django_assert_max_num_queries(2):  # was one more per open campaign
+            assert organiser_alerts_queue(now=timezone.now()) == 0
