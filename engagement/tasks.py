@@ -17,7 +17,7 @@ from .services import (
     message_schedule,
     organiser_alerts,
     outbox,
-    outreach,
+    outreach_delivery,
     pledge_notices,
     reminders,
     slot_changes,
@@ -52,8 +52,8 @@ def run_engagement_schedule() -> dict[str, int]:
     to queue), complete those whose action is over (so the after-action messages see
     them), lapse the waiting-list offers past their time limit (the places go to the next
     people), then queue the messages and organiser alerts that are due, compose the
-    sign-up notices whose task never reached the broker, and re-queue the e-mails whose
-    task was lost.
+    sign-up notices whose task never reached the broker, re-queue the e-mails whose
+    task was lost, and the bulk invitations whose next hour has come.
 
     Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
     no retry of its own: the next one, minutes later, does its work."""
@@ -69,6 +69,7 @@ def run_engagement_schedule() -> dict[str, int]:
         "follow_up_surveys": message_schedule.follow_up_surveys_queue(now=now),
         "notices": pledge_notices.missing_pledge_notices_queue(now=now),
         "requeued": outbox.stalled_emails_requeue(now=now),
+        "invitation_batches": outreach_delivery.invitation_batches_due_queue(now=now),
     }
 
 
@@ -105,9 +106,10 @@ def send_invitation_email(invitation_id: int) -> None:
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def send_invitation_batch(batch_id: int) -> None:
-    """The e-mails of a bulk invitation, composed here and queued in the outbox (each
-    once: a retry after a failure half-way queues only the rest)."""
-    outreach.invitation_batch_emails_queue(batch_id=batch_id)
+    """The e-mails of a bulk invitation, composed here and queued in the outbox, as many
+    as the hour's allowance lets out (each once: a retry or a repeated message queues
+    only the rest); the task comes back at the next hour for the others."""
+    outreach_delivery.invitation_batch_emails_queue(batch_id=batch_id)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

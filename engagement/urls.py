@@ -31,6 +31,8 @@ urlpatterns = [
     path("c/<slug:code>/widget/", sharing.campaign_widget, name="campaign_widget"),
     # The employees' address: anyone on the host; the link goes to verified domains only.
     path("internal/", internal.internal_address, name="internal_address"),
+    path("internal/link/<str:token>/", internal.internal_address_link,
+         name="internal_link_open"),
     # Participants, through their signed link.
     path("me/<str:token>/internal/", internal.internal_campaigns,
          name="participant_internal_campaigns"),

@@ -3,10 +3,12 @@ never a catalogue code. Numbers are formatted by ``core.formatting``."""
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from engagement.models import Channel
+from engagement.selectors import RELAUNCH_LEVER, relaunch_lever_name
 
 SEGMENT_NAMES = {"team": gettext_lazy("Team"), "site": gettext_lazy("Site"),
                  "postcode": gettext_lazy("Postcode"), "age_band": gettext_lazy("Age band")}
@@ -18,8 +20,11 @@ def lever_names(language: str) -> dict[str, str]:
     """Each lever of the catalogue by code, named in ``language``."""
     from methodology.models import Lever
 
-    return {lever.code: getattr(lever, f"name_{language}", "") or lever.name_en
-            for lever in Lever.objects.all()}
+    names = {lever.code: getattr(lever, f"name_{language}", "") or lever.name_en
+             for lever in Lever.objects.all()}
+    with translation.override(language):
+        names[RELAUNCH_LEVER] = relaunch_lever_name()
+    return names
 
 
 def named_lever_rows(rows: list[dict], language: str) -> list[dict]:

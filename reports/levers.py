@@ -20,7 +20,7 @@ from datetime import date
 from math import sqrt
 
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Team
-from engagement.selectors import INVITATION_SENT_SQL
+from engagement.selectors import INVITATION_SENT_SQL, NOT_RELAUNCH_SQL
 
 from .analytic import analytic_cursor
 
@@ -72,7 +72,8 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
     ``metrics.period_metrics`` does: a period's rows are computed over the period at once,
     so each person counts once and small segments merge over the whole period. Without
     any of them, every campaign of the organisation counts. Only invitations actually
-    sent count (``engagement.selectors.INVITATION_SENT``).
+    sent count (``engagement.selectors.INVITATION_SENT``), and not a relaunch's (people
+    told about their own pledge are no trial of a lever: ``RELAUNCH_LEVER``).
     """
     if segment not in SEGMENTS:
         raise ValueError(f"Unknown segment {segment!r}; choose one of {sorted(SEGMENTS)}.")
@@ -100,7 +101,7 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
         FROM {pledge} l
         WHERE l.invitation_id IN (SELECT id FROM {invitation} i
                                   WHERE campaign_id IN ({campaigns_sql})
-                                    AND {INVITATION_SENT_SQL})
+                                    AND {INVITATION_SENT_SQL} AND {NOT_RELAUNCH_SQL})
         GROUP BY l.invitation_id
     ),
     reached AS (
@@ -113,6 +114,7 @@ def lever_analysis(*, campaign: Campaign | None = None, programme: Programme | N
         LEFT JOIN {participant} invitee
                ON i.invitee_email <> '' AND LOWER(invitee.email) = LOWER(i.invitee_email)
         WHERE i.campaign_id IN ({campaigns_sql}) AND {INVITATION_SENT_SQL}
+          AND {NOT_RELAUNCH_SQL}
     ),
     segmented AS (
         SELECT r.*, NULLIF({SEGMENTS[segment]}, '') AS segment

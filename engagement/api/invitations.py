@@ -25,6 +25,10 @@ from ..services.outreach import (
     bulk_send_check,
     invitations_bulk_send,
 )
+from ..services.outreach_delivery import (
+    delivery_plan,
+    delivery_plan_text,
+)
 
 # The channels a bulk send may record (the API schema names this set BulkChannelEnum).
 BULK_CHANNEL_CHOICES = [(c, Channel(c).label) for c in BULK_CHANNELS]
@@ -106,7 +110,14 @@ class BulkInvitationResultSerializer(serializers.Serializer):
                                               "may still send this hour.")
     batch = serializers.IntegerField(allow_null=True, help_text="The send, when not a dry "
                                      "run.")
-    invited = serializers.IntegerField(help_text="Invitations sent (0 in a dry run).")
+    invited = serializers.IntegerField(help_text="Invitations recorded (0 in a dry run); "
+                                       "their e-mails go out under the hourly allowance.")
+    sent_this_hour = serializers.IntegerField(help_text="Of those, e-mails sent this hour "
+                                              "(0 in a dry run).")
+    later_hours = serializers.IntegerField(help_text="Hours the rest of the e-mails take, "
+                                           "one allowance each (0 when all go out now).")
+    message = serializers.CharField(help_text="The same, in the request's language "
+                                    "(empty in a dry run).")
 
 
 class CampaignInvitationFilter(FilterSet):
@@ -150,8 +161,9 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         site, or people who never pledged. Left out: the unsubscribed, those without
         consent to hear about future actions, those already invited to the campaign or
         pledged to it. Each invitation is recorded with the lever and channel and sent by
-        e-mail through the outbox; the organisation's hourly allowance applies
-        (``BULK_INVITATIONS_PER_HOUR``)."""
+        e-mail through the outbox. Every invitation is recorded at once, however large the
+        group; the organisation's hourly allowance (``BULK_INVITATIONS_PER_HOUR``) spreads
+        the e-mails over the next hours (``sent_this_hour``, ``later_hours``)."""
         payload = BulkInvitationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -161,17 +173,21 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         campaign = data["campaign"]
         bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
                         channel=data["channel"])
-        batch = None
+        batch, plan = None, None
         if not data["dry_run"]:
             preview = bulk_preview(campaign=campaign, audience=audience)
             batch = invitations_bulk_send(campaign=campaign, audience=audience,
                                           lever_code=data["lever_code"],
                                           channel=data["channel"], organiser=request.user)
+            plan = delivery_plan(invited=batch.invited, allowance=preview.allowance_left)
         after = bulk_preview(campaign=campaign, audience=audience)
         body = {**vars(preview if batch is not None else after), "dry_run": batch is None,
                 "allowance_left": after.allowance_left,
                 "batch": batch.pk if batch is not None else None,
-                "invited": batch.invited if batch is not None else 0}
+                "invited": batch.invited if batch is not None else 0,
+                "sent_this_hour": plan.this_hour if plan is not None else 0,
+                "later_hours": plan.later_hours if plan is not None else 0,
+                "message": delivery_plan_text(plan) if plan is not None else ""}
         if batch is not None:
             body["to_invite"] = batch.invited
         return Response(body, status=status.HTTP_201_CREATED if batch is not None

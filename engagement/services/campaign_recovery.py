@@ -7,8 +7,10 @@ new campaign.
   if they cannot come then.
 - **Relaunch** (a failed campaign): a new campaign copied from it (title, description,
   place, visibility, target, slots at the new dates), opened at once; the people who had
-  pledged to the old one are invited to it through the outbox (a bulk invitation, under
-  the organisation's hourly allowance); the old one stays failed and points at the new.
+  pledged to the old one are invited to it through the outbox (a bulk invitation: all
+  recorded at once, however many, their e-mails spread over the hours by the
+  organisation's hourly allowance, so a relaunch is never refused for it); the old one
+  stays failed and points at the new.
 
 Each is written as a ``CampaignEvent``: the campaign page's history.
 """

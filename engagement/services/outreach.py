@@ -7,26 +7,27 @@ relaunch, which is about their own pledge), not yet invited to this campaign and
 already pledged to it. Each is invited once per campaign: the partial unique index
 ``one_invitation_per_person_and_campaign`` refuses a second row, whoever races.
 
-Organisers' sends are limited per organisation and clock hour
-(``settings.BULK_INVITATIONS_PER_HOUR``): the allowance is taken by a conditional UPDATE
-on the hour's ``BulkSendHour`` row, which serialises concurrent sends and refuses any that
-would pass the cap. The e-mails are composed by a worker after the commit
-(``engagement.tasks.send_invitation_batch``) and leave through the outbox.
+A send records every invitation at once, however large the group: the organisation's
+hourly cap (``settings.BULK_INVITATIONS_PER_HOUR``) throttles the e-mails, never the send.
+A worker composes as many as the hour's allowance lets out and the rest over the next
+hours (``outreach_delivery``); they leave through the outbox.
+
+A relaunch's invitations are recorded under their own lever code (``RELAUNCH_LEVER``, not
+in the catalogue): they tell people about their own pledge, so the lever analysis leaves
+them out of its comparison of levers.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from core.tenancy import enqueue_on_commit
@@ -38,21 +39,18 @@ from ..models import (
     BulkSendHour,
     Campaign,
     Channel,
-    EmailKind,
     Invitation,
     InvitationBatch,
     Participant,
     Pledge,
     Team,
 )
-from .message_texts import CampaignFacts, participant_email_queue, placeholder_values
-from .outbox import dedupe_key
+from ..selectors import RELAUNCH_LEVER as RELAUNCH_LEVER
 
 Audience = InvitationBatch.Audience
 # What a bulk send can be: an e-mail, sent by the organisation or on a manager's behalf.
 # (A shared link, a poster or an intranet post are recorded one by one, with their link.)
 BULK_CHANNELS = (Channel.EMAIL, Channel.MANAGER)
-RELAUNCH_LEVER = "personal_invitation"
 
 
 @dataclass(frozen=True)
@@ -175,48 +173,27 @@ def bulk_preview(*, campaign: Campaign, audience: BulkAudience,
                        allowance_left=allowance_left(now=now))
 
 
-def _hour(now: datetime) -> datetime:
+def hour_start(now: datetime) -> datetime:
+    """The clock hour ``now`` falls in: the allowance's unit."""
     return now.replace(minute=0, second=0, microsecond=0)
 
 
 def allowance_left(*, now: datetime | None = None) -> int:
     """Bulk invitations the organisation may still send in the current clock hour."""
-    used = (BulkSendHour.objects.filter(hour=_hour(now or timezone.now()))
+    used = (BulkSendHour.objects.filter(hour=hour_start(now or timezone.now()))
             .values_list("invitations", flat=True).first() or 0)
     return max(0, settings.BULK_INVITATIONS_PER_HOUR - used)
 
 
-def _allowance_take(count: int, now: datetime) -> None:
-    """Take ``count`` from this hour's allowance, or refuse the whole send."""
-    hour, cap = _hour(now), settings.BULK_INVITATIONS_PER_HOUR
-    with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO engagement_bulksendhour (hour, invitations) "
-                       "VALUES (%s, 0) ON CONFLICT (hour) DO NOTHING", [hour])
-        # Row-locked and re-checked by PostgreSQL for each concurrent send: two sends can
-        # never both fit in what is left of the hour.
-        cursor.execute("UPDATE engagement_bulksendhour SET invitations = invitations + %s "
-                       "WHERE hour = %s AND invitations + %s <= %s RETURNING invitations",
-                       [count, hour, count, cap])
-        if cursor.fetchone() is None:
-            left = allowance_left(now=now)
-            raise DomainError({"audience": [ngettext(
-                "Your organisation may send %(cap)s invitations an hour and has %(left)s "
-                "left this hour, fewer than the %(count)s this would send: choose a "
-                "smaller group, or send the rest after the hour.",
-                "Your organisation may send %(cap)s invitations an hour and has %(left)s "
-                "left this hour, fewer than the %(count)s this would send: choose a "
-                "smaller group, or send the rest after the hour.", count) % {
-                "cap": cap, "left": left, "count": count}]})
-
-
-def bulk_send_check(*, campaign: Campaign, lever_code: str, channel: str) -> None:
-    """Refuse, naming the field, what no send could accept (a preview checks it too)."""
+def bulk_send_check(*, campaign: Campaign, lever_code: str | None, channel: str) -> None:
+    """Refuse, naming the field, what no send could accept (a preview checks it too);
+    ``lever_code`` None: the lever is the service's own (a relaunch)."""
     errors: dict[str, list[str]] = {}
     if not campaign.is_open:
         errors["campaign"] = [_("Open the campaign before inviting people to it.")]
     if channel not in BULK_CHANNELS:
         errors["channel"] = [_("Choose how the invitation is sent.")]
-    if not Lever.objects.filter(code=lever_code).exists():
+    if lever_code is not None and not Lever.objects.filter(code=lever_code).exists():
         errors["lever_code"] = [_("Choose a lever of the list.")]
     if errors:
         raise DomainError(errors)
@@ -226,10 +203,16 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
                           channel: str, organiser: User,
                           now: datetime | None = None) -> InvitationBatch:
     """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
-    with the lever and channel; e-mails leave through the outbox after the commit."""
+    with the lever and channel, all at once; the e-mails leave through the outbox after
+    the commit, as many an hour as the organisation's cap allows (``outreach_delivery``).
+    A relaunch (``Audience.CAMPAIGN``) is recorded under ``RELAUNCH_LEVER``."""
     now = now or timezone.now()
     relaunch = audience.kind == Audience.CAMPAIGN
-    bulk_send_check(campaign=campaign, lever_code=lever_code, channel=channel)
+    if relaunch:
+        lever_code = RELAUNCH_LEVER
+        bulk_send_check(campaign=campaign, lever_code=None, channel=channel)
+    else:
+        bulk_send_check(campaign=campaign, lever_code=lever_code, channel=channel)
     with transaction.atomic():
         batch = InvitationBatch.objects.create(
             campaign=campaign, organiser=organiser, audience=audience.kind,
@@ -254,9 +237,8 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
             raise DomainError({"audience": [_("Nobody in this group can be invited: they "
                                               "are invited already, pledged, or cannot be "
                                               "e-mailed.")]})
-        _allowance_take(invited, now)
-        batch.invited = invited
-        batch.save(update_fields=["invited"])
+        batch.invited, batch.next_at = invited, now
+        batch.save(update_fields=["invited", "next_at"])
         # By the task's registered name: the tasks module imports the services.
         enqueue_on_commit("engagement.tasks.send_invitation_batch", batch.pk)
     return batch
@@ -276,31 +258,3 @@ def invitation_link(invitation: Invitation) -> str:
     path = reverse("participant_go", args=[links.participant_token(participant),
                                            invitation.campaign.code])
     return links.absolute(f"{path}?i={invitation.code}")
-
-
-def invitation_batch_emails_queue(*, batch_id: int) -> int:
-    """Compose and queue the e-mails of a batch (the worker's part); each once, however
-    often this runs. A relaunch tells the people of the failed campaign (about their own
-    pledge); any other batch is an invitation (only to people who agree to hear about
-    future actions, which the outbox checks again). Returns how many were queued."""
-    batch = (InvitationBatch.objects.select_related("campaign__programme")
-             .filter(pk=batch_id).first())
-    if batch is None:
-        return 0
-    kind = (EmailKind.CAMPAIGN_RELAUNCHED if batch.audience == Audience.CAMPAIGN
-            else EmailKind.INVITATION)
-    facts = CampaignFacts(batch.campaign)
-    queued = 0
-    invitations = (batch.invitations.select_related("participant", "organiser", "campaign")
-                   .filter(participant__isnull=False).order_by("pk"))
-    for invitation in invitations:
-        participant = invitation.participant
-        assert participant is not None
-        values = placeholder_values(facts, participant=participant, invitation=invitation,
-                                    link=functools.partial(invitation_link, invitation))
-        if participant_email_queue(kind=kind, participant=participant, facts=facts,
-                                   values=values,
-                                   dedupe_key=dedupe_key(EmailKind.INVITATION,
-                                                         invitation=invitation.pk)):
-            queued += 1
-    return queued

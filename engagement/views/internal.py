@@ -4,6 +4,7 @@ and the page its e-mailed link opens: the open internal campaigns, to join."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,7 +13,13 @@ from tenants import throttle
 
 from .. import links
 from ..forms_outreach import EmployeeAddressForm
-from ..services.internal_access import internal_campaigns_open, internal_link_send
+from ..services.internal_access import (
+    internal_campaigns_open,
+    internal_campaigns_url,
+    internal_link_open,
+    internal_link_send,
+)
+from ..services.joining import email_domain_allowed
 from .visitors import participant_from_link
 
 THROTTLE_SCOPE = "internal_address"
@@ -47,8 +54,25 @@ def internal_address(request):
                   status=400 if form.errors else 200)
 
 
+def internal_address_link(request, token):
+    """The link e-mailed from the employees' address: it proves the address, so its
+    participant is made now (not when the address was typed), then sent on to their own
+    page of internal campaigns. An expired or forged link asks for a new one."""
+    participant = internal_link_open(token=token)
+    if participant is None:
+        messages.error(request, _("This link has expired or is not valid: enter your work "
+                                  "address again to receive a new one."))
+        return redirect("internal_address")
+    return redirect(internal_campaigns_url(participant))
+
+
 def internal_campaigns(request, token):
-    """The organisation's open internal campaigns, for the person whose link this is."""
+    """The organisation's open internal campaigns, for the person whose link this is:
+    only someone whose address is at one of the organisation's verified domains (anyone
+    else with a signed link, an outside volunteer, gets 404)."""
+    known = links.participant_from_token(token)
+    if known is None or not known.email or not email_domain_allowed(known.email):
+        raise Http404
     participant = participant_from_link(request, token)
     campaigns = list(internal_campaigns_open().select_related("programme"))
     return render(request, "engagement/internal_campaigns.html", {

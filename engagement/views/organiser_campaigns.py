@@ -25,7 +25,12 @@ from tenants.access import require_role
 from .. import links
 from ..forms import CampaignForm, CampaignInvitationForm, ImpactForm, NewCampaignForm, SlotForm
 from ..models import Campaign, Channel, Pledge, Programme
-from ..selectors import campaigns_with_progress, funnel_counts
+from ..selectors import (
+    RELAUNCH_LEVER,
+    campaigns_with_progress,
+    funnel_counts,
+    relaunch_lever_name,
+)
 from ..services import (
     campaign_create,
     campaign_open,
@@ -331,6 +336,7 @@ def _named(rows: list[dict]) -> list[dict]:
     """Funnel rows with the names of their lever and channel, in the reader's language."""
     if rows:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+        lever_names[RELAUNCH_LEVER] = relaunch_lever_name()
         channel_names = dict(Channel.choices)
         for row in rows:
             row["lever_name"] = lever_names.get(row["lever_code"], _("Other"))

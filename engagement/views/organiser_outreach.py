@@ -20,14 +20,17 @@ from tenants.access import require_role
 from .. import links
 from ..forms_outreach import BulkInvitationForm, NewDatesForm, RelaunchForm, WalkInForm
 from ..models import Campaign, Channel
+from ..selectors import RELAUNCH_LEVER, relaunch_lever_name
 from ..services.campaign_recovery import campaign_postpone, campaign_relaunch
 from ..services.outreach import (
     BULK_CHANNELS,
+    allowance_left,
     bulk_audience,
     bulk_preview,
     bulk_send_check,
     invitations_bulk_send,
 )
+from ..services.outreach_delivery import delivery_plan, delivery_plan_text
 from ..services.walk_ins import TAKING_PLACE, walk_in_register
 
 
@@ -43,6 +46,7 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
     batches = list(campaign.invitation_batches.all()[:10])
     if batches:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
+        lever_names[RELAUNCH_LEVER] = relaunch_lever_name()
         channel_names = {**dict(Channel.choices), **bulk_channel_names()}
         for batch in batches:  # by their names, never their codes
             batch.lever_name = lever_names.get(  # type: ignore[attr-defined]
@@ -89,13 +93,12 @@ def campaign_invite_many(request, pk):
                                      team_id=data["team"].pk if data["team"] else None,
                                      site=data["site"])
             if request.POST.get("send") == "1":
+                allowance = allowance_left()
                 batch = invitations_bulk_send(
                     campaign=campaign, audience=audience, lever_code=data["lever_code"],
                     channel=data["channel"], organiser=request.user)
-                messages.success(request, ngettext(
-                    "%(count)s invitation is on its way.",
-                    "%(count)s invitations are on their way.", batch.invited) % {
-                    "count": batch.invited})
+                messages.success(request, delivery_plan_text(
+                    delivery_plan(invited=batch.invited, allowance=allowance)))
                 return redirect(reverse("campaign_detail", args=[campaign.pk]) + "#invitations")
             bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
                             channel=data["channel"])

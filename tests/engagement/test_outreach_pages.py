@@ -158,6 +158,7 @@ def test_the_employees_address_is_throttled(org_a, settings):
 
 
 def test_the_link_lists_open_internal_campaigns_only(org_a, org_b):
+    _domains(org_a, "testco.test")
     with tenant_context(org_a):
         internal = make_campaign(visibility=Campaign.Visibility.INTERNAL)
         Campaign.objects.filter(pk=internal.pk).update(title="Chalets solidaires")
@@ -177,6 +178,61 @@ def test_the_link_lists_open_internal_campaigns_only(org_a, org_b):
     assert "Chalets solidaires" in text_of(joined)
     assert tenant_client(org_b).get(f"/me/{token}/internal/").status_code == 404
     assert client.get("/me/forged/internal/").status_code == 404
+
+
+
+def test_an_outside_volunteers_link_does_not_list_internal_campaigns(org_a):
+    """A signed link proves who someone is, not that they work there: only an address at
+    one of the organisation's verified domains sees its internal campaigns."""
+    _domains(org_a, "testco.test")
+    with tenant_context(org_a):
+        internal = make_campaign(visibility=Campaign.Visibility.INTERNAL)
+        Campaign.objects.filter(pk=internal.pk).update(title="Chalets solidaires")
+        outsider = links.participant_token(ParticipantFactory(email="vol@gmail.com"))
+    client = tenant_client(org_a)
+    response = client.get(f"/me/{outsider}/internal/")
+    assert response.status_code == 404
+    assert "Chalets solidaires" not in response.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_address_link_creates_the_participant_only_when_opened(org_a, lang):
+    import re
+
+    from django.core import signing
+
+    from engagement.services import internal_access
+
+    _domains(org_a, "testco.test")
+    client = tenant_client(org_a)
+    client.post("/internal/", {"email": "Zoe@TestCo.test"}, HTTP_ACCEPT_LANGUAGE=lang)
+    with tenant_context(org_a):
+        assert not Participant.objects.filter(email="zoe@testco.test").exists()
+        body = OutboundEmail.objects.get(to_email="zoe@testco.test").body
+    path = re.search(r"https?://[^/\s]+(/internal/link/[^\s]+/)", body).group(1)
+    opened = client.get(path, HTTP_ACCEPT_LANGUAGE=lang)
+    with tenant_context(org_a):
+        person = Participant.objects.get(email="zoe@testco.test")
+        assert person.language == lang
+        assert opened.status_code == 302
+        assert opened["Location"].endswith(
+            f"/me/{links.participant_token(person)}/internal/")
+    assert client.get(opened["Location"]).status_code == 200
+    # Opening it again finds the same person; a forged or expired link asks for a new one.
+    client.get(path)
+    with tenant_context(org_a):
+        assert Participant.objects.filter(email="zoe@testco.test").count() == 1
+        # Another organisation's link (its schema) is refused here.
+        foreign = signing.dumps({"e": "eve@testco.test", "l": lang, "s": "other"},
+                                salt=internal_access.ADDRESS_SALT, compress=True)
+    for token in ("forged", foreign):
+        refused = client.get(f"/internal/link/{token}/", follow=True)
+        assert refused.redirect_chain[-1][0].endswith("/internal/")
+    with tenant_context(org_a):
+        assert not Participant.objects.filter(email="eve@testco.test").exists()
+    with tenant_context(org_a), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(internal_access, "ADDRESS_MAX_AGE", timedelta(seconds=-1))
+        assert internal_access.internal_link_open(token=path.split("/")[-2]) is None
 
 
 # ---- walk-ins, postponing, relaunching ------------------------------------------------------
