@@ -53,6 +53,31 @@ def test_share_card_is_a_png_of_1200_by_630_that_follows_progress(org_a):
 
 
 @pytest.mark.django_db
+def test_share_card_is_drawn_once_then_served_from_the_cache(org_a, monkeypatch):
+    from django.core.cache import cache
+
+    from engagement.views import sharing
+
+    cache.clear()
+    drawn = []
+    draw = sharing.share_card_png
+    monkeypatch.setattr(sharing, "share_card_png",
+                        lambda **card: drawn.append(card["mobilised"]) or draw(**card))
+    with tenant_context(org_a):
+        campaign = make_campaign(target=8)
+    visitor, address = tenant_client(org_a), f"/c/{campaign.code}/card.png?lang=fr"
+    first = visitor.get(address)
+    # Anyone asking again, with any ``?v=``, gets the same bytes without a new drawing.
+    again = tenant_client(org_a).get(address + "&v=123")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert drawn == [0]
+    with tenant_context(org_a):
+        make_pledge(campaign.slots.get(), ParticipantFactory())
+    changed = visitor.get(address)
+    assert changed["ETag"] != first["ETag"] and drawn == [0, 1]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("lang, locale, people", [
     ("en", "en_GB", "1 / 8 people committed"),
     ("fr", "fr_FR", "1 / 8 personnes engagées"),
