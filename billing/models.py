@@ -224,6 +224,9 @@ class QuotaReachedNotice(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "month"],
                                                name="one_quota_notice_a_month")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.month:%Y-%m}: {self.participants}"
+
 
 class QuotaNoticeEmail(models.Model):
     """One owner's e-mail about a ``QuotaReachedNotice``: queued once (``dedupe_key``
@@ -238,4 +241,4 @@ class QuotaNoticeEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.organisation} {self.month:%Y-%m}: {self.participants}"
+        return self.dedupe_key
