@@ -13,14 +13,16 @@ An inviter who had already pledged in scope must have done so before the person 
 brought (first pledges compared by time, then id): every link goes from an earlier
 entry to a later one, so the forest has no cycle whatever the cancellations and
 re-pledges. An inviter who did not pledge in scope is a root of the forest (they brought
-people without taking part themselves). See docs/decisions.md, "Snowball per campaign"."""
+people without taking part themselves). The links are ``engagement.referrals``' rule, which
+a participant's own page counts with too. See docs/decisions.md, "Snowball per campaign"."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from engagement.models import Campaign, Invitation, Participant, Pledge, Slot, Team
+from engagement.models import Campaign, Participant, Pledge, Slot, Team
+from engagement.referrals import referral_links_sql
 
 from .analytic import WORK_MEM, WORK_MEM_MANY, analytic_cursor, subquery_sql
 
@@ -36,37 +38,6 @@ PEOPLE_KEYS = ("mobilised", "returning", "companions", "pledged_hours", "attende
 COUNTED = "((s.ends_at < c.now_at AND NOT c.failed) OR pl.attendance <> 'pending')"
 # The team filter of a team's scope; it is repeated in each read of the pledges in scope.
 TEAM_FILTER = "p.team_id = %s"
-
-
-def referral_links_sql(in_scope: str, *, per_campaign: bool = False) -> str:
-    """The CTEs ``entries`` (each person's first confirmed pledge in scope, with the
-    invitation it came through) and ``links`` (child ``id`` brought by ``parent``), over the
-    pledges ``in_scope`` (aliases ``pl``, ``s``, ``c``), for one scope or per campaign
-    (``campaign_id`` columns). The one rule of who brought whom (module docstring): the
-    metrics and the campaign's tree page both read it."""
-    campaign = "c.id AS campaign_id, " if per_campaign else ""
-    partition = "c.id, " if per_campaign else ""
-    child_campaign = "child.campaign_id, " if per_campaign else ""
-    same_campaign = " AND parent.campaign_id = child.campaign_id" if per_campaign else ""
-    # The invitation is looked up for the first pledges that have one only (the sort of
-    # every pledge in scope is the cost of this rule; bench/snowball.py).
-    return f"""
-    entries AS MATERIALIZED (
-        SELECT DISTINCT ON ({partition}pl.participant_id) {campaign}
-               pl.participant_id AS id, pl.created_at, pl.id AS pledge_id, pl.invitation_id
-        FROM {in_scope}
-        WHERE pl.status = 'confirmed'
-        ORDER BY {partition}pl.participant_id, pl.created_at, pl.id
-    ),
-    links AS MATERIALIZED (
-        SELECT {child_campaign}child.id, inv.inviter_id AS parent
-        FROM entries child
-        JOIN {Invitation._meta.db_table} inv ON inv.id = child.invitation_id
-        LEFT JOIN entries parent ON parent.id = inv.inviter_id{same_campaign}
-        WHERE inv.inviter_id IS NOT NULL AND inv.inviter_id <> child.id
-          AND (parent.id IS NULL
-               OR (parent.created_at, parent.pledge_id) < (child.created_at, child.pledge_id))
-    )"""  # noqa: S608 - only table names are interpolated
 
 
 def people_and_snowball(campaigns: QuerySet[Campaign], team: Team | None = None) -> dict:

@@ -1,5 +1,5 @@
 """A campaign's referral tree (who brought whom) and its ranking of recruiters, by the
-rule the campaign's figures count with (``participants.referral_links_sql``): the tree
+rule the campaign's figures count with (``engagement.referrals``): the tree
 page, its nodes and the ranking add up to the figures' ``brought_pledged`` and
 ``brought_attended``."""
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engagement.models import Campaign, Participant, Pledge, Slot
+from engagement.referrals import referral_links_sql
 
 from .analytic import WORK_MEM, analytic_cursor
-from .participants import referral_links_sql
 
 
 @dataclass

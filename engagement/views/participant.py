@@ -18,6 +18,7 @@ from core.i18n import in_language
 
 from .. import links
 from ..models import Campaign, Pledge, ProgrammeSurveyQuestion, SurveyAnswer
+from ..referrals import participant_brought_count
 from ..selectors import participant_pledges
 from ..services import personal_invitation_ensure, pledge_cancel
 from ..services.checkin import EARLY, LATE, checkin_code, companions_pending
@@ -66,12 +67,9 @@ def participant_home(request, token):
         "participant": participant, "pledges": pledges, "token": token,
         "hours": sum(p.hours_given for p in pledges),
         "companions": sum(companions.values()),
-        # People whose pledge came through one of this person's invitations, whatever
-        # brought them the first time (the snowball's rule, campaign by campaign).
-        "friends": Pledge.objects.filter(invitation__inviter=participant)
-                   .exclude(status=Pledge.Status.CANCELLED)
-                   .exclude(participant=participant)
-                   .values("participant").distinct().count(),
+        # The people this person brought: the snowball's rule (confirmed pledges, campaign
+        # by campaign), the one the campaign's figures and tree count with.
+        "friends": participant_brought_count(participant),
         # The current challenges of the person's team: the standings every team sees.
         "challenges": [{"challenge": challenge, "standings": standings,
                         "description": in_language({"fr": challenge.description_fr,

@@ -111,6 +111,46 @@ def test_friends_who_joined_through_the_link_are_counted(org_a):
 
 
 @pytest.mark.django_db
+def test_people_brought_are_counted_as_the_snowball_counts_them(org_a):
+    """Only confirmed pledges bring someone (the figures' and the tree's rule): people
+    waiting, offered a place, awaiting approval or cancelled are not counted yet, and a
+    person brought to two campaigns is one person."""
+    from django.utils import timezone
+
+    from engagement.referrals import participant_brought_count
+    from engagement.services import personal_invitation_ensure
+    from reports.participants import people_and_snowball_by_campaign
+    from reports.snowball import campaign_referrals
+
+    from ..factories import ParticipantFactory, PledgeFactory
+
+    with tenant_context(org_a):
+        first, second = make_campaign(capacity=20), make_campaign(capacity=20)
+        ana = ParticipantFactory(email="ana@example.org")
+        ben = ParticipantFactory(email="ben@example.org")
+        for campaign in (first, second):
+            slot = campaign.slots.get()
+            PledgeFactory(slot=slot, participant=ana)
+            PledgeFactory(slot=slot, participant=ben, invitation=personal_invitation_ensure(
+                campaign=campaign, participant=ana))
+        link = personal_invitation_ensure(campaign=first, participant=ana)
+        slot = first.slots.get()
+        for status, extra in (("waitlisted", {}), ("awaiting", {}), ("cancelled", {}),
+                              ("offered", {"offer_expires_at": timezone.now()})):
+            PledgeFactory(slot=slot, participant=ParticipantFactory(), invitation=link,
+                          status=status, **extra)
+        figures = people_and_snowball_by_campaign([first.pk, second.pk])
+        assert figures[first.pk]["brought_pledged"] == 1
+        assert figures[second.pk]["brought_pledged"] == 1
+        tree = campaign_referrals(first)
+        assert [(r.participant, r.brought_pledged) for r in tree.recruiters] == [(ana, 1)]
+        assert participant_brought_count(ana) == 1
+        token = links.participant_token(ana)
+    page = text_of(tenant_client(org_a).get(f"/me/{token}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "1 person joined through your link." in page
+
+
+@pytest.mark.django_db
 def test_a_returning_participant_sees_you_are_in_not_the_join_form(org_a):
     with tenant_context(org_a):
         campaign = make_campaign(capacity=20)
