@@ -22,16 +22,23 @@ def offer_url(pledge: Pledge) -> str:
 
 def seat_offered_notify(*, pledge_id: int) -> None:
     pledge = _pledge_with_context(pledge_id)
-    if pledge is None or pledge.status != Pledge.Status.OFFERED \
-            or pledge.offer_expires_at is None:
+    if pledge is not None:
+        seat_offer_queue(pledge)
+
+
+def seat_offer_queue(pledge: Pledge, *, sequence: int = 0) -> None:
+    """The offer e-mail; with the ``sequence`` of a moved slot, the offer again at the
+    slot's new time (a new message, once per sequence)."""
+    if pledge.status != Pledge.Status.OFFERED or pledge.offer_expires_at is None:
         return
     expires = pledge.offer_expires_at
     _queue_pledge_message(
         EmailKind.SEAT_OFFERED, pledge, CampaignFacts(pledge.slot.campaign),
-        link=functools.partial(offer_url, pledge),
+        link=functools.partial(offer_url, pledge), sequence=sequence,
         # Formatted by the template, in the recipient's language and the active zone.
         extra={"offer_until": lambda: formats.date_format(timezone.localtime(expires),
-                                                          "DATETIME_FORMAT")})
+                                                          "DATETIME_FORMAT"),
+               "moved": bool(sequence)})
 
 
 def offer_lapsed_notify(*, pledge_id: int) -> None:
