@@ -74,14 +74,17 @@ class OfferForm(ErrorsDescribed, forms.Form):
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:
-    """EU countries first (VAT rules are theirs), then the others, named in ``language``."""
+    """EU member states and France's overseas departments first (billing.vat has rules
+    for them), then the others, named in ``language``."""
     from babel import Locale
 
-    from .vat import EU_COUNTRIES
+    from .vat import EU_COUNTRIES, FRENCH_DOM
     names = Locale.parse(language if language in ("fr", "en") else "en").territories
-    eu = sorted(((code, names.get(code, code)) for code in EU_COUNTRIES), key=lambda c: c[1])
+    eu = sorted(((code, names.get(code, code)) for code in EU_COUNTRIES | FRENCH_DOM),
+                key=lambda c: c[1])
     others = sorted(((code, name) for code, name in names.items()
                      if len(code) == 2 and code.isalpha() and code not in EU_COUNTRIES
+                     and code not in FRENCH_DOM
                      and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "XK"}),
                     key=lambda c: c[1])
     return eu + others

@@ -52,7 +52,8 @@ def accompaniment_statement(*, organisation: Organisation, months: int = 12
                             ) -> list[StatementMonth]:
     """The accompaniment hours of the last ``months`` months, newest first: included by
     the pack, logged by consultants (who, when, what), covered, left and beyond: the
-    current month while the pack is held, and every month with time logged."""
+    current month while the pack is held, and every month with time logged. A past
+    month's included hours are those its bill covered."""
     allowance = pack_minutes_per_month(organisation)
     today = timezone.localdate()
     first = _months_back(today.replace(day=1), months - 1)
@@ -66,9 +67,13 @@ def accompaniment_statement(*, organisation: Organisation, months: int = 12
         # The current month always (what is left now); past ones when time was logged.
         if not entries and (month != today.replace(day=1) or not allowance):
             continue
-        covered = pack_allocation(entries, allowance)
-        # A pack given up since still shows the hours it covered when they were billed.
-        included = max(allowance, sum(e.pack_minutes for e in entries if e.billed_at))
+        # The pack held today counts for this month only: a past month shows what its
+        # bill covered (entries' pack_minutes), whether the pack was held then or not,
+        # never today's allowance.
+        billed_pack = sum(e.pack_minutes for e in entries if e.billed_at)
+        included = max(allowance, billed_pack) if month == today.replace(day=1) \
+            else billed_pack
+        covered = pack_allocation(entries, included)
         statement.append(StatementMonth(
             month=month, included_minutes=included,
             entries=[StatementEntry(entry=e, pack_minutes=covered[e.pk]) for e in entries]))

@@ -8,6 +8,20 @@ ids; quotes, made here before anything exists in Stripe, apply the same rules
   for it (reverse charge, Article 196 of Directive 2006/112/EC);
 - elsewhere in the EU without a VAT number: French VAT, 20 %;
 - outside the EU: no French VAT (services to a business established abroad).
+Every kind of customer follows the same rule, public bodies included: a public body
+elsewhere in the EU that gives its VAT number is identified for VAT and accounts for it
+(reverse charge), which is also what Stripe Tax does with the ``eu_vat`` tax id
+billing.services.customers attaches whatever the kind.
+
+France's overseas departments (Guadeloupe, Martinique, La Réunion, Guyane, Mayotte) are
+part of France and of the European Union (outermost regions) but outside the EU VAT
+territory. For services supplied from mainland France to a customer established there,
+the place of supply is where the customer is established (art. 259-1 CGI) and the
+reverse-charge rules do not apply between mainland France and the departments
+(BOI-TVA-GEO-20-40 § 30): Fullmobs charges the department's VAT itself, 8.5 % in
+Guadeloupe, Martinique and La Réunion (art. 296-1° CGI); in Guyane and Mayotte VAT is not
+applicable (art. 294-1 CGI). Source: impots.gouv.fr, "Je réalise depuis la métropole une
+prestation de services pour un client situé dans un DOM" (docs/decisions.md, "VAT").
 """
 
 from __future__ import annotations
@@ -17,6 +31,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 FRENCH_RATE = Decimal("20.00")
+# France's overseas departments: their own rate, or no VAT (art. 294-1 and 296 CGI).
+DOM_RATE = Decimal("8.50")
+DOM_TAXED = frozenset({"GP", "MQ", "RE"})
+DOM_UNTAXED = frozenset({"GF", "YT"})
+FRENCH_DOM = DOM_TAXED | DOM_UNTAXED
 
 # Country codes of EU addresses (ISO 3166-1), and each member's VAT number after its
 # prefix (Greece's prefix is EL; Northern Ireland's traders use XI).
@@ -59,7 +78,7 @@ def vat_country(value: str) -> str:
 @dataclass(frozen=True)
 class VatTreatment:
     rate: Decimal  # percent
-    note: str  # "" | "reverse_charge" | "outside_eu"
+    note: str  # "" | "reverse_charge" | "outside_eu" | "dom" | "dom_untaxed"
 
     def amount(self, subtotal_cents: int) -> int:
         return int((Decimal(subtotal_cents) * self.rate / 100).quantize(
@@ -67,10 +86,23 @@ class VatTreatment:
 
 
 def vat_treatment(*, country: str, vat_number: str = "") -> VatTreatment:
+    """The VAT of a customer's invoices, whatever its kind (see the module's rules)."""
     country = (country or "FR").upper()
     if country == "FR":
         return VatTreatment(FRENCH_RATE, "")
+    if country in DOM_TAXED:
+        return VatTreatment(DOM_RATE, "dom")
+    if country in DOM_UNTAXED:
+        return VatTreatment(Decimal("0.00"), "dom_untaxed")
     if country in EU_COUNTRIES:
         return VatTreatment(Decimal("0.00"), "reverse_charge") if vat_number \
             else VatTreatment(FRENCH_RATE, "")
     return VatTreatment(Decimal("0.00"), "outside_eu")
+
+
+def stripe_tax_exempt(country: str) -> str:
+    """The Stripe customer's ``tax_exempt`` that gives its invoices the treatment above:
+    "exempt" where French VAT is not applicable in an overseas department (Stripe Tax
+    would otherwise read a French address), "none" elsewhere (Stripe Tax decides from the
+    address and the ``eu_vat`` tax id, as ``vat_treatment`` does)."""
+    return "exempt" if (country or "").upper() in DOM_UNTAXED else "none"

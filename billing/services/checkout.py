@@ -68,6 +68,9 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
             "subscription_data": {"metadata": {"organisation": organisation.slug}},
             "locale": checkout_locale(locale), "automatic_tax": {"enabled": True},
             "tax_id_collection": {"enabled": True}, "billing_address_collection": "required",
+            # What the buyer confirms there is saved on the customer (Stripe Tax needs it
+            # with tax_id_collection); the webhooks copy it back to the billing account
+            # (services.customers.billing_details_pull).
             "customer_update": {"address": "auto", "name": "auto"},
         })
     except stripe.StripeError as exc:

@@ -3,7 +3,7 @@ Stripe fails (every module of billing.services that calls Stripe uses it)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict, Unpack, cast
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack, cast
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -18,8 +18,15 @@ from tenants.models import Membership, Organisation
 from tenants.services import require_verified
 
 from .. import stripe_api
+from ..catalogue import buyer_language
 from ..models import BillingAccount, Subscription
-from ..vat import EU_COUNTRIES, vat_country, vat_number_normalise, vat_number_shape_ok
+from ..vat import (
+    EU_COUNTRIES,
+    stripe_tax_exempt,
+    vat_country,
+    vat_number_normalise,
+    vat_number_shape_ok,
+)
 
 if TYPE_CHECKING:
     from stripe.params import CustomerCreateParams, CustomerUpdateParams
@@ -79,7 +86,8 @@ def customer_params(account: BillingAccount, *, purchase_order: str | None = Non
     if purchase_order is None:  # the current order's, kept on the subscription
         purchase_order = Subscription.objects.filter(organisation=organisation).values_list(
             "purchase_order", flat=True).first() or ""
-    language = organisation.locale if organisation.locale in ("fr", "en") else "fr"
+    # The language of the products on its invoices (checkout and ordering use the same).
+    language = buyer_language(organisation.locale)
     fields: list[tuple[str, str]] = []
     with translation.override(language):
         if account.siret:
@@ -91,6 +99,9 @@ def customer_params(account: BillingAccount, *, purchase_order: str | None = Non
     params: CustomerUpdateParams = {
         "name": account.legal_name or organisation.name, "email": account.billing_email,
         "preferred_locales": [language],
+        # The VAT treatment quotes give too (billing.vat): no VAT in Guyane and Mayotte.
+        "tax_exempt": cast("Literal['exempt', 'none', 'reverse']",
+                           stripe_tax_exempt(account.country)),
         "invoice_settings": {"custom_fields": [
             {"name": name[:40], "value": value[:140]} for name, value in fields] or ""},
     }
@@ -195,3 +206,39 @@ def _customer_update(account: BillingAccount, *, previous_vat: str) -> None:
                     "type": "eu_vat", "value": account.vat_number})
     except stripe.StripeError as exc:
         raise stripe_refusal(exc) from exc
+
+
+def billing_details_pull(*, account: BillingAccount) -> BillingAccount:
+    """The billing details Checkout may have changed on the Stripe customer (it saves the
+    name, address and VAT number the buyer confirms there, ``customer_update`` "auto", which
+    Stripe Tax needs with ``tax_id_collection``), copied back so that quotes, the billing
+    page and the next update to Stripe read what the invoices carry. Read from Stripe
+    (events arrive out of order), under the account's row lock."""
+    assert account.stripe_customer_id is not None
+    try:
+        customer = stripe_api.client().v1.customers.retrieve(
+            account.stripe_customer_id, params={"expand": ["tax_ids"]})
+    except stripe.StripeError as exc:
+        raise stripe_refusal(exc) from exc
+    values: dict[str, str] = {}
+    if customer.name:
+        values["legal_name"] = customer.name[:200]
+    address = customer.address.to_dict() if customer.address is not None else {}
+    if address.get("line1") and address.get("country"):
+        values.update({
+            "address_line1": str(address["line1"])[:200],
+            "address_line2": str(address.get("line2") or "")[:200],
+            "postal_code": str(address.get("postal_code") or "")[:20],
+            "city": str(address.get("city") or "")[:100],
+            "country": str(address["country"]).upper()})
+    tax_ids = customer.tax_ids.data if customer.tax_ids else []
+    values["vat_number"] = next((vat_number_normalise(t.value) for t in tax_ids
+                                 if t.type == "eu_vat"), "")
+    with transaction.atomic():
+        account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+        changed = [name for name, value in values.items() if getattr(account, name) != value]
+        for name in changed:
+            setattr(account, name, values[name])
+        if changed:
+            account.save(update_fields=changed)
+    return account

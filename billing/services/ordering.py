@@ -4,6 +4,7 @@ buyer's purchase-order number printed on it and payment terms."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ from .subscriptions import LIVE_STATUSES, subscription_sync
 
 if TYPE_CHECKING:
     from stripe.params import SubscriptionCreateParamsItem
+
+logger = logging.getLogger(__name__)
 
 QUOTE_VALID_DAYS = 30
 # Payment terms offered: 30 days is the rule for the French State and local authorities
@@ -67,10 +70,9 @@ def quote_create(*, organisation: Organisation, plan: str, interval: str,
               "amount": 0 if item.metered else item.prices[interval],
               "metered": bool(item.metered)} for item in items]
     subtotal = sum(0 if item.metered else item.prices[interval] for item in items)
-    treatment = vat_treatment(
-        country=account.country,
-        vat_number="" if account.customer_kind == BillingAccount.CustomerKind.PUBLIC_BODY
-        else account.vat_number)
+    # The rule Stripe applies to the invoices: the VAT number counts whatever the kind
+    # (the customer's eu_vat tax id, billing.services.customers).
+    treatment = vat_treatment(country=account.country, vat_number=account.vat_number)
     vat = treatment.amount(subtotal)
     today = timezone.localdate()
     with transaction.atomic():
@@ -109,13 +111,7 @@ def subscription_order_by_invoice(*, organisation: Organisation, plan: str, inte
     if days_until_due not in PAYMENT_TERMS:
         errors["days_until_due"] = [_("Choose 30, 45 or 60 days.")]
     items = _check_order(errors, plan=plan, interval=interval, option_codes=option_codes)
-    account = _account_with_details(organisation)
-    current = Subscription.objects.filter(organisation=organisation).first()
-    if current is not None and current.stripe_subscription_id \
-            and current.stripe_status in LIVE_STATUSES:
-        raise DomainError({"billing": [_(
-            "You already have a subscription: change it from the subscription management "
-            "page, or ask us for an offer.")]})
+    _account_with_details(organisation)
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
     language = buyer_language(organisation.locale)
@@ -124,9 +120,39 @@ def subscription_order_by_invoice(*, organisation: Organisation, plan: str, inte
     line_items: list[SubscriptionCreateParamsItem] = [
         {"price": ids[key]} if item.metered else {"price": ids[key], "quantity": 1}
         for item, key in zip(items, keys, strict=True)]
-    # The same order retried (a timeout) finds the same subscription, not a second one.
-    order_key = "-".join([str(organisation.pk), plan, interval, *sorted(option_codes),
-                          str(days_until_due), purchase_order])
+    with transaction.atomic():
+        # Two orders at once: the second waits here for the first to be recorded, then
+        # finds its subscription. Rows locked in subscription_sync's order (organisation,
+        # then subscription), the billing account between them.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+        current = Subscription.objects.select_for_update().filter(
+            organisation=organisation).first()
+        if current is not None and current.stripe_subscription_id \
+                and current.stripe_status in LIVE_STATUSES:
+            raise DomainError({"billing": [_(
+                "You already have a subscription: change it from the subscription "
+                "management page, or ask us for an offer.")]})
+        _stripe_subscribe(account, line_items=line_items, purchase_order=purchase_order,
+                          days_until_due=days_until_due)
+        Subscription.objects.update_or_create(organisation=organisation, defaults={
+            "purchase_order": purchase_order, "days_until_due": days_until_due,
+            "collection_method": "send_invoice"})
+        record = subscription_sync(organisation=organisation)
+    assert record is not None  # the customer exists
+    return record
+
+
+def _stripe_subscribe(account: BillingAccount, *, line_items: list[SubscriptionCreateParamsItem],
+                      purchase_order: str, days_until_due: int) -> None:
+    """The customer's invoice fields with the order's purchase order, then the
+    subscription. Its idempotency key is this attempt's: the client's own retries of a
+    timeout reuse it (one subscription), while a new attempt after a refusal is not
+    answered with the refusal Stripe keeps 24 hours under a key; two attempts cannot both
+    subscribe (the caller holds the account's lock). When Stripe refuses, the customer's
+    fields go back to the current order's."""
+    assert account.stripe_customer_id is not None
+    organisation = account.organisation
     client = stripe_api.client().v1
     try:
         client.customers.update(account.stripe_customer_id,
@@ -136,12 +162,12 @@ def subscription_order_by_invoice(*, organisation: Organisation, plan: str, inte
             "collection_method": "send_invoice", "days_until_due": days_until_due,
             "automatic_tax": {"enabled": True},
             "metadata": {"organisation": organisation.slug, "purchase_order": purchase_order},
-        }, options={"idempotency_key": f"order-{uuid.uuid5(uuid.NAMESPACE_URL, order_key)}"})
+        }, options={"idempotency_key": f"order-{organisation.pk}-{uuid.uuid4().hex}"})
     except stripe.StripeError as exc:
+        try:
+            client.customers.update(account.stripe_customer_id,
+                                    params=customer_params(account))
+        except stripe.StripeError:
+            logger.warning("Stripe customer %s keeps the refused order's invoice fields "
+                           "until its next update", account.stripe_customer_id)
         raise stripe_refusal(exc) from exc
-    Subscription.objects.update_or_create(organisation=organisation, defaults={
-        "purchase_order": purchase_order, "days_until_due": days_until_due,
-        "collection_method": "send_invoice"})
-    record = subscription_sync(organisation=organisation)
-    assert record is not None  # the customer exists
-    return record

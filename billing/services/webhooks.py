@@ -12,7 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import BillingAccount, StripeEvent
+from .customers import billing_details_pull
 from .subscriptions import subscription_sync
+
+# Checkout saves the name, address and VAT number the buyer confirms on the customer: the
+# billing account follows them (docs/decisions.md, "Checkout and the billing details").
+DETAILS_EVENTS = ("checkout.session.completed", "customer.updated")
 
 # Stripe's own tolerance: a signed delivery is accepted five minutes either side of its
 # timestamp. The library checks only the past; a timestamp in the future is refused here
@@ -77,6 +82,8 @@ def event_process(*, event_id: str) -> str:
         "organisation").first() if customer else None
     outcome = "ignored: unknown customer"
     if account is not None:
+        if record.payload.get("type") in DETAILS_EVENTS:
+            billing_details_pull(account=account)
         subscription_sync(organisation=account.organisation)
         outcome = "synced"
     StripeEvent.objects.filter(pk=record.pk).update(processed_at=timezone.now(), last_error="")

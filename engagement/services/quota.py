@@ -83,8 +83,11 @@ def participant_quota(organisation: Organisation | None = None) -> ParticipantQu
 def participant_quota_for_banner(organisation: Organisation) -> ParticipantQuota:
     """``participant_quota`` for the notice on every manager page: kept a minute in the
     cache (per schema: django-tenants' key function), forgotten when a new person counts."""
-    return cache.get_or_set(_banner_key(), lambda: participant_quota(organisation),
-                            BANNER_SECONDS)
+    quota = cache.get(_banner_key())
+    if not isinstance(quota, ParticipantQuota):
+        quota = participant_quota(organisation)
+        cache.set(_banner_key(), quota, BANNER_SECONDS)
+    return quota
 
 
 def _banner_key() -> str:
