@@ -106,3 +106,11 @@ def stripe_tax_exempt(country: str) -> str:
     would otherwise read a French address), "none" elsewhere (Stripe Tax decides from the
     address and the ``eu_vat`` tax id, as ``vat_treatment`` does)."""
     return "exempt" if (country or "").upper() in DOM_UNTAXED else "none"
+
+
+def online_payment_taxes(country: str) -> bool:
+    """Whether Stripe Tax (``automatic_tax``) can be trusted with this customer's VAT. Not
+    for Guadeloupe, Martinique and La Réunion: their 8.5 % is a French rate outside the EU
+    VAT territory that Fullmobs does not rely on Stripe Tax to apply, so those buyers get
+    an offer and an invoice made by us instead of Checkout or an order online."""
+    return (country or "").upper() not in DOM_TAXED

@@ -14,7 +14,7 @@ from tenants.models import Organisation
 from .. import stripe_api
 from ..catalogue import INTERVALS, buyer_language, options, plans
 from ..models import BillingAccount
-from .customers import customer_ensure, stripe_refusal
+from .customers import customer_ensure, online_payment_check, stripe_refusal
 
 if TYPE_CHECKING:
     from stripe.params.checkout import SessionCreateParamsLineItem
@@ -53,6 +53,7 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
         raise DomainError(errors)
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
+    online_payment_check(account)
     items = [plans()[plan], *(options()[code] for code in option_codes)]
     language = buyer_language(organisation.locale)
     keys = [item.lookup_key(interval, language) for item in items]

@@ -22,6 +22,7 @@ from ..catalogue import buyer_language
 from ..models import BillingAccount, Subscription
 from ..vat import (
     EU_COUNTRIES,
+    online_payment_taxes,
     stripe_tax_exempt,
     vat_country,
     vat_number_normalise,
@@ -242,3 +243,12 @@ def billing_details_pull(*, account: BillingAccount) -> BillingAccount:
         if changed:
             account.save(update_fields=changed)
     return account
+
+
+def online_payment_check(account: BillingAccount) -> None:
+    """Refuse paying online where Stripe Tax would not apply the VAT a quote gives
+    (billing.vat.online_payment_taxes); the pages turn it into a prefilled offer."""
+    if account.details_complete and not online_payment_taxes(account.country):
+        raise DomainError({"billing": [_(
+            "Paying online cannot apply the VAT of the French overseas departments yet "
+            "(8.5 %): ask us for an offer, and we make out your invoices with it.")]})

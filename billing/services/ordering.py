@@ -22,7 +22,12 @@ from ..catalogue import INTERVALS, Item, buyer_language, options, plans
 from ..models import BillingAccount, Quote, Subscription
 from ..vat import vat_treatment
 from .checkout import price_ids
-from .customers import customer_ensure, customer_params, stripe_refusal
+from .customers import (
+    customer_ensure,
+    customer_params,
+    online_payment_check,
+    stripe_refusal,
+)
 from .subscriptions import LIVE_STATUSES, subscription_sync
 
 if TYPE_CHECKING:
@@ -111,7 +116,7 @@ def subscription_order_by_invoice(*, organisation: Organisation, plan: str, inte
     if days_until_due not in PAYMENT_TERMS:
         errors["days_until_due"] = [_("Choose 30, 45 or 60 days.")]
     items = _check_order(errors, plan=plan, interval=interval, option_codes=option_codes)
-    _account_with_details(organisation)
+    online_payment_check(_account_with_details(organisation))
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
     language = buyer_language(organisation.locale)

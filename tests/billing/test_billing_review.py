@@ -135,3 +135,19 @@ def test_a_past_month_shows_the_hours_its_bill_covered_not_today_s_pack(org_a):
     assert current.included_minutes == 240  # the pack held today: this month only
     assert (past.included_minutes, past.covered_minutes, past.beyond_minutes,
             past.left_minutes) == (0, 0, 90, 0)
+
+
+def test_a_buyer_in_la_reunion_is_led_to_an_offer_not_to_stripe_tax(
+        fake, buyer, owner_a):  # noqa: F811
+    services.catalogue_sync()
+    owner = tenant_client(buyer, owner_a)
+    owner.post("/billing/details/", {**DETAILS, "country": "RE", "city": "Saint-Denis",
+                                     "postal_code": "97400"})
+    ordered = _order(owner, "BC-9")
+    assert ordered["Location"].endswith("#offer")
+    checkout = owner.post("/billing/checkout/", {"plan": "essential", "interval": "month"})
+    assert checkout["Location"].endswith("#offer")
+    page = owner.get(checkout["Location"]).content.decode()
+    assert "VAT of the French overseas departments" in page
+    assert not fake.requests_to("POST", "/v1/subscriptions")
+    assert not fake.requests_to("POST", "/v1/checkout/sessions")
