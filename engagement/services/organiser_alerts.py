@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -176,8 +176,8 @@ def organiser_alerts_queue(*, now: datetime) -> int:
                               slot=slot) is not None
     # One query for every open campaign: its confirmed people against its target.
     reached = (campaigns_with_mobilised().prefetch_related(None)
-               .filter(status=Campaign.Status.OPEN, starts_at__gt=now,
-                       mobilised__gte=F("participant_target"))
+               .filter(Q(mobilised__gte=F("participant_target")),
+                       status=Campaign.Status.OPEN, starts_at__gt=now)
                .exclude(alerts__kind=Kind.TARGET_REACHED).order_by("pk"))
     for campaign in reached:
         raised += alert_raise(kind=Kind.TARGET_REACHED, campaign=campaign) is not None
