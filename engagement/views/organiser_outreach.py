@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -48,7 +49,11 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
         lever_names[RELAUNCH_LEVER] = relaunch_lever_name()
         channel_names = {**dict(Channel.choices), **bulk_channel_names()}
+        now = timezone.now()
         for batch in batches:  # by their names, never their codes
+            # Waiting for the next hour's allowance (else being composed now).
+            batch.waiting = (batch.next_at is not None  # type: ignore[attr-defined]
+                             and batch.next_at > now)
             batch.lever_name = lever_names.get(  # type: ignore[attr-defined]
                 batch.lever_code, _("Other"))
             batch.channel_name = channel_names.get(  # type: ignore[attr-defined]
@@ -157,7 +162,8 @@ def campaign_postpone_view(request, pk):
             return redirect("campaign_detail", pk=campaign.pk)
     return render(request, "engagement/campaign_new_dates.html", {
         "campaign": campaign, "form": form, "relaunch": False,
-        "allowed": campaign.status in (Campaign.Status.OPEN, Campaign.Status.FAILED)},
+        "allowed": campaign.status in (Campaign.Status.OPEN, Campaign.Status.FAILED)
+        and campaign.relaunched_as_id is None},
         status=400 if form.errors else 200)
 
 

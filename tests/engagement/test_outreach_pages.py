@@ -73,6 +73,36 @@ def test_a_manager_previews_then_invites_a_team_by_names_never_codes(
     assert "Logistique" in detail and "team_challenge" not in detail
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_team_larger_than_the_cap_is_sent_and_the_page_tells_how_it_is_spread(
+        org_a, manager_a, team_campaign, lang, settings):
+    settings.BULK_INVITATIONS_PER_HOUR = 2
+    campaign, team, _people = team_campaign
+    client = tenant_client(org_a, manager_a)
+    choices = {"audience": "team", "team": team.pk, "site": "", "lever_code": "team_challenge",
+               "channel": "email", "send": "1"}
+    # The commit's callbacks are not run: the worker has not composed anything yet.
+    sent = client.post(f"/campaigns/{campaign.pk}/invite-many/", choices,
+                       HTTP_ACCEPT_LANGUAGE=lang, follow=True)
+    assert (("3 invitations recorded; 2 sent this hour, the rest over the next hour.")
+            if lang == "en" else ("3 invitations enregistrées ; 2 envoyées dans l’heure, "
+                                  "les autres dans l’heure suivante.")) in text_of(sent)
+    with tenant_context(org_a):
+        assert Invitation.objects.filter(campaign=campaign, batch__isnull=False).count() == 3
+    assert ("0 sent so far, the rest on their way" if lang == "en"
+            else "0 envoyées pour l’instant, les autres sont en route") in text_of(sent)
+    # The API says the same, for another campaign.
+    with tenant_context(org_a):
+        other = make_campaign()
+    api = client.post("/api/v1/campaign-invitations/bulk/", {
+        "campaign": other.pk, "audience": "team", "team": team.pk, "lever_code": "deadline",
+        "channel": "email", "dry_run": False}, content_type=JSON, HTTP_ACCEPT_LANGUAGE=lang)
+    assert api.status_code == 201, api.content
+    body = api.json()
+    assert (body["invited"], body["sent_this_hour"], body["later_hours"]) == (3, 2, 1)
+    assert body["message"].startswith("3 invitations")
+
+
 def test_a_team_choice_is_needed_for_the_team_audience(org_a, manager_a, team_campaign):
     campaign, _team, _people = team_campaign
     response = tenant_client(org_a, manager_a).post(
