@@ -232,7 +232,9 @@ class CsrdSerializer(serializers.Serializer):
     total = CsrdFiguresSerializer()
     groups = CsrdGroupSerializer(many=True, help_text="Sites and teams of at least five "
                                                       "employees.")
-    hidden_groups = serializers.IntegerField(help_text="Groups under five people, left out.")
+    hidden_groups = serializers.IntegerField(
+        help_text="Groups left out: under five people, or the smallest shown when the "
+                  "total minus the groups shown would reveal fewer than five.")
 
 
 class CsrdViewSet(OrganisationViewSet):

@@ -4,10 +4,13 @@ workforce, the hours they gave and their value, for the whole organisation and b
 and team where a group has at least ``MIN_GROUP`` people. docs/csrd.md maps them to the
 ESRS data points.
 
-"Employees" are the people who attended an action of an *internal* campaign (internal
-campaigns are the organisation's own people's: their joiners are checked against its
-e-mail domains); public campaigns' citizens are not the organisation's workforce. The
-period covers the campaigns that start in it, like the period dashboard. Hours and values
+"Employees" are the people of the organisation's own workforce who attended an action of
+an *internal* campaign: those whose address is at one of its verified e-mail domains
+(``Organisation.allowed_email_domains``, the domains that may join internal campaigns),
+or who came from a list it imported (``Participant.Source.IMPORT``, its HR lists). Anyone
+else (a known participant from outside invited to an internal action, a public campaign's
+citizen) is not its workforce. The period covers the campaigns that start in it, like the
+period dashboard. Hours and values
 are the ones of ``reports.value`` (attended pledges, each valued at its skill's rate or
 the hour value), so that the figures add up the same way everywhere.
 """
@@ -17,24 +20,49 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from engagement.models import DEFAULT_HOUR_VALUE, Campaign, Pledge, TimeValuation
+from core.tenancy import current_organisation
+from engagement.models import DEFAULT_HOUR_VALUE, Campaign, Participant, Pledge, TimeValuation
 
 from .analytic import ratio
 from .value import ZERO, pledges_given, value_sums
 
-# Groups under this many people are not shown (a site of three people would name them).
+# Groups under this many people are not shown (a site of three people would name them),
+# nor what a subtraction from the total would reveal of fewer people (``_shown``).
 MIN_GROUP = 5
 DIMENSIONS = ("site", "team")
 
 
+def own_workforce() -> Q:
+    """The participants of the organisation's own workforce (module docstring), on
+    pledges: an address at one of its verified domains, or an imported list's."""
+    workforce = Q(participant__source=Participant.Source.IMPORT)
+    for domain in current_organisation().allowed_email_domains:
+        workforce |= Q(participant__email__iendswith=f"@{domain.strip().lower()}")
+    return workforce
+
+
 def _pledges(start: date, end: date) -> QuerySet[Pledge]:
     return pledges_given().filter(
+        own_workforce(),
         slot__campaign__visibility=Campaign.Visibility.INTERNAL,
         slot__campaign__starts_at__date__gte=start,
         slot__campaign__starts_at__date__lte=end)
+
+
+def _shown(rows: list[dict[str, Any]], people: int) -> list[dict[str, Any]]:
+    """The groups of one breakdown that may be shown. A person is in one group at most,
+    so the total minus the groups shown gives the people left out (smaller groups and
+    people in none) away: when they are 1 to ``MIN_GROUP - 1`` people, the smallest group
+    shown is left out too (complementary suppression), which leaves ``MIN_GROUP`` or more
+    to the subtraction."""
+    shown = sorted((row for row in rows if row["people"] >= MIN_GROUP),
+                   key=lambda row: (row["people"], row["name"]))
+    while shown and 0 < people - sum(row["people"] for row in shown) < MIN_GROUP:
+        shown.pop(0)
+    return sorted(shown, key=lambda row: row["name"])
 
 
 def _figures(row: dict, workforce: int | None) -> dict:
@@ -57,7 +85,8 @@ def csrd_figures(start: date, end: date) -> dict:
                    "hours", "hours_per_employee", "amount", "skills_based_hours",
                    "skills_based_amount"},
          "groups": [{"dimension": "site" | "team", "name": str, **the same figures}],
-         "hidden_groups": int}   # groups under MIN_GROUP people, left out
+         "hidden_groups": int}   # groups left out: under MIN_GROUP people, or one a
+                                 # subtraction from the total would give away (``_shown``)
 
     Four queries whatever the number of pledges."""
     valuation = TimeValuation.objects.filter(pk=1).first()
@@ -66,20 +95,19 @@ def csrd_figures(start: date, end: date) -> dict:
     sums = {**value_sums(default), "people": Count("participant", distinct=True),
             "hours": Coalesce(Sum("hours_given"), ZERO)}
     pledges = _pledges(start, end)
-    total = _figures(pledges.aggregate(**sums), workforce)
+    total_row = pledges.aggregate(**sums)
+    total = _figures(total_row, workforce)
     groups, hidden = [], 0
     paths = {"site": "participant__site", "team": "participant__team__name"}
     for dimension in DIMENSIONS:
-        rows = (pledges.exclude(**{f"{paths[dimension]}__isnull": True})
-                .exclude(**{paths[dimension]: ""})
-                .values(name=F(paths[dimension])).annotate(**sums).order_by("name"))
-        for values in rows:
-            row: dict[str, Any] = dict(values)
-            if row["people"] < MIN_GROUP:
-                hidden += 1
-                continue
-            groups.append({"dimension": dimension, "name": row["name"],
-                           **_figures(row, workforce)})
+        rows = [dict(values) for values in (
+            pledges.exclude(**{f"{paths[dimension]}__isnull": True})
+            .exclude(**{paths[dimension]: ""})
+            .values(name=F(paths[dimension])).annotate(**sums).order_by("name"))]
+        shown = _shown(rows, total_row["people"])
+        hidden += len(rows) - len(shown)
+        groups += [{"dimension": dimension, "name": row["name"], **_figures(row, workforce)}
+                   for row in shown]
     return {"period": {"start": start.isoformat(), "end": end.isoformat()},
             "workforce_size": workforce, "hour_value": float(default), "currency": "EUR",
             "total": total, "groups": groups, "hidden_groups": hidden}

@@ -18,7 +18,15 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, Pledge, Programme, Skill, Team, TimeValuation
+from engagement.models import (
+    Campaign,
+    Participant,
+    Pledge,
+    Programme,
+    Skill,
+    Team,
+    TimeValuation,
+)
 from engagement.services import pledge_check_in, pledge_mark_no_show
 from engagement.services.value import (
     skill_create,
@@ -309,9 +317,13 @@ def test_a_viewer_gets_no_statement(org_a):
 
 
 def _workforce(org_a):
-    """Internal "Solidarity day" (this year): six people of the Lyon site (team Finance)
-    give 2 h each, two of the Paris site give 3 h; a public action's citizen is not the
-    workforce. Hour value 20 €, workforce 80."""
+    """Internal "Solidarity day" (this year), the organisation's domain testco.test: six
+    people of the Lyon site (team Finance) give 2 h each; in Paris one employee and one
+    person of an imported list (another domain) give 3 h each; five people of Marseille
+    give 1 h each. Not the workforce: an outsider invited to the internal action (site
+    Lyon, 4 h) and a public action's citizen. Hour value 20 €, workforce 80."""
+    org_a.allowed_email_domains = ["testco.test"]
+    org_a.save(update_fields=["allowed_email_domains"])
     with tenant_context(org_a):
         time_valuation_update(hour_value=Decimal("20"), basis="minimum_wage",
                               workforce_size=80)
@@ -324,15 +336,23 @@ def _workforce(org_a):
         public = SlotFactory(campaign=CampaignFactory(
             title="Beach", starts_at=start, mobilisation_deadline=start - timedelta(days=2),
             visibility=Campaign.Visibility.PUBLIC, status=Campaign.Status.COMPLETED))
+
+        def given(hours, slot=internal, **person):
+            person.setdefault("email", f"{ParticipantFactory.build().email.split('@')[0]}"
+                                       "@testco.test")
+            PledgeFactory(slot=slot, attendance="attended", hours_given=Decimal(hours),
+                          participant=ParticipantFactory(**person))
+
         for _index in range(6):
-            PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(2),
-                          participant=ParticipantFactory(site="Lyon", team=finance))
-        for _index in range(2):
-            PledgeFactory(slot=internal, attendance="attended", hours_given=Decimal(3),
-                          participant=ParticipantFactory(site="Paris"))
-        PledgeFactory(slot=internal, attendance="no_show", participant=ParticipantFactory())
-        PledgeFactory(slot=public, attendance="attended", hours_given=Decimal(5),
-                      participant=ParticipantFactory(site="Lyon"))
+            given(2, site="Lyon", team=finance)
+        given(3, site="Paris", email="paul@TestCo.test")
+        given(3, site="Paris", email="pia@home.example", source=Participant.Source.IMPORT)
+        for _index in range(5):
+            given(1, site="Marseille")
+        given(4, site="Lyon", email="guest@partner.example")
+        given(5, slot=public, site="Lyon", email="citizen@home.example")
+        PledgeFactory(slot=internal, attendance="no_show",
+                      participant=ParticipantFactory(email="absent@testco.test"))
 
 
 @pytest.mark.django_db
@@ -343,13 +363,14 @@ def test_csrd_figures_count_the_own_workforce_and_hide_small_groups(org_a, manag
     client = tenant_client(org_a, manager_a)
     api = client.get(f"/api/v1/metrics/csrd/?{query}").json()
     assert api["workforce_size"] == 80 and api["hour_value"] == 20.0
-    assert api["total"] == {"employees": 8, "share_of_workforce": 0.1, "hours": 18.0,
-                            "hours_per_employee": 2.25, "amount": 360.0,
+    assert api["total"] == {"employees": 13, "share_of_workforce": 0.1625, "hours": 23.0,
+                            "hours_per_employee": 1.77, "amount": 460.0,
                             "skills_based_hours": 0.0, "skills_based_amount": 0.0}
-    # Lyon and Finance have six people; Paris (two) is not shown.
+    # Paris (two) is not shown; nor is Marseille (five), else the total minus Lyon and
+    # Marseille would give Paris away. Finance leaves seven people out: shown.
     assert [(g["dimension"], g["name"], g["employees"], g["hours"]) for g in api["groups"]] \
         == [("site", "Lyon", 6, 12.0), ("team", "Finance", 6, 12.0)]
-    assert api["hidden_groups"] == 1
+    assert api["hidden_groups"] == 2
 
     response = client.get(f"/value/csrd.csv?{query}", HTTP_ACCEPT_LANGUAGE="fr")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -358,13 +379,33 @@ def test_csrd_figures_count_the_own_workforce_and_hide_small_groups(org_a, manag
              row["Part de l’effectif (%)"], row["Heures données"],
              row["Heures par salarié participant"], row["Valeur des heures données (€)"])
             for row in rows] == [
-        ("Toute l’organisation", "", "8", "10,0", "18,0", "2,25", "360,0"),
+        ("Toute l’organisation", "", "13", "16,25", "23,0", "1,77", "460,0"),
         ("Site", "Lyon", "6", "7,5", "12,0", "2,0", "240,0"),
         ("Équipe", "Finance", "6", "7,5", "12,0", "2,0", "240,0")]
     page = visible_text(client.get(f"/value/?{query}", HTTP_ACCEPT_LANGUAGE="en"
                                    ).content.decode())
-    assert "8 employees took part" in page and "10% of the workforce (80 employees)" in page
-    assert "€360.00 value of the hours given" in page
+    assert "13 employees took part" in page and "of the workforce (80 employees)" in page
+    assert "€460.00 value of the hours given" in page
+
+
+@pytest.mark.django_db
+def test_csrd_groups_never_give_a_small_one_away_by_subtraction(org_a):
+    from reports.csrd import _shown
+
+    def rows(*sizes):
+        return [{"name": f"g{index}", "people": size} for index, size in enumerate(sizes)]
+
+    # One group hidden, nobody else left out: the smallest shown goes too.
+    assert [row["name"] for row in _shown(rows(6, 5, 2), 13)] == ["g0"]
+    # What is left out makes five people or more: nothing more to hide.
+    assert [row["name"] for row in _shown(rows(6, 5, 3, 2), 16)] == ["g0", "g1"]
+    # People in no group count in what is left out (4 + 1 would give 1 + 4 away).
+    assert [row["name"] for row in _shown(rows(8, 4), 13)] == ["g0"]
+    assert [row["name"] for row in _shown(rows(8, 6), 15)] == ["g0"]
+    # Every group shown covers everyone: nothing to subtract.
+    assert [row["name"] for row in _shown(rows(8, 6), 14)] == ["g0", "g1"]
+    # A lone group over everyone who is left out by fewer than five: hidden.
+    assert _shown(rows(7), 9) == []
 
 
 @pytest.mark.django_db

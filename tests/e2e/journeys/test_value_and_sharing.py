@@ -58,6 +58,9 @@ def space(django_db_blocker):
             name="Lumière Alimentaire", slug=slug, owner_email=f"rse@{slug}.example",
             owner_password=PASSWORD, owner_name="Claire Dubois", locale="fr",
             kind="company")
+        # Its employees' addresses are at its verified domain (the CSRD figures count them).
+        organisation.allowed_email_domains = [f"{slug}.example"]
+        organisation.save(update_fields=["allowed_email_domains"])
         # Paying for every option, the lever analysis among them.
         Subscription.objects.create(organisation=organisation, plan="territory",
                                     options=sorted(options()), stripe_status="active")
