@@ -6,6 +6,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import language, other
+
+from ..bilingual import LocalizedText, main_language
 from .campaigns import Campaign
 from .programmes import Programme
 
@@ -24,7 +27,11 @@ class TeamChallenge(models.Model):
         PEOPLE = "people", _("People who took part")
         HOURS = "hours", _("Hours given")
 
+    # The name in French (the organisation's usual language) and, optional, in English;
+    # ``localized_name`` gives the reader's, or the other one marked as such.
     name = models.CharField(_("name"), max_length=150)
+    name_en = models.CharField(_("name in English"), max_length=150, blank=True,
+                               default="")
     description_fr = models.TextField(_("description in French"), blank=True)
     description_en = models.TextField(_("description in English"), blank=True)
     measure = models.CharField(_("measured by"), max_length=10, choices=Measure.choices,
@@ -55,6 +62,16 @@ class TeamChallenge(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def localized_name(self, lang: str | None = None) -> LocalizedText:
+        """The name in ``lang`` (the active language by default); the other language's,
+        marked as a fallback, when it has none (a name in English is optional)."""
+        wanted = main_language(language(lang))
+        names = {"fr": self.name, "en": self.name_en}
+        if names[wanted].strip():
+            return LocalizedText(names[wanted], wanted, wanted)
+        fallback = other(wanted)
+        return LocalizedText(names[fallback], fallback, wanted)
 
     @property
     def is_closed(self) -> bool:
