@@ -18,7 +18,12 @@ def _text(obj: object, field: str, lang: str | None) -> LocalizedText:
 
 def localized_html(obj: object, field: str, lang: str | None = None) -> SafeString:
     """A one-line text (a title, a name), escaped."""
-    text = _text(obj, field, lang)
+    return localized_text_html(_text(obj, field, lang))
+
+
+def localized_text_html(text: LocalizedText) -> SafeString:
+    """A one-line text already read in the reader's language, escaped, marked when it is
+    the other language's."""
     if not text.is_fallback:
         return format_html("{}", text.text)
     return format_html('<span lang="{}">{}</span> <small class="lang-note">({})</small>',

@@ -262,7 +262,13 @@ class ImportConfirmForm(forms.Form):
 class TeamChallengeForm(forms.Form):
     """A team challenge's terms; ``team_challenge_create``/``_update`` check them again."""
 
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=_("Name in French"), max_length=150,
+                           widget=forms.TextInput(attrs={"lang": "fr"}))
+    name_en = forms.CharField(
+        label=_("Name in English"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"lang": "en"}),
+        help_text=_("Optional: people who read English see the French name, marked as "
+                    "such, until it is written."))
     description_fr = forms.CharField(label=_("Description in French"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 3, "lang": "fr"}))
     description_en = forms.CharField(label=_("Description in English"), required=False,

@@ -3,6 +3,11 @@ participant's challenges, the teams API. One rule for all of them:
 
 - a team's figures are its members' confirmed pledges (people who took part) and the
   hours given by their attended pledges, on the campaigns and days in scope;
+- a challenge counts only campaigns taking place (open, target reached, completed): a
+  draft or a campaign whose target was missed (``FAILED``, its actions do not happen)
+  adds nobody. A pledge for a slot still to come within the challenge's days counts
+  among the people (they are mobilised: that is what a people challenge races for);
+  its hours count once it is checked in;
 - a team with fewer than ``TEAM_MIN_PEOPLE`` people taking part is never shown by name
   next to its figures: such teams are added up into one line, "Other teams (fewer than
   5 people each)", so that a figure cannot point at one or two colleagues (the same
@@ -69,11 +74,25 @@ def challenge_campaigns(challenge: TeamChallenge) -> QuerySet[Campaign]:
     return Campaign.objects.all()
 
 
+TAKING_PLACE = (Campaign.Status.OPEN, Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
+
+
+def challenge_campaigns_counted(challenge: TeamChallenge) -> QuerySet[Campaign]:
+    """The campaigns that count for a challenge, as its page lists them: those it
+    covers that take place and have a slot starting within its days."""
+    return challenge_campaigns(challenge).filter(
+        status__in=TAKING_PLACE,
+        slots__starts_at__date__gte=challenge.starts_on,
+        slots__starts_at__date__lte=challenge.ends_on).distinct()
+
+
 def challenge_pledges(challenge: TeamChallenge) -> QuerySet[Pledge]:
-    """The confirmed pledges that count toward a challenge: to a campaign it covers, for a
-    slot that starts within its days (in the organisation's time zone, the active one)."""
+    """The confirmed pledges that count toward a challenge: to a campaign it covers that
+    takes place, for a slot that starts within its days (in the organisation's time
+    zone, the active one)."""
     return Pledge.objects.filter(
         status=Pledge.Status.CONFIRMED,
+        slot__campaign__status__in=TAKING_PLACE,
         slot__campaign__in=challenge_campaigns(challenge).values("pk"),
         slot__starts_at__date__gte=challenge.starts_on,
         slot__starts_at__date__lte=challenge.ends_on)

@@ -88,6 +88,7 @@ class StandingsSerializer(serializers.Serializer):
 
 
 class TeamChallengeSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     is_closed = serializers.BooleanField(read_only=True)
 
@@ -96,6 +97,9 @@ class TeamChallengeSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "measure", "goal", "starts_on", "ends_on",
                   "programme", "campaigns", "is_closed", "closed_at", "created_at"]
         read_only_fields = fields
+
+    def get_name(self, obj) -> dict[str, str]:
+        return {"fr": obj.name, "en": obj.name_en}
 
     def get_description(self, obj) -> dict[str, str]:
         return {"fr": obj.description_fr, "en": obj.description_en}
@@ -115,7 +119,9 @@ class TeamChallengeDetailSerializer(TeamChallengeSerializer):
 
 
 class TeamChallengeWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=150, help_text="The name in French.")
+    name_en = serializers.CharField(max_length=150, required=False, allow_blank=True,
+                                    help_text="The name in English (optional).")
     description_fr = serializers.CharField(required=False, allow_blank=True)
     description_en = serializers.CharField(required=False, allow_blank=True)
     measure = serializers.ChoiceField(choices=TeamChallenge.Measure.choices)

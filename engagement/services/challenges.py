@@ -20,6 +20,7 @@ class TeamChallengeChanges(TypedDict, total=False):
     """What ``team_challenge_update`` may change; a name outside these is refused."""
 
     name: str
+    name_en: str
     description_fr: str
     description_en: str
     measure: str
@@ -31,7 +32,7 @@ class TeamChallengeChanges(TypedDict, total=False):
 
 
 NAME_MAX = 150  # TeamChallenge.name's max_length
-_FIELDS = ("name", "description_fr", "description_en", "measure", "goal", "starts_on",
+_FIELDS = ("name", "name_en", "description_fr", "description_en", "measure", "goal", "starts_on",
            "ends_on", "programme")
 
 
@@ -43,6 +44,9 @@ def _validate(values: dict[str, Any], campaigns: list[Campaign]) -> dict[str, An
         errors["name"] = [_("Give the challenge a name.")]
     elif len(values["name"]) > NAME_MAX:
         errors["name"] = [_("The name is too long.")]
+    values["name_en"] = (values.get("name_en") or "").strip()
+    if len(values["name_en"]) > NAME_MAX:
+        errors["name_en"] = [_("The name is too long.")]
     if values.get("measure") not in TeamChallenge.Measure.values:
         errors["measure"] = [_("Choose what the challenge measures: people or hours.")]
     goal = values.get("goal")
@@ -65,13 +69,14 @@ def _validate(values: dict[str, Any], campaigns: list[Campaign]) -> dict[str, An
 
 
 def team_challenge_create(*, name: str, measure: str, goal: int, starts_on: date,
-                          ends_on: date, description_fr: str = "", description_en: str = "",
+                          ends_on: date, name_en: str = "", description_fr: str = "",
+                          description_en: str = "",
                           programme: Programme | None = None,
                           campaigns: Iterable[Campaign] = ()) -> TeamChallenge:
     """A challenge between teams. Without campaigns it covers every campaign of its
     programme, or every campaign of the organisation without a programme."""
     chosen = list(campaigns)
-    values = _validate({"name": name, "description_fr": description_fr,
+    values = _validate({"name": name, "name_en": name_en, "description_fr": description_fr,
                         "description_en": description_en, "measure": measure, "goal": goal,
                         "starts_on": starts_on, "ends_on": ends_on, "programme": programme},
                        chosen)

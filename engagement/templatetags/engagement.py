@@ -2,7 +2,12 @@ from django import template
 from django.utils.safestring import SafeString
 
 from ..bilingual import localized
-from ..bilingual_html import localized_html, localized_markdown, other_language_summary
+from ..bilingual_html import (
+    localized_html,
+    localized_markdown,
+    localized_text_html,
+    other_language_summary,
+)
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -14,6 +19,13 @@ def localized_filter(obj, field: str) -> SafeString:
     the other language's exists, that one in an element with its ``lang`` and a note
     "(in French)" / "(en anglais)" after it (``engagement.bilingual_html``)."""
     return localized_html(obj, field)
+
+
+@register.filter
+def challenge_name(challenge) -> SafeString:
+    """A team challenge's name in the reader's language, or the French one marked as
+    such (``TeamChallenge.localized_name``); escaped."""
+    return localized_text_html(challenge.localized_name())
 
 
 @register.filter

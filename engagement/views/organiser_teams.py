@@ -21,7 +21,11 @@ from ..services.challenges import (
     team_challenge_create,
     team_challenge_update,
 )
-from ..standings import TEAM_MIN_PEOPLE, challenge_campaigns, challenge_standings
+from ..standings import (
+    TEAM_MIN_PEOPLE,
+    challenge_campaigns_counted,
+    challenge_standings,
+)
 from ..standings import team_leaderboard as leaderboard
 
 
@@ -49,8 +53,8 @@ def challenge_detail(request, pk):
         "challenge": challenge, "standings": challenge_standings(challenge),
         "description": in_language({"fr": challenge.description_fr,
                                     "en": challenge.description_en}),
-        "campaigns": challenge_campaigns(challenge).select_related("programme")
-                     .order_by("starts_at"),
+        "campaigns": challenge_campaigns_counted(challenge).select_related("programme")
+                     .order_by("starts_at", "pk"),
         "chosen": challenge.campaigns.exists(), "min_people": TEAM_MIN_PEOPLE,
         "updated": timezone.now()})
 
@@ -81,7 +85,8 @@ def challenge_edit(request, pk):
         messages.error(request, _("This challenge is closed and can no longer be changed."))
         return redirect("challenge_detail", pk=challenge.pk)
     form = TeamChallengeForm(request.POST or None, initial={
-        "name": challenge.name, "description_fr": challenge.description_fr,
+        "name": challenge.name, "name_en": challenge.name_en,
+        "description_fr": challenge.description_fr,
         "description_en": challenge.description_en, "measure": challenge.measure,
         "goal": challenge.goal, "starts_on": challenge.starts_on,
         "ends_on": challenge.ends_on, "programme": challenge.programme,
