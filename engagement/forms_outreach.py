@@ -62,6 +62,10 @@ class WalkInForm(forms.Form):
                                       ).order_by("starts_at", "pk")
         self.fields["slot"].queryset = slots
         self.has_slots = slots.exists()
+        # Before the day: the next slot, whose window opens EARLY before its start.
+        self.next_slot = campaign.slots.filter(starts_at__gt=now + EARLY).order_by(
+            "starts_at", "pk").first()
+        self.opens_at = self.next_slot.starts_at - EARLY if self.next_slot else None
         self.fields["slot"].label_from_instance = _slot_label
 
 

@@ -75,8 +75,9 @@ def _lines(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int,
 
 def share_card_png(*, title: str, organisation: str, starts_at, place: str,
                    mobilised: int, target: int, status_text: str, language: str,
-                   brand: str = DEFAULT_BRAND) -> bytes:
-    """The card as PNG bytes, its texts in ``language`` (dates in the active zone)."""
+                   brand: str = DEFAULT_BRAND, failed: bool = False) -> bytes:
+    """The card as PNG bytes, its texts in ``language`` (dates in the active zone); a
+    missed target is written in a neutral grey, never in the brand's (often green)."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 18), fill=brand)
@@ -112,7 +113,8 @@ def share_card_png(*, title: str, organisation: str, starts_at, place: str,
     if status_text:
         status_font = _font(32, bold=True)
         draw.text((WIDTH - MARGIN - draw.textlength(status_text, font=status_font),
-                   bar_top + 72), status_text, font=status_font, fill=brand)
+                   bar_top + 72), status_text, font=status_font,
+                  fill=MUTED if failed else brand)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -93,6 +93,11 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
         if campaign.status not in (Campaign.Status.OPEN, Campaign.Status.FAILED):
             raise DomainError({"status": [_("Only an open campaign, or one that missed its "
                                             "target, can be postponed.")]})
+        # Checked on the locked row (a relaunch locks it too): reopening a campaign that
+        # has a relaunch would leave two open copies and tell its people twice.
+        if campaign.relaunched_as_id is not None:
+            raise DomainError({"status": [_("This campaign has been relaunched on new dates: "
+                                            "postpone the new campaign instead.")]})
         if starts_at <= campaign.starts_at:
             raise DomainError({"starts_at": [_("Choose a start later than the one planned.")]})
         shift = starts_at - campaign.starts_at

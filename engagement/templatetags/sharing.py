@@ -46,6 +46,8 @@ def share_tools(context) -> dict:
     return {"campaign": campaign, "widget_url": widget_url,
             "card_url": f"{reverse('campaign_card', args=[campaign.code])}?lang={language}",
             "can_manage": context["access"].can_manage, "csrf_token": context["csrf_token"],
+            # No invitation poster for a campaign that failed or took place.
+            "closed": context.get("closed", False),
             "levers": poster_levers(), "poster_lever": POSTER_LEVER}
 
 

@@ -111,31 +111,42 @@ def _pledges(campaign: Campaign, query: str = ""):
     return pledges
 
 
-def _share_message(campaign: Campaign, organisation, url: str) -> str:
-    """A ready-to-paste invitation, in the organisation's language and time zone."""
-    from zoneinfo import ZoneInfo
-
-    from django.utils import translation
+def _share_message(campaign: Campaign, url: str, mobilised: int) -> str:
+    """A ready-to-paste message in the page's language (its reader's) and the active time
+    zone: an invitation while the campaign recruits, its outcome once it failed or took
+    place (nobody is asked to join an action that will not happen or is over)."""
     from django.utils.formats import date_format
 
-    zone = ZoneInfo(organisation.time_zone)
-    with translation.override(organisation.locale):
-        when = date_format(timezone.localtime(campaign.starts_at, zone), "DATETIME_FORMAT")
-        deadline = date_format(timezone.localtime(campaign.mobilisation_deadline, zone),
-                               "DATE_FORMAT")
-        title = campaign.localized("title").text
-        if campaign.place:
-            opening = _("Join us for “%(title)s” on %(date)s, %(place)s.") % {
-                "title": title, "date": when, "place": campaign.place}
-        else:
-            opening = _("Join us for “%(title)s” on %(date)s.") % {
-                "title": title, "date": when}
-        need = ngettext("We need %(count)s person by %(deadline)s: give a few hours of "
-                        "your time.",
-                        "We need %(count)s people by %(deadline)s: give a few hours of "
-                        "your time.", campaign.participant_target) % {
-            "count": campaign.participant_target, "deadline": deadline}
-        sign_up = _("Sign up here: %(url)s") % {"url": url}
+    when = date_format(timezone.localtime(campaign.starts_at), "DATETIME_FORMAT")
+    deadline = date_format(timezone.localtime(campaign.mobilisation_deadline), "DATE_FORMAT")
+    title = campaign.localized("title").text
+    if campaign.status == Campaign.Status.FAILED:
+        return ngettext(
+            "“%(title)s” did not reach its target: %(count)s person committed out of "
+            "%(target)s. Thank you for signing up.\n%(url)s",
+            "“%(title)s” did not reach its target: %(count)s people committed out of "
+            "%(target)s. Thank you for signing up.\n%(url)s", mobilised) % {
+            "title": title, "count": mobilised, "target": campaign.participant_target,
+            "url": url}
+    if campaign.status == Campaign.Status.COMPLETED:
+        return ngettext(
+            "“%(title)s” took place on %(date)s with %(count)s person committed. Thank you "
+            "to everyone who came!\n%(url)s",
+            "“%(title)s” took place on %(date)s with %(count)s people committed. Thank you "
+            "to everyone who came!\n%(url)s", mobilised) % {
+            "title": title, "date": when, "count": mobilised, "url": url}
+    if campaign.place:
+        opening = _("Join us for “%(title)s” on %(date)s, %(place)s.") % {
+            "title": title, "date": when, "place": campaign.place}
+    else:
+        opening = _("Join us for “%(title)s” on %(date)s.") % {
+            "title": title, "date": when}
+    need = ngettext("We need %(count)s person by %(deadline)s: give a few hours of "
+                    "your time.",
+                    "We need %(count)s people by %(deadline)s: give a few hours of "
+                    "your time.", campaign.participant_target) % {
+        "count": campaign.participant_target, "deadline": deadline}
+    sign_up = _("Sign up here: %(url)s") % {"url": url}
     return f"{opening} {need}\n{sign_up}"
 
 
@@ -169,13 +180,15 @@ def campaign_detail(request, pk):
         confirmed=Count("pk"),
         attended=Count("pk", filter=Q(attendance=Pledge.Attendance.ATTENDED)),
         no_show=Count("pk", filter=Q(attendance=Pledge.Attendance.NO_SHOW)))
+    mobilised = mobilised_count(campaign)
     return render(request, "engagement/campaign_detail.html", {
         "campaign": campaign, "slots": slots, "pledges": pledges, "query": query,
-        "mobilised": mobilised_count(campaign), "attendance": attendance,
+        "mobilised": mobilised, "attendance": attendance,
+        "closed": campaign.status in (Campaign.Status.FAILED, Campaign.Status.COMPLETED),
         "places": sum(slot.capacity for slot in slots),
         "places_warning": _places_warning(campaign.participant_target,
                                           sum(slot.capacity for slot in slots)),
-        "share_message": _share_message(campaign, request.tenant, page_url),
+        "share_message": _share_message(campaign, page_url, mobilised),
         # The funnel by lever and channel is the "lever analytics" paid option.
         "funnel": funnel,
         "lever_option": options()[Option.LEVER_ANALYTICS],

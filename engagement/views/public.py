@@ -96,6 +96,8 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
         "mobilised": mobilised, "participant": participant,
         "time_left": campaign.mobilisation_deadline - timezone.now(),
         "share_url": share_url,
+        # A failed or completed campaign asks nobody for anything: it shows its outcome.
+        "closed": campaign.status in (Campaign.Status.FAILED, Campaign.Status.COMPLETED),
         "verify_form": verify_form or VerifyEmailForm(),
         # An unpaid organisation's campaigns are paused: visible, not taking sign-ups.
         "paused": paused,

@@ -90,7 +90,8 @@ def campaign_card(request, code):
                              starts_at=campaign.starts_at, place=campaign.place,
                              mobilised=request._card_mobilised,
                              target=campaign.participant_target, status_text=status_text,
-                             language=language, brand=_brand(request.tenant))
+                             language=language, brand=_brand(request.tenant),
+                             failed=campaign.status == Campaign.Status.FAILED)
         cache.set(key, png, CARD_CACHE_SECONDS)
     response = HttpResponse(png, content_type="image/png")
     patch_cache_control(response, public=True, max_age=CARD_MAX_AGE)
