@@ -59,15 +59,42 @@ class OfferForm(ErrorsDescribed, forms.Form):
     plan = forms.ChoiceField(label=gettext_lazy("Plan"))
     options = forms.MultipleChoiceField(label=gettext_lazy("Options"), required=False,
                                         widget=forms.CheckboxSelectMultiple)
+    interval = forms.ChoiceField(label=gettext_lazy("Billed"), required=False, choices=[
+        ("year", gettext_lazy("Yearly")), ("month", gettext_lazy("Monthly"))])
+    purchase_order = forms.CharField(
+        label=gettext_lazy("Purchase-order number (optional)"), max_length=100, required=False,
+        help_text=gettext_lazy("Printed on every invoice."))
+    days_until_due = forms.TypedChoiceField(label=gettext_lazy("Payment terms"), coerce=int,
+                                            required=False, empty_value=None)
     email = forms.EmailField(label=gettext_lazy("Where should we reply?"))
     message = forms.CharField(label=gettext_lazy("Message (optional)"), required=False,
                               max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
+        from .services.ordering import PAYMENT_TERMS
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [(code, item.label) for code, item in plans().items()]
         self.fields["options"].choices = [(code, item.label)
                                           for code, item in options().items()]
+        self.fields["days_until_due"].choices = [("", gettext_lazy("No preference"))] + [
+            (days, gettext_lazy("%(days)s days") % {"days": days}) for days in PAYMENT_TERMS]
+        self.fields["interval"].choices = [("", gettext_lazy("No preference"))] + list(
+            self.fields["interval"].choices)
+
+    def terms_text(self) -> str:
+        """The billing choices beyond plan and options, as lines for the request's message
+        (what Fullmobs staff read to prepare the offer)."""
+        data, lines = self.cleaned_data, []
+        if data.get("interval"):
+            lines.append(f"{self.fields['interval'].label}: "
+                         f"{dict(self.fields['interval'].choices)[data['interval']]}")
+        if data.get("purchase_order"):
+            lines.append(str(gettext_lazy("Purchase-order number: %(number)s")
+                             % {"number": data["purchase_order"]}))
+        if data.get("days_until_due"):
+            lines.append(f"{self.fields['days_until_due'].label}: "
+                         + str(gettext_lazy("%(days)s days") % {"days": data["days_until_due"]}))
+        return "\n".join(lines)
         self.fields["email"].error_messages.update({
             "required": gettext_lazy("Enter a valid e-mail address, such as name@example.org."),
             "invalid": gettext_lazy("Enter a valid e-mail address, such as name@example.org.")})

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
 
+from . import stripe_api
 from .catalogue import options, plans
 from .models import Quote
 from .services.ordering import QUOTE_VALID_DAYS
@@ -34,7 +36,12 @@ def quote_context(quote: Quote) -> dict[str, Any]:
     customer = dict(quote.customer)
     customer["country_name"] = Locale.parse(language).territories.get(
         customer.get("country", ""), customer.get("country", ""))
-    return {"quote": quote, "lines": lines, "customer": customer,
+    seller = {"name": settings.SELLER_NAME,
+              "address_lines": [line for line in settings.SELLER_ADDRESS.split("\n") if line],
+              "siren": settings.SELLER_SIREN, "vat_number": settings.SELLER_VAT_NUMBER}
+    return {"quote": quote, "lines": lines, "customer": customer, "seller": seller,
+            # What the buyer can do with it today: order online, or ask for an offer.
+            "online_ordering": stripe_api.configured(),
             "valid_days": QUOTE_VALID_DAYS, "vat_rate": quote.vat_rate.normalize()}
 
 

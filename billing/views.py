@@ -78,8 +78,11 @@ def billing_home(request, offer_form=None):
                              "interval": getattr(subscription, "interval", "month"),
                              "options": wanted})
     if offer_form is None:
+        # The order page's other choices, when ordering led here (``?interval=&…``).
+        carried = {name: request.GET[name] for name in
+                   ("interval", "purchase_order", "days_until_due") if request.GET.get(name)}
         offer_form = OfferForm(prefix="offer", initial={"plan": plan, "options": wanted,
-                                                        "email": request.user.email})
+                                                        "email": request.user.email, **carried})
     account = BillingAccount.objects.filter(organisation=organisation).first()
     return render(request, "billing/home.html", {
         "rights": rights, "subscription": subscription, "form": form, "account": account,
@@ -104,7 +107,9 @@ def billing_offer(request):
             offers.offer_request_create(
                 kind=OfferRequest.Kind.OFFER, name=request.user.get_full_name() or data["email"],
                 organisation_name=request.tenant.name, email=data["email"],
-                message=data["message"], plan=data["plan"], option_codes=data["options"],
+                message="\n\n".join(part for part in (data["message"], form.terms_text())
+                                      if part),
+                plan=data["plan"], option_codes=data["options"],
                 organisation=request.tenant, language=request.LANGUAGE_CODE)
         except DomainError as exc:
             exc.add_to_form(form)

@@ -70,6 +70,9 @@ def billing_order(request):
     require_role(request, Role.OWNER)
     organisation = request.tenant
     form = OrderForm(request.POST or None, initial=_order_initial(request))
+    if not stripe_api.configured():
+        # Not shown then: the purchase order and payment terms go in the offer request.
+        form.fields["days_until_due"].required = False
     account = BillingAccount.objects.filter(organisation=organisation).first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,7 +110,11 @@ def billing_order(request):
 
 def _to_offer(request, data: dict, message: str):
     messages.info(request, message)
-    query = urlencode({"plan": data["plan"], "options": data["options"]}, doseq=True)
+    # Every choice travels: the offer form is prefilled with all of it.
+    query = urlencode({"plan": data["plan"], "options": data["options"],
+                       "interval": data["interval"],
+                       "purchase_order": data.get("purchase_order") or "",
+                       "days_until_due": data.get("days_until_due") or ""}, doseq=True)
     return redirect(f"/billing/?{query}#offer")
 
 

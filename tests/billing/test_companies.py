@@ -205,7 +205,8 @@ def test_without_online_payment_an_order_becomes_an_offer(no_payment, buyer, own
     response = owner.post("/billing/order/", {
         "plan": "professional", "interval": "year", "options": ["commented_report"],
         "days_until_due": 30, "order": "1"})
-    assert response["Location"] == "/billing/?plan=professional&options=commented_report#offer"
+    assert response["Location"] == ("/billing/?plan=professional&options=commented_report"
+                                    "&interval=year&purchase_order=&days_until_due=30#offer")
     page = owner.get("/billing/order/").content.decode()
     assert "Ask for an offer with this choice" in page
     assert not OfferRequest.objects.exists()  # asked for on the page it leads to
@@ -255,7 +256,8 @@ def test_an_order_stripe_refuses_becomes_a_prefilled_offer(fake, buyer, owner_a)
     response = owner.post("/billing/order/", {
         "plan": "essential", "interval": "year", "options": ["branded_space"],
         "purchase_order": "BC-1", "days_until_due": 45, "order": "1"})
-    assert response["Location"] == "/billing/?plan=essential&options=branded_space#offer"
+    assert response["Location"] == ("/billing/?plan=essential&options=branded_space"
+                                    "&interval=year&purchase_order=BC-1&days_until_due=45#offer")
     assert not fake.objects("subscription")
     assert not Subscription.objects.filter(organisation=buyer, purchase_order="BC-1").exists()
 
