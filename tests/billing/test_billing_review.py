@@ -151,3 +151,4 @@ def test_a_buyer_in_la_reunion_is_led_to_an_offer_not_to_stripe_tax(
     assert "VAT of the French overseas departments" in page
     assert not fake.requests_to("POST", "/v1/subscriptions")
     assert not fake.requests_to("POST", "/v1/checkout/sessions")
+
