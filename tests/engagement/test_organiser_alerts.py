@@ -165,3 +165,19 @@ def test_the_target_safety_net_is_one_query_whatever_the_campaigns(
         assert OrganiserAlert.objects.get(kind="target_reached").campaign == reached
         with django_assert_max_num_queries(2):  # was one more per open campaign
             assert organiser_alerts_queue(now=timezone.now()) == 0
+
+
+@pytest.mark.django_db
+def test_a_postponed_slot_is_told_under_filled_again(org_a, organisers):
+    from engagement.services.campaign_recovery import campaign_postpone
+
+    with tenant_context(org_a):
+        now = timezone.now()
+        campaign = make_campaign(capacity=10, target=40, starts_in=timedelta(days=2),
+                                 deadline_in=timedelta(days=1))
+        assert organiser_alerts_queue(now=now) == 1
+        campaign_postpone(campaign=campaign, starts_at=campaign.starts_at + timedelta(hours=12),
+                          mobilisation_deadline=campaign.mobilisation_deadline, by_user=None)
+        assert campaign.slots.get().sequence == 1
+        assert organiser_alerts_queue(now=now) == 1
+        assert organiser_alerts_queue(now=now) == 0
