@@ -154,8 +154,8 @@ def raw_burst(schema: str, slot_id: int) -> float:
                     participant = conn.execute(
                         "INSERT INTO engagement_participant (email, first_name, last_name, "
                         "language, site, postcode, age_band, consent_to_contact, source, "
-                        "referral_code, created_at) VALUES (%s, 'Raw', '', 'fr', '', '', '', "
-                        "false, 'signup', %s, now()) RETURNING id",
+                        "referral_code, created_at, last_active_at) VALUES (%s, 'Raw', '', 'fr', "
+                        "'', '', '', false, 'signup', %s, now(), now()) RETURNING id",
                         [f"r{n}-{i}-{uuid.uuid4().hex[:6]}@bench.example",
                          uuid.uuid4().hex[:16]]).fetchone()[0]
                     conn.execute("UPDATE engagement_slot SET confirmed_seats = confirmed_seats"
@@ -164,8 +164,8 @@ def raw_burst(schema: str, slot_id: int) -> float:
                     conn.execute(
                         "INSERT INTO engagement_pledge (slot_id, participant_id, companions, "
                         "companion_names, status, attendance, hours_given, created_at, "
-                        "confirmed_at) VALUES (%s, %s, 0, '', 'confirmed', 'pending', 0, "
-                        "now(), now())", [slot_id, participant])
+                        "confirmed_at, walk_in) VALUES (%s, %s, 0, '', 'confirmed', 'pending', "
+                        "0, now(), now(), false)", [slot_id, participant])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:

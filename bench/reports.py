@@ -91,21 +91,21 @@ def fill(programme: Programme) -> None:
          "FROM generate_series(1, %s) g", [TEAMS]),
         ("INSERT INTO engagement_campaign (programme_id, code, title, description, place, "
          "starts_at, ends_at, participant_target, mobilisation_deadline, visibility, status, "
-         "checkin_secret, created_at) "
+         "checkin_secret, created_at, party_approval_above, freed_seats) "
          "SELECT %s, 'bench' || g, 'Action ' || g, 'Campaign **' || g || '** of the bench.', "
          "'Lyon', %s + g * interval '7 days', %s + g * interval '7 days' + interval '3 hours',"
          " %s, %s + g * interval '7 days' - interval '2 days', 'internal', 'completed', "
-         "md5(g::text), now() FROM generate_series(1, %s) g",
+         "md5(g::text), now(), 5, 'offer' FROM generate_series(1, %s) g",
          [programme.pk, start, start, PARTICIPANTS // 2, start, CAMPAIGNS]),
         ("INSERT INTO engagement_slot (campaign_id, starts_at, ends_at, capacity, "
-         "confirmed_seats) SELECT c.id, c.starts_at, c.ends_at, %s, 0 "
+         "confirmed_seats, sequence) SELECT c.id, c.starts_at, c.ends_at, %s, 0, 0 "
          "FROM engagement_campaign c, generate_series(1, %s) g ORDER BY c.id, g",
          [PLEDGES, SLOTS_PER_CAMPAIGN]),
         ("INSERT INTO engagement_participant (email, first_name, last_name, language, team_id,"
          " site, postcode, age_band, consent_to_contact, source, referral_code, created_at, "
-         "referred_by_id) SELECT 'p' || g || '@bench.example', '', '', 'fr', "
+         "referred_by_id, last_active_at) SELECT 'p' || g || '@bench.example', '', '', 'fr', "
          "(SELECT min(id) FROM engagement_team) + g %% %s, '', '', '', false, 'import', "
-         "left(md5(g::text), 16), now(), NULL FROM generate_series(0, %s - 1) g",
+         "left(md5(g::text), 16), now(), NULL, now() FROM generate_series(0, %s - 1) g",
          [TEAMS, PARTICIPANTS]),
         # A snowball: one person in ten was brought by the one before.
         ("UPDATE engagement_participant SET referred_by_id = id - 1 "
@@ -124,10 +124,10 @@ def fill(programme: Programme) -> None:
         ("CREATE TEMP TABLE bench_people AS SELECT row_number() OVER (ORDER BY id) - 1 AS n,"
          " id FROM engagement_participant", []),
         ("INSERT INTO engagement_pledge (slot_id, participant_id, invitation_id, companions, "
-         "companion_names, status, attendance, hours_given, created_at) "
+         "companion_names, status, attendance, hours_given, created_at, walk_in) "
          "SELECT s.id, p.id, NULL, (g %% 7 = 0)::int, '', 'confirmed', "
          "CASE WHEN g %% 10 < 8 THEN 'attended' WHEN g %% 10 = 8 THEN 'no_show' "
-         "ELSE 'pending' END, CASE WHEN g %% 10 < 8 THEN 3 ELSE 0 END, now() "
+         "ELSE 'pending' END, CASE WHEN g %% 10 < 8 THEN 3 ELSE 0 END, now(), false "
          "FROM generate_series(0, %s - 1) g "
          "JOIN bench_people p ON p.n = g %% %s "
          "JOIN bench_slots s ON s.n = (g %% %s + (g / %s) * 37) %% %s",
