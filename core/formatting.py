@@ -10,10 +10,13 @@ translated and in the plural when it needs one ("28,5 arbres", "1 person").
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.defaultfilters import floatformat
-from django.utils.translation import ngettext, pgettext
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import get_language, ngettext, pgettext
 
 NBSP = "\u00a0"
 
@@ -93,3 +96,16 @@ def unit_name(unit: str) -> str:
 
 def people(value: int) -> str:
     return quantity(value, "people")
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date in words in the active language (``DATE_FORMAT``), French putting the
+    ordinal on the first of the month: "1er janvier 2026", "2 janvier 2026",
+    "1 January 2026". A datetime is read in the active time zone."""
+    if value is None:
+        return ""
+    day = localtime(value).date() if isinstance(value, datetime) else value
+    text = date_format(day, "DATE_FORMAT")
+    if day.day == 1 and (get_language() or "").startswith("fr") and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text

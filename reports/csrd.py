@@ -9,7 +9,8 @@ an *internal* campaign: those whose address is at one of its verified e-mail dom
 (``Organisation.allowed_email_domains``, the domains that may join internal campaigns),
 or who came from a list it imported (``Participant.Source.IMPORT``, its HR lists). Anyone
 else (a known participant from outside invited to an internal action, a public campaign's
-citizen) is not its workforce. The period covers the campaigns that start in it, like the
+citizen) is not its workforce. Their hours are their own, without their companions'
+(``reports.own_hours``). The period covers the campaigns that start in it, like the
 period dashboard. Hours and values
 are the ones of ``reports.value`` (attended pledges, each valued at its skill's rate or
 the hour value), so that the figures add up the same way everywhere.
@@ -27,6 +28,7 @@ from core.tenancy import current_organisation
 from engagement.models import DEFAULT_HOUR_VALUE, Campaign, Participant, Pledge, TimeValuation
 
 from .analytic import ratio
+from .own_hours import own_hours
 from .value import ZERO, pledges_given, value_sums
 
 # Groups under this many people are not shown (a site of three people would name them),
@@ -92,8 +94,9 @@ def csrd_figures(start: date, end: date) -> dict:
     valuation = TimeValuation.objects.filter(pk=1).first()
     workforce = valuation.workforce_size if valuation else None
     default = valuation.hour_value if valuation else DEFAULT_HOUR_VALUE
-    sums = {**value_sums(default), "people": Count("participant", distinct=True),
-            "hours": Coalesce(Sum("hours_given"), ZERO)}
+    # A person's own hours: their companions are not employees (``reports.own_hours``).
+    sums = {**value_sums(default, own_hours()), "people": Count("participant", distinct=True),
+            "hours": Coalesce(Sum(own_hours()), ZERO)}
     pledges = _pledges(start, end)
     total_row = pledges.aggregate(**sums)
     total = _figures(total_row, workforce)

@@ -3,8 +3,12 @@ keeps for its records: for a campaign or a period, each employee's hours given a
 skills-based volunteering, the skill and its hourly rate, the amount, and the totals.
 
 The rows are the attended, confirmed pledges marked with a skill (the pledge's own, else
-its slot's), valued by ``reports.value``'s rule, so the statement's total is the
-``value.skills_based_amount`` of the same campaign's figures. Each row is valued at the
+its slot's) of the organisation's own people (``reports.csrd.own_workforce``: verified
+e-mail domains or imported lists; a public campaign's citizens are not its employees),
+each with the person's own hours (``reports.own_hours``: their companions' hours are not
+an employee's). So its total is the skills-based hours of the own workforce, not the
+dashboards' "skills-based volunteering" figure, which values every participant's hours
+with their companions'. Each row is valued at the
 rate its hours were given at (kept on the pledge), and prints it: a skill's rate changed
 since gives another subtotal line, and a statement issued before reads the same after.
 The PDF states amounts and their basis; it gives no tax advice (article 238 bis of the
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -25,8 +29,10 @@ from core.tenancy import current_organisation, current_schema
 from engagement.models import Campaign, TimeValuation
 from tenants.access import sees_participant_identity
 
+from .csrd import own_workforce
+from .own_hours import pledge_own_hours
 from .pdf import render_html
-from .value import SKILLED, pledge_rate, pledge_value, pledges_given
+from .value import SKILLED, pledge_rate, pledges_given
 
 
 @dataclass
@@ -44,7 +50,7 @@ def skills_statement(*, access, campaign: Campaign | None = None,
                      start: date | None = None, end: date | None = None) -> Statement:
     """The statement of a campaign, or of the campaigns starting from ``start`` to ``end``.
     Names follow the one rule of identity (``sees_participant_identity``)."""
-    pledges = pledges_given().filter(SKILLED).select_related(
+    pledges = pledges_given().filter(SKILLED, own_workforce()).select_related(
         "participant", "skill", "slot__skill", "slot__campaign")
     if campaign is not None:
         pledges = pledges.filter(slot__campaign=campaign)
@@ -59,7 +65,9 @@ def skills_statement(*, access, campaign: Campaign | None = None,
         if skill is None:  # never: SKILLED kept only pledges with a skill
             continue
         rate = pledge_rate(pledge, skill.hourly_rate)
-        amount = pledge_value(pledge, rate)
+        hours = pledge_own_hours(pledge)
+        # Rounded to the cent as ``reports.value`` rounds each pledge's value.
+        amount = (hours * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         person = pledge.participant
         named = sees_participant_identity(access, consented=person.consent_to_contact)
         statement.rows.append({
@@ -67,13 +75,13 @@ def skills_statement(*, access, campaign: Campaign | None = None,
             else _("Participant %(row)s") % {"row": person.pk},
             # The campaign itself: the PDF names it in the statement's language.
             "campaign": pledge.slot.campaign, "date": pledge.slot.starts_at,
-            "skill": skill.name, "hours": pledge.hours_given, "rate": rate,
+            "skill": skill.name, "hours": hours, "rate": rate,
             "amount": amount})
         subtotal = by_skill.setdefault((skill.pk, rate), {
             "skill": skill.name, "rate": rate, "hours": Decimal(0), "amount": Decimal(0)})
-        subtotal["hours"] += pledge.hours_given
+        subtotal["hours"] += hours
         subtotal["amount"] += amount
-        statement.hours += pledge.hours_given
+        statement.hours += hours
         statement.amount += amount
     statement.skills = sorted(by_skill.values(), key=lambda row: (row["skill"], row["rate"]))
     return statement

@@ -53,12 +53,15 @@ def _rate(default: Decimal) -> Case:
         output_field=MONEY)), default=Value(default, output_field=MONEY), output_field=MONEY)
 
 
-def value_sums(default: Decimal) -> dict:
+def value_sums(default: Decimal, hours: Any = None) -> dict:
     # Each pledge's value is rounded to the cent before the sum, as on its export row.
-    amount = Round(ExpressionWrapper(F("hours_given") * _rate(default), output_field=MONEY),
+    # ``hours``: the hours valued, all the hours given unless told (the CSRD figures
+    # value a person's own hours, ``reports.own_hours``).
+    hours = F("hours_given") if hours is None else hours
+    amount = Round(ExpressionWrapper(hours * _rate(default), output_field=MONEY),
                    2, output_field=MONEY)
     return {"amount": Coalesce(Sum(amount), ZERO),
-            "skills_hours": Coalesce(Sum("hours_given", filter=SKILLED), ZERO),
+            "skills_hours": Coalesce(Sum(hours, filter=SKILLED), ZERO),
             "skills_amount": Coalesce(Sum(amount, filter=SKILLED), ZERO)}
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.i18n import language
 from core.roles import Role
+from core.tenancy import current_organisation
 from engagement.models import Campaign, Skill, TimeValuation
 from engagement.services.value import (
     skill_create,
@@ -28,9 +29,11 @@ from engagement.services.value import (
     time_valuation_update,
 )
 from tenants.access import require_role
+from tenants.models import Organisation
 
 from . import exports
 from .csrd import MIN_GROUP, csrd_figures, default_year
+from .metrics import period_metrics
 from .statement import skills_statement, statement_pdf
 from .views_dashboard import PeriodForm, _csv
 
@@ -56,6 +59,14 @@ class SkillForm(forms.Form):
                                      max_digits=8, decimal_places=2)
 
 
+def is_company() -> bool:
+    """The CSRD figures (a company's own workforce) and the statement of skills-based
+    volunteering (mécénat de compétences, a company's) are shown to companies only: a
+    local authority's or an association's participants are citizens and volunteers, not
+    a workforce lent to a cause (docs/decisions.md)."""
+    return current_organisation().kind == Organisation.Kind.COMPANY
+
+
 def _period(request) -> tuple[PeriodForm, dict]:
     start, end = default_year(timezone.localdate())
     default = {"start": start, "end": end}
@@ -67,6 +78,7 @@ def value_of_time(request, valuation_form=None, skill_form=None, status=200):
     form, period = _period(request)
     valuation = time_valuation_current()
     can_manage = request.access.can_manage
+    company = is_company()
     return render(request, "reports/value.html", {
         "valuation": valuation, "skills": Skill.objects.all(), "can_manage": can_manage,
         "valuation_form": valuation_form or ValuationForm(initial={
@@ -75,7 +87,10 @@ def value_of_time(request, valuation_form=None, skill_form=None, status=200):
             "workforce_size": valuation.workforce_size}),
         "skill_form": skill_form or SkillForm(),
         "form": form, "period": period, "min_group": MIN_GROUP,
-        "csrd": csrd_figures(period["start"], period["end"]),
+        "is_company": company,
+        # The period dashboard's figures: the valued hours of every participant.
+        "metrics": period_metrics(period["start"], period["end"]),
+        "csrd": csrd_figures(period["start"], period["end"]) if company else None,
         "query": f"start={period['start'].isoformat()}&end={period['end'].isoformat()}",
     }, status=400 if form.errors else status)
 
@@ -141,7 +156,7 @@ def skill_remove(request, pk: int):
 
 def csrd_export(request):
     form, period = _period(request)
-    if form.errors:
+    if form.errors or not is_company():
         raise Http404
     figures = csrd_figures(period["start"], period["end"])
     return _csv(request, f"csrd-s1-{period['start']:%Y%m%d}-{period['end']:%Y%m%d}.csv",
@@ -152,20 +167,23 @@ def skills_statement_download(request):
     """The statement of a campaign (``?campaign=<id>``) or of a period (``?start=&end=``),
     in the reader's language."""
     access = require_role(request, Role.MANAGER)
+    if not is_company():
+        raise Http404
+    # The file is named in the reader's language, like its contents.
+    stem = _("skills-based-volunteering")
     if "campaign" in request.GET:
         if not request.GET["campaign"].isdigit():
             raise Http404
         campaign = get_object_or_404(Campaign, pk=int(request.GET["campaign"]))
         statement = skills_statement(access=access, campaign=campaign)
-        name = f"skills-based-volunteering-{campaign.code}.pdf"
+        name = f"{stem}-{campaign.code}.pdf"
     else:
         form, period = _period(request)
         if form.errors:
             raise Http404
         statement = skills_statement(access=access, start=period["start"],
                                      end=period["end"])
-        name = (f"skills-based-volunteering-{period['start']:%Y%m%d}-"
-                f"{period['end']:%Y%m%d}.pdf")
+        name = f"{stem}-{period['start']:%Y%m%d}-{period['end']:%Y%m%d}.pdf"
     response = HttpResponse(statement_pdf(statement, language=language()),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

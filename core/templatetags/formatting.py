@@ -15,6 +15,7 @@ register.filter("euros", formatting.euros)
 register.filter("quantity", formatting.quantity)
 register.filter("people", formatting.people)
 register.filter("unit_name", formatting.unit_name)
+register.filter("long_date", formatting.long_date)
 
 
 @register.filter

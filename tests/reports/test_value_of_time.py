@@ -163,6 +163,8 @@ def test_french_dashboard_writes_euros_the_french_way(org_a, owner_a):
 
 @pytest.mark.django_db
 def test_a_changed_rate_values_the_hours_given_afterwards_only(org_a, manager_a, tmp_path):
+    org_a.allowed_email_domains = ["example.test"]  # the statement lists employees
+    org_a.save(update_fields=["allowed_email_domains"])
     with tenant_context(org_a):
         programme = _build()
         audit = Campaign.objects.get(programme=programme, title="Audit day")
@@ -281,6 +283,9 @@ def test_the_value_page_managers_change_viewers_read_outsiders_never_see(
 
 @pytest.mark.django_db
 def test_statement_of_skills_based_volunteering(org_a, manager_a, tmp_path):
+    # Ana and Cy are employees: their addresses are at the organisation's domain.
+    org_a.allowed_email_domains = ["example.test"]
+    org_a.save(update_fields=["allowed_email_domains"])
     with tenant_context(org_a):
         _build()
         audit = Campaign.objects.get(title="Audit day")
@@ -385,7 +390,7 @@ def test_csrd_figures_count_the_own_workforce_and_hide_small_groups(org_a, manag
     page = visible_text(client.get(f"/value/?{query}", HTTP_ACCEPT_LANGUAGE="en"
                                    ).content.decode())
     assert "13 employees took part" in page and "of the workforce (80 employees)" in page
-    assert "€460.00 value of the hours given" in page
+    assert "€460.00 value of the employees' hours, own workforce" in page
 
 
 @pytest.mark.django_db

@@ -249,7 +249,7 @@ def test_the_value_page_fits_a_phone_in_english_and_gives_the_statement(
     page.set_viewport_size({"width": 390, "height": 844})
     text = re.sub(r"[ \t\n]+", " ", page.locator("main").inner_text())
     assert "€15.00" in text and "6 employees took part" in text
-    assert "€540.00 value of the hours given" in text
+    assert "€540.00 value of the employees' hours, own workforce" in text
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Statement of skills-based volunteering (PDF)"
                          ).click()
