@@ -16,6 +16,7 @@ from billing.codes import Option, Plan
 from billing.models import Subscription
 from core.roles import Role
 from demo import engagement as engagement_demo
+from demo import features as features_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
 from methodology.models import Template
@@ -148,6 +149,8 @@ class Command(BaseCommand):
             names, kind, sites, people = spec["teams"]
             engagement_demo.seed(domain=spec["email_domain"], teams=names, team_kind=kind,
                                  sites=sites, people=people, seed_value=len(spec["slug"]))
+            features_demo.seed(organisation=organisation, consultant=consultant,
+                               company=spec["slug"] == "acme")
         if not organisation.allowed_email_domains:
             organisation.allowed_email_domains = [spec["email_domain"]]
             organisation.save(update_fields=["allowed_email_domains"])
