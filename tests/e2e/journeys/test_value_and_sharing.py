@@ -41,6 +41,19 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JOURNEY_SHOTS")
 
 
+# True when every period label's text ends above (or left of) its date input.
+_LABELS_CLEAR = """() => [...document.querySelectorAll('.period-form label')].every(l => {
+  const range = document.createRange(); range.selectNodeContents(l.firstChild);
+  const text = range.getBoundingClientRect();
+  const input = l.querySelector('input').getBoundingClientRect();
+  return text.bottom <= input.top + 1 || text.right <= input.left + 1; })"""
+# True when the settings summary's text stays clear of its chevron (1 rem at the right).
+_SUMMARY_CLEAR = """() => { const s = document.querySelector('.value-settings > summary');
+  const range = document.createRange(); range.selectNodeContents(s);
+  const chevron = parseFloat(getComputedStyle(s, '::after').width) || 16;
+  return range.getBoundingClientRect().right <= s.getBoundingClientRect().right - chevron; }"""
+
+
 def read(page, name: str) -> None:
     check_page(page)
     if SHOTS:
@@ -112,7 +125,11 @@ def test_csr_manager_reads_the_value_of_time_and_downloads_the_csrd_figures(
     assert "Comptabilité" in text and "45,00\u00a0€" in text
     assert "6 salariés ont participé" in text
     assert "5\u00a0% de l’effectif (120 salariés)" in text
-    assert "540,00\u00a0€ valeur des heures données" in text
+    assert "540,00\u00a0€ valeur des heures des salariés, effectifs propres" in text
+    assert "540,00\u00a0€ valeur de toutes les heures données" in text
+    assert "du 1er janvier" in text
+    # Each period label sits above its date input, never over it.
+    assert page.evaluate(_LABELS_CLEAR), "a period label overlaps its date input"
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Télécharger les chiffres CSRD (CSV)").click()
@@ -262,3 +279,16 @@ def test_the_value_page_fits_a_phone_in_english_and_gives_the_statement(
     assert not page.evaluate(_OVERFLOWING), page.evaluate(_OVERFLOWING)
     assert page.get_by_label("Widget for an intranet page: copy this code into the page"
                              ).input_value().startswith("<iframe src=")
+
+
+def test_the_value_page_on_a_french_phone_keeps_its_summary_clear(live_url, open_person, space):
+    organisation, _campaign = space
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang="fr", device="phone")
+    log_in(page, base, f"rse@{organisation.slug}.example", "fr")
+    page.goto(f"{base}/value/")
+    read(page, "390-fr-value")
+    assert page.evaluate(_SUMMARY_CLEAR), "the summary runs into its chevron"
+    assert page.evaluate(_LABELS_CLEAR), "a period label overlaps its date input"
+    assert "Changer la valeur d’une heure ou l’effectif" in page.locator("main").inner_text() \
+        or "Changer la valeur d'une heure ou l'effectif" in page.locator("main").inner_text()
