@@ -86,8 +86,8 @@ class OfferForm(ErrorsDescribed, forms.Form):
         (what Fullmobs staff read to prepare the offer)."""
         data, lines = self.cleaned_data, []
         if data.get("interval"):
-            lines.append(f"{self.fields['interval'].label}: "
-                         f"{dict(self.fields['interval'].choices)[data['interval']]}")
+            billed = {"year": gettext_lazy("Yearly"), "month": gettext_lazy("Monthly")}
+            lines.append(f"{self.fields['interval'].label}: {billed[data['interval']]}")
         if data.get("purchase_order"):
             lines.append(str(gettext_lazy("Purchase-order number: %(number)s")
                              % {"number": data["purchase_order"]}))

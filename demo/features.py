@@ -63,12 +63,14 @@ def _internal_campaign() -> None:
     if Campaign.objects.filter(visibility=Campaign.Visibility.INTERNAL,
                                status=Campaign.Status.OPEN).exists():
         return
-    programme = Campaign.objects.exclude(programme=None).values_list("programme", flat=True
-                                                                     ).first()
+    first = Campaign.objects.exclude(programme=None).select_related("programme").first()
+    if first is None:
+        return
+    programme = first.programme
     starts_at = timezone.localtime().replace(hour=14, minute=0, second=0, microsecond=0
                                              ) + timedelta(days=24)
     campaign = Campaign.objects.create(
-        programme_id=programme, title="Atelier solidaire entre collègues",
+        programme=programme, title="Atelier solidaire entre collègues",
         place="Siège, salle du 3e étage", content_language="fr",
         description="Un après-midi pour préparer des colis avec une association du quartier.",
         translations={"en": {"title": "Solidarity workshop among colleagues",
