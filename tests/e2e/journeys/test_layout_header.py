@@ -6,9 +6,10 @@ import os
 import uuid
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from engagement.models import Participant
+from engagement.models import EmailDeliverability, Participant
 from tenants.models import Organisation
 from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
@@ -35,6 +36,10 @@ def city(django_db_blocker):
         with tenant_context(organisation):
             Participant.objects.create(email=f"ana@{slug}.example", first_name="Ana",
                                        last_name="Lopez", source=Participant.Source.INVITATION)
+            # An undeliverable address: its mark and "Clear the mark" widen the e-mail column.
+            EmailDeliverability.objects.create(
+                email=f"ana@{slug}.example", undeliverable_since=timezone.now(),
+                reason=EmailDeliverability.Reason.HARD_BOUNCE)
     yield organisation
     with django_db_blocker.unblock():
         drop_organisation(Organisation.objects.get(pk=organisation.pk))
