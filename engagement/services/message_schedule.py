@@ -195,8 +195,11 @@ def _queue_results(campaign: Campaign) -> int:
             "slots": lambda pledges=pledges: [
                 {"date": date_text(p.slot.starts_at, time_zone),
                  "time": time_text(p.slot.starts_at, time_zone),
-                 "waitlisted": p.status != Pledge.Status.CONFIRMED} for p in pledges],
+                 "waitlisted": p.status != Pledge.Status.CONFIRMED,
+                 "offered": p.status == Pledge.Status.OFFERED} for p in pledges],
             "waitlisted": not confirmed,
+            # A place held for them is no waiting list: they have to confirm it.
+            "offered": any(p.status == Pledge.Status.OFFERED for p in pledges),
         }
         if participant_email_queue(
                 kind=kind, participant=participant, facts=facts, values=values, extra=extra,

@@ -96,7 +96,8 @@ def test_an_offered_place_is_shown_as_an_offer_to_confirm(org_a, lang, offered, 
     text = text_of(page)
     assert offered in text and confirm in text
     assert "You are in" not in text and "Vous êtes inscrit" not in text
-    assert _url("participant_offer", token, pledge.pk) in page.content.decode()
+    # The signed link is minted at each page (its timestamp differs): its path is checked.
+    assert f'/pledges/{pledge.pk}/offer/"' in page.content.decode()
 
 
 # ---- 3. the catch-up of sign-up notices tells only what is still ahead -------------------
@@ -267,3 +268,24 @@ def test_the_dashboard_counts_one_decided_campaign_in_the_singular():
         three = render_to_string("reports/dashboard_figures.html", {"metrics": metrics,
                                                                     "lever_rows": None})
     assert "des 3 campagnes au résultat connu ont réussi" in three
+
+
+@pytest.mark.django_db
+def test_the_target_reached_email_tells_an_offered_place_is_to_confirm(org_a):
+    from engagement.services import message_schedule
+
+    with tenant_context(org_a):
+        campaign = make_campaign(capacity=1, target=1, starts_in=timedelta(days=3),
+                                 deadline_in=timedelta(days=1))
+        slot = campaign.slots.get()
+        PledgeFactory(slot=slot, participant=ParticipantFactory())
+        offered = ParticipantFactory(email="offered@net.example", language="en")
+        PledgeFactory(slot=slot, participant=offered, status=Pledge.Status.OFFERED,
+                      offer_expires_at=timezone.now() + timedelta(hours=20))
+        campaign_close(campaign=campaign, now=campaign.mobilisation_deadline)
+        campaign.refresh_from_db()
+        assert campaign.status == Campaign.Status.SUCCEEDED
+        message_schedule.campaign_result_notify(campaign_id=campaign.pk)
+        body = OutboundEmail.objects.get(kind="campaign_succeeded", participant=offered).body
+    assert "A place is offered to you: confirm it" in body and "(place offered" in body
+    assert "still on the waiting list" not in body
