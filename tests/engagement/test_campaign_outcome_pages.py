@@ -74,6 +74,10 @@ def test_a_relaunched_campaign_cannot_be_postponed_nor_offers_to(org_a, manager_
     assert refused_post.status_code == 400
     with tenant_context(org_a):
         assert Campaign.objects.get(pk=old.pk).status == Campaign.Status.FAILED
+    # Whoever reaches the old public page is led to the new one.
+    public = tenant_client(org_a).get(f"/c/{old.code}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f'href="/c/{new.code}/"' in public.content.decode()
+    assert "It is relaunched on new dates" in text_of(public)
 
 
 # ---- 2. an offered place reads as an offer ----------------------------------------------
