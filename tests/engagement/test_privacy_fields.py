@@ -42,6 +42,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("TimeValuation", "basis_note"): "written by the organisation about its valuation",
     ("Team", "kind"): "a choice code",
     ("TeamChallenge", "name"): "written by the organisation about a challenge between teams",
+    ("TeamChallenge", "name_en"): "written by the organisation about a challenge between teams",
     ("TeamChallenge", "description_fr"): "written by the organisation about a challenge",
     ("TeamChallenge", "description_en"): "written by the organisation about a challenge",
     ("TeamChallenge", "measure"): "a choice code: people or hours",

@@ -30,7 +30,7 @@ SHOTS = os.environ.get("JOURNEY_SHOTS")
 T = {
     "en": {
         "email": "E-mail address", "password": "Password", "log_in": "Log in",
-        "new": "New challenge", "name": "Name", "fr": "Description in French",
+        "new": "New challenge", "name": "Name in French", "fr": "Description in French",
         "en": "Description in English", "people": "People who took part",
         "goal": "Goal per team", "programme": "Programme",
         "create": "Create the challenge", "other": "Other teams (fewer than 5 people each)",
@@ -40,7 +40,7 @@ T = {
     },
     "fr": {
         "email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
-        "new": "Nouveau défi", "name": "Nom", "fr": "Description en français",
+        "new": "Nouveau défi", "name": "Nom en français", "fr": "Description en français",
         "en": "Description en anglais", "people": "Personnes qui ont participé",
         "goal": "Objectif par équipe", "programme": "Programme",
         "create": "Créer le défi", "other": "Autres équipes (moins de 5 personnes chacune)",
