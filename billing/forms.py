@@ -80,6 +80,9 @@ class OfferForm(ErrorsDescribed, forms.Form):
             (days, gettext_lazy("%(days)s days") % {"days": days}) for days in PAYMENT_TERMS]
         self.fields["interval"].choices = [("", gettext_lazy("No preference"))] + list(
             self.fields["interval"].choices)
+        self.fields["email"].error_messages.update({
+            "required": gettext_lazy("Enter a valid e-mail address, such as name@example.org."),
+            "invalid": gettext_lazy("Enter a valid e-mail address, such as name@example.org.")})
 
     def terms_text(self) -> str:
         """The billing choices beyond plan and options, as lines for the request's message
@@ -95,9 +98,6 @@ class OfferForm(ErrorsDescribed, forms.Form):
             lines.append(f"{self.fields['days_until_due'].label}: "
                          + str(gettext_lazy("%(days)s days") % {"days": data["days_until_due"]}))
         return "\n".join(lines)
-        self.fields["email"].error_messages.update({
-            "required": gettext_lazy("Enter a valid e-mail address, such as name@example.org."),
-            "invalid": gettext_lazy("Enter a valid e-mail address, such as name@example.org.")})
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:
