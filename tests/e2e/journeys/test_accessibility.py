@@ -97,7 +97,8 @@ _OVERFLOWING = """() => {
   const inScrollBox = (el) => {
     for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
       const x = getComputedStyle(box).overflowX;
-      if ((x === 'auto' || x === 'scroll') && box.getBoundingClientRect().right <= width) return true;
+      const inside = box.getBoundingClientRect().right <= width;
+      if ((x === 'auto' || x === 'scroll') && inside) return true;
     }
     return false;
   };
