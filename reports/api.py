@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from billing.codes import Option
@@ -19,7 +20,7 @@ from billing.gating import HasFeature
 from engagement.models import Campaign, Programme
 from tenants.api_base import OrganisationViewSet
 
-from .csrd import csrd_figures
+from .csrd import csrd_applies, csrd_figures
 from .figures import campaign_figures, lever_figures, period_figures, programme_figures
 from .levers import SEGMENTS
 from .models import Report
@@ -248,6 +249,8 @@ class CsrdViewSet(OrganisationViewSet):
 
     @extend_schema(parameters=[PeriodQuerySerializer], responses=CsrdSerializer)
     def list(self, request):
+        if not csrd_applies():  # a company's figures only, as on the pages
+            raise NotFound()
         query = PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(CsrdSerializer(csrd_figures(**query.validated_data)).data)

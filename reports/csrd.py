@@ -26,10 +26,20 @@ from django.db.models.functions import Coalesce
 
 from core.tenancy import current_organisation
 from engagement.models import DEFAULT_HOUR_VALUE, Campaign, Participant, Pledge, TimeValuation
+from tenants.models import Organisation
 
 from .analytic import ratio
 from .own_hours import own_hours
 from .value import ZERO, pledges_given, value_sums
+
+
+def csrd_applies() -> bool:
+    """The CSRD figures (a company's own workforce) and the statement of skills-based
+    volunteering (mécénat de compétences, a company's) are a company's only: a local
+    authority's or an association's participants are citizens and volunteers, not a
+    workforce lent to a cause (docs/decisions.md). Pages, CSV and API all ask here."""
+    return getattr(current_organisation(), "kind", None) == Organisation.Kind.COMPANY
+
 
 # Groups under this many people are not shown (a site of three people would name them),
 # nor what a subtraction from the total would reveal of fewer people (``_shown``).

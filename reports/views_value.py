@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.i18n import language
 from core.roles import Role
-from core.tenancy import current_organisation
 from engagement.models import Campaign, Skill, TimeValuation
 from engagement.services.value import (
     skill_create,
@@ -29,10 +28,9 @@ from engagement.services.value import (
     time_valuation_update,
 )
 from tenants.access import require_role
-from tenants.models import Organisation
 
 from . import exports
-from .csrd import MIN_GROUP, csrd_figures, default_year
+from .csrd import MIN_GROUP, csrd_applies, csrd_figures, default_year
 from .metrics import period_metrics
 from .statement import skills_statement, statement_pdf
 from .views_dashboard import PeriodForm, _csv
@@ -60,11 +58,7 @@ class SkillForm(forms.Form):
 
 
 def is_company() -> bool:
-    """The CSRD figures (a company's own workforce) and the statement of skills-based
-    volunteering (mécénat de compétences, a company's) are shown to companies only: a
-    local authority's or an association's participants are citizens and volunteers, not
-    a workforce lent to a cause (docs/decisions.md)."""
-    return current_organisation().kind == Organisation.Kind.COMPANY
+    return csrd_applies()
 
 
 def _period(request) -> tuple[PeriodForm, dict]:

@@ -127,6 +127,8 @@ def test_a_local_authority_sees_no_csrd_nor_statement(org_a, manager_a):
     assert 'name="workforce_size"' not in page
     assert client.get("/value/statement.pdf").status_code == 404
     assert client.get("/value/csrd.csv").status_code == 404
+    assert client.get("/api/v1/metrics/csrd/?start=2026-01-01&end=2026-12-31"
+                      ).status_code == 404
 
 
 @pytest.mark.django_db
