@@ -57,10 +57,6 @@ class SkillForm(forms.Form):
                                      max_digits=8, decimal_places=2)
 
 
-def is_company() -> bool:
-    return csrd_applies()
-
-
 def _period(request) -> tuple[PeriodForm, dict]:
     start, end = default_year(timezone.localdate())
     default = {"start": start, "end": end}
@@ -72,7 +68,7 @@ def value_of_time(request, valuation_form=None, skill_form=None, status=200):
     form, period = _period(request)
     valuation = time_valuation_current()
     can_manage = request.access.can_manage
-    company = is_company()
+    company = csrd_applies()
     return render(request, "reports/value.html", {
         "valuation": valuation, "skills": Skill.objects.all(), "can_manage": can_manage,
         "valuation_form": valuation_form or ValuationForm(initial={
@@ -150,7 +146,7 @@ def skill_remove(request, pk: int):
 
 def csrd_export(request):
     form, period = _period(request)
-    if form.errors or not is_company():
+    if form.errors or not csrd_applies():
         raise Http404
     figures = csrd_figures(period["start"], period["end"])
     return _csv(request, f"csrd-s1-{period['start']:%Y%m%d}-{period['end']:%Y%m%d}.csv",
@@ -161,7 +157,7 @@ def skills_statement_download(request):
     """The statement of a campaign (``?campaign=<id>``) or of a period (``?start=&end=``),
     in the reader's language."""
     access = require_role(request, Role.MANAGER)
-    if not is_company():
+    if not csrd_applies():
         raise Http404
     # The file is named in the reader's language, like its contents.
     stem = _("skills-based-volunteering")
