@@ -92,7 +92,12 @@ def test_the_schedule_on_a_worker_sends_one_digest_and_catches_up(
                     if part.get_content_type() == "text/calendar"][:1]
         assert Calendar.from_ical(invite.get_payload(decode=True))["method"] == "REQUEST"
         assert len([m for m in sink.messages if str(m["To"]).endswith(f"@{DOMAIN}")]) == 2
-    assert received[lea.email] == "Aujourd’hui : vos 3 créneaux"
+    # Six hours ahead is today or, late in the evening, tomorrow: the word follows the day.
+    with tenant_context(organisation):
+        first = lea.pledges.order_by("slot__starts_at").first().slot.starts_at
+    same_day = timezone.localtime(first).date() == timezone.localdate()
+    day = "Aujourd’hui" if same_day else "Demain"
+    assert received[lea.email] == f"{day} : vos 3 créneaux"
     assert "Repair café" in received[sam.email]
     with tenant_context(organisation):
         kinds = dict(OutboundEmail.objects.filter(participant__in=[lea, sam])
