@@ -76,6 +76,8 @@ SHARED_APPS: list[str] = [
 TENANT_APPS = [
     "engagement",
     "reports",
+    # Above reports: lever experiments, forecasts, evidence across organisations.
+    "lab",
 ]
 INSTALLED_APPS: list[str] = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -17,7 +17,7 @@ from engagement.services.privacy import participant_erase
 
 from .test_privacy_service import SECRET_WORDS, person_with_everything
 
-TENANT_APPS = ("engagement", "reports")
+TENANT_APPS = ("engagement", "reports", "lab")
 TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, ArrayField,
                models.GenericIPAddressField, models.FileField)  # EmailField, SlugField: Char
 
