@@ -274,6 +274,8 @@ class SurveyQuestion(Bilingual, models.Model):
     kind = models.CharField(max_length=10, choices=QuestionKind.choices)
     text_fr = models.TextField(blank=True)
     text_en = models.TextField(blank=True)
+    # The same measure asked after the action and at the follow-up: a before/after pair.
+    measure = models.SlugField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["moment", "position"]

@@ -178,6 +178,8 @@ class ProgrammeSurveyQuestion(Bilingual, models.Model):
     kind = models.CharField(max_length=10, choices=QuestionKind.choices)
     text_fr = models.TextField()
     text_en = models.TextField()
+    # Snapshotted from the template: the same measure at both moments is a pair.
+    measure = models.SlugField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["moment", "position"]
