@@ -279,3 +279,113 @@ class SurveyQuestion(Bilingual, models.Model):
 
     class Meta:
         ordering = ["moment", "position"]
+
+
+class ReferenceTrajectory(models.Model):
+    """The pledge trajectory of one finished campaign of any organisation, anonymised: the
+    lab's forecasts compare open campaigns with these. It holds the template, the kind and
+    size band of the organisation, the people confirmed (cumulative) at each of the 21 time
+    fractions of ``lab.forecast.GRID`` from its opening to its mobilisation deadline
+    (``curve``), the final count, the target and the month it finished; the keys are
+    keyed hashes (``lab.references``), not ids, so that an organisation can leave out its
+    own campaigns without anyone learning whose a row is. No name, no participant."""
+
+    class OrganisationKind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        ASSOCIATION = "association", _("Association")
+
+    class SizeBand(models.TextChoices):
+        SMALL = "small", _("Under 50 people")
+        MEDIUM = "medium", _("50 to 249 people")
+        LARGE = "large", _("250 to 999 people")
+        VERY_LARGE = "very_large", _("1,000 people or more")
+
+    campaign_key = models.CharField(max_length=64, unique=True)
+    organisation_key = models.CharField(max_length=64, db_index=True)
+    template = models.ForeignKey(Template, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="reference_trajectories")
+    organisation_kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    size_band = models.CharField(max_length=12, choices=SizeBand.choices)
+    curve = ArrayField(models.FloatField(), size=21)
+    final = models.PositiveIntegerField()
+    target = models.PositiveIntegerField()
+    finished_month = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-finished_month", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(target__gt=0),
+                                              name="reference_trajectory_target_positive")]
+
+
+# ---- Evidence across organisations (issue 15, part 4) ---------------------------------
+# Filled by ``lab.evidence`` (nightly): counts only, never a person. "" in a dimension
+# means "all" (the total over it); docs/architecture.md "What crosses schemas".
+
+class EvidenceContribution(models.Model):
+    """One organisation's counts in one cell. ``organisation_key`` is an HMAC of the
+    schema name keyed with SECRET_KEY: stable, opaque, not the organisation's id."""
+
+    organisation_key = models.CharField(max_length=64)
+    template = models.SlugField(max_length=60, blank=True)
+    lever = models.SlugField(max_length=50, blank=True)
+    channel = models.CharField(max_length=12, blank=True)
+    kind = models.CharField(max_length=20)
+    size_band = models.CharField(max_length=10)
+    segment = models.CharField(max_length=10, default="all")
+    campaigns = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    reached = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    pledged = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    is_demo = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["organisation_key", "template", "lever", "channel", "segment"],
+            name="evidence_contribution_unique")]
+
+
+class EvidenceCell(models.Model):
+    """A published (or suppressed) cell: figures are empty when ``published`` is false.
+    ``baseline_keys`` are the organisation keys behind the last figures published for the
+    cell (never shown): new figures are published only when the set of organisations is
+    the same or differs by at least five (docs/decisions.md, issue 15 part 4)."""
+
+    template = models.SlugField(max_length=60, blank=True)
+    lever = models.SlugField(max_length=50, blank=True)
+    channel = models.CharField(max_length=12, blank=True)
+    kind = models.CharField(max_length=20, blank=True)
+    size_band = models.CharField(max_length=10, blank=True)
+    segment = models.CharField(max_length=10, default="all")
+    published = models.BooleanField(default=False)
+    reason = models.CharField(max_length=20, blank=True)
+    organisations = models.PositiveIntegerField(null=True)
+    people = models.PositiveIntegerField(null=True)
+    campaigns = models.PositiveIntegerField(null=True)
+    decided = models.PositiveIntegerField(null=True)
+    reached = models.PositiveIntegerField(null=True)
+    sent = models.PositiveIntegerField(null=True)
+    pledged = models.PositiveIntegerField(null=True)
+    attended = models.PositiveIntegerField(null=True)
+    # Rates and their 95 % Wilson intervals; null when the denominator is under five.
+    success_rate = models.FloatField(null=True)
+    success_low = models.FloatField(null=True)
+    success_high = models.FloatField(null=True)
+    conversion = models.FloatField(null=True)
+    conversion_low = models.FloatField(null=True)
+    conversion_high = models.FloatField(null=True)
+    attendance = models.FloatField(null=True)
+    attendance_low = models.FloatField(null=True)
+    attendance_high = models.FloatField(null=True)
+    baseline_keys = ArrayField(models.CharField(max_length=64), default=list)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["template", "lever", "channel", "kind", "size_band", "segment"],
+            name="evidence_cell_unique")]

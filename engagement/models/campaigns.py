@@ -78,6 +78,9 @@ class Campaign(BilingualContent):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When it was opened for pledges (campaign_open): the start of its pledge trajectory,
+    # which the lab's forecast reads from here to the mobilisation deadline.
+    opened_at = models.DateTimeField(null=True, blank=True)
     checkin_secret = models.CharField(max_length=32, default=_referral_code, editable=False)
     # A party bringing more companions than this waits for an organiser's approval before
     # it takes places (the public form lets anyone announce up to 20 companions).

@@ -136,6 +136,10 @@ class OrganiserAlert(models.Model):
         TARGET_REACHED = "target_reached", _("Target reached")
         SLOT_UNDERFILLED = "slot_underfilled", _("Time slot under-filled")
         LATE_CANCELLATION = "late_cancellation", _("Late cancellation")
+        # The lab's forecast says the target will probably be missed, a week and three
+        # days before the mobilisation deadline (lab.alerts).
+        AT_RISK_D7 = "at_risk_d7", _("At risk a week before the deadline")
+        AT_RISK_D3 = "at_risk_d3", _("At risk three days before the deadline")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="alerts")
