@@ -1,0 +1,245 @@
+"""Will this campaign reach its target? Reference-class forecasting of a campaign's final
+count from its pledge trajectory so far and the trajectories of finished campaigns.
+
+Pure computation (numpy and the standard library): the caller reads trajectories from the
+database and passes them in. Time is the fraction of the mobilisation window (opening = 0,
+mobilisation deadline = 1); counts are confirmed seats, net of cancellations.
+
+The model (docs/decisions.md, "Issue 15: the success forecast"; docs/forecast.md):
+
+* Each reference j (a finished campaign) contributes its curve f_j (cumulative share of
+  its final count over time) and its outcome ratio r_j = final_j / target_j.
+* For a candidate final N of the campaign, reference j's support is
+  K_h(log(N / target) - log r_j) x Poisson(count | N f_j(t))^lambda x shape_j, where K_h is
+  a Gaussian kernel (the organisers' targets tell us where finals usually fall relative
+  to them), the tempered Poisson term says how well N explains the count so far if the
+  campaign follows curve j, and shape_j (multinomial, tempered) how well curve j matches
+  how the count so far was spread in time. lambda < 1 widens the likelihood for the
+  over-dispersion of real sign-ups (colleagues sign up together).
+* The posterior over N (on a grid from the current count upwards: net future sign-ups
+  are counted as non-negative, so a campaign already at its target has probability 1;
+  cancellations after that are measured in the backtest, not modelled) is the weighted
+  sum over references, plus a prior made of pseudo-references (a U-shaped family of
+  curves and a wide spread of outcome ratios) weighing PRIOR_WEIGHT references, so that
+  with few or no references the forecast falls back to the prior with wide intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+GRID: tuple[float, ...] = tuple(round(i * 0.05, 2) for i in range(21))
+_GRID = np.array(GRID, dtype=np.float64)
+
+#: Below this probability of reaching the target, a campaign is shown as at risk (and the
+#: D-7 / D-3 alerts fire): the forecast's own "more likely than not to miss".
+AT_RISK_THRESHOLD = 0.5
+#: Below this number of references the method is reported as "prior" (the prior dominates).
+MIN_REFERENCES = 5
+#: How many references the prior pseudo-references weigh, in total.
+PRIOR_WEIGHT = 2.0
+#: Likelihood tempering (1 = Poisson sign-ups; smaller = over-dispersed, wider intervals).
+#: Fitted on the generator's training references by bench/forecast_backtest.py.
+DEFAULT_DISPERSION = 0.35
+#: Spread (log scale) of final / target in the prior: organisers miss their own estimate
+#: of turnout by a factor of about 1.8 either way (one standard deviation).
+PRIOR_LOG_RATIO_SD = 0.6
+#: Candidate finals evaluated per forecast.
+GRID_SIZE = 400
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A finished campaign as seen by the forecast."""
+
+    curve: tuple[float, ...]  # cumulative share of `final` at each GRID point; last = 1.0
+    final: int  # confirmed seats at the mobilisation deadline
+    target: int
+    weight: float = 1.0  # similarity to the forecast campaign (same template, organisation…)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    probability: float  # of final >= target
+    expected: float  # final count (posterior mean)
+    low: float  # 10th percentile of the final count
+    high: float  # 90th percentile
+    baseline_share: float  # count so far / target: the naive baseline
+    linear: float  # straight-line extrapolation count / elapsed: the baseline to beat
+    references: int  # real references used (pseudo-references of the prior not counted)
+    at_risk: bool  # probability < AT_RISK_THRESHOLD
+    method: str  # "reference-class" or "prior" (fewer than MIN_REFERENCES references)
+
+
+def u_shaped_curve(
+    t: FloatArray | float,
+    *,
+    launch_share: float = 0.3,
+    surge_share: float = 0.2,
+    launch_tau: float = 0.08,
+    surge_tau: float = 0.06,
+) -> FloatArray:
+    """Cumulative share at time fraction t of a U-shaped arrival intensity: a launch burst
+    (exponential decay, time constant launch_tau), a flat middle, and a deadline surge
+    (exponential growth, time constant surge_tau). Equals 0 at t = 0 and 1 at t = 1."""
+    x = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
+    launch = (1.0 - np.exp(-x / launch_tau)) / (1.0 - math.exp(-1.0 / launch_tau))
+    surge = (np.exp((x - 1.0) / surge_tau) - math.exp(-1.0 / surge_tau)) / (
+        1.0 - math.exp(-1.0 / surge_tau)
+    )
+    middle = 1.0 - launch_share - surge_share
+    return np.asarray(launch_share * launch + surge_share * surge + middle * x, dtype=np.float64)
+
+
+#: The prior's curves: launch share x deadline surge, around the published U shape.
+_PRIOR_SHAPES: tuple[tuple[float, float], ...] = tuple(
+    (launch, surge) for launch in (0.15, 0.3, 0.45) for surge in (0.1, 0.2, 0.35)
+)
+_PRIOR_CURVES = np.array(
+    [u_shaped_curve(_GRID, launch_share=a, surge_share=b) for a, b in _PRIOR_SHAPES]
+)
+#: Normal quantiles at 1/18, 3/18, … 17/18: nine equally likely outcome ratios.
+_PRIOR_Z = np.array([-1.593, -0.967, -0.589, -0.282, 0.0, 0.282, 0.589, 0.967, 1.593])
+
+
+def reference_from_points(
+    points: Sequence[tuple[float, int]], *, target: int, weight: float = 1.0
+) -> Reference:
+    """A finished campaign's trajectory (time fraction, cumulative count) as a Reference.
+
+    The count at each GRID point is the last count at or before it (a step function);
+    the final is the count at the deadline (points after 1 are ignored). A campaign that
+    ended with nobody gives no shape: it gets the prior's central curve."""
+    pts = sorted((float(t), int(c)) for t, c in points if 0.0 <= t <= 1.0)
+    if pts:
+        times = np.array([p[0] for p in pts])
+        counts = np.array([p[1] for p in pts], dtype=np.float64)
+        idx = np.searchsorted(times, _GRID, side="right") - 1
+        at_grid = np.where(idx >= 0, counts[np.clip(idx, 0, None)], 0.0)
+        final = int(counts[-1])
+    else:
+        at_grid = np.zeros(len(GRID))
+        final = 0
+    if final <= 0:
+        curve = _PRIOR_CURVES[4]
+    else:
+        curve = np.clip(at_grid / final, 0.0, None)
+        curve[-1] = 1.0
+    return Reference(
+        curve=tuple(float(v) for v in curve), final=max(final, 0), target=target, weight=weight
+    )
+
+
+def _curve_at(curves: FloatArray, t: float) -> FloatArray:
+    """Each curve (rows) linearly interpolated at time fraction t."""
+    pos = min(max(t, 0.0), 1.0) / 0.05
+    i = min(int(pos), len(GRID) - 2)
+    frac = pos - i
+    return np.asarray(curves[:, i] * (1.0 - frac) + curves[:, i + 1] * frac, dtype=np.float64)
+
+
+def _trajectory_increments(
+    points: Sequence[tuple[float, int]], elapsed: float, count: int, pieces: int = 4
+) -> tuple[list[float], FloatArray]:
+    """The campaign's sign-ups so far split into `pieces` equal spans of [0, elapsed]:
+    the boundaries and the (non-negative) count gained in each span."""
+    bounds = [elapsed * k / pieces for k in range(pieces + 1)]
+    pts = sorted((float(t), int(c)) for t, c in points if 0.0 <= t <= elapsed)
+    cumulative = []
+    for b in bounds[1:-1]:
+        before = [c for t, c in pts if t <= b]
+        cumulative.append(before[-1] if before else 0)
+    cumulative = [0, *cumulative, count]
+    gains = np.diff(np.array(cumulative, dtype=np.float64))
+    return bounds, np.clip(gains, 0.0, None)
+
+
+def campaign_forecast(
+    *,
+    elapsed: float,
+    count: int,
+    target: int,
+    points: Sequence[tuple[float, int]],
+    references: Sequence[Reference],
+    dispersion: float = DEFAULT_DISPERSION,
+) -> Forecast:
+    """Forecast of an open campaign's final count and of its reaching `target`.
+
+    elapsed: time fraction of the mobilisation window already gone, in [0, 1];
+    count: confirmed seats now; points: the campaign's trajectory so far (time fraction,
+    cumulative count); references: finished campaigns with their similarity weights."""
+    elapsed = min(max(float(elapsed), 0.0), 1.0)
+    count = max(int(count), 0)
+    target = max(int(target), 1)
+    used = [r for r in references if r.weight > 0 and r.target > 0 and len(r.curve) == len(GRID)]
+
+    prior_curves = np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0)
+    prior_ratios = np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES))
+    prior_weights = np.full(len(prior_curves), PRIOR_WEIGHT / len(prior_curves))
+    if used:
+        curves = np.vstack([np.array([r.curve for r in used]), prior_curves])
+        log_ratios = np.concatenate(
+            [np.log(np.array([max(r.final, 0.5) / r.target for r in used])), prior_ratios]
+        )
+        weights = np.concatenate([np.array([r.weight for r in used]), prior_weights])
+    else:
+        curves, log_ratios, weights = prior_curves, prior_ratios, prior_weights
+
+    # Kernel bandwidth on log(final / target): Silverman's rule over the weighted ratios,
+    # at least 0.1 so that a handful of identical references still leave some doubt.
+    mean = float(np.average(log_ratios, weights=weights))
+    sd = math.sqrt(float(np.average((log_ratios - mean) ** 2, weights=weights)))
+    n_eff = float(weights.sum() ** 2 / (weights**2).sum())
+    bandwidth = max(1.06 * sd * n_eff ** (-0.2), 0.1)
+
+    share_now = np.clip(_curve_at(curves, elapsed), 0.0, None)
+    # Shape: how well each curve explains when the sign-ups so far came (multinomial).
+    log_shape = np.zeros(len(curves))
+    if count > 0 and elapsed > 0:
+        bounds, gains = _trajectory_increments(points, elapsed, count)
+        at_bounds = np.column_stack([_curve_at(curves, b) for b in bounds])
+        spans = np.clip(np.diff(at_bounds, axis=1), 1e-4, None)
+        spans = spans / spans.sum(axis=1, keepdims=True)
+        log_shape = dispersion * (np.log(spans) @ gains)
+
+    # Candidate finals: from the count now up to far beyond any plausible outcome.
+    upper = max(
+        count + 10.0,
+        target * math.exp(float(log_ratios.max()) + 3 * bandwidth),
+        count / max(float(np.quantile(share_now, 0.05)), 0.05),
+    )
+    finals = np.linspace(float(count), upper, GRID_SIZE)
+    log_n = np.log(np.maximum(finals, 0.5) / target)
+    log_kernel = -0.5 * ((log_n[None, :] - log_ratios[:, None]) / bandwidth) ** 2
+    mean_now = np.maximum(finals[None, :] * share_now[:, None], 1e-9)
+    log_poisson = count * np.log(mean_now) - mean_now if count > 0 else -mean_now
+    log_joint = log_kernel + dispersion * log_poisson + log_shape[:, None]
+    # The kernel is a density over log N: over N it carries the Jacobian 1 / N.
+    log_joint += np.log(weights)[:, None] - np.log(np.maximum(finals, 0.5))[None, :]
+    log_joint -= log_joint.max()
+    posterior = np.exp(log_joint).sum(axis=0)
+    posterior /= posterior.sum()
+
+    cdf = np.cumsum(posterior)
+    expected = float(posterior @ finals)
+    probability = 1.0 if count >= target else float(posterior[finals >= target].sum())
+    low = float(finals[min(int(np.searchsorted(cdf, 0.1)), GRID_SIZE - 1)])
+    high = float(finals[min(int(np.searchsorted(cdf, 0.9)), GRID_SIZE - 1)])
+    return Forecast(
+        probability=min(max(probability, 0.0), 1.0),
+        expected=expected,
+        low=min(low, expected),
+        high=max(high, expected),
+        baseline_share=count / target,
+        linear=count / elapsed if elapsed > 0 else float(count),
+        references=len(used),
+        at_risk=probability < AT_RISK_THRESHOLD,
+        method="reference-class" if len(used) >= MIN_REFERENCES else "prior",
+    )
