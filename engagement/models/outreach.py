@@ -37,6 +37,9 @@ class InvitationBatch(models.Model):
     sent = models.PositiveIntegerField(default=0)
     sent_through = models.PositiveBigIntegerField(default=0)
     next_at = models.DateTimeField(null=True, blank=True)
+    # A lever experiment's variant sends its own wording instead of the programme's
+    # invitation: {"subject_fr", "subject_en", "body_fr", "body_en"} (empty: the programme's).
+    wording = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
