@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -221,13 +221,28 @@ class _Placeholder:
         return bool(self.value())
 
 
+class Wording:
+    """A message's own wording ({"subject_fr", "subject_en", "body_fr", "body_en"}, as a
+    lever experiment's variant writes it), in the shape of a programme's message: the
+    active language's text, the other's when it is empty."""
+
+    def __init__(self, texts: Mapping[str, str]):
+        self.texts = texts
+
+    def tr(self, field: str) -> str:
+        first, second = ("en", "fr") if translation.get_language() == "en" else ("fr", "en")
+        return self.texts.get(f"{field}_{first}") or self.texts.get(f"{field}_{second}") or ""
+
+
 def message_compose(*, kind: str, facts: CampaignFacts, language: str, values: Values,
                     participant: Participant | None,
-                    extra: dict[str, object] | None = None) -> tuple[str, str]:
-    """Subject and body: the programme's message if it has one for ``kind``, else the
-    project's template; with the pledges and unsubscribe links for a participant."""
+                    extra: dict[str, object] | None = None,
+                    wording: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """Subject and body: ``wording`` if given, else the programme's message if it has one
+    for ``kind``, else the project's template; with the pledges and unsubscribe links for
+    a participant."""
     with translation.override(language):
-        message = facts.messages.get(kind)
+        message = Wording(wording) if wording else facts.messages.get(kind)
         if message is not None:
             subject = fill_placeholders(message.tr("subject"), values)
             body = fill_placeholders(message.tr("body"), values)
@@ -265,14 +280,17 @@ def message_action(kind: str, values: Values, body: str) -> str:
 def participant_email_queue(*, kind: str, dedupe_key: str, participant: Participant,
                             facts: CampaignFacts, values: Values,
                             extra: dict[str, object] | None = None,
-                            calendar: Callable[[], str] | None = None) -> OutboundEmail | None:
+                            calendar: Callable[[], str] | None = None,
+                            wording: Mapping[str, str] | None = None) -> OutboundEmail | None:
     """Compose and queue an e-mail to a participant, in their language; ``calendar``
-    makes the invitation it carries (called only when the e-mail is queued)."""
+    makes the invitation it carries (called only when the e-mail is queued); ``wording``
+    replaces the programme's message (see ``message_compose``)."""
     if OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None  # spare the rendering; email_queue's unique index is what decides
     language = message_language(participant.language, facts.organisation.locale)
     subject, body = message_compose(kind=kind, facts=facts, language=language,
-                                    values=values, participant=participant, extra=extra)
+                                    values=values, participant=participant, extra=extra,
+                                    wording=wording)
     return email_queue(kind=kind, dedupe_key=dedupe_key, to_email=participant.email,
                        subject=subject, body=body, participant=participant,
                        campaign=facts.campaign, calendar=calendar() if calendar else "",

@@ -19,6 +19,7 @@ them out of its comparison of levers.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -201,11 +202,17 @@ def bulk_send_check(*, campaign: Campaign, lever_code: str | None, channel: str)
 
 def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_code: str,
                           channel: str, organiser: User,
-                          now: datetime | None = None) -> InvitationBatch:
+                          now: datetime | None = None,
+                          people: Collection[int] | None = None,
+                          wording: Mapping[str, str] | None = None,
+                          send_at: datetime | None = None) -> InvitationBatch:
     """Invite everyone ``bulk_recipients`` names to ``campaign``, each invitation recorded
     with the lever and channel, all at once; the e-mails leave through the outbox after
     the commit, as many an hour as the organisation's cap allows (``outreach_delivery``).
-    A relaunch (``Audience.CAMPAIGN``) is recorded under ``RELAUNCH_LEVER``."""
+    A relaunch (``Audience.CAMPAIGN``) is recorded under ``RELAUNCH_LEVER``.
+
+    A lever experiment's variant narrows the audience to ``people`` (participant ids),
+    sends its own ``wording`` (see ``message_texts.Wording``) and starts at ``send_at``."""
     now = now or timezone.now()
     relaunch = audience.kind == Audience.CAMPAIGN
     if relaunch:
@@ -217,11 +224,13 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
         batch = InvitationBatch.objects.create(
             campaign=campaign, organiser=organiser, audience=audience.kind,
             audience_label=audience.label, channel=channel, lever_code=lever_code,
-            created_at=now)
+            wording=dict(wording or {}), created_at=now)
         invited = 0
-        for person_id, email in bulk_recipients(
-                campaign=campaign, audience=audience,
-                needs_consent=not relaunch).values_list("pk", "email"):
+        recipients = bulk_recipients(campaign=campaign, audience=audience,
+                                     needs_consent=not relaunch)
+        if people is not None:
+            recipients = recipients.filter(pk__in=list(people))
+        for person_id, email in recipients.values_list("pk", "email"):
             try:
                 with transaction.atomic():
                     Invitation.objects.create(
@@ -237,10 +246,11 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
             raise DomainError({"audience": [_("Nobody in this group can be invited: they "
                                               "are invited already, pledged, or cannot be "
                                               "e-mailed.")]})
-        batch.invited, batch.next_at = invited, now
+        batch.invited, batch.next_at = invited, max(now, send_at or now)
         batch.save(update_fields=["invited", "next_at"])
         # By the task's registered name: the tasks module imports the services.
-        enqueue_on_commit("engagement.tasks.send_invitation_batch", batch.pk)
+        enqueue_on_commit("engagement.tasks.send_invitation_batch", batch.pk,
+                          **({"eta": batch.next_at} if batch.next_at > now else {}))
     return batch
 
 

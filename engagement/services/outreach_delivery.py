@@ -108,7 +108,7 @@ def _emails_queue(batch: InvitationBatch, invitation_ids: list[int]) -> int:
         values = placeholder_values(facts, participant=participant, invitation=invitation,
                                     link=functools.partial(invitation_link, invitation))
         if participant_email_queue(kind=kind, participant=participant, facts=facts,
-                                   values=values,
+                                   values=values, wording=batch.wording or None,
                                    dedupe_key=dedupe_key(EmailKind.INVITATION,
                                                          invitation=invitation.pk)):
             queued += 1
