@@ -2,5 +2,6 @@
 adds its import here so that Django (and its migrations) find its models."""
 
 from .experiments.models import Assignment, Experiment, ExperimentLook, Variant
+from .forecasts.models import CampaignForecast
 
-__all__ = ["Assignment", "Experiment", "ExperimentLook", "Variant"]
+__all__ = ["Assignment", "CampaignForecast", "Experiment", "ExperimentLook", "Variant"]
