@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from billing import views as billing_views
 from billing import views_public as offer_pages
 from engagement.views import spaces
+from lab import api_portfolio, views_portfolio
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views_login, views_signup
@@ -54,6 +55,7 @@ urlpatterns = [
     path("console/time/", billing_views.consultant_time, name="consultant_time"),
     path("console/time/<int:pk>/", billing_views.consultant_time_edit,
          name="consultant_time_edit"),
+    path("console/clients/", views_portfolio.portfolio, name="consultant_portfolio"),
     path("console/", console.console_index, name="console_index"),
     path("console/new/", console.console_new, name="console_new"),
     path("console/<slug:slug>/", console.console_template, name="console_template"),
@@ -66,6 +68,7 @@ urlpatterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
          name="api-organisations"),
+    path("api/v1/portfolio/", api_portfolio.PortfolioList.as_view(), name="api-portfolio"),
     re_path(r"^api/v1/", not_found),  # anything else under the API: a JSON 404
     *common,
 ]

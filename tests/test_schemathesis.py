@@ -167,7 +167,8 @@ def test_each_host_schema_describes_its_own_api(org_a):
     from .conftest import public_client, tenant_client
 
     public = public_client().get("/api/schema/?format=json").json()["paths"]
-    assert set(public) == {"/api/v1/auth/token/", "/api/v1/organisations/"}
+    assert set(public) == {"/api/v1/auth/token/", "/api/v1/organisations/",
+                           "/api/v1/portfolio/"}
     tenant = tenant_client(org_a).get("/api/schema/?format=json").json()["paths"]
     assert "/api/v1/programmes/" in tenant and "/api/v1/auth/token/" not in tenant
     listing = tenant["/api/v1/programmes/"]["get"]["responses"]
