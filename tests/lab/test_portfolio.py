@@ -125,7 +125,7 @@ def test_each_client_shows_its_figures(consultant, org_a):
     assert cells[2] == str(running_programmes) and cells[3] == str(open_campaigns)
     assert f"{round(100 * succeeded / decided)}%" in cells[5]
     assert f"of {decided} finished" in cells[5]
-    assert cells[6].startswith(f"{running_experiments} running")
+    assert cells[6].startswith(f"{running_experiments} running ·")
     assert cells[7] == "1", awaiting
     assert "1.5 h of 4 h" in cells[8] and "2.5 h left" in cells[8]
     token = Token.objects.create(user=consultant).key
