@@ -1,0 +1,234 @@
+"""Group-sequential monitoring: looking every day without inflating false positives.
+
+Lan–DeMets alpha spending with the O'Brien–Fleming-type function on the information
+fraction t (observed information over the planned maximum, capped at 1), in the symmetric
+two-sided convention of gsDesign (``sfLDOF``, test.type=2) and Jennison & Turnbull: each
+side spends α_side(t) = 2 − 2Φ(z_{1−α/4}/√t), so that α(t) = 2·α_side(t) reaches α at t = 1.
+(With five equal looks and α = 0.05 this gives the published 4.877, 3.357, 2.680, 2.290,
+2.031.) At looks t₁ < … < t_k the two-sided z boundaries c_k solve
+P(|Z_j| < c_j for j < k, |Z_k| ≥ c_k) = α(t_k) − α(t_{k−1}) under the null, computed by
+the recursive numerical integration of Armitage, McPherson and Rowe (Jennison & Turnbull,
+*Group Sequential Methods*, ch. 19) on the score scale S = Z·√t, whose increments are
+independent N(0, t_k − t_{k−1}). The sub-densities of "not stopped yet" are carried on a
+Simpson grid over the continuation region. The look that ends the experiment uses t = 1,
+so it spends all that is left. ±c_k·se around the estimate are repeated confidence
+intervals, valid simultaneously at every look. See docs/decisions.md, "Issue 15: the
+lab's statistics".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from lab.stats.inference import Lift, lift_at
+from lab.stats.normal import FloatArray, normal_cdf_array, normal_pdf_array, normal_quantile
+from lab.stats.power import SampleSize
+from lab.stats.sums import ArmSums
+
+# Grid points per standard deviation of the next increment (J&T use a comparable density).
+_POINTS_PER_SD = 8
+_MAX_POINTS = 4001
+# On the score scale no continuation region is wider than this (|S| ≤ 10 has probability 1
+# to machine precision since Var(S) ≤ 1): the boundary of a look that spends nothing.
+_SCORE_CAP = 10.0
+# Fractions are rounded before computing boundaries, so that the same looks hit the cache;
+# looks closer than this to the previous one add no information and are merged with it.
+_FRACTION_DECIMALS = 4
+_FRACTION_STEP = 10.0**-_FRACTION_DECIMALS
+
+
+def _spent_one_side(fraction: float, alpha: float) -> float:
+    if fraction <= 0.0:
+        return 0.0
+    if fraction >= 1.0:
+        return alpha / 2.0
+    z = normal_quantile(1.0 - alpha / 4.0)
+    return math.erfc(z / math.sqrt(fraction) / math.sqrt(2.0))
+
+
+def spent_alpha(fraction: float, *, alpha: float = 0.05) -> float:
+    """Two-sided type-I error spent by information fraction t (both sides together)."""
+    return 2.0 * _spent_one_side(fraction, alpha)
+
+
+def _simpson_grid(half_width: float, spacing: float) -> tuple[FloatArray, FloatArray]:
+    intervals = max(2, 2 * math.ceil(half_width / spacing / 2.0))
+    intervals = min(intervals, _MAX_POINTS - 1)
+    points = np.linspace(-half_width, half_width, intervals + 1)
+    step = 2.0 * half_width / intervals
+    weights = np.full(intervals + 1, 2.0)
+    weights[1::2] = 4.0
+    weights[0] = weights[-1] = 1.0
+    return points, weights * step / 3.0
+
+
+def _exit_probability(mass: FloatArray, points: FloatArray, bound: float, sd: float) -> float:
+    """P(|S_prev + N(0, sd²)| ≥ bound) integrated against the sub-density ``mass``."""
+    tails = normal_cdf_array((-bound - points) / sd) + normal_cdf_array((points - bound) / sd)
+    return float(np.dot(mass, tails))
+
+
+def _solve_bound(mass: FloatArray, points: FloatArray, sd: float, target: float) -> float:
+    """The score bound whose exit probability is ``target`` (bisection safeguarding Newton)."""
+    low, high = 0.0, _SCORE_CAP
+    if target <= 0.0 or _exit_probability(mass, points, high, sd) >= target:
+        return high
+    bound = float(np.max(np.abs(points)))
+    for _ in range(100):
+        value = _exit_probability(mass, points, bound, sd) - target
+        if abs(value) <= 1e-13 + 1e-10 * target:
+            return bound
+        if value > 0:
+            low = bound
+        else:
+            high = bound
+        slope = (
+            -float(
+                np.dot(
+                    mass,
+                    normal_pdf_array((bound - points) / sd)
+                    + normal_pdf_array((-bound - points) / sd),
+                )
+            )
+            / sd
+        )
+        candidate = bound - value / slope if slope < 0 else low - 1.0
+        bound = candidate if low < candidate < high else (low + high) / 2.0
+        if high - low < 1e-12:
+            return bound
+    return bound
+
+
+@lru_cache(maxsize=8192)
+def _boundaries(fractions: tuple[float, ...], alpha: float) -> tuple[float, ...]:
+    times = (0.0, *fractions)
+    sds = [math.sqrt(times[k + 1] - times[k]) for k in range(len(fractions))]
+    # First look: P(Z₁ ≥ c₁) = α_side(t₁) exactly, no integration needed.
+    first_side = _spent_one_side(fractions[0], alpha)
+    if first_side > 0.0:
+        score_bound = min(-normal_quantile(first_side) * sds[0], _SCORE_CAP)
+    else:
+        score_bound = _SCORE_CAP
+    boundaries = [score_bound / sds[0]]
+    spacing = min(sds[0], sds[1] if len(sds) > 1 else sds[0]) / _POINTS_PER_SD
+    points, weights = _simpson_grid(score_bound, spacing)
+    density = normal_pdf_array(points / sds[0]) / sds[0]
+    spent = spent_alpha(fractions[0], alpha=alpha)
+    for k in range(1, len(fractions)):
+        target_spent = spent_alpha(fractions[k], alpha=alpha)
+        mass = weights * density
+        sd = sds[k]
+        score_bound = _solve_bound(mass, points, sd, target_spent - spent)
+        spent = target_spent
+        boundaries.append(score_bound / math.sqrt(fractions[k]))
+        if k + 1 < len(fractions):
+            spacing = min(sd, sds[k + 1]) / _POINTS_PER_SD
+            new_points, weights = _simpson_grid(score_bound, spacing)
+            kernel = normal_pdf_array((new_points[:, None] - points[None, :]) / sd) / sd
+            density = kernel @ mass
+            points = new_points
+    return tuple(boundaries)
+
+
+def _looks(fractions: Sequence[float]) -> tuple[float, ...]:
+    cleaned: list[float] = []
+    for fraction in fractions:
+        rounded = round(min(max(float(fraction), 0.0), 1.0), _FRACTION_DECIMALS)
+        if rounded >= _FRACTION_STEP and (not cleaned or rounded > cleaned[-1]):
+            cleaned.append(rounded)
+    return tuple(cleaned)
+
+
+def spending_boundaries(fractions: Sequence[float], *, alpha: float = 0.05) -> list[float]:
+    """Two-sided z critical values at looks with information fractions ``fractions``.
+
+    Fractions must be strictly increasing in (0, 1]; use ``sequential_lift`` for raw
+    fractions (it caps, rounds and merges looks that brought no information). A pure
+    function of (fractions, alpha), cached.
+    """
+    looks = tuple(round(float(f), _FRACTION_DECIMALS) for f in fractions)
+    if not looks:
+        return []
+    if (
+        looks[0] <= 0.0
+        or looks[-1] > 1.0
+        or any(b <= a for a, b in zip(looks, looks[1:], strict=False))
+    ):
+        raise ValueError("fractions must be strictly increasing in (0, 1]")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError("alpha must be strictly between 0 and 1")
+    return list(_boundaries(looks, alpha))
+
+
+def information_fraction(
+    *, control: ArmSums, treatment: ArmSums, planned: SampleSize | float
+) -> float:
+    """Observed information of the difference (1/variance) over the planned maximum, ≤ 1.
+
+    ``planned`` is the power calculation (its ``planned_information``) or the maximum
+    information itself.
+    """
+    maximum = planned.planned_information if isinstance(planned, SampleSize) else float(planned)
+    variance = control.rate_variance + treatment.rate_variance
+    if maximum <= 0.0:
+        raise ValueError("planned information must be positive")
+    if variance <= 0.0:
+        return 0.0
+    return min(1.0 / variance / maximum, 1.0)
+
+
+@dataclass(frozen=True)
+class SequentialLift:
+    """The lift at the current look with its repeated confidence intervals (±boundary·se)."""
+
+    lift: Lift
+    boundary: float
+    crossed: bool
+    final: bool
+    fraction: float
+    looks: int
+    alpha: float
+
+
+def sequential_lift(
+    *,
+    control: ArmSums,
+    treatment: ArmSums,
+    fractions: Sequence[float],
+    alpha: float = 0.05,
+    final: bool = False,
+) -> SequentialLift:
+    """The lift at the latest of the looks ``fractions`` (all looks so far, this one last).
+
+    Fractions are capped at 1 and rounded to 1e-4; a look whose fraction is not above the
+    previous one (no new information, or a dip of the estimated variance) reuses the
+    previous look's boundary. ``final=True`` (the experiment ends now) takes this look to
+    t = 1, spending what is left; so does reaching the planned information.
+    """
+    if not fractions:
+        raise ValueError("at least one look is needed")
+    earlier = _looks(fractions[:-1])
+    current = 1.0 if final else round(min(max(float(fractions[-1]), 0.0), 1.0), _FRACTION_DECIMALS)
+    looks = (
+        earlier + (current,)
+        if current >= _FRACTION_STEP and (not earlier or current > earlier[-1])
+        else earlier
+    )
+    # No information yet: nothing can be concluded, the interval is unbounded.
+    boundary = _boundaries(looks, alpha)[-1] if looks else math.inf
+    result = lift_at(control=control, treatment=treatment, critical_value=boundary)
+    reached = bool(looks) and looks[-1] >= 1.0
+    return SequentialLift(
+        lift=result,
+        boundary=boundary,
+        crossed=result.standard_error > 0 and abs(result.z) >= boundary,
+        final=final or reached,
+        fraction=looks[-1] if looks else 0.0,
+        looks=len(looks),
+        alpha=alpha,
+    )
