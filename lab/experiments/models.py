@@ -1,6 +1,6 @@
-"""Lever experiments (the models, imported by ``lab.models``): a wave of invitations or reminders split between variants (and a
-holdout that gets nothing), each person or team assigned once by a hash, and one stored
-look a day at the results."""
+"""Lever experiments (their models, imported by ``lab.models``): a wave of invitations or
+reminders split between variants (and a holdout that gets nothing), each person or team
+assigned once by a hash, and one stored look a day at the results."""
 
 from __future__ import annotations
 

@@ -1,0 +1,98 @@
+"""The power calculation shown before launch: people needed per arm for the effect worth
+detecting, how many the wave would reach, the design effect when whole teams are
+randomised, and whether the audience is large enough."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from engagement.models import Campaign, Participant, Pledge
+from engagement.services.outreach import Audience, BulkAudience, bulk_recipients
+from lab.stats import SampleSize, sample_size
+
+from .models import Experiment
+
+
+def wave_people(*, campaign: Campaign, wave: str) -> QuerySet[Participant]:
+    """Who a wave would reach: for invitations, everyone a bulk send to all would invite
+    now; for reminders, the people with a live pledge on the campaign who can be e-mailed."""
+    if wave == Experiment.Wave.REMINDER:
+        live = Pledge.objects.filter(participant=OuterRef("pk"), slot__campaign=campaign).exclude(
+            status=Pledge.Status.CANCELLED)
+        return (Participant.objects.filter(Exists(live), erased_at__isnull=True,
+                                           unsubscribed_at__isnull=True)
+                .exclude(email="").order_by("pk"))
+    return bulk_recipients(campaign=campaign, audience=BulkAudience(kind=Audience.ALL))
+
+
+@dataclass(frozen=True)
+class PowerPreview:
+    """What the set-up page shows before launch."""
+
+    plan: SampleSize
+    arms: int
+    audience: int
+    teams: int
+    mean_team_size: float
+    needed_total: int
+    enough: bool
+
+
+def mean_team_size(people: QuerySet[Participant]) -> tuple[int, float]:
+    """Teams in the audience and their mean size (people without a team count as teams
+    of one, as the assignment treats them)."""
+    sizes = list(people.order_by().values("team_id").annotate(n=Count("pk"))
+                 .values_list("team_id", "n"))
+    units = sum(n for team, n in sizes if team is None) + sum(1 for team, _ in sizes if team)
+    total = sum(n for _, n in sizes)
+    return units, (total / units if units else 1.0)
+
+
+def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseline: float,
+                  mde: float, alpha: float, power: float, icc: float,
+                  holdout_share: float) -> PowerPreview:
+    """The power calculation for these settings against the wave's audience; refuses
+    impossible settings naming the field."""
+    errors: dict[str, list[str]] = {}
+    if not 0 < baseline < 1:
+        errors["baseline_rate"] = [_("Give the usual rate, between 0 and 100 %.")]
+    if not 0 < mde < 1 or (0 < baseline < 1 and baseline + mde >= 1):
+        errors["minimum_effect"] = [_("Give an effect above 0 points that keeps the rate "
+                                      "under 100 %.")]
+    if not 0 < alpha < 0.5:
+        errors["alpha"] = [_("Give a risk of a false positive between 0 and 0.5.")]
+    if not 0.5 <= power < 1:
+        errors["power"] = [_("Give a power between 0.5 and 0.99.")]
+    if not 0 <= icc < 1:
+        errors["icc"] = [_("Give an intraclass correlation between 0 and 0.99.")]
+    if not 0 <= holdout_share < 0.5:
+        errors["holdout_share"] = [_("Keep the holdout under half of the people.")]
+    if arms < 2:
+        errors["variants"] = [_("Give at least two variants.")]
+    if errors:
+        raise DomainError(errors)
+    people = wave_people(campaign=campaign, wave=wave)
+    audience = people.count()
+    teams, size = mean_team_size(people) if unit == Experiment.Unit.TEAM else (audience, 1.0)
+    plan = sample_size(baseline=baseline, mde=mde, alpha=alpha, power=power, arms=arms,
+                       cluster_size=max(size, 1.0),
+                       icc=icc if unit == Experiment.Unit.TEAM else 0.0,
+                       holdout_share=holdout_share)
+    enough = audience >= plan.total and (unit != Experiment.Unit.TEAM
+                                         or teams >= plan.clusters_per_arm * arms)
+    return PowerPreview(plan=plan, arms=arms, audience=audience, teams=teams,
+                        mean_team_size=size, needed_total=plan.total, enough=enough)
+
+
+def experiment_power(experiment: Experiment) -> PowerPreview:
+    """The power calculation of a stored experiment's settings."""
+    return power_preview(
+        campaign=experiment.campaign, wave=experiment.wave, unit=experiment.unit,
+        arms=experiment.variants.filter(is_holdout=False).count(),
+        baseline=float(experiment.baseline_rate), mde=float(experiment.minimum_effect),
+        alpha=float(experiment.alpha), power=float(experiment.power),
+        icc=float(experiment.icc), holdout_share=float(experiment.holdout_share))
