@@ -1,52 +1,47 @@
 """The portfolio's figures that come from the lab's stored results: campaigns at risk (the
-stored forecasts), experiments running and concluded, and the benchmark success rate
-(the evidence across organisations in the public schema). A part whose model is not
-there yields no figure (shown as "not available"), never a made-up one."""
+stored forecasts, ``lab.forecasts``), experiments running and concluded
+(``lab.experiments``), and the benchmark success rate (the evidence cells published across
+organisations, ``methodology.EvidenceCell``). Stored rows only: nothing is recomputed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
+from engagement.models import Campaign
+from methodology.models import EvidenceCell
 
-
-def _model(app: str, name: str) -> Any:
-    try:
-        return apps.get_model(app, name)
-    except LookupError:
-        return None
+from .models import CampaignForecast, Experiment
 
 
 def schema_parts() -> list[tuple[str, list]]:
     """Sub-selects for the client's schema statement (``portfolio._read_schema``)."""
-    parts: list[tuple[str, list]] = []
-    forecast = _model("lab", "CampaignForecast")
-    if forecast is not None:
-        from engagement.models import Campaign
-
-        parts.append((f"(SELECT count(DISTINCT f.campaign_id) FROM {forecast._meta.db_table} f "  # noqa: S608
-                      f"JOIN {Campaign._meta.db_table} c ON c.id = f.campaign_id "
-                      "WHERE f.at_risk AND c.status = %s)",
-                      [Campaign.Status.OPEN]))
-    experiment = _model("lab", "Experiment")
-    if experiment is not None:
-        parts.append((f"(SELECT count(*) FROM {experiment._meta.db_table} WHERE status = %s)",  # noqa: S608
-                      [experiment.Status.RUNNING]))
-        parts.append((f"(SELECT count(*) FROM {experiment._meta.db_table} WHERE status = %s)",  # noqa: S608
-                      [experiment.Status.CONCLUDED]))
-    return parts
+    forecast, experiment = CampaignForecast._meta.db_table, Experiment._meta.db_table
+    return [
+        # A forecast row is kept per campaign; only open campaigns can be at risk.
+        (f"(SELECT count(*) FROM {forecast} f "  # noqa: S608
+         f"JOIN {Campaign._meta.db_table} c ON c.id = f.campaign_id "
+         "WHERE f.at_risk AND c.status = %s)", [Campaign.Status.OPEN]),
+        (f"(SELECT count(*) FROM {experiment} WHERE status = %s)",  # noqa: S608
+         [Experiment.Status.RUNNING]),
+        (f"(SELECT count(*) FROM {experiment} WHERE status = %s)",  # noqa: S608
+         [Experiment.Status.CONCLUDED]),
+    ]
 
 
 def read_row(state: Any, values: tuple) -> None:
-    values = list(values)
-    if _model("lab", "CampaignForecast") is not None:
-        state.at_risk = values.pop(0)
-    if _model("lab", "Experiment") is not None:
-        state.experiments_running = values.pop(0)
-        state.experiments_concluded = values.pop(0)
+    state.at_risk, state.experiments_running, state.experiments_concluded = values
 
 
 def add_benchmarks(states: list[Any]) -> None:
-    """The benchmark success rate beside each client's own (the evidence cells)."""
-    if _model("methodology", "EvidenceCell") is None:
-        return
+    """The benchmark beside each client's own success rate: the published evidence cell of
+    every template, lever and channel for the client's kind of organisation (all sizes),
+    or for all organisations when that cell is not published. One query for all clients."""
+    kinds = {state.organisation.kind for state in states}
+    cells = {cell.kind: cell for cell in EvidenceCell.objects.filter(
+        template="", lever="", channel="", size_band="", segment="all", published=True,
+        success_rate__isnull=False, kind__in=[*kinds, ""])}
+    for state in states:
+        cell = cells.get(state.organisation.kind) or cells.get("")
+        if cell is not None:
+            state.benchmark_rate = cell.success_rate
+            state.benchmark_organisations = cell.organisations

@@ -14,7 +14,8 @@ from rest_framework.authtoken.models import Token
 
 from billing.models import ConsultantTime, Subscription
 from engagement.models import Campaign
-from lab.models import Experiment
+from lab.models import CampaignForecast, Experiment
+from methodology.models import EvidenceCell
 from reports.models import Commentary, Report
 from tenants.models import ConsultantAccess, ConsultantAssignment, Organisation, User
 from tenants.services import organisation_provision
@@ -89,11 +90,18 @@ def test_each_client_shows_its_figures(consultant, org_a):
                                    ends_on=today + timedelta(days=5))
         ProgrammeFactory(starts_on=today - timedelta(days=50), ends_on=today - timedelta(days=20))
         counts = {s: Campaign.objects.filter(status=s).count() for s in Campaign.Status.values}
-        make_campaign(programme=running)
-        for status in (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED,
-                       Campaign.Status.FAILED):
-            make_campaign(programme=running, status=status, starts_in=timedelta(days=-3),
-                          deadline_in=timedelta(days=-4))
+        open_one = make_campaign(programme=running)
+        finished = [make_campaign(programme=running, status=status,
+                                  starts_in=timedelta(days=-3), deadline_in=timedelta(days=-4))
+                    for status in (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED,
+                                   Campaign.Status.FAILED)]
+        # The stored forecasts: the open campaign at risk counts, a finished one not.
+        CampaignForecast.objects.filter(at_risk=True).delete()
+        for campaign in (open_one, finished[2]):
+            CampaignForecast.objects.create(
+                campaign=campaign, probability=0.2, expected=3, low=1, high=5,
+                baseline_share=0.1, linear=2, references=12, at_risk=True, method="test",
+                elapsed=0.5, count=1, target=5)
         open_campaigns = counts["open"] + 1
         decided = counts["succeeded"] + counts["completed"] + counts["failed"] + 3
         succeeded = counts["succeeded"] + counts["completed"] + 2
@@ -118,6 +126,9 @@ def test_each_client_shows_its_figures(consultant, org_a):
         open_campaigns += 1
         running_experiments = Experiment.objects.filter(status="running").count()
     connection.set_schema_to_public()
+    EvidenceCell.objects.create(kind="company", published=True, success_rate=0.71,
+                                organisations=23, decided=40, reached=28)
+    EvidenceCell.objects.create(kind="", published=True, success_rate=0.6, organisations=40)
     page = _text(public_client(consultant).get("/console/clients/"))
     cells = _cells(_row(page, org_a.name))
     assert "Needs attention" in cells[0] and "Company" in cells[0]
@@ -125,6 +136,8 @@ def test_each_client_shows_its_figures(consultant, org_a):
     assert cells[2] == str(running_programmes) and cells[3] == str(open_campaigns)
     assert f"{round(100 * succeeded / decided)}%" in cells[5]
     assert f"of {decided} finished" in cells[5]
+    assert cells[4] == "1"
+    assert "benchmark 71% (23 organisations)" in cells[5]
     assert cells[6].startswith(f"{running_experiments} running ·")
     assert cells[7] == "1", awaiting
     assert "1.5 h of 4 h" in cells[8] and "2.5 h left" in cells[8]
@@ -133,7 +146,9 @@ def test_each_client_shows_its_figures(consultant, org_a):
                                  HTTP_AUTHORIZATION=f"Token {token}").json()["results"][0]
     assert client["open_campaigns"] == open_campaigns
     assert client["reports_awaiting_commentary"] == 1
-    assert client["reasons"] == ["commentary"] and client["billing"] == "active"
+    assert client["reasons"] == ["at_risk", "commentary"] and client["billing"] == "active"
+    assert client["campaigns_at_risk"] == 1
+    assert (client["benchmark_success_rate"], client["benchmark_organisations"]) == (0.71, 23)
     assert client["accompaniment"] == {"included_minutes": 240, "logged_minutes": 90,
                                        "left_minutes": 150, "beyond_minutes": 0}
 
