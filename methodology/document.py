@@ -282,6 +282,41 @@ def _validate_survey(errors: Errors, survey: Any) -> None:
                 continue
             _choice(errors, question.get("kind"), f"{qpath}.kind", QUESTION_KINDS)
             _text(errors, question.get("text"), f"{qpath}.text")
+    _validate_measures(errors, survey)
+
+
+def _validate_measures(errors: Errors, survey: dict) -> None:
+    """A ``measure`` names what a question measures; the same measure after the action
+    and at the follow-up is a before/after pair, compared per person: once per moment,
+    the same kind at both moments, never a free-text question."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for moment in SURVEY_MOMENTS:
+        questions = survey.get(moment)
+        for i, question in enumerate(questions if isinstance(questions, list) else []):
+            measure = question.get("measure") if isinstance(question, dict) else None
+            if measure is None:
+                continue
+            mpath = f"survey.{moment}[{i}].measure"
+            if not isinstance(measure, str) or not SLUG_RE.match(measure) or len(measure) > 50:
+                errors.add(mpath, _("Use lower-case letters, digits and single hyphens."))
+                continue
+            if question.get("kind") == "text":
+                errors.add(mpath, _("A free-text answer cannot be compared: remove the measure."),
+                           soft=True)
+            if measure in kinds.setdefault(moment, {}):
+                errors.add(mpath, _("This measure is already asked at this moment."), soft=True)
+            kinds[moment][measure] = question.get("kind")
+    before, after = kinds.get("after_action", {}), kinds.get("follow_up", {})
+    for moment, own, other in (("after_action", before, after), ("follow_up", after, before)):
+        for measure, kind in own.items():
+            if measure not in other:
+                errors.add(f"survey.{moment}", _(
+                    "The measure %(measure)s is asked at one moment only: ask it after the "
+                    "action and at the follow-up.") % {"measure": measure}, soft=True)
+            elif moment == "follow_up" and kind != other[measure]:
+                errors.add(f"survey.{moment}", _(
+                    "The measure %(measure)s must be the same kind of question at both "
+                    "moments.") % {"measure": measure}, soft=True)
 
 
 def _canonical_text(value: Any) -> dict[str, str]:
@@ -334,7 +369,8 @@ def canonical(doc: dict) -> dict:
                             "body": _canonical_text(messages[kind].get("body"))}
                      for kind in MESSAGE_KINDS if isinstance(messages.get(kind), dict)},
         "indicators": indicators,
-        "survey": {moment: [{"kind": q.get("kind"), "text": _canonical_text(q.get("text"))}
+        "survey": {moment: [{"kind": q.get("kind"), "text": _canonical_text(q.get("text")),
+                             **({"measure": q["measure"]} if q.get("measure") else {})}
                             for q in survey.get(moment) or []]
                    for moment in SURVEY_MOMENTS},
     }

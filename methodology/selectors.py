@@ -62,7 +62,8 @@ def version_document(version: TemplateVersion) -> dict[str, Any]:
         "indicators": [{"code": item.indicator.code,
                         "target_per_participant": item.target_per_participant}
                        for item in version.indicators.all()],
-        "survey": {moment: [{"kind": q.kind, "text": _pair(q, "text")}
+        "survey": {moment: [{"kind": q.kind, "text": _pair(q, "text"),
+                             **({"measure": q.measure} if q.measure else {})}
                             for q in version.survey_questions.all() if q.moment == moment]
                    for moment in document.SURVEY_MOMENTS},
     }

@@ -185,7 +185,8 @@ def _snapshot_extras(programme: Programme, version: TemplateVersion, *,
     if not only_new:
         ProgrammeSurveyQuestion.objects.bulk_create(ProgrammeSurveyQuestion(
             programme=programme, moment=q.moment, position=q.position, kind=q.kind,
-            text_fr=q.text_fr, text_en=q.text_en) for q in version.survey_questions.all())
+            measure=q.measure, text_fr=q.text_fr, text_en=q.text_en)
+            for q in version.survey_questions.all())
 
 
 def programme_create_from_template(

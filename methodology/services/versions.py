@@ -92,6 +92,7 @@ def _write_content(version: TemplateVersion, doc: dict[str, Any]) -> None:
     ) for i, item in enumerate(doc.get("indicators") or []))
     SurveyQuestion.objects.bulk_create(SurveyQuestion(
         version=version, moment=moment, position=i, kind=question["kind"],
+        measure=question.get("measure") or "",
         text_fr=_t(question.get("text"), "fr"), text_en=_t(question.get("text"), "en"),
     ) for moment in document.SURVEY_MOMENTS
         for i, question in enumerate((doc.get("survey") or {}).get(moment) or []))

@@ -1,0 +1,107 @@
+"""Returning participants: of the people who attended an action in scope, the share who
+attended another campaign's action within 90 days, and within a year, of their first
+action in scope, by the lever that first brought them to the organisation.
+
+- An action counts when attended (a pledge marked attended): coming back is doing it
+  again, not signing up; its date is the start of the person's slot.
+- "Came back": an attended pledge in another campaign of the organisation (in scope or
+  not), after the first action and at most 90 (365) days later.
+- The lever that first brought them: the lever of the invitation of their first pledge
+  ever (any status); "no invitation" when that pledge came through none.
+- A person whose window has not elapsed yet (first action less than 90, 365 days ago) is
+  "not measurable yet": counted apart, never as not returned.
+- A share needs at least 5 measurable people (``MIN_RESPONDENTS``), else it is hidden::
+
+    {"people": int,
+     "windows": {"90" | "365": {"measurable": int, "not_yet": int, "returned": int,
+                                "enough": bool, "share": float | None}},
+     "by_lever": [{"lever": str ("" = no invitation), "name_fr": str, "name_en": str,
+                   "people": int, "windows": {...as above}}]}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from engagement.models import Campaign
+from methodology.models import Lever
+
+from .behaviour_stats import MIN_RESPONDENTS
+
+WINDOWS = (90, 365)
+NO_INVITATION = _("No invitation")
+OTHER_LEVER = _("Another lever")
+
+_SQL = """
+WITH attended AS (
+  SELECT p.participant_id, s.campaign_id, min(s.starts_at) AS at
+  FROM engagement_pledge p JOIN engagement_slot s ON s.id = p.slot_id
+  WHERE p.attendance = 'attended'
+  GROUP BY 1, 2
+), first_in_scope AS (
+  SELECT DISTINCT ON (participant_id) participant_id, campaign_id, at
+  FROM attended WHERE campaign_id IN ({scope})
+  ORDER BY participant_id, at, campaign_id
+), first_pledge AS (
+  SELECT DISTINCT ON (p.participant_id) p.participant_id, i.lever_code
+  FROM engagement_pledge p LEFT JOIN engagement_invitation i ON i.id = p.invitation_id
+  WHERE p.participant_id IN (SELECT participant_id FROM first_in_scope)
+  ORDER BY p.participant_id, p.created_at, p.id
+), people AS (
+  SELECT f.participant_id, f.at, coalesce(fp.lever_code, '') AS lever,
+         (SELECT min(a.at) FROM attended a
+          WHERE a.participant_id = f.participant_id AND a.campaign_id <> f.campaign_id
+            AND a.at > f.at) AS next_at
+  FROM first_in_scope f LEFT JOIN first_pledge fp USING (participant_id)
+)
+SELECT lever, count(*),
+       count(*) FILTER (WHERE at + interval '90 days' <= %s),
+       count(*) FILTER (WHERE at + interval '90 days' <= %s
+                          AND next_at <= at + interval '90 days'),
+       count(*) FILTER (WHERE at + interval '365 days' <= %s),
+       count(*) FILTER (WHERE at + interval '365 days' <= %s
+                          AND next_at <= at + interval '365 days')
+FROM people GROUP BY lever ORDER BY lever
+"""
+
+
+def _window(people: int, measurable: int, returned: int) -> dict:
+    enough = measurable >= MIN_RESPONDENTS
+    return {"measurable": measurable, "not_yet": people - measurable, "returned": returned,
+            "enough": enough, "share": round(returned / measurable, 4) if enough else None}
+
+
+def _windows(people: int, counts: tuple[int, ...]) -> dict:
+    return {str(days): _window(people, counts[2 * i], counts[2 * i + 1])
+            for i, days in enumerate(WINDOWS)}
+
+
+def returning_figures(campaigns: QuerySet[Campaign], *, now: datetime) -> dict:
+    scope, params = campaigns.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL.format(scope=scope), (*params, now, now, now, now))
+        rows = cursor.fetchall()
+    names = {lever.code: lever for lever in Lever.objects.filter(
+        code__in=[row[0] for row in rows if row[0]])}
+    by_lever = []
+    totals = [0] * 5
+    for lever, people, *counts in rows:
+        totals = [a + b for a, b in zip(totals, [people, *counts], strict=True)]
+        if lever in names:
+            name_fr, name_en = names[lever].name_fr, names[lever].name_en
+        else:  # no invitation (or a lever no longer in the catalogue)
+            label = NO_INVITATION if not lever else OTHER_LEVER
+            with translation.override("fr"):
+                name_fr = str(label)
+            with translation.override("en"):
+                name_en = str(label)
+        by_lever.append({"lever": lever, "name_fr": name_fr, "name_en": name_en,
+                         "people": people, "windows": _windows(people, tuple(counts))})
+    by_lever.sort(key=lambda row: (-row["people"], row["name_en"]))
+    return {"people": totals[0], "windows": _windows(totals[0], tuple(totals[1:])),
+            "by_lever": by_lever}
