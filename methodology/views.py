@@ -11,6 +11,7 @@ from core.errors import DomainError
 from . import document
 from .access import consultant_required
 from .diff import diff_documents
+from .evidence import what_worked_for_whom
 from .forms import (
     apply_operation,
     build_editor,
@@ -76,6 +77,7 @@ def _render_form(request, *, doc, errors=None, version=None, status=200, changed
     return render(request, "methodology/console_form.html", {
         "editor": editor, "version": version, "new": version is None, "changed": changed,
         "placeholders": sorted(document.PLACEHOLDERS),
+        "what_worked": what_worked_for_whom(version.template.slug if version else ""),
     }, status=status)
 
 
@@ -143,7 +145,8 @@ def console_template(request, slug):
     template = get_object_or_404(Template, slug=slug)
     versions = template.versions.order_by("-number")
     return render(request, "methodology/console_template.html",
-                  {"template": template, "versions": versions})
+                  {"template": template, "versions": versions,
+                   "what_worked": what_worked_for_whom(slug)})
 
 
 @consultant_required

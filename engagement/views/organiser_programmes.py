@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.roles import Role
 from methodology.diff import diff_documents
+from methodology.evidence import success_by_template
 from methodology.models import Audience, Template, Theme
 from methodology.selectors import (
     latest_published,
@@ -21,6 +22,7 @@ from methodology.selectors import (
 from methodology.services import readable_changes
 from tenants.access import require_role
 
+from ..evidence import template_evidence
 from ..forms import ProgrammeForm, ProgrammeFromTemplateForm
 from ..models import Programme, ProgrammeStep
 from ..services import (
@@ -63,8 +65,12 @@ def template_library(request):
     """Published methodology templates, filtered by audience and theme (HTMX-refreshed)."""
     audience = request.GET.get("audience") or None
     theme = request.GET.get("theme") or None
+    versions = list(published_templates(audience=audience, theme=theme))
+    evidence = success_by_template()
+    for version in versions:  # across organisations, when published (issue 15)
+        version.evidence = evidence.get(version.template.slug)
     context = {
-        "versions": published_templates(audience=audience, theme=theme),
+        "versions": versions,
         "audiences": Audience.choices, "themes": Theme.choices,
         "audience": audience, "theme": theme,
     }
@@ -101,8 +107,9 @@ def template_detail(request, slug):
             messages.success(request, _("Programme “%(name)s” created from the methodology.")
                              % {"name": programme.localized("name").text})
             return redirect("programme_detail", pk=programme.pk)
+    evidence = template_evidence(slug)
     return render(request, "engagement/template_detail.html",
-                  {"version": version, "form": form},
+                  {"version": version, "form": form, "evidence": evidence},
                   status=400 if form is not None and form.errors else 200)
 
 
