@@ -18,6 +18,7 @@ from engagement.api import skills as skill_api
 from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
+from lab import api_evidence as evidence_api
 from methodology import api as methodology_api
 from reports import api as reports_api
 from tenants import api as tenant_api
@@ -82,6 +83,7 @@ api_v1 = [
     path("slots/<int:pk>/skill/", skill_api.SlotSkillView.as_view(), name="api-slot-skill"),
     path("pledges/<int:pk>/skill/", skill_api.PledgeSkillView.as_view(),
          name="api-pledge-skill"),
+    path("evidence/", evidence_api.EvidenceView.as_view(), name="api-evidence"),
     *router.urls,
     # Last: an address under /api/v1/ that nothing above matched is a JSON 404.
     re_path(r"^.*$", not_found),
