@@ -129,7 +129,6 @@ def portfolio_states(consultant: User, *, now: datetime | None = None) -> list[C
             _read_schema(state, now)
         state.reasons = _reasons(state)
         states.append(state)
-    connection.set_schema_to_public()
     portfolio_lab.add_benchmarks(states)
     return sorted(states, key=lambda s: (not s.needs_attention, s.organisation.name.lower()))
 
@@ -167,7 +166,7 @@ def _read_schema(state: ClientState, now: datetime) -> None:
     today = _local_today(state.organisation, now)
     report, commentary = Report._meta.db_table, Commentary._meta.db_table
     user_table = User._meta.db_table
-    parts = [
+    parts: list[tuple[str, list]] = [
         (f"(SELECT count(*) FROM {Programme._meta.db_table} "  # noqa: S608
          "WHERE starts_on <= %s AND ends_on >= %s)", [today, today]),
         (f"(SELECT count(*) FROM {Campaign._meta.db_table} WHERE status = %s)",  # noqa: S608
@@ -194,6 +193,7 @@ def _read_schema(state: ClientState, now: datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    assert row is not None  # a SELECT of sub-selects gives one row
     (state.running_programmes, state.open_campaigns, state.decided, state.succeeded,
      state.awaiting_commentary) = row[:5]
     portfolio_lab.read_row(state, row[5:])
