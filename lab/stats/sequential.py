@@ -31,7 +31,7 @@ from lab.stats.power import SampleSize
 from lab.stats.sums import ArmSums
 
 # Grid points per standard deviation of the next increment (J&T use a comparable density).
-_POINTS_PER_SD = 8
+_POINTS_PER_SD = 4
 _MAX_POINTS = 4001
 # On the score scale no continuation region is wider than this (|S| ≤ 10 has probability 1
 # to machine precision since Var(S) ≤ 1): the boundary of a look that spends nothing.
@@ -67,72 +67,99 @@ def _simpson_grid(half_width: float, spacing: float) -> tuple[FloatArray, FloatA
     return points, weights * step / 3.0
 
 
-def _exit_probability(mass: FloatArray, points: FloatArray, bound: float, sd: float) -> float:
-    """P(|S_prev + N(0, sd²)| ≥ bound) integrated against the sub-density ``mass``."""
-    tails = normal_cdf_array((-bound - points) / sd) + normal_cdf_array((points - bound) / sd)
-    return float(np.dot(mass, tails))
+def _exit(mass: FloatArray, points: FloatArray, bound: float, sd: float) -> tuple[float, float]:
+    """P(|S_prev + N(0, sd²)| ≥ bound) against the sub-density ``mass``, and its derivative.
+
+    Under the null the sub-density is symmetric, so both tails are twice the upper one.
+    """
+    x = (points - bound) / sd
+    probability = 2.0 * float(np.dot(mass, normal_cdf_array(x)))
+    slope = -2.0 * float(np.dot(mass, normal_pdf_array(x))) / sd
+    return probability, slope
 
 
 def _solve_bound(mass: FloatArray, points: FloatArray, sd: float, target: float) -> float:
-    """The score bound whose exit probability is ``target`` (bisection safeguarding Newton)."""
+    """The score bound whose exit probability is ``target``: Newton on log P (Gaussian tails
+    make it nearly linear), safeguarded by bisection."""
     low, high = 0.0, _SCORE_CAP
-    if target <= 0.0 or _exit_probability(mass, points, high, sd) >= target:
+    if target <= 0.0:
         return high
-    bound = float(np.max(np.abs(points)))
+    bound = float(points[-1])
     for _ in range(100):
-        value = _exit_probability(mass, points, bound, sd) - target
-        if abs(value) <= 1e-13 + 1e-10 * target:
+        probability, slope = _exit(mass, points, bound, sd)
+        if abs(probability - target) <= 1e-9 * target:
             return bound
-        if value > 0:
+        if probability > target:
             low = bound
         else:
             high = bound
-        slope = (
-            -float(
-                np.dot(
-                    mass,
-                    normal_pdf_array((bound - points) / sd)
-                    + normal_pdf_array((-bound - points) / sd),
-                )
-            )
-            / sd
-        )
-        candidate = bound - value / slope if slope < 0 else low - 1.0
+        if probability > 0.0 and slope < 0.0:
+            candidate = bound - (math.log(probability) - math.log(target)) * probability / slope
+        else:
+            candidate = -1.0
         bound = candidate if low < candidate < high else (low + high) / 2.0
-        if high - low < 1e-12:
+        if high - low < 1e-10:
             return bound
     return bound
 
 
-@lru_cache(maxsize=8192)
-def _boundaries(fractions: tuple[float, ...], alpha: float) -> tuple[float, ...]:
-    times = (0.0, *fractions)
-    sds = [math.sqrt(times[k + 1] - times[k]) for k in range(len(fractions))]
-    # First look: P(Z₁ ≥ c₁) = α_side(t₁) exactly, no integration needed.
-    first_side = _spent_one_side(fractions[0], alpha)
-    if first_side > 0.0:
-        score_bound = min(-normal_quantile(first_side) * sds[0], _SCORE_CAP)
-    else:
+@dataclass(frozen=True)
+class _Look:
+    """What the recursion needs after a look: its boundaries so far and, to get the
+    sub-density of "not stopped yet" at this look, the previous look's grid and mass."""
+
+    boundaries: tuple[float, ...]
+    spent: float
+    score_bound: float
+    sd: float  # standard deviation of the score increment that led to this look
+    sources: FloatArray
+    source_mass: FloatArray
+
+
+def _density(points: FloatArray, look: _Look) -> FloatArray:
+    kernel = normal_pdf_array((points[:, None] - look.sources[None, :]) / look.sd) / look.sd
+    result: FloatArray = kernel @ look.source_mass
+    return result
+
+
+@lru_cache(maxsize=1024)
+def _look(fractions: tuple[float, ...], alpha: float) -> _Look:
+    """The state after the last of ``fractions``, built on the cached state of its prefix:
+    a product that looks every day, or a simulation of one, adds one step per look."""
+    fraction = fractions[-1]
+    if len(fractions) == 1:
+        sd = math.sqrt(fraction)
+        # First look: P(Z₁ ≥ c₁) = α_side(t₁) exactly, no integration needed.
+        first_side = _spent_one_side(fraction, alpha)
         score_bound = _SCORE_CAP
-    boundaries = [score_bound / sds[0]]
-    spacing = min(sds[0], sds[1] if len(sds) > 1 else sds[0]) / _POINTS_PER_SD
-    points, weights = _simpson_grid(score_bound, spacing)
-    density = normal_pdf_array(points / sds[0]) / sds[0]
-    spent = spent_alpha(fractions[0], alpha=alpha)
-    for k in range(1, len(fractions)):
-        target_spent = spent_alpha(fractions[k], alpha=alpha)
-        mass = weights * density
-        sd = sds[k]
-        score_bound = _solve_bound(mass, points, sd, target_spent - spent)
-        spent = target_spent
-        boundaries.append(score_bound / math.sqrt(fractions[k]))
-        if k + 1 < len(fractions):
-            spacing = min(sd, sds[k + 1]) / _POINTS_PER_SD
-            new_points, weights = _simpson_grid(score_bound, spacing)
-            kernel = normal_pdf_array((new_points[:, None] - points[None, :]) / sd) / sd
-            density = kernel @ mass
-            points = new_points
-    return tuple(boundaries)
+        if first_side > 0.0:
+            score_bound = min(-normal_quantile(first_side) * sd, _SCORE_CAP)
+        return _Look(
+            boundaries=(score_bound / sd,),
+            spent=spent_alpha(fraction, alpha=alpha),
+            score_bound=score_bound,
+            sd=sd,
+            sources=np.zeros(1),
+            source_mass=np.ones(1),
+        )
+    previous = _look(fractions[:-1], alpha)
+    sd = math.sqrt(fraction - fractions[-2])
+    points, weights = _simpson_grid(previous.score_bound, min(previous.sd, sd) / _POINTS_PER_SD)
+    mass = weights * _density(points, previous)
+    spent = spent_alpha(fraction, alpha=alpha)
+    score_bound = _solve_bound(mass, points, sd, spent - previous.spent)
+    return _Look(
+        boundaries=(*previous.boundaries, score_bound / math.sqrt(fraction)),
+        spent=spent,
+        score_bound=score_bound,
+        sd=sd,
+        sources=points,
+        source_mass=mass,
+    )
+
+
+def _boundaries(fractions: tuple[float, ...], alpha: float) -> tuple[float, ...]:
+    return _look(fractions, alpha).boundaries
 
 
 def _looks(fractions: Sequence[float]) -> tuple[float, ...]:
