@@ -18,6 +18,7 @@ from core.roles import Role
 from demo import engagement as engagement_demo
 from demo import evidence as evidence_demo
 from demo import features as features_demo
+from demo import portfolio as portfolio_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
 from methodology.models import Template
@@ -110,6 +111,7 @@ class Command(BaseCommand):
             lines.append(f"{organisation.absolute_url('/'):<40} {CONSULTANT[0]} / "
                          f"{DEMO_PASSWORD}  (consultant)")
         evidence_demo.seed()  # evidence across organisations: synthetic ones + the nightly pass
+        portfolio_demo.seed()  # the consultant's portfolio: stored forecasts, a report to comment
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/"
         lines.append(f"{public + 'console/':<40} {CONSULTANT[0]} / {DEMO_PASSWORD}"
