@@ -20,6 +20,7 @@ from lab.stats.power import SampleSize, achieved_power, design_effect, sample_si
 from lab.stats.sequential import (
     SequentialLift,
     information_fraction,
+    observed_information,
     sequential_lift,
     spending_boundaries,
     spent_alpha,
@@ -41,6 +42,7 @@ __all__ = [
     "lift",
     "lift_at",
     "normal_quantile",
+    "observed_information",
     "sample_size",
     "sequential_lift",
     "spending_boundaries",

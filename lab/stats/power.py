@@ -40,15 +40,12 @@ class SampleSize:
 
     @property
     def planned_information(self) -> float:
-        """Fisher information of the difference of rates at the planned size (1/variance).
-
-        The variance is the null one at the baseline rate, inflated by the design effect,
-        so that the information fraction of a look does not depend on the effect found.
-        """
-        variance = (
-            2.0 * self.baseline * (1.0 - self.baseline) * self.design_effect / self.people_per_arm
-        )
-        return 1.0 / variance
+        """Maximum information of the design, on the event scale of ``observed_information``:
+        (n/2)·q/(1−q) with n people per arm and q the pooled rate expected at the deadline
+        under the alternative (baseline + mde/2), so that a true effect of the planned size
+        reaches fraction 1 at the deadline."""
+        pooled = self.baseline + self.mde / 2.0
+        return self.people_per_arm / 2.0 * pooled / (1.0 - pooled)
 
 
 def _check(

@@ -192,21 +192,37 @@ def spending_boundaries(fractions: Sequence[float], *, alpha: float = 0.05) -> l
     return list(_boundaries(looks, alpha))
 
 
+def observed_information(*, control: ArmSums, treatment: ArmSums) -> float:
+    """Information of the difference so far, on the event scale: h·q/(1−q), h = n₀n₁/(n₀+n₁)
+    and q the pooled rate of both arms.
+
+    Why not 1/variance: an invitation wave puts everyone in the denominator on day 0 and
+    successes arrive over the following days, so the rate by day k is a maturing outcome.
+    For a person, Cov(y_j, y_k) = q_j(1−q_k) (a success by day j is one by day k), hence
+    Corr(Z_j, Z_k) = √(odds_j/odds_k): the canonical Brownian structure that the boundaries
+    assume holds with information ∝ n·odds(q). 1/variance would instead be largest on day 1,
+    when almost nobody has answered. When people join over time with settled outcomes (q
+    stable) both scales are proportional to n, so this one serves both designs.
+    """
+    total = control.people + treatment.people
+    if control.people == 0 or treatment.people == 0:
+        return 0.0
+    pooled = (control.successes + treatment.successes) / total
+    if pooled >= 1.0:
+        return math.inf
+    harmonic = control.people * treatment.people / total
+    return harmonic * pooled / (1.0 - pooled)
+
+
 def information_fraction(
     *, control: ArmSums, treatment: ArmSums, planned: SampleSize | float
 ) -> float:
-    """Observed information of the difference (1/variance) over the planned maximum, ≤ 1.
-
-    ``planned`` is the power calculation (its ``planned_information``) or the maximum
-    information itself.
-    """
+    """Observed information over the planned maximum (``SampleSize.planned_information`` or
+    the maximum itself), capped at 1. Reaching 1 makes the look final."""
     maximum = planned.planned_information if isinstance(planned, SampleSize) else float(planned)
-    variance = control.rate_variance + treatment.rate_variance
     if maximum <= 0.0:
         raise ValueError("planned information must be positive")
-    if variance <= 0.0:
-        return 0.0
-    return min(1.0 / variance / maximum, 1.0)
+    return min(observed_information(control=control, treatment=treatment) / maximum, 1.0)
 
 
 @dataclass(frozen=True)

@@ -252,18 +252,36 @@ def test_boundaries_hold_alpha_on_brownian_paths_with_uneven_looks():
     assert naive > 0.12  # what the boundaries are for
 
 
-def test_information_fraction_reaches_one_at_the_planned_size():
+def test_information_fraction_reaches_one_at_the_planned_size_under_the_alternative():
     plan = sample_size(baseline=0.2, mde=0.05)
-    half = ArmSums.from_people(people=plan.people_per_arm // 2, successes=plan.people_per_arm // 10)
-    full = ArmSums.from_people(people=plan.people_per_arm, successes=plan.people_per_arm // 5)
-    assert information_fraction(control=half, treatment=half, planned=plan) == pytest.approx(
-        0.5, abs=0.002
-    )
-    assert information_fraction(control=full, treatment=full, planned=plan) == pytest.approx(
-        1.0, abs=0.002
-    )
-    double = full + full
-    assert information_fraction(control=double, treatment=double, planned=plan) == 1.0
+    n = plan.people_per_arm
+
+    def fraction(control_rate, treatment_rate, people=n):
+        control = ArmSums.from_people(people=people, successes=round(control_rate * people))
+        treatment = ArmSums.from_people(people=people, successes=round(treatment_rate * people))
+        return information_fraction(control=control, treatment=treatment, planned=plan)
+
+    assert fraction(0.2, 0.25) == pytest.approx(1.0, abs=0.003)
+    # Half the people, or the same people when half the expected successes have arrived.
+    assert fraction(0.2, 0.25, people=n // 2) == pytest.approx(0.5, abs=0.003)
+    odds = (0.1125 / 0.8875) / (0.225 / 0.775)
+    assert fraction(0.1, 0.125) == pytest.approx(odds, abs=0.003)
+    assert fraction(0.3, 0.4) == 1.0
+    # The correlation of the z statistics of a maturing rate is √(odds_j/odds_k): checked on
+    # simulated waves, the event scale is the information scale.
+    rng = np.random.default_rng(3)
+    people, runs = 400, 40_000
+    final = rng.random((runs, 2, people)) < 0.3
+    early = final & (rng.random((runs, 2, people)) < 0.4)  # 40 % of successes by day j
+
+    def z(y):
+        p = y.mean(axis=2)
+        return (p[:, 1] - p[:, 0]) / np.sqrt((p * (1 - p)).sum(axis=1) / people)
+
+    correlation = np.corrcoef(z(early), z(final))[0, 1]
+    expected = math.sqrt((0.12 / 0.88) / (0.3 / 0.7))
+    assert correlation == pytest.approx(expected, abs=0.01)
+    # 1/variance would claim more information on day j than at the end (0.21 / 0.1056 > 1).
 
 
 def test_sequential_lift_uses_the_repeated_interval_and_the_final_look_spends_the_rest():
