@@ -42,7 +42,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
 CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage",
-                  "engagement.retention", "reports.retention", "lab.tasks_evidence")
+                  "engagement.retention", "reports.retention", "lab.tasks_evidence",
+                  "lab.experiments.tasks")
 CELERY_BEAT_SCHEDULE = {
     # Evidence across organisations: counts per template, lever, audience (issue 15).
     "lab-evidence-nightly": {
@@ -82,6 +83,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-usage-every-hour": {
         "task": "engagement.organisation_usage.refresh_usage_for_all_organisations",
         "schedule": crontab(minute=5),
+    },
+    # Lever experiments: one stored look a day at each running experiment (issue 15).
+    "lab-experiment-looks-daily": {
+        "task": "lab.experiments.tasks.look_at_experiments_for_all_organisations",
+        "schedule": crontab(hour=5, minute=10),
     },
     "engagement-schedule-every-5-minutes": {
         "task": "engagement.tasks.run_engagement_schedule_for_all_organisations",

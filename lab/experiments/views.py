@@ -1,0 +1,194 @@
+"""Pages of lever experiments: the list (per campaign or programme), the set-up with its
+power calculation (recomputed by htmx as fields change, or by the "Calculate" button),
+launch and stop, the results read from the latest stored look, and the exports.
+Members read; managers (and consultants) set up, launch, stop and export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.roles import Role
+from engagement.models import Campaign, Programme
+from engagement.views.organiser_outreach import bulk_channel_names
+from methodology.models import Lever
+from tenants.access import require_role
+
+from . import export
+from .design import PowerPreview, experiment_power, power_preview
+from .forms import ExperimentForm
+from .models import Experiment
+from .services import experiment_launch, experiment_save, experiment_stop
+from .verdict import arm_rows, headline
+
+
+def experiment_or_404(pk: int) -> Experiment:
+    return get_object_or_404(Experiment.objects.select_related("campaign__programme"), pk=pk)
+
+
+def _levers(campaign: Campaign) -> list[tuple[str, str]]:
+    """The programme's levers first (by their names), then the rest of the catalogue."""
+    own = [(lever.code, str(lever.tr("name"))) for lever in campaign.programme.levers.all()]
+    known = {code for code, _name in own}
+    return own + [(lever.code, str(lever.tr("name"))) for lever in Lever.objects.all()
+                  if lever.code not in known]
+
+
+def _form(data, campaign: Campaign, initial=None) -> ExperimentForm:
+    return ExperimentForm(data, campaign=campaign, levers=_levers(campaign),
+                          channels=bulk_channel_names(), initial=initial)
+
+
+def _preview(form: ExperimentForm) -> tuple[PowerPreview | None, list[str]]:
+    """The power calculation of the form's current values, or the reasons it has none."""
+    if not form.is_valid():
+        return None, []
+    spec = form.spec()
+    try:
+        return power_preview(
+            campaign=form.campaign, wave=spec.wave, unit=spec.unit,
+            arms=max(len(spec.variants), 2), baseline=float(spec.baseline_rate),
+            mde=float(spec.minimum_effect), alpha=float(spec.alpha), power=float(spec.power),
+            icc=float(spec.icc), holdout_share=float(spec.holdout_share)), []
+    except DomainError as exc:
+        exc.add_to_form(form)
+        return None, [str(m) for ms in exc.errors.values() for m in ms]
+
+
+@require_GET
+def experiment_list(request):
+    require_role(request, Role.VIEWER)
+    experiments = Experiment.objects.select_related("campaign").order_by("-created_at")
+    campaign = programme = None
+    if (text := request.GET.get("campaign", "")).isdigit():
+        campaign = get_object_or_404(Campaign, pk=int(text))
+        experiments = experiments.filter(campaign=campaign)
+    elif (text := request.GET.get("programme", "")).isdigit():
+        programme = get_object_or_404(Programme, pk=int(text))
+        experiments = experiments.filter(campaign__programme=programme)
+    return render(request, "lab/experiment_list.html", {
+        "experiments": experiments[:200], "campaign": campaign, "programme": programme,
+        "can_manage": request.access.can_manage})
+
+
+@require_http_methods(["GET", "POST"])
+def experiment_new(request, campaign_pk: int):
+    require_role(request, Role.MANAGER)
+    campaign = get_object_or_404(Campaign.objects.select_related("programme"), pk=campaign_pk)
+    return _setup(request, campaign, None)
+
+
+@require_http_methods(["GET", "POST"])
+def experiment_edit(request, pk: int):
+    require_role(request, Role.MANAGER)
+    experiment = experiment_or_404(pk)
+    if experiment.status != Experiment.Status.DRAFT:
+        return redirect("experiment_detail", pk=experiment.pk)
+    return _setup(request, experiment.campaign, experiment)
+
+
+def _setup(request, campaign: Campaign, experiment: Experiment | None):
+    initial = ExperimentForm.initial_from(experiment) if experiment else {
+        "variant_0_name": _("Usual message"), "variant_1_name": _("New message")}
+    form = _form(request.POST or None, campaign, initial=initial)
+    preview, status = None, 200
+    if request.method == "POST":
+        preview, _reasons = _preview(form)
+        if request.headers.get("HX-Request"):
+            return render(request, "lab/_power.html", {"preview": preview, "form": form})
+        if request.POST.get("save") == "1" and form.is_valid():
+            try:
+                experiment = experiment_save(campaign=campaign, spec=form.spec(),
+                                             user=request.user, experiment=experiment)
+                return redirect("experiment_detail", pk=experiment.pk)
+            except DomainError as exc:
+                exc.add_to_form(form)
+        status = 400 if form.errors else 200
+    return render(request, "lab/experiment_form.html", {
+        "campaign": campaign, "experiment": experiment, "form": form, "preview": preview,
+        "action": reverse("experiment_edit", args=[experiment.pk]) if experiment
+        else reverse("experiment_new", args=[campaign.pk])}, status=status)
+
+
+@require_GET
+def experiment_detail(request, pk: int):
+    require_role(request, Role.VIEWER)
+    experiment = experiment_or_404(pk)
+    look = experiment.looks.order_by("-day").first()
+    analysis = look.analysis if look else {}
+    preview = None
+    if experiment.status == Experiment.Status.DRAFT:
+        try:
+            preview = experiment_power(experiment)
+        except DomainError:
+            preview = None
+    return render(request, "lab/experiment_detail.html", {
+        "experiment": experiment, "look": look, "preview": preview,
+        "variants": experiment.variants.all(),
+        "headline": headline(experiment, analysis) if look else "",
+        "arms": arm_rows(analysis), "segments": _segment_rows(analysis),
+        "guardrails": analysis.get("comparisons", []),
+        "can_manage": request.access.can_manage})
+
+
+def _segment_rows(analysis: dict) -> list[dict]:
+    from .verdict import points, signed_points
+    names = {"team": _("Team"), "site": _("Site"), "age_band": _("Age band")}
+    variants = {c["variant_id"]: c["name"] for c in analysis.get("comparisons", [])}
+    return [{"dimension": names.get(row["dimension"], ""), "value": row["value"],
+             "variant": variants.get(row["variant_id"], ""),
+             "people": row["control_people"] + row["treatment_people"],
+             "lift": signed_points(row["absolute"]), "low": signed_points(row["low"]),
+             "high": signed_points(row["high"]), "significant": row.get("rejected"),
+             "points": points(row["absolute"])}
+            for row in analysis.get("segments", [])]
+
+
+@require_POST
+def experiment_launch_view(request, pk: int):
+    require_role(request, Role.MANAGER)
+    experiment = experiment_or_404(pk)
+    try:
+        experiment_launch(experiment=experiment, user=request.user)
+        messages.success(request, _("The experiment is running: its messages are on "
+                                    "their way."))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    return redirect("experiment_detail", pk=experiment.pk)
+
+
+@require_POST
+def experiment_stop_view(request, pk: int):
+    require_role(request, Role.MANAGER)
+    experiment = experiment_or_404(pk)
+    try:
+        experiment_stop(experiment=experiment)
+        messages.success(request, _("The experiment is stopped."))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    return redirect("experiment_detail", pk=experiment.pk)
+
+
+@require_GET
+def experiment_export_csv(request, pk: int):
+    require_role(request, Role.MANAGER)
+    experiment = experiment_or_404(pk)
+    response = HttpResponse(export.people_csv(experiment), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="experiment-{experiment.pk}-people.csv"')
+    return response
+
+
+@require_GET
+def experiment_export_sql(request, pk: int):
+    require_role(request, Role.MANAGER)
+    experiment = experiment_or_404(pk)
+    response = HttpResponse(export.result_sql(experiment),
+                            content_type="application/sql; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="experiment-{experiment.pk}.sql"'
+    return response
