@@ -19,9 +19,9 @@ from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from lab import api_evidence as evidence_api
-from lab.experiments import api as experiment_api
 from methodology import api as methodology_api
 from reports import api as reports_api
+from reports import api_behaviour as behaviour_api
 from tenants import api as tenant_api
 from tenants import api_organisation as organisation_api
 from tenants import auth_views as security_views
@@ -63,8 +63,11 @@ router.register("metrics/programmes", reports_api.ProgrammeMetricsViewSet,
 router.register("metrics/period", reports_api.PeriodMetricsViewSet, basename="metrics-period")
 router.register("metrics/levers", reports_api.LeverAnalysisViewSet, basename="metrics-levers")
 router.register("metrics/csrd", reports_api.CsrdViewSet, basename="metrics-csrd")
+router.register("metrics/behaviour/programmes", behaviour_api.ProgrammeBehaviourViewSet,
+                basename="metrics-behaviour-programme")
+router.register("metrics/behaviour/period", behaviour_api.PeriodBehaviourViewSet,
+                basename="metrics-behaviour-period")
 router.register("reports", reports_api.ReportViewSet, basename="report")
-router.register("experiments", experiment_api.ExperimentViewSet, basename="experiment")
 
 api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
@@ -130,7 +133,6 @@ urlpatterns = [
     path("", include("reports.urls_dashboard")),
     path("", include("reports.urls_value")),
     path("participants/", include("engagement.urls_participants")),
-    path("", include("lab.urls_experiments")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
     path("programmes/<int:pk>/edit/", engagement_views.programme_edit, name="programme_edit"),

@@ -42,6 +42,7 @@ from django.utils import timezone
 from engagement.models import Campaign, Programme
 
 from .behaviour_stats import MIN_RESPONDENTS, mcnemar_p, paired_t_interval
+from .models import Report
 from .returning import returning_figures
 
 MOMENT_KINDS = {"after_action": "thank_you", "follow_up": "follow_up_survey"}
@@ -173,6 +174,26 @@ def behaviour_figures(campaigns: QuerySet[Campaign], *, now: datetime | None = N
             "measures": measure_figures(campaigns),
             "response": response_figures(campaigns),
             "returning": returning_figures(campaigns, now=now or timezone.now())}
+
+
+def localized_behaviour(figures: dict, lang: str) -> dict:
+    """The figures with the reader's wording: each measure's question, each lever's name."""
+    return {**figures,
+            "measures": [{**row, "question": row[f"question_{lang}"]}
+                         for row in figures["measures"]],
+            "returning": {**figures["returning"], "by_lever": [
+                {**row, "name": row[f"name_{lang}"]}
+                for row in figures["returning"]["by_lever"]]}}
+
+
+def report_behaviour(report: Report) -> dict:
+    """The figures of a report's scope: the same as the dashboard's and the API's."""
+    if report.scope == Report.Scope.CAMPAIGN:
+        return behaviour_figures(Campaign.objects.filter(pk=report.campaign_id))
+    if report.scope == Report.Scope.PROGRAMME:
+        return behaviour_figures(Campaign.objects.filter(programme_id=report.programme_id))
+    assert report.period_start is not None and report.period_end is not None
+    return period_behaviour(report.period_start, report.period_end)
 
 
 def programme_behaviour(programme: Programme, *, now: datetime | None = None) -> dict:

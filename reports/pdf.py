@@ -37,6 +37,7 @@ from engagement.models import Campaign, SurveyAnswer
 from methodology.models import QuestionKind
 
 from . import charts, figures
+from .behaviour import localized_behaviour, report_behaviour
 from .formatting import named_lever_rows
 from .models import Commentary, Report
 from .selectors import commentary_sections
@@ -318,6 +319,7 @@ def report_context(report: Report) -> dict:
         "lever_chart": _lever_chart(lever_rows, _("Invitations turned into pledges, by "
                                                   "lever")),
         "survey": survey_results(subject.campaigns, language),
+        "behaviour": localized_behaviour(report_behaviour(report), language),
         "commentary": (_commentary(report, language)
                        if entitlements.allows(Option.COMMENTED_REPORT) else []),
         "generated_at": timezone.now(),

@@ -35,7 +35,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     **{("ProgrammeIndicator", name): "copied from the indicator catalogue" for name in (
         "code", "unit", "label_fr", "label_en")},
     **{("ProgrammeSurveyQuestion", name): "the question, not an answer" for name in (
-        "moment", "kind", "text_fr", "text_en")},
+        "moment", "kind", "text_fr", "text_en", "measure")},
     ("Team", "name"): "a department or neighbourhood: a segment, kept for the figures",
     ("Skill", "name"): "a skill of skills-based volunteering, named by the organisation",
     ("TimeValuation", "basis"): "a choice code: how the organisation values an hour",
