@@ -19,6 +19,7 @@ from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from lab import api_evidence as evidence_api
+from lab.experiments import api as experiment_api
 from methodology import api as methodology_api
 from reports import api as reports_api
 from reports import api_behaviour as behaviour_api
@@ -68,6 +69,7 @@ router.register("metrics/behaviour/programmes", behaviour_api.ProgrammeBehaviour
 router.register("metrics/behaviour/period", behaviour_api.PeriodBehaviourViewSet,
                 basename="metrics-behaviour-period")
 router.register("reports", reports_api.ReportViewSet, basename="report")
+router.register("experiments", experiment_api.ExperimentViewSet, basename="experiment")
 
 api_v1 = [
     path("me/", tenant_api.MeView.as_view(), name="api-me"),
@@ -133,6 +135,7 @@ urlpatterns = [
     path("", include("reports.urls_dashboard")),
     path("", include("reports.urls_value")),
     path("participants/", include("engagement.urls_participants")),
+    path("", include("lab.urls_experiments")),
     path("programmes/", engagement_views.programme_list, name="programmes"),
     path("programmes/<int:pk>/", engagement_views.programme_detail, name="programme_detail"),
     path("programmes/<int:pk>/edit/", engagement_views.programme_edit, name="programme_edit"),
