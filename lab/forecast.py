@@ -10,9 +10,9 @@ The model (docs/decisions.md, "Issue 15: the success forecast"; docs/forecast.md
 * Each reference j (a finished campaign) contributes its curve f_j (cumulative share of
   its final count over time) and its outcome ratio r_j = final_j / target_j.
 * For a candidate final N of the campaign, reference j's support is
-  K_h(log(N / target) - log r_j) x Poisson(count | N f_j(t))^lambda x shape_j, where K_h is
+  K_h(log(N / target) - log r_j) x Binomial(count | N, f_j(t))^lambda x shape_j, where K_h is
   a Gaussian kernel (the organisers' targets tell us where finals usually fall relative
-  to them), the tempered Poisson term says how well N explains the count so far if the
+  to them), the tempered binomial term says how well N explains the count so far if the
   campaign follows curve j, and shape_j (multinomial, tempered) how well curve j matches
   how the count so far was spread in time. lambda < 1 widens the likelihood for the
   over-dispersion of real sign-ups (colleagues sign up together).
@@ -168,13 +168,15 @@ def campaign_forecast(
     target: int,
     points: Sequence[tuple[float, int]],
     references: Sequence[Reference],
+    capacity: int | None = None,
     dispersion: float = DEFAULT_DISPERSION,
 ) -> Forecast:
     """Forecast of an open campaign's final count and of its reaching `target`.
 
     elapsed: time fraction of the mobilisation window already gone, in [0, 1];
     count: confirmed seats now; points: the campaign's trajectory so far (time fraction,
-    cumulative count); references: finished campaigns with their similarity weights."""
+    cumulative count); references: finished campaigns with their similarity weights;
+    capacity: the campaign's places, when known (no final above it: more pledges wait)."""
     elapsed = min(max(float(elapsed), 0.0), 1.0)
     count = max(int(count), 0)
     target = max(int(target), 1)
@@ -215,12 +217,27 @@ def campaign_forecast(
         target * math.exp(float(log_ratios.max()) + 3 * bandwidth),
         count / max(float(np.quantile(share_now, 0.05)), 0.05),
     )
-    finals = np.linspace(float(count), upper, GRID_SIZE)
+    if capacity is not None:
+        upper = min(upper, float(max(capacity, count)))
+    # Whole people while they fit in GRID_SIZE candidates; beyond, a continuous grid where
+    # N stands for the whole number nearest to it (hence target - 0.5 below).
+    if upper - count < GRID_SIZE:
+        finals = np.arange(count, math.floor(upper) + 1, dtype=np.float64)
+    else:
+        finals = np.linspace(float(count), upper, GRID_SIZE)
     log_n = np.log(np.maximum(finals, 0.5) / target)
     log_kernel = -0.5 * ((log_n[None, :] - log_ratios[:, None]) / bandwidth) ** 2
-    mean_now = np.maximum(finals[None, :] * share_now[:, None], 1e-9)
-    log_poisson = count * np.log(mean_now) - mean_now if count > 0 else -mean_now
-    log_joint = log_kernel + dispersion * log_poisson + log_shape[:, None]
+    # Given the final N, each of its seats was already taken at time t with probability
+    # f_j(t): the count now is Binomial(N, f_j(t)) (the Poisson count of a window's arrivals
+    # would overstate its noise by 1 / (1 - f), four times at D-7).
+    share = np.clip(share_now, 1e-3, 1.0 - 1e-3)
+    log_choose = np.array([math.lgamma(n + 1.0) - math.lgamma(n - count + 1.0) for n in finals])
+    log_binomial = (
+        log_choose[None, :]
+        + count * np.log(share)[:, None]
+        + (finals - count)[None, :] * np.log1p(-share)[:, None]
+    )
+    log_joint = log_kernel + dispersion * log_binomial + log_shape[:, None]
     # The kernel is a density over log N: over N it carries the Jacobian 1 / N.
     log_joint += np.log(weights)[:, None] - np.log(np.maximum(finals, 0.5))[None, :]
     log_joint -= log_joint.max()
@@ -229,9 +246,9 @@ def campaign_forecast(
 
     cdf = np.cumsum(posterior)
     expected = float(posterior @ finals)
-    probability = 1.0 if count >= target else float(posterior[finals >= target].sum())
-    low = float(finals[min(int(np.searchsorted(cdf, 0.1)), GRID_SIZE - 1)])
-    high = float(finals[min(int(np.searchsorted(cdf, 0.9)), GRID_SIZE - 1)])
+    probability = 1.0 if count >= target else float(posterior[finals >= target - 0.5].sum())
+    low = float(finals[min(int(np.searchsorted(cdf, 0.1)), len(finals) - 1)])
+    high = float(finals[min(int(np.searchsorted(cdf, 0.9)), len(finals) - 1)])
     return Forecast(
         probability=min(max(probability, 0.0), 1.0),
         expected=expected,

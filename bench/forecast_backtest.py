@@ -1,0 +1,286 @@
+"""Backtest of the success forecast (lab.forecast): replays finished campaigns and prints,
+at 25 % of the mobilisation window and at D-7, accuracy, Brier score, calibration per
+probability decile and 80 % interval coverage, next to the baselines "share of the target
+reached so far" and straight-line extrapolation; then timings against a reference
+operation measured in the same run.
+
+    .venv/bin/python bench/forecast_backtest.py                  # 2,000 refs, 1,000 tests
+    .venv/bin/python bench/forecast_backtest.py --tune           # refit the dispersion
+    DATABASE_URL=postgres://…/fullmobs_x .venv/bin/python bench/forecast_backtest.py --demo
+
+Generated campaigns come from lab.simulation (assumptions in docs/forecast.md). Training
+references (seed 1) and test campaigns (seed 2) are separate draws; the dispersion and the
+baselines' logistic fits use the training campaigns only (--tune splits them 3:1 into
+references and validation campaigns). --demo also replays the finished campaigns of every
+organisation of the database (each against the others as references).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lab.forecast import (  # noqa: E402
+    DEFAULT_DISPERSION,
+    Reference,
+    campaign_forecast,
+    reference_from_points,
+)
+from lab.simulation import SimulatedCampaign, simulate_campaigns  # noqa: E402
+
+CHECKPOINTS = ("25 %", "D-7")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A finished campaign replayed at one checkpoint."""
+
+    elapsed: float
+    count: int
+    target: int
+    points: list[tuple[float, int]]
+    final: int
+    capacity: int | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.final >= self.target
+
+
+def checkpoint_elapsed(name: str, duration_days: float) -> float:
+    return 0.25 if name == "25 %" else max(1.0 - 7.0 / duration_days, 0.0)
+
+
+def cases_from(campaigns: Sequence[SimulatedCampaign], name: str) -> list[Case]:
+    out = []
+    for c in campaigns:
+        e = checkpoint_elapsed(name, c.duration_days)
+        out.append(Case(e, c.count_at(e), c.target, c.points(e), c.final, c.capacity))
+    return out
+
+
+def references_from(campaigns: Sequence[SimulatedCampaign]) -> list[Reference]:
+    return [reference_from_points(c.points(), target=c.target) for c in campaigns]
+
+
+# --- baselines --------------------------------------------------------------------------
+
+def _features_share(case: Case) -> list[float]:
+    return [1.0, case.count / case.target, case.elapsed]
+
+
+def _features_linear(case: Case) -> list[float]:
+    linear = case.count / case.elapsed if case.elapsed > 0 else float(case.count)
+    return [1.0, float(np.log((linear + 0.5) / case.target))]
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression by Newton's method, with a small ridge for separable data."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-3 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, x.T @ (y - p) - 1e-3 * beta)
+        beta += step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta
+
+
+def logistic_predictor(
+    train: Sequence[Case], features: Callable[[Case], list[float]]
+) -> Callable[[Case], float]:
+    x = np.array([features(c) for c in train])
+    y = np.array([float(c.reached) for c in train])
+    beta = logistic_fit(x, y)
+    return lambda case: float(1.0 / (1.0 + np.exp(-(np.array(features(case)) @ beta))))
+
+
+# --- scores -----------------------------------------------------------------------------
+
+@dataclass
+class Scores:
+    accuracy: float
+    brier: float
+    coverage: float | None
+    calibration: list[tuple[str, int, float, float]]  # decile, n, mean forecast, observed
+
+
+def score(probs: Sequence[float], cases: Sequence[Case],
+          intervals: Sequence[tuple[float, float]] | None = None,
+          calls: Sequence[bool] | None = None) -> Scores:
+    p = np.array(probs)
+    y = np.array([float(c.reached) for c in cases])
+    call = np.array(calls) if calls is not None else p >= 0.5
+    deciles = []
+    bins = np.minimum((p * 10).astype(int), 9)
+    for d in range(10):
+        sel = bins == d
+        if sel.any():
+            deciles.append((f"{d / 10:.1f}-{(d + 1) / 10:.1f}", int(sel.sum()),
+                            float(p[sel].mean()), float(y[sel].mean())))
+    coverage = None
+    if intervals is not None:
+        coverage = float(np.mean([lo <= c.final <= hi
+                                  for (lo, hi), c in zip(intervals, cases, strict=True)]))
+    return Scores(float(np.mean(call == (y == 1))), float(np.mean((p - y) ** 2)),
+                  coverage, deciles)
+
+
+def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: float):
+    return [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
+                              points=c.points, references=refs, capacity=c.capacity,
+                              dispersion=dispersion)
+            for c in cases]
+
+
+def report(title: str, test: Sequence[Case], train: Sequence[Case],
+           refs: Sequence[Reference], dispersion: float) -> None:
+    forecasts = forecast_all(test, refs, dispersion)
+    model = score([f.probability for f in forecasts], test,
+                  intervals=[(f.low, f.high) for f in forecasts])
+    rows = [("model (reference class)", model)]
+    if len(train) >= 20:
+        share = logistic_predictor(train, _features_share)
+        linear = logistic_predictor(train, _features_linear)
+        rows.append(("share so far, logistic", score([share(c) for c in test], test)))
+        rows.append(("share >= elapsed (on pace)", score(
+            [float(c.count / c.target >= c.elapsed) for c in test], test)))
+        rows.append(("straight line, logistic", score([linear(c) for c in test], test)))
+    rate = np.mean([c.reached for c in test])
+    print(f"\n{title}: {len(test)} campaigns, {rate:.0%} reached their target")
+    print(f"  {'method':<30}{'accuracy':>10}{'Brier':>8}{'80% cover':>11}")
+    for name, s in rows:
+        cover = f"{s.coverage:.1%}" if s.coverage is not None else "-"
+        print(f"  {name:<30}{s.accuracy:>10.1%}{s.brier:>8.3f}{cover:>11}")
+    print("  calibration of the model (decile: n, mean forecast, observed rate, gap):")
+    for decile, n, mean, observed in model.calibration:
+        flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
+        print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
+              f"{observed - mean:+6.1%}{flag}")
+
+
+def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
+    """The dispersion that minimises the Brier score (both checkpoints) on the training
+    campaigns, 3:1 split into references and validation campaigns."""
+    cut = len(train_campaigns) * 3 // 4
+    refs = references_from(train_campaigns[:cut])
+    best, best_brier = DEFAULT_DISPERSION, float("inf")
+    print("tuning the dispersion on training campaigns only:")
+    for dispersion in (0.1, 0.2, 0.3, 0.35, 0.45, 0.6, 0.8, 1.0):
+        briers, covers = [], []
+        for name in CHECKPOINTS:
+            cases = cases_from(train_campaigns[cut:], name)
+            fc = forecast_all(cases, refs, dispersion)
+            s = score([f.probability for f in fc], cases, intervals=[(f.low, f.high) for f in fc])
+            briers.append(s.brier)
+            covers.append(s.coverage or 0.0)
+        print(f"  dispersion {dispersion:.2f}: Brier {np.mean(briers):.4f}, "
+              f"coverage {covers[0]:.1%} / {covers[1]:.1%}")
+        if np.mean(briers) < best_brier:
+            best, best_brier = dispersion, float(np.mean(briers))
+    print(f"  chosen: {best}")
+    return best
+
+
+def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> None:
+    def median_ms(fn: Callable[[], object], repeat: int = 30) -> float:
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            runs.append((time.perf_counter() - start) * 1000)
+        return statistics.median(runs)
+
+    values = np.random.default_rng(0).random(1_000_000)
+    reference_ms = median_ms(lambda: np.sort(values), 10)
+    c = test[0]
+    e = checkpoint_elapsed("D-7", c.duration_days)
+
+    def one(rs: Sequence[Reference]) -> Callable[[], object]:
+        return lambda: campaign_forecast(elapsed=e, count=c.count_at(e), target=c.target,
+                                         points=c.points(e), references=rs)
+
+    many = list(refs) * (20_000 // max(len(refs), 1))
+    # Building stored references from 1,000,000 pledges: 20,000 trajectories of 50 points.
+    trajectories = [[(i / 50, i) for i in range(1, 51)] for _ in range(20_000)]
+    start = time.perf_counter()
+    for points in trajectories:
+        reference_from_points(points, target=40)
+    build_ms = (time.perf_counter() - start) * 1000
+    print(f"\ntimings (median; reference: numpy sort of 1,000,000 floats = "
+          f"{reference_ms:.1f} ms)")
+    for label, ms in (
+        ("one forecast, no reference (prior)", median_ms(one([]))),
+        (f"one forecast, {len(refs):,} references", median_ms(one(refs))),
+        (f"one forecast, {len(many):,} references", median_ms(one(many), 10)),
+        ("references from 1,000,000 pledges (20,000 campaigns)", build_ms),
+    ):
+        print(f"  {label:<55}{ms:9.1f} ms  {ms / reference_ms:6.2f} x reference")
+
+
+def demo_replay(dispersion: float) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from bench.forecast_demo import finished_campaigns
+
+    campaigns = finished_campaigns()
+    print(f"\ndemo database: {len(campaigns)} finished campaigns with a trajectory")
+    if not campaigns:
+        return
+    for name in CHECKPOINTS:
+        test, refs_for = [], []
+        for i, (days, target, points) in enumerate(campaigns):
+            e = checkpoint_elapsed(name, days)
+            past = [(t, c) for t, c in points if t <= e]
+            final = points[-1][1] if points else 0
+            test.append(Case(e, past[-1][1] if past else 0, target, past, final))
+            refs_for.append([reference_from_points(p, target=tg)
+                             for j, (_, tg, p) in enumerate(campaigns) if j != i])
+        fc = [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
+                                points=c.points, references=r, dispersion=dispersion)
+              for c, r in zip(test, refs_for, strict=True)]
+        s = score([f.probability for f in fc], test, intervals=[(f.low, f.high) for f in fc])
+        base = score([float(c.count / c.target >= c.elapsed) for c in test], test)
+        print(f"  {name}: model accuracy {s.accuracy:.0%}, Brier {s.brier:.3f}, coverage "
+              f"{s.coverage:.0%}; share >= elapsed accuracy {base.accuracy:.0%}, "
+              f"Brier {base.brier:.3f} (leave-one-out, n={len(test)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train", type=int, default=2000)
+    parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--demo", action="store_true")
+    args = parser.parse_args()
+
+    train_campaigns = simulate_campaigns(args.train, seed=1)
+    test_campaigns = simulate_campaigns(args.test, seed=2)
+    dispersion = tune(train_campaigns) if args.tune else DEFAULT_DISPERSION
+    refs = references_from(train_campaigns)
+    print(f"generator: {args.train} training references (seed 1), {args.test} test "
+          f"campaigns (seed 2); dispersion {dispersion}")
+    for name in CHECKPOINTS:
+        report(f"at {name}", cases_from(test_campaigns, name),
+               cases_from(train_campaigns, name), refs, dispersion)
+    timings(refs, test_campaigns)
+    if args.demo:
+        demo_replay(dispersion)
+
+
+if __name__ == "__main__":
+    main()
