@@ -31,11 +31,12 @@ lint: $(STAMP)
 	@# mypy's Django plugin loads the settings, which only parse DATABASE_URL (no connection).
 	DATABASE_URL="$${DATABASE_URL:-postgres://localhost/fullmobs}" $(BIN)/mypy
 
-## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL; report figures and PDFs at a million pledges
+## bench: provisioning by clone vs by migrations; pledge sign-ups over HTTP vs raw SQL; report figures and PDFs at a million pledges; the lab's A/A and power simulations
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
 	$(BIN)/python bench/pledges.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/experiments.py
 
 ## messages: merge the code's new texts into locale/fr/LC_MESSAGES/django.po (needs GNU gettext), compile the .mo (polib)
 messages: $(STAMP)
