@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q
 
 from core.formatting import percent
+from core.tenancy import current_organisation
 from methodology.evidence import KINDS, levers_by_conversion, template_success
 
 from .models import Campaign
@@ -29,7 +29,7 @@ def own_template_outcomes(template_slug: str, *, programme_id: int | None = None
     figures = campaigns.aggregate(decided=Count("pk", filter=Q(status__in=DECIDED)),
                                   reached=Count("pk", filter=Q(status__in=REACHED)))
     decided, reached = figures["decided"], figures["reached"]
-    kind = getattr(connection.tenant, "kind", "")
+    kind = current_organisation().kind
     benchmark = template_success(template_slug, kind=kind)
     if not benchmark["published"] or benchmark["success"] is None:
         benchmark = template_success(template_slug)
@@ -43,7 +43,7 @@ def template_evidence(template_slug: str) -> dict[str, Any]:
     """The template page's evidence: its success across organisations, conversion by
     lever for organisations of this kind (of every kind while none is published for it),
     and the organisation's own outcomes beside them."""
-    kind = getattr(connection.tenant, "kind", "")
+    kind = current_organisation().kind
     levers = levers_by_conversion(template_slug, kind=kind)
     audience = KINDS.get(kind)
     if not any(row["published"] for row in levers):

@@ -4,7 +4,6 @@ Only published cells carry figures; a suppressed one says so. Members read it.""
 
 from __future__ import annotations
 
-from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -55,8 +54,15 @@ class EvidenceSerializer(serializers.Serializer):
 class EvidenceQuerySerializer(serializers.Serializer):
     template = serializers.SlugField(help_text="The methodology template's slug.")
     lever = serializers.SlugField(required=False)
-    audience = serializers.ChoiceField(choices=["", *KINDS], required=False, default="",
-                                       help_text="Organisation kind; empty: all.")
+    audience = serializers.CharField(
+        required=False, default="", allow_blank=True,
+        help_text="Organisation kind: company, local_authority or association; empty: all.")
+
+    def validate_audience(self, value: str) -> str:
+        if value and value not in KINDS:
+            raise serializers.ValidationError(
+                f"Choose one of: {', '.join(KINDS)}, or leave it empty.")
+        return value
 
 
 class EvidenceView(APIView):
@@ -73,4 +79,4 @@ class EvidenceView(APIView):
             "success": template_success(data["template"], kind=data["audience"]),
             "levers": levers,
             "own": own_template_outcomes(data["template"]),
-        }, context={"tenant": connection.tenant}).data)
+        }).data)

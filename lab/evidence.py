@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.tenancy import current_organisation
 from engagement.models import Campaign, Invitation, Participant, Pledge, Programme, Slot
 from engagement.selectors import INVITATION_SENT_SQL, NOT_RELAUNCH_SQL
 from methodology.models import EvidenceContribution, Template, TemplateVersion
@@ -190,7 +191,7 @@ def contributions_replace(*, key: str, kind: str, band: str,
 
 def organisation_contribute() -> int:
     """The current organisation (its schema is active) writes its contribution rows."""
-    organisation = connection.tenant
+    organisation = current_organisation()
     band = size_band(Participant.objects.filter(erased_at__isnull=True).count())
     return contributions_replace(key=organisation_key(organisation.schema_name),
                                  kind=organisation.kind, band=band,

@@ -21,6 +21,7 @@ from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core.i18n import language
 from core.roles import Role
+from engagement.evidence import own_template_outcomes
 from engagement.models import Campaign, Programme
 from tenants.access import require_role
 
@@ -118,7 +119,8 @@ def overview(request):
 
 
 def programme_dashboard(request, pk: int):
-    programme = get_object_or_404(Programme, pk=pk)
+    programme = get_object_or_404(Programme.objects.select_related("template_version__template"),
+                                  pk=pk)
     figures = programme_figures(programme, allow_stale=True)
     metrics = figures.data
     charts = _charts(metrics)
@@ -127,8 +129,12 @@ def programme_dashboard(request, pk: int):
                                       title=_("Participants against the target")) \
         if programme.participant_target else ""
     levers = _levers(request, programme=programme)
+    version = programme.template_version
+    own = own_template_outcomes(version.template.slug, programme_id=programme.pk) \
+        if version is not None else None  # beside the benchmark (issue 15)
     return render(request, "reports/dashboard_programme.html", {
         "programme": programme, "charts": charts, "campaigns": programme.campaigns.all(),
+        "own": own,
         **levers, **_figures_context(request, figures, levers)})
 
 

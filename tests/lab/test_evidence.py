@@ -49,16 +49,17 @@ def _fill(organisation: Organisation) -> dict:
         make_campaign_with_slot(programme, days=-10, hours=2, status=Campaign.Status.FAILED)
         people = [ParticipantFactory(age_band=band) for band in
                   ("26-35", "26-35", "36-50", "65+", "", "weird")]
+        host = ParticipantFactory()
         for index, person in enumerate(people):
             invitation = Invitation.objects.create(
-                campaign=won, channel="email", invitee_email=person.email,
+                campaign=won, channel="email", invitee_email=person.email, inviter=host,
                 lever_code="social_proof" if index % 2 else "deadline")
             if index < 4:
                 Pledge.objects.create(slot=slot, participant=person, invitation=invitation,
                                       status=Pledge.Status.CONFIRMED,
                                       attendance="attended" if index < 2 else "")
         # A relaunch's invitation is no trial of a lever: left out.
-        Invitation.objects.create(campaign=won, channel="email",
+        Invitation.objects.create(campaign=won, channel="email", inviter=host,
                                   invitee_email=people[0].email, lever_code="relaunch")
     return {"people": people}
 
@@ -148,7 +149,7 @@ def test_pages_and_api_show_published_evidence_and_own_figures(org_a, owner_a, c
     assert data["levers"][0]["name"] == "Social proof"
     assert data["own"] == {"decided": 2, "reached": 1}
     assert client.get("/api/v1/evidence/").status_code == 400
-    console = public_client(consultant).get(f"/console/templates/{SLUG}/").content.decode()
+    console = public_client(consultant).get(f"/console/{SLUG}/").content.decode()
     assert "What worked for whom" in console and "Companies" in console
     french = client.get(f"/methodology/{SLUG}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Vos campagnes" in french
