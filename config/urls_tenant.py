@@ -20,6 +20,7 @@ from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
 from lab import api_evidence as evidence_api
 from lab.experiments import api as experiment_api
+from lab.forecasts import api as forecast_api
 from methodology import api as methodology_api
 from reports import api as reports_api
 from reports import api_behaviour as behaviour_api
@@ -90,6 +91,8 @@ api_v1 = [
     path("slots/<int:pk>/skill/", skill_api.SlotSkillView.as_view(), name="api-slot-skill"),
     path("pledges/<int:pk>/skill/", skill_api.PledgeSkillView.as_view(),
          name="api-pledge-skill"),
+    path("campaigns/<int:pk>/forecast/", forecast_api.CampaignForecastView.as_view(),
+         name="api-campaign-forecast"),
     path("evidence/", evidence_api.EvidenceView.as_view(), name="api-evidence"),
     *router.urls,
     # Last: an address under /api/v1/ that nothing above matched is a JSON 404.

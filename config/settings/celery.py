@@ -89,6 +89,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lab.experiments.tasks.look_at_experiments_for_all_organisations",
         "schedule": crontab(hour=5, minute=10),
     },
+    # The lab's forecasts of open campaigns, and the at-risk alerts they raise.
+    "lab-forecasts-every-hour": {
+        "task": "lab.forecasts.tasks.refresh_forecasts_for_all_organisations",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 60 * 60},
+    },
+    "lab-reference-trajectories-daily": {
+        "task": "lab.forecasts.tasks.backfill_references_for_all_organisations",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "engagement-schedule-every-5-minutes": {
         "task": "engagement.tasks.run_engagement_schedule_for_all_organisations",
         "schedule": crontab(minute="*/5"),

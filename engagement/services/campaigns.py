@@ -225,8 +225,8 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
     if campaign.mobilisation_deadline <= timezone.now():
         raise DomainError({"mobilisation_deadline": [_("The mobilisation deadline has "
                                                        "passed; move it first.")]})
-    campaign.status = Campaign.Status.OPEN
-    campaign.save(update_fields=["status"])
+    campaign.status, campaign.opened_at = Campaign.Status.OPEN, timezone.now()
+    campaign.save(update_fields=["status", "opened_at"])
     return campaign
 
 
@@ -252,6 +252,8 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
         campaign.save(update_fields=["status", "closed_at"])
         # By the task's registered name: the tasks module imports the services.
         enqueue_on_commit("engagement.tasks.notify_campaign_result", campaign.pk)
+        # Its trajectory joins the lab's references (anonymised, public schema).
+        enqueue_on_commit("lab.forecasts.tasks.record_reference", campaign.pk)
     return campaign
 
 

@@ -1,5 +1,6 @@
 """Alerts to a campaign's organisers: the target reached, a slot under-filled three days
-before, a late cancellation.
+before, a late cancellation, a campaign at risk of missing its target a week and three days
+before its deadline (raised by ``lab.forecasts.alerts`` from the stored forecast).
 
 Who: the organisation's owners and managers (the people who can act on a campaign; viewers
 follow figures, they are not asked to act), each in their own language, with a link to the
@@ -16,6 +17,7 @@ after the slot has begun, so an outage delays an alert without losing it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
@@ -24,13 +26,23 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import formatting
 from core.roles import Role
 from core.tenancy import current_organisation
 from tenants.models import User
 
 from .. import links
-from ..models import Campaign, EmailKind, OrganiserAlert, OrganiserAlertMute, Pledge, Slot
-from ..selectors import campaigns_with_mobilised
+from ..models import (
+    Campaign,
+    EmailKind,
+    Invitation,
+    OrganiserAlert,
+    OrganiserAlertMute,
+    Pledge,
+    ProgrammeLever,
+    Slot,
+)
+from ..selectors import INVITATION_SENT, campaigns_with_mobilised
 from .campaigns import mobilised_count
 from .message_texts import date_text, message_language, one_line, time_text
 from .outbox import email_queue
@@ -41,6 +53,7 @@ UNDERFILLED_BEFORE = timedelta(days=3)
 UNDERFILLED_SHARE = 0.5
 TAKING_PLACE = (Campaign.Status.OPEN, Campaign.Status.SUCCEEDED)
 Kind = OrganiserAlert.Kind
+AT_RISK = (Kind.AT_RISK_D7, Kind.AT_RISK_D3)
 
 
 def alert_recipients() -> list[User]:
@@ -86,9 +99,26 @@ def _underfilled_key_sql() -> Concat:
                   Cast("pk", CharField()), moved, output_field=CharField())
 
 
+def campaign_levers_unused(campaign: Campaign) -> list[ProgrammeLever]:
+    """The levers of the programme's plan that no invitation of this campaign has used
+    yet (an invitation counts once sent: ``INVITATION_SENT``), in the plan's order."""
+    used = set(Invitation.objects.filter(INVITATION_SENT, campaign=campaign)
+               .values_list("lever_code", flat=True).distinct())
+    return [lever for lever in ProgrammeLever.objects.filter(programme_id=campaign.programme_id)
+            if lever.code not in used]
+
+
+def lever_invite_path(campaign: Campaign, lever: ProgrammeLever) -> str:
+    """Inviting people in one go with this lever chosen."""
+    return reverse("campaign_invite_many", args=[campaign.pk]) + "?" + urlencode(
+        {"lever": lever.code})
+
+
 def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
-                pledge: Pledge | None = None) -> OrganiserAlert | None:
-    """Record the fact and e-mail the organisers; None if it was raised already."""
+                pledge: Pledge | None = None,
+                probability: float | None = None) -> OrganiserAlert | None:
+    """Record the fact and e-mail the organisers; None if it was raised already.
+    ``probability``: the forecast's chance of reaching the target, for the at-risk kinds."""
     ids = {"campaign": campaign.pk}
     if kind == Kind.LATE_CANCELLATION and pledge is not None:
         ids["pledge"] = pledge.pk
@@ -105,7 +135,8 @@ def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
         for user in alert_recipients():
             language = message_language(user.preferred_language,
                                         current_organisation().locale)
-            subject, body = _compose(alert, user, language=language, link=link)
+            subject, body = _compose(alert, user, language=language, link=link,
+                                     probability=probability)
             email_queue(kind=EmailKind.ORGANISER_ALERT, to_email=user.email, subject=subject,
                         body=body, campaign=campaign, language=language, action_url=link,
                         dedupe_key=f"{EmailKind.ORGANISER_ALERT}:{alert.dedupe_key}"
@@ -113,8 +144,8 @@ def alert_raise(*, kind: Kind, campaign: Campaign, slot: Slot | None = None,
     return alert
 
 
-def _compose(alert: OrganiserAlert, user: User, *, language: str,
-             link: str) -> tuple[str, str]:
+def _compose(alert: OrganiserAlert, user: User, *, language: str, link: str,
+             probability: float | None = None) -> tuple[str, str]:
     campaign, slot, pledge = alert.campaign, alert.slot, alert.pledge
     organisation = current_organisation()
     with translation.override(language):
@@ -131,6 +162,13 @@ def _compose(alert: OrganiserAlert, user: User, *, language: str,
             context |= {"date": date_text(slot.starts_at, zone),
                         "time": time_text(slot.starts_at, zone),
                         "taken": slot.confirmed_seats, "capacity": slot.capacity}
+        if alert.kind in AT_RISK:
+            context |= {
+                "deadline": date_text(campaign.mobilisation_deadline, zone),
+                "chance": formatting.percent(probability),
+                "levers": [(one_line(lever.tr("name")),
+                            links.absolute(lever_invite_path(campaign, lever)))
+                           for lever in campaign_levers_unused(campaign)]}
         if pledge is not None:
             context |= {"who": one_line(pledge.participant.display_name),
                         "seats": pledge.seats}

@@ -90,6 +90,8 @@ def campaign_invite_many(request, pk):
     require_role(request, Role.MANAGER)
     campaign = campaign_or_404(pk)
     form = _bulk_form(request.POST or None, campaign)
+    if not form.is_bound and request.GET.get("lever"):  # from an at-risk notice's lever
+        form.initial["lever_code"] = request.GET["lever"][:50]
     preview, status = None, 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

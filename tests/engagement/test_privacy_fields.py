@@ -110,6 +110,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("Commentary", "translations"): "the consultant's comment in the other language",
     ("FiguresSnapshot", "key"): "names a scope by ids",
     ("FiguresSnapshot", "data"): "computed figures: counts, rates, team names",
+    ("CampaignForecast", "method"): "the forecast's method: reference-class or prior",
 }
 
 

@@ -120,6 +120,12 @@ def _populate(organisation: Organisation) -> None:
             key="programme-1", format=1, data={"pledges": 3}, version=1,
             computed_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1),
             duration_ms=12)
+        from lab.forecasts.models import CampaignForecast
+
+        CampaignForecast.objects.create(
+            campaign=campaign, probability=0.72, expected=48, low=39, high=57,
+            baseline_share=0.4, linear=40, references=14, method="reference-class",
+            elapsed=0.5, count=24, target=60, curve=[0, 10, 24])
         _populate_outreach_and_alerts(campaign=campaign, person=person, manager=manager,
                                       programme=programme)
         report = report_request(scope="programme", programme=Programme.objects.first(),

@@ -1,0 +1,135 @@
+"""Reference trajectories: finished campaigns, anonymised in the public schema
+(``methodology.ReferenceTrajectory``), that the forecasts of open campaigns compare with.
+
+A row is written when a campaign is decided or completed (``reference_record``, queued on
+the commit of the decision) and by the nightly backfill (``references_backfill``); both
+are idempotent: one row per campaign key, updated in place. The keys are keyed hashes
+(HMAC-SHA256 under the project's secret) of the schema name and the campaign id, so a row
+names nobody and is still recognisable to its own organisation, which weighs its own
+campaigns more and counts the others as "other organisations"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from core.tenancy import current_organisation, current_schema
+from engagement.models import Campaign, Participant
+from methodology.models import ReferenceTrajectory
+
+from ..forecast import GRID, Reference, reference_from_points
+from .trajectories import campaign_trajectories
+
+FINISHED = (Campaign.Status.SUCCEEDED, Campaign.Status.FAILED, Campaign.Status.COMPLETED)
+_SALT = "fullmobs.lab.reference-trajectory"
+
+# How much a reference counts beside an anonymous one of another kind of organisation:
+# the same template and the same organisation are the closest evidence.
+SAME_TEMPLATE = 3.0
+SAME_ORGANISATION = 2.0
+SAME_KIND = 1.0
+OTHER_KIND = 0.5
+
+# The organisation's size band, by the people it holds (not erased).
+_BANDS = ((50, ReferenceTrajectory.SizeBand.SMALL), (250, ReferenceTrajectory.SizeBand.MEDIUM),
+          (1000, ReferenceTrajectory.SizeBand.LARGE))
+
+
+def organisation_key(schema: str | None = None) -> str:
+    return salted_hmac(_SALT, f"organisation:{schema or current_schema()}",
+                       algorithm="sha256").hexdigest()
+
+
+def campaign_key(campaign_id: int, schema: str | None = None) -> str:
+    return salted_hmac(_SALT, f"campaign:{schema or current_schema()}:{campaign_id}",
+                       algorithm="sha256").hexdigest()
+
+
+def size_band() -> str:
+    people = Participant.objects.filter(erased_at__isnull=True).count()
+    for limit, band in _BANDS:
+        if people < limit:
+            return band
+    return ReferenceTrajectory.SizeBand.VERY_LARGE
+
+
+def _finished() -> Q:
+    return Q(status__in=FINISHED, opened_at__isnull=False)
+
+
+def _record(campaigns: list[Campaign]) -> int:
+    """Write (or rewrite) the reference rows of these finished campaigns; one trajectory
+    query for all of them."""
+    if not campaigns:
+        return 0
+    curves = campaign_trajectories(campaign.pk for campaign in campaigns)
+    organisation, band, own = current_organisation(), size_band(), organisation_key()
+    written = 0
+    for campaign in campaigns:
+        curve = curves.get(campaign.pk)
+        if not curve:
+            continue
+        version = campaign.programme.template_version
+        finished = (campaign.closed_at or campaign.mobilisation_deadline).date()
+        ReferenceTrajectory.objects.update_or_create(
+            campaign_key=campaign_key(campaign.pk), defaults={
+                "organisation_key": own,
+                "template_id": version.template_id if version else None,
+                "organisation_kind": organisation.kind, "size_band": band,
+                "curve": [float(people) for people in curve], "final": curve[-1],
+                "target": campaign.participant_target,
+                "finished_month": date(finished.year, finished.month, 1),
+                "recorded_at": timezone.now()})
+        written += 1
+    return written
+
+
+def reference_record(*, campaign_id: int) -> bool:
+    """The finished campaign's reference row (nothing for an open or draft one)."""
+    campaigns = list(Campaign.objects.select_related("programme__template_version")
+                     .filter(_finished(), pk=campaign_id))
+    return _record(campaigns) == 1
+
+
+def references_backfill() -> int:
+    """Every finished campaign of the organisation without its reference row yet."""
+    finished = list(Campaign.objects.select_related("programme__template_version")
+                    .filter(_finished()).order_by("pk"))
+    keys = {campaign_key(campaign.pk): campaign for campaign in finished}
+    present = set(ReferenceTrajectory.objects.filter(campaign_key__in=list(keys))
+                  .values_list("campaign_key", flat=True))
+    return _record([campaign for key, campaign in keys.items() if key not in present])
+
+
+def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = None,
+                   ) -> list[Reference]:
+    """The finished campaigns to compare ``campaign`` with, each weighed by how close it
+    is: the same template, the same organisation, the same kind of organisation.
+    ``rows`` lets a caller forecasting many campaigns read the table once."""
+    if rows is None:
+        rows = reference_rows()
+    version = campaign.programme.template_version
+    template_id = version.template_id if version else None
+    own, kind = organisation_key(), current_organisation().kind
+    mine = campaign_key(campaign.pk)
+    references = []
+    for row in rows:
+        if row.campaign_key == mine:
+            continue
+        weight = SAME_KIND if row.organisation_kind == kind else OTHER_KIND
+        if row.organisation_key == own:
+            weight *= SAME_ORGANISATION
+        if template_id is not None and row.template_id == template_id:
+            weight *= SAME_TEMPLATE
+        references.append(reference_from_points(
+            list(zip(GRID, row.curve, strict=False)), target=row.target, weight=weight))
+    return references
+
+
+def reference_rows() -> list[ReferenceTrajectory]:
+    return list(ReferenceTrajectory.objects.only(
+        "campaign_key", "organisation_key", "template_id", "organisation_kind", "curve",
+        "target"))
