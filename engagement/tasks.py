@@ -21,6 +21,7 @@ from .services import (
     pledge_notices,
     reminders,
     slot_changes,
+    survey_reminders,
     waitlist,
     waitlist_notices,
 )
@@ -67,6 +68,7 @@ def run_engagement_schedule() -> dict[str, int]:
         "organiser_alerts": organiser_alerts.organiser_alerts_queue(now=now),
         "after_action": message_schedule.after_action_queue(now=now),
         "follow_up_surveys": message_schedule.follow_up_surveys_queue(now=now),
+        "survey_reminders": survey_reminders.survey_reminders_queue(now=now),
         "notices": pledge_notices.missing_pledge_notices_queue(now=now),
         "requeued": outbox.stalled_emails_requeue(now=now),
         "invitation_batches": outreach_delivery.invitation_batches_due_queue(now=now),

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
         CAMPAIGN_POSTPONED = "campaign_postponed"
         CAMPAIGN_RELAUNCHED = "campaign_relaunched"
         INTERNAL_CAMPAIGNS_LINK = "internal_campaigns_link"
+        SURVEY_REMINDER = "survey_reminder"
+        FOLLOW_UP_SURVEY_REMINDER = "follow_up_survey_reminder"
 else:
     EmailKind = StrEnum("EmailKind", [(kind.name, kind.value) for kind in MessageKind] + [
         ("PLEDGE_CONFIRMED", "pledge_confirmed"),
@@ -61,6 +63,9 @@ else:
         ("CAMPAIGN_POSTPONED", "campaign_postponed"),
         ("CAMPAIGN_RELAUNCHED", "campaign_relaunched"),
         ("INTERNAL_CAMPAIGNS_LINK", "internal_campaigns_link"),
+        # One reminder of an unanswered survey (services.survey_reminders).
+        ("SURVEY_REMINDER", "survey_reminder"),
+        ("FOLLOW_UP_SURVEY_REMINDER", "follow_up_survey_reminder"),
     ], module=__name__)
 
 

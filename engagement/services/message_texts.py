@@ -264,7 +264,9 @@ def message_compose(*, kind: str, facts: CampaignFacts, language: str, values: V
 
 
 # The placeholder holding the link each kind is about, when not ``link``.
-ACTION_PLACEHOLDERS = {"thank_you": "survey_link", "follow_up_survey": "survey_link"}
+ACTION_PLACEHOLDERS = {"thank_you": "survey_link", "follow_up_survey": "survey_link",
+                       "survey_reminder": "survey_link",
+                       "follow_up_survey_reminder": "survey_link"}
 
 
 def message_action(kind: str, values: Values, body: str) -> str:

@@ -54,6 +54,7 @@ MARKETING_KINDS: frozenset[str] = frozenset({
     EmailKind.INVITATION,        # to a known participant: a campaign they did not join
     EmailKind.IMPACT_RECAP,      # newsletter-like figures, after the fact
     EmailKind.FOLLOW_UP_SURVEY,  # 90 days later: research, not their pledge
+    EmailKind.FOLLOW_UP_SURVEY_REMINDER,  # its one reminder, under the same rule
 })
 # About a pledge the person made (or is making): sent whatever their consent.
 OWN_PLEDGE_KINDS: frozenset[str] = frozenset({
@@ -61,6 +62,7 @@ OWN_PLEDGE_KINDS: frozenset[str] = frozenset({
     EmailKind.PLEDGE_PROMOTED, EmailKind.REMINDER_D7, EmailKind.REMINDER_D1,
     EmailKind.CAMPAIGN_SUCCEEDED, EmailKind.CAMPAIGN_FAILED,
     EmailKind.THANK_YOU,  # after an action they attended, with its survey
+    EmailKind.SURVEY_REMINDER,  # that survey's one reminder
     EmailKind.ACCESS_LINK,  # the sign-up link they asked for
     EmailKind.INTERNAL_CAMPAIGNS_LINK,  # the internal campaigns' link they asked for
     EmailKind.CAMPAIGN_POSTPONED,  # the action they pledged to moves
