@@ -295,11 +295,11 @@ class ReferenceTrajectory(models.Model):
         LOCAL_AUTHORITY = "local_authority", _("Local authority")
         ASSOCIATION = "association", _("Association")
 
+    # The bands of the evidence tables (``lab.evidence.size_band``), by people known.
     class SizeBand(models.TextChoices):
-        SMALL = "small", _("Under 50 people")
-        MEDIUM = "medium", _("50 to 249 people")
-        LARGE = "large", _("250 to 999 people")
-        VERY_LARGE = "very_large", _("1,000 people or more")
+        SMALL = "small", _("Under 250 people")
+        MEDIUM = "medium", _("250 to 2,499 people")
+        LARGE = "large", _("2,500 people or more")
 
     campaign_key = models.CharField(max_length=64, unique=True)
     organisation_key = models.CharField(max_length=64, db_index=True)

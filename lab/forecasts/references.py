@@ -20,6 +20,7 @@ from core.tenancy import current_organisation, current_schema
 from engagement.models import Campaign, Participant
 from methodology.models import ReferenceTrajectory
 
+from ..evidence import size_band as evidence_size_band
 from ..forecast import GRID, Reference, reference_from_points
 from .trajectories import campaign_trajectories
 
@@ -33,9 +34,6 @@ SAME_ORGANISATION = 2.0
 SAME_KIND = 1.0
 OTHER_KIND = 0.5
 
-# The organisation's size band, by the people it holds (not erased).
-_BANDS = ((50, ReferenceTrajectory.SizeBand.SMALL), (250, ReferenceTrajectory.SizeBand.MEDIUM),
-          (1000, ReferenceTrajectory.SizeBand.LARGE))
 
 
 def organisation_key(schema: str | None = None) -> str:
@@ -49,11 +47,8 @@ def campaign_key(campaign_id: int, schema: str | None = None) -> str:
 
 
 def size_band() -> str:
-    people = Participant.objects.filter(erased_at__isnull=True).count()
-    for limit, band in _BANDS:
-        if people < limit:
-            return band
-    return ReferenceTrajectory.SizeBand.VERY_LARGE
+    """The organisation's band by the people it holds, as the evidence tables count it."""
+    return evidence_size_band(Participant.objects.filter(erased_at__isnull=True).count())
 
 
 def _finished() -> Q:
