@@ -111,6 +111,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("FiguresSnapshot", "key"): "names a scope by ids",
     ("FiguresSnapshot", "data"): "computed figures: counts, rates, team names",
     ("CampaignForecast", "method"): "the forecast's method: reference-class or prior",
+    ("CampaignForecast", "curve"): "counts of people committed at each time fraction",
 }
 
 
