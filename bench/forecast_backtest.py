@@ -178,7 +178,7 @@ def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
     refs = references_from(train_campaigns[:cut])
     best, best_brier = DEFAULT_DISPERSION, float("inf")
     print("tuning the dispersion on training campaigns only:")
-    for dispersion in (0.1, 0.2, 0.3, 0.35, 0.45, 0.6, 0.8, 1.0):
+    for dispersion in (0.35, 0.5, 0.7, 1.0):
         briers, covers = [], []
         for name in CHECKPOINTS:
             cases = cases_from(train_campaigns[cut:], name)

@@ -47,10 +47,15 @@ MIN_REFERENCES = 5
 PRIOR_WEIGHT = 2.0
 #: Likelihood tempering (1 = Poisson sign-ups; smaller = over-dispersed, wider intervals).
 #: Fitted on the generator's training references by bench/forecast_backtest.py.
-DEFAULT_DISPERSION = 0.35
+DEFAULT_DISPERSION = 0.5
 #: Spread (log scale) of final / target in the prior: organisers miss their own estimate
 #: of turnout by a factor of about 1.8 either way (one standard deviation).
 PRIOR_LOG_RATIO_SD = 0.6
+#: Every reference's curve is at least this share of the prior's central curve.
+CURVE_FLOOR = 0.5
+#: Heavy tails of the outcome-ratio kernel: share and width (log scale) of its wide part.
+TAIL_WEIGHT = 0.05
+TAIL_SD = 1.0
 #: Candidate finals evaluated per forecast.
 GRID_SIZE = 400
 
@@ -186,7 +191,12 @@ def campaign_forecast(
     prior_ratios = np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES))
     prior_weights = np.full(len(prior_curves), PRIOR_WEIGHT / len(prior_curves))
     if used:
-        curves = np.vstack([np.array([r.curve for r in used]), prior_curves])
+        # No reference's curve falls below a share of the prior's: one campaign whose
+        # sign-ups all came late must not say that a campaign with nobody yet is normal
+        # (and make fewer sign-ups look better than a few).
+        own = np.array([r.curve for r in used])
+        own = np.maximum(own, CURVE_FLOOR * _PRIOR_CURVES[4])
+        curves = np.vstack([own, prior_curves])
         log_ratios = np.concatenate(
             [np.log(np.array([max(r.final, 0.5) / r.target for r in used])), prior_ratios]
         )
@@ -214,7 +224,7 @@ def campaign_forecast(
     # Candidate finals: from the count now up to far beyond any plausible outcome.
     upper = max(
         count + 10.0,
-        target * math.exp(float(log_ratios.max()) + 3 * bandwidth),
+        target * math.exp(float(log_ratios.max()) + 2 * TAIL_SD),
         count / max(float(np.quantile(share_now, 0.05)), 0.05),
     )
     if capacity is not None:
@@ -226,7 +236,13 @@ def campaign_forecast(
     else:
         finals = np.linspace(float(count), upper, GRID_SIZE)
     log_n = np.log(np.maximum(finals, 0.5) / target)
-    log_kernel = -0.5 * ((log_n[None, :] - log_ratios[:, None]) / bandwidth) ** 2
+    # Heavy tails: a share TAIL_WEIGHT of each kernel is TAIL_SD wide, so that an outcome
+    # outside the references' range (nobody signing up at all) stays possible.
+    gap = log_n[None, :] - log_ratios[:, None]
+    log_kernel = np.logaddexp(
+        math.log((1.0 - TAIL_WEIGHT) / bandwidth) - 0.5 * (gap / bandwidth) ** 2,
+        math.log(TAIL_WEIGHT / TAIL_SD) - 0.5 * (gap / TAIL_SD) ** 2,
+    )
     # Given the final N, each of its seats was already taken at time t with probability
     # f_j(t): the count now is Binomial(N, f_j(t)) (the Poisson count of a window's arrivals
     # would overstate its noise by 1 / (1 - f), four times at D-7).

@@ -1,0 +1,161 @@
+"""The success forecast (lab.forecast) and its campaign generator (lab.simulation):
+properties of the model and a seeded mini-backtest against the naive baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lab.forecast import (
+    AT_RISK_THRESHOLD,
+    GRID,
+    Reference,
+    campaign_forecast,
+    reference_from_points,
+    u_shaped_curve,
+)
+from lab.simulation import simulate_campaigns
+
+
+@pytest.fixture(scope="module")
+def training() -> list[Reference]:
+    return [reference_from_points(c.points(), target=c.target)
+            for c in simulate_campaigns(300, seed=11)]
+
+
+def _forecast(refs, *, elapsed=0.5, count=10, target=20, points=None, **kw):
+    return campaign_forecast(elapsed=elapsed, count=count, target=target,
+                             points=points if points is not None else [(elapsed, count)],
+                             references=refs, **kw)
+
+
+def test_grid_is_21_fractions_of_the_window():
+    assert len(GRID) == 21 and GRID[0] == 0.0 and GRID[-1] == 1.0
+    assert GRID[1] == pytest.approx(0.05)
+
+
+def test_reference_from_points_is_the_step_trajectory_as_a_share_of_the_final():
+    ref = reference_from_points([(0.0, 0), (0.12, 10), (0.5, 30), (0.97, 40), (1.2, 99)],
+                                target=35, weight=2.0)
+    assert ref.final == 40 and ref.target == 35 and ref.weight == 2.0
+    assert len(ref.curve) == 21 and ref.curve[-1] == 1.0
+    assert ref.curve[2] == 0.0  # t = 0.10: before the first sign-ups
+    assert ref.curve[3] == pytest.approx(0.25)  # t = 0.15: 10 of 40
+    assert ref.curve[10] == pytest.approx(0.75)  # t = 0.50: 30 of 40
+
+
+def test_a_campaign_that_ended_empty_keeps_a_u_shaped_curve():
+    ref = reference_from_points([], target=10)
+    assert ref.final == 0 and ref.curve[0] == 0.0 and ref.curve[-1] == pytest.approx(1.0)
+    assert ref.curve[2] > 0.1 and ref.curve[-1] - ref.curve[-3] > 0.1
+
+
+def test_the_prior_curve_is_u_shaped():
+    start, early, middle, late, end = u_shaped_curve(np.array([0.0, 0.1, 0.55, 0.9, 1.0]))
+    assert start == pytest.approx(0.0) and end == pytest.approx(1.0)
+    assert early > 0.2  # the launch: more than twice the straight line's 10 %
+    assert end - late > 0.15  # the deadline surge
+    mid_rate = float(u_shaped_curve(0.6)[()] - u_shaped_curve(0.5)[()])
+    assert mid_rate < 0.1  # the middle is slower than the straight line
+
+
+def test_more_sign_ups_never_lower_the_forecast(training):
+    forecasts = [_forecast(training, elapsed=0.4, count=c, target=40) for c in range(0, 45, 3)]
+    probabilities = [f.probability for f in forecasts]
+    expected = [f.expected for f in forecasts]
+    assert probabilities == sorted(probabilities)
+    assert expected == sorted(expected)
+    assert probabilities[0] < 0.2 < 0.8 < probabilities[-2]
+
+
+def test_a_campaign_at_its_target_is_certain_to_reach_it(training):
+    # Decision (docs/decisions.md): the forecast counts net future sign-ups as
+    # non-negative, so confirmed seats at the target now give probability 1; the
+    # backtest measures how often later cancellations undo it.
+    reached = _forecast(training, elapsed=0.3, count=20, target=20)
+    assert reached.probability == 1.0 and not reached.at_risk
+    assert reached.low >= 20
+    short = _forecast(training, elapsed=0.3, count=19, target=20)
+    assert short.probability < 1.0
+
+
+def test_the_interval_contains_the_expected_count(training):
+    for elapsed, count in ((0.0, 0), (0.1, 3), (0.5, 12), (0.9, 30), (1.0, 25)):
+        f = _forecast(training, elapsed=elapsed, count=count, target=30)
+        assert count <= f.low <= f.expected <= f.high
+        assert f.baseline_share == pytest.approx(count / 30)
+        assert f.at_risk == (f.probability < AT_RISK_THRESHOLD)
+
+
+def test_the_straight_line_extrapolation_is_reported_as_the_baseline(training):
+    f = _forecast(training, elapsed=0.25, count=10, target=30)
+    assert f.linear == pytest.approx(40.0)
+    # Pledges are U-shaped: a quarter of the way in, the launch burst is behind, so the
+    # model expects less than the straight line does.
+    assert f.expected < f.linear
+
+
+def test_without_references_the_prior_is_honest_and_wide(training):
+    prior = _forecast([], elapsed=0.0, count=0, target=30, points=[])
+    assert prior.method == "prior" and prior.references == 0
+    assert 0.2 < prior.probability < 0.8
+    assert prior.high / max(prior.low, 1.0) > 2.0
+    informed = _forecast(training, elapsed=0.8, count=25, target=30)
+    assert informed.method == "reference-class" and informed.references == 300
+    narrow = informed.high - informed.low
+    wide = _forecast([], elapsed=0.8, count=25, target=30).high - 25
+    assert narrow < wide
+
+
+def test_closer_references_weigh_more():
+    # Two reference classes: campaigns that ended at twice their target and campaigns that
+    # ended at half of it, with the same curve. The closer class pulls the forecast.
+    def refs(weight_high: float, weight_low: float) -> list[Reference]:
+        points = [(t, round(40 * float(u_shaped_curve(t)[()]))) for t in GRID]
+        high = [reference_from_points(points, target=20, weight=weight_high)] * 10
+        low = [reference_from_points(points, target=80, weight=weight_low)] * 10
+        return high + low
+    toward_high = _forecast(refs(4.0, 1.0), elapsed=0.0, count=0, target=30, points=[])
+    toward_low = _forecast(refs(1.0, 4.0), elapsed=0.0, count=0, target=30, points=[])
+    assert toward_high.probability > 0.6 > 0.4 > toward_low.probability
+
+
+def test_capacity_bounds_the_final(training):
+    f = _forecast(training, elapsed=0.3, count=15, target=20, capacity=22)
+    assert f.high <= 22 and f.expected <= 22
+    assert _forecast(training, elapsed=0.3, count=15, target=20).high > 22
+
+
+def test_seeded_mini_backtest_beats_the_share_so_far_baseline(training):
+    test = simulate_campaigns(150, seed=12)
+    for late in (False, True):
+        probs, naive, covered, outcomes = [], [], [], []
+        for c in test:
+            e = 1 - 7 / c.duration_days if late else 0.25
+            f = campaign_forecast(elapsed=e, count=c.count_at(e), target=c.target,
+                                  points=c.points(e), references=training,
+                                  capacity=c.capacity)
+            probs.append(f.probability)
+            naive.append(float(c.count_at(e) / c.target >= e))
+            covered.append(f.low <= c.final <= f.high)
+            outcomes.append(float(c.reached))
+        y = np.array(outcomes)
+        brier = float(np.mean((np.array(probs) - y) ** 2))
+        baseline = float(np.mean((np.array(naive) - y) ** 2))
+        assert brier < 0.9 * baseline, (late, brier, baseline)
+        assert brier < 0.2
+        assert 0.65 <= float(np.mean(covered)) <= 0.95
+
+
+def test_the_generator_is_seeded_u_shaped_and_heterogeneous():
+    a, b = simulate_campaigns(400, seed=5), simulate_campaigns(400, seed=5)
+    assert [c.counts for c in a] == [c.counts for c in b]
+    assert all(21 <= c.duration_days <= 56 and c.final <= c.capacity for c in a)
+    shares = np.array([[c.count_at(0.1) / c.final, (c.count_at(0.6) - c.count_at(0.5)) / c.final,
+                        1 - c.count_at(0.9) / c.final] for c in a if c.final >= 10])
+    first, middle, last = shares.mean(axis=0)
+    assert first > 0.25 and last > 0.15 and middle < 0.08
+    assert 0.1 < np.mean([c.relaunched for c in a]) < 0.3
+    assert 0.25 < np.mean([c.reached for c in a]) < 0.75
+    finals = np.array([c.final for c in a if c.final > 0])
+    assert np.std(np.log(finals)) > 0.5  # popularity varies between campaigns
