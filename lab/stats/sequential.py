@@ -39,7 +39,11 @@ _SCORE_CAP = 10.0
 # Fractions are rounded before computing boundaries, so that the same looks hit the cache;
 # looks closer than this to the previous one add no information and are merged with it.
 _FRACTION_DECIMALS = 4
-_FRACTION_STEP = 10.0**-_FRACTION_DECIMALS
+# A look that adds less information than this to the previous one is merged with it (it
+# reuses its boundary): its z is almost the previous one (correlation ≥ 0.999 past t = 1 %),
+# and the recursion's grid would need ever finer steps for ever smaller increments.
+# The final look (t = 1) is always kept: it spends what is left.
+_MIN_INCREMENT = 0.002
 
 
 def _spent_one_side(fraction: float, alpha: float) -> float:
@@ -162,13 +166,24 @@ def _boundaries(fractions: tuple[float, ...], alpha: float) -> tuple[float, ...]
     return _look(fractions, alpha).boundaries
 
 
+def _clean(fraction: float) -> float:
+    return round(min(max(float(fraction), 0.0), 1.0), _FRACTION_DECIMALS)
+
+
+def _adds_information(previous: tuple[float, ...], fraction: float) -> bool:
+    last = previous[-1] if previous else 0.0
+    if fraction >= 1.0:
+        return last < 1.0
+    return fraction - last >= _MIN_INCREMENT
+
+
 def _looks(fractions: Sequence[float]) -> tuple[float, ...]:
-    cleaned: list[float] = []
+    cleaned: tuple[float, ...] = ()
     for fraction in fractions:
-        rounded = round(min(max(float(fraction), 0.0), 1.0), _FRACTION_DECIMALS)
-        if rounded >= _FRACTION_STEP and (not cleaned or rounded > cleaned[-1]):
-            cleaned.append(rounded)
-    return tuple(cleaned)
+        rounded = _clean(fraction)
+        if _adds_information(cleaned, rounded):
+            cleaned = (*cleaned, rounded)
+    return cleaned
 
 
 def spending_boundaries(fractions: Sequence[float], *, alpha: float = 0.05) -> list[float]:
@@ -248,20 +263,16 @@ def sequential_lift(
 ) -> SequentialLift:
     """The lift at the latest of the looks ``fractions`` (all looks so far, this one last).
 
-    Fractions are capped at 1 and rounded to 1e-4; a look whose fraction is not above the
-    previous one (no new information, or a dip of the estimated variance) reuses the
-    previous look's boundary. ``final=True`` (the experiment ends now) takes this look to
+    Fractions are capped at 1 and rounded to 1e-4; a look whose fraction is less than 0.002
+    above the previous one (no new information, or a dip of the estimated information)
+    reuses the previous look's boundary. ``final=True`` (the experiment ends now) takes this look to
     t = 1, spending what is left; so does reaching the planned information.
     """
     if not fractions:
         raise ValueError("at least one look is needed")
     earlier = _looks(fractions[:-1])
-    current = 1.0 if final else round(min(max(float(fractions[-1]), 0.0), 1.0), _FRACTION_DECIMALS)
-    looks = (
-        earlier + (current,)
-        if current >= _FRACTION_STEP and (not earlier or current > earlier[-1])
-        else earlier
-    )
+    current = 1.0 if final else _clean(fractions[-1])
+    looks = (*earlier, current) if _adds_information(earlier, current) else earlier
     # No information yet: nothing can be concluded, the interval is unbounded.
     boundary = _boundaries(looks, alpha)[-1] if looks else math.inf
     result = lift_at(control=control, treatment=treatment, critical_value=boundary)

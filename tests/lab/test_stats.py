@@ -303,6 +303,12 @@ def test_sequential_lift_uses_the_repeated_interval_and_the_final_look_spends_th
     # A look that brought no new information reuses the previous boundary.
     again = sequential_lift(control=control, treatment=treatment, fractions=[0.3, 0.6, 0.59])
     assert again.boundary == pytest.approx(spending_boundaries([0.3, 0.6])[-1])
+    assert again.looks == 2
+    barely = sequential_lift(control=control, treatment=treatment, fractions=[0.3, 0.6, 0.601])
+    assert barely.boundary == again.boundary
+    more = sequential_lift(control=control, treatment=treatment, fractions=[0.3, 0.6, 0.61])
+    assert more.boundary == pytest.approx(spending_boundaries([0.3, 0.6, 0.61])[-1])
+    assert more.boundary > again.boundary and more.looks == 3
 
 
 def test_daily_looks_at_ab_tests_keep_false_positives_at_alpha():
