@@ -56,6 +56,8 @@ CURVE_FLOOR = 0.5
 #: Heavy tails of the outcome-ratio kernel: share and width (log scale) of its wide part.
 TAIL_WEIGHT = 0.05
 TAIL_SD = 1.0
+#: Above this many references (with the prior's), similar ones are merged (_merged).
+MERGE_ABOVE = 500
 #: Candidate finals evaluated per forecast.
 GRID_SIZE = 400
 
@@ -166,6 +168,22 @@ def _trajectory_increments(
     return bounds, np.clip(gains, 0.0, None)
 
 
+def _merged(
+    share: FloatArray, log_ratios: FloatArray, log_weights: FloatArray, bandwidth: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """References that say nearly the same thing now (share within half a point, outcome
+    ratio within a quarter of the kernel's width) merged into one, their weights summed:
+    the cost of a forecast then grows with the variety of references, not their number."""
+    share_key = np.round(np.clip(share, 0.0, 2.0) / 0.005).astype(np.int64)  # < 401
+    ratio_key = np.round(log_ratios / (bandwidth / 4)).astype(np.int64)
+    _, inverse = np.unique(ratio_key * 1000 + share_key, return_inverse=True)
+    w = np.exp(log_weights - log_weights.max())
+    total = np.bincount(inverse, weights=w)
+    merged_share = np.bincount(inverse, weights=w * share) / total
+    merged_ratios = np.bincount(inverse, weights=w * log_ratios) / total
+    return merged_share, merged_ratios, np.log(total) + log_weights.max()
+
+
 def campaign_forecast(
     *,
     elapsed: float,
@@ -221,6 +239,11 @@ def campaign_forecast(
         spans = spans / spans.sum(axis=1, keepdims=True)
         log_shape = dispersion * (np.log(spans) @ gains)
 
+    log_weights = np.log(weights) + log_shape
+    if len(curves) > MERGE_ABOVE:
+        share_now, log_ratios, log_weights = _merged(share_now, log_ratios, log_weights,
+                                                     bandwidth)
+
     # Candidate finals: from the count now up to far beyond any plausible outcome.
     upper = max(
         count + 10.0,
@@ -253,9 +276,9 @@ def campaign_forecast(
         + count * np.log(share)[:, None]
         + (finals - count)[None, :] * np.log1p(-share)[:, None]
     )
-    log_joint = log_kernel + dispersion * log_binomial + log_shape[:, None]
+    log_joint = log_kernel + dispersion * log_binomial + log_weights[:, None]
     # The kernel is a density over log N: over N it carries the Jacobian 1 / N.
-    log_joint += np.log(weights)[:, None] - np.log(np.maximum(finals, 0.5))[None, :]
+    log_joint -= np.log(np.maximum(finals, 0.5))[None, :]
     log_joint -= log_joint.max()
     posterior = np.exp(log_joint).sum(axis=0)
     posterior /= posterior.sum()
