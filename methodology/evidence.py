@@ -71,8 +71,9 @@ def levers_by_conversion(template: str = "", *, kind: str = "", size_band: str =
             continue
         rows.append({"code": key[1], "name": names.get(key[1], _("Other lever")),
                      **_row(cell)})
-    rows.sort(key=lambda row: (row["conversion"] is None,
-                               -(row["conversion"] or {}).get("rate", 0), str(row["name"])))
+    rows.sort(key=lambda row: (row.get("conversion") is None,
+                               -(row.get("conversion") or {}).get("rate", 0),
+                               str(row["name"])))
     return rows
 
 

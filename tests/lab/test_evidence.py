@@ -131,6 +131,11 @@ def test_pages_and_api_show_published_evidence_and_own_figures(org_a, owner_a, c
     assert "not enough organisations yet" in page.content.decode()
     assert "Your campaigns: 1 of 2 reached their target (50%)" in page.content.decode()
     _synthetic(6)
+    # One association: its cells are suppressed, and the companies' lever cells with them
+    # (all kinds minus companies would give it away).
+    EvidenceContribution.objects.create(
+        organisation_key="lone", kind="association", size_band="small", template=SLUG,
+        lever="social_proof", segment=ALL, sent=10, pledged=3, people=9)
     evidence_publish()
     cell = EvidenceCell.objects.get(template=SLUG, lever="", channel="", kind="",
                                     size_band="", segment=ALL)
@@ -151,6 +156,7 @@ def test_pages_and_api_show_published_evidence_and_own_figures(org_a, owner_a, c
     assert client.get("/api/v1/evidence/").status_code == 400
     console = public_client(consultant).get(f"/console/{SLUG}/").content.decode()
     assert "What worked for whom" in console and "Companies" in console
+    assert "Associations" in console and "suppressed: not enough organisations yet" in console
     french = client.get(f"/methodology/{SLUG}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Vos campagnes" in french
 
