@@ -58,7 +58,10 @@ class VariantWriteSerializer(serializers.Serializer):
                                          allow_null=True)
 
 
-RATE = {"max_digits": 4, "decimal_places": 3, "min_value": Decimal(0), "max_value": Decimal(1)}
+def rate(**options) -> serializers.DecimalField:
+    """A rate or share between 0 and 1, three decimals (as the model stores it)."""
+    return serializers.DecimalField(max_digits=4, decimal_places=3, min_value=Decimal(0),
+                                    max_value=Decimal(1), **options)
 
 
 class ExperimentWriteSerializer(serializers.Serializer):
@@ -68,14 +71,14 @@ class ExperimentWriteSerializer(serializers.Serializer):
     wave = serializers.ChoiceField(choices=Experiment.Wave.choices, default="invitation")
     metric = serializers.ChoiceField(choices=Experiment.Metric.choices, default="pledged")
     unit = serializers.ChoiceField(choices=Experiment.Unit.choices, default="person")
-    holdout_share = serializers.DecimalField(**RATE, default=Decimal("0.05"),
+    holdout_share = rate(default=Decimal("0.05"),
                                              help_text="0 to 0.49: people sent nothing.")
-    baseline_rate = serializers.DecimalField(**RATE, help_text="The usual rate, 0 to 1.")
-    minimum_effect = serializers.DecimalField(
-        **RATE, help_text="Smallest absolute change worth detecting (0.05: 5 points).")
-    alpha = serializers.DecimalField(**RATE, default=Decimal("0.05"))
-    power = serializers.DecimalField(**RATE, default=Decimal("0.8"))
-    icc = serializers.DecimalField(**RATE, default=Decimal("0"),
+    baseline_rate = rate(help_text="The usual rate, 0 to 1.")
+    minimum_effect = rate(
+        help_text="Smallest absolute change worth detecting (0.05: 5 points).")
+    alpha = rate(default=Decimal("0.05"))
+    power = rate(default=Decimal("0.8"))
+    icc = rate(default=Decimal("0"),
                                    help_text="Intraclass correlation (team units).")
     days = serializers.IntegerField(min_value=1, max_value=120, default=14)
     variants = VariantWriteSerializer(many=True, help_text="The first is the control.")

@@ -52,11 +52,9 @@ def mean_team_size(people: QuerySet[Participant]) -> tuple[int, float]:
     return units, (total / units if units else 1.0)
 
 
-def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseline: float,
-                  mde: float, alpha: float, power: float, icc: float,
-                  holdout_share: float) -> PowerPreview:
-    """The power calculation for these settings against the wave's audience; refuses
-    impossible settings naming the field."""
+def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, icc: float,
+                    holdout_share: float, arms: int) -> dict[str, list[str]]:
+    """What is wrong with a design's settings, by field (empty: nothing)."""
     errors: dict[str, list[str]] = {}
     if not 0 < baseline < 1:
         errors["baseline_rate"] = [_("Give the usual rate, between 0 and 100 %.")]
@@ -73,6 +71,16 @@ def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseli
         errors["holdout_share"] = [_("Keep the holdout under half of the people.")]
     if arms < 2:
         errors["variants"] = [_("Give at least two variants.")]
+    return errors
+
+
+def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseline: float,
+                  mde: float, alpha: float, power: float, icc: float,
+                  holdout_share: float) -> PowerPreview:
+    """The power calculation for these settings against the wave's audience; refuses
+    impossible settings naming the field."""
+    errors = settings_errors(baseline=baseline, mde=mde, alpha=alpha, power=power, icc=icc,
+                             holdout_share=holdout_share, arms=arms)
     if errors:
         raise DomainError(errors)
     people = wave_people(campaign=campaign, wave=wave)

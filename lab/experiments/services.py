@@ -3,6 +3,7 @@ transaction), its reminder e-mails queued once each, stopped or concluded."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from methodology.models import Lever
 from tenants.models import User
 
 from .assignment import buckets, hash_value, unit_key, variant_for
-from .design import experiment_power, wave_people
+from .design import experiment_power, settings_errors, wave_people
 from .models import Assignment, Experiment, Variant
 
 REMINDER_TASK = "lab.experiments.tasks.send_experiment_reminders"
@@ -86,8 +87,10 @@ def _check(campaign: Campaign, spec: ExperimentSpec) -> None:
         errors["unit"] = [_("Choose whether people or whole teams are randomised.")]
     if not 1 <= spec.days <= 120:
         errors["days"] = [_("Give a duration between 1 and 120 days.")]
-    if len(spec.variants) < 2:
-        errors["variants"] = [_("Give at least two variants.")]
+    errors |= settings_errors(
+        baseline=float(spec.baseline_rate), mde=float(spec.minimum_effect),
+        alpha=float(spec.alpha), power=float(spec.power), icc=float(spec.icc),
+        holdout_share=float(spec.holdout_share), arms=len(spec.variants))
     levers = set(Lever.objects.values_list("code", flat=True))
     names: set[str] = set()
     for index, variant in enumerate(spec.variants):
@@ -227,7 +230,7 @@ def experiment_reminders_queue(*, experiment_id: int, variant_id: int) -> int:
             participant: Participant = assignment.participant
             values = placeholder_values(
                 facts, participant=participant,
-                link=lambda person=participant: links.manage_url(person))
+                link=functools.partial(links.manage_url, participant))
             email = participant_email_queue(
                 kind=EmailKind.REMINDER_D7, participant=participant, facts=facts,
                 values=values, wording=wording,

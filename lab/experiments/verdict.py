@@ -47,11 +47,13 @@ def comparison_sentence(experiment: Experiment, comparison: dict[str, Any],
             "variant": comparison["name"]}
     values = {"variant": comparison["name"], "metric": metric_words(experiment),
               "points": points(sequential["absolute"]),
-              "low": signed_points(sequential["absolute_low"]) if
-              sequential["absolute_low"] is not None else "−∞",
-              "high": signed_points(sequential["absolute_high"]) if
-              sequential["absolute_high"] is not None else "+∞",
+              "low": signed_points(sequential["absolute_low"]),
+              "high": signed_points(sequential["absolute_high"]),
               "level": level(alpha)}
+    if sequential["absolute_low"] is None or sequential["absolute_high"] is None:
+        # No information yet (nobody has pledged in either arm since the launch).
+        return _("%(variant)s: not enough evidence yet (no difference measured so far).") % {
+            "variant": comparison["name"]}
     if comparison.get("crossed"):
         text = (_("%(variant)s raised %(metric)s by %(points)s points (%(level)s CI: %(low)s "
                   "to %(high)s); enough evidence.") if sequential["absolute"] > 0 else

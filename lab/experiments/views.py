@@ -98,16 +98,18 @@ def _setup(request, campaign: Campaign, experiment: Experiment | None):
     form = _form(request.POST or None, campaign, initial=initial)
     preview, status = None, 200
     if request.method == "POST":
-        preview, _reasons = _preview(form)
-        if request.headers.get("HX-Request"):
-            return render(request, "lab/_power.html", {"preview": preview, "form": form})
-        if request.POST.get("save") == "1" and form.is_valid():
-            try:
-                experiment = experiment_save(campaign=campaign, spec=form.spec(),
-                                             user=request.user, experiment=experiment)
-                return redirect("experiment_detail", pk=experiment.pk)
-            except DomainError as exc:
-                exc.add_to_form(form)
+        if request.POST.get("save") == "1" and not request.headers.get("HX-Request"):
+            if form.is_valid():
+                try:
+                    experiment = experiment_save(campaign=campaign, spec=form.spec(),
+                                                 user=request.user, experiment=experiment)
+                    return redirect("experiment_detail", pk=experiment.pk)
+                except DomainError as exc:
+                    exc.add_to_form(form)
+        else:
+            preview, _reasons = _preview(form)
+            if request.headers.get("HX-Request"):
+                return render(request, "lab/_power.html", {"preview": preview, "form": form})
         status = 400 if form.errors else 200
     return render(request, "lab/experiment_form.html", {
         "campaign": campaign, "experiment": experiment, "form": form, "preview": preview,

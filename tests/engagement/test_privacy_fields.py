@@ -110,6 +110,19 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("Commentary", "translations"): "the consultant's comment in the other language",
     ("FiguresSnapshot", "key"): "names a scope by ids",
     ("FiguresSnapshot", "data"): "computed figures: counts, rates, team names",
+    ("Experiment", "title"): "written by an organiser about a lever experiment",
+    ("Experiment", "hypothesis"): "written by an organiser about a lever experiment",
+    **{("Experiment", name): "a choice code" for name in ("wave", "metric", "unit", "status")},
+    ("Experiment", "salt"): "random hex, the assignment hash's salt",
+    ("Variant", "name"): "written by an organiser: a variant's name",
+    ("Variant", "lever_code"): "a catalogue code",
+    ("Variant", "channel"): "a choice code",
+    **{("Variant", f"{field}_{lang}"): "an organiser's message to many people"
+       for field in ("subject", "body") for lang in ("fr", "en")},
+    ("Assignment", "unit_key"): "person:<id> or team:<id>",
+    ("InvitationBatch", "wording"): "an organiser's message to many people",
+    **{("ExperimentLook", name): "computed figures: sums per arm, team and site names"
+       for name in ("sums", "segments", "analysis")},
     ("CampaignForecast", "method"): "the forecast's method: reference-class or prior",
     ("CampaignForecast", "curve"): "counts of people committed at each time fraction",
 }

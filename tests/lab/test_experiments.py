@@ -167,3 +167,29 @@ def test_the_organiser_can_stop_a_running_experiment_and_not_a_draft(setting, ma
     assert experiment_stop(experiment=experiment, now=timezone.now()).status == "stopped"
     assert experiment_look_store(experiment_id=experiment.pk) is None
     assert Experiment.objects.get(pk=experiment.pk).looks.count() == 0
+
+
+def test_a_reminder_wave_sends_each_variants_reminder_once_and_the_holdout_nothing(
+        setting, manager_a, django_capture_on_commit_callbacks):
+    campaign, people = setting
+    slot = campaign.slots.get()
+    for person in people[:40]:
+        PledgeFactory(slot=slot, participant=person)
+    reminders = [VariantSpec(name="Usual", lever_code="", channel=Channel.EMAIL,
+                             subject_en="See you soon", body_en="It's soon: {link}"),
+                 VariantSpec(name="Team", lever_code="", channel=Channel.EMAIL,
+                             subject_en="Your team counts on you", body_en="Come: {link}")]
+    experiment = experiment_save(campaign=campaign, user=manager_a, spec=spec(
+        wave="reminder", metric="attended", variants=reminders))
+    with django_capture_on_commit_callbacks(execute=True):
+        experiment_launch(experiment=experiment, user=manager_a)
+    rows = list(Assignment.objects.filter(experiment=experiment).select_related("variant"))
+    assert len(rows) == 40
+    sent = OutboundEmail.objects.filter(dedupe_key__startswith=f"experiment:{experiment.pk}:")
+    reached = [r for r in rows if not r.variant.is_holdout]
+    assert sent.count() == len(reached) and all(r.email_id for r in reached)
+    assert {e.subject for e in sent} == {"See you soon", "Your team counts on you"}
+    assert not Invitation.objects.filter(campaign=campaign).exists()
+    from lab.experiments.services import experiment_reminders_queue
+    assert experiment_reminders_queue(experiment_id=experiment.pk,
+                                      variant_id=reached[0].variant_id) == 0

@@ -128,6 +128,7 @@ def _populate(organisation: Organisation) -> None:
             elapsed=0.5, count=24, target=60, curve=[0, 10, 24])
         _populate_outreach_and_alerts(campaign=campaign, person=person, manager=manager,
                                       programme=programme)
+        _populate_experiments(campaign=campaign, person=person, manager=manager)
         report = report_request(scope="programme", programme=Programme.objects.first(),
                                 language="en", user=owner)
     with tenant_context(organisation):
@@ -177,6 +178,27 @@ def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> No
         goal=20, starts_on=timezone.localdate(), ends_on=timezone.localdate(),
         programme=programme)
     challenge.campaigns.add(campaign)
+
+
+def _populate_experiments(*, campaign, person, manager) -> None:
+    """A lever experiment with its variants, one assignment and one stored look."""
+    from lab.experiments.models import Assignment, Experiment, ExperimentLook, Variant
+
+    experiment = Experiment.objects.create(
+        campaign=campaign, title="Mot du manager", hypothesis="Le mot du manager aide.",
+        salt="0123456789abcdef", status="running", launched_at=timezone.now(),
+        created_by=manager)
+    control = Variant.objects.create(experiment=experiment, name="Habituel", position=1,
+                                     is_control=True, lever_code="social_proof",
+                                     channel="email", share=0.5)
+    Variant.objects.create(experiment=experiment, name="Manager", position=2,
+                           lever_code="leader_example", channel="manager", share=0.5,
+                           subject_fr="Votre manager", body_fr="Venez : {link}")
+    Assignment.objects.create(experiment=experiment, participant=person, variant=control,
+                              unit_key=f"person:{person.pk}", hash_value="0.12345678901234567")
+    ExperimentLook.objects.create(experiment=experiment, day=timezone.localdate(),
+                                  information_fraction=0.25, sums={"1": {"people": 1}},
+                                  analysis={"verdict": "not_yet"})
 
 
 def _snapshot(schema: str, cursor=None) -> dict[str, list]:

@@ -17,6 +17,7 @@ from billing.models import Subscription
 from core.roles import Role
 from demo import engagement as engagement_demo
 from demo import evidence as evidence_demo
+from demo import experiments as experiments_demo
 from demo import features as features_demo
 from demo import portfolio as portfolio_demo
 from engagement.models import Programme, ProgrammeStep
@@ -112,6 +113,7 @@ class Command(BaseCommand):
                          f"{DEMO_PASSWORD}  (consultant)")
         evidence_demo.seed()  # evidence across organisations: synthetic ones + the nightly pass
         portfolio_demo.seed()  # the consultant's portfolio: stored forecasts, a report to comment
+        experiments_demo.seed()  # lever experiments on acme: one concluded, one running
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/"
         lines.append(f"{public + 'console/':<40} {CONSULTANT[0]} / {DEMO_PASSWORD}"
