@@ -96,8 +96,9 @@ class ClientState:
 
 
 def hours(minutes: int) -> str:
-    """Minutes as hours people read: "1.5 h", "1,5 h" in French ("h" in both languages)."""
-    return f"{number(minutes / 60, 1)} h"
+    """Minutes as hours people read: "1.5 h", "1,5 h" in French ("h" in both languages),
+    the unit kept with its figure by a no-break space."""
+    return f"{number(minutes / 60, 1)}\u00a0h"
 
 
 def client_organisations(consultant: User) -> list[Organisation]:
