@@ -21,7 +21,7 @@ TARGET = "#8a4b08"  # dark amber: 5.9:1 on white
 def forecast_chart(forecast: CampaignForecast, *, deadline: str, width: int = 560,
                    ) -> SafeString:
     """Time from the opening (left) to the deadline (right), people upwards."""
-    height, left, right, top, bottom = 220, 8, 8, 28, 40
+    height, left, right, top, bottom = 230, 8, 8, 28, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max(forecast.target, forecast.high, forecast.count, 1) * 1.1
 
@@ -51,18 +51,18 @@ def forecast_chart(forecast: CampaignForecast, *, deadline: str, width: int = 56
         f'<line x1="{x(0):.1f}" y1="{y(forecast.target):.1f}" x2="{x(1):.1f}" '
         f'y2="{y(forecast.target):.1f}" stroke="{TARGET}" stroke-width="1.5" '
         f'stroke-dasharray="2 3"/>',
-        f'<text x="{x(0) + 4:.1f}" y="{y(forecast.target) - 5:.1f}" font-size="12" '
+        f'<text x="{x(0) + 4:.1f}" y="{y(forecast.target) - 5:.1f}" font-size="15" '
         f'fill="{TARGET}">{escape(target_label)}</text>',
         f'<polyline points="{line}" fill="none" stroke="{BAR}" stroke-width="3"/>',
         f'<circle cx="{now_x:.1f}" cy="{now_y:.1f}" r="4" fill="{BAR}"/>',
-        f'<text x="{x(1) - 4:.1f}" y="{y(forecast.expected) - 6:.1f}" font-size="12" '
+        f'<text x="{x(1) - 4:.1f}" y="{y(forecast.expected) - 6:.1f}" font-size="15" '
         f'font-weight="600" text-anchor="end" fill="{INK}">{escape(expected_label)}</text>',
-        f'<text x="{x(0):.1f}" y="{height - 22}" font-size="12" fill="{MUTED}">'
+        f'<text x="{x(0):.1f}" y="{height - 26}" font-size="15" fill="{MUTED}">'
         f'{escape(opening)}</text>',
-        f'<text x="{now_x:.1f}" y="{height - 6}" font-size="12" fill="{MUTED}" '
+        f'<text x="{now_x:.1f}" y="{height - 6}" font-size="15" fill="{MUTED}" '
         f'text-anchor="{"start" if forecast.elapsed < 0.3 else "middle"}">'
         f'{escape(today)}</text>',
-        f'<text x="{x(1):.1f}" y="{height - 22}" font-size="12" fill="{MUTED}" '
+        f'<text x="{x(1):.1f}" y="{height - 26}" font-size="15" fill="{MUTED}" '
         f'text-anchor="end">{escape(deadline)}</text>',
     ]
     label = escape(title)
