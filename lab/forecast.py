@@ -250,8 +250,6 @@ def campaign_forecast(
         target * math.exp(float(log_ratios.max()) + 2 * TAIL_SD),
         count / max(float(np.quantile(share_now, 0.05)), 0.05),
     )
-    if capacity is not None:
-        upper = min(upper, float(max(capacity, count)))
     # Whole people while they fit in GRID_SIZE candidates; beyond, a continuous grid where
     # N stands for the whole number nearest to it (hence target - 0.5 below).
     if upper - count < GRID_SIZE:
@@ -283,6 +281,10 @@ def campaign_forecast(
     posterior = np.exp(log_joint).sum(axis=0)
     posterior /= posterior.sum()
 
+    # Sign-ups beyond the capacity wait: the final is min(N, capacity), the mass above the
+    # capacity piles up at it (not removed, which would lower the chance of success).
+    if capacity is not None:
+        finals = np.minimum(finals, float(max(capacity, count)))
     cdf = np.cumsum(posterior)
     expected = float(posterior @ finals)
     probability = 1.0 if count >= target else float(posterior[finals >= target - 0.5].sum())
