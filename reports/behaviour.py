@@ -189,9 +189,10 @@ def localized_behaviour(figures: dict, lang: str) -> dict:
 def report_behaviour(report: Report) -> dict:
     """The figures of a report's scope: the same as the dashboard's and the API's."""
     if report.scope == Report.Scope.CAMPAIGN:
-        return behaviour_figures(Campaign.objects.filter(pk=report.campaign_id))
+        return behaviour_figures(Campaign.objects.filter(pk=report.campaign_id or 0))
     if report.scope == Report.Scope.PROGRAMME:
-        return behaviour_figures(Campaign.objects.filter(programme_id=report.programme_id))
+        return behaviour_figures(Campaign.objects.filter(
+            programme_id=report.programme_id or 0))
     assert report.period_start is not None and report.period_end is not None
     return period_behaviour(report.period_start, report.period_end)
 
