@@ -20,6 +20,7 @@ from demo import engagement as engagement_demo
 from demo import evidence as evidence_demo
 from demo import experiments as experiments_demo
 from demo import features as features_demo
+from demo import forecasts as forecasts_demo
 from demo import portfolio as portfolio_demo
 from engagement.models import Programme, ProgrammeStep
 from engagement.services import programme_create_from_template, step_set_status
@@ -113,6 +114,7 @@ class Command(BaseCommand):
             lines.append(f"{organisation.absolute_url('/'):<40} {CONSULTANT[0]} / "
                          f"{DEMO_PASSWORD}  (consultant)")
         evidence_demo.seed()  # evidence across organisations: synthetic ones + the nightly pass
+        forecasts_demo.seed()  # finished U-shaped trajectories, forecasts, one at risk
         portfolio_demo.seed()  # the consultant's portfolio: stored forecasts, a report to comment
         experiments_demo.seed()  # lever experiments on acme: one concluded, one running
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
