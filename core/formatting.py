@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 NBSP = "\u00a0"
 
@@ -48,6 +48,18 @@ def percent(rate: float | None) -> str:
     non-breaking space) in French; the pattern is the catalogue's, like every text."""
     return pgettext("percentage", "%(value)s%%") % {
         "value": floatformat(100 * float(rate or 0), "0")}
+
+
+def chance(probability: float | None) -> str:
+    """A forecast's chance as a whole percentage, but never a "0 %" or "100 %" that a
+    forecast cannot know: under 1 % and over 99 % are said so (1.0 exactly, a target
+    already reached, is 100 %)."""
+    value = float(probability or 0)
+    if value < 0.01:
+        return gettext("less than %(value)s") % {"value": percent(0.01)}
+    if 0.99 < value < 1:
+        return gettext("more than %(value)s") % {"value": percent(0.99)}
+    return percent(value)
 
 
 def _countable(text: Callable[[int], str], *,

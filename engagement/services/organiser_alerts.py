@@ -165,7 +165,7 @@ def _compose(alert: OrganiserAlert, user: User, *, language: str, link: str,
         if alert.kind in AT_RISK:
             context |= {
                 "deadline": date_text(campaign.mobilisation_deadline, zone),
-                "chance": formatting.percent(probability),
+                "chance": formatting.chance(probability),
                 "levers": [(one_line(lever.tr("name")),
                             links.absolute(lever_invite_path(campaign, lever)))
                            for lever in campaign_levers_unused(campaign)]}

@@ -34,7 +34,7 @@ def forecast_texts(forecast: CampaignForecast, campaign: Campaign, *,
     """The figures as the reader's language writes them (``core.formatting``)."""
     deadline = formatting.long_date(campaign.mobilisation_deadline)
     return {
-        "deadline": deadline, "chance": formatting.percent(forecast.probability),
+        "deadline": deadline, "chance": formatting.chance(forecast.probability),
         "expected": formatting.whole(forecast.expected),
         "expected_text": formatting.count(forecast.expected),
         "low": formatting.count(forecast.low), "high": formatting.count(forecast.high),
@@ -42,3 +42,4 @@ def forecast_texts(forecast: CampaignForecast, campaign: Campaign, *,
         "share": formatting.percent(forecast.baseline_share),
         "chart": forecast_chart(forecast, deadline=deadline) if chart else "",
     }
+
