@@ -117,20 +117,20 @@ _PRIOR_Z = np.array([-1.593, -0.967, -0.589, -0.282, 0.0, 0.282, 0.589, 0.967, 1
 
 
 def reference_from_points(
-    points: Sequence[tuple[float, int]], *, target: int, weight: float = 1.0
+    points: Sequence[tuple[float, float]], *, target: int, weight: float = 1.0
 ) -> Reference:
     """A finished campaign's trajectory (time fraction, cumulative count) as a Reference.
 
     The count at each GRID point is the last count at or before it (a step function);
     the final is the count at the deadline (points after 1 are ignored). A campaign that
     ended with nobody gives no shape: it gets the prior's central curve."""
-    pts = sorted((float(t), int(c)) for t, c in points if 0.0 <= t <= 1.0)
+    pts = sorted((float(t), float(c)) for t, c in points if 0.0 <= t <= 1.0)
     if pts:
         times = np.array([p[0] for p in pts])
         counts = np.array([p[1] for p in pts], dtype=np.float64)
         idx = np.searchsorted(times, _GRID, side="right") - 1
         at_grid = np.where(idx >= 0, counts[np.clip(idx, 0, None)], 0.0)
-        final = int(counts[-1])
+        final = round(float(counts[-1]))
     else:
         at_grid = np.zeros(len(GRID))
         final = 0
@@ -153,17 +153,17 @@ def _curve_at(curves: FloatArray, t: float) -> FloatArray:
 
 
 def _trajectory_increments(
-    points: Sequence[tuple[float, int]], elapsed: float, count: int, pieces: int = 4
+    points: Sequence[tuple[float, float]], elapsed: float, count: int, pieces: int = 4
 ) -> tuple[list[float], FloatArray]:
     """The campaign's sign-ups so far split into `pieces` equal spans of [0, elapsed]:
     the boundaries and the (non-negative) count gained in each span."""
     bounds = [elapsed * k / pieces for k in range(pieces + 1)]
-    pts = sorted((float(t), int(c)) for t, c in points if 0.0 <= t <= elapsed)
-    cumulative = []
+    pts = sorted((float(t), float(c)) for t, c in points if 0.0 <= t <= elapsed)
+    cumulative: list[float] = [0.0]
     for b in bounds[1:-1]:
         before = [c for t, c in pts if t <= b]
-        cumulative.append(before[-1] if before else 0)
-    cumulative = [0, *cumulative, count]
+        cumulative.append(before[-1] if before else 0.0)
+    cumulative.append(float(count))
     gains = np.diff(np.array(cumulative, dtype=np.float64))
     return bounds, np.clip(gains, 0.0, None)
 
@@ -189,7 +189,7 @@ def campaign_forecast(
     elapsed: float,
     count: int,
     target: int,
-    points: Sequence[tuple[float, int]],
+    points: Sequence[tuple[float, float]],
     references: Sequence[Reference],
     capacity: int | None = None,
     dispersion: float = DEFAULT_DISPERSION,
