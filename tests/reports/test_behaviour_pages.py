@@ -16,7 +16,7 @@ from reports.services import report_request
 
 from ..conftest import tenant_client
 from ..factories import ParticipantFactory
-from .test_behaviour import INTENT, OTHER, NOW, _answer, _attend, _campaign, _programme
+from .test_behaviour import INTENT, NOW, OTHER, _answer, _attend, _campaign, _programme
 from .test_pdf import media, rendered  # noqa: F401 (the fixture is used by name)
 
 
