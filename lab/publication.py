@@ -73,23 +73,26 @@ def _at_threshold(organisations: int, people: int) -> bool:
 
 
 def _breakdowns(drafts: dict[CellKey, Draft]) -> list[tuple[CellKey, list[CellKey]]]:
-    """(total, children) for every breakdown whose children partition the total."""
-    groups: dict[CellKey, list[CellKey]] = defaultdict(list)
+    """(total, children) for every breakdown whose children partition the total: one
+    group per total and dimension (a total's levers and its size bands are two
+    breakdowns, each to be protected on its own)."""
+    groups: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)
     for key in drafts:
         template, lever, channel, kind, size, segment = key
         if segment != ALL:
-            groups[(template, lever, channel, kind, size, ALL)].append(key)
+            groups[("segment", (template, lever, channel, kind, size, ALL))].append(key)
         if size:
-            groups[(template, lever, channel, kind, "", segment)].append(key)
+            groups[("size", (template, lever, channel, kind, "", segment))].append(key)
         elif kind:
-            groups[(template, lever, channel, "", "", segment)].append(key)
+            groups[("kind", (template, lever, channel, "", "", segment))].append(key)
         if lever:
-            groups[(template, "", channel, kind, size, segment)].append(key)
+            groups[("lever", (template, "", channel, kind, size, segment))].append(key)
         if channel:
-            groups[(template, lever, "", kind, size, segment)].append(key)
+            groups[("channel", (template, lever, "", kind, size, segment))].append(key)
         if template:
-            groups[("", lever, channel, kind, size, segment)].append(key)
-    return [(total, children) for total, children in groups.items() if total in drafts]
+            groups[("template", ("", lever, channel, kind, size, segment))].append(key)
+    return [(total, children) for (_dimension, total), children in groups.items()
+            if total in drafts]
 
 
 def suppress(drafts: dict[CellKey, Draft], baselines: dict[CellKey, list[str]]) -> None:

@@ -149,7 +149,10 @@ def test_consultant_sees_what_worked_for_whom(live_url, open_person, client_spac
     assert "Social proof" in text and "Deadline" in text.title()
     # One company of medium size: its cells are under the threshold, and the small ones
     # are suppressed with them (else "all companies" minus "small" would give it away).
-    assert "suppressed: not enough organisations yet" in text
+    # (the size bands are folded: their text is read from the page's content)
+    assert "suppressed: not enough organisations yet" in panel.text_content()
+    small = panel.locator("details", has_text="fewer than 250 people")
+    assert "reached their target" not in small.locator("summary").inner_text()
     read(page, "1366-en-console")
 
 
