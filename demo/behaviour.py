@@ -1,5 +1,5 @@
 """Demo: behaviour change. Two earlier editions of the organisation's first programme
-(about 200 and 150 days ago), whose participants answered the survey right after the
+(about 380 and 330 days ago), whose participants answered the survey right after the
 action and 90 days later (the paired measures of the programme's template), with the
 survey e-mails that asked them; some came back for the next edition or the recent one,
 first brought by different levers. The recent finished campaign gets its after-action
@@ -29,8 +29,8 @@ from engagement.models import (
 from engagement.services.outbox import dedupe_key
 
 EDITIONS = [  # (days ago, title fr, title en, attendees)
-    (200, "Nettoyage des berges — première édition", "Riverbank clean-up — first edition", 46),
-    (150, "Nettoyage des berges — deuxième édition", "Riverbank clean-up — second edition",
+    (380, "Nettoyage des berges — première édition", "Riverbank clean-up — first edition", 46),
+    (330, "Nettoyage des berges — deuxième édition", "Riverbank clean-up — second edition",
      34),
 ]
 LEVERS = ["personal_invitation", "personal_invitation", "leader_example", "team_challenge",
