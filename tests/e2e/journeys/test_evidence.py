@@ -86,6 +86,7 @@ def read(page, name: str) -> None:
 
 
 def log_in(page, base: str, email: str, lang: str) -> None:
+    page.set_default_timeout(60_000)  # a loaded machine: slow pages are not failures here
     page.goto(f"{base}/accounts/login/")
     page.get_by_label(t(lang, "E-mail address")).fill(email)
     page.get_by_label(t(lang, "Password")).fill(PASSWORD)
