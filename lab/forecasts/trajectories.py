@@ -22,35 +22,40 @@ from ..forecast import GRID
 
 STEPS = len(GRID) - 1
 
-# One query for any number of campaigns: each campaign's 21 instants, and at each the sum
-# over participants of their largest live party. The pledges are read once per campaign
-# through the slot index; the instants are a generate_series, not rows.
+# One query for any number of campaigns, linear in their pledges: each pledge gives the
+# range of grid instants k at which it was live (confirmed at or before instant k, not
+# cancelled by then), expanded into at most 21 rows; each participant counts once per
+# instant with their largest party; instants without anybody are 0.
 _SQL = f"""
 WITH windows AS (
-    SELECT c.id AS campaign_id, c.opened_at AS opened, c.mobilisation_deadline AS deadline
+    SELECT c.id AS campaign_id, c.opened_at AS opened,
+           GREATEST(EXTRACT(EPOCH FROM c.mobilisation_deadline - c.opened_at), 1) AS seconds
     FROM {Campaign._meta.db_table} c
     WHERE c.id = ANY(%(ids)s) AND c.opened_at IS NOT NULL
-), instants AS (
-    SELECT w.campaign_id, k,
-           w.opened + (w.deadline - w.opened) * (k::float / {STEPS}) AS at
-    FROM windows w CROSS JOIN generate_series(0, {STEPS}) AS k
 ), live AS (
-    SELECT s.campaign_id, p.participant_id, p.companions,
-           COALESCE(p.confirmed_at,
-                    CASE WHEN p.status = %(confirmed)s THEN p.created_at END) AS since,
-           p.cancelled_at AS until
-    FROM {Pledge._meta.db_table} p JOIN {Slot._meta.db_table} s ON s.id = p.slot_id
-    WHERE s.campaign_id = ANY(%(ids)s)
+    SELECT w.campaign_id, p.participant_id, p.companions,
+           GREATEST(0, CEIL(EXTRACT(EPOCH FROM COALESCE(
+               p.confirmed_at, CASE WHEN p.status = %(confirmed)s THEN p.created_at END)
+               - w.opened) / w.seconds * {STEPS}))::int AS k_from,
+           CASE WHEN p.cancelled_at IS NULL THEN {STEPS + 1}
+                ELSE LEAST({STEPS + 1}, CEIL(EXTRACT(EPOCH FROM p.cancelled_at - w.opened)
+                                            / w.seconds * {STEPS}))::int END AS k_to
+    FROM {Pledge._meta.db_table} p
+    JOIN {Slot._meta.db_table} s ON s.id = p.slot_id
+    JOIN windows w ON w.campaign_id = s.campaign_id
+    WHERE p.confirmed_at IS NOT NULL OR p.status = %(confirmed)s
+), parties AS (
+    SELECT l.campaign_id, l.participant_id, k, MAX(l.companions) + 1 AS party
+    FROM live l CROSS JOIN LATERAL generate_series(l.k_from, l.k_to - 1) AS k
+    WHERE l.k_from <= {STEPS}
+    GROUP BY l.campaign_id, l.participant_id, k
+), totals AS (
+    SELECT campaign_id, k, SUM(party) AS people FROM parties GROUP BY campaign_id, k
 )
-SELECT i.campaign_id, i.k, COALESCE(SUM(parties.party), 0)
-FROM instants i LEFT JOIN LATERAL (
-    SELECT MAX(l.companions) + 1 AS party FROM live l
-    WHERE l.campaign_id = i.campaign_id AND l.since IS NOT NULL AND l.since <= i.at
-      AND (l.until IS NULL OR l.until > i.at)
-    GROUP BY l.participant_id
-) parties ON true
-GROUP BY i.campaign_id, i.k
-ORDER BY i.campaign_id, i.k
+SELECT w.campaign_id, g.k, COALESCE(t.people, 0)
+FROM windows w CROSS JOIN generate_series(0, {STEPS}) AS g(k)
+LEFT JOIN totals t ON t.campaign_id = w.campaign_id AND t.k = g.k
+ORDER BY w.campaign_id, g.k
 """  # noqa: S608 - table names only; values are parameters
 
 
