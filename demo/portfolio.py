@@ -35,14 +35,16 @@ def _report_awaiting_commentary(organisation: Organisation) -> None:
                                                     Campaign.Status.FAILED))
                 .order_by("-starts_at").first())
     if campaign is not None:
-        if Report.objects.filter(campaign=campaign).exists():
-            return
-        report = report_request(scope=Report.Scope.CAMPAIGN, campaign=campaign,
-                                language=organisation.locale, user=None)
+        report = Report.objects.filter(campaign=campaign).first() or report_request(
+            scope=Report.Scope.CAMPAIGN, campaign=campaign, language=organisation.locale,
+            user=None)
     else:
         programme = Programme.objects.order_by("-starts_on").first()
-        if programme is None or Report.objects.filter(programme=programme).exists():
+        if programme is None:
             return
-        report = report_request(scope=Report.Scope.PROGRAMME, programme=programme,
-                                language=organisation.locale, user=None)
-    report_render(report_id=report.pk)
+        report = Report.objects.filter(programme=programme).first() or report_request(
+            scope=Report.Scope.PROGRAMME, programme=programme, language=organisation.locale,
+            user=None)
+    # A report left queued (a run stopped before it rendered) is rendered now.
+    if report.status != Report.Status.READY:
+        report_render(report_id=report.pk)
