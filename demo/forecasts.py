@@ -67,11 +67,11 @@ def _seed_organisation(organisation: Organisation, rng: random.Random) -> None:
     # Open: 60 % of the window gone and on its way; 75 % gone and far behind.
     on_track = _campaign(programme, ("Fresque du climat", "Climate fresco workshop"),
                          opened=now - WINDOW * 0.6, target=40, status="open")
-    _pledges(rng, on_track, people, count=48, opened=on_track.opened_at, until=0.6,
+    _pledges(rng, on_track, people, count=48, opened=now - WINDOW * 0.6, until=0.6,
              shape=(0.35, 0.25))
     behind = _campaign(programme, ("Grand ramassage des déchets", "Big litter pick"),
                        opened=now - WINDOW * 0.75, target=60, status="open")
-    _pledges(rng, behind, people, count=40, opened=behind.opened_at, until=0.75,
+    _pledges(rng, behind, people, count=40, opened=now - WINDOW * 0.75, until=0.75,
              shape=(0.3, 0.25))
     # The at-risk campaign used its plan's first lever only: the others are suggested.
     lever = programme.levers.order_by("position").first()

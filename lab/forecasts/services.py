@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from engagement.models import Campaign
@@ -18,7 +19,7 @@ from .references import reference_rows, references_for
 from .trajectories import campaign_trajectories, elapsed_fraction, points_so_far
 
 
-def _open_campaigns(now: datetime):
+def _open_campaigns(now: datetime) -> QuerySet[Campaign]:
     return (campaigns_with_mobilised().prefetch_related(None)
             .select_related("programme__template_version")
             .filter(status=Campaign.Status.OPEN, opened_at__isnull=False,
