@@ -118,7 +118,8 @@ def test_csr_manager_reads_the_evidence_and_their_own_figures(live_url, open_per
     section = page.locator("section.evidence")
     text = section.inner_text()
     assert f"ont atteint leur objectif dans {rate} des cas (6 organisations)" in text
-    assert f"Vos campagnes : 3 sur 4 ont atteint leur objectif (75 %) — référence {rate}" \
+    plain = rate.replace("\u202f", " ").replace("\xa0", " ")
+    assert f"Vos campagnes : 3 sur 4 ont atteint leur objectif (75 %) — référence {plain}" \
         in text.replace("\u202f", " ").replace("\xa0", " ")
     assert "Preuve sociale" in text and "Date limite de mobilisation" in text
     assert "social_proof" not in text
