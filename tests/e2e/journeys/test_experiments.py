@@ -50,7 +50,9 @@ def read(page, name: str) -> None:
 def log_in(page, base: str, email: str, lang: str) -> None:
     labels = {"fr": ("Adresse e-mail", "Mot de passe", "Se connecter"),
               "en": ("E-mail address", "Password", "Log in")}[lang]
-    page.goto(f"{base}/accounts/login/")
+    # The first request of a gunicorn worker loads the whole project: on a busy machine
+    # that can take longer than the default 20 s.
+    page.goto(f"{base}/accounts/login/", timeout=120_000)
     page.get_by_label(labels[0]).fill(email)
     page.get_by_label(labels[1]).fill(PASSWORD)
     page.get_by_role("button", name=labels[2]).click()
