@@ -132,21 +132,24 @@ def main() -> None:
                   f"{Assignment.objects.count():,} assignments in "
                   f"{time.perf_counter() - started:.1f} s")
             floor, _ = timed(lambda: Pledge.objects.count())
-            look_time, look = timed(lambda: experiment_look_store(
-                experiment_id=experiment.pk), runs=3)
+            def look_again():
+                # A look may conclude the experiment; each run measures a running one.
+                Experiment.objects.filter(pk=experiment.pk).update(status="running")
+                return experiment_look_store(experiment_id=experiment.pk)
+            look_time, look = timed(look_again, runs=3)
+            print(f"floor (count of the pledges)         {floor * 1000:8.0f} ms")
+            print(f"daily look (SQL sums + analysis)     {look_time * 1000:8.0f} ms  "
+                  f"x{look_time / floor:.2f} the floor; verdict {look.analysis['verdict']}")
         client = Client(HTTP_HOST=organisation.domains.first().domain)
         client.force_login(owner)
         url = f"/experiments/{experiment.pk}/"
         assert client.get(url).status_code == 200
         page, _ = timed(lambda: client.get(url))
         api, _ = timed(lambda: client.get(f"/api/v1/experiments/{experiment.pk}/results/"))
-        print(f"floor (count of the pledges)         {floor * 1000:8.0f} ms")
         print(f"results page (stored look)           {page * 1000:8.0f} ms  "
               f"x{page / floor:.2f} the floor")
         print(f"results API (stored look)            {api * 1000:8.0f} ms  "
               f"x{api / floor:.2f} the floor")
-        print(f"daily look (SQL sums + analysis)     {look_time * 1000:8.0f} ms  "
-              f"x{look_time / floor:.2f} the floor; verdict {look.analysis['verdict']}")
     finally:
         drop(organisation)
 

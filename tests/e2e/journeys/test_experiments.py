@@ -68,7 +68,7 @@ def test_set_up_in_french_on_a_laptop_then_results_in_english_on_a_phone(
     log_in(page, base, email, "fr")
     page.goto(f"{base}/campaigns/{campaign.pk}/")
     page.get_by_role("link", name="Expériences sur les leviers").click()
-    page.get_by_role("link", name="Préparer une expérience").click()
+    page.get_by_role("button", name="Préparer une expérience").click()
     page.get_by_label("Titre").fill("Mot du manager")
     page.get_by_label("Hypothèse").fill("Un mot du manager fait venir plus de collègues.")
     page.get_by_label("Variante 2 : levier").select_option("leader_example")
