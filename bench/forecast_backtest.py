@@ -34,10 +34,18 @@ sys.path.insert(0, str(ROOT))
 from lab.forecast import (  # noqa: E402
     DEFAULT_DISPERSION,
     Reference,
+    calibrated,
     campaign_forecast,
+    prepare_references,
     reference_from_points,
 )
-from lab.simulation import SimulatedCampaign, simulate_campaigns  # noqa: E402
+from lab.simulation import (  # noqa: E402
+    FULLMOBS,
+    SCENARIOS,
+    Scenario,
+    SimulatedCampaign,
+    simulate_campaigns,
+)
 
 CHECKPOINTS = ("25 %", "D-7")
 
@@ -70,8 +78,10 @@ def cases_from(campaigns: Sequence[SimulatedCampaign], name: str) -> list[Case]:
     return out
 
 
-def references_from(campaigns: Sequence[SimulatedCampaign]) -> list[Reference]:
-    return [reference_from_points(c.points(), target=c.target) for c in campaigns]
+def references_from(campaigns: Sequence[SimulatedCampaign]) -> Sequence[Reference]:
+    return prepare_references(
+        [reference_from_points(c.points(), target=c.target) for c in campaigns]
+    )
 
 
 # --- baselines --------------------------------------------------------------------------
@@ -138,10 +148,11 @@ def score(probs: Sequence[float], cases: Sequence[Case],
                   coverage, deciles)
 
 
-def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: float):
+def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: float,
+                 calibrate: bool = True):
     return [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
                               points=c.points, references=refs, capacity=c.capacity,
-                              dispersion=dispersion)
+                              dispersion=dispersion, calibrate=calibrate)
             for c in cases]
 
 
@@ -172,25 +183,45 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
 
 
 def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
-    """The dispersion that minimises the Brier score (both checkpoints) on the training
-    campaigns, 3:1 split into references and validation campaigns."""
+    """On TRAINING campaigns only (never the test set): 3:1 split into references and
+    validation campaigns; the validation campaigns halved into a fitting half (choose the
+    dispersion by Brier at D-7, fit the calibration map on its raw probabilities) and a
+    held-out half (check that the map improves the Brier there too)."""
     cut = len(train_campaigns) * 3 // 4
     refs = references_from(train_campaigns[:cut])
+    val = train_campaigns[cut:]
+    fit_c, check_c = val[: len(val) // 2], val[len(val) // 2:]
     best, best_brier = DEFAULT_DISPERSION, float("inf")
-    print("tuning the dispersion on training campaigns only:")
-    for dispersion in (0.35, 0.5, 0.7, 1.0):
-        briers, covers = [], []
-        for name in CHECKPOINTS:
-            cases = cases_from(train_campaigns[cut:], name)
-            fc = forecast_all(cases, refs, dispersion)
-            s = score([f.probability for f in fc], cases, intervals=[(f.low, f.high) for f in fc])
-            briers.append(s.brier)
-            covers.append(s.coverage or 0.0)
-        print(f"  dispersion {dispersion:.2f}: Brier {np.mean(briers):.4f}, "
-              f"coverage {covers[0]:.1%} / {covers[1]:.1%}")
-        if np.mean(briers) < best_brier:
-            best, best_brier = dispersion, float(np.mean(briers))
+    print("tuning on training campaigns only (D-7, raw probabilities):")
+    fit_cases = cases_from(fit_c, "D-7")
+    for dispersion in (0.5, 0.7, 1.0):
+        fc = forecast_all(fit_cases, refs, dispersion, calibrate=False)
+        s = score([f.probability for f in fc], fit_cases,
+                  intervals=[(f.low, f.high) for f in fc])
+        print(f"  dispersion {dispersion:.2f}: Brier {s.brier:.4f}, coverage {s.coverage:.1%}")
+        if s.brier < best_brier:
+            best, best_brier = dispersion, s.brier
     print(f"  chosen: {best}")
+    # Calibration map on the fitting half (both checkpoints), undecided campaigns only.
+    xs, ys = [], []
+    for name in CHECKPOINTS:
+        cases = [c for c in cases_from(fit_c, name) if c.count < c.target]
+        for f, c in zip(forecast_all(cases, refs, best, calibrate=False), cases, strict=True):
+            p = min(max(f.probability, 1e-4), 1 - 1e-4)
+            xs.append([1.0, float(np.log(p / (1 - p)))])
+            ys.append(float(c.reached))
+    beta = logistic_fit(np.array(xs), np.array(ys))
+    print(f"  calibration map: intercept {beta[0]:.3f}, slope {beta[1]:.3f} "
+          f"({len(ys)} undecided replays)")
+    for name in CHECKPOINTS:
+        cases = cases_from(check_c, name)
+        fc = forecast_all(cases, refs, best, calibrate=False)
+        raw = [f.probability for f in fc]
+        mapped = [p if c.count >= c.target else
+                  calibrated(p, intercept=float(beta[0]), slope=float(beta[1]))
+                  for p, c in zip(raw, cases, strict=True)]
+        print(f"  held-out training half at {name}: Brier raw {score(raw, cases).brier:.4f}, "
+              f"calibrated {score(mapped, cases).brier:.4f}")
     return best
 
 
@@ -212,7 +243,13 @@ def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> Non
         return lambda: campaign_forecast(elapsed=e, count=c.count_at(e), target=c.target,
                                          points=c.points(e), references=rs)
 
-    many = list(refs) * (20_000 // max(len(refs), 1))
+    # 20,000 distinct references (another seed), prepared once as the hourly run would.
+    extra = references_from(simulate_campaigns(20_000 - len(refs), seed=3,
+                                               scenario=FULLMOBS))
+    raw_many = list(refs) + list(extra)
+    start = time.perf_counter()
+    many = prepare_references(raw_many)
+    prepare_ms = (time.perf_counter() - start) * 1000
     # Building stored references from 1,000,000 pledges: 20,000 trajectories of 50 points.
     trajectories = [[(i / 50, i) for i in range(1, 51)] for _ in range(20_000)]
     start = time.perf_counter()
@@ -224,7 +261,9 @@ def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> Non
     for label, ms in (
         ("one forecast, no reference (prior)", median_ms(one([]))),
         (f"one forecast, {len(refs):,} references", median_ms(one(refs))),
-        (f"one forecast, {len(many):,} references", median_ms(one(many), 10)),
+        (f"one forecast, {len(many):,} references (prepared)", median_ms(one(many), 10)),
+        (f"one forecast, {len(many):,} references (plain list)", median_ms(one(raw_many), 5)),
+        (f"preparing {len(many):,} references (once per run)", prepare_ms),
         ("references from 1,000,000 pledges (20,000 campaigns)", build_ms),
     ):
         print(f"  {label:<55}{ms:9.1f} ms  {ms / reference_ms:6.2f} x reference")
@@ -260,24 +299,44 @@ def demo_replay(dispersion: float) -> None:
               f"Brier {base.brier:.3f} (leave-one-out, n={len(test)})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--train", type=int, default=2000)
-    parser.add_argument("--test", type=int, default=1000)
-    parser.add_argument("--tune", action="store_true")
-    parser.add_argument("--demo", action="store_true")
-    args = parser.parse_args()
-
-    train_campaigns = simulate_campaigns(args.train, seed=1)
-    test_campaigns = simulate_campaigns(args.test, seed=2)
-    dispersion = tune(train_campaigns) if args.tune else DEFAULT_DISPERSION
+def run_scenario(scenario: Scenario, n_train: int, n_test: int, dispersion: float) -> None:
+    train_campaigns = simulate_campaigns(n_train, seed=1, scenario=scenario)
+    test_campaigns = simulate_campaigns(n_test, seed=2, scenario=scenario)
     refs = references_from(train_campaigns)
-    print(f"generator: {args.train} training references (seed 1), {args.test} test "
+    main_note = ("the main scenario: the goals are judged on it" if scenario == FULLMOBS
+                 else "a harder sensitivity case, goals not judged on it")
+    print(f"\n=== scenario {scenario.name} ({main_note}) ===")
+    print(f"generator: {n_train} training references (seed 1), {n_test} test "
           f"campaigns (seed 2); dispersion {dispersion}")
     for name in CHECKPOINTS:
         report(f"at {name}", cases_from(test_campaigns, name),
                cases_from(train_campaigns, name), refs, dispersion)
-    timings(refs, test_campaigns)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train", type=int, default=2000)
+    parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--sensitivity-test", type=int, default=500,
+                        help="test campaigns of the Kickstarter-like scenario")
+    parser.add_argument("--scenario", choices=("all", "fullmobs", "kickstarter", "none"),
+                        default="all")
+    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--timings", action="store_true")
+    parser.add_argument("--demo", action="store_true")
+    args = parser.parse_args()
+
+    dispersion = DEFAULT_DISPERSION
+    if args.tune:
+        dispersion = tune(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS))
+    for scenario in SCENARIOS:
+        key = "fullmobs" if scenario == FULLMOBS else "kickstarter"
+        if args.scenario in ("all", key):
+            n_test = args.test if scenario == FULLMOBS else args.sensitivity_test
+            run_scenario(scenario, args.train, n_test, dispersion)
+    if args.timings or args.scenario == "all":
+        timings(references_from(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS)),
+                simulate_campaigns(10, seed=2, scenario=FULLMOBS))
     if args.demo:
         demo_replay(dispersion)
 

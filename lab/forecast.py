@@ -26,9 +26,11 @@ The model (docs/decisions.md, "Issue 15: the success forecast"; docs/forecast.md
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +62,19 @@ TAIL_SD = 1.0
 MERGE_ABOVE = 500
 #: Candidate finals evaluated per forecast.
 GRID_SIZE = 400
+#: After merging, at most this many (merged) references enter the posterior: the most
+#: consistent with the count now (docs/decisions.md, the cost).
+MAX_GROUPS = 1200
+#: The shape term: equal spans of the elapsed time, the last one split at RECENT_SPAN of
+#: the window before now (the last days' pace against the curves' pace then: momentum,
+#: a second wave already under way).
+SHAPE_SPANS = 4
+RECENT_SPAN = 0.1
+#: Calibration map of the probability, logit(p') = a + b logit(p), fitted on replays of
+#: TRAINING campaigns only by bench/forecast_backtest.py --tune (checked there on a held-
+#: out part of the training set). (0, 1) is the identity.
+CALIBRATION_INTERCEPT = 2.100
+CALIBRATION_SLOPE = 2.690
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,73 @@ def reference_from_points(
     )
 
 
+class PreparedReferences(Sequence[Reference]):
+    """References with their arrays built once (prepare_references): pass it instead of
+    a list when many campaigns are forecast against the same references, so that each
+    forecast skips the per-reference Python work (docs/performance.md)."""
+
+    def __init__(self, references: Sequence[Reference]) -> None:
+        n_grid = len(GRID)
+        used = [
+            r for r in references if r.weight > 0 and r.target > 0 and len(r.curve) == n_grid
+        ]
+        n = len(used)
+        self._used = used
+        own = np.fromiter(
+            itertools.chain.from_iterable(r.curve for r in used), dtype=np.float64,
+            count=n * n_grid,
+        ).reshape(n, n_grid)
+        # No reference's curve falls below a share of the prior's: one campaign whose
+        # sign-ups all came late must not say that a campaign with nobody yet is normal
+        # (and make fewer sign-ups look better than a few).
+        self.curves: FloatArray = np.maximum(own, CURVE_FLOOR * _PRIOR_CURVES[4])
+        finals = np.fromiter((r.final for r in used), dtype=np.float64, count=n)
+        targets = np.fromiter((r.target for r in used), dtype=np.float64, count=n)
+        self.log_ratios: FloatArray = np.log(np.maximum(finals, 0.5) / np.maximum(targets, 1))
+        self.weights: FloatArray = np.fromiter(
+            (r.weight for r in used), dtype=np.float64, count=n
+        )
+
+    def __len__(self) -> int:
+        return len(self._used)
+
+    @overload
+    def __getitem__(self, index: int) -> Reference: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Reference]: ...
+
+    def __getitem__(self, index: int | slice) -> Reference | Sequence[Reference]:
+        return self._used[index]
+
+
+def prepare_references(references: Sequence[Reference]) -> PreparedReferences:
+    """The usable references (positive weight and target, a full curve) as arrays."""
+    return PreparedReferences(references)
+
+
+def _prior_arrays() -> tuple[FloatArray, FloatArray, FloatArray]:
+    curves = np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0)
+    ratios = np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES))
+    return curves, ratios, np.full(len(curves), PRIOR_WEIGHT / len(curves))
+
+
+_PRIOR_ALL = _prior_arrays()
+
+
+def calibrated(
+    probability: float,
+    *,
+    intercept: float | None = None,
+    slope: float | None = None,
+) -> float:
+    """The calibration map (increasing when slope > 0, so monotonicity is kept)."""
+    a = CALIBRATION_INTERCEPT if intercept is None else intercept
+    b = CALIBRATION_SLOPE if slope is None else slope
+    p = min(max(probability, 1e-6), 1.0 - 1e-6)
+    return 1.0 / (1.0 + math.exp(-(a + b * math.log(p / (1.0 - p)))))
+
+
 def _curve_at(curves: FloatArray, t: float) -> FloatArray:
     """Each curve (rows) linearly interpolated at time fraction t."""
     pos = min(max(t, 0.0), 1.0) / 0.05
@@ -153,11 +235,19 @@ def _curve_at(curves: FloatArray, t: float) -> FloatArray:
 
 
 def _trajectory_increments(
-    points: Sequence[tuple[float, float]], elapsed: float, count: int, pieces: int = 4
+    points: Sequence[tuple[float, float]],
+    elapsed: float,
+    count: int,
+    pieces: int = 4,
+    recent: float = 0.0,
 ) -> tuple[list[float], FloatArray]:
-    """The campaign's sign-ups so far split into `pieces` equal spans of [0, elapsed]:
-    the boundaries and the (non-negative) count gained in each span."""
+    """The campaign's sign-ups so far split into `pieces` equal spans of [0, elapsed], the
+    last one split again at `elapsed - recent` (the pace of the last days, compared with
+    each curve's pace at the same time): the boundaries and the (non-negative) count
+    gained in each span."""
     bounds = [elapsed * k / pieces for k in range(pieces + 1)]
+    if recent > 0 and elapsed - recent > bounds[-2]:
+        bounds.insert(-1, elapsed - recent)
     pts = sorted((float(t), float(c)) for t, c in points if 0.0 <= t <= elapsed)
     cumulative: list[float] = [0.0]
     for b in bounds[1:-1]:
@@ -179,8 +269,10 @@ def _merged(
     _, inverse = np.unique(ratio_key * 1000 + share_key, return_inverse=True)
     w = np.exp(log_weights - log_weights.max())
     total = np.bincount(inverse, weights=w)
-    merged_share = np.bincount(inverse, weights=w * share) / total
-    merged_ratios = np.bincount(inverse, weights=w * log_ratios) / total
+    seen = total > 0  # groups whose weights all underflowed carry nothing
+    total = total[seen]
+    merged_share = np.bincount(inverse, weights=w * share)[seen] / total
+    merged_ratios = np.bincount(inverse, weights=w * log_ratios)[seen] / total
     return merged_share, merged_ratios, np.log(total) + log_weights.max()
 
 
@@ -193,6 +285,7 @@ def campaign_forecast(
     references: Sequence[Reference],
     capacity: int | None = None,
     dispersion: float = DEFAULT_DISPERSION,
+    calibrate: bool = True,
 ) -> Forecast:
     """Forecast of an open campaign's final count and of its reaching `target`.
 
@@ -203,24 +296,18 @@ def campaign_forecast(
     elapsed = min(max(float(elapsed), 0.0), 1.0)
     count = max(int(count), 0)
     target = max(int(target), 1)
-    used = [r for r in references if r.weight > 0 and r.target > 0 and len(r.curve) == len(GRID)]
-
-    prior_curves = np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0)
-    prior_ratios = np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES))
-    prior_weights = np.full(len(prior_curves), PRIOR_WEIGHT / len(prior_curves))
-    if used:
-        # No reference's curve falls below a share of the prior's: one campaign whose
-        # sign-ups all came late must not say that a campaign with nobody yet is normal
-        # (and make fewer sign-ups look better than a few).
-        own = np.array([r.curve for r in used])
-        own = np.maximum(own, CURVE_FLOOR * _PRIOR_CURVES[4])
-        curves = np.vstack([own, prior_curves])
-        log_ratios = np.concatenate(
-            [np.log(np.array([max(r.final, 0.5) / r.target for r in used])), prior_ratios]
-        )
-        weights = np.concatenate([np.array([r.weight for r in used]), prior_weights])
+    prepared = (
+        references
+        if isinstance(references, PreparedReferences)
+        else prepare_references(references)
+    )
+    n_used = len(prepared)
+    if n_used:
+        curves = np.vstack([prepared.curves, _PRIOR_ALL[0]])
+        log_ratios = np.concatenate([prepared.log_ratios, _PRIOR_ALL[1]])
+        weights = np.concatenate([prepared.weights, _PRIOR_ALL[2]])
     else:
-        curves, log_ratios, weights = prior_curves, prior_ratios, prior_weights
+        curves, log_ratios, weights = _PRIOR_ALL
 
     # Kernel bandwidth on log(final / target): Silverman's rule over the weighted ratios,
     # at least 0.1 so that a handful of identical references still leave some doubt.
@@ -233,7 +320,9 @@ def campaign_forecast(
     # Shape: how well each curve explains when the sign-ups so far came (multinomial).
     log_shape = np.zeros(len(curves))
     if count > 0 and elapsed > 0:
-        bounds, gains = _trajectory_increments(points, elapsed, count)
+        bounds, gains = _trajectory_increments(
+            points, elapsed, count, pieces=SHAPE_SPANS, recent=RECENT_SPAN
+        )
         at_bounds = np.column_stack([_curve_at(curves, b) for b in bounds])
         spans = np.clip(np.diff(at_bounds, axis=1), 1e-4, None)
         spans = spans / spans.sum(axis=1, keepdims=True)
@@ -243,6 +332,13 @@ def campaign_forecast(
     if len(curves) > MERGE_ABOVE:
         share_now, log_ratios, log_weights = _merged(share_now, log_ratios, log_weights,
                                                      bandwidth)
+    if len(share_now) > MAX_GROUPS:
+        # Only the MAX_GROUPS references most consistent with the count now are kept: their
+        # own outcome ratio near the final they would imply (count / share), by weight.
+        implied = np.log((count + 0.5) / np.clip(share_now, 1e-3, None) / target)
+        closeness = log_weights - 0.5 * ((implied - log_ratios) / max(bandwidth, 0.2)) ** 2
+        keep = np.argpartition(-closeness, MAX_GROUPS)[:MAX_GROUPS]
+        share_now, log_ratios, log_weights = share_now[keep], log_ratios[keep], log_weights[keep]
 
     # Candidate finals: from the count now up to far beyond any plausible outcome.
     upper = max(
@@ -287,7 +383,12 @@ def campaign_forecast(
         finals = np.minimum(finals, float(max(capacity, count)))
     cdf = np.cumsum(posterior)
     expected = float(posterior @ finals)
-    probability = 1.0 if count >= target else float(posterior[finals >= target - 0.5].sum())
+    raw = float(posterior[finals >= target - 0.5].sum())
+    # The map was fitted with many references: a forecast that leans on the prior keeps
+    # its raw, deliberately hesitant probability.
+    if calibrate and n_used >= MIN_REFERENCES:
+        raw = calibrated(raw)
+    probability = 1.0 if count >= target else raw
     low = float(finals[min(int(np.searchsorted(cdf, 0.1)), len(finals) - 1)])
     high = float(finals[min(int(np.searchsorted(cdf, 0.9)), len(finals) - 1)])
     return Forecast(
@@ -297,7 +398,7 @@ def campaign_forecast(
         high=max(high, expected),
         baseline_share=count / target,
         linear=count / elapsed if elapsed > 0 else float(count),
-        references=len(used),
+        references=n_used,
         at_risk=probability < AT_RISK_THRESHOLD,
-        method="reference-class" if len(used) >= MIN_REFERENCES else "prior",
+        method="reference-class" if n_used >= MIN_REFERENCES else "prior",
     )
