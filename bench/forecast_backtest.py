@@ -158,10 +158,13 @@ def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: f
 
 def report(title: str, test: Sequence[Case], train: Sequence[Case],
            refs: Sequence[Reference], dispersion: float) -> None:
-    forecasts = forecast_all(test, refs, dispersion)
-    model = score([f.probability for f in forecasts], test,
-                  intervals=[(f.low, f.high) for f in forecasts])
-    rows = [("model (reference class)", model)]
+    forecasts = forecast_all(test, refs, dispersion, calibrate=False)
+    raw = score([f.probability for f in forecasts], test,
+                intervals=[(f.low, f.high) for f in forecasts])
+    mapped = [f.probability if c.count >= c.target else calibrated(f.probability)
+              for f, c in zip(forecasts, test, strict=True)]
+    model = score(mapped, test, intervals=[(f.low, f.high) for f in forecasts])
+    rows = [("model, raw (product default)", raw), ("model + calibration map", model)]
     if len(train) >= 20:
         share = logistic_predictor(train, _features_share)
         linear = logistic_predictor(train, _features_linear)
@@ -175,11 +178,15 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
     for name, s in rows:
         cover = f"{s.coverage:.1%}" if s.coverage is not None else "-"
         print(f"  {name:<30}{s.accuracy:>10.1%}{s.brier:>8.3f}{cover:>11}")
-    print("  calibration of the model (decile: n, mean forecast, observed rate, gap):")
-    for decile, n, mean, observed in model.calibration:
-        flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
-        print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
-              f"{observed - mean:+6.1%}{flag}")
+    for label, s in (("raw", raw), ("with the calibration map", model)):
+        ok = sum(1 for _, n, m, o in s.calibration if n >= 30 and abs(m - o) <= 0.05)
+        big = sum(1 for _, n, _, _ in s.calibration if n >= 30)
+        print(f"  calibration of the model, {label} ({ok} of {big} deciles with n >= 30 "
+              "within 5 points; decile: n, mean forecast, observed rate, gap):")
+        for decile, n, mean, observed in s.calibration:
+            flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
+            print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
+                  f"{observed - mean:+6.1%}{flag}")
 
 
 def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
@@ -269,7 +276,7 @@ def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> Non
         print(f"  {label:<55}{ms:9.1f} ms  {ms / reference_ms:6.2f} x reference")
 
 
-def demo_replay(dispersion: float) -> None:
+def demo_replay(dispersion: float, calibrate: bool = True) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -277,7 +284,8 @@ def demo_replay(dispersion: float) -> None:
     from bench.forecast_demo import finished_campaigns
 
     campaigns = finished_campaigns()
-    print(f"\ndemo database: {len(campaigns)} finished campaigns with a trajectory")
+    print(f"\ndemo database: {len(campaigns)} finished campaigns with a trajectory "
+          f"({'with' if calibrate else 'without'} the calibration map; few campaigns)")
     if not campaigns:
         return
     for name in CHECKPOINTS:
@@ -290,7 +298,8 @@ def demo_replay(dispersion: float) -> None:
             refs_for.append([reference_from_points(p, target=tg)
                              for j, (_, tg, p) in enumerate(campaigns) if j != i])
         fc = [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
-                                points=c.points, references=r, dispersion=dispersion)
+                                points=c.points, references=r, dispersion=dispersion,
+                                calibrate=calibrate)
               for c, r in zip(test, refs_for, strict=True)]
         s = score([f.probability for f in fc], test, intervals=[(f.low, f.high) for f in fc])
         base = score([float(c.count / c.target >= c.elapsed) for c in test], test)
@@ -338,6 +347,7 @@ def main() -> None:
         timings(references_from(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS)),
                 simulate_campaigns(10, seed=2, scenario=FULLMOBS))
     if args.demo:
+        demo_replay(dispersion, calibrate=False)
         demo_replay(dispersion)
 
 
