@@ -60,6 +60,11 @@ TAIL_WEIGHT = 0.05
 TAIL_SD = 1.0
 #: Above this many references (with the prior's), similar ones are merged (_merged).
 MERGE_ABOVE = 500
+#: Kernel bandwidth rule on log(final / target): "robust09" = Silverman's rule of thumb
+#: 0.9 min(sd, IQR / 1.34) n^-1/5, which does not over-smooth two-humped outcomes (failures
+#: far below the target, successes just above it) across the target; "silverman106" = the
+#: first round's 1.06 sd n^-1/5. Chosen on a split of training campaigns (docs/decisions.md).
+BANDWIDTH_RULE = "robust09"
 #: Candidate finals evaluated per forecast.
 GRID_SIZE = 400
 #: After merging, at most this many (merged) references enter the posterior: the most
@@ -309,12 +314,17 @@ def campaign_forecast(
     else:
         curves, log_ratios, weights = _PRIOR_ALL
 
-    # Kernel bandwidth on log(final / target): Silverman's rule over the weighted ratios,
-    # at least 0.1 so that a handful of identical references still leave some doubt.
+    # Kernel bandwidth on log(final / target): Silverman's rule (BANDWIDTH_RULE) over the
+    # ratios, at least 0.1 so that a handful of identical references still leave some doubt.
     mean = float(np.average(log_ratios, weights=weights))
     sd = math.sqrt(float(np.average((log_ratios - mean) ** 2, weights=weights)))
     n_eff = float(weights.sum() ** 2 / (weights**2).sum())
-    bandwidth = max(1.06 * sd * n_eff ** (-0.2), 0.1)
+    if BANDWIDTH_RULE == "robust09":
+        q25, q75 = np.quantile(log_ratios, [0.25, 0.75])
+        spread = min(sd, float(q75 - q25) / 1.34) if q75 > q25 else sd
+        bandwidth = max(0.9 * spread * n_eff ** (-0.2), 0.1)
+    else:
+        bandwidth = max(1.06 * sd * n_eff ** (-0.2), 0.1)
 
     share_now = np.clip(_curve_at(curves, elapsed), 0.0, None)
     # Shape: how well each curve explains when the sign-ups so far came (multinomial).

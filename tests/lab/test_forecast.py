@@ -207,3 +207,21 @@ def test_the_calibration_map_is_increasing_and_fixes_the_ends():
     assert values == sorted(values)
     assert calibrated(0.3, intercept=0.0, slope=1.0) == pytest.approx(0.3)
     assert calibrated(0.8, intercept=0.0, slope=2.0) > 0.8 > calibrated(0.8, intercept=-2, slope=1)
+
+
+def test_two_humped_references_are_not_smoothed_across_the_target(monkeypatch):
+    """Fullmobs-like outcomes (failures far below the target, successes just above it):
+    the robust bandwidth rule keeps the successes' kernels above the target, so a
+    campaign on the successes' path is given a better chance than with the first round's
+    rule, which spread a third of each success below the target."""
+    import lab.forecast as forecast
+
+    refs = [reference_from_points(c.points(), target=c.target)
+            for c in simulate_campaigns(300, seed=11, scenario=FULLMOBS)]
+    steady = [(0.2, 14), (0.5, 22), (0.85, 30)]
+    chances = {}
+    for rule in ("silverman106", "robust09"):
+        monkeypatch.setattr(forecast, "BANDWIDTH_RULE", rule)
+        chances[rule] = _forecast(refs, elapsed=0.85, count=30, target=36,
+                                  points=steady).probability
+    assert chances["robust09"] > chances["silverman106"] + 0.03
