@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -16,8 +17,9 @@ from .models import Experiment
 
 
 def points(value: float | None) -> str:
-    """A difference of rates in percentage points, signed words left to the sentence."""
-    return number(abs(value or 0) * 100, 1)
+    """A difference of rates in percentage points, signed words left to the sentence; always
+    one decimal, so that "+10,0" stands beside "+0,2" (not "+10")."""
+    return floatformat(abs(value or 0) * 100, "1g")
 
 
 def signed_points(value: float | None) -> str:
