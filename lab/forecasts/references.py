@@ -14,18 +14,18 @@ from datetime import date
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from core.tenancy import current_organisation, current_schema
 from engagement.models import Campaign, Participant
 from methodology.models import ReferenceTrajectory
+from methodology.reference_keys import reference_campaign_key, reference_organisation_key
+from tenants.models import Organisation
 
 from ..evidence import size_band as evidence_size_band
 from ..forecast import GRID, Reference, reference_from_points
 from .trajectories import campaign_trajectories
 
 FINISHED = (Campaign.Status.SUCCEEDED, Campaign.Status.FAILED, Campaign.Status.COMPLETED)
-_SALT = "fullmobs.lab.reference-trajectory"
 
 # How much a reference counts beside an anonymous one of another kind of organisation:
 # the same template and the same organisation are the closest evidence.
@@ -37,13 +37,11 @@ OTHER_KIND = 0.5
 
 
 def organisation_key(schema: str | None = None) -> str:
-    return salted_hmac(_SALT, f"organisation:{schema or current_schema()}",
-                       algorithm="sha256").hexdigest()
+    return reference_organisation_key(schema or current_schema())
 
 
 def campaign_key(campaign_id: int, schema: str | None = None) -> str:
-    return salted_hmac(_SALT, f"campaign:{schema or current_schema()}:{campaign_id}",
-                       algorithm="sha256").hexdigest()
+    return reference_campaign_key(schema or current_schema(), campaign_id)
 
 
 def size_band() -> str:
@@ -97,6 +95,15 @@ def references_backfill() -> int:
     present = set(ReferenceTrajectory.objects.filter(campaign_key__in=list(keys))
                   .values_list("campaign_key", flat=True))
     return _record([campaign for key, campaign in keys.items() if key not in present])
+
+
+def references_of_departed_delete() -> int:
+    """Public schema, nightly: the rows of organisations no longer ready (closed, dropped)
+    go, should their closure have missed them. Returns how many rows went."""
+    kept = [organisation_key(schema) for schema in
+            Organisation.objects.ready().values_list("schema_name", flat=True)]
+    deleted, _ = ReferenceTrajectory.objects.exclude(organisation_key__in=kept).delete()
+    return deleted
 
 
 def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = None,

@@ -37,7 +37,9 @@ def record_reference(campaign_id: int) -> bool:
 
 @shared_task(name="lab.forecasts.tasks.backfill_references_for_all_organisations")
 def backfill_references_for_all_organisations() -> int:
-    """Nightly beat entry point: the finished campaigns still without a reference row."""
+    """Nightly beat entry point: the rows of organisations no longer ready deleted, then the
+    finished campaigns still without a reference row."""
+    references.references_of_departed_delete()
     return for_each_ready_organisation(backfill_references)
 
 

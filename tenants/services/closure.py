@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import call_on_commit, enqueue_on_commit
+from methodology.reference_keys import references_of_organisation_delete
 
 from ..email_html import account_email_send
 from ..models import Membership, Organisation, User
@@ -160,6 +161,8 @@ def _close_one(pk: int, now: datetime) -> str | None:
         owners = list(Membership.objects.filter(organisation=locked, role=Role.OWNER)
                       .values_list("user__email", "user__preferred_language"))
         schema_drop(locked.schema_name)
+        # Its finished campaigns' anonymous trajectories leave the forecasts' references.
+        references_of_organisation_delete(schema=locked.schema_name)
         locked.domains.all().delete()
         locked.memberships.all().delete()
         locked.invitations.all().delete()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import call_on_commit, current_schema
+from methodology.reference_keys import references_of_organisation_delete
 
 from ..email_html import account_email_send
 from ..models import Membership, Organisation, User
@@ -118,6 +119,7 @@ def unverified_organisations_drop(*, now: datetime | None = None) -> list[str]:
                                              is_staff=False, is_consultant=False))
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{locked.schema_name}" CASCADE')
+            references_of_organisation_delete(schema=locked.schema_name)
             locked.domains.all().delete()
             slug = locked.slug
             Organisation.objects.filter(pk=locked.pk).delete()

@@ -21,10 +21,12 @@ from lab.forecasts.references import (
     reference_record,
     references_backfill,
     references_for,
+    references_of_departed_delete,
 )
 from lab.forecasts.services import campaign_forecast_store, forecasts_refresh
 from lab.forecasts.trajectories import campaign_trajectories
 from methodology.models import ReferenceTrajectory
+from tenants.models import Organisation
 
 from ..conftest import tenant_client
 from ..factories import ParticipantFactory, PledgeFactory, SlotFactory, make_campaign
@@ -113,6 +115,19 @@ def test_references_weigh_own_and_same_template_campaigns_more(org_a):
             **common)  # the campaign itself (a row left from a reopening) is not compared
         weights = sorted(reference.weight for reference in references_for(campaign))
         assert weights == [1.0, 2.0]
+
+
+@pytest.mark.django_db
+def test_the_nightly_backfill_deletes_the_rows_of_organisations_no_longer_ready(org_a, org_b):
+    common = {"organisation_kind": "company", "size_band": "small", "curve": [1.0] * 21,
+              "final": 1, "target": 1, "finished_month": "2026-01-01"}
+    for key, schema in (("a", org_a.schema_name), ("b", org_b.schema_name),
+                        ("gone", "closed_long_ago")):
+        ReferenceTrajectory.objects.create(campaign_key=key,
+                                           organisation_key=organisation_key(schema), **common)
+    Organisation.objects.filter(pk=org_b.pk).update(status=Organisation.Status.CLOSED)
+    assert references_of_departed_delete() == 2
+    assert list(ReferenceTrajectory.objects.values_list("campaign_key", flat=True)) == ["a"]
 
 
 @pytest.mark.django_db

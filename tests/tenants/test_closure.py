@@ -23,6 +23,8 @@ from django_tenants.utils import schema_context, tenant_context
 from core.errors import DomainError
 from core.roles import Role
 from engagement.models import Participant, Programme
+from methodology.models import ReferenceTrajectory
+from methodology.reference_keys import reference_organisation_key
 from reports.models import Report
 from tenants import auth
 from tenants.models import ConsultantAssignment, Domain, Membership, Organisation, User
@@ -276,6 +278,14 @@ def test_the_drop_after_the_grace_period(throwaway, media, eager):
     schema = organisation.schema_name
     folder = Path(media) / schema
     assert folder.is_dir() and _schema_exists(schema)
+    # Its finished campaigns' anonymous trajectories (the forecasts' references) go with
+    # it; another organisation's stay.
+    common = {"organisation_kind": "company", "size_band": "small", "curve": [1.0] * 21,
+              "final": 1, "target": 1, "finished_month": "2026-01-01"}
+    ReferenceTrajectory.objects.create(campaign_key="closing", organisation_key=(
+        reference_organisation_key(schema)), **common)
+    ReferenceTrajectory.objects.create(campaign_key="staying", organisation_key=(
+        reference_organisation_key("someone_else")), **common)
 
     # Not yet due: nothing happens.
     assert organisations_close_due(now=timezone.now() + timedelta(days=1)) == []
@@ -295,6 +305,8 @@ def test_the_drop_after_the_grace_period(throwaway, media, eager):
     assert not Membership.objects.filter(organisation=organisation).exists()
     assert not MemberInvitation.objects.filter(organisation=organisation).exists()
     assert not ConsultantAssignment.objects.filter(organisation=organisation).exists()
+    assert list(ReferenceTrajectory.objects.filter(campaign_key__in=["closing", "staying"])
+                .values_list("campaign_key", flat=True)) == ["staying"]
     assert [m.to for m in mail.outbox] == [["owner@closing.test"]]
     assert "Closing Co" in mail.outbox[0].subject
     # Its address answers 404, and a second run has nothing to do.
