@@ -1,5 +1,6 @@
-"""Publishing the evidence across organisations (``lab.publication.evidence_publish``): time
-for 30, 300 and 1,000 organisations' contribution rows (the demo's synthetic shape: four
+"""Publishing the evidence across organisations
+(``lab.evidence.publication.evidence_publish``): time for 30, 300 and 1,000
+organisations' contribution rows (the demo's synthetic shape: four
 templates each, every lever of them, six age segments), against a reference measured in
 the same run: copying the same contribution rows once (INSERT … SELECT), the least any
 publication reading them all must do. Only the public schema is needed
@@ -25,7 +26,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from demo.evidence import _rows_for  # noqa: E402
-from lab.publication import evidence_publish  # noqa: E402
+from lab.evidence.publication import evidence_publish  # noqa: E402
 from methodology.models import EvidenceCell, EvidenceContribution  # noqa: E402
 from methodology.services import library_load  # noqa: E402
 

@@ -9,7 +9,8 @@ from django.views.generic import RedirectView
 from billing import views as billing_views
 from billing import views_public as offer_pages
 from engagement.views import spaces
-from lab import api_portfolio, views_portfolio
+from lab.portfolio import api as api_portfolio
+from lab.portfolio import views as views_portfolio
 from methodology import views as console
 from tenants import api as tenant_api
 from tenants import views_login, views_signup

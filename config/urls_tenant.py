@@ -18,7 +18,7 @@ from engagement.api import skills as skill_api
 from engagement.api import teams as team_api
 from engagement.views import organiser_home, register
 from engagement.views import organiser_programmes as engagement_views
-from lab import api_evidence as evidence_api
+from lab.evidence import api as evidence_api
 from lab.experiments import api as experiment_api
 from lab.forecasts import api as forecast_api
 from methodology import api as methodology_api

@@ -11,8 +11,8 @@ import hashlib
 import random
 from collections import defaultdict
 
-from lab.evidence import AGE_BANDS, ALL, NO_TEMPLATE, UNKNOWN
-from lab.tasks_evidence import publish_evidence_nightly
+from lab.evidence.contributions import AGE_BANDS, ALL, NO_TEMPLATE, UNKNOWN
+from lab.evidence.tasks import publish_evidence_nightly
 from methodology.models import EvidenceContribution, Template
 from methodology.selectors import latest_published
 

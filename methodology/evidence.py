@@ -1,5 +1,5 @@
 """Reading the published evidence across organisations (``EvidenceCell``, filled nightly
-by ``lab.publication``): a template's success rate, conversion by lever for an audience,
+by ``lab.evidence.publication``): a template's success rate, conversion by lever for an audience,
 and "what worked for whom" for the consultants' console. Only published cells carry
 figures; a suppressed one reads as "not enough organisations yet"."""
 
@@ -16,7 +16,7 @@ from .models import EvidenceCell, Lever
 ALL = "all"
 KINDS = {"company": _("Companies"), "local_authority": _("Local authorities"),
          "association": _("Associations")}
-# The bands ``lab.evidence.SIZE_BANDS`` computes (people the organisation knows).
+# The bands ``lab.evidence.contributions.SIZE_BANDS`` computes (people the organisation knows).
 SIZE_BANDS = {"small": _("fewer than 250 people"), "medium": _("250 to 2,499 people"),
               "large": _("2,500 people or more")}
 

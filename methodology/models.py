@@ -295,7 +295,7 @@ class ReferenceTrajectory(models.Model):
         LOCAL_AUTHORITY = "local_authority", _("Local authority")
         ASSOCIATION = "association", _("Association")
 
-    # The bands of the evidence tables (``lab.evidence.size_band``), by people known.
+    # The bands of the evidence tables (``lab.evidence.contributions.size_band``), by people known.
     class SizeBand(models.TextChoices):
         SMALL = "small", _("Under 250 people")
         MEDIUM = "medium", _("250 to 2,499 people")
@@ -320,7 +320,7 @@ class ReferenceTrajectory(models.Model):
 
 
 # ---- Evidence across organisations (issue 15, part 4) ---------------------------------
-# Filled by ``lab.evidence`` (nightly): counts only, never a person. "" in a dimension
+# Filled by ``lab.evidence.contributions`` (nightly): counts only, never a person. "" in a dimension
 # means "all" (the total over it); docs/architecture.md "What crosses schemas".
 
 class EvidenceContribution(models.Model):

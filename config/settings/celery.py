@@ -42,12 +42,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
 CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage",
-                  "engagement.retention", "reports.retention", "lab.tasks_evidence",
+                  "engagement.retention", "reports.retention", "lab.evidence.tasks",
                   "lab.experiments.tasks")
 CELERY_BEAT_SCHEDULE = {
     # Evidence across organisations: counts per template, lever, audience (issue 15).
     "lab-evidence-nightly": {
-        "task": "lab.tasks_evidence.publish_evidence_nightly",
+        "task": "lab.evidence.tasks.publish_evidence_nightly",
         "schedule": crontab(hour=3, minute=40),
     },
     "billing-suspend-overdue-daily": {

@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from config.broker import ensure_configured_broker
 from engagement.models import Campaign, Invitation, Pledge
-from lab.evidence import (
+from lab.evidence.contributions import (
     ALL,
     UNKNOWN,
     contributions_compute,
@@ -22,7 +22,7 @@ from lab.evidence import (
     organisation_key,
     size_band,
 )
-from lab.publication import evidence_publish
+from lab.evidence.publication import evidence_publish
 from methodology.models import EvidenceCell, EvidenceContribution, Template
 from methodology.selectors import latest_published
 from methodology.services import library_load
@@ -176,7 +176,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.mark.worker
 def test_the_nightly_pass_runs_on_a_real_worker(committed, worker):
-    from lab.tasks_evidence import publish_evidence_nightly
+    from lab.evidence.tasks import publish_evidence_nightly
 
     organisation = Organisation.objects.get(slug="otherco")
     key = organisation_key(organisation.schema_name)

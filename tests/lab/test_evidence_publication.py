@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from lab.evidence import AGE_BANDS, ALL, UNKNOWN
-from lab.publication import MIN_ORGANISATIONS, MIN_PEOPLE, _breakdowns, evidence_publish
+from lab.evidence.contributions import AGE_BANDS, ALL, UNKNOWN
+from lab.evidence.publication import MIN_ORGANISATIONS, MIN_PEOPLE, _breakdowns, evidence_publish
 from methodology.models import EvidenceCell, EvidenceContribution
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
 from engagement.models import Campaign
-from lab.publication import evidence_publish
+from lab.evidence.publication import evidence_publish
 from methodology.models import EvidenceCell, EvidenceContribution, Template
 from methodology.selectors import latest_published
 from methodology.services import library_load

@@ -6,7 +6,7 @@ from django.http import Http404
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
-from .portfolio import BillingState, portfolio_states
+from .states import BillingState, portfolio_states
 
 
 class AccompanimentSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from typing import Any
 from engagement.models import Campaign
 from methodology.models import EvidenceCell
 
-from .models import CampaignForecast, Experiment
+from ..models import CampaignForecast, Experiment
 
 
 def schema_parts() -> list[tuple[str, list]]:

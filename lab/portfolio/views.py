@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from .portfolio import portfolio_states
+from .states import portfolio_states
 
 FILTERS = ("all", "attention")
 

@@ -32,7 +32,7 @@ from reports.metrics import DECIDED, SUCCESSFUL
 from reports.models import Commentary, Report
 from tenants.models import ConsultantAssignment, Organisation, User
 
-from . import portfolio_lab
+from . import lab_results as portfolio_lab
 
 AWAITING_DAYS = 30
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from methodology.models import EvidenceCell, EvidenceContribution
 from reports.levers import wilson_interval
 
-from .evidence import AGE_BANDS, ALL, UNKNOWN
+from .contributions import AGE_BANDS, ALL, UNKNOWN
 
 MIN_ORGANISATIONS = 5
 MIN_PEOPLE = 5
