@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -17,10 +18,23 @@ from .models import CampaignForecast
 def campaign_forecast_current(campaign: Campaign) -> CampaignForecast | None:
     """The stored forecast of a campaign still mobilising (none once its deadline has
     passed or it is decided: the result is the news then)."""
-    if campaign.status != Campaign.Status.OPEN or \
-            campaign.mobilisation_deadline <= timezone.now():
+    if not _mobilising(campaign):
         return None
     return CampaignForecast.objects.filter(campaign=campaign).first()
+
+
+def _mobilising(campaign: Campaign) -> bool:
+    return campaign.status == Campaign.Status.OPEN and \
+        campaign.mobilisation_deadline > timezone.now()
+
+
+def campaign_forecasts_current(campaigns: Iterable[Campaign]) -> dict[int, CampaignForecast]:
+    """``campaign_forecast_current`` for a list of campaigns in one query, by campaign id."""
+    ids = [campaign.pk for campaign in campaigns if _mobilising(campaign)]
+    if not ids:
+        return {}
+    return {forecast.campaign_id: forecast
+            for forecast in CampaignForecast.objects.filter(campaign_id__in=ids)}
 
 
 def forecast_levers(campaign: Campaign) -> list[tuple[ProgrammeLever, str]]:

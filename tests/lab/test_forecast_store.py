@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
@@ -189,3 +191,22 @@ def test_page_and_api_read_the_stored_forecast_members_only(
     assert outsider.get(f"/api/v1/campaigns/{campaign.pk}/forecast/").status_code == 404
     assert tenant_client(org_a, owner_b).get(
         f"/api/v1/campaigns/{campaign.pk}/forecast/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_programme_dashboard_reads_all_its_forecasts_in_one_query(org_a, owner_a):
+    with tenant_context(org_a):
+        first = opened(make_campaign(target=10, capacity=20), days_ago=3, days_left=4)
+        campaigns = [first] + [
+            opened(make_campaign(target=10, capacity=20, programme=first.programme),
+                   days_ago=3, days_left=4) for _ in range(3)]
+        assert forecasts_refresh() == 4
+        programme = campaigns[0].programme
+        assert all(campaign.programme_id == programme.pk for campaign in campaigns)
+    client = tenant_client(org_a, owner_a)
+    table = CampaignForecast._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/dashboard/programmes/{programme.pk}/")
+    assert page.status_code == 200
+    assert page.content.decode().count('class="forecast-line"') == 4
+    assert len([q for q in queries.captured_queries if f'"{table}"' in q["sql"]]) == 1
