@@ -22,13 +22,20 @@ FROM lab_assignment a
 JOIN lab_experiment e ON e.id = a.experiment_id
 JOIN lab_variant v ON v.id = a.variant_id
 JOIN engagement_participant p ON p.id = a.participant_id
+LEFT JOIN (
+    -- The campaign's live pledges, read once and grouped by person (set-based: one scan
+    -- of the campaign's slots and their pledges, not one probe per assigned person).
+    SELECT x.participant_id, bool_or(x.attendance = 'attended') AS attended
+    FROM engagement_pledge x
+    JOIN engagement_slot s ON s.id = x.slot_id
+    JOIN lab_experiment pe ON pe.id = %(experiment_id)s AND s.campaign_id = pe.campaign_id
+    WHERE x.status <> 'cancelled'
+      AND (pe.wave = 'reminder' OR x.created_at >= pe.launched_at)
+    GROUP BY x.participant_id
+) live ON live.participant_id = a.participant_id
 CROSS JOIN LATERAL (
-    SELECT coalesce(bool_or(true), false) AS pledged,
-           coalesce(bool_or(x.attendance = 'attended'), false) AS attended
-    FROM engagement_pledge x JOIN engagement_slot s ON s.id = x.slot_id
-    WHERE x.participant_id = a.participant_id AND s.campaign_id = e.campaign_id
-      AND x.status <> 'cancelled'
-      AND (e.wave = 'reminder' OR x.created_at >= e.launched_at)
+    SELECT live.participant_id IS NOT NULL AS pledged,
+           coalesce(live.attended, false) AS attended
 ) pl
 WHERE a.experiment_id = %(experiment_id)s
 """

@@ -5,6 +5,8 @@ Members read; managers (and consultants) set up, launch, stop and export."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +23,7 @@ from tenants.access import require_role
 
 from . import export
 from .design import PowerPreview, experiment_power, power_preview
-from .forms import ExperimentForm
+from .forms import VARIANTS, ExperimentForm
 from .models import Experiment
 from .services import experiment_launch, experiment_save, experiment_stop
 from .verdict import arm_rows, headline
@@ -44,20 +46,38 @@ def _form(data, campaign: Campaign, initial=None) -> ExperimentForm:
                           channels=bulk_channel_names(), initial=initial)
 
 
+# The fields the power calculation reads: it is shown as soon as these are valid, before
+# the title, the hypothesis or the messages are written.
+POWER_FIELDS = ("wave", "unit", "baseline_rate", "minimum_effect", "alpha", "power", "icc",
+                "holdout_share")
+
+
 def _preview(form: ExperimentForm) -> tuple[PowerPreview | None, list[str]]:
     """The power calculation of the form's current values, or the reasons it has none."""
-    if not form.is_valid():
+    form.is_valid()
+    data = form.cleaned_data
+    if any(name in form.errors or data.get(name) is None for name in POWER_FIELDS):
         return None, []
-    spec = form.spec()
+    arms = sum(1 for index in range(VARIANTS)
+               if index < 2 or data.get(f"variant_{index}_name"))
+    hundred = Decimal(100)
     try:
         return power_preview(
-            campaign=form.campaign, wave=spec.wave, unit=spec.unit,
-            arms=max(len(spec.variants), 2), baseline=float(spec.baseline_rate),
-            mde=float(spec.minimum_effect), alpha=float(spec.alpha), power=float(spec.power),
-            icc=float(spec.icc), holdout_share=float(spec.holdout_share)), []
+            campaign=form.campaign, wave=data["wave"], unit=data["unit"], arms=arms,
+            baseline=float(data["baseline_rate"] / hundred),
+            mde=float(data["minimum_effect"] / hundred), alpha=float(data["alpha"]),
+            power=float(data["power"]), icc=float(data["icc"]),
+            holdout_share=float(data["holdout_share"] / hundred)), []
     except DomainError as exc:
         exc.add_to_form(form)
         return None, [str(m) for ms in exc.errors.values() for m in ms]
+
+
+def _initial_preview(form: ExperimentForm) -> PowerPreview | None:
+    """The power of the pre-filled values, so the panel is not empty when the page opens."""
+    data = {name: value for name in form.fields
+            if (value := form[name].value()) is not None}
+    return _preview(_form(data, form.campaign))[0]
 
 
 @require_GET
@@ -111,6 +131,8 @@ def _setup(request, campaign: Campaign, experiment: Experiment | None):
             if request.headers.get("HX-Request"):
                 return render(request, "lab/_power.html", {"preview": preview, "form": form})
         status = 400 if form.errors else 200
+    else:
+        preview = _initial_preview(form)
     return render(request, "lab/experiment_form.html", {
         "campaign": campaign, "experiment": experiment, "form": form, "preview": preview,
         "action": reverse("experiment_edit", args=[experiment.pk]) if experiment
