@@ -55,6 +55,13 @@ class Experiment(models.Model):
     icc = models.DecimalField(_("intraclass correlation"), max_digits=4, decimal_places=3,
                               default=0)
     planned_people = models.PositiveIntegerField(_("people needed"), default=0)
+    # The duration chosen in the draft; the last look is ``launched_at + days`` (set at
+    # launch, so a draft saved weeks before its launch still runs its whole duration).
+    days = models.PositiveSmallIntegerField(_("duration (days)"), default=14)
+    # The planned maximum information (``SampleSize.planned_information`` of the design,
+    # with the planned team size), frozen at launch: the information fraction's
+    # denominator never drifts with the observed team sizes.
+    planned_information = models.FloatField(default=0)
     ends_at = models.DateTimeField(_("last look"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The hash's salt: fixed at creation so that the assignment can be recomputed by
