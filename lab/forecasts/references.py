@@ -27,9 +27,15 @@ from .trajectories import campaign_trajectories
 
 FINISHED = (Campaign.Status.SUCCEEDED, Campaign.Status.FAILED, Campaign.Status.COMPLETED)
 
-# How much a reference counts beside an anonymous one of another kind of organisation:
-# the same template and the same organisation are the closest evidence.
-SAME_TEMPLATE = 3.0
+# The closest evidence first, as tiers each holding a fixed share of the references' total
+# weight, however many references each tier has (multiplied weights let thousands of other
+# organisations' references drown the few close ones): the same template (of any
+# organisation) half, the organisation's own campaigns of other templates 30 %, all the
+# others 20 %. An empty tier's share goes to the others in proportion. The total stays the
+# number of references, so the forecast's prior (PRIOR_WEIGHT references) keeps its role.
+TIER_SHARES = {"template": 0.5, "organisation": 0.3, "others": 0.2}
+# Inside a tier: the organisation's own campaigns count twice, another kind of
+# organisation half.
 SAME_ORGANISATION = 2.0
 SAME_KIND = 1.0
 OTHER_KIND = 0.5
@@ -109,7 +115,8 @@ def references_of_departed_delete() -> int:
 def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = None,
                    ) -> list[Reference]:
     """The finished campaigns to compare ``campaign`` with, each weighed by how close it
-    is: the same template, the same organisation, the same kind of organisation.
+    is: tiers of fixed shares (``TIER_SHARES``), then inside a tier the same organisation
+    and the same kind of organisation.
     ``rows`` lets a caller forecasting many campaigns read the table once."""
     if rows is None:
         rows = reference_rows()
@@ -117,7 +124,7 @@ def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = 
     template_id = version.template_id if version else None
     own, kind = organisation_key(), current_organisation().kind
     mine = campaign_key(campaign.pk)
-    references = []
+    tiers: dict[str, list[tuple[ReferenceTrajectory, float]]] = {tier: [] for tier in TIER_SHARES}
     for row in rows:
         if row.campaign_key == mine:
             continue
@@ -125,9 +132,22 @@ def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = 
         if row.organisation_key == own:
             weight *= SAME_ORGANISATION
         if template_id is not None and row.template_id == template_id:
-            weight *= SAME_TEMPLATE
-        references.append(reference_from_points(
-            list(zip(GRID, row.curve, strict=False)), target=row.target, weight=weight))
+            tier = "template"
+        elif row.organisation_key == own:
+            tier = "organisation"
+        else:
+            tier = "others"
+        tiers[tier].append((row, weight))
+    count = sum(len(members) for members in tiers.values())
+    present = sum(TIER_SHARES[tier] for tier, members in tiers.items() if members)
+    references = []
+    for tier, members in tiers.items():
+        if not members:
+            continue
+        scale = count * TIER_SHARES[tier] / present / sum(weight for _row, weight in members)
+        references.extend(reference_from_points(
+            list(zip(GRID, row.curve, strict=False)), target=row.target, weight=weight * scale)
+            for row, weight in members)
     return references
 
 

@@ -27,11 +27,19 @@ from lab.forecasts.references import (
 )
 from lab.forecasts.services import campaign_forecast_store, forecasts_refresh
 from lab.forecasts.trajectories import campaign_trajectories
-from methodology.models import ReferenceTrajectory
+from methodology.models import ReferenceTrajectory, Template
+from methodology.selectors import latest_published
+from methodology.services import library_load
 from tenants.models import Organisation
 
 from ..conftest import tenant_client
-from ..factories import ParticipantFactory, PledgeFactory, SlotFactory, make_campaign
+from ..factories import (
+    ParticipantFactory,
+    PledgeFactory,
+    ProgrammeFactory,
+    SlotFactory,
+    make_campaign,
+)
 
 
 def opened(campaign: Campaign, *, days_ago: float, days_left: float) -> Campaign:
@@ -115,8 +123,38 @@ def test_references_weigh_own_and_same_template_campaigns_more(org_a):
         ReferenceTrajectory.objects.create(
             campaign_key=campaign_key(campaign.pk), organisation_key=organisation_key(),
             **common)  # the campaign itself (a row left from a reopening) is not compared
+        # Own campaign (other template) 30 %, another organisation's 20 %: shares of the
+        # two tiers present, the total kept at the number of references.
         weights = sorted(reference.weight for reference in references_for(campaign))
-        assert weights == [1.0, 2.0]
+        assert weights == pytest.approx([0.8, 1.2])
+
+
+@pytest.mark.django_db
+def test_close_references_keep_their_share_among_thousands_of_others(org_a):
+    library_load()
+    version = latest_published(Template.objects.get(slug="beach-clean-up"))
+    with tenant_context(org_a):
+        campaign = opened(make_campaign(target=10, programme=ProgrammeFactory(
+            template_version=version)), days_ago=2, days_left=5)
+        common = {"size_band": "small", "curve": [float(min(k, 10)) for k in range(21)],
+                  "final": 10, "target": 10, "finished_month": "2026-01-01"}
+        rows = [ReferenceTrajectory(campaign_key="same-template", organisation_key="y" * 64,
+                                    template_id=version.template_id,
+                                    organisation_kind=org_a.kind, **common),
+                ReferenceTrajectory(campaign_key="own", organisation_key=organisation_key(),
+                                    organisation_kind=org_a.kind, **common)]
+        rows += [ReferenceTrajectory(campaign_key=f"other-{i}", organisation_key="x" * 64,
+                                     organisation_kind="association" if i % 2 else org_a.kind,
+                                     **common) for i in range(2000)]
+        ReferenceTrajectory.objects.bulk_create(rows)
+        weights = [reference.weight for reference in references_for(campaign)]
+        total = sum(weights)
+        assert len(weights) == 2002 and total == pytest.approx(2002)
+        assert weights[0] / total == pytest.approx(0.5)  # the same template
+        assert weights[1] / total == pytest.approx(0.3)  # the organisation's own
+        assert sum(weights[2:]) / total == pytest.approx(0.2)
+        # Inside the tier, another kind of organisation counts half.
+        assert weights[2] == pytest.approx(2 * weights[3])
 
 
 @pytest.mark.django_db
