@@ -42,13 +42,25 @@ class Lift:
         return abs(self.z) >= self.critical_value
 
 
+def _variance(arm: ArmSums) -> float:
+    """The arm's rate variance; when it is 0 (nobody, or everybody, succeeded: 0 % or 100 %)
+    the binomial variance at the adjusted rate (y + ½)/(n + 1), so that 0 % against 100 %
+    is a difference with a finite, positive standard error rather than a zero-width
+    interval that can never conclude."""
+    variance = arm.rate_variance
+    if variance > 0.0 or arm.people == 0:
+        return variance
+    adjusted = (arm.successes + 0.5) / (arm.people + 1.0)
+    return adjusted * (1.0 - adjusted) / arm.people
+
+
 def lift_at(*, control: ArmSums, treatment: ArmSums, critical_value: float) -> Lift:
     """The lift with intervals ±critical_value·se (a fixed 1−α quantile, or a sequential
     boundary for repeated confidence intervals)."""
     if control.people == 0 or treatment.people == 0:
         raise ValueError("both arms need people")
     p0, p1 = control.rate, treatment.rate
-    v0, v1 = control.rate_variance, treatment.rate_variance
+    v0, v1 = _variance(control), _variance(treatment)
     diff = p1 - p0
     se = math.sqrt(v0 + v1)
     z = diff / se if se > 0 else 0.0

@@ -8,9 +8,14 @@ p₁ = baseline + mde. The far tail of the two-sided test is ignored (as statsmo
 Several treatment arms: each is compared with the control at α/(arms−1) (Bonferroni
 against control), so the family-wise error stays at α.
 
-Team randomisation: n is multiplied by the design effect 1 + (m−1)·ICC, m the mean number
-of people per team; teams per arm = ⌈n / m⌉. A holdout (people who get no message at
-all) takes ``holdout_share`` of everyone on top of the compared arms.
+Team randomisation: n is multiplied by the design effect 1 + ((CV²+1)·m − 1)·ICC, m the
+mean number of people per team and CV the coefficient of variation of the team sizes
+(Eldridge, Ashby & Kerry 2006; 1 + (m−1)·ICC when all teams are the same size); teams per
+arm = ⌈n / m⌉. Looking every day: n is multiplied by the group-sequential inflation factor
+of the O'Brien–Fleming-type spending design with ``looks`` equally spaced looks
+(``sequential_inflation``, computed), so the planned power holds for the sequential test.
+A holdout (people who get no message at all) takes ``holdout_share`` of everyone on top
+of the compared arms.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import math
 from dataclasses import dataclass
 
 from lab.stats.normal import normal_quantile, normal_sf
+from lab.stats.sequential import sequential_inflation
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,9 @@ class SampleSize:
     cluster_size: float
     icc: float
     holdout_share: float
+    looks: int = 1
+    inflation: float = 1.0
+    cluster_size_cv: float = 0.0
 
     @property
     def planned_information(self) -> float:
@@ -71,8 +80,11 @@ def _sigmas(baseline: float, mde: float) -> tuple[float, float]:
     return sigma_null, sigma_alt
 
 
-def design_effect(*, cluster_size: float, icc: float) -> float:
-    return 1.0 + (cluster_size - 1.0) * icc
+def design_effect(*, cluster_size: float, icc: float, cluster_size_cv: float = 0.0) -> float:
+    """1 + ((CV²+1)·m − 1)·ICC: teams of unequal sizes lose more information."""
+    if cluster_size <= 1.0:
+        return 1.0
+    return 1.0 + ((cluster_size_cv**2 + 1.0) * cluster_size - 1.0) * icc
 
 
 def sample_size(
@@ -85,8 +97,12 @@ def sample_size(
     cluster_size: float = 1.0,
     icc: float = 0.0,
     holdout_share: float = 0.0,
+    looks: int = 1,
+    cluster_size_cv: float = 0.0,
 ) -> SampleSize:
-    """People per arm to detect an absolute change ``mde`` of the rate ``baseline``."""
+    """People per arm to detect an absolute change ``mde`` of the rate ``baseline``, with
+    ``looks`` equally spaced sequential looks (1: a single look at the end)."""
+
     _check(baseline=baseline, mde=mde, alpha=alpha, arms=arms, cluster_size=cluster_size, icc=icc)
     if not 0.0 < power < 1.0 or not 0.0 <= holdout_share < 1.0:
         raise ValueError("power must be in (0, 1) and holdout_share in [0, 1)")
@@ -95,8 +111,11 @@ def sample_size(
     z_alpha = normal_quantile(1.0 - alpha_each / 2.0)
     z_power = normal_quantile(power)
     people = (max(z_alpha * sigma_null + z_power * sigma_alt, 0.0) / abs(mde)) ** 2
-    effect = design_effect(cluster_size=cluster_size, icc=icc)
-    people_per_arm = math.ceil(people * effect - 1e-9)
+    if looks < 1 or cluster_size_cv < 0.0:
+        raise ValueError("looks must be >= 1 and cluster_size_cv >= 0")
+    effect = design_effect(cluster_size=cluster_size, icc=icc, cluster_size_cv=cluster_size_cv)
+    inflation = sequential_inflation(looks=looks, alpha=alpha_each, power=power)
+    people_per_arm = math.ceil(people * effect * inflation - 1e-9)
     clusters = math.ceil(people_per_arm / cluster_size - 1e-9)
     if cluster_size > 1.0:
         # Whole teams: the arm holds whole teams, at least two so that a variance exists.
@@ -117,6 +136,9 @@ def sample_size(
         cluster_size=cluster_size,
         icc=icc,
         holdout_share=holdout_share,
+        looks=looks,
+        inflation=inflation,
+        cluster_size_cv=cluster_size_cv,
     )
 
 

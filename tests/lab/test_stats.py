@@ -19,10 +19,13 @@ from lab.stats import (
     achieved_power,
     benjamini_hochberg,
     chi2_sf,
+    design_effect,
     information_fraction,
     lift,
     normal_quantile,
+    observed_information,
     sample_size,
+    sequential_inflation,
     sequential_lift,
     spending_boundaries,
     spent_alpha,
@@ -342,3 +345,36 @@ def test_daily_looks_at_ab_tests_keep_false_positives_at_alpha():
     # 2.9 standard errors at 5 % over 1,000 runs is 2 pp; naive peeking lands near 15 %.
     assert abs(sequential_hits / runs - 0.05) < 0.02
     assert naive_hits / runs > 0.1
+
+
+def test_the_sequential_inflation_factor_is_computed_for_obrien_fleming_spending():
+    # gsDesign(k=5, test.type=2, alpha=0.025, beta=0.2, sfu=sfLDOF): max n.I / fixed ≈ 1.025;
+    # two looks ≈ 1.003; one look is the fixed design.
+    assert sequential_inflation(looks=1, alpha=0.05, power=0.8) == 1.0
+    assert sequential_inflation(looks=2, alpha=0.05, power=0.8) == pytest.approx(1.003, abs=0.002)
+    assert sequential_inflation(looks=5, alpha=0.05, power=0.8) == pytest.approx(1.025, abs=0.003)
+    fixed = sample_size(baseline=0.2, mde=0.05)
+    daily = sample_size(baseline=0.2, mde=0.05, looks=5)
+    assert daily.inflation == sequential_inflation(looks=5, alpha=0.05, power=0.8)
+    assert daily.people_per_arm == math.ceil(fixed.people_per_arm * daily.inflation - 1e-6) or (
+        daily.people_per_arm - fixed.people_per_arm * daily.inflation) < 1.0
+
+
+def test_unequal_team_sizes_raise_the_design_effect():
+    # 1 + ((CV² + 1)·m − 1)·ICC (Eldridge et al. 2006): m = 10, CV = 0.5, ICC = 0.05.
+    assert design_effect(cluster_size=10, icc=0.05, cluster_size_cv=0.5) == pytest.approx(1.575)
+    assert design_effect(cluster_size=10, icc=0.05) == pytest.approx(1.45)
+    unequal = sample_size(baseline=0.2, mde=0.05, cluster_size=10, icc=0.05, cluster_size_cv=0.5)
+    equal = sample_size(baseline=0.2, mde=0.05, cluster_size=10, icc=0.05)
+    assert unequal.people_per_arm > equal.people_per_arm
+
+
+def test_zero_against_hundred_percent_has_a_positive_standard_error_and_can_conclude():
+    control = ArmSums.from_people(people=30, successes=0)
+    treatment = ArmSums.from_people(people=30, successes=30)
+    result = lift(control=control, treatment=treatment)
+    assert result.standard_error > 0 and result.absolute_low < 1.0 and result.significant
+    sequential = sequential_lift(control=control, treatment=treatment, fractions=[0.5])
+    assert sequential.crossed
+    everybody = ArmSums.from_people(people=30, successes=30)
+    assert observed_information(control=everybody, treatment=everybody) == 0.0
