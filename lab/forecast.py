@@ -17,8 +17,7 @@ The model (docs/decisions.md, "Issue 15: the success forecast"; docs/forecast.md
   how the count so far was spread in time. lambda < 1 widens the likelihood for the
   over-dispersion of real sign-ups (colleagues sign up together).
 * The posterior over N (on a grid from the current count upwards: net future sign-ups
-  are counted as non-negative, so a campaign already at its target has probability 1;
-  cancellations after that are measured in the backtest, not modelled) is the weighted
+  are non-negative: a campaign at its target has probability 1) is the weighted
   sum over references, plus a prior made of pseudo-references (a U-shaped family of
   curves and a wide spread of outcome ratios) weighing PRIOR_WEIGHT references, so that
   with few or no references the forecast falls back to the prior with wide intervals.
@@ -60,24 +59,17 @@ TAIL_WEIGHT = 0.05
 TAIL_SD = 1.0
 #: Above this many references (with the prior's), similar ones are merged (_merged).
 MERGE_ABOVE = 500
-#: Kernel bandwidth rule on log(final / target): "robust09" = Silverman's rule of thumb
-#: 0.9 min(sd, IQR / 1.34) n^-1/5, which does not over-smooth two-humped outcomes (failures
-#: far below the target, successes just above it) across the target; "silverman106" = the
-#: first round's 1.06 sd n^-1/5. Chosen on a split of training campaigns (docs/decisions.md).
+#: Kernel bandwidth on log(final / target): "robust09" = 0.9 min(sd, IQR / 1.34) n^-1/5 (no
+#: smoothing of two-humped outcomes across the target), "silverman106" = 1.06 sd n^-1/5.
 BANDWIDTH_RULE = "robust09"
 #: Candidate finals evaluated per forecast.
 GRID_SIZE = 400
-#: After merging, at most this many (merged) references enter the posterior: the most
-#: consistent with the count now (docs/decisions.md, the cost).
+#: After merging, at most this many references enter the posterior (the most consistent).
 MAX_GROUPS = 1200
-#: The shape term: equal spans of the elapsed time, the last one split at RECENT_SPAN of
-#: the window before now (the last days' pace against the curves' pace then: momentum,
-#: a second wave already under way).
+#: Shape term: equal spans of the elapsed time, the last split at RECENT_SPAN before now.
 SHAPE_SPANS = 4
 RECENT_SPAN = 0.1
-#: Calibration map of the probability, logit(p') = a + b logit(p), fitted on replays of
-#: TRAINING campaigns only by bench/forecast_backtest.py --tune (checked there on a held-
-#: out part of the training set). (0, 1) is the identity.
+#: Calibration map logit(p') = a + b logit(p), fitted on TRAINING replays only (--tune).
 CALIBRATION_INTERCEPT = -0.819
 CALIBRATION_SLOPE = 2.765
 
@@ -165,9 +157,8 @@ def reference_from_points(
 
 
 class PreparedReferences(Sequence[Reference]):
-    """References with their arrays built once (prepare_references): pass it instead of
-    a list when many campaigns are forecast against the same references, so that each
-    forecast skips the per-reference Python work (docs/performance.md)."""
+    """References with their arrays built once (prepare_references), for many forecasts
+    against the same references (docs/performance.md)."""
 
     def __init__(self, references: Sequence[Reference]) -> None:
         n_grid = len(GRID)
@@ -180,9 +171,7 @@ class PreparedReferences(Sequence[Reference]):
             itertools.chain.from_iterable(r.curve for r in used), dtype=np.float64,
             count=n * n_grid,
         ).reshape(n, n_grid)
-        # No reference's curve falls below a share of the prior's: one campaign whose
-        # sign-ups all came late must not say that a campaign with nobody yet is normal
-        # (and make fewer sign-ups look better than a few).
+        # Curves floored at a share of the prior's (docs/decisions.md, robustness rule 2).
         self.curves: FloatArray = np.maximum(own, CURVE_FLOOR * _PRIOR_CURVES[4])
         finals = np.fromiter((r.final for r in used), dtype=np.float64, count=n)
         targets = np.fromiter((r.target for r in used), dtype=np.float64, count=n)
@@ -209,13 +198,12 @@ def prepare_references(references: Sequence[Reference]) -> PreparedReferences:
     return PreparedReferences(references)
 
 
-def _prior_arrays() -> tuple[FloatArray, FloatArray, FloatArray]:
-    curves = np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0)
-    ratios = np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES))
-    return curves, ratios, np.full(len(curves), PRIOR_WEIGHT / len(curves))
-
-
-_PRIOR_ALL = _prior_arrays()
+_N_PRIOR = len(_PRIOR_CURVES) * len(_PRIOR_Z)
+_PRIOR_ALL = (
+    np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0),
+    np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES)),
+    np.full(_N_PRIOR, PRIOR_WEIGHT / _N_PRIOR),
+)
 
 
 def calibrated(
@@ -350,7 +338,6 @@ def campaign_forecast(
         keep = np.argpartition(-closeness, MAX_GROUPS)[:MAX_GROUPS]
         share_now, log_ratios, log_weights = share_now[keep], log_ratios[keep], log_weights[keep]
 
-    # Candidate finals: from the count now up to far beyond any plausible outcome.
     upper = max(
         count + 10.0,
         target * math.exp(float(log_ratios.max()) + 2 * TAIL_SD),
@@ -394,10 +381,7 @@ def campaign_forecast(
     cdf = np.cumsum(posterior)
     expected = float(posterior @ finals)
     raw = float(posterior[finals >= target - 0.5].sum())
-    # The map (fitted on generated campaigns) is off by default: it made the demo's
-    # finished campaigns worse (docs/decisions.md); it is refitted on real replays first.
-    # It was fitted with many references: a forecast leaning on the prior keeps its raw,
-    # deliberately hesitant probability.
+    # The map: off by default (docs/decisions.md), never for forecasts leaning on the prior.
     if calibrate and n_used >= MIN_REFERENCES:
         raw = calibrated(raw)
     probability = 1.0 if count >= target else raw
