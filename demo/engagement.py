@@ -187,7 +187,11 @@ def _campaign(programme, status, starts_at: datetime, target, hours, *, capaciti
         visibility=Campaign.Visibility.PUBLIC if status != "draft" else "internal",
         status={"completed": "completed", "failed": "failed", "open": "open",
                 "draft": "draft"}[status],
-        closed_at=deadline if status in ("completed", "failed") else None)
+        closed_at=deadline if status in ("completed", "failed") else None,
+        # Opened three weeks before its deadline (a day ago at the latest), as
+        # campaign_open would have stamped it; drafts are not open yet.
+        opened_at=None if status == "draft"
+        else min(deadline - timedelta(days=21), timezone.now() - timedelta(days=1)))
     for i, capacity in enumerate(capacities):
         start = starts_at + timedelta(hours=hours * i)
         Slot.objects.create(campaign=campaign, starts_at=start,

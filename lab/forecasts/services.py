@@ -22,8 +22,8 @@ from .trajectories import campaign_trajectories, elapsed_fraction, points_so_far
 def _open_campaigns(now: datetime) -> QuerySet[Campaign]:
     return (campaigns_with_mobilised().prefetch_related(None)
             .select_related("programme__template_version")
-            .filter(status=Campaign.Status.OPEN, opened_at__isnull=False,
-                    mobilisation_deadline__gt=now).order_by("pk"))
+            .filter(status=Campaign.Status.OPEN, mobilisation_deadline__gt=now)
+            .order_by("pk"))  # without opened_at, the window starts at its creation
 
 
 def _store(campaign: Campaign, *, curve: list[int], rows: list[ReferenceTrajectory],

@@ -1,5 +1,6 @@
 """Pledge trajectories: a campaign's people confirmed at each time fraction of
-``lab.forecast.GRID``, from its opening (``Campaign.opened_at``) to its mobilisation
+``lab.forecast.GRID``, from its opening (``Campaign.opened_at``; its creation for a
+campaign opened before that field was kept, or written without it) to its mobilisation
 deadline.
 
 "People confirmed" is the progress bar's figure (``engagement.services.campaigns
@@ -28,10 +29,11 @@ STEPS = len(GRID) - 1
 # instant with their largest party; instants without anybody are 0.
 _SQL = f"""
 WITH windows AS (
-    SELECT c.id AS campaign_id, c.opened_at AS opened,
-           GREATEST(EXTRACT(EPOCH FROM c.mobilisation_deadline - c.opened_at), 1) AS seconds
+    SELECT c.id AS campaign_id, COALESCE(c.opened_at, c.created_at) AS opened,
+           GREATEST(EXTRACT(EPOCH FROM c.mobilisation_deadline
+                          - COALESCE(c.opened_at, c.created_at)), 1) AS seconds
     FROM {Campaign._meta.db_table} c
-    WHERE c.id = ANY(%(ids)s) AND c.opened_at IS NOT NULL
+    WHERE c.id = ANY(%(ids)s)
 ), live AS (
     SELECT w.campaign_id, p.participant_id, p.companions,
            GREATEST(0, CEIL(EXTRACT(EPOCH FROM COALESCE(
@@ -60,8 +62,7 @@ ORDER BY w.campaign_id, g.k
 
 
 def campaign_trajectories(campaign_ids: Iterable[int]) -> dict[int, list[int]]:
-    """People confirmed at each of the 21 grid instants, per campaign (campaigns never
-    opened have none)."""
+    """People confirmed at each of the 21 grid instants, per campaign."""
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}

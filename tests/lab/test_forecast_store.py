@@ -248,3 +248,18 @@ def test_the_programme_dashboard_reads_all_its_forecasts_in_one_query(org_a, own
     assert page.status_code == 200
     assert page.content.decode().count('class="forecast-line"') == 4
     assert len([q for q in queries.captured_queries if f'"{table}"' in q["sql"]]) == 1
+
+
+@pytest.mark.django_db
+def test_an_open_campaign_without_its_opening_time_is_forecast_from_its_creation(org_a):
+    with tenant_context(org_a):
+        campaign = make_campaign(target=10, capacity=20, starts_in=timedelta(days=30),
+                                 deadline_in=timedelta(days=5))
+        Campaign.objects.filter(pk=campaign.pk).update(
+            opened_at=None, created_at=timezone.now() - timedelta(days=5))
+        campaign.refresh_from_db()
+        pledge_at(campaign, timezone.now() - timedelta(days=4))
+        assert forecasts_refresh() == 1
+        forecast = CampaignForecast.objects.get(campaign=campaign)
+        assert forecast.elapsed == pytest.approx(0.5, abs=0.01)
+        assert forecast.count == 1 and forecast.curve[-1] == 1.0
