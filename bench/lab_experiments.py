@@ -33,12 +33,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from engagement.models import Campaign, Participant, Pledge, Programme, Slot, Team  # noqa: E402
 from lab.experiments.assignment import buckets, hash_value, unit_key, variant_for  # noqa: E402
 from lab.experiments.models import Assignment, Experiment, Variant  # noqa: E402
+from lab.experiments.person_sql import ARM_SUMS_SQL  # noqa: E402
 from lab.experiments.results import experiment_look_store  # noqa: E402
 from tenants.models import Membership, Organisation, User  # noqa: E402
 from tenants.services import organisation_provision  # noqa: E402
@@ -140,11 +142,21 @@ def main() -> None:
             print(f"floor (count of the pledges)         {floor * 1000:8.0f} ms")
             print(f"daily look (SQL sums + analysis)     {look_time * 1000:8.0f} ms  "
                   f"x{look_time / floor:.2f} the floor; verdict {look.analysis['verdict']}")
+            sums, _ = timed(lambda: _sums(ARM_SUMS_SQL, experiment.pk), runs=3)
+            probes, _ = timed(lambda: _sums(_per_person(ARM_SUMS_SQL), experiment.pk), runs=3)
+            print(f"arm sums, set-based (person_sql)     {sums * 1000:8.0f} ms  "
+                  f"x{sums / floor:.2f} the floor")
+            print(f"arm sums, one probe per person (old) {probes * 1000:8.0f} ms  "
+                  f"x{probes / floor:.2f} the floor")
         client = Client(HTTP_HOST=organisation.domains.first().domain)
         client.force_login(owner)
         url = f"/experiments/{experiment.pk}/"
         assert client.get(url).status_code == 200
         page, _ = timed(lambda: client.get(url))
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        print(f"results page: {len(queries)} queries, "
+              f"{sum(float(q['time']) for q in queries) * 1000:.0f} ms in the database")
         api, _ = timed(lambda: client.get(f"/api/v1/experiments/{experiment.pk}/results/"))
         print(f"results page (stored look)           {page * 1000:8.0f} ms  "
               f"x{page / floor:.2f} the floor")
@@ -152,6 +164,26 @@ def main() -> None:
               f"x{api / floor:.2f} the floor")
     finally:
         drop(organisation)
+
+
+def _sums(sql: str, experiment_id: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"experiment_id": experiment_id})
+        return cursor.fetchall()
+
+
+def _per_person(sql: str) -> str:
+    """The first version of the person query, kept as a reference: one probe of the
+    pledges per assigned person (a LATERAL subquery) instead of one grouped scan."""
+    start, end = sql.index("LEFT JOIN ("), sql.index(") pl")
+    return sql[:start] + """CROSS JOIN LATERAL (
+    SELECT coalesce(bool_or(true), false) AS pledged,
+           coalesce(bool_or(x.attendance = 'attended'), false) AS attended
+    FROM engagement_pledge x JOIN engagement_slot s ON s.id = x.slot_id
+    WHERE x.participant_id = a.participant_id AND s.campaign_id = e.campaign_id
+      AND x.status <> 'cancelled'
+      AND (e.wave = 'reminder' OR x.created_at >= e.launched_at)
+""" + sql[end:]
 
 
 def drop(organisation: Organisation) -> None:
