@@ -176,10 +176,26 @@ def behaviour_figures(campaigns: QuerySet[Campaign], *, now: datetime | None = N
             "returning": returning_figures(campaigns, now=now or timezone.now())}
 
 
+def plural_counter(value: float, lang: str) -> int:
+    """The count that picks a decimal figure's plural as it is printed (2 decimals): in
+    French the singular up to 1,99 ("1,5 point"), in English only for exactly 1 ("1
+    point", "1.5 points")."""
+    shown = round(abs(float(value or 0)), 2)
+    whole = int(shown)
+    return whole if shown == whole or lang == "fr" else 2
+
+
 def localized_behaviour(figures: dict, lang: str) -> dict:
-    """The figures with the reader's wording: each measure's question, each lever's name."""
+    """The figures with the reader's wording: each measure's question, each lever's name;
+    and whether each part has anything to show (an empty part is one sentence)."""
+    returning = figures["returning"]
     return {**figures,
-            "measures": [{**row, "question": row[f"question_{lang}"]}
+            "surveyed": any(row["asked"] for row in figures["response"].values()),
+            "paired": any(row["pairs"] for row in figures["measures"]),
+            "measurable": any(returning["windows"][days]["measurable"]
+                              for days in returning["windows"]),
+            "measures": [{**row, "question": row[f"question_{lang}"],
+                          "change_counter": plural_counter(row.get("change") or 0, lang)}
                          for row in figures["measures"]],
             "returning": {**figures["returning"], "by_lever": [
                 {**row, "name": row[f"name_{lang}"]}

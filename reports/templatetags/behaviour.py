@@ -26,3 +26,10 @@ def behaviour_section(programme: Programme | None = None, start: date | None = N
     else:
         return {"behaviour": None}
     return {"behaviour": localized_behaviour(figures, language())}
+
+
+@register.filter
+def minus(text: str) -> str:
+    """A formatted negative figure with the true minus sign: "-0,12" → "−0,12"."""
+    text = str(text)
+    return "\u2212" + text[1:] if text.startswith("-") else text
