@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("FULLMOBS_DEMO", "1")  # its rows are is_demo: counted in a demo only
 
 import django  # noqa: E402
 

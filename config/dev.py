@@ -93,7 +93,8 @@ def main() -> int:
     try:
         port = os.environ.get("PORT", "8000")
         env = {**os.environ, "DATABASE_URL": database_url(), "PORT": port,
-               "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+               "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1",
+               "FULLMOBS_DEMO": "1"}
         python = sys.executable
         manage("migrate_schemas", "--verbosity", "0")
         manage("createcachetable")

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from core.formatting import percent
 from core.tenancy import current_organisation
-from methodology.evidence import KINDS, levers_by_conversion, template_success
+from methodology.evidence import KINDS, benchmark, levers_by_conversion
 
 from .models import Campaign
 
@@ -20,8 +20,7 @@ REACHED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
 def own_template_outcomes(template_slug: str, *, programme_id: int | None = None
                           ) -> dict[str, Any]:
     """Decided campaigns made from the template (of one programme when given) and how
-    many reached their target, with the benchmark across organisations of the same kind
-    (every kind when that one is not published)."""
+    many reached their target, with the benchmark (``methodology.evidence.benchmark``)."""
     campaigns = Campaign.objects.filter(
         programme__template_version__template__slug=template_slug)
     if programme_id is not None:
@@ -29,14 +28,10 @@ def own_template_outcomes(template_slug: str, *, programme_id: int | None = None
     figures = campaigns.aggregate(decided=Count("pk", filter=Q(status__in=DECIDED)),
                                   reached=Count("pk", filter=Q(status__in=REACHED)))
     decided, reached = figures["decided"], figures["reached"]
-    kind = current_organisation().kind
-    benchmark = template_success(template_slug, kind=kind)
-    if not benchmark["published"] or benchmark["success"] is None:
-        benchmark = template_success(template_slug)
+    figure = benchmark(template_slug, current_organisation().kind)
     return {"decided": decided, "reached": reached,
             "rate_text": percent(reached / decided) if decided else "",
-            "benchmark": benchmark if benchmark["published"] and benchmark["success"]
-            else None}
+            "benchmark": figure if figure["published"] else None}
 
 
 def template_evidence(template_slug: str) -> dict[str, Any]:
@@ -48,5 +43,5 @@ def template_evidence(template_slug: str) -> dict[str, Any]:
     audience = KINDS.get(kind)
     if not any(row["published"] for row in levers):
         levers, audience = levers_by_conversion(template_slug), None
-    return {"success": template_success(template_slug), "levers": levers,
+    return {"success": benchmark(template_slug, kind), "levers": levers,
             "audience": audience, "own": own_template_outcomes(template_slug)}

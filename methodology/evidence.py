@@ -5,8 +5,10 @@ figures; a suppressed one reads as "not enough organisations yet"."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import count, percent
@@ -79,23 +81,75 @@ def levers_by_conversion(template: str = "", *, kind: str = "", size_band: str =
 
 def what_worked_for_whom(template: str = "") -> list[dict[str, Any]]:
     """Per audience (each kind, then each kind by size band): levers ranked by
-    conversion. Audiences without any cell are left out."""
+    conversion; ``shown`` is false when none of its figures is published. Audiences
+    without any cell are left out."""
     audiences = []
     for kind, kind_name in KINDS.items():
         for size, size_name in (("", None), *SIZE_BANDS.items()):
             levers = levers_by_conversion(template, kind=kind, size_band=size)
             if not levers:
                 continue
+            success = template_success(template, kind=kind, size_band=size)
             audiences.append({"kind": kind, "size_band": size,
+                              # Nothing published: one line, not an empty heading.
+                              "shown": success["published"] or any(
+                                  row["published"] for row in levers),
                               "name": kind_name if size_name is None
                               else f"{kind_name} · {size_name}",
-                              "success": template_success(template, kind=kind, size_band=size),
+                              "success": success,
                               "levers": levers})
     return audiences
 
 
-def success_by_template() -> dict[str, dict[str, Any]]:
-    """Every template's published success across organisations, by slug (the library)."""
-    return {cell.template: _row(cell) for cell in EvidenceCell.objects.filter(
-        lever="", channel="", kind="", size_band="", segment=ALL, published=True
-    ).exclude(template="")}
+def _benchmark_label(template: str, kind: str, cell: EvidenceCell) -> str:
+    """What the benchmark is, said beside it: "same template, companies, 15 organisations"."""
+    parts = [gettext("same template") if template else gettext("every template")]
+    if cell.kind:
+        parts.append(str(KINDS[cell.kind]).lower())
+    elif kind in KINDS:
+        parts.append(gettext("all kinds of organisation (not enough %(kind)s yet)")
+                     % {"kind": str(KINDS[kind]).lower()})
+    else:
+        parts.append(gettext("all kinds of organisation"))
+    parts.append(ngettext("%(count)s organisation", "%(count)s organisations",
+                          cell.organisations or 0) % {"count": count(cell.organisations or 0)})
+    return ", ".join(parts)
+
+
+def benchmarks(wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """THE benchmark, for each (template, kind) wanted (template "" = every template):
+    the success of campaigns from the same template in organisations of the same kind
+    (all sizes), or in organisations of every kind while that one is not published
+    (``fallback``). Each row also carries ``label``, to be shown beside the figure. One
+    query for all. The dashboard, the library, the template page, the portfolio and the
+    API all read it here, so a client sees one figure."""
+    wanted = list(dict.fromkeys(wanted))
+    cells = {(cell.template, cell.kind): cell for cell in EvidenceCell.objects.filter(
+        template__in={template for template, _kind in wanted}, lever="", channel="",
+        size_band="", segment=ALL, published=True, success_rate__isnull=False,
+        kind__in={kind for _template, kind in wanted} | {""})}
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for template, kind in wanted:
+        cell = cells.get((template, kind)) if kind else None
+        fallback = cell is None and bool(kind)
+        cell = cell or cells.get((template, ""))
+        if cell is None:
+            result[(template, kind)] = {"published": False, "success": None}
+            continue
+        result[(template, kind)] = {**_row(cell), "fallback": fallback, "kind": cell.kind,
+                                    "label": _benchmark_label(template, kind, cell)}
+    return result
+
+
+def benchmark(template: str, kind: str) -> dict[str, Any]:
+    """The benchmark of one template ("" = every template) for one kind of organisation."""
+    return benchmarks([(template, kind)])[(template, kind)]
+
+
+def success_by_template(kind: str = "") -> dict[str, dict[str, Any]]:
+    """Every template's benchmark for organisations of ``kind``, by slug (the library)."""
+    slugs = EvidenceCell.objects.filter(
+        lever="", channel="", size_band="", segment=ALL, published=True
+    ).exclude(template="").values_list("template", flat=True).distinct()
+    return {template: row for (template, _kind), row in
+            benchmarks((slug, kind) for slug in slugs).items() if row["published"]}

@@ -36,6 +36,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PRODUCTION: bool = env("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# A demo installation (``make run`` sets FULLMOBS_DEMO=1): the demo's synthetic
+# organisations count in the evidence across organisations; nowhere else.
+DEMO_INSTALLATION: bool = env_bool("FULLMOBS_DEMO", default=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.roles import Role
+from core.tenancy import current_organisation
 from methodology.diff import diff_documents
 from methodology.evidence import success_by_template
 from methodology.models import Audience, Template, Theme
@@ -66,7 +67,7 @@ def template_library(request):
     audience = request.GET.get("audience") or None
     theme = request.GET.get("theme") or None
     versions = list(published_templates(audience=audience, theme=theme))
-    evidence = success_by_template()
+    evidence = success_by_template(current_organisation().kind)
     for version in versions:  # across organisations, when published (issue 15)
         version.evidence = evidence.get(version.template.slug)
     context = {

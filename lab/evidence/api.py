@@ -10,14 +10,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.tenancy import current_organisation
 from engagement.evidence import own_template_outcomes
-from methodology.evidence import KINDS, levers_by_conversion, template_success
+from methodology.evidence import KINDS, benchmark, levers_by_conversion, template_success
 
 
 class IntervalSerializer(serializers.Serializer):
     rate = serializers.FloatField(help_text="A fraction from 0 to 1.")
-    low = serializers.FloatField(help_text="95 % Wilson interval, lower bound.")
-    high = serializers.FloatField(help_text="95 % Wilson interval, upper bound.")
+    low = serializers.FloatField(
+        help_text="95% interval, lower bound (variance clustered by organisation).")
+    high = serializers.FloatField(
+        help_text="95% interval, upper bound (variance clustered by organisation).")
 
 
 class CellSerializer(serializers.Serializer):
@@ -38,6 +41,15 @@ class LeverCellSerializer(CellSerializer):
     name = serializers.CharField(help_text="The lever's name in the reader's language.")
 
 
+class BenchmarkSerializer(CellSerializer):
+    label = serializers.CharField(
+        required=False, help_text="What the benchmark is, in the reader's language: same "
+        "template, kind of organisation, organisations behind it.")
+    fallback = serializers.BooleanField(
+        required=False, help_text="True: your kind of organisation is not published yet, "
+        "the benchmark is of every kind.")
+
+
 class OwnSerializer(serializers.Serializer):
     decided = serializers.IntegerField(help_text="Your campaigns from it that have ended.")
     reached = serializers.IntegerField(help_text="... of which reached their target.")
@@ -49,6 +61,10 @@ class EvidenceSerializer(serializers.Serializer):
     success = CellSerializer()
     levers = LeverCellSerializer(many=True)
     own = OwnSerializer()
+    benchmark = BenchmarkSerializer(
+        help_text="The benchmark shown beside your own figures on every page: the "
+        "template's campaigns in organisations of your kind (of every kind while yours is "
+        "not published).")
 
 
 class EvidenceQuerySerializer(serializers.Serializer):
@@ -79,4 +95,5 @@ class EvidenceView(APIView):
             "success": template_success(data["template"], kind=data["audience"]),
             "levers": levers,
             "own": own_template_outcomes(data["template"]),
+            "benchmark": benchmark(data["template"], current_organisation().kind),
         }).data)

@@ -17,7 +17,21 @@ so running it twice in a row changes nothing.
    and templates of their "all"): the suppressed children together, which a reader can
    compute as the total minus the published children, must be at the threshold
    themselves (≥ 5 organisations, ≥ 5 people), or more children are suppressed, smallest
-   first, until they are or none is published. Repeated until nothing changes.
+   first, until they are or none is published. Repeated until nothing changes. People
+   are summed only where the children partition them (age segments, kinds, size bands);
+   in lever, channel and template breakdowns one person can be in several children, so
+   the hidden children count the fewest distinct people they can hold: per organisation
+   (organisations never share people) the largest child, summed.
+5. Dominance: a cell where one organisation holds ≥ 80 % of a denominator (decided
+   campaigns, invitations sent, pledges) is suppressed, since its figure is mostly that
+   organisation's; the hidden children of rule 4 must not be dominated either.
+6. Demo contributions (``is_demo``) count only in a demo installation
+   (``settings.DEMO_INSTALLATION``, set by ``make run``).
+
+Intervals: organisations' campaigns and invitations are not independent, so each rate's
+95 % interval is a ratio estimator's with a variance clustered by organisation
+(``lab.stats.ArmSums``: K/(K−1)·Σ(y_c − p·n_c)²/(Σn_c)² over the organisations c), never
+narrower than the binomial one, normal approximation, clipped to [0, 1].
 """
 
 from __future__ import annotations
@@ -25,18 +39,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from methodology.models import EvidenceCell, EvidenceContribution
-from reports.levers import wilson_interval
 
+from ..stats.sums import ArmSums
 from .contributions import AGE_BANDS, ALL, UNKNOWN
 
 MIN_ORGANISATIONS = 5
 MIN_PEOPLE = 5
 MIN_DENOMINATOR = 5
 STABLE_CHANGE = 5
+DOMINANCE = 0.8  # one organisation's share of a denominator that suppresses a cell
+DENOMINATORS = ("decided", "sent", "pledged")
+Z95 = 1.959963984540054
+PARTITIONING = frozenset({"segment", "size", "kind"})  # children that partition people
 LOCK = 0x45564944  # "EVID": the advisory lock of a publication
 
 CellKey = tuple[str, str, str, str, str, str]  # template, lever, channel, kind, size, segment
@@ -47,6 +66,8 @@ SUMS = ("campaigns", "decided", "reached", "sent", "pledged", "attended", "peopl
 class Draft:
     keys: set[str] = field(default_factory=set)
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMS, 0))
+    # The same sums per organisation: the clustered intervals, dominance, distinct people.
+    by_org: dict[str, dict[str, int]] = field(default_factory=dict)
     published: bool = False
     reason: str = ""
     baseline: list[str] = field(default_factory=list)
@@ -63,8 +84,10 @@ def drafts_build(contributions: list[dict]) -> dict[CellKey, Draft]:
             draft = drafts[(row["template"], row["lever"], row["channel"], kind, size,
                             row["segment"])]
             draft.keys.add(row["organisation_key"])
+            own = draft.by_org.setdefault(row["organisation_key"], dict.fromkeys(SUMS, 0))
             for name in SUMS:
                 draft.sums[name] += row[name]
+                own[name] += row[name]
     return drafts
 
 
@@ -72,10 +95,40 @@ def _at_threshold(organisations: int, people: int) -> bool:
     return organisations >= MIN_ORGANISATIONS and people >= MIN_PEOPLE
 
 
-def _breakdowns(drafts: dict[CellKey, Draft]) -> list[tuple[CellKey, list[CellKey]]]:
-    """(total, children) for every breakdown whose children partition the total: one
-    group per total and dimension (a total's levers and its size bands are two
-    breakdowns, each to be protected on its own)."""
+def _dominated(by_org: dict[str, dict[str, int]]) -> bool:
+    """One organisation holds ≥ ``DOMINANCE`` of a denominator (rule 5)."""
+    for name in DENOMINATORS:
+        total = sum(own[name] for own in by_org.values())
+        if total and max(own[name] for own in by_org.values()) >= DOMINANCE * total:
+            return True
+    return False
+
+
+def hidden_people(hidden: list[Draft], *, partitioning: bool) -> int:
+    """The people the hidden children together hold for certain: their sum where the
+    children partition people, else per organisation the largest child, summed."""
+    if partitioning:
+        return sum(draft.sums["people"] for draft in hidden)
+    organisations = set().union(*(draft.by_org for draft in hidden))
+    return sum(max(draft.by_org.get(key, {}).get("people", 0) for draft in hidden)
+               for key in organisations)
+
+
+def _hidden_safe(hidden: list[Draft], *, partitioning: bool) -> bool:
+    union: dict[str, dict[str, int]] = {}
+    for draft in hidden:
+        for key, own in draft.by_org.items():
+            sums = union.setdefault(key, dict.fromkeys(SUMS, 0))
+            for name in SUMS:
+                sums[name] += own[name]
+    return (_at_threshold(len(union), hidden_people(hidden, partitioning=partitioning))
+            and not (union and _dominated(union)))
+
+
+def _breakdowns(drafts: dict[CellKey, Draft]) -> list[tuple[str, CellKey, list[CellKey]]]:
+    """(dimension, total, children) for every breakdown whose children partition the
+    total's counts: one group per total and dimension (a total's levers and its size
+    bands are two breakdowns, each to be protected on its own)."""
     groups: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)
     for key in drafts:
         template, lever, channel, kind, size, segment = key
@@ -91,7 +144,7 @@ def _breakdowns(drafts: dict[CellKey, Draft]) -> list[tuple[CellKey, list[CellKe
             groups[("channel", (template, lever, "", kind, size, segment))].append(key)
         if template:
             groups[("template", ("", lever, channel, kind, size, segment))].append(key)
-    return [(total, children) for (_dimension, total), children in groups.items()
+    return [(dimension, total, children) for (dimension, total), children in groups.items()
             if total in drafts]
 
 
@@ -101,6 +154,8 @@ def suppress(drafts: dict[CellKey, Draft], baselines: dict[CellKey, list[str]]) 
         draft.baseline = baselines.get(key, [])
         if not _at_threshold(len(draft.keys), draft.sums["people"]):
             draft.reason = "threshold"
+        elif _dominated(draft.by_org):
+            draft.reason = "dominance"
         elif draft.baseline and 0 < len(draft.keys ^ set(draft.baseline)) < STABLE_CHANGE:
             draft.reason = "changed"
         else:
@@ -109,26 +164,37 @@ def suppress(drafts: dict[CellKey, Draft], baselines: dict[CellKey, list[str]]) 
     changed = True
     while changed:
         changed = False
-        for total, children in breakdowns:
+        for dimension, total, children in breakdowns:
             if not drafts[total].published:
                 continue
             hidden = [drafts[key] for key in children if not drafts[key].published]
             shown = sorted((key for key in children if drafts[key].published),
                            key=lambda k: (drafts[k].sums["people"], len(drafts[k].keys), k))
-            while hidden and shown and not _at_threshold(
-                    len(set().union(*(d.keys for d in hidden))),
-                    sum(d.sums["people"] for d in hidden)):
+            while hidden and shown and not _hidden_safe(
+                    hidden, partitioning=dimension in PARTITIONING):
                 draft = drafts[shown.pop(0)]
                 draft.published, draft.reason = False, "complementary"
                 hidden.append(draft)
                 changed = True
 
 
-def _rate(successes: int, trials: int) -> tuple[float | None, float | None, float | None]:
-    if trials < MIN_DENOMINATOR:
+def clustered_interval(units: list[tuple[int, int]]) -> tuple[float, float, float]:
+    """Rate Σy/Σn over (trials n_c, successes y_c) per organisation, and its 95 % interval
+    with the variance clustered by organisation (never below the binomial one)."""
+    sums = ArmSums.from_units(units)
+    rate = sums.rate
+    variance = max(sums.rate_variance, rate * (1.0 - rate) / sums.people)
+    margin = Z95 * variance ** 0.5
+    return rate, max(0.0, rate - margin), min(1.0, rate + margin)
+
+
+def _rate(draft: Draft, successes: str, trials: str
+          ) -> tuple[float | None, float | None, float | None]:
+    if draft.sums[trials] < MIN_DENOMINATOR:
         return None, None, None
-    low, high = wilson_interval(successes, trials)
-    return round(successes / trials, 4), round(low, 4), round(high, 4)
+    rate, low, high = clustered_interval(
+        [(own[trials], own[successes]) for own in draft.by_org.values()])
+    return round(rate, 4), round(low, 4), round(high, 4)
 
 
 def _cell(key: CellKey, draft: Draft, now) -> EvidenceCell:
@@ -144,11 +210,11 @@ def _cell(key: CellKey, draft: Draft, now) -> EvidenceCell:
         for name in SUMS:
             setattr(cell, name, sums[name])
         (cell.success_rate, cell.success_low,
-         cell.success_high) = _rate(sums["reached"], sums["decided"])
+         cell.success_high) = _rate(draft, "reached", "decided")
         (cell.conversion, cell.conversion_low,
-         cell.conversion_high) = _rate(sums["pledged"], sums["sent"])
+         cell.conversion_high) = _rate(draft, "pledged", "sent")
         (cell.attendance, cell.attendance_low,
-         cell.attendance_high) = _rate(sums["attended"], sums["pledged"])
+         cell.attendance_high) = _rate(draft, "attended", "pledged")
     return cell
 
 
@@ -157,7 +223,10 @@ def evidence_publish() -> dict[str, int]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
-        contributions = list(EvidenceContribution.objects.values(
+        rows = EvidenceContribution.objects.all()
+        if not settings.DEMO_INSTALLATION:
+            rows = rows.filter(is_demo=False)  # synthetic organisations: demo only
+        contributions = list(rows.values(
             "organisation_key", "template", "lever", "channel", "kind", "size_band",
             "segment", *SUMS))
         drafts = drafts_build(contributions)

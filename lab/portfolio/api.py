@@ -41,6 +41,12 @@ class ClientStateSerializer(serializers.Serializer):
     success_rate = serializers.FloatField(allow_null=True)
     benchmark_success_rate = serializers.FloatField(source="benchmark_rate", allow_null=True)
     benchmark_organisations = serializers.IntegerField(allow_null=True)
+    benchmark_label = serializers.CharField(
+        help_text="What the benchmark is: same template or every template, kind of "
+                  "organisation (or all kinds when that one is not published yet), "
+                  "organisations behind it. Empty when no benchmark is published.")
+    campaigns_without_forecast = serializers.IntegerField(
+        source="unforecast", help_text="Open campaigns whose forecast is not computed yet.")
     experiments_running = serializers.IntegerField(allow_null=True)
     experiments_concluded = serializers.IntegerField(allow_null=True)
     reports_awaiting_commentary = serializers.IntegerField(source="awaiting_commentary")

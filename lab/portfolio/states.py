@@ -55,6 +55,9 @@ class ClientState:
     succeeded: int = 0
     benchmark_rate: float | None = None
     benchmark_organisations: int | None = None
+    benchmark_label: str = ""  # what the benchmark is: template, kind, organisations
+    benchmark_template: str = ""
+    unforecast: int = 0  # open campaigns whose forecast is not computed yet
     experiments_running: int | None = None
     experiments_concluded: int | None = None
     awaiting_commentary: int | None = None
@@ -115,11 +118,17 @@ def portfolio_states(consultant: User, *, now: datetime | None = None) -> list[C
     risk, payment overdue or read-only, reports awaiting commentary), then by name."""
     now = now or timezone.now()
     organisations = client_organisations(consultant)
-    month_start = timezone.localdate(now).replace(day=1)
-    minutes = dict(ConsultantTime.objects.filter(
-        organisation__in=organisations, worked_on__gte=month_start)
-        .values("organisation_id").annotate(total=Sum("minutes"))
-        .values_list("organisation_id", "total"))
+    # "This month" is each client's month, in its own time zone.
+    month_starts = {organisation.pk: _local_today(organisation, now).replace(day=1)
+                    for organisation in organisations}
+    minutes: dict[int, int] = {}
+    for organisation_id, worked_on, total in (ConsultantTime.objects.filter(
+            organisation__in=organisations,
+            worked_on__gte=min(month_starts.values(), default=now.date()))
+            .values("organisation_id", "worked_on").annotate(total=Sum("minutes"))
+            .values_list("organisation_id", "worked_on", "total")):
+        if worked_on >= month_starts[organisation_id]:
+            minutes[organisation_id] = minutes.get(organisation_id, 0) + total
     states = []
     for organisation in organisations:
         state = ClientState(organisation=organisation,

@@ -113,21 +113,24 @@ def test_csr_manager_reads_the_evidence_and_their_own_figures(live_url, open_per
         rate = success_text("fr")
     page.goto(f"{base}/methodology/")
     read(page, "1366-fr-library")
-    assert page.locator(".evidence-line", has_text="(6 organisations)").count() == 1
+    # The benchmark, named: the same on the library, the template page and the dashboard.
+    label = "(même modèle, entreprises, 6 organisations)"
+    assert page.locator(".evidence-line", has_text=label).count() == 1
     page.goto(f"{base}/methodology/{SLUG}/")
     section = page.locator("section.evidence")
     text = section.inner_text()
-    assert f"ont atteint leur objectif dans {rate} des cas (6 organisations)" in text
+    assert f"ont atteint leur objectif dans {rate} des cas {label}" in text
+    assert "IC à 95" in text.replace("\u202f", " ").replace("\xa0", " ")
     plain = rate.replace("\u202f", " ").replace("\xa0", " ")
-    assert f"Vos campagnes : 3 sur 4 ont atteint leur objectif (75 %) — référence {plain}" \
-        in text.replace("\u202f", " ").replace("\xa0", " ")
+    assert (f"Vos campagnes : 3 sur 4 ont atteint leur objectif (75 %) — référence {plain} "
+            f"{label}") in text.replace("\u202f", " ").replace("\xa0", " ")
     assert "Preuve sociale" in text and "Date limite de mobilisation" in text
     assert "social_proof" not in text
     read(page, "1366-fr-template")
     page.goto(f"{base}/dashboard/programmes/{programme.pk}/")
     own = page.locator(".evidence-own").inner_text().replace("\u202f", " ").replace(
         "\xa0", " ")
-    assert "3 sur 4" in own and "référence" in own
+    assert "3 sur 4" in own and f"référence {plain} {label}" in own
     read(page, "1366-fr-dashboard")
 
 
@@ -152,9 +155,12 @@ def test_consultant_sees_what_worked_for_whom(live_url, open_person, client_spac
     # One company of medium size: its cells are under the threshold, and the small ones
     # are suppressed with them (else "all companies" minus "small" would give it away).
     # (the size bands are folded: their text is read from the page's content)
-    assert "suppressed: not enough organisations yet" in panel.text_content()
-    small = panel.locator("details", has_text="fewer than 250 people")
-    assert "reached their target" not in small.locator("summary").inner_text()
+    # Nothing published for a size band: one line, no heading over an empty table.
+    small = panel.locator(".what-worked-empty", has_text="fewer than 250 people")
+    assert "not enough organisations yet" in small.inner_text()
+    assert "reached their target" not in small.inner_text()
+    assert panel.locator("details", has_text="fewer than 250 people").count() == 0
+    assert SLUG not in page.locator("h1").inner_text()
     read(page, "1366-en-console")
 
 

@@ -124,7 +124,12 @@ def test_consultant_reads_the_portfolio_and_enters_a_client(live_url, open_perso
     assert cells.nth(6).inner_text().strip() == "1"  # the report awaiting commentary
     hours = cells.nth(7).inner_text()
     assert ("1,5 h sur 4 h" if lang == "fr" else "1.5 h of 4 h") in hours.replace("\xa0", " ")
-    assert t(lang, "No accompaniment pack") in rows.nth(1).locator("td").nth(7).inner_text()
+    assert t(lang, "No pack") in rows.nth(1).locator("td").nth(7).inner_text()
+    # The last column's header is read whole at 1,366 px (not clipped by the page).
+    if device == "desktop":
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        header = page.locator("table.portfolio thead th").last
+        assert header.inner_text().strip() == t(lang, "Time this month")
 
     # The filter keeps those needing attention and finds a client by name.
     page.get_by_role("searchbox", name=t(lang, "Client")).fill("lorient")
