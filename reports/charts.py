@@ -23,7 +23,11 @@ FONT = 'font-family="system-ui, sans-serif"'
 
 
 def _value(value: float, unit: str) -> str:
-    """A value as the tables print it (``reports.formatting``, the active language)."""
+    """A value as the tables print it (``reports.formatting``, the active language): a
+    percentage whole, as ``formatting.percent`` writes it beside the chart ("13 %", not
+    "12.5 %")."""
+    if unit == "%":
+        return formatting.percent(float(value) / 100)
     return formatting.quantity(value, unit) if unit else formatting.number(value)
 
 
