@@ -74,9 +74,15 @@ def _preview(form: ExperimentForm) -> tuple[PowerPreview | None, list[str]]:
 
 
 def _initial_preview(form: ExperimentForm) -> PowerPreview | None:
-    """The power of the pre-filled values, so the panel is not empty when the page opens."""
-    data = {name: value for name in form.fields
-            if (value := form[name].value()) is not None}
+    """The power of the pre-filled values, so the panel is not empty when the page opens
+    (a list without a value sends its first choice, as the browser does)."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None and getattr(field, "choices", None):
+            value = next(iter(field.choices))[0]
+        if value is not None:
+            data[name] = value
     return _preview(_form(data, form.campaign))[0]
 
 
