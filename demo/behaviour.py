@@ -1,5 +1,5 @@
-"""Demo: behaviour change. Two earlier editions of the organisation's first programme
-(about 380 and 330 days ago), whose participants answered the survey right after the
+"""Demo: behaviour change. Three earlier editions of the organisation's first programme
+(about 380, 330 and 270 days ago), whose participants answered the survey right after the
 action and 90 days later (the paired measures of the programme's template), with the
 survey e-mails that asked them; some came back for the next edition or the recent one,
 first brought by different levers. The recent finished campaign gets its after-action
@@ -32,6 +32,8 @@ EDITIONS = [  # (days ago, title fr, title en, attendees)
     (380, "Nettoyage des berges — première édition", "Riverbank clean-up — first edition", 46),
     (330, "Nettoyage des berges — deuxième édition", "Riverbank clean-up — second edition",
      34),
+    (270, "Nettoyage des berges — troisième édition", "Riverbank clean-up — third edition",
+     30),
 ]
 LEVERS = ["personal_invitation", "personal_invitation", "leader_example", "team_challenge",
           "social_proof", ""]
@@ -44,24 +46,27 @@ def seed(*, company: bool) -> None:
         return
     rng = random.Random(15)  # noqa: S311 (demo data, not secrets)
     people = list(Participant.objects.order_by("pk")[:120])
-    if len(people) < 60:
+    if len(people) < 113:  # the three editions' people
         return
     with transaction.atomic():
         now = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
-        first, second = (_edition(programme, now - timedelta(days=days), fr, en)
-                         for days, fr, en, _n in EDITIONS)
+        first, second, third = (_edition(programme, now - timedelta(days=days), fr, en)
+                                for days, fr, en, _n in EDITIONS)
         inviter = people[0]
         first_people = people[1:1 + EDITIONS[0][3]]
-        # A third of the first edition's people come back 50 days later.
+        # A third of each edition's people come back for the next one, 50 and 60 days
+        # later: the returns the dashboards show (within 90 days, and within a year for
+        # the first edition, the only one a year old).
         second_people = first_people[::3] + people[60:60 + EDITIONS[1][3] - 16]
-        for person in first_people:
-            _attend(first, person, rng, lever=rng.choice(LEVERS), inviter=inviter)
-        for person in second_people:
-            _attend(second, person, rng, lever=rng.choice(LEVERS), inviter=inviter)
-        for campaign, group in ((first, first_people), (second, second_people)):
+        third_people = second_people[1::3] + people[94:94 + EDITIONS[2][3] - 11]
+        for campaign, group in ((first, first_people), (second, second_people),
+                                (third, third_people)):
+            for person in group:
+                _attend(campaign, person, rng, lever=rng.choice(LEVERS), inviter=inviter)
             _answers(campaign, group, rng, follow_up=True)
         recent = (Campaign.objects.filter(programme=programme, status="completed")
-                  .exclude(pk__in=[first.pk, second.pk]).order_by("-starts_at").first())
+                  .exclude(pk__in=[first.pk, second.pk, third.pk])
+                  .order_by("-starts_at").first())
         if recent is not None:
             attendees = list(Participant.objects.filter(
                 pledges__slot__campaign=recent, pledges__attendance="attended").distinct())
