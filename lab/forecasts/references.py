@@ -140,7 +140,7 @@ def references_for(campaign: Campaign, rows: list[ReferenceTrajectory] | None = 
         tiers[tier].append((row, weight))
     count = sum(len(members) for members in tiers.values())
     present = sum(TIER_SHARES[tier] for tier, members in tiers.items() if members)
-    references = []
+    references: list[Reference] = []
     for tier, members in tiers.items():
         if not members:
             continue
