@@ -22,7 +22,7 @@ from . import export
 from .design import power_preview
 from .models import Experiment, Variant
 from .services import ExperimentSpec, VariantSpec, experiment_launch, experiment_save
-from .verdict import headline
+from .verdict import arm_name, headline
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -93,14 +93,61 @@ class PowerSerializer(serializers.Serializer):
     enough = serializers.BooleanField(help_text="False: the audience is too small.")
 
 
+class ComparisonSerializer(serializers.Serializer):
+    """THE result of one treatment against the control: the sequential (repeated)
+    estimate and intervals, valid at every look."""
+
+    variant_id = serializers.IntegerField()
+    name = serializers.CharField()
+    absolute = serializers.FloatField(allow_null=True, help_text="Rate difference (0.05: 5 "
+                                      "points).")
+    absolute_low = serializers.FloatField(allow_null=True)
+    absolute_high = serializers.FloatField(allow_null=True)
+    relative = serializers.FloatField(allow_null=True, help_text="Relative lift (delta "
+                                      "method on the log ratio).")
+    relative_low = serializers.FloatField(allow_null=True)
+    relative_high = serializers.FloatField(allow_null=True)
+    crossed = serializers.BooleanField(help_text="The sequential boundary was crossed.")
+    final = serializers.BooleanField()
+    information_fraction = serializers.FloatField()
+    fixed_horizon = serializers.JSONField(
+        allow_null=True, help_text="The one-look (fixed-horizon) lift: only at the final "
+        "look, null before (it would overstate the evidence at an interim look).")
+
+
+def comparisons(analysis: dict) -> list[dict]:
+    rows = []
+    for entry in analysis.get("comparisons", []):
+        lift = entry.get("sequential") or {}
+        rows.append({"variant_id": entry["variant_id"], "name": entry["name"],
+                     **{k: lift.get(k) for k in ("absolute", "absolute_low", "absolute_high",
+                                                 "relative", "relative_low",
+                                                 "relative_high")},
+                     "crossed": bool(entry.get("crossed")), "final": bool(entry.get("final")),
+                     "information_fraction": float(entry.get("fraction", 0.0)),
+                     "fixed_horizon": entry.get("fixed") if entry.get("final") else None})
+    return rows
+
+
+def readable(analysis: dict) -> dict:
+    """The stored analysis for a reader: the holdout named in their language, the
+    fixed-horizon figures left out before the final look."""
+    arms = [arm | {"name": arm_name(arm)} for arm in analysis.get("arms", [])]
+    entries = [{k: v for k, v in c.items() if k != "fixed" or c.get("final")}
+               for c in analysis.get("comparisons", [])]
+    return analysis | {"arms": arms, "comparisons": entries} if analysis else analysis
+
+
 class ResultsSerializer(serializers.Serializer):
     status = serializers.CharField()
     day = serializers.DateField(allow_null=True)
     information_fraction = serializers.FloatField()
     verdict = serializers.CharField(help_text="evidence, not_yet, no_effect or srm.")
     headline = serializers.CharField(help_text="The verdict in the reader's language.")
-    analysis = serializers.JSONField(help_text="Arms' sums, lifts (fixed and sequential), "
-                                     "SRM check, guardrails, segments.")
+    comparisons = ComparisonSerializer(many=True)
+    analysis = serializers.JSONField(help_text="Arms' sums, sequential lifts (the fixed-"
+                                     "horizon one at the final look only), SRM check, "
+                                     "guardrails, segments.")
 
 
 class ExportSerializer(serializers.Serializer):
@@ -175,8 +222,8 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             "status": experiment.status, "day": look.day if look else None,
             "information_fraction": look.information_fraction if look else 0.0,
             "verdict": analysis.get("verdict", "not_yet"),
-            "headline": headline(experiment, analysis) if look else "",
-            "analysis": analysis}).data)
+            "headline": headline(experiment, analysis, look.day) if look else "",
+            "comparisons": comparisons(analysis), "analysis": readable(analysis)}).data)
 
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):

@@ -40,16 +40,28 @@ class PowerPreview:
     mean_team_size: float
     needed_total: int
     enough: bool
+    team_size_cv: float = 0.0
 
 
-def mean_team_size(people: QuerySet[Participant]) -> tuple[int, float]:
-    """Teams in the audience and their mean size (people without a team count as teams
-    of one, as the assignment treats them)."""
+def team_sizes(people: QuerySet[Participant]) -> list[int]:
+    """The size of each randomisation unit of the audience when whole teams are
+    randomised (people without a team count as teams of one, as the assignment treats
+    them)."""
     sizes = list(people.order_by().values("team_id").annotate(n=Count("pk"))
                  .values_list("team_id", "n"))
-    units = sum(n for team, n in sizes if team is None) + sum(1 for team, _ in sizes if team)
-    total = sum(n for _, n in sizes)
-    return units, (total / units if units else 1.0)
+    return [n for team, n in sizes if team] + [1 for team, n in sizes if team is None
+                                               for _ in range(n)]
+
+
+def mean_team_size(people: QuerySet[Participant]) -> tuple[int, float, float]:
+    """Teams in the audience, their mean size and the coefficient of variation of their
+    sizes (standard deviation over mean)."""
+    sizes = team_sizes(people)
+    if not sizes:
+        return 0, 1.0, 0.0
+    mean = sum(sizes) / len(sizes)
+    spread = (sum((n - mean) ** 2 for n in sizes) / len(sizes)) ** 0.5
+    return len(sizes), mean, spread / mean
 
 
 def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, icc: float,
@@ -57,7 +69,9 @@ def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, 
     """What is wrong with a design's settings, by field (empty: nothing)."""
     errors: dict[str, list[str]] = {}
     if not 0 < baseline < 1:
-        errors["baseline_rate"] = [_("Give the usual rate, between 0 and 100 %.")]
+        errors["baseline_rate"] = [_("The usual rate cannot be 0 % or 100 % (nothing would "
+                                     "be left to change): give a rate above 0 and under "
+                                     "100 %.")]
     if not 0 < mde < 1 or (0 < baseline < 1 and baseline + mde >= 1):
         errors["minimum_effect"] = [_("Give an effect above 0 points that keeps the rate "
                                       "under 100 %.")]
@@ -76,24 +90,27 @@ def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, 
 
 def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseline: float,
                   mde: float, alpha: float, power: float, icc: float,
-                  holdout_share: float) -> PowerPreview:
+                  holdout_share: float, days: int = 14) -> PowerPreview:
     """The power calculation for these settings against the wave's audience; refuses
-    impossible settings naming the field."""
+    impossible settings naming the field. One look a day for ``days`` days: the people
+    needed include the sequential design's inflation for that many looks."""
     errors = settings_errors(baseline=baseline, mde=mde, alpha=alpha, power=power, icc=icc,
                              holdout_share=holdout_share, arms=arms)
     if errors:
         raise DomainError(errors)
     people = wave_people(campaign=campaign, wave=wave)
     audience = people.count()
-    teams, size = mean_team_size(people) if unit == Experiment.Unit.TEAM else (audience, 1.0)
+    team = unit == Experiment.Unit.TEAM
+    teams, size, cv = mean_team_size(people) if team else (audience, 1.0, 0.0)
     plan = sample_size(baseline=baseline, mde=mde, alpha=alpha, power=power, arms=arms,
-                       cluster_size=max(size, 1.0),
-                       icc=icc if unit == Experiment.Unit.TEAM else 0.0,
-                       holdout_share=holdout_share)
+                       cluster_size=max(size, 1.0), icc=icc if team else 0.0,
+                       holdout_share=holdout_share, looks=max(days, 1),
+                       cluster_size_cv=cv if team else 0.0)
     enough = audience >= plan.total and (unit != Experiment.Unit.TEAM
                                          or teams >= plan.clusters_per_arm * arms)
     return PowerPreview(plan=plan, arms=arms, audience=audience, teams=teams,
-                        mean_team_size=size, needed_total=plan.total, enough=enough)
+                        mean_team_size=size, needed_total=plan.total, enough=enough,
+                        team_size_cv=cv)
 
 
 def experiment_power(experiment: Experiment) -> PowerPreview:
@@ -103,4 +120,5 @@ def experiment_power(experiment: Experiment) -> PowerPreview:
         arms=experiment.variants.filter(is_holdout=False).count(),
         baseline=float(experiment.baseline_rate), mde=float(experiment.minimum_effect),
         alpha=float(experiment.alpha), power=float(experiment.power),
-        icc=float(experiment.icc), holdout_share=float(experiment.holdout_share))
+        icc=float(experiment.icc), holdout_share=float(experiment.holdout_share),
+        days=experiment.days)

@@ -14,6 +14,7 @@ from core.tenancy import current_schema
 from .assignment import HASH_SQL
 from .models import Experiment
 from .person_sql import ARM_SUMS_SQL, PERSON_SQL
+from .verdict import holdout_name
 
 CSV_COLUMNS = ("participant_id", "unit", "variant", "holdout", "control", "hash",
                "assigned_at", "pledged", "attended", "outcome", "unsubscribed", "complained")
@@ -25,7 +26,8 @@ def people_rows(experiment: Experiment) -> list[tuple[object, ...]]:
                        {"experiment_id": experiment.pk})
         columns = [c.name for c in cursor.description or []]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return [(r["participant_id"], r["unit_key"], r["variant"], int(r["is_holdout"]),
+    return [(r["participant_id"], r["unit_key"],
+             holdout_name() if r["is_holdout"] else r["variant"], int(r["is_holdout"]),
              int(r["is_control"]), r["hash_value"], r["assigned_at"].isoformat(),
              int(r["pledged"]), int(r["attended"]), int(r["success"]),
              int(r["unsubscribed"]), int(r["complained"])) for r in rows]

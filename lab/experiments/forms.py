@@ -97,8 +97,7 @@ class ExperimentForm(forms.Form):
         data |= {"baseline_rate": experiment.baseline_rate * HUNDRED,
                  "minimum_effect": experiment.minimum_effect * HUNDRED,
                  "holdout_share": experiment.holdout_share * HUNDRED}
-        if experiment.ends_at:
-            data["days"] = max(1, (experiment.ends_at - experiment.created_at).days)
+        data["days"] = experiment.days
         arms = [v for v in experiment.variants.all() if not v.is_holdout]
         for index, variant in enumerate(arms[:VARIANTS]):
             for name in ("name", "lever_code", "channel", "subject_fr", "subject_en",

@@ -58,17 +58,45 @@ SELECT variant_id, count(*) AS clusters, sum(n) AS people, sum(n * n) AS people_
 FROM unit GROUP BY variant_id ORDER BY variant_id
 """.format(person=PERSON_SQL)  # noqa: S608, UP032 (constant texts, the id is a parameter)
 
-# Person-level counts per segment and arm (team, site, age band).
+# The sums of each segment and arm over randomisation units (``ArmSums``: units, people,
+# successes and their squares and cross products), so that a team experiment's segments
+# get the cluster variance: dimension team (not when whole teams are randomised), site,
+# age band.
 SEGMENT_SQL = """
-WITH person AS ({person})
-SELECT 'team' AS dimension, coalesce(t.name, '') AS value, variant_id,
-       count(*) AS people, count(*) FILTER (WHERE success) AS successes
-FROM person LEFT JOIN engagement_team t ON t.id = person.team_id
-WHERE person.team_id IS NOT NULL GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'site', site, variant_id, count(*), count(*) FILTER (WHERE success)
-FROM person WHERE site <> '' GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'age_band', age_band, variant_id, count(*), count(*) FILTER (WHERE success)
-FROM person WHERE age_band <> '' GROUP BY 1, 2, 3
+WITH person AS ({person}),
+cell AS (
+    SELECT 'team' AS dimension, coalesce(t.name, '') AS value, variant_id, unit_key,
+           count(*) AS n, count(*) FILTER (WHERE success) AS y
+    FROM person LEFT JOIN engagement_team t ON t.id = person.team_id
+    WHERE person.team_id IS NOT NULL GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT 'site', site, variant_id, unit_key, count(*), count(*) FILTER (WHERE success)
+    FROM person WHERE site <> '' GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT 'age_band', age_band, variant_id, unit_key, count(*),
+           count(*) FILTER (WHERE success)
+    FROM person WHERE age_band <> '' GROUP BY 1, 2, 3, 4
+)
+SELECT dimension, value, variant_id, count(*) AS clusters, sum(n) AS people,
+       sum(y) AS successes, sum(n * n) AS people_sq, sum(y * y) AS successes_sq,
+       sum(n * y) AS cross_sum
+FROM cell GROUP BY 1, 2, 3
 """.format(person=PERSON_SQL)  # noqa: S608, UP032
+
+# Units the wave actually reached, per arm (the sample-ratio check counts these): an
+# invitation recorded for the person and due (its send time passed), or a reminder e-mail
+# queued or sent; the holdout, sent nothing by design, counts by assignment.
+SENT_SQL = """
+SELECT a.variant_id,
+       count(DISTINCT a.unit_key) FILTER (
+           WHERE v.is_holdout OR a.email_id IS NOT NULL
+              OR (a.invitation_id IS NOT NULL AND i.sent_at <= %(now)s)) AS units,
+       count(*) FILTER (
+           WHERE v.is_holdout OR a.email_id IS NOT NULL
+              OR (a.invitation_id IS NOT NULL AND i.sent_at <= %(now)s)) AS people
+FROM lab_assignment a
+JOIN lab_variant v ON v.id = a.variant_id
+LEFT JOIN engagement_invitation i ON i.id = a.invitation_id
+WHERE a.experiment_id = %(experiment_id)s
+GROUP BY a.variant_id
+"""

@@ -127,7 +127,7 @@ def experiment_save(*, campaign: Campaign, spec: ExperimentSpec, user: User | No
                      "baseline_rate", "minimum_effect", "alpha", "power", "icc"):
             setattr(experiment, name, getattr(spec, name))
         experiment.title = spec.title.strip()
-        experiment.ends_at = timezone.now() + timedelta(days=spec.days)
+        experiment.days = spec.days
         experiment.save()
         experiment.variants.all().delete()
         share = Decimal(1) / len(spec.variants)
@@ -185,7 +185,12 @@ def experiment_launch(*, experiment: Experiment, user: User,
                 variant=variant_for(value, intervals), assigned_at=now))
         Assignment.objects.bulk_create(rows, batch_size=2000)
         experiment.status, experiment.launched_at = Experiment.Status.RUNNING, now
-        experiment.save(update_fields=["status", "launched_at"])
+        # The duration runs from the launch, not from the draft's saving; the planned
+        # maximum information (planned team size, daily looks) is frozen with it.
+        experiment.ends_at = now + timedelta(days=experiment.days)
+        experiment.planned_information = experiment_power(experiment).plan.planned_information
+        experiment.save(update_fields=["status", "launched_at", "ends_at",
+                                       "planned_information"])
         for variant in variants:
             if not variant.is_holdout:
                 _wave_send(experiment, variant, user, now)

@@ -26,7 +26,7 @@ from .design import PowerPreview, experiment_power, power_preview
 from .forms import VARIANTS, ExperimentForm
 from .models import Experiment
 from .services import experiment_launch, experiment_save, experiment_stop
-from .verdict import arm_rows, headline
+from .verdict import arm_rows, headline, progress, segment_rows
 
 
 def experiment_or_404(pk: int) -> Experiment:
@@ -160,23 +160,11 @@ def experiment_detail(request, pk: int):
     return render(request, "lab/experiment_detail.html", {
         "experiment": experiment, "look": look, "preview": preview,
         "variants": experiment.variants.all(),
-        "headline": headline(experiment, analysis) if look else "",
-        "arms": arm_rows(analysis), "segments": _segment_rows(analysis),
+        "headline": headline(experiment, analysis, look.day) if look else "",
+        "progress": progress(experiment, analysis, look.day) if look else "",
+        "arms": arm_rows(analysis), "segments": segment_rows(analysis),
         "guardrails": analysis.get("comparisons", []),
         "can_manage": request.access.can_manage})
-
-
-def _segment_rows(analysis: dict) -> list[dict]:
-    from .verdict import points, signed_points
-    names = {"team": _("Team"), "site": _("Site"), "age_band": _("Age band")}
-    variants = {c["variant_id"]: c["name"] for c in analysis.get("comparisons", [])}
-    return [{"dimension": names.get(row["dimension"], ""), "value": row["value"],
-             "variant": variants.get(row["variant_id"], ""),
-             "people": row["control_people"] + row["treatment_people"],
-             "lift": signed_points(row["absolute"]), "low": signed_points(row["low"]),
-             "high": signed_points(row["high"]), "significant": row.get("rejected"),
-             "points": points(row["absolute"])}
-            for row in analysis.get("segments", [])]
 
 
 @require_POST
