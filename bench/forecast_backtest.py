@@ -5,7 +5,7 @@ reached so far" and straight-line extrapolation; then timings against a referenc
 operation measured in the same run.
 
     .venv/bin/python bench/forecast_backtest.py                  # 2,000 refs, 1,000 tests
-    .venv/bin/python bench/forecast_backtest.py --tune           # refit the dispersion
+    .venv/bin/python bench/forecast_backtest.py --tune           # sharpening grid
     DATABASE_URL=postgres://…/fullmobs_x .venv/bin/python bench/forecast_backtest.py --demo
 
 Generated campaigns come from lab.simulation (assumptions in docs/forecast.md). Training
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lab.forecast import (  # noqa: E402
+    BANDWIDTH_FACTOR,
     DEFAULT_DISPERSION,
     Reference,
-    calibrated,
     campaign_forecast,
     prepare_references,
     reference_from_points,
@@ -149,22 +149,19 @@ def score(probs: Sequence[float], cases: Sequence[Case],
 
 
 def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: float,
-                 calibrate: bool = True):
+                 bandwidth_factor: float = BANDWIDTH_FACTOR):
     return [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
                               points=c.points, references=refs, capacity=c.capacity,
-                              dispersion=dispersion, calibrate=calibrate)
+                              dispersion=dispersion, bandwidth_factor=bandwidth_factor)
             for c in cases]
 
 
 def report(title: str, test: Sequence[Case], train: Sequence[Case],
            refs: Sequence[Reference], dispersion: float) -> None:
-    forecasts = forecast_all(test, refs, dispersion, calibrate=False)
+    forecasts = forecast_all(test, refs, dispersion)
     raw = score([f.probability for f in forecasts], test,
                 intervals=[(f.low, f.high) for f in forecasts])
-    mapped = [f.probability if c.count >= c.target else calibrated(f.probability)
-              for f, c in zip(forecasts, test, strict=True)]
-    model = score(mapped, test, intervals=[(f.low, f.high) for f in forecasts])
-    rows = [("model, raw (product default)", raw), ("model + calibration map", model)]
+    rows = [("model (product default)", raw)]
     if len(train) >= 20:
         share = logistic_predictor(train, _features_share)
         linear = logistic_predictor(train, _features_linear)
@@ -178,58 +175,39 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
     for name, s in rows:
         cover = f"{s.coverage:.1%}" if s.coverage is not None else "-"
         print(f"  {name:<30}{s.accuracy:>10.1%}{s.brier:>8.3f}{cover:>11}")
-    for label, s in (("raw", raw), ("with the calibration map", model)):
-        ok = sum(1 for _, n, m, o in s.calibration if n >= 30 and abs(m - o) <= 0.05)
-        big = sum(1 for _, n, _, _ in s.calibration if n >= 30)
-        print(f"  calibration of the model, {label} ({ok} of {big} deciles with n >= 30 "
-              "within 5 points; decile: n, mean forecast, observed rate, gap):")
-        for decile, n, mean, observed in s.calibration:
-            flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
-            print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
-                  f"{observed - mean:+6.1%}{flag}")
+    ok = sum(1 for _, n, m, o in raw.calibration if n >= 30 and abs(m - o) <= 0.05)
+    big = sum(1 for _, n, _, _ in raw.calibration if n >= 30)
+    print(f"  calibration of the model ({ok} of {big} deciles with n >= 30 within 5 points;"
+          " decile: n, mean forecast, observed rate, gap):")
+    for decile, n, mean, observed in raw.calibration:
+        flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
+        print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
+              f"{observed - mean:+6.1%}{flag}")
 
 
 def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
     """On TRAINING campaigns only (never the test set): 3:1 split into references and
-    validation campaigns; the validation campaigns halved into a fitting half (choose the
-    dispersion by Brier at D-7, fit the calibration map on its raw probabilities) and a
-    held-out half (check that the map improves the Brier there too)."""
+    validation campaigns; for each dispersion (likelihood tempering) and bandwidth factor,
+    the 80 % interval coverage and Brier at 25 %, 50 % and D-7 of the validation
+    campaigns. The one sharpening parameter is chosen for coverage near 80 % at all three
+    without a worse Brier (docs/decisions.md, third round)."""
     cut = len(train_campaigns) * 3 // 4
     refs = references_from(train_campaigns[:cut])
     val = train_campaigns[cut:]
-    fit_c, check_c = val[: len(val) // 2], val[len(val) // 2:]
-    best, best_brier = DEFAULT_DISPERSION, float("inf")
-    print("tuning on training campaigns only (D-7, raw probabilities):")
-    fit_cases = cases_from(fit_c, "D-7")
-    for dispersion in (0.5, 0.7, 1.0):
-        fc = forecast_all(fit_cases, refs, dispersion, calibrate=False)
-        s = score([f.probability for f in fc], fit_cases,
-                  intervals=[(f.low, f.high) for f in fc])
-        print(f"  dispersion {dispersion:.2f}: Brier {s.brier:.4f}, coverage {s.coverage:.1%}")
-        if s.brier < best_brier:
-            best, best_brier = dispersion, s.brier
-    print(f"  chosen: {best}")
-    # Calibration map on the fitting half (both checkpoints), undecided campaigns only.
-    xs, ys = [], []
-    for name in CHECKPOINTS:
-        cases = [c for c in cases_from(fit_c, name) if c.count < c.target]
-        for f, c in zip(forecast_all(cases, refs, best, calibrate=False), cases, strict=True):
-            p = min(max(f.probability, 1e-4), 1 - 1e-4)
-            xs.append([1.0, float(np.log(p / (1 - p)))])
-            ys.append(float(c.reached))
-    beta = logistic_fit(np.array(xs), np.array(ys))
-    print(f"  calibration map: intercept {beta[0]:.3f}, slope {beta[1]:.3f} "
-          f"({len(ys)} undecided replays)")
-    for name in CHECKPOINTS:
-        cases = cases_from(check_c, name)
-        fc = forecast_all(cases, refs, best, calibrate=False)
-        raw = [f.probability for f in fc]
-        mapped = [p if c.count >= c.target else
-                  calibrated(p, intercept=float(beta[0]), slope=float(beta[1]))
-                  for p, c in zip(raw, cases, strict=True)]
-        print(f"  held-out training half at {name}: Brier raw {score(raw, cases).brier:.4f}, "
-              f"calibrated {score(mapped, cases).brier:.4f}")
-    return best
+    print("tuning on training campaigns only (validation quarter):")
+    for dispersion, factor in ((0.5, 1.0), (0.5, 0.5), (0.7, 1.0), (1.0, 1.0), (2.0, 1.0)):
+        line = []
+        for name, at in (("25 %", 0.25), ("50 %", 0.5), ("D-7", None)):
+            cases = [Case(e, c.count_at(e), c.target, c.points(e), c.final, c.capacity)
+                     for c in val
+                     for e in [at if at is not None else checkpoint_elapsed("D-7",
+                                                                            c.duration_days)]]
+            fc = forecast_all(cases, refs, dispersion, factor)
+            s = score([f.probability for f in fc], cases,
+                      intervals=[(f.low, f.high) for f in fc])
+            line.append(f"{name} cover {s.coverage:.1%} Brier {s.brier:.4f}")
+        print(f"  dispersion {dispersion}, bandwidth x{factor}: " + "; ".join(line))
+    return DEFAULT_DISPERSION
 
 
 def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> None:
@@ -276,7 +254,7 @@ def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> Non
         print(f"  {label:<55}{ms:9.1f} ms  {ms / reference_ms:6.2f} x reference")
 
 
-def demo_replay(dispersion: float, calibrate: bool = True) -> None:
+def demo_replay(dispersion: float) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -284,8 +262,7 @@ def demo_replay(dispersion: float, calibrate: bool = True) -> None:
     from bench.forecast_demo import finished_campaigns
 
     campaigns = finished_campaigns()
-    print(f"\ndemo database: {len(campaigns)} finished campaigns with a trajectory "
-          f"({'with' if calibrate else 'without'} the calibration map; few campaigns)")
+    print(f"\ndemo database: {len(campaigns)} finished campaigns with a trajectory")
     if not campaigns:
         return
     for name in CHECKPOINTS:
@@ -298,8 +275,7 @@ def demo_replay(dispersion: float, calibrate: bool = True) -> None:
             refs_for.append([reference_from_points(p, target=tg)
                              for j, (_, tg, p) in enumerate(campaigns) if j != i])
         fc = [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
-                                points=c.points, references=r, dispersion=dispersion,
-                                calibrate=calibrate)
+                                points=c.points, references=r, dispersion=dispersion)
               for c, r in zip(test, refs_for, strict=True)]
         s = score([f.probability for f in fc], test, intervals=[(f.low, f.high) for f in fc])
         base = score([float(c.count / c.target >= c.elapsed) for c in test], test)
@@ -347,7 +323,6 @@ def main() -> None:
         timings(references_from(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS)),
                 simulate_campaigns(10, seed=2, scenario=FULLMOBS))
     if args.demo:
-        demo_replay(dispersion, calibrate=False)
         demo_replay(dispersion)
 
 

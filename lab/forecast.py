@@ -69,9 +69,11 @@ MAX_GROUPS = 1200
 #: Shape term: equal spans of the elapsed time, the last split at RECENT_SPAN before now.
 SHAPE_SPANS = 4
 RECENT_SPAN = 0.1
-#: Calibration map logit(p') = a + b logit(p), fitted on TRAINING replays only (--tune).
-CALIBRATION_INTERCEPT = -0.819
-CALIBRATION_SLOPE = 2.765
+#: Sharpening: the kernel bandwidth on log(final / target) is multiplied by this factor.
+#: Fitted on TRAINING replays (bench/forecast_backtest.py --tune) so that the 80 % interval
+#: covers about 80 % at several time points; probability, expected and interval all come
+#: from the one sharpened posterior (no map on the probability alone).
+BANDWIDTH_FACTOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -206,19 +208,6 @@ _PRIOR_ALL = (
 )
 
 
-def calibrated(
-    probability: float,
-    *,
-    intercept: float | None = None,
-    slope: float | None = None,
-) -> float:
-    """The calibration map (increasing when slope > 0, so monotonicity is kept)."""
-    a = CALIBRATION_INTERCEPT if intercept is None else intercept
-    b = CALIBRATION_SLOPE if slope is None else slope
-    p = min(max(probability, 1e-6), 1.0 - 1e-6)
-    return 1.0 / (1.0 + math.exp(-(a + b * math.log(p / (1.0 - p)))))
-
-
 def _curve_at(curves: FloatArray, t: float) -> FloatArray:
     """Each curve (rows) linearly interpolated at time fraction t."""
     pos = min(max(t, 0.0), 1.0) / 0.05
@@ -278,7 +267,7 @@ def campaign_forecast(
     references: Sequence[Reference],
     capacity: int | None = None,
     dispersion: float = DEFAULT_DISPERSION,
-    calibrate: bool = False,
+    bandwidth_factor: float = BANDWIDTH_FACTOR,
 ) -> Forecast:
     """Forecast of an open campaign's final count and of its reaching `target`.
 
@@ -310,9 +299,9 @@ def campaign_forecast(
     if BANDWIDTH_RULE == "robust09":
         q25, q75 = np.quantile(log_ratios, [0.25, 0.75])
         spread = min(sd, float(q75 - q25) / 1.34) if q75 > q25 else sd
-        bandwidth = max(0.9 * spread * n_eff ** (-0.2), 0.1)
+        bandwidth = max(bandwidth_factor * 0.9 * spread * n_eff ** (-0.2), 0.1)
     else:
-        bandwidth = max(1.06 * sd * n_eff ** (-0.2), 0.1)
+        bandwidth = max(bandwidth_factor * 1.06 * sd * n_eff ** (-0.2), 0.1)
 
     share_now = np.clip(_curve_at(curves, elapsed), 0.0, None)
     # Shape: how well each curve explains when the sign-ups so far came (multinomial).
@@ -380,18 +369,16 @@ def campaign_forecast(
         finals = np.minimum(finals, float(max(capacity, count)))
     cdf = np.cumsum(posterior)
     expected = float(posterior @ finals)
-    raw = float(posterior[finals >= target - 0.5].sum())
-    # The map: off by default (docs/decisions.md), never for forecasts leaning on the prior.
-    if calibrate and n_used >= MIN_REFERENCES:
-        raw = calibrated(raw)
-    probability = 1.0 if count >= target else raw
+    probability = 1.0 if count >= target else float(posterior[finals >= target - 0.5].sum())
     low = float(finals[min(int(np.searchsorted(cdf, 0.1)), len(finals) - 1)])
     high = float(finals[min(int(np.searchsorted(cdf, 0.9)), len(finals) - 1)])
+    # All from the same posterior; the mean is clipped into the 80 % interval (a long tail
+    # can pull it out), so the interval never widens to hold it (docs/forecast.md).
     return Forecast(
         probability=min(max(probability, 0.0), 1.0),
-        expected=expected,
-        low=min(low, expected),
-        high=max(high, expected),
+        expected=min(max(expected, low), high),
+        low=low,
+        high=high,
         baseline_share=count / target,
         linear=count / elapsed if elapsed > 0 else float(count),
         references=n_used,
