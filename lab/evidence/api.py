@@ -42,8 +42,8 @@ class LeverCellSerializer(CellSerializer):
 
 
 class BenchmarkSerializer(CellSerializer):
-    label = serializers.CharField(
-        required=False, help_text="What the benchmark is, in the reader's language: same "
+    description = serializers.CharField(
+        source="label", required=False, help_text="What the benchmark is, in the reader's language: same "
         "template, kind of organisation, organisations behind it.")
     fallback = serializers.BooleanField(
         required=False, help_text="True: your kind of organisation is not published yet, "

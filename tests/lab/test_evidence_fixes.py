@@ -61,7 +61,7 @@ def test_one_named_benchmark_on_every_page(org_a, owner_a, consultant):
     for page in (template_page, library, dashboard):
         assert "58%" not in page and "73%" not in page
     api = json.loads(client.get("/api/v1/evidence/", {"template": SLUG}).content)
-    assert (api["benchmark"]["success"]["rate"], api["benchmark"]["label"]) == (0.70, label)
+    assert (api["benchmark"]["success"]["rate"], api["benchmark"]["description"]) == (0.70, label)
     ConsultantAssignment.objects.create(consultant=consultant, organisation=org_a)
     portfolio = public_client(consultant).get("/console/clients/").content.decode()
     assert shown in portfolio and "73%" not in portfolio
