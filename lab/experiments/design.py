@@ -69,9 +69,7 @@ def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, 
     """What is wrong with a design's settings, by field (empty: nothing)."""
     errors: dict[str, list[str]] = {}
     if not 0 < baseline < 1:
-        errors["baseline_rate"] = [_("The usual rate cannot be 0 % or 100 % (nothing would "
-                                     "be left to change): give a rate above 0 and under "
-                                     "100 %.")]
+        errors["baseline_rate"] = [_("Give the usual rate, between 0 and 100 %.")]
     if not 0 < mde < 1 or (0 < baseline < 1 and baseline + mde >= 1):
         errors["minimum_effect"] = [_("Give an effect above 0 points that keeps the rate "
                                       "under 100 %.")]
