@@ -12,7 +12,9 @@ from django_tenants.utils import tenant_context
 
 from core.formatting import number, percent
 from engagement.models import Invitation, OutboundEmail
+from reports.behaviour import plural_counter
 from reports.services import report_request
+from reports.templatetags.behaviour import minus
 
 from ..conftest import tenant_client
 from ..factories import ParticipantFactory
@@ -54,9 +56,10 @@ def _expected(figures: dict, language: str) -> list[str]:
         if language == "en":
             return [
                 "Behaviour change",
-                f"Average change per person: {number(intent['change'], 2)} points (95 % "
-                f"confidence interval {number(intent['change_low'], 2)} to "
-                f"{number(intent['change_high'], 2)}).",
+                f"Average change per person: {number(intent['change'], 2)} "
+                f"{'point' if plural_counter(intent['change'], 'en') == 1 else 'points'} "
+                f"(95 % confidence interval {minus(number(intent['change_low'], 2))} to "
+                f"{minus(number(intent['change_high'], 2))}).",
                 f"Answered yes: {percent(other['yes_before'])} right after the action, "
                 f"{percent(other['yes_after'])} 90 days later",
                 f"McNemar test, p = {number(other['p_value'], 3)}",
@@ -67,8 +70,8 @@ def _expected(figures: dict, language: str) -> list[str]:
         return [
             "Évolution des comportements",
             f"Variation moyenne par personne : {number(intent['change'], 2)} point",
-            f"intervalle de confiance à 95 % : {number(intent['change_low'], 2)} à "
-            f"{number(intent['change_high'], 2)}",
+            f"intervalle de confiance à 95 % : {minus(number(intent['change_low'], 2))} à "
+            f"{minus(number(intent['change_high'], 2))}",
             f"test de McNemar, p = {number(other['p_value'], 3)}",
             f"{percent(returning['share'])} ({returning['returned']}/"
             f"{returning['measurable']})",

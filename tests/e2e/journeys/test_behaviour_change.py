@@ -24,11 +24,11 @@ SHOTS = os.environ.get("JOURNEY_SHOTS")
 T = {
     "en": {"email": "E-mail address", "password": "Password", "log_in": "Log in",
            "title": "Behaviour change", "lever": "Personal invitation",
-           "change": "Average change per person: 1 points (95 % confidence interval",
+           "change": "Average change per person: 1 point (95 % confidence interval",
            "returning": "Returning participants", "mcnemar": "McNemar test, p ="},
     "fr": {"email": "Adresse e-mail", "password": "Mot de passe", "log_in": "Se connecter",
            "title": "Évolution des comportements", "lever": "Invitation personnelle",
-           "change": "Variation moyenne par personne : 1 points (intervalle de confiance",
+           "change": "Variation moyenne par personne : 1 point (intervalle de confiance",
            "returning": "Participants qui reviennent", "mcnemar": "test de McNemar, p ="},
 }
 
