@@ -5,6 +5,7 @@ e-mail addresses; viewers read, outsiders get 404."""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from engagement.models import Channel, Team
@@ -148,3 +149,19 @@ def test_outsiders_get_404(org_a, org_b, owner_b, manager_a, campaign):
         f"/experiments/{experiment.pk}/").status_code == 404
     viewer = tenant_client(org_a, make_member(org_a, "viewer", "v2@example.test"))
     assert viewer.get(f"/experiments/new/{campaign.pk}/").status_code == 404
+
+
+def test_the_holdout_is_named_in_the_readers_language_in_the_list_of_variants(
+        org_a, manager_a, campaign):
+    with tenant_context(org_a), translation.override("en"):
+        experiment = experiment_save(campaign=campaign, spec=ExperimentSpec(
+            title="Wording", hypothesis="Shorter is better.", holdout_share=Decimal("0.05"),
+            variants=[VariantSpec(name="Usual", lever_code="social_proof",
+                                  channel=Channel.EMAIL),
+                      VariantSpec(name="Short", lever_code="social_proof",
+                                  channel=Channel.EMAIL, body_en="Come: {link}")]),
+            user=manager_a)
+    french = tenant_client(org_a, manager_a).get(
+        f"/experiments/{experiment.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Holdout (no message)" not in french
+    assert "Groupe témoin (aucun message)" in french
