@@ -216,7 +216,7 @@ def test_page_and_api_read_the_stored_forecast_members_only(
     text = page.content.decode()
     assert page.status_code == 200
     assert "Chance d’atteindre l’objectif d’ici le" in text
-    assert "personnes attendues (intervalle à 80\u00a0% : de" in text
+    assert "personnes attendues (intervalle à 80\u00a0%\u00a0: de" in text
     assert "<svg" in text and 'class="forecast-chart"' in text
     answer = client.get(f"/api/v1/campaigns/{campaign.pk}/forecast/")
     assert answer.status_code == 200

@@ -70,7 +70,7 @@ def _expected(figures: dict, language: str) -> list[str]:
         return [
             "Évolution des comportements",
             f"Variation moyenne par personne : {number(intent['change'], 2)} point",
-            f"intervalle de confiance à 95 % : {minus(number(intent['change_low'], 2))} à "
+            f"intervalle de confiance à 95 %\u00a0: {minus(number(intent['change_low'], 2))} à "
             f"{minus(number(intent['change_high'], 2))}",
             f"test de McNemar, p = {number(other['p_value'], 3)}",
             f"{percent(returning['share'])} ({returning['returned']}/"

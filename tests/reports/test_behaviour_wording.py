@@ -42,8 +42,8 @@ def _render(figures: dict, language: str) -> str:
     ("en", 1.0, "Average change per person: 1 point ("),
     ("en", 1.5, "Average change per person: 1.50 points ("),
     ("en", 2.0, "Average change per person: 2 points ("),
-    ("fr", 1.5, "Variation moyenne par personne : 1,50 point ("),
-    ("fr", 2.25, "Variation moyenne par personne : 2,25 points ("),
+    ("fr", 1.5, "Variation moyenne par personne\u00a0: 1,50 point ("),
+    ("fr", 2.25, "Variation moyenne par personne\u00a0: 2,25 points ("),
 ])
 def test_a_decimal_change_takes_the_plural_of_its_language(language, change, expected):
     assert expected in _render(_figures(change=change), language)
@@ -51,7 +51,7 @@ def test_a_decimal_change_takes_the_plural_of_its_language(language, change, exp
 
 @pytest.mark.parametrize("language,expected", [
     ("en", "(95 % confidence interval \u22120.12 to 0.62)"),
-    ("fr", "à 95 % : \u22120,12 à 0,62)"),
+    ("fr", "à 95 %\u00a0: \u22120,12 à 0,62)"),
 ])
 def test_a_negative_bound_has_the_true_minus_sign(language, expected):
     text = _render(_figures(change=0.25), language)
@@ -65,7 +65,7 @@ def test_a_negative_bound_has_the_true_minus_sign(language, expected):
             "Nobody has come to an action here yet, so no return can be measured."]),
     ("fr", ["Aucun questionnaire n’a encore été envoyé.",
             "Personne n’a encore répondu à la même question aux deux moments.",
-            "Personne n’est encore venu à une action ici : aucun retour ne peut être mesuré."]),
+            "Personne n’est encore venu à une action ici\u00a0: aucun retour ne peut être mesuré."]),
 ])
 def test_empty_parts_are_one_sentence_each(language, expected):
     text = _render(_figures(pairs=0, asked=0, people=0, measurable=0), language)

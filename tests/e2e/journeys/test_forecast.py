@@ -79,7 +79,7 @@ def test_an_organiser_on_a_phone_reads_the_chance_and_the_levers_left(
     section = page.locator("#forecast")
     text = section.inner_text()
     assert "Chance d’atteindre l’objectif d’ici le" in text
-    assert "personnes attendues (intervalle à 80\u00a0% : de" in text
+    assert "personnes attendues (intervalle à 80\u00a0%\u00a0: de" in text
     assert "Cette campagne risque de ne pas atteindre son objectif." in text
     for _code, french, _english in LEVERS:
         assert french in text
