@@ -65,7 +65,8 @@ def test_a_negative_bound_has_the_true_minus_sign(language, expected):
             "Nobody has come to an action here yet, so no return can be measured."]),
     ("fr", ["Aucun questionnaire n’a encore été envoyé.",
             "Personne n’a encore répondu à la même question aux deux moments.",
-            "Personne n’est encore venu à une action ici\u00a0: aucun retour ne peut être mesuré."]),
+            "Personne n’est encore venu à une action ici\u00a0: "
+            "aucun retour ne peut être mesuré."]),
 ])
 def test_empty_parts_are_one_sentence_each(language, expected):
     text = _render(_figures(pairs=0, asked=0, people=0, measurable=0), language)
