@@ -11,6 +11,7 @@ One module per part of the product; import the models from here. (Migrations nam
 from .campaigns import Campaign, ImpactRecord, Slot, Team, _referral_code, _short_code
 from .challenges import CHALLENGE_GOAL_MAX, TeamChallenge
 from .deliverability import EmailDeliverability, EmailEvent
+from .jobs import BulkJob
 from .messages import (
     EmailKind,
     OrganiserAlert,
@@ -36,7 +37,8 @@ from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 
 __all__ = [
     "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
-    "AtMostValidator", "BulkSendHour", "Campaign", "CampaignEvent", "Channel", "ConsentRecord",
+    "AtMostValidator", "BulkJob", "BulkSendHour", "Campaign", "CampaignEvent", "Channel",
+    "ConsentRecord",
     "EmailDeliverability", "EmailEvent",
     "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert",
     "OrganiserAlertMute", "OutboundEmail",
