@@ -1,6 +1,15 @@
-"""The lab's Celery tasks: Celery discovers ``lab.tasks`` only, so each part of the lab
-keeps its tasks beside its code and imports them here."""
+"""The lab's Celery tasks. Celery's autodiscovery imports ``<app>.tasks`` of every
+installed app, as for the other apps; the lab is one app whose parts keep their tasks
+beside their code, so this module imports each part's tasks (experiments, evidence,
+forecasts) and nothing else registers them (no ``CELERY_IMPORTS`` entry for the lab).
+``tests/config/test_celery_tasks.py`` checks every beat entry names a registered task."""
 
+from .evidence.tasks import publish_evidence_nightly
+from .experiments.tasks import (
+    look_at_experiments,
+    look_at_experiments_for_all_organisations,
+    send_experiment_reminders,
+)
 from .forecasts.tasks import (
     backfill_references,
     backfill_references_for_all_organisations,
@@ -11,6 +20,9 @@ from .forecasts.tasks import (
 )
 
 __all__ = [
-    "backfill_references", "backfill_references_for_all_organisations", "record_reference",
-    "refresh_campaign_forecast", "refresh_forecasts", "refresh_forecasts_for_all_organisations",
+    "backfill_references", "backfill_references_for_all_organisations",
+    "look_at_experiments", "look_at_experiments_for_all_organisations",
+    "publish_evidence_nightly", "record_reference", "refresh_campaign_forecast",
+    "refresh_forecasts", "refresh_forecasts_for_all_organisations",
+    "send_experiment_reminders",
 ]

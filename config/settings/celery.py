@@ -41,9 +41,9 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
+# The lab's parts are imported by lab/tasks.py, which autodiscovery finds.
 CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage",
-                  "engagement.retention", "reports.retention", "lab.evidence.tasks",
-                  "lab.experiments.tasks")
+                  "engagement.retention", "reports.retention")
 CELERY_BEAT_SCHEDULE = {
     # Evidence across organisations: counts per template, lever, audience (issue 15).
     "lab-evidence-nightly": {

@@ -1,4 +1,4 @@
-"""Lever experiments' tasks (listed in ``CELERY_IMPORTS``): the reminder wave of a
+"""Lever experiments' tasks (registered through ``lab.tasks``): the reminder wave of a
 variant at its send time, and the daily look at every running experiment, in each
 organisation's schema."""
 
