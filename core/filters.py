@@ -65,3 +65,22 @@ class StrictChoiceFilter(django_filters.ChoiceFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", None)  # no blank choice: an empty value is refused
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``, as a boolean is written in a query string (any case)."""
+
+    def clean(self, value: Any) -> Any:
+        if value is None:
+            return None  # not given: no filter
+        spelled = str(value).lower()
+        if spelled not in ("true", "false"):
+            raise forms.ValidationError(_("Enter true or false."), code="invalid")
+        return spelled == "true"
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes-or-no filter: ``?email_undeliverable=true``; any other value is refused (400)
+    rather than read as "no filter" as django-filter's NullBooleanField does."""
+
+    field_class = StrictBooleanField

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import (
-    BooleanFilter,
     CharFilter,
     DjangoFilterBackend,
     FilterSet,
@@ -16,6 +15,7 @@ from rest_framework import filters, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.filters import StrictBooleanFilter
 from tenants.access import identity_search_scope, visible_participant_fields
 from tenants.api_base import OrganisationViewSet, request_access
 
@@ -146,7 +146,7 @@ class ParticipantFilter(FilterSet):
     team = CharFilter(field_name="team__name", lookup_expr="iexact",
                       help_text="Team name (any case).")
     site = CharFilter(field_name="site", lookup_expr="iexact", help_text="Site name (any case).")
-    email_undeliverable = BooleanFilter(
+    email_undeliverable = StrictBooleanFilter(
         field_name="undeliverable_since", lookup_expr="isnull", exclude=True,
         help_text="true: only addresses the e-mail provider reported undeliverable.")
 

@@ -268,7 +268,8 @@ def test_each_kind_of_email_is_gated_by_consent_or_not(org_a, kind):
 
 
 def test_the_marketing_kinds_are_the_ones_not_about_a_pledge_made():
-    marketing = {EmailKind.INVITATION, EmailKind.IMPACT_RECAP, EmailKind.FOLLOW_UP_SURVEY}
+    marketing = {EmailKind.INVITATION, EmailKind.IMPACT_RECAP, EmailKind.FOLLOW_UP_SURVEY,
+                 EmailKind.FOLLOW_UP_SURVEY_REMINDER}
     assert set(outbox.MARKETING_KINDS) == marketing
 
 

@@ -222,6 +222,11 @@ def test_the_api_exposes_filters_and_clears_the_mark(org_a, manager_a, viewer_a)
     assert rows[0]["email_undeliverable_since"]
     fine = client.get("/api/v1/participants/?email_undeliverable=false").json()["results"]
     assert [r["email_undeliverable"] for r in fine] == [False]
+    # Anything but true or false is refused, naming the parameter, not read as "no filter".
+    for wrong in ("1.9e307", "yes", ""):
+        refused = client.get(f"/api/v1/participants/?email_undeliverable={wrong}")
+        assert refused.status_code == 400, wrong
+        assert "email_undeliverable" in refused.json()["errors"]
     viewer = tenant_client(org_a, viewer_a)
     assert viewer.post(f"/api/v1/participants/{bad.pk}/clear-undeliverable/").status_code \
         in (403, 404)
