@@ -338,6 +338,23 @@ class TemplateSchemaSnapshot(models.Model):
         return f"template DDL {self.migration_state[:12]}"
 
 
+class SchemaMigrationFailure(models.Model):
+    """Why one schema's last migration attempt failed (``migrate_organisations``).
+
+    The schema itself was rolled back whole (its pending migrations ran in one transaction),
+    so its own ``django_migrations`` still says where it stands; this row says why it is not
+    further, for ``--status``, until a run brings it up to date and deletes the row.
+    """
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    migration = models.CharField(max_length=255, blank=True)
+    error = models.TextField()
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}: {self.migration or 'migration'} failed"
+
+
 class UserSession(models.Model):
     """One logged-in browser session of a user, for the list of one's sessions.
 
