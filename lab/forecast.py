@@ -5,27 +5,32 @@ Pure computation (numpy and the standard library): the caller reads trajectories
 database and passes them in. Time is the fraction of the mobilisation window (opening = 0,
 mobilisation deadline = 1); counts are confirmed seats, net of cancellations.
 
-The model (docs/decisions.md, "Issue 15: the success forecast"; docs/forecast.md):
+The model (fourth round; docs/forecast.md, docs/decisions.md "Issue 15: the success
+forecast, fourth round") is a conditional reference-class estimate:
 
-* Each reference j (a finished campaign) contributes its curve f_j (cumulative share of
-  its final count over time) and its outcome ratio r_j = final_j / target_j.
-* For a candidate final N of the campaign, reference j's support is
-  K_h(log(N / target) - log r_j) x Binomial(count | N, f_j(t))^lambda x shape_j, where K_h is
-  a Gaussian kernel (the organisers' targets tell us where finals usually fall relative
-  to them), the tempered binomial term says how well N explains the count so far if the
-  campaign follows curve j, and shape_j (multinomial, tempered) how well curve j matches
-  how the count so far was spread in time. lambda < 1 widens the likelihood for the
-  over-dispersion of real sign-ups (colleagues sign up together).
-* The posterior over N (on a grid from the current count upwards: net future sign-ups
-  are non-negative: a campaign at its target has probability 1) is the weighted
-  sum over references, plus a prior made of pseudo-references (a U-shaped family of
-  curves and a wide spread of outcome ratios) weighing PRIOR_WEIGHT references, so that
-  with few or no references the forecast falls back to the prior with wide intervals.
+* Each reference j (a finished campaign, with its similarity weight: same template,
+  same organisation, others) is looked at the SAME elapsed time t as the open campaign:
+  its own count then, c_j = f_j(t) x final_j, and its gain over the last RECENT_SPAN.
+* References are weighted by how close their own smoothed share of target then,
+  log(c_j / target_j + ALPHA), is to the campaign's (a Gaussian kernel whose bandwidth
+  widens until about NEIGHBOURS references weigh), and, more loosely, by how close their
+  recent pace (the part of the count gained over the last RECENT_SPAN) is.
+* Each reference predicts the campaign's final by its own growth from t to the deadline:
+  N_j = (c + ALPHA T) x (final_j + ALPHA T_j) / (c_j + ALPHA T_j) - ALPHA T (the additive
+  smoothing, in units of the target, handles zero counts: with nobody yet anywhere, N_j is
+  T x final_j / T_j), at least the count now, at most the capacity when known.
+* The weighted N_j are the predictive distribution: probability = weighted share of
+  N_j >= target, expected = weighted mean, 80 % interval = weighted 10th / 90th
+  percentiles, all from the one distribution. The log growth factors are spread about
+  their weighted median by SPREAD_FACTOR, a split-conformal factor fitted on training
+  replays (bench/forecast_backtest.py --tune) so that the interval covers about 80 %.
+* A prior of pseudo-references (U-shaped curves x outcome ratios around the target)
+  weighing PRIOR_WEIGHT references keeps the forecast defined, and wide, with few or no
+  references.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,34 +51,35 @@ AT_RISK_THRESHOLD = 0.5
 MIN_REFERENCES = 5
 #: How many references the prior pseudo-references weigh, in total.
 PRIOR_WEIGHT = 2.0
-#: Likelihood tempering (1 = Poisson sign-ups; smaller = over-dispersed, wider intervals).
-#: Fitted on the generator's training references by bench/forecast_backtest.py.
-DEFAULT_DISPERSION = 0.5
 #: Spread (log scale) of final / target in the prior: organisers miss their own estimate
 #: of turnout by a factor of about 1.8 either way (one standard deviation).
 PRIOR_LOG_RATIO_SD = 0.6
-#: Every reference's curve is at least this share of the prior's central curve.
-CURVE_FLOOR = 0.5
-#: Heavy tails of the outcome-ratio kernel: share and width (log scale) of its wide part.
-TAIL_WEIGHT = 0.05
-TAIL_SD = 1.0
-#: Above this many references (with the prior's), similar ones are merged (_merged).
-MERGE_ABOVE = 500
-#: Kernel bandwidth on log(final / target): "robust09" = 0.9 min(sd, IQR / 1.34) n^-1/5 (no
-#: smoothing of two-humped outcomes across the target), "silverman106" = 1.06 sd n^-1/5.
-BANDWIDTH_RULE = "robust09"
-#: Candidate finals evaluated per forecast.
-GRID_SIZE = 400
-#: After merging, at most this many references enter the posterior (the most consistent).
-MAX_GROUPS = 1200
-#: Shape term: equal spans of the elapsed time, the last split at RECENT_SPAN before now.
-SHAPE_SPANS = 4
+#: Additive smoothing of counts, as a share of the target (zero counts, small targets).
+ALPHA = 0.1
+#: Kernel on log(count / target + ALPHA): the narrowest bandwidth, and the number of
+#: references (by weight) the bandwidth widens to hold at least, NEIGHBOURS x the square
+#: root of the references' total weight (80 of 2,000, 250 of 20,000).
+SHARE_BANDWIDTH = 0.1
+NEIGHBOURS = 1.8
+#: Recent pace: the part of the count gained over the last RECENT_SPAN of the window,
+#: compared on a log scale with this bandwidth (0 switches it off).
 RECENT_SPAN = 0.1
-#: Sharpening: the kernel bandwidth on log(final / target) is multiplied by this factor.
-#: Fitted on TRAINING replays (bench/forecast_backtest.py --tune) so that the 80 % interval
-#: covers about 80 % at several time points; probability, expected and interval all come
-#: from the one sharpened posterior (no map on the probability alone).
-BANDWIDTH_FACTOR = 1.0
+RECENT_BANDWIDTH = 0.7
+#: How much of the gap between the campaign's share so far and a close reference's carries
+#: over to the final (1 = the reference's growth factor applied to the count now; 0 = the
+#: reference's final / target applied to the target).
+ELASTICITY = 0.2
+#: Split-conformal factor on the spread of the log growth factors about their weighted
+#: median, fitted on TRAINING replays (bench/forecast_backtest.py --tune) for 80 % coverage.
+SPREAD_FACTOR = 1.0
+#: Weight left out on each side of the 80 % interval (0.1 would be the 10th and 90th
+#: percentiles of the predictive distribution): INTERVAL_TAIL + INTERVAL_TAIL_SLOPE x
+#: elapsed. Split-conformal recalibration of the interval's levels (the neighbours'
+#: outcomes are over-dispersed: ties at the places, small targets), fitted on TRAINING
+#: replays at 25 % and D-7 (bench/forecast_backtest.py --tune); never below 0.1, so that
+#: p >= 0.9 still puts the lower bound at the target or above.
+INTERVAL_TAIL = 0.15
+INTERVAL_TAIL_SLOPE = 0.11
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class Reference:
 @dataclass(frozen=True)
 class Forecast:
     probability: float  # of final >= target
-    expected: float  # final count (posterior mean)
+    expected: float  # final count (mean of the predictive distribution)
     low: float  # 10th percentile of the final count
     high: float  # 90th percentile
     baseline_share: float  # count so far / target: the naive baseline
@@ -128,6 +134,13 @@ _PRIOR_CURVES = np.array(
 )
 #: Normal quantiles at 1/18, 3/18, … 17/18: nine equally likely outcome ratios.
 _PRIOR_Z = np.array([-1.593, -0.967, -0.589, -0.282, 0.0, 0.282, 0.589, 0.967, 1.593])
+_N_PRIOR = len(_PRIOR_CURVES) * len(_PRIOR_Z)
+#: The prior's pseudo-references: curves, final / target, weights.
+_PRIOR_ALL = (
+    np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0),
+    np.tile(np.exp(PRIOR_LOG_RATIO_SD * _PRIOR_Z), len(_PRIOR_CURVES)),
+    np.full(_N_PRIOR, PRIOR_WEIGHT / _N_PRIOR),
+)
 
 
 def reference_from_points(
@@ -169,18 +182,12 @@ class PreparedReferences(Sequence[Reference]):
         ]
         n = len(used)
         self._used = used
-        own = np.fromiter(
-            itertools.chain.from_iterable(r.curve for r in used), dtype=np.float64,
-            count=n * n_grid,
+        self.curves: FloatArray = np.array(
+            [r.curve for r in used], dtype=np.float64
         ).reshape(n, n_grid)
-        # Curves floored at a share of the prior's (docs/decisions.md, robustness rule 2).
-        self.curves: FloatArray = np.maximum(own, CURVE_FLOOR * _PRIOR_CURVES[4])
-        finals = np.fromiter((r.final for r in used), dtype=np.float64, count=n)
-        targets = np.fromiter((r.target for r in used), dtype=np.float64, count=n)
-        self.log_ratios: FloatArray = np.log(np.maximum(finals, 0.5) / np.maximum(targets, 1))
-        self.weights: FloatArray = np.fromiter(
-            (r.weight for r in used), dtype=np.float64, count=n
-        )
+        self.finals: FloatArray = np.array([max(r.final, 0) for r in used], dtype=np.float64)
+        self.targets: FloatArray = np.array([r.target for r in used], dtype=np.float64)
+        self.weights: FloatArray = np.array([r.weight for r in used], dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self._used)
@@ -198,14 +205,6 @@ class PreparedReferences(Sequence[Reference]):
 def prepare_references(references: Sequence[Reference]) -> PreparedReferences:
     """The usable references (positive weight and target, a full curve) as arrays."""
     return PreparedReferences(references)
-
-
-_N_PRIOR = len(_PRIOR_CURVES) * len(_PRIOR_Z)
-_PRIOR_ALL = (
-    np.repeat(_PRIOR_CURVES, len(_PRIOR_Z), axis=0),
-    np.tile(PRIOR_LOG_RATIO_SD * _PRIOR_Z, len(_PRIOR_CURVES)),
-    np.full(_N_PRIOR, PRIOR_WEIGHT / _N_PRIOR),
-)
 
 
 def _curve_at(curves: FloatArray, t: float) -> FloatArray:
@@ -240,22 +239,17 @@ def _trajectory_increments(
     return bounds, np.clip(gains, 0.0, None)
 
 
-def _merged(
-    share: FloatArray, log_ratios: FloatArray, log_weights: FloatArray, bandwidth: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """References that say nearly the same thing now (share within half a point, outcome
-    ratio within a quarter of the kernel's width) merged into one, their weights summed:
-    the cost of a forecast then grows with the variety of references, not their number."""
-    share_key = np.round(np.clip(share, 0.0, 2.0) / 0.005).astype(np.int64)  # < 401
-    ratio_key = np.round(log_ratios / (bandwidth / 4)).astype(np.int64)
-    _, inverse = np.unique(ratio_key * 1000 + share_key, return_inverse=True)
-    w = np.exp(log_weights - log_weights.max())
-    total = np.bincount(inverse, weights=w)
-    seen = total > 0  # groups whose weights all underflowed carry nothing
-    total = total[seen]
-    merged_share = np.bincount(inverse, weights=w * share)[seen] / total
-    merged_ratios = np.bincount(inverse, weights=w * log_ratios)[seen] / total
-    return merged_share, merged_ratios, np.log(total) + log_weights.max()
+def _count_at(points: Sequence[tuple[float, float]], at: float) -> float:
+    """The campaign's count at time fraction `at`: its last point at or before it."""
+    before = [c for t, c in sorted((float(t), float(c)) for t, c in points) if t <= at]
+    return before[-1] if before else 0.0
+
+
+def _weighted_quantile(sorted_values: FloatArray, cdf: FloatArray, q: float,
+                       strict: bool) -> float:
+    """The smallest value whose cumulative weight is above q (strict) or at least q."""
+    i = int(np.searchsorted(cdf, q, side="right" if strict else "left"))
+    return float(sorted_values[min(i, len(sorted_values) - 1)])
 
 
 def campaign_forecast(
@@ -266,16 +260,28 @@ def campaign_forecast(
     points: Sequence[tuple[float, float]],
     references: Sequence[Reference],
     capacity: int | None = None,
-    dispersion: float = DEFAULT_DISPERSION,
-    bandwidth_factor: float = BANDWIDTH_FACTOR,
+    spread_factor: float | None = None,
+    neighbours: float | None = None,
+    recent_bandwidth: float | None = None,
+    elasticity: float | None = None,
+    interval_tail: float | None = None,
 ) -> Forecast:
     """Forecast of an open campaign's final count and of its reaching `target`.
 
     elapsed: time fraction of the mobilisation window already gone, in [0, 1];
     count: confirmed seats now; points: the campaign's trajectory so far (time fraction,
     cumulative count); references: finished campaigns with their similarity weights;
-    capacity: the campaign's places, when known (no final above it: more pledges wait)."""
+    capacity: the campaign's places, when known (no final above it: more pledges wait).
+    The last three arguments override SPREAD_FACTOR, NEIGHBOURS and RECENT_BANDWIDTH
+    (bench/forecast_backtest.py --tune)."""
+    spread = SPREAD_FACTOR if spread_factor is None else spread_factor
+    k_neighbours = NEIGHBOURS if neighbours is None else neighbours
+    recent_bw = RECENT_BANDWIDTH if recent_bandwidth is None else recent_bandwidth
+    elasticity = ELASTICITY if elasticity is None else elasticity
     elapsed = min(max(float(elapsed), 0.0), 1.0)
+    tail = (INTERVAL_TAIL + INTERVAL_TAIL_SLOPE * elapsed if interval_tail is None
+            else interval_tail)
+    tail = min(max(tail, 0.1), 0.5)
     count = max(int(count), 0)
     target = max(int(target), 1)
     prepared = (
@@ -284,96 +290,66 @@ def campaign_forecast(
         else prepare_references(references)
     )
     n_used = len(prepared)
-    if n_used:
-        curves = np.vstack([prepared.curves, _PRIOR_ALL[0]])
-        log_ratios = np.concatenate([prepared.log_ratios, _PRIOR_ALL[1]])
-        weights = np.concatenate([prepared.weights, _PRIOR_ALL[2]])
-    else:
-        curves, log_ratios, weights = _PRIOR_ALL
+    # The prior's pseudo-references, scaled to this campaign's target.
+    curves = np.vstack([prepared.curves, _PRIOR_ALL[0]])
+    finals = np.concatenate([prepared.finals, target * _PRIOR_ALL[1]])
+    targets = np.concatenate([prepared.targets, np.full(_N_PRIOR, float(target))])
+    weights = np.concatenate([prepared.weights, _PRIOR_ALL[2]])
 
-    # Kernel bandwidth on log(final / target): Silverman's rule (BANDWIDTH_RULE) over the
-    # ratios, at least 0.1 so that a handful of identical references still leave some doubt.
-    mean = float(np.average(log_ratios, weights=weights))
-    sd = math.sqrt(float(np.average((log_ratios - mean) ** 2, weights=weights)))
-    n_eff = float(weights.sum() ** 2 / (weights**2).sum())
-    if BANDWIDTH_RULE == "robust09":
-        q25, q75 = np.quantile(log_ratios, [0.25, 0.75])
-        spread = min(sd, float(q75 - q25) / 1.34) if q75 > q25 else sd
-        bandwidth = max(bandwidth_factor * 0.9 * spread * n_eff ** (-0.2), 0.1)
-    else:
-        bandwidth = max(bandwidth_factor * 1.06 * sd * n_eff ** (-0.2), 0.1)
+    # Each reference at the same elapsed time: its count then, and its recent gain.
+    before = max(elapsed - RECENT_SPAN, 0.0)
+    share_now = np.clip(_curve_at(curves, elapsed), 0.0, 1.0)
+    share_before = np.clip(_curve_at(curves, before), 0.0, None)
+    counts_then = share_now * finals
+    smooth = ALPHA * targets
+    own_smooth = ALPHA * target
 
-    share_now = np.clip(_curve_at(curves, elapsed), 0.0, None)
-    # Shape: how well each curve explains when the sign-ups so far came (multinomial).
-    log_shape = np.zeros(len(curves))
-    if count > 0 and elapsed > 0:
-        bounds, gains = _trajectory_increments(
-            points, elapsed, count, pieces=SHAPE_SPANS, recent=RECENT_SPAN
-        )
-        at_bounds = np.column_stack([_curve_at(curves, b) for b in bounds])
-        spans = np.clip(np.diff(at_bounds, axis=1), 1e-4, None)
-        spans = spans / spans.sum(axis=1, keepdims=True)
-        log_shape = dispersion * (np.log(spans) @ gains)
+    # Kernel on the smoothed share of target reached so far; the bandwidth widens until
+    # about k_neighbours references (by weight) sit within one bandwidth.
+    gap = np.log(counts_then / targets + ALPHA) - math.log(count / target + ALPHA)
+    log_w = np.log(weights)
+    if recent_bw > 0 and elapsed > 0:
+        gain = count - _count_at(points, before) if before > 0 else float(count)
+        own_recent = math.log((max(gain, 0.0) + own_smooth / 2) / (count + own_smooth))
+        ref_recent = np.log((np.clip(share_now - share_before, 0.0, None) * finals
+                             + smooth / 2) / (counts_then + smooth))
+        log_w = log_w - 0.5 * ((ref_recent - own_recent) / recent_bw) ** 2
+    distance = np.abs(gap)
+    order = np.argsort(distance)
+    mass = np.cumsum(weights[order])
+    reach = int(np.searchsorted(mass, min(k_neighbours * math.sqrt(float(mass[-1])),
+                                          float(mass[-1]) * 0.5)))
+    bandwidth = max(SHARE_BANDWIDTH, float(distance[order[min(reach, len(order) - 1)]]))
+    log_w = log_w - 0.5 * (gap / bandwidth) ** 2
+    w = np.exp(log_w - log_w.max())
 
-    log_weights = np.log(weights) + log_shape
-    if len(curves) > MERGE_ABOVE:
-        share_now, log_ratios, log_weights = _merged(share_now, log_ratios, log_weights,
-                                                     bandwidth)
-    if len(share_now) > MAX_GROUPS:
-        # Only the MAX_GROUPS references most consistent with the count now are kept: their
-        # own outcome ratio near the final they would imply (count / share), by weight.
-        implied = np.log((count + 0.5) / np.clip(share_now, 1e-3, None) / target)
-        closeness = log_weights - 0.5 * ((implied - log_ratios) / max(bandwidth, 0.2)) ** 2
-        keep = np.argpartition(-closeness, MAX_GROUPS)[:MAX_GROUPS]
-        share_now, log_ratios, log_weights = share_now[keep], log_ratios[keep], log_weights[keep]
-
-    upper = max(
-        count + 10.0,
-        target * math.exp(float(log_ratios.max()) + 2 * TAIL_SD),
-        count / max(float(np.quantile(share_now, 0.05)), 0.05),
-    )
-    # Whole people while they fit in GRID_SIZE candidates; beyond, a continuous grid where
-    # N stands for the whole number nearest to it (hence target - 0.5 below).
-    if upper - count < GRID_SIZE:
-        finals = np.arange(count, math.floor(upper) + 1, dtype=np.float64)
-    else:
-        finals = np.linspace(float(count), upper, GRID_SIZE)
-    log_n = np.log(np.maximum(finals, 0.5) / target)
-    # Heavy tails: a share TAIL_WEIGHT of each kernel is TAIL_SD wide, so that an outcome
-    # outside the references' range (nobody signing up at all) stays possible.
-    gap = log_n[None, :] - log_ratios[:, None]
-    log_kernel = np.logaddexp(
-        math.log((1.0 - TAIL_WEIGHT) / bandwidth) - 0.5 * (gap / bandwidth) ** 2,
-        math.log(TAIL_WEIGHT / TAIL_SD) - 0.5 * (gap / TAIL_SD) ** 2,
-    )
-    # Given the final N, each of its seats was already taken at time t with probability
-    # f_j(t): the count now is Binomial(N, f_j(t)) (the Poisson count of a window's arrivals
-    # would overstate its noise by 1 / (1 - f), four times at D-7).
-    share = np.clip(share_now, 1e-3, 1.0 - 1e-3)
-    log_choose = np.array([math.lgamma(n + 1.0) - math.lgamma(n - count + 1.0) for n in finals])
-    log_binomial = (
-        log_choose[None, :]
-        + count * np.log(share)[:, None]
-        + (finals - count)[None, :] * np.log1p(-share)[:, None]
-    )
-    log_joint = log_kernel + dispersion * log_binomial + log_weights[:, None]
-    # The kernel is a density over log N: over N it carries the Jacobian 1 / N.
-    log_joint -= np.log(np.maximum(finals, 0.5))[None, :]
-    log_joint -= log_joint.max()
-    posterior = np.exp(log_joint).sum(axis=0)
-    posterior /= posterior.sum()
-
-    # Sign-ups beyond the capacity wait: the final is min(N, capacity), the mass above the
-    # capacity piles up at it (not removed, which would lower the chance of success).
+    # Each reference's growth from now to the deadline, applied to this campaign; the log
+    # growth factors spread about their weighted median by the conformal factor.
+    log_growth = np.log((finals + smooth) / targets) - math.log(count / target + ALPHA) \
+        - elasticity * gap
+    if spread != 1.0:
+        by_growth = np.argsort(log_growth)
+        cdf = np.cumsum(w[by_growth]) / w.sum()
+        centre = float(log_growth[by_growth[min(int(np.searchsorted(cdf, 0.5)),
+                                                 len(cdf) - 1)]])
+        log_growth = centre + spread * (log_growth - centre)
+    predicted = np.round((count + own_smooth) * np.exp(log_growth) - own_smooth)
+    predicted = np.maximum(predicted, float(count))
     if capacity is not None:
-        finals = np.minimum(finals, float(max(capacity, count)))
-    cdf = np.cumsum(posterior)
-    expected = float(posterior @ finals)
-    probability = 1.0 if count >= target else float(posterior[finals >= target - 0.5].sum())
-    low = float(finals[min(int(np.searchsorted(cdf, 0.1)), len(finals) - 1)])
-    high = float(finals[min(int(np.searchsorted(cdf, 0.9)), len(finals) - 1)])
-    # All from the same posterior; the mean is clipped into the 80 % interval (a long tail
-    # can pull it out), so the interval never widens to hold it (docs/forecast.md).
+        predicted = np.minimum(predicted, float(max(capacity, count)))
+
+    order = np.argsort(predicted, kind="stable")
+    values = predicted[order]
+    cdf = np.cumsum(w[order])
+    cdf /= cdf[-1]
+    below = int(np.searchsorted(values, target, side="left"))
+    probability = 1.0 if below == 0 else max(1.0 - float(cdf[below - 1]), 0.0)
+    # The 10th percentile: the smallest value with more than 10 % of the weight at or
+    # below it; the 90th: at least 90 %. So p >= 0.9 puts the 10th percentile at the
+    # target or above, and p <= 0.1 the 90th below it.
+    low = _weighted_quantile(values, cdf, tail, strict=True)
+    high = _weighted_quantile(values, cdf, 1.0 - tail, strict=False)
+    expected = float(w @ predicted / w.sum())
     return Forecast(
         probability=min(max(probability, 0.0), 1.0),
         expected=min(max(expected, low), high),

