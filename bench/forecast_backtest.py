@@ -4,14 +4,15 @@ probability decile and 80 % interval coverage, next to the baselines "share of t
 reached so far" and straight-line extrapolation; then timings against a reference
 operation measured in the same run.
 
-    .venv/bin/python bench/forecast_backtest.py                  # 2,000 refs, 1,000 tests
-    .venv/bin/python bench/forecast_backtest.py --tune           # sharpening grid
+    .venv/bin/python bench/forecast_backtest.py                  # 2,000 refs, 5,000 tests
+    .venv/bin/python bench/forecast_backtest.py --tune           # parameter scan
     DATABASE_URL=postgres://…/fullmobs_x .venv/bin/python bench/forecast_backtest.py --demo
 
 Generated campaigns come from lab.simulation (assumptions in docs/forecast.md). Training
-references (seed 1) and test campaigns (seed 2) are separate draws; the dispersion and the
-baselines' logistic fits use the training campaigns only (--tune splits them 3:1 into
-references and validation campaigns). --demo also replays the finished campaigns of every
+references (seed 1) and test campaigns (seed 2) are separate draws; the baselines' logistic
+fits use the training campaigns only, and --tune scans the model's parameters with the
+training references against validation campaigns of a third draw (seed 4), never the test
+set. --demo also replays the finished campaigns of every
 organisation of the database (each against the others as references).
 """
 
@@ -32,8 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lab.forecast import (  # noqa: E402
-    BANDWIDTH_FACTOR,
-    DEFAULT_DISPERSION,
     Reference,
     campaign_forecast,
     prepare_references,
@@ -148,17 +147,31 @@ def score(probs: Sequence[float], cases: Sequence[Case],
                   coverage, deciles)
 
 
-def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], dispersion: float,
-                 bandwidth_factor: float = BANDWIDTH_FACTOR):
+def forecast_all(cases: Sequence[Case], refs: Sequence[Reference], **params: float):
     return [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
-                              points=c.points, references=refs, capacity=c.capacity,
-                              dispersion=dispersion, bandwidth_factor=bandwidth_factor)
+                              points=c.points, references=refs, capacity=c.capacity, **params)
             for c in cases]
 
 
+def binomial_se(n: int, p: float) -> float:
+    """Standard error of an observed rate over n campaigns whose chance is p."""
+    return float(np.sqrt(max(p * (1 - p), 1e-4) / max(n, 1)))
+
+
+def calibration_verdict(n: int, mean: float, observed: float) -> str:
+    """Within 5 points; off by more than 5 points beyond two standard errors; or too few
+    campaigns to tell (the gap exceeds 5 points but not by two standard errors)."""
+    gap = abs(observed - mean)
+    if gap <= 0.05:
+        return "within 5 points"
+    if gap - 0.05 > 2 * binomial_se(n, mean):
+        return "OFF by more than 5 points"
+    return "too few to judge (gap within 5 points + 2 se)"
+
+
 def report(title: str, test: Sequence[Case], train: Sequence[Case],
-           refs: Sequence[Reference], dispersion: float) -> None:
-    forecasts = forecast_all(test, refs, dispersion)
+           refs: Sequence[Reference], goals: bool = False) -> None:
+    forecasts = forecast_all(test, refs)
     raw = score([f.probability for f in forecasts], test,
                 intervals=[(f.low, f.high) for f in forecasts])
     rows = [("model (product default)", raw)]
@@ -175,39 +188,61 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
     for name, s in rows:
         cover = f"{s.coverage:.1%}" if s.coverage is not None else "-"
         print(f"  {name:<30}{s.accuracy:>10.1%}{s.brier:>8.3f}{cover:>11}")
-    ok = sum(1 for _, n, m, o in raw.calibration if n >= 30 and abs(m - o) <= 0.05)
-    big = sum(1 for _, n, _, _ in raw.calibration if n >= 30)
-    print(f"  calibration of the model ({ok} of {big} deciles with n >= 30 within 5 points;"
-          " decile: n, mean forecast, observed rate, gap):")
-    for decile, n, mean, observed in raw.calibration:
-        flag = "" if n < 30 or abs(mean - observed) <= 0.05 else "  <- off by > 5 points"
+    verdicts = [calibration_verdict(n, mean, observed)
+                for _, n, mean, observed in raw.calibration]
+    print(f"  calibration of the model: {verdicts.count('within 5 points')} deciles within 5"
+          f" points, {verdicts.count('OFF by more than 5 points')} off, "
+          f"{sum(v.startswith('too few') for v in verdicts)} too few to judge"
+          " (decile: n, mean forecast, observed rate, gap, binomial standard error):")
+    for (decile, n, mean, observed), verdict in zip(raw.calibration, verdicts, strict=True):
+        se = binomial_se(n, mean)
         print(f"    {decile}: n={n:<5} {mean:6.1%} {observed:6.1%} "
-              f"{observed - mean:+6.1%}{flag}")
+              f"{observed - mean:+6.1%}  se {se:5.1%}  {verdict}")
+    middle = [(n, mean, observed) for _, n, mean, observed in raw.calibration
+              if 0.2 <= mean < 0.8]
+    if middle:
+        n_mid = sum(n for n, _, _ in middle)
+        mean_mid = sum(n * m for n, m, _ in middle) / n_mid
+        observed_mid = sum(n * o for n, _, o in middle) / n_mid
+        print(f"    pooled 0.2-0.8: n={n_mid:<5} {mean_mid:6.1%} {observed_mid:6.1%} "
+              f"{observed_mid - mean_mid:+6.1%}  se {binomial_se(n_mid, mean_mid):5.1%}  "
+              f"{calibration_verdict(n_mid, mean_mid, observed_mid)}")
+    if goals:
+        cover = raw.coverage or 0.0
+        judged_off = verdicts.count("OFF by more than 5 points")
+        for label, met in (
+            ("accuracy >= 90 %", raw.accuracy >= 0.90),
+            ("Brier <= 0.08", raw.brier <= 0.08),
+            ("calibration within 5 points per decile", judged_off == 0),
+            ("80 % interval covers 78-82 %", 0.78 <= cover <= 0.82),
+            ("Brier <= share-so-far logistic baseline's",
+             len(rows) > 1 and raw.brier <= rows[1][1].brier),
+        ):
+            print(f"  goal {label:<45} {'met' if met else 'NOT MET'}")
 
 
-def tune(train_campaigns: Sequence[SimulatedCampaign]) -> float:
-    """On TRAINING campaigns only (never the test set): 3:1 split into references and
-    validation campaigns; for each dispersion (likelihood tempering) and bandwidth factor,
-    the 80 % interval coverage and Brier at 25 %, 50 % and D-7 of the validation
-    campaigns. The one sharpening parameter is chosen for coverage near 80 % at all three
-    without a worse Brier (docs/decisions.md, third round)."""
-    cut = len(train_campaigns) * 3 // 4
-    refs = references_from(train_campaigns[:cut])
-    val = train_campaigns[cut:]
-    print("tuning on training campaigns only (validation quarter):")
-    for dispersion, factor in ((0.5, 1.0), (0.5, 0.5), (0.7, 1.0), (1.0, 1.0), (2.0, 1.0)):
+def tune(train_campaigns: Sequence[SimulatedCampaign], n_val: int) -> None:
+    """On TRAINING data only (never the test set): the training campaigns as references,
+    validation campaigns from a third draw (seed 4); for each candidate setting, accuracy,
+    Brier and 80 % coverage at 25 % and D-7 (docs/decisions.md, fourth round)."""
+    refs = references_from(train_campaigns)
+    val = simulate_campaigns(n_val, seed=4, scenario=FULLMOBS)
+    print(f"tuning: {len(refs)} training references, {n_val} validation campaigns (seed 4)")
+    settings: list[dict[str, float]] = [{}]
+    settings += [{"elasticity": e} for e in (0.0, 0.4, 0.6, 1.0)]
+    settings += [{"neighbours": k} for k in (0.9, 3.6)]
+    settings += [{"recent_bandwidth": 0.0}]
+    settings += [{"interval_tail": t} for t in (0.1, 0.15, 0.2, 0.25)]
+    for params in settings:
         line = []
-        for name, at in (("25 %", 0.25), ("50 %", 0.5), ("D-7", None)):
-            cases = [Case(e, c.count_at(e), c.target, c.points(e), c.final, c.capacity)
-                     for c in val
-                     for e in [at if at is not None else checkpoint_elapsed("D-7",
-                                                                            c.duration_days)]]
-            fc = forecast_all(cases, refs, dispersion, factor)
+        for name in CHECKPOINTS:
+            cases = cases_from(val, name)
+            fc = forecast_all(cases, refs, **params)
             s = score([f.probability for f in fc], cases,
                       intervals=[(f.low, f.high) for f in fc])
-            line.append(f"{name} cover {s.coverage:.1%} Brier {s.brier:.4f}")
-        print(f"  dispersion {dispersion}, bandwidth x{factor}: " + "; ".join(line))
-    return DEFAULT_DISPERSION
+            line.append(f"{name} acc {s.accuracy:.1%} Brier {s.brier:.4f} "
+                        f"cover {s.coverage:.1%}")
+        print(f"  {params or 'product defaults'}: " + "; ".join(line))
 
 
 def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> None:
@@ -254,7 +289,7 @@ def timings(refs: Sequence[Reference], test: Sequence[SimulatedCampaign]) -> Non
         print(f"  {label:<55}{ms:9.1f} ms  {ms / reference_ms:6.2f} x reference")
 
 
-def demo_replay(dispersion: float) -> None:
+def demo_replay() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -275,7 +310,7 @@ def demo_replay(dispersion: float) -> None:
             refs_for.append([reference_from_points(p, target=tg)
                              for j, (_, tg, p) in enumerate(campaigns) if j != i])
         fc = [campaign_forecast(elapsed=c.elapsed, count=c.count, target=c.target,
-                                points=c.points, references=r, dispersion=dispersion)
+                                points=c.points, references=r)
               for c, r in zip(test, refs_for, strict=True)]
         s = score([f.probability for f in fc], test, intervals=[(f.low, f.high) for f in fc])
         base = score([float(c.count / c.target >= c.elapsed) for c in test], test)
@@ -284,7 +319,7 @@ def demo_replay(dispersion: float) -> None:
               f"Brier {base.brier:.3f} (leave-one-out, n={len(test)})")
 
 
-def run_scenario(scenario: Scenario, n_train: int, n_test: int, dispersion: float) -> None:
+def run_scenario(scenario: Scenario, n_train: int, n_test: int) -> None:
     train_campaigns = simulate_campaigns(n_train, seed=1, scenario=scenario)
     test_campaigns = simulate_campaigns(n_test, seed=2, scenario=scenario)
     refs = references_from(train_campaigns)
@@ -292,38 +327,39 @@ def run_scenario(scenario: Scenario, n_train: int, n_test: int, dispersion: floa
                  else "a harder sensitivity case, goals not judged on it")
     print(f"\n=== scenario {scenario.name} ({main_note}) ===")
     print(f"generator: {n_train} training references (seed 1), {n_test} test "
-          f"campaigns (seed 2); dispersion {dispersion}")
+          "campaigns (seed 2)")
     for name in CHECKPOINTS:
         report(f"at {name}", cases_from(test_campaigns, name),
-               cases_from(train_campaigns, name), refs, dispersion)
+               cases_from(train_campaigns, name), refs,
+               goals=scenario == FULLMOBS and name == "D-7")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", type=int, default=2000)
-    parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--test", type=int, default=5000)
     parser.add_argument("--sensitivity-test", type=int, default=500,
                         help="test campaigns of the Kickstarter-like scenario")
     parser.add_argument("--scenario", choices=("all", "fullmobs", "kickstarter", "none"),
                         default="all")
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--validation", type=int, default=2000)
     parser.add_argument("--timings", action="store_true")
     parser.add_argument("--demo", action="store_true")
     args = parser.parse_args()
 
-    dispersion = DEFAULT_DISPERSION
     if args.tune:
-        dispersion = tune(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS))
+        tune(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS), args.validation)
     for scenario in SCENARIOS:
         key = "fullmobs" if scenario == FULLMOBS else "kickstarter"
         if args.scenario in ("all", key):
             n_test = args.test if scenario == FULLMOBS else args.sensitivity_test
-            run_scenario(scenario, args.train, n_test, dispersion)
+            run_scenario(scenario, args.train, n_test)
     if args.timings or args.scenario == "all":
         timings(references_from(simulate_campaigns(args.train, seed=1, scenario=FULLMOBS)),
                 simulate_campaigns(10, seed=2, scenario=FULLMOBS))
     if args.demo:
-        demo_replay(dispersion)
+        demo_replay()
 
 
 if __name__ == "__main__":
