@@ -9,6 +9,7 @@ from billing import views_buying as billing_buying
 from engagement.api import campaigns as campaign_api
 from engagement.api import impact as impact_api
 from engagement.api import invitations as invitation_api
+from engagement.api import participant_imports as participant_import_api
 from engagement.api import participants as participant_api
 from engagement.api import pledges as pledge_api
 from engagement.api import programmes as programme_api
@@ -46,6 +47,8 @@ router.register(r"programmes/(?P<programme_pk>\d+)/steps", programme_api.StepVie
 router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
 router.register("slots", campaign_api.SlotViewSet, basename="slot")
 router.register("participants", participant_api.ParticipantViewSet, basename="participant")
+router.register("participant-imports", participant_import_api.ParticipantImportJobViewSet,
+                basename="participant-import")
 router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 # "invitations/" invites colleagues to the space; these invite people to campaigns.
 router.register("campaign-invitations", invitation_api.CampaignInvitationViewSet,

@@ -251,9 +251,7 @@ class ParticipantImportForm(forms.Form):
         return data
 
 
-class ImportConfirmForm(forms.Form):
-    dry_run = forms.CharField(widget=forms.HiddenInput, initial="0")
-    digest = forms.CharField(widget=forms.HiddenInput)
+class ImportJobConfirmForm(forms.Form):
     only_valid = forms.BooleanField(
         label=_("Import only the valid rows (the rows listed above are left out)"),
         required=False)

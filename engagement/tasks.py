@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.tenancy import for_each_ready_organisation
 
 from .services import (
+    bulk_jobs,
     campaign_recovery,
     campaigns_close_due,
     campaigns_complete_past,
@@ -118,3 +119,17 @@ def send_invitation_batch(batch_id: int) -> None:
 def notify_campaign_postponed(event_id: int) -> None:
     """A postponed campaign's e-mails to the people with a live pledge."""
     campaign_recovery.campaign_postponed_notify(event_id=event_id)
+
+
+# No automatic retry: each step claims its job first, so a second delivery does nothing;
+# a failed step marks the job failed (nothing written) and the organiser starts again.
+@shared_task
+def check_participant_import(job_id: int) -> None:
+    """The dry run of an uploaded participant list: its report, nothing written."""
+    bulk_jobs.import_job_check(job_id=job_id)
+
+
+@shared_task
+def run_participant_import(job_id: int) -> None:
+    """The confirmed import of a checked list, in one transaction, with its progress."""
+    bulk_jobs.import_job_run(job_id=job_id)

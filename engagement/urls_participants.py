@@ -8,6 +8,7 @@ from .views import organiser_participants as views
 urlpatterns = [
     path("", views.participant_list, name="participant_list"),
     path("import/", views.participant_import, name="participant_import"),
+    path("import/<int:pk>/", views.participant_import_job, name="participant_import_job"),
     # A person's rights (managers and owners).
     path("<int:pk>/", data.participant_data_page, name="participant_data_page"),
     path("<int:pk>/data.<str:kind>", data.participant_data_export,

@@ -1,13 +1,12 @@
 """The organisers' participant pages: the list (members) and the CSV import (managers).
 
-The import runs in two steps: a check (dry run) shows what would happen, then "Import"
-writes. The checked text waits in the session between the two, named by its digest, so
-what is imported is exactly what was checked (and a file need not be uploaded twice).
+The import runs in two steps on the worker (``services.bulk_jobs``): a check (dry run)
+shows what would happen, then "Import" writes. The file is stored with its job between
+the two, so what is imported is exactly what was checked, and the page shows each step's
+progress, whatever the list's size.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,21 +20,16 @@ from core.errors import DomainError
 from core.roles import Role
 from tenants.access import identity_search_scope, require_role
 
-from ..forms import ImportConfirmForm, ParticipantFilterForm, ParticipantImportForm
-from ..models import EmailDeliverability, Participant
+from ..forms import ImportJobConfirmForm, ParticipantFilterForm, ParticipantImportForm
+from ..models import BulkJob, EmailDeliverability, Participant
 from ..selectors import participants_with_deliverability
+from ..services.bulk_jobs import import_job_confirm, import_job_create
 from ..services.deliverability import email_deliverability_clear
-from ..services.participants import (
-    COLUMNS,
-    MAX_FILE_BYTES,
-    MAX_ROWS,
-    ImportReport,
-    participants_import,
-    upload_decode,
-)
+from ..services.participants import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, upload_decode
 
 PAGE_SIZE = 50
-SESSION_KEY = "participant_import"
+# The latest imports listed under the form.
+RECENT_JOBS = 5
 # A report of thousands of refused rows is read from the top; the rest only weighs.
 ERRORS_SHOWN = 200
 
@@ -86,24 +80,18 @@ def participant_email_clear(request, pk):
     return redirect(f"{reverse('participant_list')}?delivery=undeliverable")
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _render_import(request, *, form, report: ImportReport | None = None,
-                   confirm: ImportConfirmForm | None = None, status: int = 200):
+def _render_import(request, *, form, status: int = 200):
     return render(request, "engagement/participants_import.html", {
-        "form": form, "report": report, "confirm": confirm, "columns": COLUMNS,
-        "max_rows": MAX_ROWS, "max_mb": MAX_FILE_BYTES // 2**20,
-        "errors_shown": report.errors[:ERRORS_SHOWN] if report else [],
+        "form": form, "columns": COLUMNS, "max_rows": MAX_ROWS,
+        "max_mb": MAX_FILE_BYTES // 2**20,
+        "jobs": BulkJob.objects.filter(kind=BulkJob.Kind.IMPORT)[:RECENT_JOBS],
     }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def participant_import(request):
+    """The file is stored and handed to the worker, which checks it: its page follows."""
     require_role(request, Role.MANAGER)
-    if request.method == "POST" and request.POST.get("dry_run") == "0":
-        return _import_checked(request)
     if request.method == "GET":
         return _render_import(request, form=ParticipantImportForm())
     form = ParticipantImportForm(request.POST, request.FILES)
@@ -114,38 +102,38 @@ def participant_import(request):
         # One byte past the limit is enough to refuse a file that is too large.
         text = (upload_decode(data=upload.read(MAX_FILE_BYTES + 1)) if upload
                 else form.cleaned_data["text"])
-        report = participants_import(
-            text=text, dry_run=True, consent_collected=form.cleaned_data["consent_collected"])
+        job = import_job_create(text=text, created_by=request.user,
+                                consent_collected=form.cleaned_data["consent_collected"])
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:
                 form.add_error(None, problem)
         return _render_import(request, form=form, status=400)
-    request.session[SESSION_KEY] = {"digest": _digest(text), "text": text,
-                                    "consent_collected": form.cleaned_data["consent_collected"]}
-    confirm = ImportConfirmForm(initial={"digest": _digest(text)})
-    return _render_import(request, form=ParticipantImportForm(), report=report,
-                          confirm=confirm if report.valid_rows else None)
+    return redirect("participant_import_job", pk=job.pk)
 
 
-def _import_checked(request):
-    """The second step: import the text checked in the first one."""
-    confirm = ImportConfirmForm(request.POST)
-    pending = request.session.get(SESSION_KEY)
-    if not confirm.is_valid() or not pending or \
-            pending["digest"] != confirm.cleaned_data["digest"]:
-        messages.error(request, _("This check is no longer current: choose the file again."))
-        return redirect("participant_import")
-    report = participants_import(text=pending["text"], dry_run=False,
-                                 only_valid=confirm.cleaned_data["only_valid"],
-                                 consent_collected=pending.get("consent_collected", False))
-    if not report.imported:
-        messages.error(request, _("Nothing was imported: correct the rows listed below, or "
-                                  "choose to import only the valid rows."))
-        return _render_import(request, form=ParticipantImportForm(), report=report,
-                              confirm=confirm, status=400)
-    del request.session[SESSION_KEY]
-    messages.success(request, _("Import done: %(created)s new participant(s), %(updated)s "
-                                "updated.") % {"created": report.created,
-                                               "updated": report.updated})
-    return redirect("participant_list")
+@require_http_methods(["GET", "POST"])
+def participant_import_job(request, pk: int):
+    """An import's progress (refreshed by static/js/bulk_progress.js, or by the page
+    itself without JavaScript), its check's report and the confirmation, then its result."""
+    require_role(request, Role.MANAGER)
+    job = get_object_or_404(BulkJob, pk=pk, kind=BulkJob.Kind.IMPORT)
+    confirm = ImportJobConfirmForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and confirm.is_valid():
+        try:
+            import_job_confirm(job=job, only_valid=confirm.cleaned_data["only_valid"])
+        except DomainError as exc:
+            for problems in exc.errors.values():
+                for problem in problems:
+                    confirm.add_error(None, problem)
+            status = 400
+        else:
+            return redirect("participant_import_job", pk=job.pk)
+    report = job.report or {}
+    errors = report.get("errors", [])
+    return render(request, "engagement/participant_import_job.html", {
+        "job": job, "report": report, "confirm": confirm,
+        "errors_shown": errors[:ERRORS_SHOWN], "errors_total": len(errors),
+        "api_url": reverse("participant-import-detail", args=[job.pk]),
+    }, status=status)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
@@ -185,63 +184,4 @@ def test_list_searches_filters_and_pages(org_a, viewer_a):
     assert "Page 1 of 2" in client.get("/participants/").content.decode()
 
 
-@pytest.mark.django_db
-def test_import_page_checks_then_imports(org_a, manager_a):
-    client = tenant_client(org_a, manager_a)
-    assert client.get("/participants/import/").status_code == 200
-    upload = SimpleUploadedFile("people.csv", GOOD.encode(), content_type="text/csv")
-    checked = client.post("/participants/import/", {"file": upload,
-                                                    "consent_collected": "on"})
-    assert checked.status_code == 200
-    page = checked.content.decode()
-    assert "Check of the file" in page and "Every row is valid." in page
-    digest = checked.context["confirm"].initial["digest"]
-    with tenant_context(org_a):
-        assert not Participant.objects.exists()  # a check writes nothing
-    done = client.post("/participants/import/", {"dry_run": "0", "digest": digest})
-    assert done.status_code == 302 and done["Location"] == "/participants/"
-    listed = client.get("/participants/").content.decode()
-    assert "Import done: 2 new participant(s), 0 updated." in listed
-    assert "ana@example.test" in listed
-    # The checked text was used once: posting the confirmation again is refused.
-    again = client.post("/participants/import/", {"dry_run": "0", "digest": digest})
-    assert again["Location"] == "/participants/import/"
-
-
-@pytest.mark.django_db
-def test_import_page_lists_errors_and_can_take_only_the_valid_rows(org_a, manager_a):
-    client = tenant_client(org_a, manager_a)
-    text = "email;language\nana@example.test;fr\nbob@example.test;klingon\n"
-    checked = client.post("/participants/import/", {"text": text})
-    page = checked.content.decode()
-    assert checked.status_code == 200
-    assert "<td>3</td><td>language</td>" in page and "klingon" in page
-    digest = checked.context["confirm"].initial["digest"]
-    refused = client.post("/participants/import/", {"dry_run": "0", "digest": digest})
-    assert refused.status_code == 400
-    assert "Nothing was imported" in refused.content.decode()
-    with tenant_context(org_a):
-        assert not Participant.objects.exists()
-    done = client.post("/participants/import/", {"dry_run": "0", "digest": digest,
-                                                 "only_valid": "on"})
-    assert done.status_code == 302
-    with tenant_context(org_a):
-        assert list(Participant.objects.values_list("email", flat=True)) == [
-            "ana@example.test"]
-
-
-@pytest.mark.django_db
-def test_import_page_refuses_unreadable_input(org_a, manager_a):
-    client = tenant_client(org_a, manager_a)
-    neither = client.post("/participants/import/", {})
-    assert neither.status_code == 400
-    assert "one of the two" in neither.content.decode()
-    latin = SimpleUploadedFile("people.csv", "email\né@example.test".encode("latin-1"))
-    response = client.post("/participants/import/", {"file": latin})
-    assert response.status_code == 400
-    assert "UTF-8" in response.content.decode()
-    response = client.post("/participants/import/", {"text": "name\nAna\n"})
-    assert response.status_code == 400
-    assert "no “email” column" in response.content.decode()
-    stale = client.post("/participants/import/", {"dry_run": "0", "digest": "0" * 64})
-    assert stale["Location"] == "/participants/import/"
+# The import page's steps (check, progress, confirmation): tests/engagement/test_import_jobs.py.

@@ -1,0 +1,176 @@
+"""Participant imports as jobs on the worker: the request stores the file and answers at
+once; the worker checks it (the dry run: nothing written) and reports; the organiser
+confirms; the worker writes it. The page and the API show ``processed`` of ``total``.
+
+The writing is one transaction (``participants_import``): an import goes in whole or not
+at all, never half. Its progress is written by a connection of its own, so that readers
+see it move while the import's transaction is still open.
+
+Each step claims the job by a conditional update of its state: a task delivered twice
+(a worker restarted, a message repeated) finds the job taken and does nothing, so a list
+is never checked or imported twice. The uploaded text is kept only until the job ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from psycopg import DatabaseError
+
+from core.errors import DomainError
+from core.tenancy import current_schema, enqueue_on_commit
+
+from ..models import BulkJob
+from .participants import ImportReport, participants_import
+
+logger = logging.getLogger(__name__)
+
+Status = BulkJob.Status
+
+
+def _report_json(report: ImportReport) -> dict:
+    return {"dry_run": report.dry_run, "only_valid": report.only_valid,
+            "imported": report.imported, "rows": report.rows,
+            "valid_rows": report.valid_rows, "invalid_rows": report.invalid_rows,
+            "created": report.created, "updated": report.updated,
+            "errors": [{"line": e.line, "column": e.column, "message": e.message}
+                       for e in report.errors]}
+
+
+def import_job_create(*, text: str, consent_collected: bool, created_by=None) -> BulkJob:
+    """Store the list and queue its check. The text is decoded already
+    (``upload_decode``); its size and rows are checked by the worker."""
+    if not text.strip():
+        raise DomainError({"csv": [_("The file is empty: it needs a header row, then one "
+                                     "row per participant.")]})
+    with transaction.atomic():
+        job = BulkJob.objects.create(kind=BulkJob.Kind.IMPORT, source_text=text,
+                                     created_by=created_by,
+                                     options={"consent_collected": bool(consent_collected)})
+        enqueue_on_commit("engagement.tasks.check_participant_import", job.pk)
+    return job
+
+
+def import_job_confirm(*, job: BulkJob, only_valid: bool = False) -> BulkJob:
+    """The organiser's go-ahead after the check: queue the writing. Refused when the check
+    is not (or no longer) waiting, when nothing can be imported, or when rows were refused
+    and the organiser did not choose to import only the valid ones."""
+    if job.status != Status.CHECKED:
+        raise DomainError({"job": [_("This import is not waiting for a confirmation.")]})
+    report = job.report
+    if not report.get("valid_rows"):
+        raise DomainError({"job": [_("No row can be imported: correct the file and check "
+                                     "it again.")]})
+    if report.get("errors") and not only_valid:
+        raise DomainError({"only_valid": [_(
+            "Nothing was imported: correct the rows listed below, or choose to import "
+            "only the valid rows.")]})
+    with transaction.atomic():
+        claimed = BulkJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+            status=Status.QUEUED, processed=0, total=report["valid_rows"],
+            options={**job.options, "confirmed": True, "only_valid": bool(only_valid)})
+        if not claimed:
+            raise DomainError({"job": [_("This import is not waiting for a confirmation.")]})
+        enqueue_on_commit("engagement.tasks.run_participant_import", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _claim(job_id: int, *, confirmed: bool, status: str) -> BulkJob | None:
+    """Take a queued job for a step: None if another delivery of the task has it."""
+    jobs = BulkJob.objects.filter(pk=job_id, status=Status.QUEUED)
+    jobs = (jobs.filter(options__confirmed=True) if confirmed
+            else jobs.exclude(options__has_key="confirmed"))
+    if not jobs.update(status=status, started_at=timezone.now()):
+        return None
+    return BulkJob.objects.get(pk=job_id)
+
+
+def _progress_writer(job_id: int) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """``write(done, total)`` on a connection of its own (autocommit), seen at once by
+    the page while the import's transaction is open; and ``close()``. Progress is only a
+    display: a write that cannot be made (the row locked by a caller's own transaction)
+    is skipped after a short wait rather than holding the import up."""
+    schema = current_schema()
+    side = connection.get_new_connection(connection.get_connection_params())
+    side.autocommit = True
+    table = f"{connection.ops.quote_name(schema)}.{BulkJob._meta.db_table}"
+    with side.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '1s'")
+
+    def write(done: int, total: int) -> None:
+        try:
+            with side.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET processed = %s, "  # noqa: S608
+                               "total = %s WHERE id = %s", [min(done, total), total, job_id])
+        except DatabaseError:
+            logger.warning("progress of bulk job %s not written", job_id, exc_info=True)
+
+    return write, side.close
+
+
+def _fail(job: BulkJob, message: str, report: dict | None = None) -> None:
+    job.status, job.finished_at, job.source_text = Status.FAILED, timezone.now(), ""
+    job.report = {**(report or job.report), "message": message}
+    job.save(update_fields=["status", "finished_at", "source_text", "report"])
+
+
+def import_job_check(*, job_id: int) -> BulkJob | None:
+    """The worker's dry run: the report of what the import would do; nothing written."""
+    job = _claim(job_id, confirmed=False, status=Status.CHECKING)
+    if job is None:
+        return None
+    write, close = _progress_writer(job.pk)
+    try:
+        report = participants_import(
+            text=job.source_text, dry_run=True, progress=write,
+            consent_collected=job.options.get("consent_collected", False))
+    except DomainError as exc:
+        _fail(job, exc.text)
+        return job
+    finally:
+        close()
+    job.status, job.report = Status.CHECKED, _report_json(report)
+    job.total = job.processed = report.rows
+    job.save(update_fields=["status", "report", "total", "processed"])
+    return job
+
+
+def import_job_run(*, job_id: int) -> BulkJob | None:
+    """The worker's import of a confirmed job, in one transaction."""
+    job = _claim(job_id, confirmed=True, status=Status.RUNNING)
+    if job is None:
+        return None
+    write, close = _progress_writer(job.pk)
+    try:
+        report = participants_import(
+            text=job.source_text, dry_run=False, progress=write,
+            only_valid=job.options.get("only_valid", False),
+            consent_collected=job.options.get("consent_collected", False))
+    except DomainError as exc:
+        _fail(job, exc.text)
+        return job
+    except Exception:
+        logger.exception("participant import %s failed", job.pk)
+        _fail(job, _("The import failed and nothing was written: try again, or write to "
+                     "us if it fails again."))
+        raise
+    finally:
+        close()
+    job.refresh_from_db(fields=["total", "processed"])
+    if not report.imported:
+        # The file was checked, but rows that were valid are refused now (someone else
+        # changed the organisation's people meanwhile): nothing written.
+        _fail(job, _("Nothing was imported: %(n)s row(s) have errors.") % {
+            "n": report.invalid_rows}, _report_json(report))
+        return job
+    job.status, job.finished_at, job.source_text = Status.DONE, timezone.now(), ""
+    job.report = _report_json(report)
+    job.processed = job.total = report.valid_rows
+    job.save(update_fields=["status", "finished_at", "source_text", "report", "processed",
+                            "total"])
+    return job
