@@ -122,6 +122,9 @@ def pending_migrations(schema_names: list[str],
                 missing = result[schema]
                 assert missing is not None
                 missing.append(f"{app}.{name}")
+    for missing in result.values():
+        if missing:
+            missing.sort()
     return result
 
 

@@ -1,0 +1,250 @@
+"""A thousand organisations: provisioning, migrations with nothing to apply, an additive
+migration applied to all, and a migration failing in organisation #500 then resumed.
+
+Runs in a database of its own, made from DATABASE_URL's server and dropped at the end:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x python bench/many_organisations.py [N] [P]
+
+N organisations (1,000), P worker processes (2). References measured in the same run: an
+empty CREATE SCHEMA, and django-tenants' ``migrate_schemas`` of one schema with nothing to
+apply (what the stock command pays for every schema). The temporary migrations live in a
+temporary copy of the lab app's migrations package (tests/tenants/temporary_migrations.py),
+never in the repository.
+"""
+
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+sys.dont_write_bytecode = True  # the temporary migrations leave no .pyc behind
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+PROCESSES = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+FAILING = min(500, N)  # the organisation whose data makes a migration fail
+
+if not os.environ.get("DATABASE_URL"):
+    sys.exit("Set DATABASE_URL to a PostgreSQL server; the bench makes and drops its own "
+             "database there.")
+_server_url = urlsplit(os.environ["DATABASE_URL"])
+DB_NAME = f"fullmobs_bench_orgs_{os.getpid()}"
+_admin_url = urlunsplit(_server_url._replace(path="/postgres"))
+os.environ["DATABASE_URL"] = urlunsplit(_server_url._replace(path=f"/{DB_NAME}"))
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(_admin_url, autocommit=True) as admin:
+        admin.execute(sql)
+
+
+_admin(f'CREATE DATABASE "{DB_NAME}"')
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+
+from tenants.models import Organisation  # noqa: E402
+from tenants.schema_clone import template_ddl  # noqa: E402
+from tenants.schema_migrations import (  # noqa: E402
+    CURRENT,
+    FAILED,
+    migration_status,
+    organisations_migrate,
+)
+from tenants.services import organisation_provision  # noqa: E402
+from tests.tenants.temporary_migrations import temporary_migrations  # noqa: E402
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def create_schema_reference(times: int = 20) -> float:
+    samples = []
+    for i in range(times):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "bench_empty_{i}"')
+        samples.append(time.perf_counter() - started)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "bench_empty_{i}"')
+    return statistics.median(samples)
+
+
+def stock_nothing_to_apply(schema: str, times: int = 3) -> float:
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+        samples.append(time.perf_counter() - started)
+        connection.set_schema_to_public()
+    return statistics.median(samples)
+
+
+def schema_of(index: int) -> str:
+    return f"bench_org_{index:04d}"
+
+
+def provision(count: int) -> list[float]:
+    template_ddl()  # captured once, as the first real provisioning would
+    samples = []
+    for i in range(1, count + 1):
+        started = time.perf_counter()
+        organisation_provision(name=f"Bench {i}", slug=schema_of(i).replace("_", "-"),
+                               owner_email=f"owner{i}@bench.example")
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def memory_by_process(outcomes) -> dict[int, list[int]]:
+    by_pid: dict[int, list[int]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.pid:
+            by_pid[outcome.pid].append(outcome.rss_kb)
+    return by_pid
+
+
+def print_memory(outcomes) -> None:
+    for pid, samples in sorted(memory_by_process(outcomes).items()):
+        tenth = samples[: max(1, len(samples) // 10)]
+        print(f"    worker {pid}: {len(samples):4d} schemas, RSS first {samples[0] / 1024:6.1f}"
+              f" MB, median of first tenth {statistics.median(tenth) / 1024:6.1f} MB, last "
+              f"{samples[-1] / 1024:6.1f} MB, max {max(samples) / 1024:6.1f} MB")
+
+
+def columns(schema: str, table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name FROM information_schema.columns WHERE "
+                       "table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                       [schema, table])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def recorded(schema: str, app: str, names: list[str]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{schema}".django_migrations '  # noqa: S608
+                       "WHERE app = %s AND name = ANY(%s)", [app, names])
+        return cursor.fetchone()[0]
+
+
+def main() -> None:
+    started = time.perf_counter()
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs, "
+          f"{PROCESSES} worker processes, N={N} organisations")
+    print(f"fresh database (public + template) by migrate_schemas: "
+          f"{time.perf_counter() - started:.1f} s")
+
+    empty = create_schema_reference()
+    stock_one = stock_nothing_to_apply(settings_template())
+    print(f"reference: CREATE SCHEMA (empty)                : {ms(empty)}")
+    print(f"reference: migrate_schemas, 1 schema, nothing   : {ms(stock_one)}"
+          f"  (x {N + 2} schemas = {stock_one * (N + 2):.0f} s, one process)")
+
+    print("\n1. Provisioning (clone of the template)")
+    samples = provision(N)
+    windows = [(1, min(10, N)), (91, min(100, N)), (N - 9, N)] if N >= 100 else [(1, N)]
+    for first, last in windows:
+        window = samples[first - 1:last]
+        print(f"  organisations {first:4d}-{last:4d}: median {ms(statistics.median(window))}, "
+              f"p95 {ms(p95(window))}  ({statistics.median(window) / empty:5.0f}x empty "
+              "CREATE SCHEMA)")
+    print(f"  all {N}: median {ms(statistics.median(samples))}, p95 {ms(p95(samples))}, "
+          f"total {sum(samples):.0f} s")
+
+    print("\n2. migrate_organisations with nothing to apply")
+    before = time.perf_counter()
+    run = organisations_migrate(processes=PROCESSES)
+    elapsed = time.perf_counter() - before
+    assert all(status.state == CURRENT for status in run.statuses), "not all current"
+    print(f"  {len(run.statuses)} schemas: {elapsed:.2f} s in all (the one comparison query: "
+          f"{run.check_seconds:.2f} s); stock migrate_schemas estimated "
+          f"{stock_one * len(run.statuses):.0f} s ({stock_one * len(run.statuses) / elapsed:.0f}x)")
+
+    with temporary_migrations("lab") as extra:
+        print("\n3. An additive migration applied to all")
+        extra.add("9001_bench_note", "CREATE TABLE bench_note (id bigserial PRIMARY KEY, "
+                                     "code text NOT NULL DEFAULT '')")
+        parent_before = rss_mb()
+        run = organisations_migrate(processes=PROCESSES)
+        migrated = [outcome for outcome in run.outcomes if outcome.ok]
+        assert not run.failed, run.failed[:3]
+        per_schema = [outcome.seconds for outcome in migrated]
+        print(f"  {len(migrated)} schemas migrated in {run.apply_seconds:.1f} s "
+              f"(check {run.check_seconds:.2f} s); per schema median "
+              f"{ms(statistics.median(per_schema))}, p95 {ms(p95(per_schema))}")
+        print(f"  parent RSS {parent_before:.0f} MB -> {rss_mb():.0f} MB; workers:")
+        print_memory(migrated)
+
+        print(f"\n4. A migration failing in organisation #{FAILING}, then resumed")
+        failing = schema_of(FAILING)
+        with connection.cursor() as cursor:
+            cursor.execute(f'INSERT INTO "{failing}".bench_note (code) VALUES (%s), (%s)',
+                           ["same", "same"])
+        names = ["9002_bench_kind", "9003_bench_unique_code"]
+        extra.add(names[0], "ALTER TABLE bench_note ADD COLUMN kind text")
+        extra.add(names[1], "CREATE UNIQUE INDEX bench_note_code ON bench_note (code)")
+        run = organisations_migrate(processes=PROCESSES)
+        failed = [outcome.schema_name for outcome in run.failed]
+        print(f"  run: {sum(o.ok for o in run.outcomes)} migrated, failed: {failed} "
+              f"({run.apply_seconds:.1f} s)")
+        assert failed == [failing], failed
+        status = {s.schema_name: s for s in migration_status()}
+        print(f"  --status of {failing}: {status[failing].state}, pending "
+              f"{list(status[failing].pending)}, at {status[failing].failed_migration}: "
+              f"{status[failing].error.splitlines()[0][:120]}")
+        assert status[failing].state == FAILED
+        print(f"  {failing}: columns of bench_note {columns(failing, 'bench_note')}, rows of "
+              f"9002/9003 recorded: {recorded(failing, 'lab', names)} (9002 ran before the "
+              "failure and was rolled back with it)")
+        neighbour = schema_of(FAILING - 1)
+        print(f"  {neighbour}: columns {columns(neighbour, 'bench_note')}, rows recorded: "
+              f"{recorded(neighbour, 'lab', names)}")
+        assert columns(failing, "bench_note") == ["id", "code"]
+        assert recorded(failing, "lab", names) == 0
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{failing}".bench_note WHERE id = (SELECT max(id) '  # noqa: S608
+                           f'FROM "{failing}".bench_note)')
+        run = organisations_migrate(processes=PROCESSES)
+        print(f"  after the data fix, re-run: {run.check_seconds:.2f} s to find "
+              f"{[o.schema_name for o in run.outcomes]}, {run.apply_seconds:.2f} s to migrate "
+              f"it; failures left: {len(run.failed)}")
+        assert [o.schema_name for o in run.outcomes if o.ok] == [failing]
+        assert all(s.state == CURRENT for s in migration_status())
+
+
+def settings_template() -> str:
+    from django.conf import settings
+
+    return settings.TENANT_TEMPLATE_SCHEMA
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        connections.close_all()
+        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        print(f"\ndatabase {DB_NAME} dropped; {Organisation.__name__}s gone with it")
