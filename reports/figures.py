@@ -52,7 +52,8 @@ from core.tenancy import enqueue_on_commit
 from engagement.models import Campaign, Programme, Slot
 
 from . import levers, metrics
-from .models import FiguresSnapshot
+from .analytic import subquery_sql
+from .models import CampaignTally, FiguresSnapshot
 
 # The shape of stored figures: raise it when metrics or lever rows change shape, so
 # that figures stored by an older version of the code are never current.
@@ -161,16 +162,44 @@ def _subject(key: str) -> _Subject:
 
 
 def data_version() -> int:
-    """The organisation's data version: moves whenever a row the figures read changes."""
+    """The organisation's data version: moves whenever a row the figures read changes,
+    outside the campaign-scoped tables (those move their campaign's version)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                        "FROM reports_figures_version")
         return cursor.fetchone()[0]
 
 
-def _is_current(snapshot: FiguresSnapshot, version: int, now: datetime) -> bool:
-    return (snapshot.version == version and now < snapshot.expires_at
-            and snapshot.format == FORMAT)
+def campaigns_version(campaigns: QuerySet[Campaign]) -> int:
+    """The sum of the data versions of ``campaigns`` (``CampaignTally.data_version``,
+    moved by every write to their pledges, slots, invitations or impact records). Each
+    only grows, so the sum moves whenever one of them changed; a campaign leaving or
+    joining a scope moves the organisation's version (the campaigns table does)."""
+    return _versions(campaigns)[1]
+
+
+def _versions(campaigns: QuerySet[Campaign]) -> tuple[int, int]:
+    """The organisation's data version and ``campaigns_version`` in one query."""
+    scope_sql, scope_params = subquery_sql(campaigns.values("pk"))
+    sql = ("SELECT (SELECT CASE WHEN is_called THEN last_value ELSE 0 END "  # noqa: S608
+           "FROM reports_figures_version), "
+           f"(SELECT COALESCE(SUM(data_version), 0) FROM {CampaignTally._meta.db_table} "
+           f"WHERE campaign_id IN ({scope_sql}))")  # a table name and the ORM's own SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scope_params)
+        version, scope_version = cursor.fetchone()
+    return version, int(scope_version)
+
+
+def _versions_by_campaign(ids: list[int]) -> dict[int, int]:
+    return dict(CampaignTally.objects.filter(campaign_id__in=ids)
+                .values_list("campaign_id", "data_version"))
+
+
+def _is_current(snapshot: FiguresSnapshot, version: int, scope_version: int,
+                now: datetime) -> bool:
+    return (snapshot.version == version and snapshot.campaigns_version == scope_version
+            and now < snapshot.expires_at and snapshot.format == FORMAT)
 
 
 def _stamp_read(snapshot: FiguresSnapshot, now: datetime) -> None:
@@ -180,10 +209,10 @@ def _stamp_read(snapshot: FiguresSnapshot, now: datetime) -> None:
 
 def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
     now = timezone.now()
-    version = data_version()
+    version, scope_version = _versions(subject.campaigns)
     snapshot = FiguresSnapshot.objects.filter(key=subject.key).first()
     if snapshot is not None:
-        if _is_current(snapshot, version, now):
+        if _is_current(snapshot, version, scope_version, now):
             _stamp_read(snapshot, now)
             return Figures(snapshot.data, snapshot.computed_at)
         if (allow_stale and snapshot.format == FORMAT
@@ -213,7 +242,8 @@ def _in_flight(snapshot: FiguresSnapshot, now: datetime) -> bool:
 @contextmanager
 def _consistent_read() -> Iterator[int]:
     """A transaction whose queries all see one snapshot of the data, and the data version
-    of that snapshot. Inside a transaction already open (a test's) its isolation is kept."""
+    of that snapshot (read first; the campaigns' versions are read inside it too). Inside
+    a transaction already open (a test's) its isolation is kept."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:
@@ -226,14 +256,17 @@ def _compute(subject: _Subject) -> Figures:
     """Compute a subject's figures and store them with the version they reflect."""
     started_at, started = timezone.now(), time.perf_counter()
     with _consistent_read() as version:
+        # Rows the campaigns' versions count are written with the data in one transaction:
+        # read in the same snapshot, they match the figures exactly.
+        scope_version = campaigns_version(subject.campaigns)
         data = subject.compute()
-    _store(subject, data, version=version, started_at=started_at,
-           duration_ms=round((time.perf_counter() - started) * 1000))
+    _store(subject, data, version=version, scope_version=scope_version,
+           started_at=started_at, duration_ms=round((time.perf_counter() - started) * 1000))
     return Figures(data, started_at)
 
 
-def _store(subject: _Subject, data: Any, *, version: int, started_at: datetime,
-           duration_ms: int) -> None:
+def _store(subject: _Subject, data: Any, *, version: int, scope_version: int,
+           started_at: datetime, duration_ms: int) -> None:
     # Attendance counts a pledge once its slot is over: the next end of a slot in scope
     # (a campaign ends with its last slot) makes the figures outdated.
     next_end = (Slot.objects.filter(campaign__in=subject.campaigns.values("pk"),
@@ -244,15 +277,18 @@ def _store(subject: _Subject, data: Any, *, version: int, started_at: datetime,
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {FiguresSnapshot._meta.db_table} AS f "  # noqa: S608 - table name
-            "(key, format, data, version, computed_at, expires_at, duration_ms, read_at, "
-            "refresh_queued_at) VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s, %s, NULL) "
+            "(key, format, data, version, campaigns_version, computed_at, expires_at, "
+            "duration_ms, read_at, refresh_queued_at) "
+            "VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, NULL) "
             "ON CONFLICT (key) DO UPDATE SET format = EXCLUDED.format, "
             "data = EXCLUDED.data, version = EXCLUDED.version, "
+            "campaigns_version = EXCLUDED.campaigns_version, "
             "computed_at = EXCLUDED.computed_at, expires_at = EXCLUDED.expires_at, "
             "duration_ms = EXCLUDED.duration_ms, refresh_queued_at = NULL "
-            "WHERE f.version <= EXCLUDED.version OR f.format <> EXCLUDED.format",
+            "WHERE (f.version, f.campaigns_version) <= "
+            "(EXCLUDED.version, EXCLUDED.campaigns_version) OR f.format <> EXCLUDED.format",
             [subject.key, FORMAT, json.dumps(data, cls=DjangoJSONEncoder), version,
-             started_at, expires_at, duration_ms, started_at])
+             scope_version, started_at, expires_at, duration_ms, started_at])
 
 
 def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
@@ -263,17 +299,20 @@ def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
     keys = {campaign.pk: f"metrics:campaign:{campaign.pk}" for campaign in campaigns}
     stored = {snapshot.key: snapshot for snapshot in
               FiguresSnapshot.objects.filter(key__in=keys.values())}
+    versions = _versions_by_campaign(list(keys))
     result = {pk: stored[key].data for pk, key in keys.items()
-              if key in stored and _is_current(stored[key], version, now)}
+              if key in stored and _is_current(stored[key], version, versions.get(pk, 0), now)}
     missing = [pk for pk in keys if pk not in result]
     if missing:
         started_at, started = timezone.now(), time.perf_counter()
         with _consistent_read() as version:
+            versions = _versions_by_campaign(missing)
             computed = metrics.campaigns_metrics(missing)
         # Each campaign's share of the time, as if computed alone.
         duration_ms = round((time.perf_counter() - started) * 1000 / len(missing))
         for pk, data in computed.items():
-            _store(_subject(keys[pk]), data, version=version, started_at=started_at,
+            _store(_subject(keys[pk]), data, version=version,
+                   scope_version=versions.get(pk, 0), started_at=started_at,
                    duration_ms=duration_ms)
         result.update(computed)
     return result
@@ -301,7 +340,8 @@ def figures_refresh(*, key: str) -> bool:
     """Compute and store a subject's figures unless they are current (for the worker).
     False when the subject is gone: its stored figures are dropped."""
     snapshot = FiguresSnapshot.objects.filter(key=key).first()
-    if snapshot is not None and _is_current(snapshot, data_version(), timezone.now()):
+    if snapshot is not None and _is_current(snapshot, *_versions(_subject(key).campaigns),
+                                            timezone.now()):
         FiguresSnapshot.objects.filter(pk=snapshot.pk).update(refresh_queued_at=None)
         return True
     try:
@@ -323,11 +363,12 @@ def figures_refresh_outdated(*, now: datetime) -> int:
     that overlapping passes or a dashboard's refresh never compute it twice; drop figures
     nobody read for ``KEEP``. Returns how many subjects were recomputed."""
     FiguresSnapshot.objects.filter(read_at__lt=now - KEEP).delete()
-    version, refreshed = data_version(), 0
+    refreshed = 0
     for snapshot in FiguresSnapshot.objects.filter(
             key__regex=r"^(" + "|".join(KEPT_CURRENT) + ")",
             read_at__gte=now - KEPT_CURRENT_FOR).order_by("key"):
-        if (_is_current(snapshot, version, now) or _in_flight(snapshot, now)
+        if (_is_current(snapshot, *_versions(_subject(snapshot.key).campaigns), now)
+                or _in_flight(snapshot, now)
                 or not _due(snapshot, now) or not _claim(snapshot.key, now)):
             continue
         if figures_refresh(key=snapshot.key):

@@ -116,6 +116,65 @@ class FiguresSnapshot(models.Model):
     # Last shown (updated at most hourly): what nobody reads is not kept current.
     read_at = models.DateTimeField(default=timezone.now)
     refresh_queued_at = models.DateTimeField(null=True, blank=True)
+    # The sum of the ``CampaignTally.data_version`` of the campaigns in scope: moves when
+    # one of them changed (``version`` only follows the organisation-wide sources).
+    campaigns_version = models.BigIntegerField(db_default=0)
 
     def __str__(self) -> str:
         return f"{self.key} v{self.version}"
+
+
+class CampaignTally(models.Model):
+    """A campaign's figures kept current as its pledges change, instead of recounted from
+    them: PostgreSQL triggers on the pledges (statement-level, with transition tables, so
+    bulk writes and concurrent ones are counted too) add each write's difference in the
+    same transaction (``SET x = x + delta``: two transactions at once both count). Also
+    the campaign's ``data_version``, moved by every write its figures read (pledges,
+    slots, invitations, impact records), so stored figures of a programme are outdated
+    only when one of its own campaigns changed. Migration ``reports/0009``; see
+    docs/decisions.md, "Issue 16: maintained figures". Written only by the triggers."""
+
+    # No foreign key: the triggers keep the row, and a campaign's deletion drops it.
+    campaign_id = models.BigIntegerField(primary_key=True)
+    pledges_confirmed = models.IntegerField(db_default=0)
+    pledges_waitlisted = models.IntegerField(db_default=0)
+    pledges_awaiting = models.IntegerField(db_default=0)
+    pledges_offered = models.IntegerField(db_default=0)
+    pledges_cancelled = models.IntegerField(db_default=0)
+    # Confirmed pledges' people with their companions.
+    seats_confirmed = models.IntegerField(db_default=0)
+    # Distinct people with a confirmed pledge (``PersonTally`` rows above zero).
+    people = models.IntegerField(db_default=0)
+    attended = models.IntegerField(db_default=0)
+    no_show = models.IntegerField(db_default=0)
+    # Slot length x (1 + companions) of confirmed pledges, in seconds: exact, unlike
+    # hours (a 20-minute slot is 0.333… h).
+    pledged_seconds = models.BigIntegerField(db_default=0)
+    attended_hours = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    data_version = models.BigIntegerField(db_default=0)
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} v{self.data_version}"
+
+
+class PersonTally(models.Model):
+    """One person's confirmed pledges to one campaign, kept by the same triggers as
+    ``CampaignTally``: distinct people of a campaign or a programme are counted from
+    these rows (a few per person) instead of from every pledge. Rows fallen back to zero
+    are kept (a person who cancelled stays known, at zero)."""
+
+    participant_id = models.BigIntegerField()
+    campaign_id = models.BigIntegerField()
+    pledges_confirmed = models.IntegerField(db_default=0)
+    pledges_attended = models.IntegerField(db_default=0)
+    hours_given = models.DecimalField(max_digits=12, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant_id", "campaign_id"],
+                                               name="one_person_tally_per_campaign")]
+        indexes = [models.Index(fields=["campaign_id", "participant_id"],
+                                condition=models.Q(pledges_confirmed__gt=0),
+                                name="person_tally_confirmed")]
+
+    def __str__(self) -> str:
+        return f"person {self.participant_id} in {self.campaign_id}"

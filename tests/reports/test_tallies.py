@@ -1,0 +1,227 @@
+"""Figures maintained, not recomputed (issue 16): the tallies the triggers keep per
+campaign and per person equal a full count of the pledges after any mix of writes —
+through the services, bulk statements the services never make, and pledges made at once
+from several connections — and a write to one campaign outdates only the stored figures
+whose scope includes it."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from core.errors import DomainError
+from engagement.models import Campaign, ImpactRecord, Participant, Pledge, Slot
+from engagement.services.checkin import pledge_check_in, pledge_mark_no_show
+from engagement.services.pledges import pledge_cancel, pledge_create
+from reports import figures
+from reports.models import CampaignTally, PersonTally
+from tenants.models import Organisation
+
+from ..factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
+from .test_pdf import build_programme
+
+TALLIED = ("pledges_confirmed", "pledges_waitlisted", "pledges_awaiting", "pledges_offered",
+           "pledges_cancelled", "seats_confirmed", "people", "attended", "no_show",
+           "pledged_seconds", "attended_hours")
+
+
+def recounted() -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
+    """The tallies counted again from every pledge, in Python (not by the triggers' SQL)."""
+    campaigns: dict[int, dict] = {pk: dict.fromkeys(TALLIED, 0) for pk in
+                                  Campaign.objects.values_list("pk", flat=True)}
+    persons: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    people: dict[int, set[int]] = defaultdict(set)
+    for pledge in Pledge.objects.select_related("slot"):
+        tally = campaigns[pledge.slot.campaign_id]
+        status = {"awaiting": "awaiting"}.get(pledge.status, pledge.status)
+        tally[f"pledges_{status}"] += 1
+        if pledge.status != Pledge.Status.CONFIRMED:
+            continue
+        seconds = int((pledge.slot.ends_at - pledge.slot.starts_at).total_seconds())
+        tally["seats_confirmed"] += 1 + pledge.companions
+        tally["pledged_seconds"] += seconds * (1 + pledge.companions)
+        people[pledge.slot.campaign_id].add(pledge.participant_id)
+        person = persons[(pledge.participant_id, pledge.slot.campaign_id)]
+        person[0] += 1
+        if pledge.attendance == Pledge.Attendance.ATTENDED:
+            tally["attended"] += 1
+            tally["attended_hours"] += pledge.hours_given
+            person[1] += 1
+            person[2] += pledge.hours_given
+        elif pledge.attendance == Pledge.Attendance.NO_SHOW:
+            tally["no_show"] += 1
+    for pk, who in people.items():
+        campaigns[pk]["people"] = len(who)
+    return campaigns, {key: tuple(value) for key, value in persons.items()}
+
+
+def maintained() -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
+    campaigns = {row.pop("campaign_id"): row for row in
+                 CampaignTally.objects.values("campaign_id", *TALLIED)}
+    persons = {(row.participant_id, row.campaign_id):
+               (row.pledges_confirmed, row.pledges_attended, row.hours_given)
+               for row in PersonTally.objects.filter(pledges_confirmed__gt=0)}
+    # Rows fallen back to zero are kept, all at zero.
+    assert not PersonTally.objects.filter(pledges_confirmed=0).exclude(
+        pledges_attended=0, hours_given=0).exists()
+    return campaigns, persons
+
+
+def assert_tallies_equal_a_recount() -> None:
+    assert maintained() == recounted()
+
+
+def _open_campaign(programme, *, slots: int = 2, capacity: int = 4) -> Campaign:
+    campaign = CampaignFactory(programme=programme, participant_target=3)
+    for index in range(slots):
+        SlotFactory(campaign=campaign, capacity=capacity,
+                    starts_at=campaign.starts_at + timedelta(minutes=20 * index),
+                    ends_at=campaign.starts_at + timedelta(minutes=20 * index + 50))
+    return campaign
+
+
+@pytest.mark.django_db
+def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
+    rng = random.Random(16)  # noqa: S311 - a reproducible mix, not a secret
+    with tenant_context(org_a):
+        programme = ProgrammeFactory()
+        campaigns = [_open_campaign(programme) for _ in range(3)]
+        slots = list(Slot.objects.filter(campaign__in=campaigns))
+        people = [ParticipantFactory() for _ in range(14)]
+        indicator = programme.indicators.create(code="kg", position=0, unit="kg",
+                                                label_fr="Kilos", label_en="Kilos", sdg=12)
+        for _ in range(160):
+            action = rng.choice(("pledge", "pledge", "pledge", "cancel", "check_in",
+                                 "no_show", "impact", "delete", "bulk", "slot_moved"))
+            live = list(Pledge.objects.exclude(status=Pledge.Status.CANCELLED))
+            confirmed = [p for p in live if p.status == Pledge.Status.CONFIRMED]
+            try:
+                if action == "pledge":
+                    pledge_create(slot=rng.choice(slots), participant=rng.choice(people),
+                                  companions=rng.choice((0, 0, 1, 2)))
+                elif action == "cancel" and live:
+                    # Cancelling a confirmed pledge promotes or offers the waiting list.
+                    pledge_cancel(pledge=rng.choice(live))
+                elif action == "check_in" and confirmed:
+                    pledge_check_in(pledge=rng.choice(confirmed), by_user=manager_a,
+                                    hours=Decimal(rng.choice(("1.5", "2", "0.25"))))
+                elif action == "no_show" and confirmed:
+                    pledge_mark_no_show(pledge=rng.choice(confirmed))
+                elif action == "impact":
+                    ImpactRecord.objects.update_or_create(
+                        campaign=rng.choice(campaigns), indicator=indicator,
+                        defaults={"value": Decimal(rng.randint(0, 50))})
+                elif action == "delete" and live:
+                    Pledge.objects.filter(pk=rng.choice(live).pk).delete()
+                elif action == "bulk":
+                    # Statements the services never make: several rows of several
+                    # campaigns at once (an import, an organiser's correction).
+                    Pledge.objects.filter(status=Pledge.Status.CONFIRMED,
+                                          attendance=Pledge.Attendance.PENDING).update(
+                        attendance=Pledge.Attendance.ATTENDED, hours_given=Decimal(1))
+                elif action == "slot_moved":
+                    slot = rng.choice(slots)
+                    Slot.objects.filter(pk=slot.pk).update(
+                        ends_at=slot.starts_at + timedelta(minutes=rng.randint(30, 240)))
+            except DomainError:
+                pass  # already pledged to that slot, nothing to cancel...
+        Pledge.objects.bulk_create([
+            Pledge(slot=slots[0], participant=person, status=Pledge.Status.CONFIRMED,
+                   companions=1, attendance=Pledge.Attendance.ATTENDED,
+                   hours_given=Decimal("2.5"), created_at=timezone.now())
+            for person in ParticipantFactory.create_batch(3)])
+        assert CampaignTally.objects.filter(pledges_confirmed__gt=0).count() >= 2
+        assert_tallies_equal_a_recount()
+        # A campaign deleted takes its tallies with it.
+        campaigns[2].delete()
+        assert not CampaignTally.objects.filter(campaign_id=campaigns[2].pk).exists()
+        assert not PersonTally.objects.filter(campaign_id=campaigns[2].pk).exists()
+        assert_tallies_equal_a_recount()
+
+
+@pytest.fixture
+def busy_campaign(committed):
+    """A committed open campaign of two slots and 12 people; removed afterwards."""
+    organisation = Organisation.objects.get(slug="testco")
+    with tenant_context(organisation):
+        programme = ProgrammeFactory(name="Concurrent tallies")
+        campaign = _open_campaign(programme, capacity=5)
+        people = [Participant.objects.create(email=f"tally-{n}@example.test")
+                  for n in range(12)]
+    yield organisation, campaign, people
+    with tenant_context(organisation):
+        Pledge.objects.filter(slot__campaign=campaign).delete()
+        campaign.delete()
+        programme.delete()
+        Participant.objects.filter(email__startswith="tally-").delete()
+
+
+def test_pledges_made_at_once_from_several_connections_are_all_counted(busy_campaign):
+    """Each thread has its own connection and transaction: the triggers' ``x = x + delta``
+    must neither lose a write nor deadlock (slots fill up: the rest wait-list)."""
+    organisation, campaign, people = busy_campaign
+    with tenant_context(organisation):
+        slots = list(campaign.slots.order_by("pk"))
+    start = threading.Barrier(len(people))
+
+    def pledge(index: int) -> None:
+        try:
+            with tenant_context(organisation):
+                start.wait(timeout=20)
+                made = pledge_create(slot=slots[index % 2], participant=people[index],
+                                     companions=index % 3 == 0)
+                if index % 4 == 0:
+                    pledge_cancel(pledge=made)
+                elif index % 4 == 1 and made.status == Pledge.Status.CONFIRMED:
+                    pledge_check_in(pledge=made, by_user=None,
+                                    now=made.slot.starts_at)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        list(pool.map(pledge, range(len(people))))
+    with tenant_context(organisation):
+        tally = CampaignTally.objects.get(campaign_id=campaign.pk)
+        assert tally.pledges_confirmed + tally.pledges_waitlisted + tally.pledges_offered \
+            + tally.pledges_cancelled == len(people)
+        assert tally.pledges_confirmed > 0 and tally.pledges_cancelled > 0
+        expected_campaigns, expected_persons = recounted()
+        got_campaigns, got_persons = maintained()
+        assert got_campaigns[campaign.pk] == expected_campaigns[campaign.pk]
+        assert {k: v for k, v in got_persons.items() if k[1] == campaign.pk} == \
+            {k: v for k, v in expected_persons.items() if k[1] == campaign.pk}
+
+
+@pytest.mark.django_db
+def test_a_write_outdates_only_the_figures_of_its_own_campaigns(org_a):
+    with tenant_context(org_a):
+        busy, quiet = build_programme(title="Busy"), build_programme(title="Quiet")
+        # A new person is an organisation-wide change (their team, site...): made first.
+        newcomer = ParticipantFactory()
+        busy_figures = figures.programme_figures(busy)
+        quiet_figures = figures.programme_figures(quiet)
+        campaign_figures = figures.campaign_figures(busy.campaigns.last())
+        first = busy.campaigns.order_by("starts_at").first()
+        Pledge.objects.create(slot=first.slots.first(), participant=newcomer,
+                              status=Pledge.Status.CONFIRMED, created_at=timezone.now())
+        # The quiet programme's stored figures are still current: read, not recomputed.
+        assert figures.programme_figures(quiet).computed_at == quiet_figures.computed_at
+        assert figures.campaign_figures(busy.campaigns.last()).computed_at == \
+            campaign_figures.computed_at
+        again = figures.programme_figures(busy)
+        assert again.computed_at > busy_figures.computed_at
+        assert again.data["participants"]["mobilised"] == \
+            busy_figures.data["participants"]["mobilised"] + 1
+        # An organisation-wide source (a participant's team) still outdates everything.
+        Participant.objects.filter(pk=Pledge.objects.order_by("pk").first()
+                                   .participant_id).update(site="Lyon")
+        assert figures.programme_figures(quiet).computed_at > quiet_figures.computed_at
