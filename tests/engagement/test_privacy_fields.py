@@ -90,6 +90,12 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("ConsentRecord", "language"): "fr or en",
     ("PrivacyLog", "kind"): "a choice code; the log holds counts, never names",
     ("PrivacyLog", "actor"): "a choice code",
+    ("BulkJob", "kind"): "a choice code",
+    ("BulkJob", "status"): "a state",
+    ("BulkJob", "options"): "the organiser's choices (consent collected, only valid rows)",
+    # A job's report quotes refused values (an address that is not one); the list itself
+    # (source_text, personal) is emptied when the job ends.
+    ("BulkJob", "report"): "counts, and the file's refused values with their line",
     ("Report", "scope"): "a choice code",
     ("Report", "language"): "fr or en",
     ("Report", "title"): "names a campaign, programme or period",
