@@ -17,11 +17,12 @@ import logging
 from collections.abc import Callable
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import DatabaseError
 
 from core.errors import DomainError
+from core.i18n import language as product_language
 from core.tenancy import current_schema, enqueue_on_commit
 
 from ..models import BulkJob
@@ -43,14 +44,16 @@ def _report_json(report: ImportReport) -> dict:
 
 def import_job_create(*, text: str, consent_collected: bool, created_by=None) -> BulkJob:
     """Store the list and queue its check. The text is decoded already
-    (``upload_decode``); its size and rows are checked by the worker."""
+    (``upload_decode``); its size and rows are checked by the worker, in the language
+    active now (the organiser's), which the report's messages are written in."""
     if not text.strip():
         raise DomainError({"csv": [_("The file is empty: it needs a header row, then one "
                                      "row per participant.")]})
     with transaction.atomic():
         job = BulkJob.objects.create(kind=BulkJob.Kind.IMPORT, source_text=text,
                                      created_by=created_by,
-                                     options={"consent_collected": bool(consent_collected)})
+                                     options={"consent_collected": bool(consent_collected),
+                                              "language": product_language()})
         enqueue_on_commit("engagement.tasks.check_participant_import", job.pk)
     return job
 
@@ -124,6 +127,11 @@ def import_job_check(*, job_id: int) -> BulkJob | None:
     job = _claim(job_id, confirmed=False, status=Status.CHECKING)
     if job is None:
         return None
+    with translation.override(job.options.get("language")):
+        return _check(job)
+
+
+def _check(job: BulkJob) -> BulkJob:
     write, close = _progress_writer(job.pk)
     try:
         report = participants_import(
@@ -132,6 +140,11 @@ def import_job_check(*, job_id: int) -> BulkJob | None:
     except DomainError as exc:
         _fail(job, exc.text)
         return job
+    except Exception:
+        logger.exception("check of participant import %s failed", job.pk)
+        _fail(job, _("The check failed: choose the file again, or write to us if it fails "
+                     "again."))
+        raise
     finally:
         close()
     job.status, job.report = Status.CHECKED, _report_json(report)
@@ -145,6 +158,11 @@ def import_job_run(*, job_id: int) -> BulkJob | None:
     job = _claim(job_id, confirmed=True, status=Status.RUNNING)
     if job is None:
         return None
+    with translation.override(job.options.get("language")):
+        return _run(job)
+
+
+def _run(job: BulkJob) -> BulkJob:
     write, close = _progress_writer(job.pk)
     try:
         report = participants_import(

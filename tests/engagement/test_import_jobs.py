@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
@@ -174,6 +174,19 @@ def test_refused_rows_need_the_choice_of_only_the_valid_ones(
         assert job.status == BulkJob.Status.DONE
         assert list(Participant.objects.values_list("email", flat=True)) == [
             "ana@example.test"]
+
+
+@pytest.mark.django_db
+def test_the_report_is_in_the_language_of_the_organiser_who_sent_the_file(
+        org_a):
+    with tenant_context(org_a):
+        with translation.override("fr"):
+            job = import_job_create(text=BAD, consent_collected=False)
+        # Checked by a worker whose own language is English.
+        with translation.override("en"):
+            import_job_check(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.report["errors"][0]["message"].startswith("«\u00a0klingon\u00a0» n’est pas")
 
 
 @pytest.mark.django_db
