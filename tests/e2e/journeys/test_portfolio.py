@@ -130,6 +130,9 @@ def test_consultant_reads_the_portfolio_and_enters_a_client(live_url, open_perso
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         header = page.locator("table.portfolio thead th").last
         assert header.inner_text().strip() == t(lang, "Time this month")
+        # ... nor hidden behind the table's own scroll: every column is in view.
+        assert page.evaluate("(() => { const r = document.querySelector('.table-scroll');"
+                             " return r.scrollWidth <= r.clientWidth; })()")
 
     # The filter keeps those needing attention and finds a client by name.
     page.get_by_role("searchbox", name=t(lang, "Client")).fill("lorient")
