@@ -18,4 +18,6 @@ from .stripe import *  # noqa: E402, F403
 THROTTLE_RATES = {**globals().get("THROTTLE_RATES", {}), **SIGNUP_THROTTLE_RATES}  # noqa: F405
 
 # Last: production's refusals and headers read what every module above decided.
-from .security import *  # noqa: E402, F403
+from .security import *  # noqa: E402, F403, I001
+# After security, whose middleware list it wraps: probes, metrics, logs, Sentry.
+from .ops import *  # noqa: E402, F403, I001

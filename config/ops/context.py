@@ -1,0 +1,113 @@
+"""What every log line and error report says about where it comes from: the request id
+(web) or the task id (worker), and the request id a task was queued from.
+
+Held in context variables, so that each thread or task of a process has its own; the
+organisation's schema is read from the connection when a line is written (django-tenants
+sets it for the request or the task).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+access_logger = logging.getLogger("fullmobs.access")
+
+request_id_var: ContextVar[str | None] = ContextVar("fullmobs_request_id", default=None)
+task_id_var: ContextVar[str | None] = ContextVar("fullmobs_task_id", default=None)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# The request id a task was queued from travels in this message header.
+TASK_REQUEST_ID_HEADER = "fullmobs_request_id"
+# A proxy's id (nginx's $request_id, Caddy's {http.request.uuid}, a load balancer's) is kept
+# when it is a plain token; anything else a client wrote is replaced, so that log lines
+# never carry a forged or oversized value.
+_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def request_id_from(value: str | None) -> str:
+    if value and _ACCEPTABLE_ID.match(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def current_schema_or_none() -> str | None:
+    """The schema the default connection is set to, without touching the database."""
+    from django.db import connection
+
+    return getattr(connection, "schema_name", None)
+
+
+class RequestIdMiddleware:
+    """Outermost: gives the request its id (the proxy's ``X-Request-ID`` or a new one),
+    for every log line written while it is served and for the tasks it queues, and returns
+    it in the response's ``X-Request-ID``."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.access_log = getattr(settings, "ACCESS_LOG", False)
+
+    def __call__(self, request):
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            if self.access_log:
+                _log_access(request, response, time.monotonic() - started)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def _log_access(request, response, duration: float) -> None:
+    # The route's pattern rather than the path: paths carry signed tokens (/me/<token>/).
+    match = getattr(request, "resolver_match", None)
+    route = f"/{match.route}" if match is not None and match.route else None
+    if route is None:
+        from .sentry import scrub_text
+
+        route = scrub_text(request.path)
+    access_logger.info("%s %s %s", request.method, route, response.status_code,
+                       extra={"method": request.method, "route": route,
+                              "status": response.status_code,
+                              "duration_ms": round(duration * 1000, 1)})
+
+
+# ---- Celery: the request id rides along with the task ------------------------------------
+
+def stamp_request_id(headers=None, **kwargs) -> None:
+    """``before_task_publish``: the message carries the id of the request (or of the task)
+    that queued it."""
+    request_id = request_id_var.get()
+    if headers is not None and request_id and TASK_REQUEST_ID_HEADER not in headers:
+        headers[TASK_REQUEST_ID_HEADER] = request_id
+
+
+def enter_task(task_id=None, task=None, **kwargs) -> None:
+    """``task_prerun``: the task's own id and the request id it was queued from, for its
+    log lines (and for the tasks it queues in turn)."""
+    task_id_var.set(task_id)
+    request_id_var.set(_header(task, TASK_REQUEST_ID_HEADER) if task else None)
+
+
+def leave_task(**kwargs) -> None:
+    """``task_postrun``: the next task of this worker starts with nothing."""
+    task_id_var.set(None)
+    request_id_var.set(None)
+
+
+def _header(task, name: str) -> str | None:
+    # Where tenant-schemas-celery reads its schema header too: custom headers are in
+    # ``request.headers`` or, depending on the protocol, attributes of the request.
+    headers = task.request.headers
+    if headers and name in headers:
+        return headers[name]
+    return task.request.get(name)
