@@ -73,6 +73,11 @@ def all_schema_names() -> list[str]:
     """Public first, then every organisation's schema (the template included) in the order
     they were made."""
     public = settings.PUBLIC_SCHEMA_NAME
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL",
+                       [f"{public}.{Organisation._meta.db_table}"])
+        if not cursor.fetchone()[0]:
+            return [public]  # a new database: public's migrations make the table
     names = Organisation.objects.exclude(schema_name=public).order_by("pk").values_list(
         "schema_name", flat=True)
     return [public, *names]
@@ -301,42 +306,49 @@ def organisations_migrate(
 ) -> MigrationRun:
     """Bring every schema (or ``schema_names``) up to date with the code's migrations.
 
-    Public goes first and alone (tenant tables point at its users); a failure there stops
-    the run. Then the pending organisation schemas, ``processes`` at a time (``1``: in this
+    Public goes first and alone (tenant tables point at its users; on a new database its
+    migrations make the organisations table and the template); a failure there stops the
+    run. Then the pending organisation schemas, ``processes`` at a time (``1``: in this
     process). ``fail_fast`` stops handing out schemas after the first failure; otherwise
-    every schema is attempted. Each outcome is recorded as it arrives.
+    every schema is attempted. Each outcome is recorded in ``SchemaMigrationFailure``.
     """
     started = time.perf_counter()
-    names = schema_names if schema_names is not None else all_schema_names()
-    statuses = migration_status(names)
-    run = MigrationRun(statuses=statuses, check_seconds=time.perf_counter() - started)
-    to_do = [status for status in statuses if status.state in (PENDING, FAILED)]
-    # A schema already current is not touched; its stale failure (fixed by hand) is cleared.
-    _failures().filter(
-        schema_name__in=[s.schema_name for s in statuses if s.state == CURRENT]).delete()
-    if not to_do:
-        return run
-    started = time.perf_counter()
-    non_atomic = {f"{app}.{name}" for app, name in _non_atomic(
-        {tuple(key.split(".", 1)) for status in to_do  # type: ignore[misc]
-         for key in status.pending})}
-
-    def task(status: SchemaStatus) -> tuple[str, int, bool, bool]:
-        whole = not non_atomic.intersection(status.pending)
-        return (status.schema_name, len(status.pending), whole, fail_fast)
-
     public = settings.PUBLIC_SCHEMA_NAME
-    tasks = [task(status) for status in to_do if status.schema_name != public]
-    if any(status.schema_name == public for status in to_do):
-        outcome = _apply(public, *task(next(s for s in to_do if s.schema_name == public))[1:3])
+    names = schema_names if schema_names is not None else all_schema_names()
+    run = MigrationRun(statuses=migration_status(names))
+    run.check_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    public_status = next((s for s in run.statuses if s.schema_name == public), None)
+    if public_status is not None and public_status.state in (PENDING, FAILED):
+        outcome = _apply(public, len(public_status.pending),
+                         not _non_atomic(_keys(public_status.pending)))
         _record(outcome)
         run.outcomes.append(outcome)
         if progress:
             progress(outcome)
         if not outcome.ok:
-            run.outcomes.extend(SchemaOutcome(t[0], ok=False, skipped=True) for t in tasks)
+            run.outcomes.extend(SchemaOutcome(s.schema_name, ok=False, skipped=True)
+                                for s in run.statuses if s.schema_name != public
+                                and s.state in (PENDING, FAILED))
             run.apply_seconds = time.perf_counter() - started
             return run
+        if schema_names is None:
+            # Public's migrations may have made organisations (the template, on a new
+            # database): look again.
+            rest = migration_status(all_schema_names()[1:])
+            run.statuses = [SchemaStatus(public, CURRENT), *rest]
+    to_do = [s for s in run.statuses if s.state in (PENDING, FAILED) and s.schema_name != public]
+    # A schema already current is not touched; a failure recorded for it (fixed by hand
+    # since, or by another run) no longer holds.
+    _failures().filter(
+        schema_name__in=[s.schema_name for s in run.statuses if s.state == CURRENT]).delete()
+    if not to_do:
+        run.apply_seconds = time.perf_counter() - started if run.outcomes else 0.0
+        return run
+    non_atomic = {f"{app}.{name}" for app, name in _non_atomic(
+        _keys(key for status in to_do for key in status.pending))}
+    tasks = [(s.schema_name, len(s.pending), not non_atomic.intersection(s.pending), fail_fast)
+             for s in to_do]
     if processes <= 1 or len(tasks) <= 1:
         for schema_name, pending, whole, _ in tasks:
             if fail_fast and run.failed:
@@ -350,11 +362,17 @@ def organisations_migrate(
     else:
         # Recorded once the pool is closed: a worker replaced under max_tasks_per_child is
         # forked from this process, and must not inherit an open connection.
+        pooled = []
         for outcome in _in_pool(tasks, min(processes, len(tasks)), max_tasks_per_child):
-            run.outcomes.append(outcome)
+            pooled.append(outcome)
             if progress:
                 progress(outcome)
-        for outcome in run.outcomes:
+        for outcome in pooled:
             _record(outcome)
+        run.outcomes.extend(pooled)
     run.apply_seconds = time.perf_counter() - started
     return run
+
+
+def _keys(names: Iterable[str]) -> set[MigrationKey]:
+    return {(app, name) for app, name in (key.split(".", 1) for key in names)}

@@ -62,12 +62,15 @@ class Command(BaseCommand):
             progress=progress,
         )
         counts = Counter(status.state for status in run.statuses)
-        migrated = sum(1 for outcome in run.outcomes if outcome.ok)
+        migrated_names = {outcome.schema_name for outcome in run.outcomes if outcome.ok}
+        migrated = len(migrated_names)
+        untouched = sum(1 for status in run.statuses
+                        if status.state == CURRENT and status.schema_name not in migrated_names)
         skipped = sum(1 for outcome in run.outcomes if outcome.skipped)
         if verbosity >= 1:
             self.stdout.write(
                 f"{len(run.statuses)} schemas checked in {run.check_seconds:.2f} s: "
-                f"{counts[CURRENT]} up to date, {migrated} migrated, {len(run.failed)} failed"
+                f"{untouched} up to date, {migrated} migrated, {len(run.failed)} failed"
                 + (f", {skipped} not attempted (--fail-fast)" if skipped else "")
                 + (f", {counts[MISSING]} missing" if counts[MISSING] else "")
                 + (f" ({run.apply_seconds:.1f} s)" if run.outcomes else "")
