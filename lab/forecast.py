@@ -15,15 +15,17 @@ forecast, fourth round") is a conditional reference-class estimate:
   log(c_j / target_j + ALPHA), is to the campaign's (a Gaussian kernel whose bandwidth
   widens until about NEIGHBOURS references weigh), and, more loosely, by how close their
   recent pace (the part of the count gained over the last RECENT_SPAN) is.
-* Each reference predicts the campaign's final by its own growth from t to the deadline:
-  N_j = (c + ALPHA T) x (final_j + ALPHA T_j) / (c_j + ALPHA T_j) - ALPHA T (the additive
-  smoothing, in units of the target, handles zero counts: with nobody yet anywhere, N_j is
-  T x final_j / T_j), at least the count now, at most the capacity when known.
+* Each reference predicts the campaign's final from its own final relative to its target,
+  corrected by ELASTICITY x the remaining gap in shares: N_j = T x (final_j / T_j + ALPHA)
+  x exp(-ELASTICITY x gap_j) - ALPHA T (ELASTICITY = 1 would apply the reference's growth
+  factor (final_j + ALPHA T_j) / (c_j + ALPHA T_j) to the count now; the additive smoothing,
+  in units of the target, handles zero counts), rounded, at least the count now, at most
+  the capacity when known.
 * The weighted N_j are the predictive distribution: probability = weighted share of
-  N_j >= target, expected = weighted mean, 80 % interval = weighted 10th / 90th
-  percentiles, all from the one distribution. The log growth factors are spread about
-  their weighted median by SPREAD_FACTOR, a split-conformal factor fitted on training
-  replays (bench/forecast_backtest.py --tune) so that the interval covers about 80 %.
+  N_j >= target, expected = weighted mean, 80 % interval = weighted percentiles, all from
+  the one distribution. The interval's levels (10th / 90th or narrower) are recalibrated
+  for each forecast by local split-conformal prediction: leave-one-out forecasts of the
+  closest references at the same time (COVERAGE).
 * A prior of pseudo-references (U-shaped curves x outcome ratios around the target)
   weighing PRIOR_WEIGHT references keeps the forecast defined, and wide, with few or no
   references.
@@ -69,17 +71,19 @@ RECENT_BANDWIDTH = 0.7
 #: over to the final (1 = the reference's growth factor applied to the count now; 0 = the
 #: reference's final / target applied to the target).
 ELASTICITY = 0.2
-#: Split-conformal factor on the spread of the log growth factors about their weighted
-#: median, fitted on TRAINING replays (bench/forecast_backtest.py --tune) for 80 % coverage.
-SPREAD_FACTOR = 1.0
-#: Weight left out on each side of the 80 % interval (0.1 would be the 10th and 90th
-#: percentiles of the predictive distribution): INTERVAL_TAIL + INTERVAL_TAIL_SLOPE x
-#: elapsed. Split-conformal recalibration of the interval's levels (the neighbours'
-#: outcomes are over-dispersed: ties at the places, small targets), fitted on TRAINING
-#: replays at 25 % and D-7 (bench/forecast_backtest.py --tune); never below 0.1, so that
-#: p >= 0.9 still puts the lower bound at the target or above.
-INTERVAL_TAIL = 0.15
-INTERVAL_TAIL_SLOPE = 0.11
+#: The 80 % interval's levels are recalibrated for each forecast (split-conformal, local):
+#: the CALIBRATION_SET references weighing most are each forecast from the PREDICTORS
+#: weighing most (leave-one-out, kernel recentred on that reference's own share), and the
+#: weight tau left out on each side of the interval (from 0.1, the 10th and 90th
+#: percentiles, to 0.45) is the one whose interval would have covered COVERAGE of them.
+#: tau >= 0.1 keeps p >= 0.9 => lower bound at the target or above. COVERAGE is a little
+#: under 80 %: the leave-one-out forecasts know no capacity and share their neighbourhood,
+#: and covered about 2 points more than real forecasts on TRAINING replays of both
+#: generator scenarios (bench/forecast_backtest.py --tune, seed 4; never the test set).
+COVERAGE = 0.78
+CALIBRATION_SET = 100
+PREDICTORS = 300
+_TAUS = np.round(np.arange(0.1, 0.4501, 0.01), 2)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,35 @@ def _weighted_quantile(sorted_values: FloatArray, cdf: FloatArray, q: float,
     return float(sorted_values[min(i, len(sorted_values) - 1)])
 
 
+def _local_tail(x_refs: FloatArray, finals: FloatArray, counts_then: FloatArray,
+                targets: FloatArray, log_w: FloatArray, gap: FloatArray, bandwidth: float,
+                elasticity: float, coverage_goal: float = 0.8) -> float:
+    """The interval's tail weight tau, from leave-one-out forecasts of the references
+    weighing most for this campaign (see COVERAGE)."""
+    top = np.argsort(-log_w)[:PREDICTORS]
+    cal = top[:CALIBRATION_SET]
+    x_j, x_i = x_refs[top], x_refs[cal]
+    # The campaign's weights, the share kernel recentred on each calibration reference.
+    lw = log_w[top][None, :] + 0.5 * (
+        gap[top][None, :] ** 2 - (x_j[None, :] - x_i[:, None]) ** 2) / bandwidth**2
+    np.fill_diagonal(lw[:, : len(cal)], -np.inf)
+    weights = np.exp(lw - lw.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    ratio = finals[top] / targets[top] + ALPHA
+    t_i = targets[cal][:, None]
+    predicted = np.round(t_i * ratio[None, :] * np.exp(-elasticity * (x_j[None, :]
+                                                                      - x_i[:, None]))
+                         - ALPHA * t_i)
+    predicted = np.maximum(predicted, np.round(counts_then[cal])[:, None])
+    final = finals[cal][:, None]
+    below = (weights * (predicted < final)).sum(axis=1)
+    at_or_below = (weights * (predicted <= final)).sum(axis=1)
+    covered = (at_or_below[:, None] > _TAUS[None, :]) & (below[:, None] < 1 - _TAUS[None, :])
+    importance = np.exp(log_w[cal] - log_w[cal].max())
+    coverage = importance @ covered / importance.sum()
+    return float(_TAUS[int(np.argmin(np.abs(coverage - coverage_goal)))])
+
+
 def campaign_forecast(
     *,
     elapsed: float,
@@ -260,11 +293,11 @@ def campaign_forecast(
     points: Sequence[tuple[float, float]],
     references: Sequence[Reference],
     capacity: int | None = None,
-    spread_factor: float | None = None,
     neighbours: float | None = None,
     recent_bandwidth: float | None = None,
     elasticity: float | None = None,
     interval_tail: float | None = None,
+    coverage: float | None = None,
 ) -> Forecast:
     """Forecast of an open campaign's final count and of its reaching `target`.
 
@@ -274,14 +307,10 @@ def campaign_forecast(
     capacity: the campaign's places, when known (no final above it: more pledges wait).
     The last three arguments override SPREAD_FACTOR, NEIGHBOURS and RECENT_BANDWIDTH
     (bench/forecast_backtest.py --tune)."""
-    spread = SPREAD_FACTOR if spread_factor is None else spread_factor
     k_neighbours = NEIGHBOURS if neighbours is None else neighbours
     recent_bw = RECENT_BANDWIDTH if recent_bandwidth is None else recent_bandwidth
     elasticity = ELASTICITY if elasticity is None else elasticity
     elapsed = min(max(float(elapsed), 0.0), 1.0)
-    tail = (INTERVAL_TAIL + INTERVAL_TAIL_SLOPE * elapsed if interval_tail is None
-            else interval_tail)
-    tail = min(max(tail, 0.1), 0.5)
     count = max(int(count), 0)
     target = max(int(target), 1)
     prepared = (
@@ -306,7 +335,8 @@ def campaign_forecast(
 
     # Kernel on the smoothed share of target reached so far; the bandwidth widens until
     # about k_neighbours references (by weight) sit within one bandwidth.
-    gap = np.log(counts_then / targets + ALPHA) - math.log(count / target + ALPHA)
+    x_refs = np.log(counts_then / targets + ALPHA)
+    gap = x_refs - math.log(count / target + ALPHA)
     log_w = np.log(weights)
     if recent_bw > 0 and elapsed > 0:
         gain = count - _count_at(points, before) if before > 0 else float(count)
@@ -323,20 +353,22 @@ def campaign_forecast(
     log_w = log_w - 0.5 * (gap / bandwidth) ** 2
     w = np.exp(log_w - log_w.max())
 
-    # Each reference's growth from now to the deadline, applied to this campaign; the log
-    # growth factors spread about their weighted median by the conformal factor.
+    # Each reference's final relative to its target, applied to this campaign's target and
+    # corrected by ELASTICITY x the gap in shares now.
     log_growth = np.log((finals + smooth) / targets) - math.log(count / target + ALPHA) \
         - elasticity * gap
-    if spread != 1.0:
-        by_growth = np.argsort(log_growth)
-        cdf = np.cumsum(w[by_growth]) / w.sum()
-        centre = float(log_growth[by_growth[min(int(np.searchsorted(cdf, 0.5)),
-                                                 len(cdf) - 1)]])
-        log_growth = centre + spread * (log_growth - centre)
     predicted = np.round((count + own_smooth) * np.exp(log_growth) - own_smooth)
     predicted = np.maximum(predicted, float(count))
     if capacity is not None:
         predicted = np.minimum(predicted, float(max(capacity, count)))
+
+    if interval_tail is not None:
+        tail = min(max(interval_tail, 0.1), 0.45)
+    elif n_used >= MIN_REFERENCES:
+        tail = _local_tail(x_refs, finals, counts_then, targets, log_w, gap, bandwidth,
+                           elasticity, COVERAGE if coverage is None else coverage)
+    else:
+        tail = 0.1
 
     order = np.argsort(predicted, kind="stable")
     values = predicted[order]
