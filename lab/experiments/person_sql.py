@@ -41,22 +41,26 @@ WHERE a.experiment_id = %(experiment_id)s
 """
 
 # The sufficient statistics of each arm (``lab.stats.ArmSums``) for the primary metric
-# (s_), unsubscribes (u_) and complaints (c_): sums over randomisation units.
-ARM_SUMS_SQL = """
-WITH person AS ({person}),
+# (s_), unsubscribes (u_) and complaints (c_): sums over randomisation units. ``ARM_CTE``
+# names them ``arm`` for the exported file's result query (``export.py``).
+ARM_CTE = """
+person AS ({person}),
 unit AS (
     SELECT variant_id, unit_key, count(*) AS n,
            count(*) FILTER (WHERE success) AS s,
            count(*) FILTER (WHERE unsubscribed) AS u,
            count(*) FILTER (WHERE complained) AS c
     FROM person GROUP BY variant_id, unit_key
-)
-SELECT variant_id, count(*) AS clusters, sum(n) AS people, sum(n * n) AS people_sq,
-       sum(s) AS s, sum(s * s) AS s_sq, sum(n * s) AS s_cross,
-       sum(u) AS u, sum(u * u) AS u_sq, sum(n * u) AS u_cross,
-       sum(c) AS c, sum(c * c) AS c_sq, sum(n * c) AS c_cross
-FROM unit GROUP BY variant_id ORDER BY variant_id
-""".format(person=PERSON_SQL)  # noqa: S608, UP032 (constant texts, the id is a parameter)
+),
+arm AS (
+    SELECT variant_id, count(*) AS clusters, sum(n) AS people, sum(n * n) AS people_sq,
+           sum(s) AS s, sum(s * s) AS s_sq, sum(n * s) AS s_cross,
+           sum(u) AS u, sum(u * u) AS u_sq, sum(n * u) AS u_cross,
+           sum(c) AS c, sum(c * c) AS c_sq, sum(n * c) AS c_cross
+    FROM unit GROUP BY variant_id
+)""".format(person=PERSON_SQL)  # noqa: S608, UP032 (constant texts, the id is a parameter)
+
+ARM_SUMS_SQL = "WITH " + ARM_CTE + "\nSELECT * FROM arm ORDER BY variant_id\n"
 
 # The sums of each segment and arm over randomisation units (``ArmSums``: units, people,
 # successes and their squares and cross products), so that a team experiment's segments
