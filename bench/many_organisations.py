@@ -53,7 +53,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 
 from tenants.models import Organisation  # noqa: E402
 from tenants.schema_clone import template_ddl  # noqa: E402
@@ -91,6 +91,24 @@ def create_schema_reference(times: int = 20) -> float:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA "bench_empty_{i}"')
     return statistics.median(samples)
+
+
+def ddl_replay_reference(times: int = 5) -> tuple[float, int]:
+    """The template's DDL alone, replayed into a new schema and rolled back: what
+    PostgreSQL spends on a clone, with no Django around it. Also the number of indexes
+    (each built, and on PostgreSQL 16 and older fsynced, one by one)."""
+    _, ddl = template_ddl()
+    samples = []
+    for i in range(times):
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "bench_replay_{i}"')
+            cursor.execute(ddl.replace("__schema__", f'"bench_replay_{i}"'))
+            transaction.set_rollback(True)
+        samples.append(time.perf_counter() - started)
+    indexes = ddl.count("CREATE INDEX") + ddl.count("CREATE UNIQUE INDEX") + \
+        ddl.count("PRIMARY KEY") + ddl.count(" UNIQUE (")
+    return statistics.median(samples), indexes
 
 
 def stock_nothing_to_apply(schema: str, times: int = 3) -> float:
@@ -152,14 +170,16 @@ def recorded(schema: str, app: str, names: list[str]) -> int:
 def main() -> None:
     started = time.perf_counter()
     call_command("migrate_schemas", interactive=False, verbosity=0)
-    print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs, "
-          f"{PROCESSES} worker processes, N={N} organisations")
+    print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs (load average "
+          f"{os.getloadavg()[0]:.1f}), {PROCESSES} worker processes, N={N} organisations")
     print(f"fresh database (public + template) by migrate_schemas: "
           f"{time.perf_counter() - started:.1f} s")
 
     empty = create_schema_reference()
     stock_one = stock_nothing_to_apply(settings_template())
     print(f"reference: CREATE SCHEMA (empty)                : {ms(empty)}")
+    replay, indexes = ddl_replay_reference()
+    print(f"reference: template DDL replayed, rolled back   : {ms(replay)}  ({indexes} indexes)")
     print(f"reference: migrate_schemas, 1 schema, nothing   : {ms(stock_one)}"
           f"  (x {N + 2} schemas = {stock_one * (N + 2):.0f} s, one process)")
 
@@ -169,8 +189,8 @@ def main() -> None:
     for first, last in windows:
         window = samples[first - 1:last]
         print(f"  organisations {first:4d}-{last:4d}: median {ms(statistics.median(window))}, "
-              f"p95 {ms(p95(window))}  ({statistics.median(window) / empty:5.0f}x empty "
-              "CREATE SCHEMA)")
+              f"p95 {ms(p95(window))}  ({statistics.median(window) / replay:4.1f}x the DDL "
+              "replay alone)")
     print(f"  all {N}: median {ms(statistics.median(samples))}, p95 {ms(p95(samples))}, "
           f"total {sum(samples):.0f} s")
 
@@ -233,6 +253,7 @@ def main() -> None:
               f"it; failures left: {len(run.failed)}")
         assert [o.schema_name for o in run.outcomes if o.ok] == [failing]
         assert all(s.state == CURRENT for s in migration_status())
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 
 def settings_template() -> str:
