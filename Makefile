@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench messages clean-data
+.PHONY: run test lint bench messages clean-data serve worker beat release
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -19,6 +19,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 ## run: start PostgreSQL (embedded unless DATABASE_URL), migrate, seed the demo, serve on $PORT (8000) with a worker and beat
 run: $(STAMP)
 	$(BIN)/python -m config.dev
+
+## serve, worker, beat, release: the production processes (python -m config.prod, config/prod.py), as the container runs them (Dockerfile, compose.yaml); DJANGO_ENV=production and its variables (docs/deployment.md)
+serve: $(STAMP)
+	$(BIN)/python -m config.prod web
+
+worker: $(STAMP)
+	$(BIN)/python -m config.prod worker
+
+beat: $(STAMP)
+	$(BIN)/python -m config.prod beat
+
+release: $(STAMP)
+	$(BIN)/python -m config.prod release
 
 ## test: install what the tests need and run them
 test: $(STAMP)

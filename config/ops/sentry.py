@@ -25,6 +25,9 @@ EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0
 SIGNED = re.compile(r"[A-Za-z0-9_\-]{6,}(?::[A-Za-z0-9_\-]{4,}){1,2}")
 RESET_TOKEN = re.compile(r"\b[0-9a-z]{1,13}-[0-9a-f]{20,}\b")
 OPAQUE = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])")
+# Query parameters and form fields holding a secret: "?token=...", "password=...".
+SECRET_PARAMETER = re.compile(
+    r"(?i)\b(token|key|sig|signature|code|password|secret|email|auth)=([^&\s;]+)")
 BEARER = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]+")
 # Keys whose values are dropped whatever they hold (compared in lower case, as substrings).
 SENSITIVE_KEYS = ("password", "passwd", "secret", "token", "signature", "sig", "auth",
@@ -43,6 +46,7 @@ UNSCRUBBED_EVENT_KEYS = {"sdk", "modules", "contexts", "event_id", "timestamp", 
 def scrub_text(text: str) -> str:
     text = EMAIL.sub(FILTERED, text)
     text = BEARER.sub(lambda m: f"{m.group(1)} {FILTERED}", text)
+    text = SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}={FILTERED}", text)
     text = RESET_TOKEN.sub(FILTERED, text)
     text = SIGNED.sub(FILTERED, text)
     return OPAQUE.sub(FILTERED, text)

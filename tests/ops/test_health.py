@@ -87,10 +87,12 @@ def test_a_path_starting_like_a_probe_is_not_a_probe(org_a, owner_a):
 # ---- /metrics ---------------------------------------------------------------------------
 
 def metric(text: str, name: str, **labels: str) -> float | None:
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "")
-    match = re.search(rf"^{pattern} ([0-9.e+-]+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else None
+    """The value of the sample ``name`` with exactly these labels (in any order)."""
+    for match in re.finditer(rf"^{re.escape(name)}(?:\{{(.*)\}})? (\S+)$", text, re.MULTILINE):
+        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', match.group(1) or ""))
+        if found == labels:
+            return float(match.group(2))
+    return None
 
 
 def test_metrics_are_served_to_loopback_only_without_a_token(db):
