@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
+
+from core.replica import reader
 
 # Memory for the per-person aggregates of one metrics query (a constant, never input).
 WORK_MEM = "64MB"
@@ -23,8 +25,9 @@ def analytic_cursor(work_mem: str = WORK_MEM) -> Iterator[CursorWrapper]:
     per-person aggregates of a big organisation stay in memory instead of spilling to
     disk, and JIT is off (compiling such a plan took PostgreSQL 1–2 s, more than it
     saved). Both for this transaction only; ``work_mem`` is one of this module's
-    constants, never input."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    constants, never input. On the replica inside ``replica_reading()``."""
+    alias = reader()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
         previous = cursor.fetchone()
         cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")

@@ -35,10 +35,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.replica import reader
 from engagement.models import Campaign, Programme
 
 from .behaviour_stats import MIN_RESPONDENTS, mcnemar_p, paired_t_interval
@@ -135,7 +136,7 @@ EMPTY = {"scale": ("before", "after", "change", "change_low", "change_high", "im
 def measure_figures(campaigns: QuerySet[Campaign]) -> list[dict]:
     """Every paired measure of the campaigns' programmes, with its figures."""
     scope, params = _scope_sql(campaigns)
-    with connection.cursor() as cursor:
+    with connections[reader()].cursor() as cursor:
         cursor.execute(_MEASURES_SQL.format(scope=scope), params)
         measures = cursor.fetchall()
         cursor.execute(_PAIRS_SQL.format(scope=scope), params)
@@ -157,7 +158,7 @@ def measure_figures(campaigns: QuerySet[Campaign]) -> list[dict]:
 
 def response_figures(campaigns: QuerySet[Campaign]) -> dict:
     scope, params = _scope_sql(campaigns)
-    with connection.cursor() as cursor:
+    with connections[reader()].cursor() as cursor:
         cursor.execute(_RESPONSE_SQL.format(scope=scope), params)
         found = {kind: (asked, answered) for kind, asked, answered in cursor.fetchall()}
     result = {}

@@ -44,10 +44,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
+from core.replica import reader, replica_reading
 from core.tenancy import enqueue_on_commit
 from engagement.models import Campaign, Programme, Slot
 
@@ -164,7 +165,7 @@ def _subject(key: str) -> _Subject:
 def data_version() -> int:
     """The organisation's data version: moves whenever a row the figures read changes,
     outside the campaign-scoped tables (those move their campaign's version)."""
-    with connection.cursor() as cursor:
+    with connections[reader()].cursor() as cursor:
         cursor.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                        "FROM reports_figures_version")
         return cursor.fetchone()[0]
@@ -185,7 +186,7 @@ def _versions(campaigns: QuerySet[Campaign]) -> tuple[int, int]:
            "FROM reports_figures_version), "
            f"(SELECT COALESCE(SUM(data_version), 0) FROM {CampaignTally._meta.db_table} "
            f"WHERE campaign_id IN ({scope_sql}))")  # a table name and the ORM's own SQL
-    with connection.cursor() as cursor:
+    with connections[reader()].cursor() as cursor:
         cursor.execute(sql, scope_params)
         version, scope_version = cursor.fetchone()
     return version, int(scope_version)
@@ -208,6 +209,14 @@ def _stamp_read(snapshot: FiguresSnapshot, now: datetime) -> None:
 
 
 def _figures(subject: _Subject, *, allow_stale: bool) -> Figures:
+    # Figures tolerate replication lag: read from the replica when there is one (the
+    # versions in the same snapshot as the data, so figures stored from a replica behind
+    # the primary are outdated at once, never current); stored on the primary.
+    with replica_reading():
+        return _figures_read(subject, allow_stale=allow_stale)
+
+
+def _figures_read(subject: _Subject, *, allow_stale: bool) -> Figures:
     now = timezone.now()
     version, scope_version = _versions(subject.campaigns)
     snapshot = FiguresSnapshot.objects.filter(key=subject.key).first()
@@ -244,10 +253,11 @@ def _consistent_read() -> Iterator[int]:
     """A transaction whose queries all see one snapshot of the data, and the data version
     of that snapshot (read first; the campaigns' versions are read inside it too). Inside
     a transaction already open (a test's) its isolation is kept."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    alias = reader()
+    outermost = not connections[alias].in_atomic_block
+    with transaction.atomic(using=alias):
         if outermost:
-            with connection.cursor() as cursor:
+            with connections[alias].cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield data_version()
 
@@ -295,6 +305,11 @@ def campaigns_figures(campaigns: list[Campaign]) -> dict[int, dict]:
     """Current metrics of several campaigns (a report's campaign pages), keyed by id:
     the stored ones when current, the others computed together in one pass and stored.
     A campaign deleted meanwhile has no entry."""
+    with replica_reading():
+        return _campaigns_figures_read(campaigns)
+
+
+def _campaigns_figures_read(campaigns: list[Campaign]) -> dict[int, dict]:
     now, version = timezone.now(), data_version()
     keys = {campaign.pk: f"metrics:campaign:{campaign.pk}" for campaign in campaigns}
     stored = {snapshot.key: snapshot for snapshot in
@@ -339,6 +354,11 @@ def _claim(key: str, now: datetime) -> bool:
 def figures_refresh(*, key: str) -> bool:
     """Compute and store a subject's figures unless they are current (for the worker).
     False when the subject is gone: its stored figures are dropped."""
+    with replica_reading():
+        return _figures_refresh_read(key)
+
+
+def _figures_refresh_read(key: str) -> bool:
     snapshot = FiguresSnapshot.objects.filter(key=key).first()
     if snapshot is not None and _is_current(snapshot, *_versions(_subject(key).campaigns),
                                             timezone.now()):

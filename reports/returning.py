@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.replica import reader
 from engagement.models import Campaign
 from methodology.models import Lever
 
@@ -83,7 +84,7 @@ def _windows(people: int, counts: tuple[int, ...]) -> dict:
 
 def returning_figures(campaigns: QuerySet[Campaign], *, now: datetime) -> dict:
     scope, params = campaigns.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[reader()].cursor() as cursor:
         cursor.execute(_SQL.format(scope=scope), (*params, now, now, now, now))
         rows = cursor.fetchall()
     names = {lever.code: lever for lever in Lever.objects.filter(

@@ -20,6 +20,7 @@ from billing.catalogue import options
 from billing.codes import Option
 from billing.entitlements import entitlements_for
 from core.i18n import language
+from core.replica import replica_reading
 from core.roles import Role
 from engagement.evidence import own_template_outcomes
 from engagement.models import Campaign, Programme
@@ -162,7 +163,10 @@ def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list
         # Rows are read while the response streams, after the view (and the middleware
         # that activated the organisation's time zone) has returned: keep the requester's
         # language for their headers, statuses and names, and the organisation's zone.
-        with translation.override(reader_language), timezone.override(zone):
+        # An export is a picture of the organisation's data, not of one person's: it may
+        # be read from the replica, a few seconds behind (core/replica.py).
+        with (translation.override(reader_language), timezone.override(zone),
+              replica_reading()):
             yield from exports.csv_lines(header, rows())
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

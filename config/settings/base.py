@@ -104,6 +104,8 @@ MIDDLEWARE: list[str] = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.error_pages.NotFoundPageMiddleware",
     "tenants.middleware.OrganisationMiddleware",
+    # Figure reads may go to a replica; a writing request reads the primary (core/replica.py).
+    "core.replica.ReplicaReadsMiddleware",
     # The organisation's time zone, active for the rest of the request (core/zones.py).
     "tenants.middleware.TimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
