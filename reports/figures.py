@@ -2,11 +2,16 @@
 
 Computing the metrics of a programme means reading every pledge of it: about 2 s at a
 million pledges, against the 300 ms a dashboard may take. So figures are stored once
-computed (``FiguresSnapshot``, one row per subject) with the organisation's *data
-version* at the time: a sequence that triggers on every source table move on each row
-written (``reports_figures_version``, migration ``0002``). Stored figures are *current*
-while the version has not moved and before ``expires_at``: the next end of a campaign in
-scope (attendance figures count the actions that are over) or ``MAX_AGE``.
+computed (``FiguresSnapshot``, one row per subject) with two versions at the time: the
+organisation's *data version*, a sequence that triggers on the organisation-wide source
+tables (campaigns, participants, teams, programmes, skills, the hour value) move on each
+row written (``reports_figures_version``, migration ``0002``), and the sum of the *data
+versions of the campaigns in scope* (``CampaignTally.data_version``, moved by their
+pledges, slots, invitations and impact records, migration ``0009``): a busy campaign
+outdates the figures of its own programme and of the periods holding it, not the
+others'. Stored figures are *current* while neither has moved and before
+``expires_at``: the next end of a campaign in scope (attendance figures count the
+actions that are over) or ``MAX_AGE``.
 
 Who reads what:
 
@@ -25,11 +30,13 @@ Who reads what:
   the first report on a programme usually find them current; figures nobody read for
   ``KEEP`` are dropped.
 
-Exactness: the triggers move the version when a writing transaction commits, and
-figures are computed in one REPEATABLE READ transaction that reads the version first, so
-the figures see exactly the writes the version counts — except a write whose commit
-falls between those two statements of the computation (well under a millisecond), which
-shows at the next write or after ``MAX_AGE``.
+Exactness: the triggers move the organisation's version when a writing transaction
+commits, and figures are computed in one REPEATABLE READ transaction that reads the
+version first, so the figures see exactly the writes the version counts — except a write
+whose commit falls between those two statements of the computation (well under a
+millisecond), which shows at the next write or after ``MAX_AGE``. A campaign's version
+is a row written in the writing transaction itself, read in the same snapshot as the
+figures: it matches them exactly.
 """
 
 from __future__ import annotations

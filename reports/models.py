@@ -100,8 +100,9 @@ class FiguresSnapshot(models.Model):
     that a dashboard of a big organisation reads them instead of recomputing them.
 
     ``version`` is the organisation's data version (``reports_figures_version``, bumped by
-    triggers on every table the figures read) when the computation started: the snapshot
-    is current while the version has not moved and ``expires_at`` has not passed (the
+    triggers on the organisation-wide tables the figures read) when the computation
+    started, ``campaigns_version`` the sum of its campaigns' versions (``CampaignTally``):
+    the snapshot is current while neither has moved and ``expires_at`` has not passed (the
     next end of a campaign in scope, which turns pledges into attendance figures, or a
     maximum age), and its ``format`` is the code's. See ``reports.figures``."""
 

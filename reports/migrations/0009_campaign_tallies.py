@@ -155,7 +155,8 @@ def _touched_function(table: str, op: str) -> str:
     """A campaign-scoped table's rows move their campaigns' versions; a slot's times or
     campaign also change its pledges' hours, so its campaigns are counted again."""
     columns = TOUCHED[table]
-    recount = ("PERFORM reports_tally_recount(TG_TABLE_SCHEMA, touched);"
+    recount = ("EXECUTE format('SELECT %I.reports_tally_recount($1, $2)', TG_TABLE_SCHEMA) "
+               "USING TG_TABLE_SCHEMA, touched;"
                if table == "engagement_slot" and op != "INSERT" else "")
     name = f"{table}_tally_{op.lower()}"
     return f"""
@@ -166,7 +167,8 @@ BEGIN
     FROM ({_changed_rows(op, columns)}) AS r;
     IF touched IS NOT NULL THEN
         {recount}
-        PERFORM reports_tally_touch(TG_TABLE_SCHEMA, touched);
+        EXECUTE format('SELECT %I.reports_tally_touch($1, $2)', TG_TABLE_SCHEMA)
+            USING TG_TABLE_SCHEMA, touched;
     END IF;
     RETURN NULL;
 END $$;
@@ -271,7 +273,8 @@ CREATE TRIGGER engagement_campaign_tally_gone AFTER DELETE ON engagement_campaig
     FOR EACH ROW EXECUTE FUNCTION reports_tally_campaign_gone();
 CREATE FUNCTION reports_tally_campaign_new() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM reports_tally_touch(TG_TABLE_SCHEMA, ARRAY[NEW.id]::bigint[]);
+    EXECUTE format('SELECT %I.reports_tally_touch($1, $2)', TG_TABLE_SCHEMA)
+        USING TG_TABLE_SCHEMA, ARRAY[NEW.id]::bigint[];
     RETURN NULL;
 END $$;
 CREATE TRIGGER engagement_campaign_tally_new AFTER INSERT ON engagement_campaign

@@ -22,8 +22,9 @@ from core.errors import DomainError
 from engagement.models import Campaign, ImpactRecord, Participant, Pledge, Slot
 from engagement.services.checkin import pledge_check_in, pledge_mark_no_show
 from engagement.services.pledges import pledge_cancel, pledge_create
-from reports import figures
+from reports import figures, metrics
 from reports.models import CampaignTally, PersonTally
+from reports.tallies import programme_tallies
 from tenants.models import Organisation
 
 from ..factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
@@ -225,3 +226,22 @@ def test_a_write_outdates_only_the_figures_of_its_own_campaigns(org_a):
         Participant.objects.filter(pk=Pledge.objects.order_by("pk").first()
                                    .participant_id).update(site="Lyon")
         assert figures.programme_figures(quiet).computed_at > quiet_figures.computed_at
+
+
+@pytest.mark.django_db
+def test_figures_read_from_the_tallies_equal_the_metrics(org_a):
+    with tenant_context(org_a):
+        programme = build_programme()
+        computed = metrics.programme_metrics(programme)
+        tallied = programme_tallies(programme)
+        assert tallied["mobilised"] == computed["participants"]["mobilised"] > 0
+        assert tallied["pledged_hours"] == computed["hours"]["pledged"] > 0
+        assert tallied["attended_hours"] == computed["hours"]["attended"] > 0
+        assert tallied["campaigns"] == computed["campaigns"]["total"]
+        # One more confirmed pledge, in both.
+        Pledge.objects.create(slot=programme.campaigns.first().slots.first(),
+                              participant=ParticipantFactory(), companions=2,
+                              status=Pledge.Status.CONFIRMED, created_at=timezone.now())
+        computed, tallied = metrics.programme_metrics(programme), programme_tallies(programme)
+        assert tallied["mobilised"] == computed["participants"]["mobilised"]
+        assert tallied["pledged_hours"] == computed["hours"]["pledged"]
