@@ -72,7 +72,7 @@ def _log_access(request, response, duration: float) -> None:
     match = getattr(request, "resolver_match", None)
     route = f"/{match.route}" if match is not None and match.route else None
     if route is None:
-        from .sentry import scrub_text
+        from .scrub import scrub_text
 
         route = scrub_text(request.path)
     access_logger.info("%s %s %s", request.method, route, response.status_code,

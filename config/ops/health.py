@@ -51,9 +51,8 @@ def check_cache() -> None:
 def check_broker() -> None:
     """A round trip to the broker: the default queue declared passively (a missing queue
     still proves the broker answered)."""
+    from celery import current_app as app
     from kombu.exceptions import ChannelError
-
-    from config.celery import app
 
     # The producer pool: a probe every few seconds reuses its connection.
     with app.pool.acquire(block=True, timeout=2) as conn:

@@ -113,9 +113,8 @@ class BacklogCollector(Collector):
 
 
 def _queue_depths():
+    from celery import current_app as app
     from django.conf import settings
-
-    from config.celery import app
 
     depth = GaugeMetricFamily("fullmobs_celery_queue_depth",
                               "Messages waiting in the broker, by queue.", labels=["queue"])

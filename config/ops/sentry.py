@@ -13,22 +13,10 @@ task): an error report loses a detail rather than carry a person's data.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-FILTERED = "[Filtered]"
+from .scrub import FILTERED, scrub_text
 
-EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# Django's signed values ("payload:timestamp:signature", base64url parts), password reset
-# tokens ("<ts36>-<hash>") and any long opaque run of URL-safe characters, as found in
-# signed links' paths and query strings.
-SIGNED = re.compile(r"[A-Za-z0-9_\-]{6,}(?::[A-Za-z0-9_\-]{4,}){1,2}")
-RESET_TOKEN = re.compile(r"\b[0-9a-z]{1,13}-[0-9a-f]{20,}\b")
-OPAQUE = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])")
-# Query parameters and form fields holding a secret: "?token=...", "password=...".
-SECRET_PARAMETER = re.compile(
-    r"(?i)\b(token|key|sig|signature|code|password|secret|email|auth)=([^&\s;]+)")
-BEARER = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]+")
 # Keys whose values are dropped whatever they hold (compared in lower case, as substrings).
 SENSITIVE_KEYS = ("password", "passwd", "secret", "token", "signature", "sig", "auth",
                   "cookie", "session", "csrf", "api_key", "apikey", "dsn", "email", "mail",
@@ -41,15 +29,6 @@ HARMLESS_KEYS = {"logger", "filename", "abs_path", "module", "function", "type",
 # The SDK's description of itself, the runtime and the installed packages.
 UNSCRUBBED_EVENT_KEYS = {"sdk", "modules", "contexts", "event_id", "timestamp", "platform",
                          "level", "release", "environment", "server_name"}
-
-
-def scrub_text(text: str) -> str:
-    text = EMAIL.sub(FILTERED, text)
-    text = BEARER.sub(lambda m: f"{m.group(1)} {FILTERED}", text)
-    text = SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}={FILTERED}", text)
-    text = RESET_TOKEN.sub(FILTERED, text)
-    text = SIGNED.sub(FILTERED, text)
-    return OPAQUE.sub(FILTERED, text)
 
 
 def _sensitive(key: str) -> bool:
