@@ -45,7 +45,8 @@ class JsonFormatter(_JsonFormatter):
     """One JSON object per line: time (ISO 8601, UTC), level, logger, message, the context
     fields, then whatever ``extra`` the call gave, and the traceback as ``exc_info``."""
 
-    converter = time.gmtime
+    def converter(self, timestamp: float | None) -> time.struct_time:
+        return time.gmtime(timestamp)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("fmt", ["asctime", "levelname", "name", "message", *CONTEXT_FIELDS])
