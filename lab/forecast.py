@@ -13,8 +13,9 @@ forecast, fourth round") is a conditional reference-class estimate:
   its own count then, c_j = f_j(t) x final_j, and its gain over the last RECENT_SPAN.
 * References are weighted by how close their own smoothed share of target then,
   log(c_j / target_j + ALPHA), is to the campaign's (a Gaussian kernel whose bandwidth
-  widens until about NEIGHBOURS references weigh), and, more loosely, by how close their
-  recent pace (the part of the count gained over the last RECENT_SPAN) is.
+  widens until NEIGHBOURS x the root of the references' weight sit within it), and,
+  more loosely, by how close their recent pace (the part of the count gained over the
+  last RECENT_SPAN) is.
 * Each reference predicts the campaign's final from its own final relative to its target,
   corrected by ELASTICITY x the remaining gap in shares: N_j = T x (final_j / T_j + ALPHA)
   x exp(-ELASTICITY x gap_j) - ALPHA T (ELASTICITY = 1 would apply the reference's growth
@@ -60,9 +61,9 @@ PRIOR_LOG_RATIO_SD = 0.6
 ALPHA = 0.1
 #: Kernel on log(count / target + ALPHA): the narrowest bandwidth, and the number of
 #: references (by weight) the bandwidth widens to hold at least, NEIGHBOURS x the square
-#: root of the references' total weight (80 of 2,000, 250 of 20,000).
+#: root of the references' total weight (160 of 2,000, 510 of 20,000).
 SHARE_BANDWIDTH = 0.1
-NEIGHBOURS = 1.8
+NEIGHBOURS = 3.6
 #: Recent pace: the part of the count gained over the last RECENT_SPAN of the window,
 #: compared on a log scale with this bandwidth (0 switches it off).
 RECENT_SPAN = 0.1
@@ -305,7 +306,8 @@ def campaign_forecast(
     count: confirmed seats now; points: the campaign's trajectory so far (time fraction,
     cumulative count); references: finished campaigns with their similarity weights;
     capacity: the campaign's places, when known (no final above it: more pledges wait).
-    The last three arguments override SPREAD_FACTOR, NEIGHBOURS and RECENT_BANDWIDTH
+    The keyword arguments after `capacity` override NEIGHBOURS, RECENT_BANDWIDTH,
+    ELASTICITY, the interval's tail weight (else fitted per forecast) and COVERAGE
     (bench/forecast_backtest.py --tune)."""
     k_neighbours = NEIGHBOURS if neighbours is None else neighbours
     recent_bw = RECENT_BANDWIDTH if recent_bandwidth is None else recent_bandwidth

@@ -64,16 +64,16 @@ def test_the_prior_curve_is_u_shaped():
 
 
 def test_more_sign_ups_never_lower_the_forecast():
-    """Monotone in the count up to a point on Fullmobs-like references: each reference's
-    predicted final grows with the count (ELASTICITY), but the kernel moves to other
-    neighbours, which can cost up to 2 points here (more with sparse references at low
-    counts: docs/decisions.md, fourth round)."""
+    """Monotone in the count on Fullmobs-like references: each reference's predicted final
+    grows with the count (ELASTICITY) and the kernel moves to references further ahead.
+    The expected final may dip by a fraction of a person where the neighbours change
+    (docs/decisions.md, fourth round)."""
     refs = _PROPERTY_REFS["fullmobs"]
     forecasts = [_forecast(refs, elapsed=0.4, count=c, target=40) for c in range(0, 45, 3)]
     probabilities = [f.probability for f in forecasts]
     expected = [f.expected for f in forecasts]
-    assert all(b >= a - 0.03 for a, b in zip(probabilities, probabilities[1:], strict=False))
-    assert all(b >= a - 1.5 for a, b in zip(expected, expected[1:], strict=False))
+    assert probabilities == sorted(probabilities)
+    assert all(b >= a - 0.5 for a, b in zip(expected, expected[1:], strict=False))
     assert probabilities[0] < 0.2 < 0.8 < probabilities[-2]
 
 
@@ -243,13 +243,13 @@ def test_probability_interval_and_expected_tell_one_story(scenario, elapsed, cou
     if f.probability <= 0.1:
         assert f.high < target + 1
     assert f.low <= f.expected <= f.high
-    # One more sign-up: the chance may dip by a few points at most (the kernel moves to
-    # other neighbours; worst seen 3.8 points on Kickstarter-like references, 0.9 on
-    # Fullmobs-like ones, docs/decisions.md fourth round). Not asserted: monotone in the
-    # target (the target is evidence).
+    # One more sign-up: the chance may dip, by 2 points at most (the kernel moves to
+    # other neighbours; worst seen under 1 point in 3,000 random cases on these reference
+    # sets, docs/decisions.md fourth round). Not asserted: monotone in the target (the
+    # target is evidence).
     more = _forecast(refs, elapsed=elapsed, count=count + 1, target=target,
                      points=points[:-1] + [(elapsed, count + 1)], capacity=capacity)
-    assert more.probability >= f.probability - 0.05
+    assert more.probability >= f.probability - 0.02
 
 
 def test_references_are_compared_at_the_same_time_and_share():
