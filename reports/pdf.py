@@ -40,6 +40,7 @@ from . import charts, figures
 from .behaviour import localized_behaviour, report_behaviour
 from .formatting import named_lever_rows
 from .models import Commentary, Report
+from .sections import SectionScope, sections_for
 from .selectors import commentary_sections
 
 # Relative URLs in the report resolve against this origin, which the fetcher maps to
@@ -319,6 +320,10 @@ def report_context(report: Report) -> dict:
         "lever_chart": _lever_chart(lever_rows, _("Invitations turned into pledges, by "
                                                   "lever")),
         "survey": survey_results(subject.campaigns, language),
+        # Sections other apps registered (``reports.sections``), e.g. the lab's experiments.
+        "sections": sections_for(SectionScope(report=report,
+                                              campaigns=tuple(subject.campaigns),
+                                              language=language)),
         "behaviour": localized_behaviour(report_behaviour(report), language),
         "commentary": (_commentary(report, language)
                        if entitlements.allows(Option.COMMENTED_REPORT) else []),
