@@ -11,10 +11,13 @@ data never. So a block reads the primary instead when
 - no replica is configured;
 - the request writes (any method but GET, HEAD, OPTIONS): what it reads may be what it
   just wrote;
-- a write went through the ORM earlier in the same request or task, outside such a block
-  (the figures' own bookkeeping — stored figures, read stamps — made inside a block does
-  not count: it changes nothing the figures read);
-- a transaction is open on the primary (its rows are not even committed).
+- a write went through the ORM earlier in the same request, outside such a block (the
+  figures' own bookkeeping — stored figures, read stamps — made inside a block does not
+  count: it changes nothing the figures read). A task is not pinned by its writes: a
+  worker rendering a report marks it "rendering" first, and its figures still tolerate
+  lag (they are stored with the replica's data version, so never taken for current);
+- a transaction is open on the primary (its rows are not even committed);
+- the replica cannot be reached (logged): figures from the primary rather than an error.
 
 django-tenants sets ``search_path`` per connection: the replica connection is put on the
 primary connection's tenant when a block opens, so it reads the same organisation.
@@ -22,6 +25,7 @@ primary connection's tenant when a block opens, so it reads the same organisatio
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,8 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery.signals import task_prerun
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
+logger = logging.getLogger(__name__)
 REPLICA = "replica"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -41,8 +46,10 @@ class _Reads:
 
     # Inside replica_reading(): the router sends reads to the replica.
     on_replica: bool = False
-    # The request or task wrote (or is a writing request): the primary only from now on.
+    # The request wrote (or is a writing request): the primary only from now on.
     pinned: bool = False
+    # Whether a write pins the rest of the unit of work (requests, the shell), or not (tasks).
+    pin_after_write: bool = True
 
 
 _reads: ContextVar[_Reads | None] = ContextVar("replica_reads", default=None)
@@ -56,9 +63,9 @@ def _state() -> _Reads:
     return state
 
 
-def start_unit_of_work(*, writes: bool = False) -> None:
+def start_unit_of_work(*, writes: bool = False, pin_after_write: bool = True) -> None:
     """A new request or task: forget where the previous one (same thread) read."""
-    _reads.set(_Reads(pinned=writes))
+    _reads.set(_Reads(pinned=writes, pin_after_write=pin_after_write))
 
 
 def replica_configured() -> bool:
@@ -79,7 +86,7 @@ def replica_reading() -> Iterator[str]:
     state = _state()
     primary = connections[DEFAULT_DB_ALIAS]
     if (state.on_replica or not replica_configured() or state.pinned
-            or primary.in_atomic_block):
+            or primary.in_atomic_block or not _reachable(connections[REPLICA])):
         yield reader()
         return
     replica = connections[REPLICA]
@@ -93,6 +100,15 @@ def replica_reading() -> Iterator[str]:
         state.on_replica = False
 
 
+def _reachable(replica: Any) -> bool:
+    try:
+        replica.ensure_connection()
+    except OperationalError as exc:
+        logger.warning("Replica unreachable, figures read from the primary: %s", exc)
+        return False
+    return True
+
+
 class ReplicaRouter:
     """Reads go to the replica only inside ``replica_reading()``; writes always to the
     primary (also for an object read from the replica); the replica is never migrated."""
@@ -102,7 +118,7 @@ class ReplicaRouter:
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         state = _state()
-        if not state.on_replica:
+        if not state.on_replica and state.pin_after_write:
             state.pinned = True
         return DEFAULT_DB_ALIAS
 
@@ -127,5 +143,5 @@ class ReplicaReadsMiddleware:
 
 @task_prerun.connect
 def _task_starts(**kwargs: Any) -> None:
-    # A worker process runs task after task: each starts with no write behind it.
-    start_unit_of_work()
+    # A worker process runs task after task: each starts afresh.
+    start_unit_of_work(pin_after_write=False)

@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -30,11 +32,14 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from config.broker import ensure_configured_broker
 from core.replica import REPLICA, reader, replica_reading, start_unit_of_work
 from engagement.links import participant_token
 from reports.figures import campaign_figures
+from reports.models import FiguresSnapshot
+from reports.tasks import refresh_figures
 from tenants.models import Organisation, User
-from tests.conftest import free_port, tenant_client
+from tests.conftest import PYTHON, child_env, free_port, running, tenant_client, wait_for
 from tests.factories import ParticipantFactory, make_campaign, make_pledge
 
 
@@ -52,9 +57,12 @@ def _as_postgres(command: list) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
-def _run(command: list, **kwargs) -> None:
-    subprocess.run(_as_postgres(command), check=True, capture_output=True, timeout=120,
-                   **kwargs)
+def _run(command: list, *, check: bool = True) -> None:
+    subprocess.run(_as_postgres(command), check=check, capture_output=True, timeout=120)
+
+
+def _stop(bin_dir: Path, data: Path, *, check: bool = True) -> None:
+    _run([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], check=check)
 
 
 def _start(bin_dir: Path, data: Path, port: int, socket_dir: Path, *extra: str) -> None:
@@ -79,6 +87,22 @@ def _wait_replayed(primary: str, replica: str, timeout: float = 30) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"The replica did not reach {target} in {timeout}s")
             time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    primary: str
+    replica: str
+    replica_url: str
+    stop_replica: Callable[[], None]
+
+    def pause_replay(self) -> None:
+        _wait_replayed(self.primary, self.replica)
+        with psycopg.connect(self.replica, autocommit=True) as conn:
+            conn.execute("SELECT pg_wal_replay_pause()")
+            while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] \
+                    != "paused":
+                time.sleep(0.05)
 
 
 @pytest.fixture
@@ -122,7 +146,9 @@ def primary_and_replica(committed):
         connection.settings_dict.update(HOST="127.0.0.1", PORT=str(primary_port), NAME=name)
         connections.settings[REPLICA] = {**connection.settings_dict,
                                          "PORT": str(replica_port)}
-        yield _dsn(primary_port, name), _dsn(replica_port, name)
+        yield Cluster(_dsn(primary_port, name), _dsn(replica_port, name),
+                      f"postgres://postgres@127.0.0.1:{replica_port}/{name}",
+                      lambda: _stop(bin_dir, replica_dir))
     finally:
         for alias in (REPLICA, DEFAULT_DB_ALIAS):
             if alias in connections.settings:
@@ -134,7 +160,7 @@ def primary_and_replica(committed):
         connection.settings_dict.update(HOST=source["HOST"], PORT=source["PORT"],
                                         NAME=source["NAME"])
         for data in reversed(started):
-            _run([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+            _stop(bin_dir, data, check=False)  # the test may have stopped the replica
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -144,7 +170,7 @@ def _pledge_rows(response) -> list[list[str]]:
 
 
 def test_figures_and_exports_read_the_replica_and_own_pages_the_primary(primary_and_replica):
-    primary, replica = primary_and_replica
+    primary, replica = primary_and_replica.primary, primary_and_replica.replica
     organisation = Organisation.objects.get(slug="testco")
     owner = User.objects.get(email="owner@testco.test")
     with tenant_context(organisation):
@@ -161,11 +187,7 @@ def test_figures_and_exports_read_the_replica_and_own_pages_the_primary(primary_
     assert connections[REPLICA].schema_name == organisation.schema_name
 
     # Replay paused: the replica stays where it is while the primary moves on.
-    _wait_replayed(primary, replica)
-    with psycopg.connect(replica, autocommit=True) as conn:
-        conn.execute("SELECT pg_wal_replay_pause()")
-        while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] != "paused":
-            time.sleep(0.05)
+    primary_and_replica.pause_replay()
     with tenant_context(organisation):
         second = ParticipantFactory(email="second@example.test")
         make_pledge(slot, second)
@@ -210,6 +232,10 @@ def test_the_lag_rule_keeps_reads_after_a_write_on_the_primary(primary_and_repli
         ParticipantFactory()  # a write earlier in the same request or task
         with replica_reading() as alias:
             assert alias == DEFAULT_DB_ALIAS
+        start_unit_of_work(pin_after_write=False)  # a task (a report being rendered)
+        ParticipantFactory()
+        with replica_reading() as alias:
+            assert alias == REPLICA
         start_unit_of_work()
         from django.db import transaction
 
@@ -221,3 +247,48 @@ def test_without_a_replica_every_read_goes_to_the_primary(db):
     start_unit_of_work()
     with replica_reading() as alias:
         assert alias == DEFAULT_DB_ALIAS == reader()
+
+
+def test_a_replica_down_leaves_figures_to_the_primary(primary_and_replica):
+    organisation = Organisation.objects.get(slug="testco")
+    owner = User.objects.get(email="owner@testco.test")
+    with tenant_context(organisation):
+        make_pledge(make_campaign().slots.get(), ParticipantFactory())
+    primary_and_replica.stop_replica()
+    connections[REPLICA].close()
+    export = tenant_client(organisation, owner).get("/dashboard/exports/pledges.csv")
+    assert export.status_code == 200
+    assert len(_pledge_rows(export)) == 1
+
+
+@pytest.mark.worker
+def test_a_worker_computes_figures_on_the_replica(primary_and_replica, tmp_path):
+    """A real worker, given REPLICA_DATABASE_URL, computes figures from the replica and
+    stores them on the primary, with the replica's data version (so not current)."""
+    organisation = Organisation.objects.get(slug="testco")
+    with tenant_context(organisation):
+        campaign = make_campaign()
+        slot = campaign.slots.get()
+        make_pledge(slot, ParticipantFactory())
+    primary_and_replica.pause_replay()
+    with tenant_context(organisation):
+        make_pledge(slot, ParticipantFactory())  # on the primary only
+        key = f"metrics:campaign:{campaign.pk}"
+        FiguresSnapshot.objects.filter(key=key).delete()
+    ensure_configured_broker()
+    log = tmp_path / "worker.log"
+    cmd = [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+           "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    env = child_env(REPLICA_DATABASE_URL=primary_and_replica.replica_url)
+    with running(cmd, env, log) as process:
+        ready = wait_for(lambda: "ready" in log.read_text() or process.poll() is not None, 90)
+        assert ready and process.poll() is None, log.read_text()
+        with tenant_context(organisation):
+            refresh_figures.delay(key)
+            snapshot = wait_for(lambda: FiguresSnapshot.objects.filter(key=key).first(), 60)
+            assert snapshot is not None, log.read_text()
+            assert snapshot.data["participants"]["mobilised"] == 1  # the replica's count
+            # Read on the primary (a write request would), the stored figures are outdated:
+            # the next figure read computes them again.
+            start_unit_of_work(writes=True)
+            assert campaign_figures(campaign).data["participants"]["mobilised"] == 2
