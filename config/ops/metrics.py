@@ -141,6 +141,7 @@ def _queue_depths():
     yield up
 
 
+SCHEMAS_PER_QUERY = 50
 OUTBOX_BRANCH = ("SELECT 'outbox' AS kind, count(*) AS n, min(created_at) AS oldest "
                  "FROM {table} WHERE status = 'queued'")
 REPORTS_BRANCH = ("SELECT 'report_' || status, count(*), min(requested_at) FROM {table} "
@@ -151,9 +152,9 @@ def tenant_backlogs() -> dict[str, tuple[int, Any]]:
     """``{kind: (count, oldest)}`` for the outbox's queued e-mails ("outbox") and the
     reports waiting ("report_queued", "report_rendering"), over every organisation's schema.
 
-    Three queries whatever the number of organisations: the organisations, which of their
-    schemas have the tables (one being provisioned may not yet), and one ``UNION ALL`` over
-    them, each branch on the tables' ``(status, …)`` indexes."""
+    Two queries (the organisations, and which of their schemas have the tables: one being
+    provisioned may not yet), then one ``UNION ALL`` per ``SCHEMAS_PER_QUERY`` schemas, each
+    branch on the tables' ``(status, …)`` indexes."""
     from django.db import connection
     from django_tenants.utils import get_tenant_model, schema_context
 
@@ -175,15 +176,22 @@ def tenant_backlogs() -> dict[str, tuple[int, Any]]:
             if not present:
                 return {}
             quote = connection.ops.quote_name
-            # Names quoted by the backend; the schemas come from the catalogue just read.
-            branches = [
-                OUTBOX_BRANCH.format(table=f"{quote(schema)}.{quote(outbox)}") + " UNION ALL "
-                + REPORTS_BRANCH.format(table=f"{quote(schema)}.{quote(reports)}")
-                for schema in present]
-            union = " UNION ALL ".join(branches)
-            cursor.execute(f"SELECT kind, sum(n)::bigint, min(oldest) FROM ({union}) AS b "  # noqa: S608
-                           "GROUP BY kind")
-            return {kind: (int(count), oldest) for kind, count, oldest in cursor.fetchall()}
+            totals: dict[str, tuple[int, Any]] = {}
+            # Names quoted by the backend; the schemas come from the catalogue just read. A
+            # UNION of hundreds of branches costs more to plan than to run: batches of
+            # SCHEMAS_PER_QUERY (bench/metrics_scrape.py, docs/performance.md).
+            for start in range(0, len(present), SCHEMAS_PER_QUERY):
+                union = " UNION ALL ".join(
+                    OUTBOX_BRANCH.format(table=f"{quote(schema)}.{quote(outbox)}") + " UNION ALL "
+                    + REPORTS_BRANCH.format(table=f"{quote(schema)}.{quote(reports)}")
+                    for schema in present[start:start + SCHEMAS_PER_QUERY])
+                cursor.execute(f"SELECT kind, sum(n)::bigint, min(oldest) FROM ({union}) AS b "  # noqa: S608
+                               "GROUP BY kind")
+                for kind, count, oldest in cursor.fetchall():
+                    before, earliest = totals.get(kind, (0, None))
+                    totals[kind] = (before + int(count),
+                                    min(filter(None, (earliest, oldest)), default=None))
+            return totals
 
 
 def _tenant_backlogs():
