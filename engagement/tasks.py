@@ -55,7 +55,9 @@ def run_engagement_schedule() -> dict[str, int]:
     them), lapse the waiting-list offers past their time limit (the places go to the next
     people), then queue the messages and organiser alerts that are due, compose the
     sign-up notices whose task never reached the broker, re-queue the e-mails whose
-    task was lost, and the bulk invitations whose next hour has come.
+    task was lost, and the bulk invitations whose next hour has come; queue again the
+    participant imports whose task was lost, and forget the lists checked but never
+    confirmed.
 
     Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
     no retry of its own: the next one, minutes later, does its work."""
@@ -73,6 +75,8 @@ def run_engagement_schedule() -> dict[str, int]:
         "notices": pledge_notices.missing_pledge_notices_queue(now=now),
         "requeued": outbox.stalled_emails_requeue(now=now),
         "invitation_batches": outreach_delivery.invitation_batches_due_queue(now=now),
+        "import_jobs_requeued": bulk_jobs.import_jobs_requeue_stalled(now=now),
+        "import_jobs_expired": bulk_jobs.import_jobs_expire(now=now),
     }
 
 

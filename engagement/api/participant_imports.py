@@ -16,7 +16,6 @@ a report quotes the file's values."""
 from __future__ import annotations
 
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -111,10 +110,10 @@ class ParticipantImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     @extend_schema(
         request={"multipart/form-data": ImportJobCreateSerializer,
                  "application/json": ImportJobCreateSerializer},
-        responses={202: ImportJobSerializer, 400: OpenApiResponse(description=(
-            "The request is invalid (no file, a file that is not UTF-8 or too large)."))},
+        responses={202: ImportJobSerializer},
         description="Start an import: the worker checks the list (nothing written). "
-                    "Answers 202 with the job; Location names it.")
+                    "Answers 202 with the job; Location names it. 400 when the request "
+                    "has no file or text, or a file that is not UTF-8 or is too large.")
     def create(self, request):
         payload = ImportJobCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

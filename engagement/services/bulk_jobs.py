@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -31,6 +32,11 @@ from .participants import ImportReport, participants_import
 logger = logging.getLogger(__name__)
 
 Status = BulkJob.Status
+# A queued job whose task has not claimed it after this long lost its message (a broker
+# down at the commit): the schedule queues it again (claims make a repeat harmless).
+STALLED_AFTER = timedelta(minutes=5)
+# A checked list nobody confirmed is not kept longer than this (it holds personal data).
+CHECKED_KEPT = timedelta(days=7)
 
 
 def _report_json(report: ImportReport) -> dict:
@@ -192,3 +198,27 @@ def _run(job: BulkJob) -> BulkJob:
     job.save(update_fields=["status", "finished_at", "source_text", "report", "processed",
                             "total"])
     return job
+
+
+def import_jobs_requeue_stalled(*, now: datetime) -> int:
+    """Queue again the steps whose task never came (the schedule's safety net)."""
+    stalled = list(BulkJob.objects.filter(
+        kind=BulkJob.Kind.IMPORT, status=Status.QUEUED,
+        created_at__lt=now - STALLED_AFTER).values_list("pk", "options"))
+    for pk, options in stalled:
+        enqueue_on_commit("engagement.tasks.run_participant_import" if options.get("confirmed")
+                          else "engagement.tasks.check_participant_import", pk)
+    return len(stalled)
+
+
+def import_jobs_expire(*, now: datetime) -> int:
+    """Checked lists left unconfirmed for ``CHECKED_KEPT``: the list is deleted, the job
+    marked failed (its report stays, for the organiser to see what it was)."""
+    expired = list(BulkJob.objects.filter(kind=BulkJob.Kind.IMPORT, status=Status.CHECKED,
+                                          created_at__lt=now - CHECKED_KEPT))
+    for job in expired:
+        with translation.override(job.options.get("language")):
+            _fail(job, _("This check was not confirmed within %(days)s days: the list is "
+                         "deleted. Choose the file again to import it.") % {
+                "days": CHECKED_KEPT.days})
+    return len(expired)

@@ -369,3 +369,25 @@ def test_a_worker_checks_and_imports_a_list_with_its_progress(import_job_org,
         assert (job.processed, job.total, job.report["created"]) == (4500, 4500, 4500)
         assert Participant.objects.filter(email__endswith="@bulkjob.example",
                                           team__name="Bulk job team").count() == 4500
+
+
+@pytest.mark.django_db
+def test_the_schedule_queues_lost_steps_again_and_forgets_unconfirmed_lists(
+        org_a, eager, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from engagement.services.bulk_jobs import import_jobs_expire, import_jobs_requeue_stalled
+
+    with tenant_context(org_a):
+        # The broker was down at the commit: the check's message never left.
+        lost = import_job_create(text=GOOD, consent_collected=False)
+        later = timezone.now() + timedelta(minutes=6)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert import_jobs_requeue_stalled(now=later) == 1
+        lost.refresh_from_db()
+        assert lost.status == BulkJob.Status.CHECKED
+        # Checked, never confirmed: a week later the list is gone, the report stays.
+        assert import_jobs_expire(now=timezone.now() + timedelta(days=6)) == 0
+        assert import_jobs_expire(now=timezone.now() + timedelta(days=8)) == 1
+        lost.refresh_from_db()
+        assert (lost.status, lost.source_text, lost.report["rows"]) == ("failed", "", 2)
