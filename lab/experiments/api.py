@@ -91,6 +91,11 @@ class PowerSerializer(serializers.Serializer):
     needed_total = serializers.IntegerField()
     audience = serializers.IntegerField(help_text="People the wave can reach now.")
     enough = serializers.BooleanField(help_text="False: the audience is too small.")
+    days = serializers.IntegerField(
+        help_text="Daily looks planned: the duration asked for, cut at the campaign's "
+        "mobilisation deadline (sign-ups) or the action's end (attendance), counted from "
+        "the first variant's send time. The people needed allow for that many looks.")
+    days_chosen = serializers.IntegerField(help_text="The duration asked for (days).")
 
 
 class ComparisonSerializer(serializers.Serializer):
@@ -201,12 +206,15 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             arms=len(data["variants"]), baseline=float(data["baseline_rate"]),
             mde=float(data["minimum_effect"]), alpha=float(data["alpha"]),
             power=float(data["power"]), icc=float(data["icc"]),
-            holdout_share=float(data["holdout_share"]))
+            holdout_share=float(data["holdout_share"]), days=data["days"],
+            metric=data["metric"],
+            send_hours=[v.get("send_hour") for v in data["variants"]])
         return Response(PowerSerializer({
             "people_per_arm": preview.plan.people_per_arm,
             "clusters_per_arm": preview.plan.clusters_per_arm,
             "design_effect": preview.plan.design_effect, "needed_total": preview.needed_total,
-            "audience": preview.audience, "enough": preview.enough}).data)
+            "audience": preview.audience, "enough": preview.enough,
+            "days": preview.days, "days_chosen": preview.days_chosen}).data)
 
     @action(detail=True, methods=["post"])
     def launch(self, request, pk=None):

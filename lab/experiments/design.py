@@ -4,12 +4,19 @@ randomised, and whether the audience is large enough."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.tenancy import current_organisation
+from core.zones import organisation_zone
 from engagement.models import Campaign, Participant, Pledge
 from engagement.services.outreach import Audience, BulkAudience, bulk_recipients
 from lab.stats import SampleSize, sample_size
@@ -29,6 +36,33 @@ def wave_people(*, campaign: Campaign, wave: str) -> QuerySet[Participant]:
     return bulk_recipients(campaign=campaign, audience=BulkAudience(kind=Audience.ALL))
 
 
+def send_time(hour: int | None, now: datetime) -> datetime:
+    """The next time it is ``hour`` o'clock in the organisation's zone (now when none)."""
+    if hour is None:
+        return now
+    zone = ZoneInfo(organisation_zone(current_organisation()))
+    local = now.astimezone(zone).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return local if local >= now else local + timedelta(days=1)
+
+
+def outcome_horizon(campaign: Campaign, metric: str) -> datetime:
+    """When the wave's outcomes stop arriving: sign-ups at the mobilisation deadline
+    (pledging closes there), attendance at the end of the action."""
+    if metric == Experiment.Metric.ATTENDED:
+        return campaign.ends_at
+    return campaign.mobilisation_deadline
+
+
+def wave_days(*, campaign: Campaign, metric: str, days: int,
+              send_hours: Sequence[int | None] = (), now: datetime | None = None) -> int:
+    """The daily looks the wave really gets: the duration chosen, cut at the outcome
+    horizon counted from the planned send (the first variant's send time); at least one."""
+    now = now or timezone.now()
+    first = min((send_time(hour, now) for hour in send_hours), default=now)
+    left = (outcome_horizon(campaign, metric) - first).total_seconds() / 86400
+    return max(1, min(days, math.ceil(left)))
+
+
 @dataclass(frozen=True)
 class PowerPreview:
     """What the set-up page shows before launch."""
@@ -41,6 +75,14 @@ class PowerPreview:
     needed_total: int
     enough: bool
     team_size_cv: float = 0.0
+    # Daily looks planned: the duration chosen, cut at the campaign's outcome horizon.
+    days: int = 14
+    days_chosen: int = 14
+
+    @property
+    def cut(self) -> bool:
+        """The campaign's deadline (or the action's end) comes before the duration."""
+        return self.days < self.days_chosen
 
 
 def team_sizes(people: QuerySet[Participant]) -> list[int]:
@@ -88,35 +130,44 @@ def settings_errors(*, baseline: float, mde: float, alpha: float, power: float, 
 
 def power_preview(*, campaign: Campaign, wave: str, unit: str, arms: int, baseline: float,
                   mde: float, alpha: float, power: float, icc: float,
-                  holdout_share: float, days: int = 14) -> PowerPreview:
-    """The power calculation for these settings against the wave's audience; refuses
-    impossible settings naming the field. One look a day for ``days`` days: the people
+                  holdout_share: float, days: int = 14,
+                  metric: str = Experiment.Metric.PLEDGED,
+                  send_hours: Sequence[int | None] = (),
+                  now: datetime | None = None) -> PowerPreview:
+    """The power calculation for these settings against the wave's audience (who it can
+    reach now); refuses impossible settings naming the field. One look a day for the days
+    the wave really gets (``wave_days``: ``days``, cut at the mobilisation deadline for
+    sign-ups or the action's end for attendance, from the first planned send): the people
     needed include the sequential design's inflation for that many looks."""
     errors = settings_errors(baseline=baseline, mde=mde, alpha=alpha, power=power, icc=icc,
                              holdout_share=holdout_share, arms=arms)
     if errors:
         raise DomainError(errors)
+    looks = wave_days(campaign=campaign, metric=metric, days=days, send_hours=send_hours,
+                      now=now)
     people = wave_people(campaign=campaign, wave=wave)
     audience = people.count()
     team = unit == Experiment.Unit.TEAM
     teams, size, cv = mean_team_size(people) if team else (audience, 1.0, 0.0)
     plan = sample_size(baseline=baseline, mde=mde, alpha=alpha, power=power, arms=arms,
                        cluster_size=max(size, 1.0), icc=icc if team else 0.0,
-                       holdout_share=holdout_share, looks=max(days, 1),
+                       holdout_share=holdout_share, looks=looks,
                        cluster_size_cv=cv if team else 0.0)
     enough = audience >= plan.total and (unit != Experiment.Unit.TEAM
                                          or teams >= plan.clusters_per_arm * arms)
     return PowerPreview(plan=plan, arms=arms, audience=audience, teams=teams,
                         mean_team_size=size, needed_total=plan.total, enough=enough,
-                        team_size_cv=cv)
+                        team_size_cv=cv, days=looks, days_chosen=days)
 
 
-def experiment_power(experiment: Experiment) -> PowerPreview:
-    """The power calculation of a stored experiment's settings."""
+def experiment_power(experiment: Experiment, now: datetime | None = None) -> PowerPreview:
+    """The power calculation of a stored experiment's settings, for a wave sent ``now``."""
+    variants = list(experiment.variants.all())
     return power_preview(
         campaign=experiment.campaign, wave=experiment.wave, unit=experiment.unit,
-        arms=experiment.variants.filter(is_holdout=False).count(),
+        arms=sum(1 for v in variants if not v.is_holdout),
         baseline=float(experiment.baseline_rate), mde=float(experiment.minimum_effect),
         alpha=float(experiment.alpha), power=float(experiment.power),
         icc=float(experiment.icc), holdout_share=float(experiment.holdout_share),
-        days=experiment.days)
+        days=experiment.days, metric=experiment.metric,
+        send_hours=[v.send_hour for v in variants if not v.is_holdout], now=now)

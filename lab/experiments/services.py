@@ -8,15 +8,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.tenancy import current_organisation, enqueue_on_commit
-from core.zones import organisation_zone
+from core.tenancy import enqueue_on_commit
 from engagement import links
 from engagement.models import Campaign, EmailKind, Invitation, Participant
 from engagement.services.message_texts import (
@@ -34,7 +32,7 @@ from methodology.models import Lever
 from tenants.models import User
 
 from .assignment import buckets, hash_value, unit_key, variant_for
-from .design import experiment_power, settings_errors, wave_people
+from .design import experiment_power, send_time, settings_errors, wave_people
 from .models import Assignment, Experiment, Variant
 
 REMINDER_TASK = "lab.experiments.tasks.send_experiment_reminders"
@@ -144,15 +142,6 @@ def experiment_save(*, campaign: Campaign, spec: ExperimentSpec, user: User | No
     return experiment
 
 
-def send_time(hour: int | None, now: datetime) -> datetime:
-    """The next time it is ``hour`` o'clock in the organisation's zone (now when none)."""
-    if hour is None:
-        return now
-    zone = ZoneInfo(organisation_zone(current_organisation()))
-    local = now.astimezone(zone).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return local if local >= now else local + timedelta(days=1)
-
-
 def experiment_launch(*, experiment: Experiment, user: User,
                       now: datetime | None = None) -> Experiment:
     """Assign everyone the wave reaches (one row each, by the hash), then send each
@@ -187,7 +176,8 @@ def experiment_launch(*, experiment: Experiment, user: User,
         # The duration runs from the launch, not from the draft's saving; the planned
         # maximum information (planned team size, daily looks) is frozen with it.
         experiment.ends_at = now + timedelta(days=experiment.days)
-        experiment.planned_information = experiment_power(experiment).plan.planned_information
+        experiment.planned_information = experiment_power(
+            experiment, now).plan.planned_information
         experiment.save(update_fields=["status", "launched_at", "ends_at",
                                        "planned_information"])
         for variant in variants:

@@ -48,8 +48,8 @@ def _form(data, campaign: Campaign, initial=None) -> ExperimentForm:
 
 # The fields the power calculation reads: it is shown as soon as these are valid, before
 # the title, the hypothesis or the messages are written.
-POWER_FIELDS = ("wave", "unit", "baseline_rate", "minimum_effect", "alpha", "power", "icc",
-                "holdout_share")
+POWER_FIELDS = ("wave", "unit", "metric", "baseline_rate", "minimum_effect", "alpha", "power",
+                "icc", "holdout_share", "days")
 
 
 def _preview(form: ExperimentForm) -> tuple[PowerPreview | None, list[str]]:
@@ -67,7 +67,10 @@ def _preview(form: ExperimentForm) -> tuple[PowerPreview | None, list[str]]:
             baseline=float(data["baseline_rate"] / hundred),
             mde=float(data["minimum_effect"] / hundred), alpha=float(data["alpha"]),
             power=float(data["power"]), icc=float(data["icc"]),
-            holdout_share=float(data["holdout_share"] / hundred)), []
+            holdout_share=float(data["holdout_share"] / hundred), days=data["days"],
+            metric=data["metric"],
+            send_hours=[data.get(f"variant_{index}_send_hour") for index in range(VARIANTS)
+                        if index < 2 or data.get(f"variant_{index}_name")]), []
     except DomainError as exc:
         exc.add_to_form(form)
         return None, [str(m) for ms in exc.errors.values() for m in ms]
