@@ -299,7 +299,7 @@ def test_import_page_lists_errors_and_can_take_only_the_valid_rows(
     with django_capture_on_commit_callbacks(execute=True):
         page_url = client.post("/participants/import/", {"text": BAD})["Location"]
     checked = client.get(page_url).content.decode()
-    assert "<td>3</td><td>language</td>" in checked and "klingon" in checked
+    assert "<td>3</td><td><code>language</code></td>" in checked and "klingon" in checked
     refused = client.post(page_url, {})
     assert refused.status_code == 400
     assert "Nothing was imported" in refused.content.decode()
