@@ -141,7 +141,9 @@ class ReplicaReadsMiddleware:
         return self.get_response(request)
 
 
-@task_prerun.connect
 def _task_starts(**kwargs: Any) -> None:
     # A worker process runs task after task: each starts afresh.
     start_unit_of_work(pin_after_write=False)
+
+
+task_prerun.connect(_task_starts, weak=False)
