@@ -1,7 +1,8 @@
 """A CSR manager sets up a lever experiment on a laptop (1,366 px) in French: the power
-calculation shows before launch and follows the fields as they change, a too-small
-audience is warned about, the experiment is saved and launched once. The organiser then
-reads the results in English on a phone (390 px): the verdict in plain words."""
+calculation shows before launch and follows the fields as they change, plans the days
+the campaign leaves (not a fixed 14), a too-small audience is warned about, the
+experiment is saved and launched once. The organiser then reads the results in English
+on a phone (390 px): the verdict in plain words."""
 
 import os
 import uuid
@@ -78,6 +79,9 @@ def test_set_up_in_french_on_a_laptop_then_results_in_english_on_a_phone(
     page.get_by_label("Plus petit effet à détecter (points)").blur()
     page.get_by_text("120 personnes peuvent recevoir cette vague maintenant").wait_for()
     page.get_by_text("Le public est assez grand pour détecter cet effet.").wait_for()
+    # Fourteen days asked, five left before pledging closes: five daily readings planned.
+    page.get_by_text("Une lecture par jour pendant 5 jours, écourtée par les dates de la "
+                     "campagne", exact=False).wait_for()
     page.get_by_label("Plus petit effet à détecter (points)").fill("3")
     page.get_by_label("Plus petit effet à détecter (points)").blur()
     page.get_by_text("Le public est trop petit pour détecter cet effet", exact=False).wait_for()
