@@ -15,6 +15,8 @@ import uuid
 from contextvars import ContextVar
 
 access_logger = logging.getLogger("fullmobs.access")
+# Probes and scrapes arrive every few seconds from machines: no access line for them.
+QUIET_PATHS = ("/health/", "/metrics")
 
 request_id_var: ContextVar[str | None] = ContextVar("fullmobs_request_id", default=None)
 task_id_var: ContextVar[str | None] = ContextVar("fullmobs_task_id", default=None)
@@ -59,7 +61,7 @@ class RequestIdMiddleware:
         started = time.monotonic()
         try:
             response = self.get_response(request)
-            if self.access_log:
+            if self.access_log and not request.path_info.startswith(QUIET_PATHS):
                 _log_access(request, response, time.monotonic() - started)
         finally:
             request_id_var.reset(token)

@@ -134,5 +134,7 @@ class OperationsMiddleware:
         if view is None or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         response = view(request)
+        # Answered before SecurityMiddleware, which would have added this header.
         response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -62,8 +62,8 @@ def test_a_request_s_lines_carry_its_id_and_its_organisation(org_a, owner_a):
 def test_a_request_without_a_usable_id_gets_a_new_one(org_a, owner_a):
     client = tenant_client(org_a, owner_a)
     with json_log() as stream:
-        first = client.get("/health/live", HTTP_X_REQUEST_ID="not a token; DROP TABLE")
-        second = client.get("/health/live")
+        first = client.get("/campaigns/", HTTP_X_REQUEST_ID="not a token; DROP TABLE")
+        second = client.get("/campaigns/")
     ids = {first["X-Request-ID"], second["X-Request-ID"]}
     assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     assert {line["request_id"] for line in lines(stream)} == ids
@@ -79,3 +79,13 @@ def test_the_access_line_names_the_route_not_the_signed_link(org_a):
     assert len(access) == 1
     assert access[0]["route"] == "/me/<str:token>/"
     assert token not in json.dumps(access[0])
+
+
+@override_settings(ACCESS_LOG=True)
+def test_probes_and_scrapes_write_no_access_line(org_a):
+    client = tenant_client(org_a)
+    with json_log() as stream:
+        response = client.get("/health/live")
+        client.get("/metrics")
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert not [line for line in lines(stream) if line["logger"] == "fullmobs.access"]
