@@ -15,7 +15,15 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.broker import ensure_configured_broker
-from engagement.models import Campaign, Participant, Pledge, Programme, Slot, Team
+from engagement.models import (
+    Campaign,
+    ImpactRecord,
+    Participant,
+    Pledge,
+    Programme,
+    Slot,
+    Team,
+)
 from reports import figures
 from reports.metrics import default_period
 from reports.models import FiguresSnapshot
@@ -55,6 +63,8 @@ def test_every_source_table_moves_the_data_version_and_the_figures_table_does_no
                 participant__email="new@example.test").delete(),
             "a slot": lambda: Slot.objects.filter(campaign=campaign).update(
                 ends_at=F("ends_at") + timedelta(hours=1)),
+            "an impact record": lambda: ImpactRecord.objects.filter(
+                campaign__programme=programme).update(value=F("value") + 1),
         }
         for what, change in moves.items():
             before = versions()
