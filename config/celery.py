@@ -6,6 +6,7 @@ import os
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
 
+from core.replica import start_task_reads
 from core.zones import activate_for_task, restore_after_task
 
 from .ops import context as ops_context
@@ -24,6 +25,9 @@ app.autodiscover_tasks()
 # set the task's schema: the task runs in its organisation's time zone (core/zones.py).
 signals.task_prerun.connect(activate_for_task, dispatch_uid="fullmobs_task_time_zone")
 signals.task_postrun.connect(restore_after_task, dispatch_uid="fullmobs_task_time_zone_restore")
+# Each task's figure reads may use the replica, whatever the previous task wrote
+# (core/replica.py).
+signals.task_prerun.connect(start_task_reads, dispatch_uid="fullmobs_task_replica_reads")
 
 # Operating (config/ops/): the request id travels with the message; each task's id, its
 # request id and its schema on its log lines; task latency and failures counted.

@@ -32,7 +32,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from celery.signals import task_prerun
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
 logger = logging.getLogger(__name__)
@@ -141,9 +140,7 @@ class ReplicaReadsMiddleware:
         return self.get_response(request)
 
 
-def _task_starts(**kwargs: Any) -> None:
-    # A worker process runs task after task: each starts afresh.
+def start_task_reads(**kwargs: Any) -> None:
+    """Celery's ``task_prerun`` (connected in config/celery.py): a worker process runs task
+    after task, each starts afresh, and is not pinned to the primary by its own writes."""
     start_unit_of_work(pin_after_write=False)
-
-
-task_prerun.connect(_task_starts, weak=False)

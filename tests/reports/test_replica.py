@@ -36,8 +36,8 @@ from config.broker import ensure_configured_broker
 from core.replica import REPLICA, reader, replica_reading, start_unit_of_work
 from engagement.links import participant_token
 from reports.figures import campaign_figures
-from reports.models import FiguresSnapshot
-from reports.tasks import refresh_figures
+from reports.models import FiguresSnapshot, Report
+from reports.services import report_request
 from tenants.models import Organisation, User
 from tests.conftest import PYTHON, child_env, free_port, running, tenant_client, wait_for
 from tests.factories import ParticipantFactory, make_campaign, make_pledge
@@ -262,10 +262,12 @@ def test_a_replica_down_leaves_figures_to_the_primary(primary_and_replica):
 
 
 @pytest.mark.worker
-def test_a_worker_computes_figures_on_the_replica(primary_and_replica, tmp_path):
-    """A real worker, given REPLICA_DATABASE_URL, computes figures from the replica and
-    stores them on the primary, with the replica's data version (so not current)."""
+def test_a_worker_renders_a_report_from_the_replica(primary_and_replica, tmp_path):
+    """A real worker, given REPLICA_DATABASE_URL, renders a report: it marks the report
+    "rendering" (a write) and still computes its figures from the replica, stored on the
+    primary with the replica's data version (so not current)."""
     organisation = Organisation.objects.get(slug="testco")
+    owner = User.objects.get(email="owner@testco.test")
     with tenant_context(organisation):
         campaign = make_campaign()
         slot = campaign.slots.get()
@@ -284,9 +286,13 @@ def test_a_worker_computes_figures_on_the_replica(primary_and_replica, tmp_path)
         ready = wait_for(lambda: "ready" in log.read_text() or process.poll() is not None, 90)
         assert ready and process.poll() is None, log.read_text()
         with tenant_context(organisation):
-            refresh_figures.delay(key)
-            snapshot = wait_for(lambda: FiguresSnapshot.objects.filter(key=key).first(), 60)
-            assert snapshot is not None, log.read_text()
+            report = report_request(scope="campaign", campaign=campaign, language="en",
+                                    user=owner)
+            done = wait_for(lambda: Report.objects.filter(
+                pk=report.pk, status__in=["ready", "failed"]).first(), 120)
+            assert done is not None and done.status == "ready", log.read_text()
+            done.file.delete(save=False)
+            snapshot = FiguresSnapshot.objects.get(key=key)
             assert snapshot.data["participants"]["mobilised"] == 1  # the replica's count
             # Read on the primary (a write request would), the stored figures are outdated:
             # the next figure read computes them again.
