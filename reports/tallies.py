@@ -18,23 +18,31 @@ from django.db.models import QuerySet
 from engagement.models import Campaign, Programme
 
 from .analytic import subquery_sql
-from .models import CampaignTally, PersonTally
+from .models import CampaignTally, PersonTally, ProgrammeTally
 
 TALLY_KEYS = ("campaigns", "mobilised", "pledges_confirmed", "pledges_waitlisted",
               "pledges_awaiting", "pledges_offered", "pledges_cancelled", "seats_confirmed",
               "attended", "no_show", "pledged_hours", "attended_hours", "data_version")
 
 
-def scope_tallies(campaigns: QuerySet[Campaign]) -> dict:
+def scope_tallies(campaigns: QuerySet[Campaign], programme: Programme | None = None) -> dict:
     """The tallied figures of ``campaigns`` together; a person in several of them counts
-    once in ``mobilised`` (an index-only count over their ``PersonTally`` rows)."""
+    once in ``mobilised``: for a ``programme`` (all its campaigns) its ``ProgrammeTally``,
+    else a count of the distinct people of their ``PersonTally`` rows."""
     scope_sql, scope_params = subquery_sql(campaigns.values("pk"))
     campaign_tally, person_tally = CampaignTally._meta.db_table, PersonTally._meta.db_table
+    if programme is not None:
+        people_sql = ("(SELECT COALESCE(MAX(people), 0) "  # noqa: S608 - a table name
+                      f"FROM {ProgrammeTally._meta.db_table} WHERE programme_id = %s)")
+        people_params: tuple = (programme.pk,)
+    else:
+        people_sql = ("(SELECT COUNT(DISTINCT participant_id) "  # noqa: S608 - a table name
+                      f"FROM {person_tally} WHERE campaign_id IN (SELECT * FROM scope) "
+                      "AND pledges_confirmed > 0)")
+        people_params = ()
     sql = f"""
     WITH scope AS MATERIALIZED ({scope_sql})
-    SELECT COUNT(*),
-           (SELECT COUNT(DISTINCT participant_id) FROM {person_tally}
-            WHERE campaign_id IN (SELECT * FROM scope) AND pledges_confirmed > 0),
+    SELECT COUNT(*), {people_sql},
            COALESCE(SUM(pledges_confirmed), 0), COALESCE(SUM(pledges_waitlisted), 0),
            COALESCE(SUM(pledges_awaiting), 0), COALESCE(SUM(pledges_offered), 0),
            COALESCE(SUM(pledges_cancelled), 0), COALESCE(SUM(seats_confirmed), 0),
@@ -44,7 +52,7 @@ def scope_tallies(campaigns: QuerySet[Campaign]) -> dict:
     FROM {campaign_tally} WHERE campaign_id IN (SELECT * FROM scope)
     """  # noqa: S608 - table names and the ORM's own SQL
     with connection.cursor() as cursor:
-        cursor.execute(sql, scope_params)
+        cursor.execute(sql, (*scope_params, *people_params))
         row = cursor.fetchone()
     figures = dict(zip(TALLY_KEYS, row, strict=True))
     figures["pledged_hours"] = float(figures["pledged_hours"])
@@ -53,4 +61,6 @@ def scope_tallies(campaigns: QuerySet[Campaign]) -> dict:
 
 
 def programme_tallies(programme: Programme) -> dict:
-    return scope_tallies(Campaign.objects.filter(programme=programme))
+    """``scope_tallies`` of a programme's campaigns, its distinct people read from its
+    ``ProgrammeTally`` (one row) instead of counted over its people's rows."""
+    return scope_tallies(Campaign.objects.filter(programme=programme), programme=programme)

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, ImpactRecord, Participant, Pledge, Slot
+from engagement.models import Campaign, ImpactRecord, Participant, Pledge, Programme, Slot
 from engagement.services.checkin import pledge_check_in, pledge_mark_no_show
 from engagement.services.pledges import pledge_cancel, pledge_create
 from reports import figures, metrics
-from reports.models import CampaignTally, PersonTally
-from reports.tallies import programme_tallies
+from reports.models import CampaignTally, PersonTally, ProgrammeTally
+from reports.tallies import programme_tallies, scope_tallies
 from tenants.models import Organisation
 
 from ..factories import CampaignFactory, ParticipantFactory, ProgrammeFactory, SlotFactory
@@ -62,18 +62,29 @@ def recounted() -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
             tally["no_show"] += 1
     for pk, who in people.items():
         campaigns[pk]["people"] = len(who)
+    # A programme's people: distinct over its campaigns.
+    programmes: dict[int, set[int]] = {pk: set() for pk in
+                                       Programme.objects.values_list("pk", flat=True)}
+    for campaign_id, programme_id in Campaign.objects.values_list("pk", "programme_id"):
+        programmes[programme_id] |= people[campaign_id]
+    campaigns.update({-pk: {"people": len(who)} for pk, who in programmes.items() if who})
     return campaigns, {key: tuple(value) for key, value in persons.items()}
 
 
 def maintained() -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
     campaigns = {row.pop("campaign_id"): row for row in
                  CampaignTally.objects.values("campaign_id", *TALLIED)}
+    # Programmes under their negated id, beside the campaigns.
+    campaigns.update({-pk: {"people": people} for pk, people in
+                      ProgrammeTally.objects.filter(people__gt=0)
+                      .values_list("programme_id", "people")})
     persons = {(row.participant_id, row.campaign_id):
                (row.pledges_confirmed, row.pledges_attended, row.hours_given)
                for row in PersonTally.objects.filter(pledges_confirmed__gt=0)}
     # Rows fallen back to zero are kept, all at zero.
     assert not PersonTally.objects.filter(pledges_confirmed=0).exclude(
         pledges_attended=0, hours_given=0).exists()
+    assert not ProgrammeTally.objects.filter(people__lt=0).exists()
     return campaigns, persons
 
 
@@ -94,7 +105,7 @@ def _open_campaign(programme, *, slots: int = 2, capacity: int = 4) -> Campaign:
 def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
     rng = random.Random(16)  # noqa: S311 - a reproducible mix, not a secret
     with tenant_context(org_a):
-        programme = ProgrammeFactory()
+        programme, other_programme = ProgrammeFactory(), ProgrammeFactory(name="Other")
         campaigns = [_open_campaign(programme) for _ in range(3)]
         slots = list(Slot.objects.filter(campaign__in=campaigns))
         people = [ParticipantFactory() for _ in range(14)]
@@ -102,7 +113,8 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
                                                 label_fr="Kilos", label_en="Kilos", sdg=12)
         for _ in range(160):
             action = rng.choice(("pledge", "pledge", "pledge", "cancel", "check_in",
-                                 "no_show", "impact", "delete", "bulk", "slot_moved"))
+                                 "no_show", "impact", "delete", "bulk", "slot_moved",
+                                 "campaign_moved"))
             live = list(Pledge.objects.exclude(status=Pledge.Status.CANCELLED))
             confirmed = [p for p in live if p.status == Pledge.Status.CONFIRMED]
             try:
@@ -129,6 +141,11 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
                     Pledge.objects.filter(status=Pledge.Status.CONFIRMED,
                                           attendance=Pledge.Attendance.PENDING).update(
                         attendance=Pledge.Attendance.ATTENDED, hours_given=Decimal(1))
+                elif action == "campaign_moved":
+                    # To the other programme, or back: both programmes' people change.
+                    moved = rng.choice(campaigns)
+                    Campaign.objects.filter(pk=moved.pk).update(programme=rng.choice(
+                        (programme, other_programme)))
                 elif action == "slot_moved":
                     slot = rng.choice(slots)
                     Slot.objects.filter(pk=slot.pk).update(
@@ -245,3 +262,5 @@ def test_figures_read_from_the_tallies_equal_the_metrics(org_a):
         computed, tallied = metrics.programme_metrics(programme), programme_tallies(programme)
         assert tallied["mobilised"] == computed["participants"]["mobilised"]
         assert tallied["pledged_hours"] == computed["hours"]["pledged"]
+        # Counted over the people's rows (any scope) or read from the programme's row.
+        assert scope_tallies(programme.campaigns.all()) == tallied
