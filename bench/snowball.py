@@ -14,23 +14,17 @@ Everything made is dropped at the end.
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
+from functools import partial
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+from _support import django_setup
 
-import django  # noqa: E402
+django_setup()
 
-django.setup()
-
+from _support import organisation_drop, organisation_fresh  # noqa: E402
+from _support import timed as median_time  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
@@ -48,8 +42,6 @@ from reports.participants import (  # noqa: E402
     people_and_snowball_by_campaign,
 )
 from reports.snowball import campaign_referrals  # noqa: E402
-from tenants.models import Organisation, User  # noqa: E402
-from tenants.services import organisation_provision  # noqa: E402
 
 PARTICIPANTS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
 PLEDGES = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
@@ -57,13 +49,7 @@ CAMPAIGNS, SLOTS = 10, 5
 SLUG = "bench-snowball"
 
 
-def timed(call: Callable[[], object], runs: int = 3) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+timed = partial(median_time, runs=3)
 
 
 def fill() -> Programme:
@@ -116,12 +102,7 @@ def fill() -> Programme:
 
 
 def main() -> None:
-    stale = Organisation.objects.filter(slug=SLUG).first()
-    if stale is not None:
-        drop(stale)
-    organisation = organisation_provision(name="Bench snowball", slug=SLUG,
-                                          owner_email=f"owner@{SLUG}.example",
-                                          status=Organisation.Status.ACTIVE)
+    organisation = organisation_fresh(SLUG, "Bench snowball")
     try:
         with tenant_context(organisation):
             started = time.perf_counter()
@@ -144,16 +125,7 @@ def main() -> None:
             print(f"one campaign's tree and recruiters {tree * 1000:7.0f} ms  "
                   f"{len(referrals.recruiters):,} recruiters")
     finally:
-        drop(organisation)
-
-
-def drop(organisation: Organisation) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
-    users = list(organisation.memberships.values_list("user_id", flat=True))
-    organisation.domains.all().delete()
-    organisation.delete()
-    User.objects.filter(pk__in=users).delete()
+        organisation_drop(organisation)
 
 
 if __name__ == "__main__":
