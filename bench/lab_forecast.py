@@ -10,23 +10,16 @@ campaigns' windows; everything made is dropped at the end.
     DATABASE_URL=... python bench/lab_forecast.py [pledges] [campaigns]
 """
 
-import os
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-forecast-media-"))
+from _support import django_setup
 
-import django  # noqa: E402
+django_setup(MEDIA_ROOT=tempfile.mkdtemp(prefix="bench-forecast-media-"))
 
-django.setup()
-
+from _support import timed as median_time  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
@@ -128,12 +121,7 @@ def setup() -> Organisation:
 
 def timed(function, repeat: int = 5) -> float:
     """Median milliseconds of ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return median_time(function, runs=repeat)[0] * 1000
 
 
 def main() -> None:
