@@ -157,7 +157,9 @@ class ResultsSerializer(serializers.Serializer):
 
 class ExportSerializer(serializers.Serializer):
     csv = serializers.CharField(help_text="Per person: id, unit, variant, hash, outcomes.")
-    sql = serializers.CharField(help_text="Reproduces hashes and sums in psql.")
+    sql = serializers.CharField(
+        help_text="Run in psql (read-only): recomputes every hash, the arms' sums and the "
+        "latest look's result (lifts and intervals, the sample-ratio check).")
 
 
 class ExperimentFilter(FilterSet):
