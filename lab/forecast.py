@@ -70,7 +70,9 @@ RECENT_SPAN = 0.1
 RECENT_BANDWIDTH = 0.7
 #: How much of the gap between the campaign's share so far and a close reference's carries
 #: over to the final (1 = the reference's growth factor applied to the count now; 0 = the
-#: reference's final / target applied to the target).
+#: reference's final / target applied to the target). The prior's pseudo-references always
+#: use 1: they stand for a shape of the pledges in time, not for outcomes; alone, they
+#: extrapolate the campaign's own count along U-shaped curves.
 ELASTICITY = 0.2
 #: The 80 % interval's levels are recalibrated for each forecast (split-conformal, local):
 #: the CALIBRATION_SET references weighing most are each forecast from the PREDICTORS
@@ -259,7 +261,7 @@ def _weighted_quantile(sorted_values: FloatArray, cdf: FloatArray, q: float,
 
 def _local_tail(x_refs: FloatArray, finals: FloatArray, counts_then: FloatArray,
                 targets: FloatArray, log_w: FloatArray, gap: FloatArray, bandwidth: float,
-                elasticity: float, coverage_goal: float = 0.8) -> float:
+                elasticities: FloatArray, coverage_goal: float = 0.8) -> float:
     """The interval's tail weight tau, from leave-one-out forecasts of the references
     weighing most for this campaign (see COVERAGE)."""
     top = np.argsort(-log_w)[:PREDICTORS]
@@ -273,8 +275,8 @@ def _local_tail(x_refs: FloatArray, finals: FloatArray, counts_then: FloatArray,
     weights /= weights.sum(axis=1, keepdims=True)
     ratio = finals[top] / targets[top] + ALPHA
     t_i = targets[cal][:, None]
-    predicted = np.round(t_i * ratio[None, :] * np.exp(-elasticity * (x_j[None, :]
-                                                                      - x_i[:, None]))
+    lead = x_j[None, :] - x_i[:, None]
+    predicted = np.round(t_i * ratio[None, :] * np.exp(-elasticities[top][None, :] * lead)
                          - ALPHA * t_i)
     predicted = np.maximum(predicted, np.round(counts_then[cal])[:, None])
     final = finals[cal][:, None]
@@ -326,6 +328,7 @@ def campaign_forecast(
     finals = np.concatenate([prepared.finals, target * _PRIOR_ALL[1]])
     targets = np.concatenate([prepared.targets, np.full(_N_PRIOR, float(target))])
     weights = np.concatenate([prepared.weights, _PRIOR_ALL[2]])
+    elasticities = np.concatenate([np.full(n_used, elasticity), np.ones(_N_PRIOR)])
 
     # Each reference at the same elapsed time: its count then, and its recent gain.
     before = max(elapsed - RECENT_SPAN, 0.0)
@@ -356,9 +359,9 @@ def campaign_forecast(
     w = np.exp(log_w - log_w.max())
 
     # Each reference's final relative to its target, applied to this campaign's target and
-    # corrected by ELASTICITY x the gap in shares now.
+    # corrected by the elasticity x the gap in shares now.
     log_growth = np.log((finals + smooth) / targets) - math.log(count / target + ALPHA) \
-        - elasticity * gap
+        - elasticities * gap
     predicted = np.round((count + own_smooth) * np.exp(log_growth) - own_smooth)
     predicted = np.maximum(predicted, float(count))
     if capacity is not None:
@@ -368,7 +371,7 @@ def campaign_forecast(
         tail = min(max(interval_tail, 0.1), 0.45)
     elif n_used >= MIN_REFERENCES:
         tail = _local_tail(x_refs, finals, counts_then, targets, log_w, gap, bandwidth,
-                           elasticity, COVERAGE if coverage is None else coverage)
+                           elasticities, COVERAGE if coverage is None else coverage)
     else:
         tail = 0.1
 
