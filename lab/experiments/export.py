@@ -52,7 +52,7 @@ def _psql(sql: str) -> str:
 def _literal(value: object) -> str:
     """A number of the stored look as an SQL literal (NULL for none: no information yet)."""
     if value is None:
-        return "NULL"
+        return "NULL::float8"
     return f"{float(value)!r}::float8"  # type: ignore[arg-type]
 
 

@@ -57,7 +57,8 @@ def organisation(committed):
         Team.objects.filter(name__startswith="Sql team").delete()
 
 
-def _run(organisation: Organisation, experiment: Experiment, *, unsent: int) -> dict:
+def _run(organisation: Organisation, experiment: Experiment, *, unsent: int,
+         pledges: bool = True) -> dict:
     """Launch, pledges (more in the second variant), a look two days later, then the file
     through psql and the API's answer."""
     user = User.objects.get(email="owner@testco.test")
@@ -66,8 +67,8 @@ def _run(organisation: Organisation, experiment: Experiment, *, unsent: int) -> 
         slot = experiment.campaign.slots.get()
         second = experiment.variants.get(position=2)
         for row in Assignment.objects.filter(experiment=experiment):
-            if row.participant_id % 5 == 0 or (row.variant_id == second.pk
-                                               and row.participant_id % 3 == 0):
+            if pledges and (row.participant_id % 5 == 0 or (
+                    row.variant_id == second.pk and row.participant_id % 3 == 0)):
                 PledgeFactory(slot=slot, participant_id=row.participant_id)
         # Some of the second variant's invitations never went out: the check has
         # something to measure.
@@ -153,3 +154,17 @@ def test_the_exported_sql_reproduces_a_team_experiments_result(organisation):
     # Whole teams: units hold several people (the cluster-robust variance applies).
     assert all(arm["primary"]["clusters"] < arm["primary"]["people"]
                for arm in result["api"]["analysis"]["arms"])
+
+
+def test_before_any_pledge_the_file_gives_no_interval_as_the_page(organisation):
+    organisation, campaign = organisation
+    with tenant_context(organisation):
+        experiment = experiment_save(
+            campaign=campaign, user=None, spec=ExperimentSpec(
+                title="Sql empty", hypothesis="H", variants=ARMS[:2],
+                holdout_share=Decimal("0.1"), minimum_effect=Decimal("0.1")))
+    result = _run(organisation, experiment, unsent=0, pledges=False)
+    [comparison] = result["api"]["comparisons"]
+    assert comparison["absolute_low"] is None and comparison["relative"] is None
+    row = result["comparisons"][comparison["variant_id"]]
+    assert row[4] == "0" and row[5:10] == ["", "", "", "", ""] and row[12] == "f"
