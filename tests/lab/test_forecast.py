@@ -117,6 +117,12 @@ def test_without_references_the_prior_is_honest_and_wide(training):
     narrow = informed.high - informed.low
     wide = _forecast([], elapsed=0.8, count=25, target=30).high - 25
     assert narrow < wide
+    # Far behind every curve of the prior, with nothing to compare with: the prior
+    # extrapolates the count along its U-shaped curves (the demo once showed 40 expected
+    # for 7 of 60 at 72 % of the window; the straight line says 10).
+    behind = _forecast([], elapsed=0.72, count=7, target=60,
+                       points=[(0.1, 3), (0.3, 5), (0.72, 7)])
+    assert behind.probability < 0.1 and 7 <= behind.low <= behind.expected < 20
 
 
 def test_closer_references_weigh_more():
