@@ -9,7 +9,6 @@ under a new address beside itself, and everything made is dropped at the end.
     DATABASE_URL=... python bench/backup.py [participants] [pledges_per_participant]
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -18,14 +17,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-backup-media-"))
+from _support import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup(MEDIA_ROOT=tempfile.mkdtemp(prefix="bench-backup-media-"))
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -91,15 +85,16 @@ def grow(organisation: Organisation) -> None:
             FROM generate_series(1, %s) g""", [PARTICIPANTS])
         cursor.execute(f"""
             INSERT INTO {s}.engagement_slot (starts_at, ends_at, capacity, confirmed_seats,
-                campaign_id)
+                sequence, campaign_id)
             SELECT c.starts_at + g * interval '1 day', c.ends_at + g * interval '1 day',
-                1000000, 0, c.id
+                1000000, 0, 0, c.id
             FROM (SELECT * FROM {s}.engagement_campaign ORDER BY id LIMIT 1) c,
                  generate_series(1, %s) g""", [PER_PERSON])
         cursor.execute(f"""
             INSERT INTO {s}.engagement_pledge (companions, companion_names, status, attendance,
-                hours_given, created_at, participant_id, slot_id)
-            SELECT (p.id %% 3)::smallint, '', 'confirmed', 'unknown', 0, now(), p.id, sl.id
+                hours_given, walk_in, created_at, participant_id, slot_id)
+            SELECT (p.id %% 3)::smallint, '', 'confirmed', 'unknown', 0, false, now(), p.id,
+                sl.id
             FROM {s}.engagement_participant p
             CROSS JOIN (SELECT id FROM {s}.engagement_slot ORDER BY id DESC LIMIT %s) sl
             WHERE p.email LIKE 'p%%@bench-bk.example'""", [PER_PERSON])

@@ -7,20 +7,13 @@ people. Everything made is dropped at the end.
     DATABASE_URL=... python bench/bulk_invitations.py [people, default 2000]
 """
 
-import os
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("BULK_INVITATIONS_PER_HOUR", "1000000")
+from _support import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup(BULK_INVITATIONS_PER_HOUR="1000000")
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402

@@ -7,20 +7,14 @@ time logged this month. Everything made is dropped at the end.
     DATABASE_URL=... python bench/portfolio.py [clients] [repeats]
 """
 
-import os
 import statistics
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+from _support import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
