@@ -172,7 +172,7 @@ def pledges_before(campaigns: list[Campaign], count: int) -> None:
         INSERT INTO engagement_pledge ({PLEDGE_COLUMNS})
         SELECT slot.ids[1 + person.n %% {SLOTS}], person.id, NULL, 0, '', 'confirmed',
                'pending', 0, t.at, t.at, false
-        FROM generate_series(0, %(count)s - 1) k
+        FROM generate_series(0::bigint, %(count)s - 1) k
         JOIN person ON person.n = k %% %(people)s
         JOIN slot ON slot.n = (7 * person.n + k / %(people)s) %% %(campaigns_n)s
         CROSS JOIN LATERAL (
