@@ -91,8 +91,12 @@ def live_view(request: HttpRequest) -> HttpResponse:
 def ready_view(request: HttpRequest) -> HttpResponse:
     ready, results = readiness()
     failed = sorted(name for name, value in results.items() if value != "ok")
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results,
-                         "failed": failed}, status=200 if ready else 503)
+    response = JsonResponse({"status": "ok" if ready else "unavailable", "checks": results,
+                             "failed": failed}, status=200 if ready else 503)
+    # Each failed check is logged once as a warning above; Django's own ERROR line for the
+    # 503 would become a Sentry event at every probe (every few seconds) while it lasts.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 def metrics_allowed(request: HttpRequest) -> bool:

@@ -4,6 +4,7 @@ session or CSRF; readiness names the dependency that failed."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -60,13 +61,19 @@ def test_probes_need_no_session_and_no_csrf_token(org_a, owner_a):
     assert "Set-Cookie" not in response.headers
 
 
-def test_readiness_is_503_naming_the_cache_when_redis_does_not_answer(db):
+def test_readiness_is_503_naming_the_cache_when_redis_does_not_answer(db, caplog):
     closed = free_port()  # nothing listens there
     broken = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": f"redis://127.0.0.1:{closed}/0",
                           "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     with override_settings(CACHES=broken):
         response = Client(HTTP_HOST="fullmobs-web:8000").get("/health/ready")
+    # One warning naming the check (with the address, for the operator); no ERROR line,
+    # which Sentry would turn into an event at every probe.
+    warnings = [r for r in caplog.records if r.name == "config.ops.health"]
+    assert len(warnings) == 1 and "cache" in warnings[0].getMessage()
+    assert str(closed) in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["status"] == "unavailable"
