@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.state import ProjectState
 from django.utils import timezone
 from django_tenants.utils import get_tenant_base_migrate_command_class
 
@@ -209,13 +212,63 @@ def _migrate_command() -> Any:
     return TrackingMigrate(stdout=io.StringIO(), stderr=io.StringIO())
 
 
+class _Progress:
+    """Remembers the migration being applied, so that a failure can name it."""
+
+    current = ""
+
+    def __call__(self, action: str, migration: Any = None, fake: bool = False) -> None:
+        if action == "apply_start":
+            self.current = str(migration)
+
+
+def _run_migrate_command(progress: _Progress) -> None:
+    """django-tenants' base migrate command (Django's unless configured): what public
+    needs, with its pre- and post-migrate signals (content types, permissions)."""
+    command = _migrate_command()
+    options = vars(command.create_parser("manage.py", "migrate").parse_args(
+        ["--noinput", "--skip-checks", "--verbosity", "0"]))
+    try:
+        command.execute(**options)
+    finally:
+        progress.current = command.current
+
+
+# The project state before a schema's pending migrations, models rendered, kept by the
+# worker for the next schema at the same point (almost always: schemas move together).
+_state_before: dict[frozenset[MigrationKey], ProjectState] = {}
+
+
+def _run_executor(progress: _Progress) -> None:
+    """Django's migration executor, for an organisation's schema.
+
+    What Django's ``migrate`` spends per schema is mostly rendering every model of the
+    state before the migrations (two thirds of a schema's time, measured): a worker renders
+    it once and gives each schema at the same point a clone. The pre- and post-migrate
+    signals are not sent: in a tenant schema their receivers (content types, permissions)
+    are turned away by the router, and they would render the models again."""
+    tenant_connection = connections["default"]
+    executor = MigrationExecutor(tenant_connection, progress)
+    executor.loader.check_consistent_history(tenant_connection)
+    conflicts = executor.loader.detect_conflicts()
+    if conflicts:
+        raise CommandError(f"Conflicting migrations: {conflicts}; run makemigrations --merge.")
+    targets = executor.loader.graph.leaf_nodes()
+    applied = frozenset(executor.loader.applied_migrations)
+    state = _state_before.get(applied)
+    if state is None:
+        state = executor._create_project_state(with_applied_migrations=True)
+        state.apps  # noqa: B018 - rendered once here rather than in every schema
+        _state_before.clear()
+        _state_before[applied] = state
+    executor.migrate(targets, plan=executor.migration_plan(targets), state=state.clone())
+
+
 def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOutcome:
     """Apply a schema's pending migrations, in one transaction unless one of them cannot
     run inside one (``atomic = False``, e.g. CREATE INDEX CONCURRENTLY)."""
     started = time.perf_counter()
-    command = _migrate_command()
-    options = vars(command.create_parser("manage.py", "migrate").parse_args(
-        ["--noinput", "--skip-checks", "--verbosity", "0"]))
+    progress = _Progress()
     tenant_connection = connections["default"]
     try:
         with transaction.atomic() if whole_transaction else nullcontext():
@@ -224,9 +277,12 @@ def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOut
             tenant_connection.set_schema(schema_name, include_public=False)  # type: ignore[attr-defined]
             MigrationRecorder(tenant_connection).ensure_schema()
             tenant_connection.set_schema(schema_name)  # type: ignore[attr-defined]
-            command.execute(**options)
+            if schema_name == settings.PUBLIC_SCHEMA_NAME:
+                _run_migrate_command(progress)
+            else:
+                _run_executor(progress)
     except Exception as exc:  # noqa: BLE001 - any failure is this schema's, reported
-        outcome = SchemaOutcome(schema_name, ok=False, migration=command.current,
+        outcome = SchemaOutcome(schema_name, ok=False, migration=progress.current,
                                 error=f"{type(exc).__name__}: {exc}".strip()[:2000])
     else:
         outcome = SchemaOutcome(schema_name, ok=True, applied=pending)
