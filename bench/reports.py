@@ -23,24 +23,19 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+from _support import django_setup
+
 # The refreshes the dashboard asks for go to a queue of the bench's own, emptied at the end.
 os.environ["CELERY_QUEUE"] = "fullmobs-bench"
+django_setup()
 
-import django  # noqa: E402
-
-django.setup()
-
+from _support import timed as median_time  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -69,14 +64,8 @@ METRICS_TARGET, REPORT_TARGET = 0.300, 5.0
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def timed(call: Callable[[], object], runs: int = 3) -> tuple[float, object]:
-    """The median wall time of ``runs`` calls, and the last call's result."""
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+# The median wall time of ``runs`` calls (three unless said), and the last call's result.
+timed = partial(median_time, runs=3)
 
 
 def fill(programme: Programme) -> None:
