@@ -31,7 +31,6 @@ from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.i18n import language as product_language
 from core.tenancy import current_organisation
 
 from ..models import ConsentRecord, Participant, Team
@@ -98,18 +97,28 @@ def participants_bulk_upsert(*, rows: Sequence[BulkRow],
                        f"SELECT {quoted} FROM {table} WITH NO DATA")
         cursor.execute(f"ALTER TABLE {TEMP_TABLE} ADD COLUMN import_n integer, "
                        "ADD COLUMN import_consent boolean")
+        # A new person as ``Participant.objects.create`` makes them: every column's default,
+        # prepared once for all the rows, then each row's own cells, and a fresh value of
+        # each default that is made per person (the referral code).
+        template = Participant(email="", source=Participant.Source.IMPORT, created_at=now,
+                               last_active_at=now)
+        base = [f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields]
+        position = {f.attname: n for n, f in enumerate(fields)}
+        per_person = [(position[f.attname], f) for f in fields
+                      if f.has_default() and callable(f.default)
+                      and f.attname not in ("created_at", "last_active_at")]
         with cursor.copy(f"COPY {TEMP_TABLE} ({quoted}, import_n, import_consent) "
                          "FROM STDIN") as copy:
             for n, row in enumerate(rows):
-                # A new person as ``Participant.objects.create`` makes them (defaults,
-                # referral code), then the file's cells.
-                person = Participant(
-                    email=row.email, source=Participant.Source.IMPORT,
-                    created_at=now, last_active_at=now,
-                    team_id=teams.get(row.values.get("team", "").strip().lower()),
-                    **{name: row.values.get(name, "") for name in MERGED})
-                copy.write_row([f.get_db_prep_save(getattr(person, f.attname), connection)
-                                for f in fields] + [n, row.consent])
+                values = list(base)
+                values[position["email"]] = row.email
+                values[position["team_id"]] = teams.get(
+                    row.values.get("team", "").strip().lower())
+                for name in MERGED:
+                    values[position[name]] = row.values.get(name, "")
+                for index, f in per_person:
+                    values[index] = f.get_db_prep_save(f.get_default(), connection)
+                copy.write_row([*values, n, row.consent])
         merge = ", ".join(
             f"{name} = CASE WHEN EXCLUDED.{name} <> '' THEN EXCLUDED.{name} ELSE p.{name} END"
             for name in MERGED)
@@ -137,28 +146,27 @@ def participants_bulk_upsert(*, rows: Sequence[BulkRow],
 
 
 def _consents(cursor, start: int, now) -> None:
-    """The "yes" of a batch, recorded where ``consent_record`` would record it."""
+    """The "yes" of a batch, recorded where ``consent_record`` would record it: a record
+    with the organisation's wording in the person's language, and the cached answer."""
     table = Participant._meta.db_table
     records = ConsentRecord._meta.db_table
+    wording = CONSENT_WORDING[ORGANISATION_VERSION]
     cursor.execute(
-        f"SELECT p.id, p.language FROM {table} p JOIN {TEMP_TABLE} r "  # noqa: S608
+        f"WITH chosen AS (SELECT p.id, CASE WHEN lower(p.language) LIKE 'fr%%' "  # noqa: S608
+        f"THEN 'fr' ELSE 'en' END AS lang FROM {table} p JOIN {TEMP_TABLE} r "
         "ON lower(p.email) = r.email AND NOT (p.email = '') "
-        "WHERE r.import_n >= %s AND r.import_n < %s AND r.import_consent "
+        "WHERE r.import_n >= %(start)s AND r.import_n < %(end)s AND r.import_consent "
         "AND NOT p.consent_to_contact AND p.unsubscribed_at IS NULL "
         # The latest record, if the person's own withdrawal, stands.
-        f"AND NOT COALESCE((SELECT NOT c.given AND c.source = ANY(%s) FROM {records} c "
-        "WHERE c.participant_id = p.id AND c.purpose = %s "
-        "ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), false)",
-        [start, start + BATCH, [str(s) for s in PERSONAL_SOURCES],
-         ConsentRecord.Purpose.FUTURE_ACTIONS])
-    people = cursor.fetchall()
-    if not people:
-        return
-    ConsentRecord.objects.bulk_create([
-        ConsentRecord(participant_id=pk, given=True, source=ConsentRecord.Source.IMPORT,
-                      wording_version=ORGANISATION_VERSION,
-                      wording=CONSENT_WORDING[ORGANISATION_VERSION][product_language(lang)],
-                      language=product_language(lang), recorded_at=now)
-        for pk, lang in people])
-    cursor.execute(f"UPDATE {table} SET consent_to_contact = true "  # noqa: S608
-                   "WHERE id = ANY(%s)", [[pk for pk, _lang in people]])
+        f"AND NOT COALESCE((SELECT NOT c.given AND c.source = ANY(%(personal)s) FROM {records} c "
+        "WHERE c.participant_id = p.id AND c.purpose = %(purpose)s "
+        "ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), false)), "
+        f"recorded AS (INSERT INTO {records} (participant_id, purpose, given, source, "
+        "campaign_id, wording_version, wording, language, recorded_at) "
+        "SELECT id, %(purpose)s, true, %(source)s, NULL, %(version)s, "
+        "CASE WHEN lang = 'fr' THEN %(fr)s ELSE %(en)s END, lang, %(now)s FROM chosen) "
+        f"UPDATE {table} SET consent_to_contact = true WHERE id IN (SELECT id FROM chosen)",
+        {"start": start, "end": start + BATCH, "personal": [str(s) for s in PERSONAL_SOURCES],
+         "purpose": ConsentRecord.Purpose.FUTURE_ACTIONS, "source": ConsentRecord.Source.IMPORT,
+         "version": ORGANISATION_VERSION, "fr": wording["fr"], "en": wording["en"],
+         "now": now})
