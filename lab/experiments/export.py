@@ -103,7 +103,8 @@ cmp AS (
            c.n AS n0, t.n AS n1, (c.y + t.y) / (c.n + t.n) AS q,
            t.p - c.p AS diff, sqrt(c.v + t.v) AS se
     FROM look l JOIN var t ON t.variant_id = l.variant_id
-    JOIN var c ON c.variant_id = {control}
+    JOIN var c ON c.variant_id = (SELECT id FROM lab_variant
+                                  WHERE experiment_id = :experiment_id AND is_control)
 )
 SELECT 'comparison' AS figure, variant_id, p0 AS control_rate, p1 AS treatment_rate,
        diff AS absolute, diff - boundary * se AS absolute_low,
@@ -205,7 +206,7 @@ def _result_part(experiment: Experiment) -> str:
     sent = _psql(SENT_SQL).replace("%(now)s", now)
     result = RESULT_SQL.format(
         arms=_psql(ARM_CTE), look=", ".join(rows) or "(NULL::bigint, NULL::float8)",
-        control=control.pk if control else "NULL", now=now, sent=sent,
+        now=now, sent=sent,
         erfc=_erfc("sqrt(h)"))
     alpha = float(analysis.get("alpha", experiment.alpha))
     day, at = look.day.isoformat(), look.computed_at.isoformat()
@@ -215,7 +216,8 @@ def _result_part(experiment: Experiment) -> str:
 --    lift with its delta-method interval on log(p1/p0), z, crossing, information.
 --    The boundary is not recomputed here: it is the Lan-DeMets O'Brien-Fleming-type
 --    alpha-spending boundary (lab.stats.sequential) at alpha {alpha!r} per comparison
---    for the information fractions of every look so far, stored with the look:
+--    for the information fractions of every look so far, stored with the look (the
+--    figures of experiment {experiment.pk}: another id would need its own file):
 {chr(10).join(notes) or '--   (no comparison has people in both arms yet)'}
 --    Pledges made or cancelled since the look change these figures.
 {result}"""  # noqa: S608
