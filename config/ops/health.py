@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ HEALTH_CACHE_KEY = "fullmobs:health:ready"
 
 
 def check_database() -> None:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
 
@@ -137,6 +136,9 @@ class OperationsMiddleware:
         view = VIEWS.get(request.path_info)
         if view is None or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
+        # The thread's connection may still be on the previous request's organisation: the
+        # probe's log lines say "public", not that organisation (no query until one is run).
+        connection.set_schema_to_public()
         response = view(request)
         # Answered before SecurityMiddleware, which would have added this header.
         response["Cache-Control"] = "no-store"

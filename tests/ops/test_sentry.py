@@ -123,6 +123,7 @@ def test_a_process_with_a_dsn_reports_errors_without_personal_data(fake_sentry):
     sent = b"\n".join(FakeSentry.received).decode()
     assert "ValueError" in sent and "Refused: [Filtered], link https://acme.localhost/me/" in sent
     assert "Participant [Filtered] opened" in sent  # the breadcrumb, scrubbed too
+    assert '"schema":"public"' in sent.replace(" ", "")  # the tag that finds the log lines
     for secret in ("bob@", "anne@", "eyJwIjoxMjN9", "Zr8TnW4yHs6DcF1gBa5eUo0iRtXwYqPzN3jM"):
         assert secret not in sent, secret
 
