@@ -329,7 +329,7 @@ def _cells_write(rows: list[tuple]) -> None:
     """Replace every cell: one DELETE (readers see the old cells until the commit), one
     COPY of the new ones."""
     table = EvidenceCell._meta.db_table
-    columns = ", ".join(EvidenceCell._meta.get_field(name).column for name in CELL_FIELDS)
+    columns = ", ".join(CELL_FIELDS)  # plain fields: their columns bear their names
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a table name
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
