@@ -216,7 +216,7 @@ def _snapshot(schema: str, cursor=None) -> dict[str, list]:
     tables = [row[0] for row in cursor.fetchall()]
     found = {}
     for table in tables:
-        cursor.execute(f'SELECT t.* FROM "{schema}"."{table}" t ORDER BY t.id')
+        cursor.execute(f'SELECT t.* FROM "{schema}"."{table}" t ORDER BY 1')
         names = [d.name for d in cursor.description]
         # Django's connection reads json as text, a plain psycopg one parses it.
         as_json = {d.name for d in cursor.description if d.type_code in (114, 3802)}
