@@ -55,16 +55,18 @@ def timed(call: Callable[[], Any], runs: int = 5) -> tuple[float, Any]:
 
 
 def organisation_drop(organisation: Organisation) -> None:
-    """Drop an organisation a bench made: its schema, domains, row and its members' users
-    (a bench's owners belong to no other organisation)."""
+    """Drop an organisation a bench made: its schema, domains, subscription, row and its
+    members' users (a bench's owners belong to no other organisation)."""
     from django.db import connection
 
+    from billing.models import Subscription
     from tenants.models import User
 
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
     users = list(organisation.memberships.values_list("user_id", flat=True))
     organisation.domains.all().delete()
+    Subscription.objects.filter(organisation=organisation).delete()
     organisation.delete()
     User.objects.filter(pk__in=users).delete()
 
