@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.formatting import count, percent
 from reports.sections import ReportSection, SectionScope
 
-from .models import Experiment
+from .models import Experiment, ExperimentLook
 from .verdict import arm_name, headline, signed_points
 
 SHOWN = (Experiment.Status.CONCLUDED, Experiment.Status.RUNNING)
@@ -41,12 +41,15 @@ def _rows(analysis: dict[str, Any]) -> list[dict[str, str]]:
 
 def experiments_section(scope: SectionScope) -> dict[str, Any] | None:
     campaigns = [campaign.pk for campaign in scope.campaigns]
-    experiments = (Experiment.objects.filter(campaign_id__in=campaigns, status__in=SHOWN)
-                   .select_related("campaign").prefetch_related("looks")
-                   .order_by("launched_at", "pk"))
+    experiments = list(Experiment.objects.filter(campaign_id__in=campaigns, status__in=SHOWN)
+                       .select_related("campaign").prefetch_related("variants")
+                       .order_by("launched_at", "pk"))
+    # The latest look of each, in one query (not every day's stored analysis).
+    latest = {look.experiment_id: look for look in ExperimentLook.objects.filter(
+        experiment__in=experiments).order_by("experiment_id", "-day").distinct("experiment_id")}
     entries = []
     for experiment in experiments:
-        look = max(experiment.looks.all(), key=lambda row: row.day, default=None)
+        look = latest.get(experiment.pk)
         analysis = look.analysis if look else {}
         entries.append({
             "experiment": experiment,

@@ -51,6 +51,9 @@ def _experiment(campaign, *, title: str, status: str, crossed: bool) -> Experime
                                  "people_fraction": 0.8, "sequential": sequential}]}
     ExperimentLook.objects.create(experiment=experiment, day=date(2026, 3, 20),
                                   analysis=analysis)
+    # An earlier day's look: the section reads the latest only.
+    ExperimentLook.objects.create(experiment=experiment, day=date(2026, 3, 19),
+                                  analysis=analysis | {"arms": [], "comparisons": []})
     return experiment
 
 
