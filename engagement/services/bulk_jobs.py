@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -29,6 +30,9 @@ from core.tenancy import current_schema, enqueue_on_commit
 from ..models import BulkJob
 from .participants import ImportReport, participants_import
 
+if TYPE_CHECKING:
+    from tenants.models import User
+
 logger = logging.getLogger(__name__)
 
 Status = BulkJob.Status
@@ -39,7 +43,7 @@ STALLED_AFTER = timedelta(minutes=5)
 CHECKED_KEPT = timedelta(days=7)
 
 
-def _report_json(report: ImportReport) -> dict:
+def _report_json(report: ImportReport) -> dict[str, Any]:
     return {"dry_run": report.dry_run, "only_valid": report.only_valid,
             "imported": report.imported, "rows": report.rows,
             "valid_rows": report.valid_rows, "invalid_rows": report.invalid_rows,
@@ -48,7 +52,8 @@ def _report_json(report: ImportReport) -> dict:
                        for e in report.errors]}
 
 
-def import_job_create(*, text: str, consent_collected: bool, created_by=None) -> BulkJob:
+def import_job_create(*, text: str, consent_collected: bool,
+                      created_by: User | None = None) -> BulkJob:
     """Store the list and queue its check. The text is decoded already
     (``upload_decode``); its size and rows are checked by the worker, in the language
     active now (the organiser's), which the report's messages are written in."""
@@ -122,7 +127,7 @@ def _progress_writer(job_id: int) -> tuple[Callable[[int, int], None], Callable[
     return write, side.close
 
 
-def _fail(job: BulkJob, message: str, report: dict | None = None) -> None:
+def _fail(job: BulkJob, message: str, report: dict[str, Any] | None = None) -> None:
     job.status, job.finished_at, job.source_text = Status.FAILED, timezone.now(), ""
     job.report = {**(report or job.report), "message": message}
     job.save(update_fields=["status", "finished_at", "source_text", "report"])

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -85,7 +87,7 @@ def participants_bulk_upsert(*, rows: Sequence[BulkRow],
     transaction. ``progress(n)`` is told after each batch how many rows are written."""
     teams = _teams(rows)
     fields = [f for f in Participant._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]
     now = timezone.now()
     # Model names only, never input: the f-strings below (S608) hold no user value.
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -145,7 +147,7 @@ def participants_bulk_upsert(*, rows: Sequence[BulkRow],
     return created
 
 
-def _consents(cursor, start: int, now) -> None:
+def _consents(cursor: CursorWrapper, start: int, now: datetime) -> None:
     """The "yes" of a batch, recorded where ``consent_record`` would record it: a record
     with the organisation's wording in the person's language, and the cached answer."""
     table = Participant._meta.db_table
