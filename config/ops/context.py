@@ -12,7 +12,7 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 access_logger = logging.getLogger("fullmobs.access")
 # Probes and scrapes arrive every few seconds from machines: no access line for them.
@@ -93,17 +93,34 @@ def stamp_request_id(headers=None, **kwargs) -> None:
         headers[TASK_REQUEST_ID_HEADER] = request_id
 
 
+# Tokens of the values a task replaced, by task id: a task run eagerly inside a request (the
+# tests, ``apply()``) gives the request its own id back when it ends.
+_replaced: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
+
+
 def enter_task(task_id=None, task=None, **kwargs) -> None:
     """``task_prerun``: the task's own id and the request id it was queued from, for its
     log lines (and for the tasks it queues in turn)."""
-    task_id_var.set(task_id)
-    request_id_var.set(_header(task, TASK_REQUEST_ID_HEADER) if task else None)
+    outer_request_id = request_id_var.get()
+    queued_from = _header(task, TASK_REQUEST_ID_HEADER) if task else None
+    _replaced[task_id] = (task_id_var.set(task_id),
+                          request_id_var.set(queued_from or outer_request_id))
 
 
-def leave_task(**kwargs) -> None:
-    """``task_postrun``: the next task of this worker starts with nothing."""
-    task_id_var.set(None)
-    request_id_var.set(None)
+def leave_task(task_id=None, **kwargs) -> None:
+    """``task_postrun``: what was current before the task is current again."""
+    tokens = _replaced.pop(task_id, None)
+    if tokens is None:
+        task_id_var.set(None)
+        request_id_var.set(None)
+        return
+    task_token, request_token = tokens
+    try:
+        request_id_var.reset(request_token)
+        task_id_var.reset(task_token)
+    except ValueError:  # a pool running postrun in another context than prerun
+        task_id_var.set(None)
+        request_id_var.set(None)
 
 
 def _header(task, name: str) -> str | None:

@@ -89,3 +89,31 @@ def test_probes_and_scrapes_write_no_access_line(org_a):
         client.get("/metrics")
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
     assert not [line for line in lines(stream) if line["logger"] == "fullmobs.access"]
+
+
+def test_a_task_run_eagerly_inside_a_request_keeps_its_request_id_and_gives_it_back(
+        eager, org_a):
+    from django_tenants.utils import tenant_context
+
+    from config.ops.context import request_id_var, task_id_var
+    from engagement.tasks import run_engagement_schedule
+
+    seen = {}
+
+    def during(task_id=None, **kwargs):
+        seen.update(task=task_id_var.get(), request=request_id_var.get())
+
+    from celery import signals
+
+    # After config.celery's own receiver (connected first): what the task's lines carry.
+    signals.task_prerun.connect(during, weak=False)
+    token = request_id_var.set("outer-request-0001")
+    try:
+        with tenant_context(org_a):
+            result = run_engagement_schedule.delay()
+        assert request_id_var.get() == "outer-request-0001"
+        assert task_id_var.get() is None
+    finally:
+        request_id_var.reset(token)
+        signals.task_prerun.disconnect(during)
+    assert seen == {"task": result.id, "request": "outer-request-0001"}
