@@ -35,6 +35,7 @@ from _support import django_setup
 os.environ["CELERY_QUEUE"] = "fullmobs-bench"
 django_setup()
 
+from _support import organisation_drop  # noqa: E402
 from _support import timed as median_time  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -50,7 +51,7 @@ from engagement.models import Programme  # noqa: E402
 from reports import figures, levers, metrics, pdf  # noqa: E402
 from reports.models import FiguresSnapshot, Report  # noqa: E402
 from reports.services import report_render  # noqa: E402
-from tenants.models import Organisation, User  # noqa: E402
+from tenants.models import Organisation  # noqa: E402
 from tenants.services import organisation_provision  # noqa: E402
 
 PARTICIPANTS = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
@@ -140,13 +141,7 @@ def fill(programme: Programme) -> None:
 
 def teardown(organisation: Organisation) -> None:
     shutil.rmtree(Path(settings.MEDIA_ROOT) / organisation.schema_name, ignore_errors=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
-    users = list(organisation.memberships.values_list("user_id", flat=True))
-    organisation.domains.all().delete()
-    Subscription.objects.filter(organisation=organisation).delete()
-    organisation.delete()
-    User.objects.filter(pk__in=users).delete()
+    organisation_drop(organisation)
 
 
 def main() -> None:
