@@ -67,8 +67,11 @@ class StrictChoiceFilter(django_filters.ChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class StrictBooleanField(forms.Field):
-    """``true`` or ``false``, as a boolean is written in a query string (any case)."""
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false``, as a boolean is written in a query string (any case); not given,
+    no filter."""
+
+    widget = forms.TextInput  # the value as written: the select's reading maps the rest to None
 
     def clean(self, value: Any) -> Any:
         if value is None:
