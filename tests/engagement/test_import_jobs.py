@@ -391,3 +391,21 @@ def test_the_schedule_queues_lost_steps_again_and_forgets_unconfirmed_lists(
         assert import_jobs_expire(now=timezone.now() + timedelta(days=8)) == 1
         lost.refresh_from_db()
         assert (lost.status, lost.source_text, lost.report["rows"]) == ("failed", "", 2)
+
+
+def test_progress_is_seen_while_the_import_transaction_is_open(import_job_org):
+    """The bar moves during the writing: progress is written on a connection of its own,
+    not inside the import's transaction (which a rollback would take back with it)."""
+    from engagement.services.bulk_jobs import _progress_writer
+
+    with tenant_context(import_job_org):
+        job = BulkJob.objects.create(kind=BulkJob.Kind.IMPORT, status="running", total=10)
+        write, close = _progress_writer(job.pk)
+        try:
+            with transaction.atomic():
+                write(4, 10)
+                transaction.set_rollback(True)  # the import fails after that batch
+        finally:
+            close()
+        job.refresh_from_db()
+        assert (job.processed, job.total) == (4, 10)
