@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -264,6 +265,20 @@ def _run_executor(progress: _Progress) -> None:
     executor.migrate(targets, plan=executor.migration_plan(targets), state=state.clone())
 
 
+def _has_migrations_table(recorder: MigrationRecorder) -> bool:
+    """MigrationRecorder.has_table by name: Django's lists every relation visible on the
+    search path through all of pg_class (~300,000 rows at 1,000 organisations, 0.35 s
+    under load, three times per schema), this asks for one."""
+    if recorder._has_table:  # type: ignore[attr-defined]
+        return True
+    schema = recorder.connection.schema_name  # type: ignore[attr-defined]
+    with recorder.connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL",
+                       [f"{recorder.connection.ops.quote_name(schema)}.django_migrations"])
+        recorder._has_table = bool(cursor.fetchone()[0])  # type: ignore[attr-defined]
+    return recorder._has_table  # type: ignore[attr-defined]
+
+
 def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOutcome:
     """Apply a schema's pending migrations, in one transaction unless one of them cannot
     run inside one (``atomic = False``, e.g. CREATE INDEX CONCURRENTLY)."""
@@ -280,7 +295,8 @@ def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOut
             if schema_name == settings.PUBLIC_SCHEMA_NAME:
                 _run_migrate_command(progress)
             else:
-                _run_executor(progress)
+                with patch.object(MigrationRecorder, "has_table", _has_migrations_table):
+                    _run_executor(progress)
     except Exception as exc:  # noqa: BLE001 - any failure is this schema's, reported
         outcome = SchemaOutcome(schema_name, ok=False, migration=progress.current,
                                 error=f"{type(exc).__name__}: {exc}".strip()[:2000])
