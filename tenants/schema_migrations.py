@@ -218,7 +218,8 @@ class _Progress:
 
     current = ""
 
-    def __call__(self, action: str, migration: Any = None, fake: bool = False) -> None:
+    def __call__(self, action: str, migration: Any = None, fake: bool | None = False,
+                 /) -> None:
         if action == "apply_start":
             self.current = str(migration)
 
@@ -258,7 +259,8 @@ def _run_executor(progress: _Progress) -> None:
     applied = frozenset(executor.loader.applied_migrations)
     state = _state_before.get(applied)
     if state is None:
-        state = executor._create_project_state(with_applied_migrations=True)
+        state = executor._create_project_state(  # type: ignore[attr-defined]
+            with_applied_migrations=True)
         state.apps  # noqa: B018 - rendered once here rather than in every schema
         _state_before.clear()
         _state_before[applied] = state
