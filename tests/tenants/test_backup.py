@@ -138,9 +138,11 @@ def _populate(organisation: Organisation) -> None:
 
 
 def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> None:
-    """A row in each table of bulk invitations, campaign history, reminders, organiser
-    alerts, e-mail deliverability and team challenges, so the round trip covers them."""
+    """A row in each table of bulk invitations and jobs, campaign history, reminders,
+    organiser alerts, e-mail deliverability and team challenges, so the round trip covers
+    them."""
     from engagement.models import (
+        BulkJob,
         BulkSendHour,
         CampaignEvent,
         EmailDeliverability,
@@ -157,6 +159,11 @@ def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> No
     InvitationBatch.objects.create(campaign=campaign, organiser=manager, audience="team",
                                    audience_label="Finance", channel="email",
                                    lever_code="manager-message", invited=12)
+    BulkJob.objects.create(kind="import", status="checked", total=2, processed=2,
+                           options={"consent_collected": True},
+                           report={"created": 1, "errors": [{"row": 3, "column": "email"}]},
+                           source_text="email;first_name\nana@example.test;Ana\tB",
+                           created_by=manager, started_at=now)
     BulkSendHour.objects.create(hour=now.replace(minute=0, second=0, microsecond=0),
                                 invitations=12)
     CampaignEvent.objects.create(
