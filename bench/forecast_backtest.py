@@ -159,14 +159,14 @@ def binomial_se(n: int, p: float) -> float:
 
 
 def calibration_verdict(n: int, mean: float, observed: float) -> str:
-    """Within 5 points; off by more than 5 points beyond two standard errors; or too few
-    campaigns to tell (the gap exceeds 5 points but not by two standard errors)."""
+    """Within 5 points; off by more than 5 points beyond two standard errors; or beyond 5
+    points by less than two standard errors (too few campaigns to tell it is off)."""
     gap = abs(observed - mean)
     if gap <= 0.05:
         return "within 5 points"
     if gap - 0.05 > 2 * binomial_se(n, mean):
         return "OFF by more than 5 points"
-    return "too few to judge (gap within 5 points + 2 se)"
+    return "beyond 5 points, within 2 se of it (inconclusive)"
 
 
 def report(title: str, test: Sequence[Case], train: Sequence[Case],
@@ -192,7 +192,7 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
                 for _, n, mean, observed in raw.calibration]
     print(f"  calibration of the model: {verdicts.count('within 5 points')} deciles within 5"
           f" points, {verdicts.count('OFF by more than 5 points')} off, "
-          f"{sum(v.startswith('too few') for v in verdicts)} too few to judge"
+          f"{sum(v.endswith('(inconclusive)') for v in verdicts)} inconclusive"
           " (decile: n, mean forecast, observed rate, gap, binomial standard error):")
     for (decile, n, mean, observed), verdict in zip(raw.calibration, verdicts, strict=True):
         se = binomial_se(n, mean)
@@ -210,10 +210,14 @@ def report(title: str, test: Sequence[Case], train: Sequence[Case],
     if goals:
         cover = raw.coverage or 0.0
         judged_off = verdicts.count("OFF by more than 5 points")
+        inconclusive = sum(v.endswith("(inconclusive)") for v in verdicts)
+        calibration = ("met" if judged_off == inconclusive == 0 else
+                       f"NOT MET ({judged_off} off)" if judged_off else
+                       f"not shown ({inconclusive} beyond 5 points within noise)")
+        print(f"  goal {'calibration within 5 points per decile':<45} {calibration}")
         for label, met in (
             ("accuracy >= 90 %", raw.accuracy >= 0.90),
             ("Brier <= 0.08", raw.brier <= 0.08),
-            ("calibration within 5 points per decile", judged_off == 0),
             ("80 % interval covers 78-82 %", 0.78 <= cover <= 0.82),
             ("Brier <= share-so-far logistic baseline's",
              len(rows) > 1 and raw.brier <= rows[1][1].brier),
