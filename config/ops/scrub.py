@@ -1,9 +1,11 @@
 """Text without personal data or secrets: e-mail addresses, tokens of signed links, reset
 tokens, bearer credentials and secret query parameters replaced by ``[Filtered]``. Used by
-the error reports (sentry.py) and the access log (context.py)."""
+the error reports (sentry.py), the access log (context.py) and Django's request lines
+(``ScrubFilter``, on the console handler in every log format)."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 FILTERED = "[Filtered]"
@@ -28,3 +30,17 @@ def scrub_text(text: str) -> str:
     text = RESET_TOKEN.sub(FILTERED, text)
     text = SIGNED.sub(FILTERED, text)
     return OPAQUE.sub(FILTERED, text)
+
+
+class ScrubFilter(logging.Filter):
+    """Django's own request lines ("Not Found: /p/<signed token>/", a suspicious host, the
+    development server's access lines) quote the path, and paths hold signed links: their
+    message is scrubbed before any handler writes it, in text and JSON alike."""
+
+    LOGGERS = ("django.request", "django.server", "django.security")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(self.LOGGERS):
+            record.msg = scrub_text(record.getMessage())
+            record.args = ()
+        return True

