@@ -7,6 +7,7 @@ page, and users without access to the organisation get 404.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from django import forms
@@ -153,8 +154,8 @@ def campaign_dashboard(request, pk: int):
         **_figures_context(request, figures, levers)})
 
 
-def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]]
-         ) -> StreamingHttpResponse:
+def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list]],
+         *, replica: bool = True) -> StreamingHttpResponse:
     require_role(request, Role.MANAGER)
     reader_language = translation.get_language()
     zone = timezone.get_current_timezone()
@@ -164,9 +165,11 @@ def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list
         # that activated the organisation's time zone) has returned: keep the requester's
         # language for their headers, statuses and names, and the organisation's zone.
         # An export is a picture of the organisation's data, not of one person's: it may
-        # be read from the replica, a few seconds behind (core/replica.py).
+        # be read from the replica, a few seconds behind (core/replica.py) — except the
+        # participants' list, whose consents and unsubscribes must be the current ones
+        # (it may become a mailing list).
         with (translation.override(reader_language), timezone.override(zone),
-              replica_reading()):
+              replica_reading() if replica else nullcontext()):
             yield from exports.csv_lines(header, rows())
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -177,7 +180,7 @@ def _csv(request, name: str, header: list[str], rows: Callable[[], Iterator[list
 def export_participants(request):
     access = request.access
     return _csv(request, "participants.csv", exports.PARTICIPANT_HEADER,
-                lambda: exports.participant_rows(access))
+                lambda: exports.participant_rows(access), replica=False)
 
 
 def export_pledges(request):

@@ -14,6 +14,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from .context import current_schema_or_none, request_id_var, task_id_var
+from .scrub import scrub_text
 
 CONTEXT_FIELDS = ("request_id", "task_id", "schema")
 
@@ -54,6 +55,10 @@ class JsonFormatter(_JsonFormatter):
                                             "name": "logger"})
         kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%SZ")
         super().__init__(*args, **kwargs)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's name)
+        # Tracebacks quote refused rows and values: scrubbed as Django's request lines are.
+        return scrub_text(super().formatException(ei))
 
     def add_fields(self, log_record: dict[str, Any], record: logging.LogRecord,
                    message_dict: dict[str, Any]) -> None:

@@ -35,7 +35,8 @@ def scrub_text(text: str) -> str:
 class ScrubFilter(logging.Filter):
     """Django's own request lines ("Not Found: /p/<signed token>/", a suspicious host, the
     development server's access lines) quote the path, and paths hold signed links: their
-    message is scrubbed before any handler writes it, in text and JSON alike."""
+    message is scrubbed before any handler writes it, in text and JSON alike; so is every
+    logger's traceback."""
 
     LOGGERS = ("django.request", "django.server", "django.security")
 
@@ -43,4 +44,12 @@ class ScrubFilter(logging.Filter):
         if record.name.startswith(self.LOGGERS):
             record.msg = scrub_text(record.getMessage())
             record.args = ()
+        if record.exc_info and not record.exc_text:
+            # Any logger's traceback: a database error quotes the row it refused
+            # ("Key (lower(email))=(ana@…)"). Formatters print the cached text; the JSON
+            # formatter scrubs its own (config/ops/logs.py).
+            record.exc_text = scrub_text(_TRACEBACK.formatException(record.exc_info))
         return True
+
+
+_TRACEBACK = logging.Formatter()

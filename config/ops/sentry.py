@@ -86,6 +86,9 @@ def init_sentry(dsn: str, *, environment: str, release: str | None,
     sentry_sdk.init(
         dsn=dsn, environment=environment, release=release,
         send_default_pii=False, max_request_body_size="never",
+        # Frames' local variables would carry an uploaded list, its rows and a person's
+        # fields: none are sent; long values are cut.
+        include_local_variables=False, max_value_length=1024,
         traces_sample_rate=traces_sample_rate,
         # The SDK types its events as TypedDicts; the scrubber walks them as plain dicts.
         before_send=cast(Any, scrub_event), before_send_transaction=cast(Any, scrub_event),

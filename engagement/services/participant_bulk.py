@@ -111,7 +111,9 @@ def participants_bulk_upsert(*, rows: Sequence[BulkRow],
                       and f.attname not in ("created_at", "last_active_at")]
         with cursor.copy(f"COPY {TEMP_TABLE} ({quoted}, import_n, import_consent) "
                          "FROM STDIN") as copy:
-            for n, row in enumerate(rows):
+            # Numbered (so batched and locked) in address order: two imports naming the same
+            # people take their rows' locks in the same order and cannot deadlock.
+            for n, row in enumerate(sorted(rows, key=lambda r: r.email.lower())):
                 values = list(base)
                 values[position["email"]] = row.email
                 values[position["team_id"]] = teams.get(

@@ -133,7 +133,8 @@ def primary_and_replica(committed):
         dump = subprocess.run(
             [bin_dir / "pg_dump", "-h", source["HOST"] or "127.0.0.1",
              "-p", str(source["PORT"] or 5432), "-U", source["USER"] or "postgres",
-             "--no-owner", source["NAME"]], check=True, capture_output=True, timeout=120)
+             "--no-owner", source["NAME"]], check=True, capture_output=True, timeout=120,
+            env={**os.environ, "PGPASSWORD": source.get("PASSWORD") or ""})
         subprocess.run([bin_dir / "psql", "-h", "127.0.0.1", "-p", str(primary_port),
                         "-U", "postgres", "-d", name, "-q", "-v", "ON_ERROR_STOP=1"],
                        input=dump.stdout, check=True, capture_output=True, timeout=120)
