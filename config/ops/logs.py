@@ -56,9 +56,12 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%SZ")
         super().__init__(*args, **kwargs)
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's name)
-        # Tracebacks quote refused rows and values: scrubbed as Django's request lines are.
-        return scrub_text(super().formatException(ei))
+    def formatException(self, ei: Any) -> Any:  # noqa: N802  (logging's name)
+        # Tracebacks quote refused rows and values: scrubbed as Django's request lines are
+        # (a list of lines when the formatter is asked for one).
+        text = super().formatException(ei)
+        return [scrub_text(line) for line in text] if isinstance(text, list) \
+            else scrub_text(text)
 
     def add_fields(self, log_record: dict[str, Any], record: logging.LogRecord,
                    message_dict: dict[str, Any]) -> None:

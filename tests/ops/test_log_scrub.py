@@ -37,3 +37,25 @@ def test_a_not_found_line_never_writes_the_signed_link_it_quotes(capsys):
 
 def test_the_console_handler_carries_the_scrub_filter():
     assert "scrub" in settings.LOGGING["handlers"]["console"]["filters"]
+
+
+def _raised() -> tuple:
+    try:
+        raise ValueError('duplicate key: Key (lower(email))=(ana@example.test) exists')
+    except ValueError:
+        import sys
+
+        return sys.exc_info()
+
+
+def test_a_traceback_is_written_without_the_address_it_quotes():
+    from config.ops.logs import JsonFormatter
+    from config.ops.scrub import ScrubFilter
+
+    for formatter in (logging.Formatter(), JsonFormatter()):
+        record = logging.LogRecord("engagement.services.bulk_jobs", logging.ERROR, __file__,
+                                   1, "the import failed", (), _raised())
+        ScrubFilter().filter(record)
+        written = formatter.format(record)
+        assert "ValueError" in written and "the import failed" in written
+        assert "ana@example.test" not in written, type(formatter).__name__
