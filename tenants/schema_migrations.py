@@ -331,14 +331,18 @@ def _worker(task: tuple[str, int, bool, bool]) -> SchemaOutcome:
     return outcome
 
 
-def _failures() -> Any:
-    """The failures recorded, none before public's migrations have made their table (a
-    fresh database, or an upgrade from before ``tenants.0008``)."""
+def _failures_table_exists() -> bool:
+    """Public's migrations have made the failures' table (not on a fresh database, nor on
+    an upgrade from before ``tenants.0008``, nor after public's own migrations failed)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL",
                        [f"{settings.PUBLIC_SCHEMA_NAME}.{SchemaMigrationFailure._meta.db_table}"])
-        exists = cursor.fetchone()[0]
-    return SchemaMigrationFailure.objects.all() if exists else \
+        return bool(cursor.fetchone()[0])
+
+
+def _failures() -> Any:
+    """The failures recorded, none before their table exists."""
+    return SchemaMigrationFailure.objects.all() if _failures_table_exists() else \
         SchemaMigrationFailure.objects.none()
 
 
@@ -347,7 +351,7 @@ def _record(outcome: SchemaOutcome) -> None:
         return
     if outcome.ok:
         _failures().filter(schema_name=outcome.schema_name).delete()
-    else:
+    elif _failures_table_exists():  # else the run's output is the only record
         SchemaMigrationFailure.objects.update_or_create(
             schema_name=outcome.schema_name,
             defaults={"migration": outcome.migration, "error": outcome.error,
