@@ -80,6 +80,6 @@ def test_the_proxy_serves_every_sub_domain_and_keeps_metrics_inside():
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
     assert "{$BASE_DOMAIN}, *.{$BASE_DOMAIN} {" in CADDYFILE
     assert "reverse_proxy web:8000" in CADDYFILE
-    assert re.search(r"@internal path /metrics", CADDYFILE)
+    assert re.search(r"@internal path /metrics /metrics/\* /health/ready", CADDYFILE)
     assert "respond @internal 404" in CADDYFILE
     assert "health_uri /health/ready" in CADDYFILE
