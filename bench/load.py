@@ -397,6 +397,11 @@ def main() -> None:
 
         with Connection(BROKER) as broker:  # the queue and what the worker left in it
             broker.default_channel.queue_delete(QUEUE)
+        import redis
+
+        cache = redis.Redis.from_url(REDIS)  # the organisation's cache keys (throttles)
+        for key in cache.scan_iter(f"{SLUG.replace('-', '_')}:*"):
+            cache.delete(key)
         _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
     print(f"\nload average after: {load_average()} (logs in {logs})")
     print(f"  {'users':>5} {'rps':>7} {'p95':>7} {'errors':>6} {'reference p50':>13}")
