@@ -9,13 +9,19 @@
   var processed = section.querySelector("[data-job-processed]");
   var total = section.querySelector("[data-job-total]");
   var waiting = ["queued", "checking", "running"];
+  // Counts written as the page's language writes them ("20 000" in French, "20,000" in
+  // English), like the figures the server rendered.
+  var counts = new Intl.NumberFormat(document.documentElement.lang || undefined,
+                                     { maximumFractionDigits: 0 });
 
   function show(job) {
     bar.max = job.total || 1;
     bar.value = job.processed;
-    bar.textContent = job.percent + " %";
-    processed.textContent = job.processed;
-    total.textContent = job.total;
+    bar.textContent = job.percent + "\u00a0%";
+    // Before the worker has counted the rows there is nothing to say but the status.
+    processed.parentNode.hidden = !job.total;
+    processed.textContent = counts.format(job.processed);
+    total.textContent = counts.format(job.total);
   }
 
   function poll() {
