@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
@@ -427,7 +428,11 @@ def organisations_migrate(
         _keys(key for status in to_do for key in status.pending))}
     tasks = [(s.schema_name, len(s.pending), not non_atomic.intersection(s.pending), fail_fast)
              for s in to_do]
-    if processes <= 1 or len(tasks) <= 1:
+    # Workers are forked: only from a process running one thread (the command's own). A
+    # fork copies no other thread but may copy a lock one of them held (logging, a
+    # connection, the import lock), and the worker would wait on it for ever; a process
+    # with threads (a server, a test session with a live server) migrates in-process.
+    if processes <= 1 or len(tasks) <= 1 or threading.active_count() > 1:
         for schema_name, pending, whole, _ in tasks:
             if fail_fast and run.failed:
                 outcome = SchemaOutcome(schema_name, ok=False, skipped=True)
