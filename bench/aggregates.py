@@ -40,15 +40,11 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from billing.catalogue import options  # noqa: E402
-from billing.models import Subscription  # noqa: E402
 from config.broker import ensure_configured_broker  # noqa: E402
 from engagement.models import Campaign, Participant, Programme, Slot  # noqa: E402
 from engagement.services.pledges import pledge_create  # noqa: E402
 from reports import figures, metrics, tallies  # noqa: E402
 from reports.models import CampaignTally  # noqa: E402
-from tenants.models import Organisation  # noqa: E402
-from tenants.services import organisation_provision  # noqa: E402
 
 SLUG = "bench-aggregates"
 TARGET = 0.300
@@ -85,14 +81,7 @@ def pledge_copy_time() -> float:
 
 def main() -> None:
     ensure_configured_broker()
-    stale = Organisation.objects.filter(slug=SLUG).first()
-    if stale is not None:
-        bench_reports.teardown(stale)
-    organisation = organisation_provision(name="Bench aggregates", slug=SLUG,
-                                          owner_email=f"owner@{SLUG}.example",
-                                          status=Organisation.Status.ACTIVE)
-    Subscription.objects.create(organisation=organisation, plan="territory",
-                                options=sorted(options()), stripe_status="active")
+    organisation = bench_reports.organisation_setup("Bench aggregates", SLUG)
     try:
         with tenant_context(organisation):
             today = timezone.localdate()

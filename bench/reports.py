@@ -144,16 +144,22 @@ def teardown(organisation: Organisation) -> None:
     organisation_drop(organisation)
 
 
-def main() -> None:
-    ensure_configured_broker()
-    stale = Organisation.objects.filter(slug=SLUG).first()
-    if stale is not None:  # an earlier run that was interrupted
+def organisation_setup(name: str, slug: str = SLUG) -> Organisation:
+    """A new active organisation with every option under ``slug``; one left by an earlier
+    run that was interrupted is dropped first, with its files."""
+    for stale in Organisation.objects.filter(slug=slug):
         teardown(stale)
-    organisation = organisation_provision(name="Bench reports", slug=SLUG,
-                                          owner_email=f"owner@{SLUG}.example",
+    organisation = organisation_provision(name=name, slug=slug,
+                                          owner_email=f"owner@{slug}.example",
                                           status=Organisation.Status.ACTIVE)
     Subscription.objects.create(organisation=organisation, plan="territory",
                                 options=sorted(options()), stripe_status="active")
+    return organisation
+
+
+def main() -> None:
+    ensure_configured_broker()
+    organisation = organisation_setup("Bench reports")
     try:
         with tenant_context(organisation):
             today = timezone.localdate()
