@@ -104,6 +104,13 @@ class OrganisationQuerySet(models.QuerySet):
         return self.clients().exclude(status=Organisation.Status.CLOSED)
 
 
+# The kinds that mobilise for free: they take billing's free plan (catalogue.yaml, the
+# plan marked ``free``) instead of a 30-day trial, and their space never turns read-only
+# for want of a paid plan. The kind is self-declared at sign-up; staff change it in the
+# admin (docs/decisions.md, "A free plan for associations and collectives").
+FREE_PLAN_KINDS = frozenset({"association", "collective"})
+
+
 class Organisation(TenantMixin):
     """A client (company, local authority, association): one PostgreSQL schema."""
 
@@ -111,6 +118,7 @@ class Organisation(TenantMixin):
         COMPANY = "company", _("Company")
         LOCAL_AUTHORITY = "local_authority", _("Local authority")
         ASSOCIATION = "association", _("Association")
+        COLLECTIVE = "collective", _("Citizens' collective")
 
     class Status(models.TextChoices):
         TRIAL = "trial", _("Trial")
@@ -190,6 +198,11 @@ class Organisation(TenantMixin):
     @property
     def primary_host(self) -> str:
         return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    @property
+    def mobilises_for_free(self) -> bool:
+        """An association or a citizens' collective: the free plan, no trial."""
+        return self.kind in FREE_PLAN_KINDS
 
     @property
     def is_verified(self) -> bool:
