@@ -17,6 +17,7 @@ class BulkJob(models.Model):
 
     class Kind(models.TextChoices):
         IMPORT = "import", _("Participant import")
+        INVITATIONS = "invitations", _("Invitations in one go")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting for the worker")
@@ -44,12 +45,18 @@ class BulkJob(models.Model):
                                    on_delete=models.DO_NOTHING, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: written with every step of progress (and each change of
+    # state), so that a job is called stalled from its last progress, not from its start.
+    updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=models.Q(processed__lte=models.F("total")),
                                               name="bulk_job_processed_within_total")]
+        indexes = [models.Index(fields=["updated_at"], name="bulk_job_in_progress_updated",
+                                condition=models.Q(status__in=["queued", "checking",
+                                                               "running"]))]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
