@@ -19,6 +19,7 @@ from .joining import (
     invitation_create,
     invitation_record_open,
     participant_upsert,
+    personal_invitation_code,
     personal_invitation_ensure,
     team_get_or_create,
 )
@@ -40,7 +41,8 @@ __all__ = [
     "campaign_create", "campaign_join", "campaign_open", "campaign_update",
     "campaigns_close_due", "campaigns_complete_past", "impact_record", "invitation_create",
     "invitation_record_open", "mobilised_count", "participant_upsert",
-    "personal_invitation_ensure", "pledge_cancel", "pledge_check_in", "pledge_create",
+    "personal_invitation_code", "personal_invitation_ensure", "pledge_cancel",
+    "pledge_check_in", "pledge_create",
     "pledge_mark_no_show", "programme_apply_version", "programme_create",
     "programme_create_from_template", "programme_delete", "programme_newer_version",
     "programme_update", "slot_add", "slot_set_capacity", "step_due_at", "step_set_status",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -29,6 +31,8 @@ from .activity import participant_touch
 from .consent import consent_record
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 from .quota import participant_quota_claim
+
+logger = logging.getLogger(__name__)
 
 PERSONAL_LEVER = "personal_invitation"
 # How a consent given with a new or completed participant came, by the participant's source.
@@ -174,6 +178,25 @@ def personal_invitation_ensure(*, campaign: Campaign, participant: Participant) 
         lever_code=PERSONAL_LEVER).first()
     return invitation or invitation_create(campaign=campaign, channel=Channel.LINK_SHARE,
                                            lever_code=PERSONAL_LEVER, inviter=participant)
+
+
+def personal_invitation_code(*, campaign: Campaign, participant: Participant) -> str:
+    """The code of the participant's shareable link, or "" when it cannot be made.
+
+    Pages and e-mails show this link as an extra: without the methodology library (the
+    lever catalogue, loaded by ``python -m config.prod release``) no invitation can name its
+    lever, and the page must still show the person their pledges. The missing library is
+    an operator's error, logged as such; any other refusal is raised as usual."""
+    try:
+        return personal_invitation_ensure(campaign=campaign, participant=participant).code
+    except DomainError as error:
+        if set(error.errors) != {"lever_code"}:
+            raise
+        logger.error(
+            "No personal invitation link for campaign %s: lever %r is not in the lever "
+            "catalogue. Load the methodology library (python -m config.prod release, or "
+            "manage.py load_methodology).", campaign.pk, PERSONAL_LEVER)
+        return ""
 
 
 def invitation_record_open(*, campaign: Campaign, code: str) -> Invitation | None:

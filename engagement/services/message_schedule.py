@@ -37,7 +37,7 @@ from ..models import (
     ProgrammeSurveyQuestion,
 )
 from .calendar_invites import Method, pledge_calendar
-from .joining import personal_invitation_ensure
+from .joining import personal_invitation_code
 from .message_texts import (
     CampaignFacts,
     date_text,
@@ -91,8 +91,9 @@ def _queue_pledge_message(kind: EmailKind, pledge: Pledge, facts: CampaignFacts,
 
 
 def _personal_link(campaign: Campaign, participant: Participant) -> str:
-    invitation = personal_invitation_ensure(campaign=campaign, participant=participant)
-    return links.campaign_url(campaign, invitation_code=invitation.code)
+    # Without the lever catalogue, the campaign's own link: the e-mail still goes out.
+    code = personal_invitation_code(campaign=campaign, participant=participant)
+    return links.campaign_url(campaign, invitation_code=code)
 
 
 def pledge_notify(*, pledge_id: int) -> None:

@@ -20,7 +20,7 @@ from .. import links
 from ..models import Campaign, Pledge, ProgrammeSurveyQuestion, SurveyAnswer
 from ..referrals import participant_brought_count
 from ..selectors import participant_pledges
-from ..services import personal_invitation_ensure, pledge_cancel
+from ..services import personal_invitation_code, pledge_cancel
 from ..services.checkin import EARLY, LATE, checkin_code, companions_pending
 from ..services.participants import participant_unsubscribe as unsubscribe
 from ..services.surveys import survey_answer_record
@@ -60,9 +60,11 @@ def participant_home(request, token):
         campaign = pledge.slot.campaign
         companions[campaign.pk] = max(companions.get(campaign.pk, 0), pledge.companions)
         pledge.share_field_id = f"invite-{pledge.pk}"
-        pledge.invite_url = (links.campaign_url(
-            campaign, invitation_code=personal_invitation_ensure(
-                campaign=campaign, participant=participant).code) if campaign.is_open else "")
+        # No link when it cannot be made (the lever catalogue missing: logged); the page
+        # still shows the person their pledges.
+        code = (personal_invitation_code(campaign=campaign, participant=participant)
+                if campaign.is_open else "")
+        pledge.invite_url = links.campaign_url(campaign, invitation_code=code) if code else ""
     return render(request, "engagement/participant_home.html", {
         "participant": participant, "pledges": pledges, "token": token,
         "hours": sum(p.hours_given for p in pledges),

@@ -26,7 +26,7 @@ from ..services import (
     campaign_join,
     invitation_record_open,
     mobilised_count,
-    personal_invitation_ensure,
+    personal_invitation_code,
     pledge_check_in,
 )
 from ..services.checkin import companions_pending, pledge_for_self_check_in
@@ -69,10 +69,10 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
     my_pledges = []
     if participant is not None:
         my_pledges = list(participant_pledges(participant, campaign=campaign))
-        if campaign.is_open:
-            share_url = links.campaign_url(
-                campaign, invitation_code=personal_invitation_ensure(
-                    campaign=campaign, participant=participant).code)
+        code = (personal_invitation_code(campaign=campaign, participant=participant)
+                if campaign.is_open else "")
+        if code:
+            share_url = links.campaign_url(campaign, invitation_code=code)
     # The join form offers the slots this person has not pledged to yet.
     pledged = {pledge.slot_id for pledge in my_pledges}
     form_slots = [slot for slot in slots if slot.pk not in pledged]
