@@ -46,6 +46,15 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 
+# The key of the keyed hash (HMAC-SHA256) that stands for a person's address in the
+# Fullmobs profile's public table (profiles.ProfileLink). Its own secret, not SECRET_KEY:
+# rotating SECRET_KEY must not unlink everyone, and this one must never change.
+PROFILE_ADDRESS_KEY = env("PROFILE_ADDRESS_KEY") or ""
+if not PROFILE_ADDRESS_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("PROFILE_ADDRESS_KEY must be set in production.")
+    PROFILE_ADDRESS_KEY = "dev-only-profile-address-key"  # noqa: S105
+
 # Tenants are reached at <slug>.<BASE_DOMAIN>; the bare BASE_DOMAIN is the public site.
 BASE_DOMAIN: str = env("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}")
@@ -73,6 +82,10 @@ SHARED_APPS: list[str] = [
     "django_htmx",
     "methodology",
     "billing",
+    # The public directory of actions, above billing and below engagement, which fills it.
+    "directory",
+    # The Fullmobs profile's links (keyed hashes), below engagement, which writes them.
+    "profiles",
     # Above every app it fills: `make run`'s demo data (seed_demo).
     "demo",
 ]
@@ -235,6 +248,10 @@ THROTTLE_RATES: dict[str, dict[str, str]] = {
     "internal_address": {"address": env("INTERNAL_ADDRESS_RATE_LIMIT", "10/hour"),
                          "subject": env("INTERNAL_ADDRESS_ORGANISATION_RATE_LIMIT",
                                         "300/hour")},
+    # The Fullmobs profile's link by e-mail (public site): per client address, and per
+    # address asked for (its keyed hash), since every answer may send an e-mail.
+    "profile_link": {"address": env("PROFILE_LINK_RATE_LIMIT", "10/hour"),
+                     "subject": env("PROFILE_LINK_EMAIL_RATE_LIMIT", "3/hour")},
 }
 # Invitations an organisation's organisers may send in bulk per clock hour, all of them
 # together (engagement.services.outreach; held by the database, not by the cache).

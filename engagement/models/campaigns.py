@@ -77,6 +77,12 @@ class Campaign(BilingualContent):
                                   default=Visibility.INTERNAL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
+    # The per-campaign opt-out of the public directory of actions: a public campaign is
+    # listed there only while its organisation lists its campaigns and this stays true.
+    listed_in_directory = models.BooleanField(
+        _("show in the Fullmobs directory of actions"), default=True,
+        help_text=_("Only for a public campaign, while your organisation lists its public "
+                    "campaigns in the directory (Settings)."))
     closed_at = models.DateTimeField(null=True, blank=True)
     # When it was opened for pledges (campaign_open): the start of its pledge trajectory,
     # which the lab's forecast reads from here to the mobilisation deadline.

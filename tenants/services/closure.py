@@ -10,6 +10,7 @@ row stays, marked closed, for billing.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +30,11 @@ from ..models import Membership, Organisation, User
 ARCHIVE_FOLDER = "closure"
 ARCHIVE_TASK = "tenants.tasks.build_closure_archive"
 DONE_EMAIL_TASK = "tenants.tasks.send_closure_done_email"
+
+# Public rows that higher apps keep about an organisation (the directory's listed
+# campaigns), deleted in the closing transaction: each such app appends its function
+# (called with the organisation's id) in its AppConfig.ready(), as tenants cannot import it.
+PUBLIC_ROWS_DELETERS: list[Callable[[int], object]] = []
 
 
 def organisation_media_root(organisation: Organisation) -> Path:
@@ -79,6 +85,10 @@ def organisation_closure_request(*, organisation: Organisation, user: User,
         if not changed:
             raise DomainError({"confirmation": [
                 _("The closure of this organisation is already requested.")]})
+        # Out of public view from the request on (a cancelled closure is listed again by
+        # the next resync of its listed campaigns).
+        for delete_rows in PUBLIC_ROWS_DELETERS:
+            delete_rows(organisation.pk)
         enqueue_on_commit(ARCHIVE_TASK, organisation.pk)
     organisation.refresh_from_db()
     return organisation
@@ -163,6 +173,8 @@ def _close_one(pk: int, now: datetime) -> str | None:
         schema_drop(locked.schema_name)
         # Its finished campaigns' anonymous trajectories leave the forecasts' references.
         references_of_organisation_delete(schema=locked.schema_name)
+        for delete_rows in PUBLIC_ROWS_DELETERS:
+            delete_rows(locked.pk)
         locked.domains.all().delete()
         locked.memberships.all().delete()
         locked.invitations.all().delete()
