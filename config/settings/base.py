@@ -4,6 +4,8 @@ Development has safe defaults; with ``DJANGO_ENV=production`` the process refuse
 without its secrets.
 """
 
+import hashlib
+import hmac
 import os
 import warnings
 from pathlib import Path
@@ -47,13 +49,11 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 
 # The key of the keyed hash (HMAC-SHA256) that stands for a person's address in the
-# Fullmobs profile's public table (profiles.ProfileLink). Its own secret, not SECRET_KEY:
-# rotating SECRET_KEY must not unlink everyone, and this one must never change.
-PROFILE_ADDRESS_KEY = env("PROFILE_ADDRESS_KEY") or ""
-if not PROFILE_ADDRESS_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("PROFILE_ADDRESS_KEY must be set in production.")
-    PROFILE_ADDRESS_KEY = "dev-only-profile-address-key"  # noqa: S105
+# Fullmobs profile's public table (profiles.ProfileLink). Set it on its own in production
+# (docs/deployment.md): derived from SECRET_KEY otherwise, so that rotating SECRET_KEY
+# would unlink everyone's profile; it must never change once links exist.
+PROFILE_ADDRESS_KEY = env("PROFILE_ADDRESS_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"fullmobs.profiles.address-key", hashlib.sha256).hexdigest()
 
 # Tenants are reached at <slug>.<BASE_DOMAIN>; the bare BASE_DOMAIN is the public site.
 BASE_DOMAIN: str = env("BASE_DOMAIN", "localhost")
