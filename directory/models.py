@@ -47,6 +47,8 @@ class ListedCampaign(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     mobilisation_deadline = models.DateTimeField()
+    # The organisation's time zone: the times are shown as its campaign page shows them.
+    time_zone = models.CharField(max_length=64, default="Europe/Paris")
     participant_target = models.PositiveIntegerField()
     mobilised = models.PositiveIntegerField(default=0)
     # The theme of the methodology template the programme was made from ("" without one).

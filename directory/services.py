@@ -30,6 +30,7 @@ class PublishedCampaign(TypedDict):
     starts_at: datetime
     ends_at: datetime
     mobilisation_deadline: datetime
+    time_zone: str
     participant_target: int
     mobilised: int
     theme: str
