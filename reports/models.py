@@ -153,6 +153,9 @@ class CampaignTally(models.Model):
     pledged_seconds = models.BigIntegerField(db_default=0)
     attended_hours = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
     data_version = models.BigIntegerField(db_default=0)
+    # The companions its people bring: each person's largest party (``PersonTally.party``)
+    # added up, as ``reports.participants`` counts them (migration ``reports/0011``).
+    companions = models.IntegerField(db_default=0)
 
     def __str__(self) -> str:
         return f"campaign {self.campaign_id} v{self.data_version}"
@@ -169,13 +172,25 @@ class PersonTally(models.Model):
     pledges_confirmed = models.IntegerField(db_default=0)
     pledges_attended = models.IntegerField(db_default=0)
     hours_given = models.DecimalField(max_digits=12, decimal_places=2, db_default=0)
+    # The largest number of companions of their confirmed pledges (their party).
+    party = models.IntegerField(db_default=0)
+    # Their entry in the campaign's referral forest: their first confirmed pledge (by
+    # time, then id) and the participant whose invitation it came through.
+    first_at = models.DateTimeField(null=True)
+    first_pledge_id = models.BigIntegerField(null=True)
+    inviter_id = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["participant_id", "campaign_id"],
                                                name="one_person_tally_per_campaign")]
         indexes = [models.Index(fields=["campaign_id", "participant_id"],
                                 condition=models.Q(pledges_confirmed__gt=0),
-                                name="person_tally_confirmed")]
+                                name="person_tally_confirmed"),
+                   # The people brought through someone's invitation: the forest's links.
+                   models.Index(fields=["campaign_id"],
+                                condition=models.Q(pledges_confirmed__gt=0,
+                                                   inviter_id__isnull=False),
+                                name="person_tally_brought")]
 
     def __str__(self) -> str:
         return f"person {self.participant_id} in {self.campaign_id}"
@@ -200,10 +215,50 @@ class ProgrammePersonTally(models.Model):
     programme_id = models.BigIntegerField()
     participant_id = models.BigIntegerField()
     campaigns = models.IntegerField(db_default=0)
+    # The start of their first campaign in the programme ("returning": an earlier one
+    # elsewhere), whether they attended one, and their entry in the programme's referral
+    # forest (their first confirmed pledge in it, as ``PersonTally``'s).
+    first_start = models.DateTimeField(null=True)
+    attended = models.BooleanField(db_default=False)
+    first_at = models.DateTimeField(null=True)
+    first_pledge_id = models.BigIntegerField(null=True)
+    inviter_id = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["programme_id", "participant_id"],
                                                name="one_person_tally_per_programme")]
+        indexes = [models.Index(fields=["participant_id"], name="programme_person_tally_who"),
+                   models.Index(fields=["programme_id"],
+                                condition=models.Q(campaigns__gt=0, inviter_id__isnull=False),
+                                name="programme_person_brought")]
 
     def __str__(self) -> str:
         return f"person {self.participant_id} in programme {self.programme_id}"
+
+
+class SlotTally(models.Model):
+    """A slot's pledges counted by what the figures read of each (status, attendance,
+    companions, and for the hours given: hours, skill and rate kept), kept by the pledges'
+    triggers (migration ``reports/0011``). A few rows per slot whatever its pledges, from
+    which the figures that depend on the time of reading (attendance counts an action
+    once its slot is over) or on rates read at that time (the value of the hours given,
+    rounded per pledge) are computed exactly. Written only by the triggers."""
+
+    slot_id = models.BigIntegerField()
+    status = models.CharField(max_length=12)
+    attendance = models.CharField(max_length=10)
+    companions = models.IntegerField()
+    # Only for confirmed and attended pledges (their hours are given); else empty and 0.
+    skill_id = models.BigIntegerField(null=True)
+    hour_rate = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    hours_given = models.DecimalField(max_digits=7, decimal_places=2)
+    pledges = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["slot_id", "status", "attendance", "companions", "skill_id",
+                    "hour_rate", "hours_given"],
+            nulls_distinct=False, name="one_slot_tally_per_kind")]
+
+    def __str__(self) -> str:
+        return f"slot {self.slot_id}: {self.pledges} {self.status}"
