@@ -20,6 +20,7 @@ from .messages import (
     PledgeReminder,
 )
 from .outreach import BulkSendHour, CampaignEvent, InvitationBatch
+from .partners import CampaignPartner, PartnerLink
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
 from .privacy import ConsentRecord, PrivacyLog
 from .programmes import (
@@ -37,7 +38,8 @@ from .value import DEFAULT_HOUR_VALUE, Skill, TimeValuation
 
 __all__ = [
     "DEFAULT_HOUR_VALUE", "Skill", "TimeValuation", "CHALLENGE_GOAL_MAX", "PEOPLE_MAX",
-    "AtMostValidator", "BulkJob", "BulkSendHour", "Campaign", "CampaignEvent", "Channel",
+    "AtMostValidator", "BulkJob", "BulkSendHour", "Campaign", "CampaignEvent",
+    "CampaignPartner", "Channel", "PartnerLink",
     "ConsentRecord",
     "EmailDeliverability", "EmailEvent",
     "EmailKind", "ImpactRecord", "Invitation", "InvitationBatch", "OrganiserAlert",
