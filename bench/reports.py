@@ -81,11 +81,12 @@ def fill(programme: Programme) -> None:
          "FROM generate_series(1, %s) g", [TEAMS]),
         ("INSERT INTO engagement_campaign (programme_id, code, title, description, place, "
          "starts_at, ends_at, participant_target, mobilisation_deadline, visibility, status, "
-         "checkin_secret, created_at, party_approval_above, freed_seats) "
+         "checkin_secret, created_at, party_approval_above, freed_seats, "
+         "listed_in_directory) "
          "SELECT %s, 'bench' || g, 'Action ' || g, 'Campaign **' || g || '** of the bench.', "
          "'Lyon', %s + g * interval '7 days', %s + g * interval '7 days' + interval '3 hours',"
          " %s, %s + g * interval '7 days' - interval '2 days', 'internal', 'completed', "
-         "md5(g::text), now(), 5, 'offer' FROM generate_series(1, %s) g",
+         "md5(g::text), now(), 5, 'offer', false FROM generate_series(1, %s) g",
          [programme.pk, start, start, PARTICIPANTS // 2, start, CAMPAIGNS]),
         ("INSERT INTO engagement_slot (campaign_id, starts_at, ends_at, capacity, "
          "confirmed_seats, sequence) SELECT c.id, c.starts_at, c.ends_at, %s, 0, 0 "
