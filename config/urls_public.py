@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from billing import views_public as offer_pages
-from engagement.views import spaces
+from engagement.views import fullmobs_profile, spaces
 from lab.portfolio import api as api_portfolio
 from lab.portfolio import views as views_portfolio
 from methodology import views as console
@@ -38,6 +38,13 @@ urlpatterns = [
     path("signup/verify/<str:token>/", views_signup.verify_owner_email,
          name="verify_owner_email"),
     path("accounts/", spaces.my_spaces, name="my_spaces"),
+    # A person's actions across organisations (engagement.views.fullmobs_profile).
+    path("my-actions/", fullmobs_profile.profile_request, name="profile_request"),
+    path("my-actions/link/<str:token>/", fullmobs_profile.profile_open, name="profile_open"),
+    path("my-actions/profile/", fullmobs_profile.profile_page, name="profile_page"),
+    path("my-actions/profile/data.<str:kind>", fullmobs_profile.profile_download,
+         name="profile_download"),
+    path("my-actions/profile/erase/", fullmobs_profile.profile_erase, name="profile_erase"),
     path("accounts/spaces/<slug:slug>/", views_login.enter_space, name="enter_space"),
     # The admin logs in through the same page as everyone (lockout, second factor).
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

@@ -15,6 +15,7 @@ from .views import (
     participant_consent,
     participant_data,
     participant_offers,
+    participant_profile,
     public,
     sharing,
 )
@@ -50,6 +51,8 @@ urlpatterns = [
          name="participant_unsubscribe"),
     path("me/<str:token>/consent/", participant_consent.participant_consent,
          name="participant_consent"),
+    path("me/<str:token>/profile/", participant_profile.participant_profile_choice,
+         name="participant_profile_choice"),
     path("me/<str:token>/data.<str:kind>", participant_data.participant_data_download,
          name="participant_data_download"),
     path("me/<str:token>/erase/", participant_data.participant_data_erase,

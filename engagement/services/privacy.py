@@ -43,6 +43,7 @@ from ..models import (
     SurveyAnswer,
 )
 from .consent import consent_record
+from .profile_links import participant_profile_unlink
 
 Value = str | int | None
 
@@ -251,6 +252,8 @@ def participant_erase(*, participant: Participant, actor: str,
         _blank(OutboundEmail, emails, to_email=erased_email(person))
         # What the e-mail provider said of the address goes with it.
         EmailDeliverability.objects.filter(email=address.strip().lower()).delete()
+        # The Fullmobs profile's link goes too (and with this transaction only).
+        participant_profile_unlink(participant_id=person.pk)
         for name in Participant.PERSONAL_FIELDS:
             setattr(person, name, "")
         person.email = erased_email(person)

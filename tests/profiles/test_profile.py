@@ -1,0 +1,222 @@
+"""A person's actions across organisations, by their choice: the tick writes a keyed hash
+to the public table (no address, no name), unticking and erasure remove it; the profile
+on the public site opens only through the e-mailed link and shows only the organisations
+that link this very address; download and erase the links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from engagement import links
+from engagement.models import Participant, PrivacyLog
+from engagement.services.privacy import participant_erase
+from profiles.models import ProfileLink
+from profiles.services import address_key, profile_token
+from tests.factories import make_campaign, make_pledge
+
+from ..conftest import public_client, tenant_client
+from ..engagement.test_participant_pages import text_of
+
+ADDRESS = "Camille.Martin@Example.test"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def person_in(org, *, email=ADDRESS, title="Beach clean-up", first_name="Camille",
+              hours=3):
+    """A participant of ``org`` who came to an action that is over, and their token."""
+    with tenant_context(org):
+        campaign = make_campaign(starts_in=timedelta(days=-3), deadline_in=timedelta(days=-4))
+        campaign.title = title
+        campaign.status = campaign.Status.COMPLETED
+        campaign.save()
+        person = Participant.objects.create(email=email, first_name=first_name,
+                                            last_name="Martin")
+        make_pledge(campaign.slots.get(), person, hours=hours, attendance="attended")
+        return person, links.participant_token(person)
+
+
+def tick(org, token, keep=True):
+    answer = tenant_client(org).post(f"/me/{token}/profile/",
+                                     {"keep": "1"} if keep else {})
+    assert answer.status_code == 302
+    return answer
+
+
+def open_profile(client, email=ADDRESS, *, callbacks):
+    """Ask for the link as a person does, and open the one e-mailed."""
+    mail.outbox.clear()
+    with callbacks(execute=True):
+        answer = client.post("/my-actions/", {"email": email})
+    assert answer.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [email.strip().lower()]
+    link = re.search(r"https?://\S+/my-actions/link/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("localhost", 1)[1].lstrip(":0123456789")
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened["Location"] == "/my-actions/profile/"
+    return client.get("/my-actions/profile/", HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.mark.django_db
+def test_the_tick_writes_a_keyed_hash_only_and_unticking_removes_it(org_a):
+    person, token = person_in(org_a)
+    assert not ProfileLink.objects.exists()
+    tick(org_a, token)
+    row = ProfileLink.objects.get()
+    assert (row.organisation_id, row.participant_id) == (org_a.pk, person.pk)
+    assert row.address_key == address_key(" camille.martin@example.TEST ")
+    # The table holds no address, no name: its columns, and every value in them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name FROM information_schema.columns WHERE "
+                       "table_schema = 'public' AND table_name = %s ORDER BY column_name",
+                       [ProfileLink._meta.db_table])
+        assert [c for (c,) in cursor.fetchall()] == [
+            "address_key", "id", "linked_at", "organisation_id", "participant_id"]
+        cursor.execute(f"SELECT * FROM public.{ProfileLink._meta.db_table}")  # noqa: S608
+        values = " ".join(str(v) for row_ in cursor.fetchall() for v in row_).lower()
+    assert "camille" not in values and "martin" not in values and "@" not in values
+    page = text_of(tenant_client(org_a).get(f"/me/{token}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Your actions here show in your Fullmobs profile" in page
+    tick(org_a, token, keep=False)
+    assert not ProfileLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_erasure_and_anonymisation_remove_the_link(org_a):
+    person, token = person_in(org_a)
+    tick(org_a, token)
+    with tenant_context(org_a):
+        participant_erase(participant=person, actor=PrivacyLog.Actor.SCHEDULE)
+    assert not ProfileLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_profile_shows_only_the_linked_organisations_of_the_proven_address(
+        org_a, org_b, eager, django_capture_on_commit_callbacks):
+    _person_a, token_a = person_in(org_a, title="Beach clean-up", hours=3)
+    # The same person in another organisation, who did not tick there.
+    person_in(org_b, title="Tree planting", hours=5)
+    # Someone else, ticked, in the first organisation.
+    _other, other_token = person_in(org_a, email="someone.else@example.test",
+                                    title="Food collection", first_name="Dominique")
+    tick(org_a, other_token)
+    tick(org_a, token_a)
+    page = text_of(open_profile(public_client(), " camille.martin@example.test",
+                                callbacks=django_capture_on_commit_callbacks))
+    assert "Test Company" in page and "Beach clean-up" in page
+    assert "Hours given: 3" in page and "1 action" in page
+    # Not the organisation without the tick, nor the other address's actions.
+    assert "Other Company" not in page and "Tree planting" not in page
+    assert "Food collection" not in page and "Dominique" not in page
+
+
+@pytest.mark.django_db
+def test_a_changed_address_links_nothing(org_a, eager, django_capture_on_commit_callbacks):
+    person, token = person_in(org_a)
+    tick(org_a, token)
+    with tenant_context(org_a):
+        Participant.objects.filter(pk=person.pk).update(email="new.address@example.test")
+    client = public_client()
+    client.get(f"/my-actions/link/{profile_token(address_key(ADDRESS))}/")
+    page = text_of(client.get("/my-actions/profile/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Beach clean-up" not in page
+    assert "No organisation shows actions of yours" in page
+
+
+@pytest.mark.django_db
+def test_nothing_shows_without_the_proven_address(org_a):
+    _person, token = person_in(org_a)
+    tick(org_a, token)
+    client = public_client()
+    # No link: the form; the data and the erasure are not there.
+    assert client.get("/my-actions/profile/")["Location"] == "/my-actions/"
+    assert client.get("/my-actions/profile/data.json").status_code == 404
+    assert client.post("/my-actions/profile/erase/").status_code == 404
+    # A forged, altered or expired link: one page, the same, with no hint.
+    forged = client.get("/my-actions/link/abc:def/", HTTP_ACCEPT_LANGUAGE="en")
+    good = profile_token(address_key(ADDRESS))
+    altered = client.get(f"/my-actions/link/{good[:-2]}xx/", HTTP_ACCEPT_LANGUAGE="en")
+    assert forged.status_code == altered.status_code == 404
+    assert text_of(forged) == text_of(altered)
+    assert "This link does not work" in text_of(forged)
+    assert "Beach clean-up" not in text_of(forged)
+    # The typed address proves nothing: the same answer, linked or not, no e-mail sent
+    # for an address no organisation links.
+    mail.outbox.clear()
+    linked = client.post("/my-actions/", {"email": ADDRESS}, follow=True,
+                         HTTP_ACCEPT_LANGUAGE="en")
+    unknown = client.post("/my-actions/", {"email": "nobody@example.test"}, follow=True,
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert text_of(linked) == text_of(unknown)
+    assert client.post("/my-actions/", {"email": "not an address"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_expired_link_opens_nothing(org_a, settings):
+    from profiles import services
+
+    token = profile_token(address_key(ADDRESS))
+    saved = services.LINK_MAX_AGE
+    services.LINK_MAX_AGE = timedelta(seconds=-1)
+    try:
+        answer = public_client().get(f"/my-actions/link/{token}/")
+    finally:
+        services.LINK_MAX_AGE = saved
+    assert answer.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_link_request_is_rate_limited_per_address(org_a):
+    client = public_client()
+    statuses = [client.post("/my-actions/", {"email": ADDRESS}).status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+
+
+@pytest.mark.django_db
+def test_download_in_the_readers_language_and_erase_every_link(
+        org_a, org_b, eager, django_capture_on_commit_callbacks):
+    _person_a, token_a = person_in(org_a, title="Beach clean-up", hours=3)
+    _person_b, token_b = person_in(org_b, title="Tree planting", hours=5)
+    tick(org_a, token_a)
+    tick(org_b, token_b)
+    client = public_client()
+    page = text_of(open_profile(client, callbacks=django_capture_on_commit_callbacks))
+    assert "Beach clean-up" in page and "Tree planting" in page
+    assert "Hours given: 8" in page and "2 actions" in page
+    data = client.get("/my-actions/profile/data.json", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert data["totals"]["Heures données"] == "8"
+    assert {o["Structure"] for o in data["organisations"]} == {"Test Company",
+                                                                 "Other Company"}
+    csv_text = client.get("/my-actions/profile/data.csv",
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
+    header, *rows = csv_text.strip().splitlines()
+    assert header.startswith("Organisation,Campaign,Starts")
+    assert len(rows) == 2 and "Tree planting" in csv_text
+    # Each organisation's consent page is one signed link away.
+    body = client.get("/my-actions/profile/").content.decode()
+    consent_links = re.findall(r'href="(http://[a-z]+\.localhost[^"]*/me/([^/"]+)/#consent)"',
+                               body)
+    assert {link.split("//")[1].split(".")[0] for link, _t in consent_links} == {
+        "testco", "otherco"}
+    with tenant_context(org_a):
+        assert {links.participant_from_token(t) for _l, t in consent_links} & {_person_a}
+    answer = client.post("/my-actions/profile/erase/")
+    assert answer.status_code == 302
+    assert not ProfileLink.objects.exists()
+    assert client.get("/my-actions/profile/")["Location"] == "/my-actions/"
+    # Each organisation's page says the choice is off.
+    own = text_of(tenant_client(org_b).get(f"/me/{token_b}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Your actions here stay with this organisation only" in own
