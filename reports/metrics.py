@@ -39,16 +39,22 @@ Rates are fractions (0.0-1.0, 4 decimals), hours have 2 decimals; a rate whose
 denominator is zero is 0.0, so an empty scope is all zeros. Each call runs a fixed number
 of queries whatever the number of pledges (a test guards it).
 
-This module assembles the parts: ``participants``, ``hours``, ``attendance`` and
-``snowball`` come from ``reports.participants``, ``invitations`` from engagement's one
-funnel selector (``engagement.selectors.funnel_counts``), ``impact`` from
-``reports.impact``, ``value`` from ``reports.value``; ``campaigns`` is counted here.
+This module assembles the parts. For a programme and for campaigns, ``participants``,
+``hours``, ``attendance``, ``snowball`` and ``value`` are read from the tallies the
+triggers keep (``reports.tallies``: a few rows per slot and per person, whatever the
+number of pledges); for a period or a team, whose scopes are not tallied, they are
+computed from the pledges (``reports.participants``, ``reports.value``), and so they are
+by ``programme_metrics_recounted`` and ``campaigns_metrics_recounted``, the oracle a test
+compares the tallied figures with. ``invitations`` come from engagement's one funnel
+selector (``engagement.selectors.funnel_counts``), ``impact`` from ``reports.impact``;
+``campaigns`` is counted here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
@@ -59,7 +65,8 @@ from engagement.selectors import funnel_counts
 from .analytic import ratio
 from .impact import impact_by_campaign, impact_totals
 from .participants import people_and_snowball, people_and_snowball_by_campaign
-from .value import value_by_campaign, value_totals
+from .tallies import campaigns_people_and_value, programme_people_and_value
+from .value import hour_value, value_by_campaign, value_totals
 
 DECIDED = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED, Campaign.Status.FAILED)
 SUCCESSFUL = (Campaign.Status.SUCCEEDED, Campaign.Status.COMPLETED)
@@ -84,24 +91,36 @@ class _Scope:
 
 def campaign_metrics(campaign: Campaign) -> dict:
     """Figures of one campaign ("returning" people had pledged for an earlier one)."""
-    return _metrics(_Scope(kind="campaign", id=campaign.pk, name=campaign.title,
-                           campaigns=Campaign.objects.filter(pk=campaign.pk),
-                           programmes=Programme.objects.filter(pk=campaign.programme_id)))
+    return campaigns_metrics([campaign.pk])[campaign.pk]
 
 
 def campaigns_metrics(ids: list[int]) -> dict[int, dict]:
     """``campaign_metrics`` of several campaigns at once (a report's campaign pages), in a
-    fixed number of queries: each pledge is read once for all of them instead of once
-    per campaign. Keyed by campaign id; ids of campaigns that do not exist are left out."""
+    fixed number of queries over the tallies. Keyed by campaign id; ids of campaigns that
+    do not exist are left out."""
+    return _campaigns_metrics(ids, recounted=False)
+
+
+def campaigns_metrics_recounted(ids: list[int]) -> dict[int, dict]:
+    """``campaigns_metrics`` computed from every pledge instead of the tallies: the
+    oracle the tallies are tested against (and the way figures were computed before)."""
+    return _campaigns_metrics(ids, recounted=True)
+
+
+def _campaigns_metrics(ids: list[int], *, recounted: bool) -> dict[int, dict]:
     campaigns = list(Campaign.objects.filter(pk__in=ids).order_by("pk"))
     if not campaigns:
         return {}
     ids = [campaign.pk for campaign in campaigns]
-    people = people_and_snowball_by_campaign(ids)
+    if recounted:
+        people, value = people_and_snowball_by_campaign(ids), value_by_campaign(ids)
+    else:
+        default = hour_value()
+        people = campaigns_people_and_value(ids, default)
+        value = {pk: _value(row, default) for pk, row in people.items()}
     invitations = {row.pop("campaign_id"): row for row in funnel_counts(
         Invitation.objects.filter(campaign_id__in=ids), by=("campaign_id",))}
     impact = impact_by_campaign(campaigns)
-    value = value_by_campaign(ids)
     empty_invitations = {"sent": 0, "pledged": 0, "sent_by_participants": 0,
                          "pledged_by_participants": 0}
     result = {}
@@ -120,11 +139,35 @@ def campaigns_metrics(ids: list[int]) -> dict[int, dict]:
 
 
 def programme_metrics(programme: Programme) -> dict:
-    """Figures of all campaigns of a programme."""
-    return _metrics(_Scope(kind="programme", id=programme.pk, name=programme.name,
-                           start=programme.starts_on, end=programme.ends_on,
-                           campaigns=Campaign.objects.filter(programme=programme),
-                           programmes=Programme.objects.filter(pk=programme.pk)))
+    """Figures of all campaigns of a programme, read from the tallies."""
+    scope = _programme_scope(programme)
+    default = hour_value()
+    people = programme_people_and_value(programme, default)
+    return _assemble(scope, people=people, invitations=_invitations(scope),
+                     campaigns=_campaigns(scope),
+                     impact=impact_totals(scope.campaigns, scope.programmes),
+                     value=_value(people, default))
+
+
+def programme_metrics_recounted(programme: Programme) -> dict:
+    """``programme_metrics`` computed from every pledge instead of the tallies: the oracle
+    the tallies are tested against (and the way figures were computed before)."""
+    return _metrics(_programme_scope(programme))
+
+
+def _programme_scope(programme: Programme) -> _Scope:
+    return _Scope(kind="programme", id=programme.pk, name=programme.name,
+                  start=programme.starts_on, end=programme.ends_on,
+                  campaigns=Campaign.objects.filter(programme=programme),
+                  programmes=Programme.objects.filter(pk=programme.pk))
+
+
+def _value(sums: dict, default: Decimal) -> dict:
+    """The ``value`` part from the tallies' sums (``reports.value``'s shape)."""
+    return {"amount": round(float(sums["amount"]), 2),
+            "skills_based_hours": round(float(sums["skills_hours"]), 2),
+            "skills_based_amount": round(float(sums["skills_amount"]), 2),
+            "hour_value": float(default), "currency": "EUR"}
 
 
 def period_metrics(start: date, end: date) -> dict:
