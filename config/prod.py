@@ -3,7 +3,7 @@ the Makefile (``make serve``, ``make worker``, ``make beat``, ``make release``) 
 (tests/config/test_serve.py) all start them through here, so that what CI runs is what is
 deployed::
 
-    python -m config.prod release   # migrations of every schema, cache table, broker tables
+    python -m config.prod release   # migrate_organisations, cache table, broker tables, spares
     python -m config.prod web       # gunicorn (config/gunicorn.py) on $BIND or 0.0.0.0:$PORT
     python -m config.prod worker    # celery worker; its metrics on $WORKER_METRICS_PORT
     python -m config.prod beat      # celery beat: exactly one per deployment
@@ -61,7 +61,10 @@ def release() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    call_command("migrate_schemas", interactive=False, verbosity=1)
+    # Every schema, public first; several organisations at a time, each in one transaction;
+    # a second release started meanwhile waits for this one (tenants/schema_migrations.py).
+    # A schema that fails stops the release here (non-zero exit), the others migrated.
+    call_command("migrate_organisations", verbosity=1)
     if not settings.CACHE_URL:
         call_command("createcachetable")
     # The template library (idempotent: only what changed in methodology/library/).
@@ -69,6 +72,11 @@ def release() -> None:
     from config.broker import ensure_configured_broker
 
     ensure_configured_broker()
+    # Spare schemas for the first sign-ups after the deploy (the old ones were dropped by
+    # the migration if the template moved); the worker keeps the pool full afterwards.
+    from tenants.spare_schemas import spare_schemas_refill
+
+    spare_schemas_refill()
 
 
 def probe(args: list[str]) -> int:

@@ -351,6 +351,22 @@ class TemplateSchemaSnapshot(models.Model):
         return f"template DDL {self.migration_state[:12]}"
 
 
+class SpareSchema(models.Model):
+    """A schema cloned from the template ahead of time, waiting for a sign-up
+    (``tenants.spare_schemas``). It belongs to no organisation, so nothing that walks the
+    organisations (migrations, periodic tasks, metrics, backups) sees it; its name starts
+    with an underscore, which no address (slug) can produce. ``migration_state`` is the
+    template's migration state it was cloned at: only a spare at the template's current
+    state is ever taken, and ``migrate_organisations`` drops the others."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    migration_state = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"spare schema {self.schema_name}"
+
+
 class SchemaMigrationFailure(models.Model):
     """Why one schema's last migration attempt failed (``migrate_organisations``).
 

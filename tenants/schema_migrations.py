@@ -12,7 +12,15 @@ migrations leaves it half-migrated (each migration commits on its own). Here:
   a failure rolls that schema back to where it was, so it is never half-migrated;
 - schemas are migrated by N forked processes (django-tenants' pool), public first and alone;
 - a failure is kept in ``SchemaMigrationFailure`` (public schema) with its migration and
-  error, for ``--status``; a re-run finds the failed schema still pending and resumes it.
+  error, for ``--status``; a re-run finds the failed schema still pending and resumes it;
+- one run at a time: a PostgreSQL advisory lock, held by a connection of its own for the
+  whole run; a second run waits for it (or gives up after ``lock_wait`` seconds, naming
+  the run that holds it);
+- a worker process that dies (killed, out of memory) fails its schema, whose transaction
+  PostgreSQL rolls back when the connection drops; a new worker takes its place and the
+  run goes on, then exits non-zero: it never waits for an answer that cannot come;
+- spare schemas (``tenants.spare_schemas``) are not migrated: after the run, those cloned
+  at another state than the template's are dropped (the pool is refilled by its task).
 """
 
 from __future__ import annotations
@@ -20,14 +28,18 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_for_any
 from typing import Any
 from unittest.mock import patch
 
+import psycopg
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
@@ -38,7 +50,8 @@ from django.db.migrations.state import ProjectState
 from django.utils import timezone
 from django_tenants.utils import get_tenant_base_migrate_command_class
 
-from .models import Organisation, SchemaMigrationFailure
+from .libpq import libpq_dsn
+from .models import Organisation, SchemaMigrationFailure, SpareSchema
 
 MigrationKey = tuple[str, str]
 
@@ -181,6 +194,7 @@ class MigrationRun:
     outcomes: list[SchemaOutcome] = field(default_factory=list)
     check_seconds: float = 0.0
     apply_seconds: float = 0.0
+    spares_dropped: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[SchemaOutcome]:
@@ -282,6 +296,18 @@ def _has_migrations_table(recorder: MigrationRecorder) -> bool:
     return recorder._has_table  # type: ignore[attr-defined]
 
 
+def _name_session(tenant_connection: Any, schema_name: str) -> None:
+    """Say in ``pg_stat_activity`` which process migrates which schema, and (PostgreSQL 14
+    and later) have the server check every second that this process is still there: if it
+    is killed during a long statement, its transaction is rolled back and its locks
+    released at once, not when the statement ends."""
+    with tenant_connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('application_name', %s, false)",
+                       [f"migrate_organisations {os.getpid()} {schema_name}"[:63]])
+        if tenant_connection.pg_version >= 140000:
+            cursor.execute("SELECT set_config('client_connection_check_interval', '1s', false)")
+
+
 def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOutcome:
     """Apply a schema's pending migrations, in one transaction unless one of them cannot
     run inside one (``atomic = False``, e.g. CREATE INDEX CONCURRENTLY)."""
@@ -289,6 +315,7 @@ def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOut
     progress = _Progress()
     tenant_connection = connections["default"]
     try:
+        _name_session(tenant_connection, schema_name)
         with transaction.atomic() if whole_transaction else nullcontext():
             # As django-tenants' run_migrations: the schema's own django_migrations first,
             # or the recorder would read public's through the search path.
@@ -311,24 +338,6 @@ def _apply(schema_name: str, pending: int, whole_transaction: bool) -> SchemaOut
     outcome.seconds = time.perf_counter() - started
     outcome.pid = os.getpid()
     outcome.rss_kb = _rss_kb()
-    return outcome
-
-
-_stop: Any = None
-
-
-def _worker_init(stop: Any) -> None:
-    global _stop
-    _stop = stop
-
-
-def _worker(task: tuple[str, int, bool, bool]) -> SchemaOutcome:
-    schema_name, pending, whole_transaction, fail_fast = task
-    if _stop is not None and _stop.is_set():
-        return SchemaOutcome(schema_name, ok=False, skipped=True, pid=os.getpid())
-    outcome = _apply(schema_name, pending, whole_transaction)
-    if not outcome.ok and fail_fast and _stop is not None:
-        _stop.set()
     return outcome
 
 
@@ -360,19 +369,196 @@ def _record(outcome: SchemaOutcome) -> None:
         )
 
 
-def _in_pool(tasks: list[tuple[str, int, bool, bool]], processes: int,
-             max_tasks_per_child: int | None) -> Iterator[SchemaOutcome]:
-    """django-tenants' multiprocessing pool (forked workers inherit the loaded apps), fed
-    one schema at a time so that a stop after a failure takes effect at once."""
-    context = (multiprocessing.get_context("fork")
-               if "fork" in multiprocessing.get_all_start_methods()
-               else multiprocessing.get_context())
-    stop = context.Event()
-    # Forked children must not share the parent's socket to PostgreSQL.
+Task = tuple[str, int, bool]
+
+
+def _serve(tasks: Any) -> None:
+    """A worker process: migrate the schemas sent on ``tasks`` one by one, answering each
+    with its outcome, until told to stop (``None``) or the parent is gone."""
+    # The parent handles Ctrl-C and stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            task = tasks.recv()
+        except (EOFError, OSError):
+            break
+        if task is None:
+            break
+        tasks.send(_apply(*task))
     connections.close_all()
-    with context.Pool(processes=processes, initializer=_worker_init, initargs=(stop,),
-                      maxtasksperchild=max_tasks_per_child) as pool:
-        yield from pool.imap_unordered(_worker, tasks, chunksize=1)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    channel: Any
+    task: Task | None = None
+    done: int = 0
+
+
+def _died(task: Task, worker: _Worker) -> SchemaOutcome:
+    code = worker.process.exitcode
+    how = (f"killed by signal {-code} ({signal.Signals(-code).name})" if code and code < 0
+           else f"exit status {code}")
+    return SchemaOutcome(
+        task[0], ok=False, pid=worker.process.pid,
+        error=f"WorkerDied: the worker process migrating this schema ended ({how}) before "
+              "answering; PostgreSQL rolled its transaction back with its connection.")
+
+
+def _in_pool(tasks: list[Task], processes: int, max_tasks_per_child: int | None,
+             fail_fast: bool) -> Iterator[SchemaOutcome]:
+    """Forked worker processes (they inherit the loaded apps), each handed one schema at a
+    time through a pipe of its own. The parent waits on the pipes and on the processes
+    themselves: a worker that dies without answering fails its schema and is replaced,
+    where ``multiprocessing.Pool`` would wait for the lost answer for ever. With
+    ``fail_fast``, no schema is handed out after a failure (those under way finish); the
+    rest come back as skipped."""
+    context = multiprocessing.get_context("fork")
+    # Forked children must not share the parent's socket to PostgreSQL; and the parent
+    # opens none while they run (a replacement worker is forked from it).
+    connections.close_all()
+    queue: deque[Task] = deque(tasks)
+    idle: list[_Worker] = []
+    busy: list[_Worker] = []
+    stopped = False
+
+    def start() -> _Worker:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs,), daemon=True,
+                                  name="migrate_organisations worker")
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    def retire(worker: _Worker) -> None:
+        with suppress(OSError):
+            worker.channel.send(None)
+        worker.channel.close()
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+
+    try:
+        idle = [start() for _ in range(processes)]
+        while busy or (queue and not stopped):
+            while idle and queue and not stopped:
+                worker = idle.pop()
+                task = queue.popleft()
+                try:
+                    worker.channel.send(task)
+                except OSError:  # it died while idle: a new one takes the schema
+                    worker.channel.close()
+                    worker.process.join(timeout=10)
+                    queue.appendleft(task)
+                    idle.append(start())
+                    continue
+                worker.task = task
+                busy.append(worker)
+            ready = wait_for_any([w.channel for w in busy] + [w.process.sentinel for w in busy])
+            for worker in list(busy):
+                if worker.channel not in ready and worker.process.sentinel not in ready:
+                    continue
+                assert worker.task is not None
+                outcome = None
+                if worker.channel.poll():
+                    try:
+                        outcome = worker.channel.recv()
+                    except (EOFError, OSError):
+                        outcome = None
+                busy.remove(worker)
+                worker.done += 1
+                if outcome is None:  # the process ended without answering
+                    worker.process.join(timeout=10)
+                    outcome = _died(worker.task, worker)
+                    worker.channel.close()
+                    if queue and not stopped:
+                        idle.append(start())
+                elif max_tasks_per_child and worker.done >= max_tasks_per_child:
+                    retire(worker)
+                    if queue:
+                        idle.append(start())
+                else:
+                    idle.append(worker)
+                worker.task = None
+                if not outcome.ok and fail_fast:
+                    stopped = True
+                yield outcome
+        for schema_name, _, _ in queue if stopped else ():
+            yield SchemaOutcome(schema_name, ok=False, skipped=True)
+    finally:
+        for worker in busy:
+            worker.process.kill()
+            worker.process.join()
+        for worker in idle:
+            retire(worker)
+
+
+# The advisory lock one migration run holds (per database): pg_locks shows it as an
+# advisory lock with classid 0 and this objid.
+MIGRATION_LOCK_KEY = 7_316_001
+
+
+class MigrationLocked(Exception):
+    """Another run holds the migration lock (its process is named in the message)."""
+
+
+def _lock_holder(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute(
+        "SELECT a.pid, a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+        "AND l.granted AND l.classid = 0 AND l.objid = %s AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [MIGRATION_LOCK_KEY]).fetchone()
+    if row is None:
+        return "another run"
+    pid, application, address, since = row
+    return (f"server process {pid} ({application or 'no application name'}"
+            f"{f', from {address}' if address else ''}, connected since "
+            f"{since:%Y-%m-%d %H:%M:%S %Z})")
+
+
+@contextmanager
+def migration_lock(wait: float | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the migration lock for the block: a session advisory lock on a connection of
+    its own, so that closing Django's connections (before forking workers) keeps it, and
+    the server releases it if this process dies. ``wait``: seconds to wait for another run
+    (``None``: as long as it takes; ``0``: not at all), then ``MigrationLocked``.
+    ``on_wait`` is told once who holds it."""
+    conn = psycopg.connect(libpq_dsn(connection.settings_dict), autocommit=True,
+                           application_name=f"migrate_organisations {os.getpid()} lock")
+    try:
+        deadline = None if wait is None else time.monotonic() + wait
+        told = False
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)",
+                               [MIGRATION_LOCK_KEY]).fetchone()[0]:  # type: ignore[index]
+            holder = _lock_holder(conn)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise MigrationLocked(
+                    f"Another migrate_organisations run holds the lock: {holder}.")
+            if on_wait and not told:
+                on_wait(holder)
+                told = True
+            time.sleep(0.5)
+        yield
+    finally:
+        # Closing the connection ends the session, and with it the lock.
+        conn.close()
+
+
+def _discard_stale_spares() -> list[str]:
+    """After a run: spares cloned at another migration state than the template's are
+    dropped (never migrated). Nothing before public's migrations made their table."""
+    from .spare_schemas import spare_schemas_discard_stale
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL",
+                       [f"{settings.PUBLIC_SCHEMA_NAME}.{SpareSchema._meta.db_table}"])
+        if not cursor.fetchone()[0]:
+            return []
+    return spare_schemas_discard_stale()
 
 
 def organisations_migrate(
@@ -382,6 +568,8 @@ def organisations_migrate(
     schema_names: list[str] | None = None,
     max_tasks_per_child: int | None = None,
     progress: Callable[[SchemaOutcome], None] | None = None,
+    lock_wait: float | None = None,
+    on_lock_wait: Callable[[str], None] | None = None,
 ) -> MigrationRun:
     """Bring every schema (or ``schema_names``) up to date with the code's migrations.
 
@@ -390,7 +578,23 @@ def organisations_migrate(
     run. Then the pending organisation schemas, ``processes`` at a time (``1``: in this
     process). ``fail_fast`` stops handing out schemas after the first failure; otherwise
     every schema is attempted. Each outcome is recorded in ``SchemaMigrationFailure``.
+    Spare schemas behind the template are dropped at the end.
+
+    The whole run holds the migration lock (``migration_lock``: ``lock_wait`` seconds at
+    most for another run to finish, ``None`` for as long as it takes; ``MigrationLocked``
+    after that). The schemas' states are read once the lock is held, so a run that waited
+    finds what the other one left.
     """
+    with migration_lock(lock_wait, on_lock_wait):
+        run = _migrate(processes=processes, fail_fast=fail_fast, schema_names=schema_names,
+                       max_tasks_per_child=max_tasks_per_child, progress=progress)
+        run.spares_dropped = _discard_stale_spares()
+        return run
+
+
+def _migrate(*, processes: int, fail_fast: bool, schema_names: list[str] | None,
+             max_tasks_per_child: int | None,
+             progress: Callable[[SchemaOutcome], None] | None) -> MigrationRun:
     started = time.perf_counter()
     public = settings.PUBLIC_SCHEMA_NAME
     names = schema_names if schema_names is not None else all_schema_names()
@@ -426,14 +630,14 @@ def organisations_migrate(
         return run
     non_atomic = {f"{app}.{name}" for app, name in _non_atomic(
         _keys(key for status in to_do for key in status.pending))}
-    tasks = [(s.schema_name, len(s.pending), not non_atomic.intersection(s.pending), fail_fast)
+    tasks = [(s.schema_name, len(s.pending), not non_atomic.intersection(s.pending))
              for s in to_do]
     # Workers are forked: only from a process running one thread (the command's own). A
     # fork copies no other thread but may copy a lock one of them held (logging, a
     # connection, the import lock), and the worker would wait on it for ever; a process
     # with threads (a server, a test session with a live server) migrates in-process.
     if processes <= 1 or len(tasks) <= 1 or threading.active_count() > 1:
-        for schema_name, pending, whole, _ in tasks:
+        for schema_name, pending, whole in tasks:
             if fail_fast and run.failed:
                 outcome = SchemaOutcome(schema_name, ok=False, skipped=True)
             else:
@@ -446,7 +650,8 @@ def organisations_migrate(
         # Recorded once the pool is closed: a worker replaced under max_tasks_per_child is
         # forked from this process, and must not inherit an open connection.
         pooled = []
-        for outcome in _in_pool(tasks, min(processes, len(tasks)), max_tasks_per_child):
+        for outcome in _in_pool(tasks, min(processes, len(tasks)), max_tasks_per_child,
+                                fail_fast):
             pooled.append(outcome)
             if progress:
                 progress(outcome)

@@ -41,3 +41,12 @@ def send_closure_done_email(self, organisation_id: int, email: str, language: st
 
     closure_done_email_send(organisation=Organisation.objects.get(pk=organisation_id),
                             email=email, language=language)
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def refill_spare_schemas(self) -> int:
+    """Public schema: clone spare schemas until the pool (``SPARE_SCHEMAS``) is full; queued
+    after every spare taken, and by the beat every minute."""
+    from .spare_schemas import spare_schemas_refill
+
+    return len(spare_schemas_refill())

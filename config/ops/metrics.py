@@ -1,6 +1,6 @@
 """Prometheus metrics: django-prometheus's request metrics, the workers' task latency and
-failures, and, read at scrape time, the broker's queue depths, the outbox's backlog and the
-reports waiting to be rendered.
+failures, and, read at scrape time, the broker's queue depths, the outbox's backlog, the
+reports waiting to be rendered and the spare schemas ready for sign-ups.
 
 **Several processes.** gunicorn's workers and Celery's pool children each count their own
 requests and tasks. With ``PROMETHEUS_MULTIPROC_DIR`` set (``python -m config.prod`` sets it
@@ -110,6 +110,7 @@ class BacklogCollector(Collector):
     def collect(self):
         yield from _queue_depths()
         yield from _tenant_backlogs()
+        yield from _spare_schemas()
 
 
 def _queue_depths():
@@ -222,6 +223,33 @@ def _tenant_backlogs():
         reports.add_metric([status], backlogs.get(f"report_{status}", (0, None))[0])
     reports_age.add_metric([], age("report_queued", "report_rendering"))
     yield from (outbox, outbox_age, reports, reports_age)
+
+
+def _spare_schemas():
+    """The pool of spare schemas for sign-ups (tenants.spare_schemas): ready ones against the
+    target; stale ones wait for the next refill to drop them. Ready at 0 for more than a
+    minute or two means sign-ups are cloning (slower) and the refill task is not running."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from tenants.spare_schemas import spare_schema_counts
+
+    pool = GaugeMetricFamily("fullmobs_spare_schemas",
+                             "Spare schemas cloned ahead for sign-ups, by state (ready: at the "
+                             "template's migration state; stale: to be dropped).",
+                             labels=["state"])
+    target = GaugeMetricFamily("fullmobs_spare_schemas_target",
+                               "Spare schemas the pool is kept at (SPARE_SCHEMAS).")
+    try:
+        with schema_context("public"):
+            ready, stale = spare_schema_counts()
+    except Exception as exc:
+        logger.warning("Spare schemas not counted: %s: %s", type(exc).__name__, exc)
+        return
+    pool.add_metric(["ready"], ready)
+    pool.add_metric(["stale"], stale)
+    target.add_metric([], settings.SPARE_SCHEMAS)
+    yield from (pool, target)
 
 
 def _process_registry() -> CollectorRegistry:

@@ -103,6 +103,9 @@ PUBLIC_SCHEMA_NAME = "public"
 # Every new tenant schema is a copy of this one; migrate_schemas keeps it current because it
 # is registered as an Organisation (is_template=True) like any tenant.
 TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# Spare schemas cloned from the template ahead of time, renamed at sign-up
+# (tenants.spare_schemas); 0 turns the pool off (every sign-up clones).
+SPARE_SCHEMAS = int(env("SPARE_SCHEMAS", "5"))
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False

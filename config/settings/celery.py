@@ -66,6 +66,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.drop_unverified_organisations",
         "schedule": crontab(hour=4, minute=20),
     },
+    # Spare schemas for sign-ups (tenants.spare_schemas): also queued after each one taken.
+    "tenants-refill-spare-schemas-every-minute": {
+        "task": "tenants.tasks.refill_spare_schemas",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
+    },
     "tenants-close-due-organisations-daily": {
         "task": "tenants.tasks.close_due_organisations",
         "schedule": crontab(hour=4, minute=40),

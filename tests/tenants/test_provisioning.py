@@ -31,7 +31,8 @@ def tables_of(schema: str) -> set[str]:
 
 
 def _same_check(definition: str) -> str:
-    """A CHECK "IN (...)" as PostgreSQL prints it after a migration,
+    """A CHECK "IN (...)" (or a partial index's condition) as PostgreSQL prints it after a
+    migration,
     ``= ANY ((ARRAY['fr'::character varying, ...])::text[])``, and after pg_dump's text is
     read back, ``= ANY (ARRAY[('fr'::character varying)::text, ...])``: one spelling of
     the same rule, so that only a real difference between the schemas fails the test."""
@@ -56,7 +57,7 @@ def structure_of(schema: str) -> dict:
         cursor.execute(
             "SELECT indexname, replace(indexdef, %s, '') FROM pg_indexes WHERE schemaname = %s",
             [f"{schema}.", schema])
-        indexes = sorted(cursor.fetchall())
+        indexes = sorted((name, _same_check(d)) for name, d in cursor.fetchall())
     return {"columns": columns, "constraints": constraints, "indexes": indexes}
 
 

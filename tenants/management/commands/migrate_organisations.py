@@ -8,6 +8,7 @@ from tenants.schema_migrations import (
     FAILED,
     MISSING,
     PENDING,
+    MigrationLocked,
     SchemaOutcome,
     migration_status,
     organisations_migrate,
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         "in one query and skipped; each other schema's migrations run in one transaction "
         "(a failure rolls that schema back whole), several schemas at a time. Failures are "
         "recorded; a re-run resumes with the failed and pending schemas. --status reports "
-        "where each schema stands."
+        "where each schema stands. One run at a time per database (an advisory lock): a "
+        "second run waits for the first, or gives up after --lock-wait seconds."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +40,10 @@ class Command(BaseCommand):
                             help="Only this schema (repeatable).")
         parser.add_argument("--max-tasks-per-child", type=int, default=None,
                             help="Replace a worker process after this many schemas.")
+        parser.add_argument("--lock-wait", type=float, default=None, metavar="SECONDS",
+                            help="If another run holds the migration lock, wait at most this "
+                                 "long, then exit with an error (0: do not wait). By default "
+                                 "wait until it is done.")
 
     def handle(self, *args, **options):
         schemas = options["schemas"]
@@ -56,11 +62,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"{outcome.schema_name}: {outcome.applied} applied "
                                   f"({outcome.seconds:.2f} s)")
 
-        run = organisations_migrate(
-            processes=options["processes"], fail_fast=options["fail_fast"],
-            schema_names=schemas, max_tasks_per_child=options["max_tasks_per_child"],
-            progress=progress,
-        )
+        def waiting(holder: str) -> None:
+            self.stderr.write(f"Another migrate_organisations run holds the lock ({holder}); "
+                              "waiting for it to finish.")
+
+        try:
+            run = organisations_migrate(
+                processes=options["processes"], fail_fast=options["fail_fast"],
+                schema_names=schemas, max_tasks_per_child=options["max_tasks_per_child"],
+                progress=progress, lock_wait=options["lock_wait"], on_lock_wait=waiting,
+            )
+        except MigrationLocked as exc:
+            raise CommandError(f"{exc} Nothing was migrated; run again once it is done.") \
+                from exc
         counts = Counter(status.state for status in run.statuses)
         migrated_names = {outcome.schema_name for outcome in run.outcomes if outcome.ok}
         migrated = len(migrated_names)
@@ -75,6 +89,9 @@ class Command(BaseCommand):
                 + (f", {counts[MISSING]} missing" if counts[MISSING] else "")
                 + (f" ({run.apply_seconds:.1f} s)" if run.outcomes else "")
             )
+            if run.spares_dropped:
+                self.stdout.write(f"{len(run.spares_dropped)} spare schema(s) behind the "
+                                  "template dropped (the pool is refilled by its task).")
         if run.failed or skipped:
             raise CommandError(
                 f"{len(run.failed)} schema(s) failed and were rolled back; see "
