@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import ngettext
 
+from core.formatting import count
 from core.i18n import in_language
 
 from .money import format_money
@@ -29,6 +31,18 @@ class Item:
     limits: dict[str, int | None] = field(default_factory=dict)
     metered: dict[str, Any] | None = None
     hours_per_month: int | None = None  # consultant time an option includes
+    free: bool = False  # the free plan: no price, never sold
+
+    @property
+    def limit_items(self) -> list[tuple[str, int | None]]:
+        """The plan's limits in the catalogue's order (None: unlimited)."""
+        return list(self.limits.items())
+
+    @property
+    def limit_texts(self) -> list[str]:
+        """The plan's finite limits as a visitor reads them ("2 campaigns open at once")."""
+        return [limit_text(name, value) for name, value in self.limits.items()
+                if value is not None]
 
     def tr(self, name: str) -> str:
         return in_language(getattr(self, name))
@@ -73,6 +87,18 @@ class Item:
         return format_money(cents) if cents is not None else ""
 
 
+def limit_text(name: str, value: int) -> str:
+    """One limit of a plan, counted in the reader's language."""
+    texts = {
+        "programmes": ngettext("%(n)s running programme", "%(n)s running programmes", value),
+        "open_campaigns": ngettext("%(n)s campaign open at once",
+                                   "%(n)s campaigns open at once", value),
+        "participants": ngettext("%(n)s active participant a month",
+                                 "%(n)s active participants a month", value),
+    }
+    return texts[name] % {"n": count(value)}
+
+
 @lru_cache(maxsize=1)
 def catalogue_data() -> dict[str, Any]:
     """The YAML as written (checked against billing.codes at start-up)."""
@@ -84,8 +110,9 @@ def catalogue() -> dict[str, dict[str, Item]]:
     data = catalogue_data()
     return {
         "plans": {p["code"]: Item(kind="plan", code=p["code"], name=p["name"],
-                                  description=p["description"], prices=p["prices"],
-                                  limits=p["limits"]) for p in data["plans"]},
+                                  description=p["description"], prices=p["prices"] or {},
+                                  limits=p["limits"], free=bool(p.get("free")))
+                  for p in data["plans"]},
         "options": {o["code"]: Item(kind="option", code=o["code"], name=o["name"],
                                     description=o["description"],
                                     prices=o.get("prices", {}), metered=o.get("metered"),
@@ -95,7 +122,19 @@ def catalogue() -> dict[str, dict[str, Item]]:
 
 
 def plans() -> dict[str, Item]:
+    """The plans that are sold (every one with a price): order forms, quotes, Checkout and
+    the Stripe catalogue read these."""
+    return {code: item for code, item in catalogue()["plans"].items() if not item.free}
+
+
+def every_plan() -> dict[str, Item]:
+    """The plans sold and the free plan: what an organisation may be on."""
     return catalogue()["plans"]
+
+
+def free_plan() -> Item:
+    """The free plan of associations and collectives (billing.codes checks there is one)."""
+    return next(item for item in catalogue()["plans"].values() if item.free)
 
 
 def options() -> dict[str, Item]:

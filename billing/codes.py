@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 class Plan(StrEnum):
+    # Free, for associations and citizens' collectives (never sold: no price).
+    COMMUNITY = "community"
     ESSENTIAL = "essential"
     # Was "programme", a word the product uses for its programmes: migration
     # billing.0003 renamed stored subscriptions; catalogue.LEGACY_PLAN_CODES reads Stripe
@@ -33,6 +35,8 @@ class Limit(StrEnum):
     """A plan's limit (``Entitlements.limit``)."""
     PROGRAMMES = "programmes"
     PARTICIPANTS = "participants"
+    # Campaigns open at the same time (engagement.services.campaign_limits).
+    OPEN_CAMPAIGNS = "open_campaigns"
 
 
 def codes_check(data: dict[str, Any]) -> None:
@@ -51,5 +55,12 @@ def codes_check(data: dict[str, Any]) -> None:
     compare("plan", Plan, {plan["code"] for plan in plans})
     compare("option", Option, {option["code"] for option in options})
     compare("limit", Limit, {name for plan in plans for name in plan.get("limits") or {}})
+    free = [plan["code"] for plan in plans if plan.get("free")]
+    if len(free) != 1:
+        problems.append(f"catalogue.yaml needs exactly one plan marked free, not {len(free)}")
+    problems.extend(f"plan “{plan['code']}” is free and has prices" for plan in plans
+                    if plan.get("free") and plan.get("prices"))
+    problems.extend(f"plan “{plan['code']}” has no prices and is not marked free"
+                    for plan in plans if not plan.get("free") and not plan.get("prices"))
     if problems:
         raise ImproperlyConfigured("; ".join(problems))

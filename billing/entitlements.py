@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants.models import Organisation
 
-from .catalogue import options, plans
+from .catalogue import every_plan, free_plan, options
 from .codes import Limit, Option, Plan
 
 TRIAL_PLAN = Plan.PROFESSIONAL
@@ -37,7 +37,7 @@ class Entitlements:
         name = Limit(name)
         if self.plan is None:
             return 0
-        return plans()[self.plan].limits.get(name)
+        return every_plan()[self.plan].limits.get(name)
 
     @property
     def limit_programmes(self) -> int | None:
@@ -49,7 +49,11 @@ class Entitlements:
 
     @property
     def plan_item(self):
-        return plans().get(self.plan) if self.plan else None
+        return every_plan().get(self.plan) if self.plan else None
+
+    @property
+    def on_free_plan(self) -> bool:
+        return self.plan_item is not None and self.plan_item.free
 
     @property
     def option_items(self):
@@ -63,8 +67,18 @@ def entitlements_for(organisation: Organisation, *, now: datetime | None = None
     # An organisation whose closure is requested records nothing new until it is cancelled.
     closing = organisation.closure_requested_at is not None
     subscription = getattr(organisation, "subscription", None) if organisation.pk else None
-    paying = subscription is not None and bool(subscription.plan) and \
+    live = subscription is not None and \
         subscription.stripe_status in ("active", "trialing", "past_due")
+    paying = live and subscription is not None and bool(subscription.plan)
+    if organisation.mobilises_for_free and not (
+            paying and status != Organisation.Status.SUSPENDED):
+        # Associations and collectives: the free plan, with the options they pay for.
+        # Nothing ends it: an unpaid subscription only takes its options away (suspended
+        # past the grace period, or cancelled), the space stays writable.
+        bought = frozenset(subscription.options) if live and subscription is not None \
+            and status != Organisation.Status.SUSPENDED else frozenset()
+        return Entitlements(plan=free_plan().code, options=bought, in_trial=False,
+                            trial_ends_at=None, read_only=closing)
     if paying:
         assert subscription is not None
         return Entitlements(plan=subscription.plan, options=frozenset(subscription.options),

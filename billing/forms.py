@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from .catalogue import free_plan as catalogue_free_plan
 from .catalogue import options, plans
 from .models import BillingAccount, OfferRequest
 
@@ -70,10 +71,16 @@ class OfferForm(ErrorsDescribed, forms.Form):
     message = forms.CharField(label=gettext_lazy("Message (optional)"), required=False,
                               max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, free_plan=False, **kwargs):
         from .services.ordering import PAYMENT_TERMS
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [(code, item.label) for code, item in plans().items()]
+        if free_plan:
+            # Associations and collectives may ask for options alone, on their free plan.
+            self.fields["plan"].required = False
+            self.fields["plan"].choices = [
+                ("", gettext_lazy("%(plan)s (free), options only") % {
+                    "plan": catalogue_free_plan().label}), *self.fields["plan"].choices]
         self.fields["options"].choices = [(code, item.label)
                                           for code, item in options().items()]
         self.fields["days_until_due"].choices = [("", gettext_lazy("No preference"))] + [
@@ -180,10 +187,16 @@ class OrderForm(ErrorsDescribed, forms.Form):
     days_until_due = forms.TypedChoiceField(label=gettext_lazy("Payment terms"), coerce=int,
                                             initial=30)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, free_plan=False, **kwargs):
         from .services.ordering import PAYMENT_TERMS
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [(code, item.label) for code, item in plans().items()]
+        if free_plan:
+            # Associations and collectives may ask for options alone, on their free plan.
+            self.fields["plan"].required = False
+            self.fields["plan"].choices = [
+                ("", gettext_lazy("%(plan)s (free), options only") % {
+                    "plan": catalogue_free_plan().label}), *self.fields["plan"].choices]
         self.fields["options"].choices = [(code, item.label)
                                           for code, item in options().items()]
         self.fields["days_until_due"].choices = [

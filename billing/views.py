@@ -24,6 +24,7 @@ from tenants.models import ConsultantAssignment, Organisation
 
 from . import offers, services, stripe_api
 from .catalogue import INTERVALS, options, plans
+from .catalogue import free_plan as free_plan_item
 from .entitlements import TRIAL_PLAN, entitlements_for
 from .forms import OfferForm
 from .models import BillingAccount, ConsultantTime, OfferRequest
@@ -49,9 +50,15 @@ class PlanForm(forms.Form):
     options = forms.MultipleChoiceField(label=gettext_lazy("Options"), required=False,
                                         widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, free_plan=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [(code, item.tr("name")) for code, item in plans().items()]
+        if free_plan:
+            # Associations and collectives keep their free plan and may add options alone.
+            self.fields["plan"].required = False
+            self.fields["plan"].choices = [
+                ("", _("%(plan)s (free), options only") % {"plan": free_plan_item().label}),
+                *self.fields["plan"].choices]
         self.fields["options"].choices = [(code, item.tr("name"))
                                           for code, item in options().items()]
 
@@ -65,6 +72,8 @@ def _wanted(request, rights) -> tuple[str, list[str]]:
     # What a failed payment or order was for (``?plan=&options=``), to ask for an offer.
     wanted |= {code for code in request.GET.getlist("options") if code in options()}
     plan = request.GET.get("plan")
+    if rights.on_free_plan:
+        return plan if plan in plans() else "", sorted(wanted)
     return plan if plan in plans() else rights.plan or TRIAL_PLAN, sorted(wanted)
 
 
@@ -74,14 +83,15 @@ def billing_home(request, offer_form=None):
     rights = entitlements_for(organisation)
     subscription = getattr(organisation, "subscription", None)
     plan, wanted = _wanted(request, rights)
-    form = PlanForm(initial={"plan": plan,
+    form = PlanForm(free_plan=organisation.mobilises_for_free, initial={"plan": plan,
                              "interval": getattr(subscription, "interval", "month"),
                              "options": wanted})
     if offer_form is None:
         # The order page's other choices, when ordering led here (``?interval=&…``).
         carried = {name: request.GET[name] for name in
                    ("interval", "purchase_order", "days_until_due") if request.GET.get(name)}
-        offer_form = OfferForm(prefix="offer", initial={"plan": plan, "options": wanted,
+        offer_form = OfferForm(prefix="offer", free_plan=organisation.mobilises_for_free,
+                               initial={"plan": plan, "options": wanted,
                                                         "email": request.user.email, **carried})
     account = BillingAccount.objects.filter(organisation=organisation).first()
     return render(request, "billing/home.html", {
@@ -100,7 +110,8 @@ def billing_offer(request):
     """Ask Fullmobs for an offer: the way to buy when paying online is not available (and
     for anyone who prefers a quote and a bank transfer)."""
     require_role(request, Role.OWNER)
-    form = OfferForm(request.POST, prefix="offer")
+    form = OfferForm(request.POST, prefix="offer",
+                     free_plan=request.tenant.mobilises_for_free)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -127,7 +138,7 @@ def billing_checkout(request):
     if not stripe_api.configured():
         messages.error(request, str(PAYMENT_UNAVAILABLE))
         return redirect("billing_home")
-    form = PlanForm(request.POST)
+    form = PlanForm(request.POST, free_plan=request.tenant.mobilises_for_free)
     if not form.is_valid():
         messages.error(request, " ".join(e for es in form.errors.values() for e in es))
         return redirect("billing_home")

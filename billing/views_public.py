@@ -14,7 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from core.errors import DomainError
 
 from . import offers
-from .catalogue import options, plans
+from .catalogue import free_plan, options, plans
 from .forms import DemoRequestForm
 from .models import OfferRequest
 
@@ -22,7 +22,7 @@ from .models import OfferRequest
 def pricing_context() -> dict:
     """The catalogue as the public site shows it (billing/catalogue.yaml is the one source)."""
     return {"plans": list(plans().values()), "options": list(options().values()),
-            "trial_days": 30}
+            "free_plan": free_plan(), "trial_days": 30}
 
 
 def landing(request):

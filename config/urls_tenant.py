@@ -140,6 +140,8 @@ urlpatterns = [
     path("", include("reports.urls_reports")),
     path("", include("reports.urls_dashboard")),
     path("", include("reports.urls_value")),
+    path("", include("engagement.urls_partners")),
+    path("", include("reports.urls_partner")),
     path("participants/", include("engagement.urls_participants")),
     path("", include("lab.urls_experiments")),
     path("programmes/", engagement_views.programme_list, name="programmes"),

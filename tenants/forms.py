@@ -85,7 +85,10 @@ class SignupForm(forms.Form):
         max_length=40,
         validators=[slug_validator],
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Organisation.Kind.choices,
+        help_text=_("Associations and citizens' collectives get the free plan, with no end "
+                    "date. Companies and local authorities start with a 30-day trial."))
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("Your work e-mail"))

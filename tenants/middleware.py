@@ -63,6 +63,7 @@ OPEN_PREFIXES = (
     "/static/",
     "/brand/logo/",  # the logo e-mails show (billing.views_brand)
     "/api/",  # the API authenticates in DRF (token or session) and checks access there
+    "/partner/",  # a campaign partner's read-only figures: the link's token is the key
 )
 
 

@@ -17,7 +17,7 @@ from . import throttle
 from .access import require_role
 from .forms import SignupForm
 from .handoff import make_handoff_url
-from .models import Membership
+from .models import Membership, Organisation
 from .services import organisation_provision, owner_email_resend, owner_email_verify, slug_validate
 
 
@@ -29,7 +29,8 @@ def _add_errors(form, exc: DomainError) -> None:
 def signup(request):
     # Bound on every POST, even an empty one (a throttled empty POST must still show the form).
     form = SignupForm(request.POST if request.method == "POST" else None,
-                      initial={"locale": request.LANGUAGE_CODE, "kind": "company"})
+                      initial={"locale": request.LANGUAGE_CODE,
+                               "kind": _initial_kind(request.GET.get("kind"))})
     if request.method == "POST":
         try:  # counted before validation: refused attempts count too
             throttle.check(request, "signup", subject=_email_subject(request.POST))
@@ -63,6 +64,11 @@ def signup(request):
                               {"email": data["email"]})
             return redirect(make_handoff_url(membership.user, organisation))
     return render(request, "tenants/signup.html", {"form": form})
+
+
+def _initial_kind(asked: str | None) -> str:
+    """The kind a link to the form names (the pricing page's free plan names "association")."""
+    return asked if asked in Organisation.Kind.values else Organisation.Kind.COMPANY
 
 
 def _email_subject(data) -> str:

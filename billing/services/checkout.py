@@ -41,7 +41,11 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     VAT number the buyer confirms there (reverse charge for EU businesses outside France),
     and both are saved on the customer for the invoices that follow."""
     errors: dict[str, list[str]] = {}
-    if plan not in plans():
+    if not plan and organisation.mobilises_for_free:
+        # On the free plan, options are bought alone.
+        if not option_codes:
+            errors["options"] = [_("Choose at least one option.")]
+    elif plan not in plans():
         errors["plan"] = [_("Choose a plan.")]
     if interval not in INTERVALS:
         errors["interval"] = [_("Choose monthly or yearly.")]
@@ -54,7 +58,7 @@ def checkout_start(*, organisation: Organisation, plan: str, interval: str,
     account = customer_ensure(organisation=organisation)
     assert account.stripe_customer_id is not None  # customer_ensure made it
     online_payment_check(account)
-    items = [plans()[plan], *(options()[code] for code in option_codes)]
+    items = [*([plans()[plan]] if plan else []), *(options()[code] for code in option_codes)]
     language = buyer_language(organisation.locale)
     keys = [item.lookup_key(interval, language) for item in items]
     ids = price_ids(keys)

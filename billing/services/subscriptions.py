@@ -63,6 +63,9 @@ def subscription_sync(*, organisation: Organisation, now: datetime | None = None
                 interval = (price.get("recurring") or {}).get("interval", "month")
             else:
                 option_codes.append(catalogue_item.code)
+                if not plan and not catalogue_item.metered:
+                    # Options alone (on the free plan): their prices' interval.
+                    interval = (price.get("recurring") or {}).get("interval", interval)
         record.stripe_subscription_id = stripe_sub["id"]
         record.plan = plan
         record.options = sorted(option_codes)
@@ -94,6 +97,9 @@ def _organisation_status(record: Subscription, previous: str, now: datetime) -> 
             return previous  # suspension lifts only when paying again
         return Organisation.Status.PAST_DUE
     # canceled, incomplete_expired…: nothing paid for; data kept, read-only
+    if record.organisation.mobilises_for_free:
+        # Back to the free plan alone: nothing is owed and nothing turns read-only.
+        return Organisation.Status.ACTIVE
     return Organisation.Status.SUSPENDED if previous != Organisation.Status.TRIAL else previous
 
 

@@ -20,8 +20,8 @@ from .messages import (
     PledgeReminder,
 )
 from .outreach import BulkSendHour, CampaignEvent, InvitationBatch
-from .partners import CampaignPartner, PartnerLink
 from .participants import Channel, Invitation, Participant, Pledge, SurveyAnswer
+from .partners import CampaignPartner, PartnerLink
 from .privacy import ConsentRecord, PrivacyLog
 from .programmes import (
     PEOPLE_MAX,

@@ -44,6 +44,7 @@ from ..models import (
     Slot,
 )
 from .calendar_invites import pledge_calendar
+from .campaign_limits import open_campaign_claim
 from .campaigns import campaign_create, campaign_open, people_count_errors
 from .message_schedule import RESULT_KEY
 from .message_texts import (
@@ -120,6 +121,9 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
             dedupe_key__startswith=dedupe_key(RESULT_KEY, campaign=campaign.pk) + ":"
         ).update(dedupe_key=Concat(F("dedupe_key"), Value(f":before:{event.pk}")))
         campaign.status, campaign.closed_at = Campaign.Status.OPEN, None
+        if campaign.status == Campaign.Status.FAILED:
+            # Reopened: it takes one of the plan's open campaigns again.
+            open_campaign_claim(campaign=campaign)
         campaign.save(update_fields=["starts_at", "ends_at", "mobilisation_deadline",
                                      "status", "closed_at"])
         # By the task's registered name: the tasks module imports the services.

@@ -28,6 +28,7 @@ from ..models import (
     Slot,
     at_most_people,
 )
+from .campaign_limits import open_campaign_claim
 
 
 def people_count_errors(value: object) -> list[str]:
@@ -225,8 +226,14 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
     if campaign.mobilisation_deadline <= timezone.now():
         raise DomainError({"mobilisation_deadline": [_("The mobilisation deadline has "
                                                        "passed; move it first.")]})
-    campaign.status, campaign.opened_at = Campaign.Status.OPEN, timezone.now()
-    campaign.save(update_fields=["status", "opened_at"])
+    with transaction.atomic():
+        # The row locked: the same draft opened twice at once is opened once.
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != Campaign.Status.DRAFT:
+            raise DomainError({"status": [_("Only a draft campaign can be opened.")]})
+        open_campaign_claim(campaign=campaign)
+        campaign.status, campaign.opened_at = Campaign.Status.OPEN, timezone.now()
+        campaign.save(update_fields=["status", "opened_at"])
     return campaign
 
 

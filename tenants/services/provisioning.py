@@ -21,7 +21,7 @@ from core.tenancy import call_on_commit
 
 from ..email_domains import suggested_domains
 from ..email_html import account_email_send
-from ..models import Domain, Membership, Organisation, User, slug_validator
+from ..models import FREE_PLAN_KINDS, Domain, Membership, Organisation, User, slug_validator
 from ..schema_clone import clone_template_schema
 from .invitations import invitation_create, invitation_url
 from .verification import verification_send
@@ -161,6 +161,9 @@ def organisation_provision(
         raise DomainError(errors)
 
     now = timezone.now()
+    if status == Organisation.Status.TRIAL and kind in FREE_PLAN_KINDS:
+        # Associations and collectives start on the free plan: no trial to run out.
+        status = Organisation.Status.ACTIVE
     try:
         with transaction.atomic():
             organisation = Organisation(
