@@ -8,6 +8,7 @@ from billing import views_brand, views_settings
 from billing import views_buying as billing_buying
 from engagement.api import campaigns as campaign_api
 from engagement.api import impact as impact_api
+from engagement.api import invitation_jobs as invitation_job_api
 from engagement.api import invitations as invitation_api
 from engagement.api import participant_imports as participant_import_api
 from engagement.api import participants as participant_api
@@ -53,6 +54,8 @@ router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 # "invitations/" invites colleagues to the space; these invite people to campaigns.
 router.register("campaign-invitations", invitation_api.CampaignInvitationViewSet,
                 basename="campaign-invitation")
+router.register("invitation-jobs", invitation_job_api.InvitationJobViewSet,
+                basename="invitation-job")
 router.register("impact-records", impact_api.ImpactRecordViewSet,
                 basename="impact-record")
 router.register("teams", team_api.TeamViewSet, basename="team")

@@ -15,6 +15,7 @@ from .services import (
     campaign_recovery,
     campaigns_close_due,
     campaigns_complete_past,
+    invitation_jobs,
     message_schedule,
     organiser_alerts,
     outbox,
@@ -56,8 +57,9 @@ def run_engagement_schedule() -> dict[str, int]:
     people), then queue the messages and organiser alerts that are due, compose the
     sign-up notices whose task never reached the broker, re-queue the e-mails whose
     task was lost, and the bulk invitations whose next hour has come; queue again the
-    participant imports whose task was lost, and forget the lists checked but never
-    confirmed.
+    bulk jobs (imports, invitations) whose task was lost or whose worker stopped (judged
+    by their last progress), forget the lists checked but never confirmed, and delete the
+    jobs finished long ago.
 
     Every step is idempotent, so two overlapping runs do no harm, and a failed run needs
     no retry of its own: the next one, minutes later, does its work."""
@@ -75,8 +77,9 @@ def run_engagement_schedule() -> dict[str, int]:
         "notices": pledge_notices.missing_pledge_notices_queue(now=now),
         "requeued": outbox.stalled_emails_requeue(now=now),
         "invitation_batches": outreach_delivery.invitation_batches_due_queue(now=now),
-        "import_jobs_requeued": bulk_jobs.import_jobs_requeue_stalled(now=now),
+        **{f"bulk_jobs_{name}": n for name, n in bulk_jobs.bulk_jobs_sweep(now=now).items()},
         "import_jobs_expired": bulk_jobs.import_jobs_expire(now=now),
+        "bulk_jobs_forgotten": bulk_jobs.bulk_jobs_forget(now=now),
     }
 
 
@@ -131,6 +134,14 @@ def notify_campaign_postponed(event_id: int) -> None:
 def check_participant_import(job_id: int) -> None:
     """The dry run of an uploaded participant list: its report, nothing written."""
     bulk_jobs.import_job_check(job_id=job_id)
+
+
+@shared_task
+def run_invitation_job(job_id: int) -> None:
+    """Record a bulk invitation's invitations chunk by chunk, with the job's progress,
+    then start their delivery. A run stopped midway is queued again by the schedule and
+    goes on after its last committed chunk."""
+    invitation_jobs.invitation_job_run(job_id=job_id)
 
 
 @shared_task

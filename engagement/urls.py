@@ -85,6 +85,8 @@ urlpatterns = [
          name="campaign_invite"),
     path("campaigns/<int:pk>/invite-many/", organiser_outreach.campaign_invite_many,
          name="campaign_invite_many"),
+    path("campaigns/<int:pk>/invite-many/<int:job>/", organiser_outreach.campaign_invitation_job,
+         name="campaign_invitation_job"),
     path("campaigns/<int:pk>/walk-ins/", organiser_outreach.campaign_walk_in,
          name="campaign_walk_in"),
     path("campaigns/<int:pk>/postpone/", organiser_outreach.campaign_postpone_view,

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse as api_reverse
 
 from billing.codes import Option
 from billing.gating import HasFeature
@@ -18,17 +19,14 @@ from tenants.api_base import OrganisationViewSet, request_access
 from ..models import Campaign, Channel, Invitation, InvitationBatch, Team
 from ..selectors import invitations_with_funnel
 from ..services import invitation_create
+from ..services.invitation_jobs import invitation_job_create
 from ..services.outreach import (
     BULK_CHANNELS,
     bulk_audience,
     bulk_preview,
     bulk_send_check,
-    invitations_bulk_send,
 )
-from ..services.outreach_delivery import (
-    delivery_plan,
-    delivery_plan_text,
-)
+from .invitation_jobs import InvitationJobSerializer
 
 # The channels a bulk send may record (the API schema names this set BulkChannelEnum).
 BULK_CHANNEL_CHOICES = [(c, Channel(c).label) for c in BULK_CHANNELS]
@@ -154,16 +152,18 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(request=BulkInvitationSerializer,
                    responses={200: BulkInvitationResultSerializer,
-                              201: BulkInvitationResultSerializer})
+                              202: InvitationJobSerializer})
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """Invite a whole group in one go: everyone, people from imported lists, a team, a
         site, or people who never pledged. Left out: the unsubscribed, those without
         consent to hear about future actions, those already invited to the campaign or
-        pledged to it. Each invitation is recorded with the lever and channel and sent by
-        e-mail through the outbox. Every invitation is recorded at once, however large the
-        group; the organisation's hourly allowance (``BULK_INVITATIONS_PER_HOUR``) spreads
-        the e-mails over the next hours (``sent_this_hour``, ``later_hours``)."""
+        pledged to it. A dry run (the default) answers 200 with the counts. Otherwise the
+        answer is 202 with a job (``Location``: /invitation-jobs/{id}/): the worker records
+        each invitation with the lever and channel, however large the group, with the job's
+        progress; then the e-mails go out through the outbox, the organisation's hourly
+        allowance (``BULK_INVITATIONS_PER_HOUR``) spreading them over the next hours (the
+        done job's ``report``: ``invited``, ``sent_this_hour``, ``later_hours``)."""
         payload = BulkInvitationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -173,22 +173,14 @@ class CampaignInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         campaign = data["campaign"]
         bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
                         channel=data["channel"])
-        batch, plan = None, None
         if not data["dry_run"]:
-            preview = bulk_preview(campaign=campaign, audience=audience)
-            batch = invitations_bulk_send(campaign=campaign, audience=audience,
-                                          lever_code=data["lever_code"],
-                                          channel=data["channel"], organiser=request.user)
-            plan = delivery_plan(invited=batch.invited, allowance=preview.allowance_left)
-        after = bulk_preview(campaign=campaign, audience=audience)
-        body = {**vars(preview if batch is not None else after), "dry_run": batch is None,
-                "allowance_left": after.allowance_left,
-                "batch": batch.pk if batch is not None else None,
-                "invited": batch.invited if batch is not None else 0,
-                "sent_this_hour": plan.this_hour if plan is not None else 0,
-                "later_hours": plan.later_hours if plan is not None else 0,
-                "message": delivery_plan_text(plan) if plan is not None else ""}
-        if batch is not None:
-            body["to_invite"] = batch.invited
-        return Response(body, status=status.HTTP_201_CREATED if batch is not None
-                        else status.HTTP_200_OK)
+            job = invitation_job_create(campaign=campaign, audience=audience,
+                                        lever_code=data["lever_code"],
+                                        channel=data["channel"], organiser=request.user)
+            location = api_reverse("invitation-job-detail", args=[job.pk], request=request)
+            return Response(InvitationJobSerializer(job).data,
+                            status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+        preview = bulk_preview(campaign=campaign, audience=audience)
+        return Response({**vars(preview), "dry_run": True, "batch": None, "invited": 0,
+                         "sent_this_hour": 0, "later_hours": 0, "message": ""},
+                        status=status.HTTP_200_OK)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import DatabaseError
@@ -39,6 +39,18 @@ Status = BulkJob.Status
 # A queued job whose task has not claimed it after this long lost its message (a broker
 # down at the commit): the schedule queues it again (claims make a repeat harmless).
 STALLED_AFTER = timedelta(minutes=5)
+# A job being checked or run whose progress has not moved for this long lost its worker
+# (killed, restarted, out of memory): every step writes progress at least every few
+# seconds, so this is no slow job. The sweep queues it again, up to ``ATTEMPTS`` times.
+STUCK_AFTER = timedelta(minutes=10)
+ATTEMPTS = 3
+# The task of each kind's step: (not yet confirmed, confirmed).
+TASKS = {BulkJob.Kind.IMPORT: ("engagement.tasks.check_participant_import",
+                               "engagement.tasks.run_participant_import"),
+         BulkJob.Kind.INVITATIONS: ("engagement.tasks.run_invitation_job",
+                                    "engagement.tasks.run_invitation_job")}
+# Finished jobs are kept this long (their reports quote a file's values), then deleted.
+FINISHED_KEPT = timedelta(days=90)
 # A checked list nobody confirmed is not kept longer than this (it holds personal data).
 CHECKED_KEPT = timedelta(days=7)
 
@@ -99,7 +111,8 @@ def _claim(job_id: int, *, confirmed: bool, status: str) -> BulkJob | None:
     jobs = BulkJob.objects.filter(pk=job_id, status=Status.QUEUED)
     jobs = (jobs.filter(options__confirmed=True) if confirmed
             else jobs.exclude(options__has_key="confirmed"))
-    if not jobs.update(status=status, started_at=timezone.now()):
+    now = timezone.now()
+    if not jobs.update(status=status, started_at=now, updated_at=now):
         return None
     return BulkJob.objects.get(pk=job_id)
 
@@ -120,7 +133,8 @@ def _progress_writer(job_id: int) -> tuple[Callable[[int, int], None], Callable[
         try:
             with side.cursor() as cursor:
                 cursor.execute(f"UPDATE {table} SET processed = %s, "  # noqa: S608
-                               "total = %s WHERE id = %s", [min(done, total), total, job_id])
+                               "total = %s, updated_at = now() WHERE id = %s",
+                               [min(done, total), total, job_id])
         except DatabaseError:
             logger.warning("progress of bulk job %s not written", job_id, exc_info=True)
 
@@ -128,9 +142,10 @@ def _progress_writer(job_id: int) -> tuple[Callable[[int, int], None], Callable[
 
 
 def _fail(job: BulkJob, message: str, report: dict[str, Any] | None = None) -> None:
-    job.status, job.finished_at, job.source_text = Status.FAILED, timezone.now(), ""
+    job.status, job.source_text = Status.FAILED, ""
+    job.finished_at = job.updated_at = timezone.now()
     job.report = {**(report or job.report), "message": message}
-    job.save(update_fields=["status", "finished_at", "source_text", "report"])
+    job.save(update_fields=["status", "finished_at", "updated_at", "source_text", "report"])
 
 
 def import_job_check(*, job_id: int) -> BulkJob | None:
@@ -160,7 +175,8 @@ def _check(job: BulkJob) -> BulkJob:
         close()
     job.status, job.report = Status.CHECKED, _report_json(report)
     job.total = job.processed = report.rows
-    job.save(update_fields=["status", "report", "total", "processed"])
+    job.updated_at = timezone.now()
+    job.save(update_fields=["status", "report", "total", "processed", "updated_at"])
     return job
 
 
@@ -197,33 +213,113 @@ def _run(job: BulkJob) -> BulkJob:
         _fail(job, _("Nothing was imported: %(n)s row(s) have errors.") % {
             "n": report.invalid_rows}, _report_json(report))
         return job
-    job.status, job.finished_at, job.source_text = Status.DONE, timezone.now(), ""
+    job.status, job.source_text = Status.DONE, ""
+    job.finished_at = job.updated_at = timezone.now()
     job.report = _report_json(report)
     job.processed = job.total = report.valid_rows
-    job.save(update_fields=["status", "finished_at", "source_text", "report", "processed",
-                            "total"])
+    job.save(update_fields=["status", "finished_at", "updated_at", "source_text", "report",
+                            "processed", "total"])
     return job
 
 
+def bulk_jobs_sweep(*, now: datetime) -> dict[str, int]:
+    """The schedule's safety net over every kind of job, judged by the last sign of life
+    (``updated_at``), not by the job's age:
+
+    - queued for ``STALLED_AFTER`` with no worker taking it (its message lost): queued again;
+    - checking or running with no progress for ``STUCK_AFTER`` (its worker gone): back to
+      queued and queued again, to go on where it stopped (an import's transaction was
+      rolled back with its worker; an invitation job goes on after its last committed
+      chunk); after ``ATTEMPTS`` such restarts it is marked failed with the reason.
+
+    Each change is a conditional UPDATE on the state and time read, so a worker that
+    reports progress meanwhile keeps its job. Returns the counts of each."""
+    requeued = failed = 0
+    lost = list(BulkJob.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALLED_AFTER)
+                .values_list("pk", "kind", "options", "updated_at"))
+    stuck = list(BulkJob.objects.filter(status__in=[Status.CHECKING, Status.RUNNING],
+                                        updated_at__lt=now - STUCK_AFTER)
+                 .values_list("pk", "kind", "options", "updated_at", "status"))
+    for pk, kind, options, seen in lost:
+        # Touched, so that the next sweep waits as long again before another message.
+        if BulkJob.objects.filter(pk=pk, status=Status.QUEUED, updated_at=seen).update(
+                updated_at=now):
+            _requeue(pk, kind, options)
+            requeued += 1
+    for pk, kind, options, seen, status in stuck:
+        attempts = int(options.get("attempts", 0)) + 1
+        same = BulkJob.objects.filter(pk=pk, status=status, updated_at=seen)
+        if attempts > ATTEMPTS:
+            job = same.first()
+            if job is not None:
+                with translation.override(options.get("language")):
+                    _fail(job, _("The work stopped several times without finishing: start "
+                                 "again, or write to us if it stops again."))
+                failed += 1
+            continue
+        if same.update(status=Status.QUEUED, updated_at=now,
+                       options={**options, "attempts": attempts}):
+            _requeue(pk, kind, options)
+            requeued += 1
+    return {"requeued": requeued, "failed": failed}
+
+
+def _requeue(pk: int, kind: str, options: dict[str, Any]) -> None:
+    check, run = TASKS[BulkJob.Kind(kind)]
+    enqueue_on_commit(run if options.get("confirmed") else check, pk)
+
+
 def import_jobs_requeue_stalled(*, now: datetime) -> int:
-    """Queue again the steps whose task never came (the schedule's safety net)."""
-    stalled = list(BulkJob.objects.filter(
-        kind=BulkJob.Kind.IMPORT, status=Status.QUEUED,
-        created_at__lt=now - STALLED_AFTER).values_list("pk", "options"))
-    for pk, options in stalled:
-        enqueue_on_commit("engagement.tasks.run_participant_import" if options.get("confirmed")
-                          else "engagement.tasks.check_participant_import", pk)
-    return len(stalled)
+    """Queue again the steps whose task never came or whose worker stopped."""
+    return bulk_jobs_sweep(now=now)["requeued"]
 
 
 def import_jobs_expire(*, now: datetime) -> int:
     """Checked lists left unconfirmed for ``CHECKED_KEPT``: the list is deleted, the job
     marked failed (its report stays, for the organiser to see what it was)."""
     expired = list(BulkJob.objects.filter(kind=BulkJob.Kind.IMPORT, status=Status.CHECKED,
-                                          created_at__lt=now - CHECKED_KEPT))
+                                          updated_at__lt=now - CHECKED_KEPT))
     for job in expired:
         with translation.override(job.options.get("language")):
             _fail(job, _("This check was not confirmed within %(days)s days: the list is "
                          "deleted. Choose the file again to import it.") % {
                 "days": CHECKED_KEPT.days})
     return len(expired)
+
+
+def bulk_jobs_forget(*, now: datetime) -> int:
+    """Retention: jobs finished (done or failed) more than ``FINISHED_KEPT`` ago are
+    deleted with their reports (which quote the files' values and people's addresses);
+    their results stay where they were written (participants, invitations). Returns how
+    many were deleted."""
+    deleted, _by_model = BulkJob.objects.filter(
+        status__in=[Status.DONE, Status.FAILED], finished_at__lt=now - FINISHED_KEPT).delete()
+    return deleted
+
+
+def bulk_jobs_erase_person(*, email: str) -> int:
+    """A person's erasure reaches the jobs: every line of a kept list that names their
+    address is blanked (an import skips blank lines, and the others keep their line
+    numbers), and the report's errors about those lines, or quoting the address, are
+    removed. Returns how many jobs were changed. Called inside the erasure's transaction."""
+    address = email.strip().lower()
+    if not address:
+        return 0
+    changed = 0
+    jobs = BulkJob.objects.select_for_update().filter(
+        models.Q(source_text__icontains=address)
+        | models.Q(report__icontains=address))  # the report's JSON text
+    for job in jobs:
+        lines = job.source_text.split("\n")
+        blanked = {number for number, line in enumerate(lines, start=1)
+                   if address in line.lower()}
+        job.source_text = "\n".join("" if number in blanked else line
+                                    for number, line in enumerate(lines, start=1))
+        if "errors" in job.report:
+            job.report = {**job.report, "errors": [
+                error for error in job.report["errors"]
+                if error.get("line") not in blanked
+                and address not in str(error.get("message", "")).lower()]}
+        job.save(update_fields=["source_text", "report"])
+        changed += 1
+    return changed

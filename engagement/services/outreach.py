@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,7 @@ from ..models import (
     Participant,
     Pledge,
     Team,
+    _referral_code,
 )
 from ..selectors import RELAUNCH_LEVER as RELAUNCH_LEVER
 
@@ -225,23 +226,16 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
             campaign=campaign, organiser=organiser, audience=audience.kind,
             audience_label=audience.label, channel=channel, lever_code=lever_code,
             wording=dict(wording or {}), created_at=now)
-        invited = 0
         recipients = bulk_recipients(campaign=campaign, audience=audience,
                                      needs_consent=not relaunch)
         if people is not None:
             recipients = recipients.filter(pk__in=list(people))
-        for person_id, email in recipients.values_list("pk", "email"):
-            try:
-                with transaction.atomic():
-                    Invitation.objects.create(
-                        campaign=campaign, organiser=organiser, channel=channel,
-                        lever_code=lever_code, participant_id=person_id, batch=batch,
-                        invitee_email=email, audience_label=audience.label, sent_at=now)
-            except IntegrityError as exc:
-                if _constraint(exc) != "one_invitation_per_person_and_campaign":
-                    raise
-                continue  # invited meanwhile by a concurrent send: once is enough
-            invited += 1
+        invited, after = 0, 0
+        while True:
+            chunk = invitations_record(batch=batch, recipients=recipients, after=after)
+            if chunk.last_person is None:
+                break
+            invited, after = invited + chunk.invited, chunk.last_person
         if not invited:
             raise DomainError({"audience": [_("Nobody in this group can be invited: they "
                                               "are invited already, pledged, or cannot be "
@@ -254,9 +248,54 @@ def invitations_bulk_send(*, campaign: Campaign, audience: BulkAudience, lever_c
     return batch
 
 
-def _constraint(exc: IntegrityError) -> str:
-    diag = getattr(exc.__cause__, "diag", None)
-    return str(getattr(diag, "constraint_name", "") or "")
+# People recorded per statement: one chunk of a bulk job is committed with its progress.
+RECORD_CHUNK = 1_000
+
+
+@dataclass(frozen=True)
+class RecordedChunk:
+    """One chunk of a bulk send: ``considered`` people read (the last of them
+    ``last_person``, None when nobody was left), ``invited`` of them recorded now (the
+    others were invited meanwhile, by another send or an earlier run of this one)."""
+
+    considered: int
+    invited: int
+    last_person: int | None
+
+
+def invitations_record(*, batch: InvitationBatch, recipients: QuerySet[Participant],
+                       after: int, limit: int = RECORD_CHUNK) -> RecordedChunk:
+    """Record the invitations of the next ``limit`` recipients whose pk is above ``after``
+    (their pk order), in one statement. ``recipients`` is ``bulk_recipients``, read again
+    for each chunk: someone who unsubscribed or withdrew consent meanwhile is left out.
+
+    Exactly once per person and campaign, whoever races (another send, this send's job run
+    again after a crash): the insert skips, on the partial unique index
+    ``one_invitation_per_person_and_campaign``, whoever is invited already. The rows go in
+    person order, so two sends to the same campaign wait on each other's keys in the same
+    order and cannot deadlock."""
+    rows = list(recipients.filter(pk__gt=after).values_list("pk", "email")[:limit])
+    if not rows:
+        return RecordedChunk(considered=0, invited=0, last_person=None)
+    table = Invitation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, code, organiser_id, channel, "  # noqa: S608
+            "lever_code, invitee_email, audience_label, sent_at, participant_id, batch_id, "
+            "open_count) "
+            "SELECT %(campaign)s, r.code, %(organiser)s, %(channel)s, %(lever)s, r.email, "
+            "%(label)s, %(now)s, r.person, %(batch)s, 0 "
+            "FROM unnest(%(people)s::bigint[], %(emails)s::text[], %(codes)s::text[]) "
+            "AS r(person, email, code) ORDER BY r.person "
+            "ON CONFLICT (campaign_id, participant_id) WHERE participant_id IS NOT NULL "
+            "DO NOTHING RETURNING id",
+            {"campaign": batch.campaign_id, "organiser": batch.organiser_id,
+             "channel": batch.channel, "lever": batch.lever_code,
+             "label": batch.audience_label, "now": batch.created_at, "batch": batch.pk,
+             "people": [pk for pk, _email in rows], "emails": [email for _pk, email in rows],
+             "codes": [_referral_code() for _row in rows]})
+        invited = len(cursor.fetchall())
+    return RecordedChunk(considered=len(rows), invited=invited, last_person=rows[-1][0])
 
 
 def invitation_link(invitation: Invitation) -> str:

@@ -42,6 +42,7 @@ from ..models import (
     PrivacyLog,
     SurveyAnswer,
 )
+from .bulk_jobs import bulk_jobs_erase_person
 from .consent import consent_record
 from .profile_links import participant_profile_unlink
 
@@ -254,6 +255,8 @@ def participant_erase(*, participant: Participant, actor: str,
         EmailDeliverability.objects.filter(email=address.strip().lower()).delete()
         # The Fullmobs profile's link goes too (and with this transaction only).
         participant_profile_unlink(participant_id=person.pk)
+        # A list an organiser uploaded, and its report's errors, quote the address.
+        bulk_jobs_erase_person(email=address)
         for name in Participant.PERSONAL_FIELDS:
             setattr(person, name, "")
         person.email = erased_email(person)

@@ -20,18 +20,16 @@ from tenants.access import require_role
 
 from .. import links
 from ..forms_outreach import BulkInvitationForm, NewDatesForm, RelaunchForm, WalkInForm
-from ..models import Campaign, Channel
+from ..models import BulkJob, Campaign, Channel
 from ..selectors import RELAUNCH_LEVER, relaunch_lever_name
 from ..services.campaign_recovery import campaign_postpone, campaign_relaunch
+from ..services.invitation_jobs import invitation_job_create, invitation_job_message
 from ..services.outreach import (
     BULK_CHANNELS,
-    allowance_left,
     bulk_audience,
     bulk_preview,
     bulk_send_check,
-    invitations_bulk_send,
 )
-from ..services.outreach_delivery import delivery_plan, delivery_plan_text
 from ..services.walk_ins import TAKING_PLACE, walk_in_register
 
 
@@ -44,7 +42,9 @@ def campaign_outreach_context(campaign: Campaign, *, can_manage: bool) -> dict:
     postponement or relaunch, and (on the day, for managers) the walk-in form."""
     walk_in_form = (WalkInForm(campaign=campaign) if can_manage
                     and campaign.status in TAKING_PLACE else None)
-    batches = list(campaign.invitation_batches.all()[:10])
+    # A batch whose invitations are still being recorded (its job's page shows it) is
+    # listed once they are all recorded.
+    batches = list(campaign.invitation_batches.filter(invited__gt=0)[:10])
     if batches:
         lever_names = {lever.code: lever.tr("name") for lever in Lever.objects.all()}
         lever_names[RELAUNCH_LEVER] = relaunch_lever_name()
@@ -100,13 +100,10 @@ def campaign_invite_many(request, pk):
                                      team_id=data["team"].pk if data["team"] else None,
                                      site=data["site"])
             if request.POST.get("send") == "1":
-                allowance = allowance_left()
-                batch = invitations_bulk_send(
+                job = invitation_job_create(
                     campaign=campaign, audience=audience, lever_code=data["lever_code"],
                     channel=data["channel"], organiser=request.user)
-                messages.success(request, delivery_plan_text(
-                    delivery_plan(invited=batch.invited, allowance=allowance)))
-                return redirect(reverse("campaign_detail", args=[campaign.pk]) + "#invitations")
+                return redirect("campaign_invitation_job", pk=campaign.pk, job=job.pk)
             bulk_send_check(campaign=campaign, lever_code=data["lever_code"],
                             channel=data["channel"])
             preview = bulk_preview(campaign=campaign, audience=audience)
@@ -118,6 +115,20 @@ def campaign_invite_many(request, pk):
     return render(request, "engagement/campaign_invite_many.html", {
         "campaign": campaign, "form": form, "preview": preview,
         "open": campaign.is_open}, status=status)
+
+
+@require_http_methods(["GET"])
+def campaign_invitation_job(request, pk, job):
+    """A send in one go while the worker records its invitations: the progress bar
+    (static/js/bulk_progress.js, or the page refreshing itself without JavaScript), then
+    how the e-mails go out under the hourly allowance."""
+    require_role(request, Role.MANAGER)
+    campaign = campaign_or_404(pk)
+    job = get_object_or_404(BulkJob, pk=job, kind=BulkJob.Kind.INVITATIONS,
+                            options__campaign=campaign.pk)
+    return render(request, "engagement/campaign_invitation_job.html", {
+        "campaign": campaign, "job": job, "message": invitation_job_message(job),
+        "api_url": reverse("invitation-job-detail", args=[job.pk])})
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,7 +47,7 @@ def team_campaign(org_a):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_manager_previews_then_invites_a_team_by_names_never_codes(
-        org_a, manager_a, team_campaign, lang, django_capture_on_commit_callbacks):
+        org_a, manager_a, team_campaign, lang, eager, django_capture_on_commit_callbacks):
     campaign, team, people = team_campaign
     client = tenant_client(org_a, manager_a)
     page = client.get(f"/campaigns/{campaign.pk}/invite-many/", HTTP_ACCEPT_LANGUAGE=lang)
@@ -64,9 +64,13 @@ def test_a_manager_previews_then_invites_a_team_by_names_never_codes(
     with django_capture_on_commit_callbacks(execute=True):
         sent = client.post(f"/campaigns/{campaign.pk}/invite-many/", {**choices, "send": "1"},
                            HTTP_ACCEPT_LANGUAGE=lang)
-    assert sent.status_code == 302
+    # The worker records the invitations (here, at the commit): the send's own page.
+    assert sent.status_code == 302 and "/invite-many/" in sent["Location"]
     with tenant_context(org_a):
         assert Invitation.objects.filter(campaign=campaign, batch__isnull=False).count() == 3
+    job = text_of(client.get(sent["Location"], HTTP_ACCEPT_LANGUAGE=lang))
+    assert ("3 invitations recorded; all are sent this hour." if lang == "en" else
+            "3 invitations enregistrées ; toutes partent dans l’heure.") in job
     detail = text_of(client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE=lang))
     assert ("Invitations sent in one go" if lang == "en" else "Invitations envoyées en une fois"
             ) in detail
@@ -75,30 +79,50 @@ def test_a_manager_previews_then_invites_a_team_by_names_never_codes(
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_team_larger_than_the_cap_is_sent_and_the_page_tells_how_it_is_spread(
-        org_a, manager_a, team_campaign, lang, settings):
+        org_a, manager_a, team_campaign, lang, settings, eager,
+        django_capture_on_commit_callbacks):
+    from engagement.models import BulkJob
+    from engagement.services.invitation_jobs import invitation_job_run
+
     settings.BULK_INVITATIONS_PER_HOUR = 2
     campaign, team, _people = team_campaign
     client = tenant_client(org_a, manager_a)
     choices = {"audience": "team", "team": team.pk, "site": "", "lever_code": "team_challenge",
                "channel": "email", "send": "1"}
-    # The commit's callbacks are not run: the worker has not composed anything yet.
+    # The commit's callbacks are not run: the worker has not taken the job yet.
     sent = client.post(f"/campaigns/{campaign.pk}/invite-many/", choices,
                        HTTP_ACCEPT_LANGUAGE=lang, follow=True)
+    waiting = text_of(sent)
+    assert ("Waiting for the worker" if lang == "en" else "En attente de traitement") in waiting
+    assert "progress" in sent.content.decode() and "0 / 3" in waiting
+    with tenant_context(org_a):
+        assert not Invitation.objects.filter(campaign=campaign).exists()
+        job = BulkJob.objects.get(kind="invitations", options__campaign=campaign.pk)
+        # The worker's run; the e-mails' delivery it queues is not run here.
+        with django_capture_on_commit_callbacks(execute=False):
+            invitation_job_run(job_id=job.pk)
+        assert Invitation.objects.filter(campaign=campaign, batch__isnull=False).count() == 3
+    done = text_of(client.get(sent.redirect_chain[-1][0], HTTP_ACCEPT_LANGUAGE=lang))
     assert (("3 invitations recorded; 2 sent this hour, the rest over the next hour.")
             if lang == "en" else ("3 invitations enregistrées ; 2 envoyées dans l’heure, "
-                                  "les autres dans l’heure suivante.")) in text_of(sent)
-    with tenant_context(org_a):
-        assert Invitation.objects.filter(campaign=campaign, batch__isnull=False).count() == 3
-    assert ("Being sent now" if lang == "en" else "Envoi en cours") in text_of(sent)
+                                  "les autres dans l’heure suivante.")) in done
+    detail = text_of(client.get(f"/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE=lang))
+    assert ("Being sent now" if lang == "en" else "Envoi en cours") in detail
     # The API says the same, for another campaign.
     with tenant_context(org_a):
         other = make_campaign()
-    api = client.post("/api/v1/campaign-invitations/bulk/", {
-        "campaign": other.pk, "audience": "team", "team": team.pk, "lever_code": "deadline",
-        "channel": "email", "dry_run": False}, content_type=JSON, HTTP_ACCEPT_LANGUAGE=lang)
-    assert api.status_code == 201, api.content
-    body = api.json()
-    assert (body["invited"], body["sent_this_hour"], body["later_hours"]) == (3, 2, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        api = client.post("/api/v1/campaign-invitations/bulk/", {
+            "campaign": other.pk, "audience": "team", "team": team.pk,
+            "lever_code": "deadline", "channel": "email", "dry_run": False},
+            content_type=JSON, HTTP_ACCEPT_LANGUAGE=lang)
+    assert api.status_code == 202, api.content
+    assert (api.json()["status"], api.json()["total"]) == ("queued", 3)
+    body = client.get(api["Location"], HTTP_ACCEPT_LANGUAGE=lang).json()
+    assert (body["status"], body["processed"], body["total"], body["percent"]) == (
+        "done", 3, 3, 100)
+    assert (body["report"]["invited"], body["report"]["sent_this_hour"],
+            body["report"]["later_hours"]) == (3, 2, 1)
     assert body["message"].startswith("3 invitations")
 
 
@@ -122,7 +146,7 @@ def test_viewers_and_other_organisations_get_404(org_a, org_b, viewer_a, owner_b
 
 
 def test_the_api_counts_then_sends_and_refuses_viewers_and_outsiders(
-        org_a, org_b, manager_a, viewer_a, owner_b, team_campaign,
+        org_a, org_b, manager_a, viewer_a, owner_b, team_campaign, eager,
         django_capture_on_commit_callbacks):
     campaign, team, _people = team_campaign
     body = {"campaign": campaign.pk, "audience": "team", "team": team.pk,
@@ -135,8 +159,12 @@ def test_the_api_counts_then_sends_and_refuses_viewers_and_outsiders(
     with django_capture_on_commit_callbacks(execute=True):
         sent = client.post("/api/v1/campaign-invitations/bulk/", {**body, "dry_run": False},
                            content_type=JSON)
-    assert sent.status_code == 201
-    assert (sent.json()["invited"], sent.json()["dry_run"]) == (3, False)
+    assert sent.status_code == 202
+    job_url = sent["Location"]
+    assert client.get(job_url).json()["report"]["invited"] == 3
+    # The job is the organiser's: another organisation, or a viewer, cannot tell it exists.
+    assert tenant_client(org_a, viewer_a).get(job_url).status_code == 404
+    assert tenant_client(org_b, owner_b).get(job_url).status_code == 404
     again = client.post("/api/v1/campaign-invitations/bulk/", {**body, "dry_run": False},
                         content_type=JSON)
     assert again.status_code == 400 and "audience" in again.json()["errors"]
