@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from billing import views_public as offer_pages
+from directory import views as directory
 from engagement.views import fullmobs_profile, spaces
 from lab.portfolio import api as api_portfolio
 from lab.portfolio import views as views_portfolio
@@ -34,6 +35,9 @@ urlpatterns = [
     path("demo/", offer_pages.demo_request, name="demo_request"),
     path("demo/thanks/", offer_pages.demo_request_thanks, name="demo_request_thanks"),
     path("accessibility/", public_pages.accessibility, name="accessibility"),
+    path("actions/", directory.actions, name="directory"),
+    path("actions/feed.rss", directory.actions_rss, name="directory_rss"),
+    path("actions/calendar.ics", directory.actions_ics, name="directory_ics"),
     path("signup/check-address/", views_signup.check_slug, name="check_slug"),
     path("signup/verify/<str:token>/", views_signup.verify_owner_email,
          name="verify_owner_email"),
@@ -77,6 +81,8 @@ urlpatterns = [
     path("api/v1/organisations/", tenant_api.OrganisationListCreate.as_view(),
          name="api-organisations"),
     path("api/v1/portfolio/", api_portfolio.PortfolioList.as_view(), name="api-portfolio"),
+    path("api/v1/directory/track-record/", directory.track_record_api,
+         name="api-directory-track-record"),
     re_path(r"^api/v1/", not_found),  # anything else under the API: a JSON 404
     *common,
 ]

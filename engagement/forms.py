@@ -104,6 +104,15 @@ class CampaignForm(BilingualFormMixin, forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 5}),
                                   help_text=_("Markdown: **bold**, lists, links."))
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    # A point for the directory's map: typed, as no geocoding service is reachable.
+    latitude = forms.DecimalField(
+        label=_("Latitude of the place"), required=False, min_value=-90, max_value=90,
+        max_digits=9, decimal_places=6,
+        help_text=_("Optional, in degrees (45.764 for Lyon): with the longitude, it puts the "
+                    "action on the directory's map."))
+    longitude = forms.DecimalField(
+        label=_("Longitude of the place"), required=False, min_value=-180, max_value=180,
+        max_digits=9, decimal_places=6, help_text=_("In degrees (4.836 for Lyon)."))
     starts_at = LocalDateTimeField(label=_("Starts"))
     ends_at = LocalDateTimeField(label=_("Ends"))
     participant_target = people_field(_("Participant target"))
@@ -117,6 +126,11 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         required=False,
         help_text=_("A participant bringing more people than this waits for your approval "
                     "(on the campaign page) before their group takes places."))
+    listed_in_directory = forms.BooleanField(
+        label=_("Show in the Fullmobs directory of actions"), required=False, initial=True,
+        help_text=_("A public campaign appears in the directory while your organisation lists "
+                    "its public campaigns there (an owner chooses it in the directory "
+                    "settings)."))
     freed_seats = forms.ChoiceField(
         label=_("Places freed by a cancellation"), widget=forms.RadioSelect, required=False,
         choices=Campaign.FreedSeats.choices, initial=Campaign.FreedSeats.OFFER,
@@ -130,6 +144,15 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         self.add_translation_fields(
             campaign.content_language if campaign else content_language
             or organisation_language(), campaign)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            if missing not in self.errors:
+                self.add_error(missing, _("Give both the latitude and the longitude, or "
+                                          "neither."))
+        return data
 
     def clean_freed_seats(self):
         # Not sent (a client that does not know the field): the campaign's choice stays.

@@ -24,6 +24,7 @@ MENU = (
     ("members", _("Members"), False, None),
     ("privacy_register", _("Personal data register"), False, None),
     ("organisation_settings", _("Settings"), False, "owner"),
+    ("directory_settings", _("Directory of actions"), False, "owner"),
     ("billing_home", _("Billing"), False, "owner"),
     ("billing_accompaniment", _("Accompaniment hours"), False, "manager"),
 )

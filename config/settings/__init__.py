@@ -9,6 +9,7 @@ from .base import *  # noqa: F403, I001  (first: every module below reads it)
 from .auth import *  # noqa: E402, F403
 from .celery import *  # noqa: E402, F403
 from .database import *  # noqa: E402, F403
+from .directory import *  # noqa: E402, F403
 from .email import *  # noqa: E402, F403
 from .privacy import *  # noqa: E402, F403
 from .signup import *  # noqa: E402, F403

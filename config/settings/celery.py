@@ -43,7 +43,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Task modules not named tasks.py (which autodiscovery finds by itself).
 # The lab's parts are imported by lab/tasks.py, which autodiscovery finds.
 CELERY_IMPORTS = ("engagement.usage", "engagement.organisation_usage",
-                  "engagement.retention", "reports.retention")
+                  "engagement.retention", "reports.retention", "engagement.directory_tasks")
 CELERY_BEAT_SCHEDULE = {
     # Evidence across organisations: counts per template, lever, audience (issue 15).
     "lab-evidence-nightly": {
@@ -85,6 +85,12 @@ CELERY_BEAT_SCHEDULE = {
     "reports-retention-daily": {
         "task": "reports.retention.delete_expired_report_files_for_all_organisations",
         "schedule": crontab(hour=2, minute=50),
+    },
+    # The directory of actions: each organisation's listed campaigns as they are.
+    "directory-resync-every-hour": {
+        "task": "engagement.directory_tasks.resync_directory_for_all_organisations",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 60 * 60},
     },
     "refresh-usage-every-hour": {
         "task": "engagement.organisation_usage.refresh_usage_for_all_organisations",

@@ -12,6 +12,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import BASE_DOMAIN, DEBUG, MIDDLEWARE, PRODUCTION, SECRET_KEY
+from .directory import DIRECTORY_TILE_ORIGIN
 from .email import EMAIL_BACKEND
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
@@ -75,7 +76,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        # The directory's map tiles, only when a tile server is configured.
+        "img-src": [SELF, "data:", *([DIRECTORY_TILE_ORIGIN] if DIRECTORY_TILE_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         # Forms post to this host; their redirects may go to another host of the project

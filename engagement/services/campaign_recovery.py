@@ -46,6 +46,7 @@ from ..models import (
 from .calendar_invites import pledge_calendar
 from .campaign_limits import open_campaign_claim
 from .campaigns import campaign_create, campaign_open, people_count_errors
+from .directory import campaign_directory_sync_on_commit
 from .message_schedule import RESULT_KEY
 from .message_texts import (
     CampaignFacts,
@@ -128,6 +129,7 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
                                      "status", "closed_at"])
         # By the task's registered name: the tasks module imports the services.
         enqueue_on_commit("engagement.tasks.notify_campaign_postponed", event.pk)
+        campaign_directory_sync_on_commit(campaign)
     return event
 
 

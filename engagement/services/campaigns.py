@@ -29,6 +29,7 @@ from ..models import (
     at_most_people,
 )
 from .campaign_limits import open_campaign_claim
+from .directory import campaign_directory_sync_on_commit
 
 
 def people_count_errors(value: object) -> list[str]:
@@ -61,7 +62,8 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
                     slots: list[tuple[datetime, datetime, int]] | None = None,
                     party_approval_above: int = 5, content_language: str | None = None,
                     translations: Mapping[str, object] | None = None,
-                    freed_seats: str = Campaign.FreedSeats.OFFER) -> Campaign:
+                    freed_seats: str = Campaign.FreedSeats.OFFER,
+                    listed_in_directory: bool = True) -> Campaign:
     """A draft campaign; with ``slots`` given as (start, end, capacity). If none are given,
     one slot covering the whole action is made with the target as capacity.
 
@@ -98,7 +100,8 @@ def campaign_create(*, programme: Programme, title: str, starts_at: datetime,
             ends_at=ends_at, participant_target=participant_target,
             mobilisation_deadline=mobilisation_deadline, visibility=visibility,
             party_approval_above=party_approval_above, content_language=content_language,
-            translations=translated, freed_seats=freed_seats)
+            translations=translated, freed_seats=freed_seats,
+            listed_in_directory=listed_in_directory)
         for slot_start, slot_end, capacity in slots or [(starts_at, ends_at,
                                                          participant_target)]:
             Slot.objects.create(campaign=campaign, starts_at=slot_start, ends_at=slot_end,
@@ -133,6 +136,7 @@ class CampaignChanges(TypedDict, total=False):
     visibility: str
     party_approval_above: int
     freed_seats: str
+    listed_in_directory: bool
     # The other language's title and description, {"en": {"title": ...}}: merged over
     # those already written; a blank text removes one.
     translations: Mapping[str, object]
@@ -146,7 +150,7 @@ def campaign_update(*, campaign: Campaign, **fields: Unpack[CampaignChanges]) ->
                                         "changed.")]})
     allowed = {"title", "description", "place", "latitude", "longitude", "starts_at",
                "ends_at", "participant_target", "mobilisation_deadline", "visibility",
-               "party_approval_above", "freed_seats"}
+               "party_approval_above", "freed_seats", "listed_in_directory"}
     unknown = set(fields) - allowed - {"translations"}
     if unknown:
         raise DomainError({name: [_("This field cannot be changed.")] for name in unknown})
@@ -183,6 +187,7 @@ def _campaign_save(campaign: Campaign, fields: dict[str, Any], allowed: set[str]
     for name, value in fields.items():
         setattr(campaign, name, value)
     campaign.save(update_fields=list(fields))
+    campaign_directory_sync_on_commit(campaign)
     return campaign
 
 
@@ -234,6 +239,8 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
         open_campaign_claim(campaign=campaign)
         campaign.status, campaign.opened_at = Campaign.Status.OPEN, timezone.now()
         campaign.save(update_fields=["status", "opened_at"])
+    # Listed in the directory of actions when its organisation lists campaigns.
+    campaign_directory_sync_on_commit(campaign)
     return campaign
 
 
@@ -261,6 +268,7 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
         enqueue_on_commit("engagement.tasks.notify_campaign_result", campaign.pk)
         # Its trajectory joins the lab's references (anonymised, public schema).
         enqueue_on_commit("lab.forecasts.tasks.record_reference", campaign.pk)
+        campaign_directory_sync_on_commit(campaign)
     return campaign
 
 
@@ -282,6 +290,7 @@ def campaign_complete(*, campaign: Campaign, now: datetime | None = None) -> Cam
             attendance=Pledge.Attendance.NO_SHOW)
         campaign.status = Campaign.Status.COMPLETED
         campaign.save(update_fields=["status"])
+        campaign_directory_sync_on_commit(campaign)
     return campaign
 
 

@@ -13,6 +13,7 @@ from core.tenancy import enqueue_on_commit
 
 from ..models import Campaign, Participant, Pledge, Slot
 from .activity import participant_touch
+from .directory import campaign_directory_count_on_commit
 from .quota import participant_quota_claim
 from .waitlist import seats_free_up
 
@@ -64,6 +65,8 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
     participant_touch(participant_id=participant.pk, now=now)
     _notify_on_commit("notify_pledge", pledge.pk)
+    if confirmed:  # the campaign's count moved
+        campaign_directory_count_on_commit(campaign)
     return pledge
 
 
@@ -107,6 +110,8 @@ def pledge_cancel(*, pledge: Pledge) -> list[Pledge]:
         promoted = [moved for moved in seats_free_up(slot=slot, campaign=campaign, now=now)
                     if moved.status == Pledge.Status.CONFIRMED]
         slot.save(update_fields=["confirmed_seats"])
+        if was_confirmed or promoted:  # the campaign's count moved
+            campaign_directory_count_on_commit(campaign)
         if was_confirmed:
             _notify_on_commit("notify_cancelled", pledge.pk)
             if now < slot.starts_at < now + LATE_CANCELLATION:
