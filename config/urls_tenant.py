@@ -141,6 +141,7 @@ urlpatterns = [
     path("brand/logo/", views_brand.organisation_logo, name="brand_logo"),
     path("", include("engagement.urls")),
     path("", include("reports.urls_reports")),
+    path("", include("reports.urls_results")),
     path("", include("reports.urls_dashboard")),
     path("", include("reports.urls_value")),
     path("", include("engagement.urls_partners")),

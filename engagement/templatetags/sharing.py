@@ -19,7 +19,9 @@ LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 @register.inclusion_tag("engagement/_share_meta.html", takes_context=True)
-def share_meta(context) -> dict:
+def share_meta(context, image: str = "") -> dict:
+    """``image``: another card to name (a finished campaign's result card, from
+    ``{% result_card_image %}`` of reports' ``results`` tags); its progress card otherwise."""
     campaign, mobilised = context["campaign"], context["mobilised"]
     language = translation.get_language()[:2]
     people = ngettext("%(n)s / %(target)s person committed",
@@ -31,7 +33,7 @@ def share_meta(context) -> dict:
     # The title in the page's language, or the other one (engagement.bilingual).
     return {"title": campaign.localized("title").text, "description": " · ".join(parts),
             "url": links.campaign_url(campaign),
-            "image": share_card_url(campaign, mobilised=mobilised, language=language),
+            "image": image or share_card_url(campaign, mobilised=mobilised, language=language),
             "width": WIDTH, "height": HEIGHT, "site_name": context["organisation"].name,
             "locale": LOCALES.get(language, "fr_FR")}
 
