@@ -82,7 +82,7 @@ def _feed_rows(request: HttpRequest) -> tuple[list[ListedCampaign], str] | HttpR
     lang = request.GET.get("lang", "en")
     errors = {} if form.is_valid() or not form.is_bound else form.parameter_errors()
     if lang not in FEED_LANGUAGES:
-        errors["lang"] = ["Choose one of: en, fr."]
+        errors["lang"] = [_("Choose one of: %(choices)s.") % {"choices": "en, fr"}]
     if errors:
         return JsonResponse({"errors": errors}, status=400)
     search = form.search() if form.is_bound else DirectorySearch()

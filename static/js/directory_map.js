@@ -25,8 +25,7 @@
   }
   var points = [];
   markers.forEach(function (item) {
-    var label = element.dataset.markerLabel.replace("%(title)s", item.title);
-    var marker = window.L.marker([item.lat, item.lon], { title: label, alt: label, keyboard: true });
+    var marker = window.L.marker([item.lat, item.lon], { title: item.title, alt: item.title, keyboard: true });
     var popup = document.createElement("a");
     popup.href = item.url;
     popup.textContent = item.title;
