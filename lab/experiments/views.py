@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -200,7 +200,10 @@ def experiment_stop_view(request, pk: int):
 def experiment_export_csv(request, pk: int):
     require_role(request, Role.MANAGER)
     experiment = experiment_or_404(pk)
-    response = HttpResponse(export.people_csv(experiment), content_type="text/csv")
+    # Streamed: rows are read from a server-side cursor as the response is written, so
+    # an experiment of any size never sits in memory (bench/exports_memory.py).
+    response = StreamingHttpResponse(export.people_csv_lines(experiment),
+                                     content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="experiment-{experiment.pk}-people.csv"')
     return response

@@ -72,6 +72,35 @@ def test_setup_shows_the_power_calculation_then_saves_and_launches_once(
         assert experiment.status == "running"
 
 
+def _people_csv_in_memory(experiment) -> str:
+    """The per-person CSV as it was built before it was streamed (every row fetched, then
+    written into one text): the streamed export must give the same bytes."""
+    import csv
+    import io
+
+    from django.db import connection
+
+    from lab.experiments.export import CSV_COLUMNS
+    from lab.experiments.person_sql import PERSON_SQL
+    from lab.experiments.verdict import holdout_name
+
+    with connection.cursor() as cursor:
+        cursor.execute(PERSON_SQL + " ORDER BY a.participant_id",
+                       {"experiment_id": experiment.pk})
+        columns = [c.name for c in cursor.description or []]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows((r["participant_id"], r["unit_key"],
+                      holdout_name() if r["is_holdout"] else r["variant"],
+                      int(r["is_holdout"]), int(r["is_control"]), r["hash_value"],
+                      r["assigned_at"].isoformat(), int(r["pledged"]), int(r["attended"]),
+                      int(r["success"]), int(r["unsubscribed"]), int(r["complained"]))
+                     for r in rows)
+    return out.getvalue()
+
+
 def test_results_page_and_exports_in_both_languages(org_a, manager_a, viewer_a, campaign):
     with tenant_context(org_a):
         experiment = experiment_save(campaign=campaign, spec=ExperimentSpec(
@@ -99,7 +128,11 @@ def test_results_page_and_exports_in_both_languages(org_a, manager_a, viewer_a, 
     french = manager.get(f"/experiments/{experiment.pk}/",
                          HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Short a augmenté les inscriptions de" in french
-    csv_text = manager.get(f"/experiments/{experiment.pk}/people.csv").content.decode()
+    streamed = manager.get(f"/experiments/{experiment.pk}/people.csv")
+    assert streamed.streaming  # rows read from a server-side cursor as it is written
+    csv_text = b"".join(streamed.streaming_content).decode()
+    with tenant_context(org_a), translation.override("en"):
+        assert csv_text == _people_csv_in_memory(experiment)  # the same bytes as before
     assert csv_text.splitlines()[0].startswith("participant_id,unit,variant,holdout")
     assert len(csv_text.splitlines()) == 61 and "@exp.example" not in csv_text
     sql = manager.get(f"/experiments/{experiment.pk}/result.sql").content.decode()
