@@ -4,7 +4,7 @@ record), its feeds for the area searched (RSS and iCalendar), and the track reco
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -59,6 +59,18 @@ def actions(request: HttpRequest) -> HttpResponse:
             "n": paginator.num_pages})
         return render(request, "directory/actions.html", context, status=400)
     page = paginator.page(number)
+    response = render(request, "directory/actions.html", _results_context(
+        context, form, search, rows, paginator, page))
+    tiles = urlsplit(settings.DIRECTORY_TILE_URL)
+    if tiles.scheme and tiles.netloc:
+        # The map's tiles, from this page only (the site's policy allows no other host).
+        response._csp_update = {"img-src": [f"{tiles.scheme}://{tiles.netloc}"]}  # type: ignore[attr-defined]
+    return response
+
+
+def _results_context(context: dict[str, Any], form: DirectorySearchForm,
+                     search: DirectorySearch, rows: Any, paginator: Paginator,
+                     page: Any) -> dict[str, Any]:
     lang = translation.get_language() or "en"
     language = "fr" if lang.startswith("fr") else "en"
     markers = [{"lat": float(row.latitude), "lon": float(row.longitude),
@@ -73,7 +85,7 @@ def actions(request: HttpRequest) -> HttpResponse:
         "ics_url": f"{reverse('directory_ics')}?{_query(form, lang=language)}",
         "theme_labels": dict(Theme.choices), "center": search.near,
     })
-    return render(request, "directory/actions.html", context)
+    return context
 
 
 def _feed_rows(request: HttpRequest) -> tuple[list[ListedCampaign], str] | HttpResponse:

@@ -12,7 +12,6 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import BASE_DOMAIN, DEBUG, MIDDLEWARE, PRODUCTION, SECRET_KEY
-from .directory import DIRECTORY_TILE_ORIGIN
 from .email import EMAIL_BACKEND
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
@@ -76,8 +75,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, NONCE],
-        # The directory's map tiles, only when a tile server is configured.
-        "img-src": [SELF, "data:", *([DIRECTORY_TILE_ORIGIN] if DIRECTORY_TILE_ORIGIN else [])],
+        # The directory's page adds its map's tile server, when one is configured
+        # (directory.views.actions).
+        "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         # Forms post to this host; their redirects may go to another host of the project

@@ -184,3 +184,15 @@ def test_the_settings_page_is_the_owners(org_a, owner_a, manager_a,
     with django_capture_on_commit_callbacks(execute=True):
         assert owner.post("/directory/", {"listed": "on"}).status_code == 302
     assert org_a.directory_choice.listed
+
+
+@pytest.mark.django_db
+def test_the_tile_server_is_allowed_on_the_directory_only_when_configured(settings):
+    client = public_client()
+    policy = client.get("/actions/")["Content-Security-Policy"]
+    assert "img-src 'self' data:;" in policy
+    settings.DIRECTORY_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    page = client.get("/actions/")
+    assert "img-src 'self' data: https://tiles.example.test;" in page["Content-Security-Policy"]
+    assert 'data-tiles="https://tiles.example.test/{z}/{x}/{y}.png"' in page.content.decode()
+    assert "tiles.example.test" not in client.get("/")["Content-Security-Policy"]
