@@ -275,7 +275,7 @@ def main() -> None:
           f"  (x {N + 2} schemas = {stock_one * (N + 2):.0f} s, one process)")
 
     print(f"\n1. Provisioning: a spare schema taken from the pool ({settings.SPARE_SCHEMAS} "
-          "spares, refilled after each organisation)")
+          f"spares at the start, {MAKERS} processes cloning spares meanwhile)")
     samples, references, clones, waited, taken = provision(N)
     windows = [(1, min(10, N))] + [(first, min(first + 99, N)) for first in range(1, N, 100)]
     for first, last in windows:

@@ -15,6 +15,7 @@ from django.db import connection, connections, transaction
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
+from config.broker import ensure_configured_broker
 from engagement.models import Programme
 from tenants import schema_clone
 from tenants.models import Domain, Organisation, SpareSchema
@@ -27,7 +28,7 @@ from tenants.spare_schemas import (
     spare_schemas_refill,
 )
 
-from ..conftest import drop_organisation
+from ..conftest import PYTHON, child_env, drop_organisation, running, wait_for
 from ..ops.test_health import metric
 from .test_provisioning import structure_of
 
@@ -269,3 +270,44 @@ def test_metrics_show_the_pool_depth(pool):
     assert metric(text, "fullmobs_spare_schemas", state="ready") == 1
     assert metric(text, "fullmobs_spare_schemas", state="stale") == 1
     assert metric(text, "fullmobs_spare_schemas_target") == settings.SPARE_SCHEMAS
+
+
+@pytest.mark.parametrize("kind", Organisation.Kind.values)
+def test_every_kind_of_organisation_takes_a_spare(pool, queued, kind):
+    spares = spare_schemas_refill(size=1)
+    oid = namespace_oid(spares[0])
+    organisation = organisation_provision(name=f"Kind {kind}", slug=f"spare-kind-{PID}",
+                                          owner_email=f"o@{kind.replace('_', '-')}.example",
+                                          kind=kind)
+    pool.append(organisation)
+    assert organisation.kind == kind
+    assert namespace_oid(organisation.schema_name) == oid
+    assert queued == ["tenants.tasks.refill_spare_schemas"]
+
+
+@pytest.fixture
+def worker(pool, tmp_path):
+    ensure_configured_broker()
+    log = tmp_path / "worker.log"
+    cmd = [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+           "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    with running(cmd, child_env(SPARE_SCHEMAS="2"), log) as process:
+        ready = wait_for(lambda: "ready" in log.read_text() or process.poll() is not None, 90)
+        assert ready and process.poll() is None, log.read_text()
+        yield log
+
+
+@pytest.mark.worker
+def test_a_worker_refills_the_pool_after_a_sign_up_takes_a_spare(pool, worker):
+    with override_settings(SPARE_SCHEMAS=2):
+        spare_schemas_refill()
+        organisation = organisation_provision(name="Refilled", slug=f"spare-refill-{PID}",
+                                              owner_email="o@spare-refill.example")
+    pool.append(organisation)
+    assert spare_schema_counts()[0] == 1  # one taken; its refill queued on commit
+
+    refilled = wait_for(lambda: spare_schema_counts()[0] == 2, 120)
+    assert refilled, worker.read_text()[-3000:]
+    assert "tenants.tasks.refill_spare_schemas" in worker.read_text()
+    assert len(spare_schemas_on_disk()) == 2
+    assert organisation.schema_name not in spare_schemas_on_disk()
