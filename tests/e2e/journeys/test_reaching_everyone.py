@@ -1,7 +1,10 @@
 """Reaching everyone, in Chromium:
 - a CSR manager (1,366 px, French) invites a whole team in one go: picks the team, the
   lever and the channel by their names, reads how many will be invited and who is left
-  out, sends, and reads the send on the campaign page;
+  out, sends, follows the worker recording the invitations on the send's page (a real
+  worker), and reads the send on the campaign page;
+- a manager (1,366 px and 390 px, English) follows a large send's progress bar, then
+  sends to a team and reads how its e-mails go out under the hourly allowance;
 - an employee (390 px, English) types their work address on the organisation's
   employees' address, opens the link of the e-mail, sees the internal campaigns and joins
   one;
@@ -33,6 +36,7 @@ from tenants.models import Organisation
 from tenants.services import organisation_provision
 from tests.conftest import PASSWORD, drop_organisation
 from tests.e2e.journey import check_page, tenant_url
+from tests.e2e.journeys.test_csr_manager import worker  # noqa: F401 (a real worker)
 from tests.factories import make_campaign
 
 pytestmark = pytest.mark.browser
@@ -86,7 +90,7 @@ def log_in(page, base: str, organisation: Organisation, lang: str) -> None:
 
 
 def test_a_csr_manager_invites_a_whole_team_in_one_go(live_url, open_person, space,
-                                                      django_db_blocker):
+                                                      django_db_blocker, worker):  # noqa: F811
     organisation = space("fr")
     with django_db_blocker.unblock(), tenant_context(organisation):
         campaign = make_campaign(visibility=Campaign.Visibility.INTERNAL)
@@ -112,19 +116,98 @@ def test_a_csr_manager_invites_a_whole_team_in_one_go(live_url, open_person, spa
     assert "1 n’a pas accepté d’être tenue au courant" in preview.inner_text()
     read(page, "1366-fr-2-preview")
     page.get_by_role("button", name="Envoyer 3 invitations").click()
+    # The send's own page: the worker records the invitations, the page follows it.
+    page.wait_for_url(re.compile(rf"/campaigns/{campaign.pk}/invite-many/\d+/"))
+    page.get_by_text("3 invitations enregistrées ; toutes partent dans l’heure.").wait_for(
+        timeout=60_000)
+    assert page.locator(".job-status").inner_text() == "Invitations enregistrées"
+    read(page, "1366-fr-3-job")
+    page.get_by_role("link", name="Voir les invitations envoyées en une fois").click()
     page.wait_for_url(re.compile(rf"/campaigns/{campaign.pk}/"))
-    assert page.get_by_text("3 invitations enregistrées ; toutes partent dans l’heure."
-                            ).is_visible()
     sent = page.locator("#invitations")
     assert "Logistique Lorient" in sent.inner_text()
     assert "Défi entre équipes" in sent.inner_text() and "team_challenge" not in sent.inner_text()
     assert "Par e-mail, au nom d’un manager" in sent.inner_text()
-    read(page, "1366-fr-3-sent")
+    read(page, "1366-fr-4-sent")
     with django_db_blocker.unblock(), tenant_context(organisation):
         invitations = Invitation.objects.filter(campaign=campaign, batch__isnull=False)
         assert {(i.lever_code, i.channel) for i in invitations} == {("team_challenge",
                                                                       "manager")}
         assert invitations.count() == 3
+
+
+SEND = {
+    "en": {"status": "Recording the invitations", "counts": "12,000 / 20,000 people",
+           "team": "A team", "lever": "Mobilisation deadline",
+           "count": "See how many will be invited", "send": "Send 4 invitations",
+           "done": "4 invitations recorded; all are sent this hour.",
+           "recorded": "Invitations recorded"},
+    "fr": {"status": "Enregistrement des invitations", "counts": "12 000 / 20 000 personnes",
+           "team": "Une équipe", "lever": "Date limite de mobilisation",
+           "count": "Voir combien seront invitées", "send": "Envoyer 4 invitations",
+           "done": "4 invitations enregistrées ; toutes partent dans l’heure.",
+           "recorded": "Invitations enregistrées"},
+}
+
+
+def spaced(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(("lang", "device"), [("en", "desktop"), ("fr", "phone")])
+def test_a_manager_follows_a_large_send_then_sends_to_a_team(live_url, open_person, space,
+                                                             django_db_blocker, worker,  # noqa: F811
+                                                             lang, device):
+    from engagement.models import BulkJob, InvitationBatch
+
+    t = SEND[lang]
+    organisation = space(lang)
+    width = "1366" if device == "desktop" else "390"
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        campaign = make_campaign()
+        Campaign.objects.filter(pk=campaign.pk).update(title="Harbour clean-up")
+        team = Team.objects.create(name="Warehouse night shift")
+        for i in range(4):
+            Participant.objects.create(email=f"w{i}@{organisation.slug}.example",
+                                       first_name=f"W{i}", team=team, consent_to_contact=True)
+        # A send another manager started, which the worker has not finished (none has it
+        # in this run): its page shows where it is, whatever the timing.
+        batch = InvitationBatch.objects.create(campaign=campaign, audience="all",
+                                               channel="email", lever_code="deadline")
+        running = BulkJob.objects.create(
+            kind=BulkJob.Kind.INVITATIONS, status=BulkJob.Status.RUNNING, total=20_000,
+            processed=12_000, options={"campaign": campaign.pk, "batch": batch.pk,
+                                       "audience": "all", "after": 0})
+    base = tenant_url(live_url, organisation.slug)
+    page = open_person(lang=lang, device=device)
+    log_in(page, base, organisation, lang)
+    page.goto(f"{base}/campaigns/{campaign.pk}/invite-many/{running.pk}/")
+    assert page.locator(".job-status").inner_text() == t["status"]
+    progress = page.locator("progress")
+    assert progress.get_attribute("value") == "12000" and progress.get_attribute(
+        "max") == "20000"
+    assert t["counts"] in spaced(page.locator(".job-progress").inner_text())
+    read(page, f"{width}-{lang}-1-send-progress")
+    # Another campaign's address does not show this send (404, not a wrong page).
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        other = make_campaign()
+    assert page.goto(f"{base}/campaigns/{other.pk}/invite-many/{running.pk}/").status == 404
+
+    page.goto(f"{base}/campaigns/{campaign.pk}/invite-many/")
+    page.get_by_role("radio", name=t["team"]).check()
+    page.locator("select[name=team]").select_option(label="Warehouse night shift")
+    page.locator("select[name=lever_code]").select_option(label=t["lever"])
+    page.get_by_role("button", name=t["count"]).click()
+    page.get_by_role("button", name=t["send"]).click()
+    page.wait_for_url(re.compile(rf"/campaigns/{campaign.pk}/invite-many/\d+/"))
+    # The worker records them; the page follows it, then shows how the e-mails go out.
+    page.locator("p.ok").wait_for(timeout=60_000)
+    assert spaced(page.locator("p.ok").inner_text()) == spaced(t["done"])
+    assert page.locator(".job-status").inner_text() == t["recorded"]
+    read(page, f"{width}-{lang}-2-send-done")
+    with django_db_blocker.unblock(), tenant_context(organisation):
+        assert Invitation.objects.filter(campaign=campaign, participant__team=team
+                                         ).count() == 4
 
 
 def test_an_employee_finds_the_internal_campaigns_on_a_phone(live_url, open_person, space,
