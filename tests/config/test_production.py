@@ -105,6 +105,16 @@ def test_a_lower_case_log_level_starts_django_as_it_starts_gunicorn():
                production_env(LOG_LEVEL="warning")).stdout.strip() == str(30)
 
 
+def test_static_root_from_the_environment(tmp_path):
+    # The image collects into the default; a run elsewhere (bench/load.py) into its own.
+    code = "import django; django.setup(); from django.conf import settings; " \
+           "print(settings.STATIC_ROOT)"
+    assert run(["-c", code], production_env(STATIC_ROOT=str(tmp_path))
+               ).stdout.strip() == str(tmp_path)
+    assert run(["-c", code], production_env(STATIC_ROOT=None)
+               ).stdout.strip() == str(ROOT / "staticfiles")
+
+
 @pytest.mark.django_db
 def test_every_page_carries_a_policy_without_inline_scripts(org_a, owner_a):
     from tests.conftest import public_client, tenant_client
