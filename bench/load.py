@@ -30,9 +30,27 @@ other than the expected one, or a failed connection). The highest step whose p95
 300 ms with no error is the rate the machine sustains. The load average is printed before
 and after (the machine may be shared).
 
-Not quite production: ``DJANGO_ENV`` stays ``development`` with ``DJANGO_DEBUG=false``
-(production settings want HTTPS and collected static files, neither of which a loopback run
-has); everything else is what the container runs.
+The settings are production's (``DJANGO_ENV=production``), read from the environment as
+docs/deployment.md lists them, with what a loopback run must supply the honest way:
+
+- **HTTPS**: the proxy terminates TLS and says so; each request carries
+  ``X-Forwarded-Proto: https`` as Caddy sends it (deploy/Caddyfile), so nothing is
+  redirected, cookies are ``Secure``, and the join's CSRF check compares an https Referer.
+  Each client's address comes as the proxy's ``X-Forwarded-For`` (``NUM_PROXIES=1``): the
+  production throttles apply per address; the joins come from a new address each (a new
+  visitor each), and only the per-campaign join limit is raised (one campaign takes every
+  join of the run).
+- **Static files**: ``collectstatic`` into a temporary ``STATIC_ROOT``, as the image does at
+  build time; whitenoise serves the hashed files from there.
+- **E-mail**: production refuses a backend that delivers nothing; the worker sends over SMTP
+  to a sink on loopback (aiosmtpd) run by this script, which counts what it receives.
+- A strong random ``DJANGO_SECRET_KEY``, ``BASE_DOMAIN=fullmobs.test`` (organisations at
+  ``<slug>.fullmobs.test``, sent as the Host header), no ``DJANGO_DEBUG``.
+
+The client is this script's threads (http.client, keep-alive): the script's own CPU time
+per step is printed beside the server's (gunicorn's workers, the worker, PostgreSQL, Redis
+and RabbitMQ are counted together from /proc), since on two cores every cycle the client
+takes is one the server does not have.
 """
 
 from __future__ import annotations
@@ -41,6 +59,8 @@ import http.client
 import os
 import random
 import re
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,6 +84,7 @@ GOAL_P95 = 0.300
 REDIS = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/7")
 BROKER = os.environ.get("LOAD_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 QUEUE = "fullmobs-load"  # a queue of its own: no other worker on the broker takes its tasks
+BASE_DOMAIN = "fullmobs.test"
 
 
 def free_port() -> int:
@@ -73,6 +94,8 @@ def free_port() -> int:
 
 
 PORT = free_port()
+SMTP_PORT = free_port()
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="fullmobs-load-static-"))
 if not os.environ.get("DATABASE_URL"):
     sys.exit("Set DATABASE_URL to a PostgreSQL server; the bench makes and drops its own "
              "database there.")
@@ -82,16 +105,25 @@ DATABASE_URL = urlunsplit(_server._replace(path=f"/{DB_NAME}"))
 # The same settings for this process (which seeds, logs in, makes the token) and the
 # server's: sessions and tokens are read by gunicorn's workers.
 ENVIRONMENT = {
+    "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "false", "CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER,
-    "CELERY_QUEUE": QUEUE, "SITE_PORT": str(PORT), "BIND": f"127.0.0.1:{PORT}",
-    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "BASE_DOMAIN": BASE_DOMAIN, "STATIC_ROOT": str(STATIC_ROOT),
+    "CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER,
+    "CELERY_QUEUE": QUEUE, "BIND": f"127.0.0.1:{PORT}",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(SMTP_PORT),
     "LOG_LEVEL": "WARNING", "WORKER_CONCURRENCY": "1",
-    # Every client comes from 127.0.0.1: the join throttles still count each pledge but
-    # cannot refuse the bench's (30 an hour per address by default).
-    "JOIN_RATE_LIMIT": "1000000/hour", "JOIN_CAMPAIGN_RATE_LIMIT": "1000000/hour",
+    # One proxy in front (Caddy), which writes the client's address in X-Forwarded-For.
+    "NUM_PROXIES": "1",
+    # Every join of the run goes to one campaign: its own limit (600 an hour) would refuse
+    # the bench's; the per-address limit stays production's.
+    "JOIN_CAMPAIGN_RATE_LIMIT": "1000000/hour",
 }
+for _name in ("DJANGO_DEBUG", "SITE_PORT", "SITE_SCHEME", "EMAIL_PROVIDER", "SENTRY_DSN"):
+    os.environ.pop(_name, None)
 os.environ.update(ENVIRONMENT)
+# What the proxy adds to every request it forwards.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
 def _admin(sql: str) -> None:
@@ -101,6 +133,44 @@ def _admin(sql: str) -> None:
 
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) of these processes and all their descendants alive now,
+    plus what their reaped children used (a gunicorn worker recycled meanwhile)."""
+    parents: dict[int, int] = {}
+    times: dict[int, tuple[float, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / TICKS,
+                                  (int(fields[13]) + int(fields[14])) / TICKS)
+    total, pending = 0.0, list(roots)
+    while pending:
+        pid = pending.pop()
+        own, reaped = times.get(pid, (0.0, 0.0))
+        total += own + reaped
+        pending.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+class MailSink:
+    """The SMTP server the worker delivers to (aiosmtpd on loopback): counts messages."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
+        self.received += 1
+        return "250 OK"
 
 
 _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -142,6 +212,9 @@ def seed() -> Fixture:
     # methodology library (the lever catalogue the participant pages and e-mails use).
     subprocess.run([sys.executable, "-m", "config.prod", "release"], cwd=ROOT, check=True,
                    env={**os.environ, **ENVIRONMENT}, stdout=subprocess.DEVNULL)
+    # What the image's build does (Dockerfile): the hashed files whitenoise serves.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity",
+                    "0"], cwd=ROOT, check=True, env={**os.environ, **ENVIRONMENT})
     organisation = organisation_provision(
         name="Load", slug=SLUG, owner_email=f"owner@{SLUG}.example",
         status=Organisation.Status.ACTIVE)
@@ -193,15 +266,19 @@ class User(threading.Thread):
         self.rng = random.Random(seed_value)
         self.samples: list[tuple[str, float, bool]] = []
         self.failures: list[str] = []
+        self.cpu = 0.0  # this thread's own CPU seconds: the client's cost
         self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         self.csrf: tuple[str, str] | None = None
+        # This user's address as the proxy reports it; each join comes from a new one.
+        self.address = f"10.{seed_value % 250}.{seed_value // 250 % 250}.1"
 
     def request(self, method: str, path: str, *, body: str | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, str, list[str]]:
         for attempt in (0, 1):
             try:
-                self.conn.request(method, path, body=body,
-                                  headers={"Host": self.fixture.host, **(headers or {})})
+                self.conn.request(method, path, body=body, headers={
+                    "Host": self.fixture.host, "X-Forwarded-For": self.address,
+                    **PROXY_HEADERS, **(headers or {})})
                 response = self.conn.getresponse()
                 text = response.read().decode(errors="replace")
                 return response.status, text, response.headers.get_all("Set-Cookie") or []
@@ -235,8 +312,13 @@ class User(threading.Thread):
             form = urlencode({"csrfmiddlewaretoken": form_token, "slots": f.join_slot,
                               "email": f"load-{uuid.uuid4().hex[:12]}@bench.example",
                               "first_name": "Load", "companions": 0})
+            # A new visitor: an address of its own (the throttle's 30 joins an hour per
+            # address is production's).
+            visitor = (f"172.{16 + rng.randrange(16)}.{rng.randrange(256)}."
+                       f"{rng.randrange(1, 255)}")
             status = self.request("POST", f"/c/{f.join_code}/join/", body=form, headers={
-                "Cookie": cookie, "Referer": f"http://{f.host}/c/{f.join_code}/",
+                "Cookie": cookie, "Referer": f"https://{f.host}/c/{f.join_code}/",
+                "X-Forwarded-For": visitor,
                 "Content-Type": "application/x-www-form-urlencoded"})[0]
             return "POST /c/<code>/join/", 302, status
         if kind == "participant page":
@@ -257,6 +339,7 @@ class User(threading.Thread):
         return f"GET {path}", 200, self.request("GET", path, headers=auth)[0]
 
     def run(self) -> None:
+        started_cpu = time.thread_time()
         kinds = [kind for kind, _ in self.MIX]
         weights = [weight for _, weight in self.MIX]
         while time.monotonic() < self.until:
@@ -272,6 +355,7 @@ class User(threading.Thread):
                 self.failures.append(f"{kind}: {type(error).__name__}: {error}")
             self.samples.append((name, time.perf_counter() - started, ok))
         self.conn.close()
+        self.cpu = time.thread_time() - started_cpu
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -294,7 +378,8 @@ def outbox() -> dict[str, int]:
 
 
 def step(fixture: Fixture, users: int, *, seconds: float = SECONDS,
-         quiet: bool = False) -> dict:
+         quiet: bool = False, servers: list[int] | None = None) -> dict:
+    server_cpu = tree_cpu(servers or [])
     started = time.monotonic()
     threads = [User(fixture, started + seconds, seed_value=users * 1000 + i)
                for i in range(users)]
@@ -303,6 +388,8 @@ def step(fixture: Fixture, users: int, *, seconds: float = SECONDS,
     for thread in threads:
         thread.join(seconds + 60)
     elapsed = time.monotonic() - started
+    server_cpu = tree_cpu(servers or []) - server_cpu
+    client_cpu = sum(thread.cpu for thread in threads)
     by_endpoint: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     failures: list[str] = []
@@ -316,7 +403,9 @@ def step(fixture: Fixture, users: int, *, seconds: float = SECONDS,
     reference = sorted(by_endpoint.get("GET /health/live (reference)") or [0.0])
     result = {"users": users, "rps": len(everything) / elapsed,
               "p95": percentile(everything, 0.95), "errors": sum(errors.values()),
-              "reference_p50": percentile(reference, 0.5)}
+              "reference_p50": percentile(reference, 0.5),
+              "client_cpu": client_cpu / elapsed, "server_cpu": server_cpu / elapsed,
+              "requests": sum(len(values) for values in by_endpoint.values())}
     if quiet:
         return result
     print(f"\n{users} users, {elapsed:.1f} s, load average {load_average()}")
@@ -334,6 +423,12 @@ def step(fixture: Fixture, users: int, *, seconds: float = SECONDS,
     line("all but the reference", everything, sum(errors.values()))
     print(f"  p50 all / p50 reference: "
           f"{percentile(everything, 0.5) / max(result['reference_p50'], 1e-6):.1f}×")
+    per_request = 1000 / max(result["requests"], 1) * elapsed
+    print(f"  CPU: client {result['client_cpu']:.2f} cores "
+          f"({result['client_cpu'] * per_request:.1f} ms a request), web + worker "
+          f"{result['server_cpu']:.2f} cores ({result['server_cpu'] * per_request:.1f} ms a "
+          f"request): the client costs {result['client_cpu'] / max(result['server_cpu'], 1e-6):.0%}"
+          f" of the server processes")
     for failure in sorted(set(failures))[:10]:
         print(f"    error: {failure}")
     return result
@@ -344,7 +439,7 @@ def wait_ready(host: str, path: str, seconds: float = 120) -> None:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", path, headers={"Host": host})
+            conn.request("GET", path, headers={"Host": host, **PROXY_HEADERS})
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -357,6 +452,11 @@ def main() -> None:
     print(f"load average before seeding: {load_average()}, {os.cpu_count()} CPUs")
     logs = Path(tempfile.mkdtemp(prefix="fullmobs-load-"))
     processes: list[subprocess.Popen] = []
+    from aiosmtpd.controller import Controller
+
+    sink = MailSink()
+    mail = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
+    mail.start()
     try:
         fixture = seed()
         connections.close_all()
@@ -377,14 +477,17 @@ def main() -> None:
         # Each gunicorn worker's first requests load templates, translations, connections:
         # a short warm-up, not counted.
         print("warm-up (not counted):", end="")
-        step(fixture, int(workers), seconds=min(SECONDS, 10), quiet=True)
+        servers = [process.pid for process in processes]
+        step(fixture, int(workers), seconds=min(SECONDS, 10), quiet=True, servers=servers)
         print(" done")
-        results = [step(fixture, users) for users in STEPS]
-        # The worker sends the joins' confirmation e-mails (the locmem backend): the
-        # outbox says whether it kept up.
+        results = [step(fixture, users, servers=servers) for users in STEPS]
+        # The worker sends the joins' confirmation e-mails over SMTP to the sink: the
+        # outbox and the sink say whether it kept up.
         time.sleep(5)
-        print(f"\njoins' e-mails in the outbox, by status: {outbox()}")
+        print(f"\njoins' e-mails in the outbox, by status: {outbox()}; "
+              f"messages received by the SMTP sink: {sink.received}")
     finally:
+        mail.stop()
         for process in reversed(processes):
             process.terminate()
         for process in processes:
@@ -403,11 +506,14 @@ def main() -> None:
         for key in cache.scan_iter(f"{SLUG.replace('-', '_')}:*"):
             cache.delete(key)
         _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        shutil.rmtree(STATIC_ROOT, ignore_errors=True)
     print(f"\nload average after: {load_average()} (logs in {logs})")
-    print(f"  {'users':>5} {'rps':>7} {'p95':>7} {'errors':>6} {'reference p50':>13}")
+    print(f"  {'users':>5} {'rps':>7} {'p95':>7} {'errors':>6} {'reference p50':>13} "
+          f"{'client CPU':>10} {'server CPU':>10}")
     for result in results:
         print(f"  {result['users']:5d} {result['rps']:7.1f} {result['p95'] * 1000:5.0f}ms "
-              f"{result['errors']:6d} {result['reference_p50'] * 1000:11.0f}ms")
+              f"{result['errors']:6d} {result['reference_p50'] * 1000:11.0f}ms "
+              f"{result['client_cpu']:10.2f} {result['server_cpu']:10.2f}")
     good = [r for r in results if r["p95"] < GOAL_P95 and r["errors"] == 0]
     if good:
         best = max(good, key=lambda r: r["users"])
