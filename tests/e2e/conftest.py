@@ -31,7 +31,10 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     """The project served by gunicorn on the test database, as a user would reach it."""
     port = free_port()
     log = tmp_path_factory.mktemp("live") / "server.log"
-    env = child_env(SITE_PORT=str(port), PORT=str(port), BASE_DOMAIN="localhost")
+    # A tile server for the directory's map, as in production; no test fetches its tiles
+    # (tests/e2e/journeys/test_directory.py blocks them and counts the requests).
+    env = child_env(SITE_PORT=str(port), PORT=str(port), BASE_DOMAIN="localhost",
+                    DIRECTORY_TILE_URL="https://tiles.example.test/{z}/{x}/{y}.png")
     cmd = [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
            "--workers", "2", "--access-logfile", "-"]
     with running(cmd, env, log) as process:
