@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from .activity import participant_touch
 from .consent import consent_record
 from .pledges import MAX_COMPANIONS, _notify_on_commit, pledge_create
 from .quota import participant_quota_claim
+from .rows import insert_sql, mark_saved
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +87,25 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
     values = {"first_name": first_name.strip(), "last_name": last_name.strip(),
               "language": language, "site": site.strip(), "postcode": postcode.strip(),
               "age_band": age_band.strip()}
-    with transaction.atomic():
-        participant = Participant.objects.select_for_update().filter(
-            email__iexact=email).first()
-        created = participant is None
-        if created:
+    # No savepoint of its own: nothing in it is caught and carried on from (a new person
+    # goes in with ON CONFLICT, not by catching a unique violation).
+    with transaction.atomic(savepoint=False):
+        # New people default to the organisation's language. With a team to find or
+        # make, the person is looked up first (a known person's team is left alone).
+        participant = None if team else _participant_insert(
+            email=email, source=source, referred_by=referred_by,
+            language=language or _organisation_locale(),
+            **{k: v for k, v in values.items() if v and k != "language"})
+        created = participant is not None
+        if not created:
+            participant = Participant.objects.select_for_update().filter(
+                email__iexact=email).first()
+        if participant is None:
+            created = True
             try:
                 with transaction.atomic():
                     participant = Participant.objects.create(
                         email=email, source=source, referred_by=referred_by,
-                        # New people default to the organisation's language.
                         language=language or _organisation_locale(),
                         team=team_get_or_create(team),
                         **{k: v for k, v in values.items() if v and k != "language"},
@@ -128,6 +139,23 @@ def participant_upsert(*, email: str, first_name: str = "", last_name: str = "",
                                                      Participant.Source.INVITATION)
                            else participant.language)
     return participant, created
+
+
+def _participant_insert(**fields: object) -> Participant | None:
+    """A new participant with this address, in one statement; None, writing nothing, when
+    the address is someone's already (whatever its case: the unique index on
+    ``lower(email)``), or is being taken by a transaction still running (PostgreSQL waits
+    for it, then answers for the row it committed)."""
+    participant = Participant(**fields)
+    insert, params = insert_sql(participant)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} ON CONFLICT (lower(email)) WHERE NOT (email = '') "
+                       "DO NOTHING RETURNING id", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    mark_saved(participant, row[0])
+    return participant
 
 
 def _space_read_only() -> bool:
@@ -231,7 +259,9 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                   companions: int = 0, companion_names: str = "", team: str = "",
                   site: str = "", postcode: str = "", age_band: str = "",
                   consent_to_contact: bool = False, invitation_code: str = "",
-                  known_participant: Participant | None = None) -> JoinedPledges:
+                  known_participant: Participant | None = None,
+                  on_participant: Callable[[Participant, bool], None] | None = None
+                  ) -> JoinedPledges:
     """Sign up for one or more slots of a campaign (the public join form and API).
 
     Knowing an e-mail proves nothing: when the address is already a participant's and the
@@ -251,6 +281,12 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
     An internal campaign accepts only people holding a signed participant link
     (``known_participant``): the organisation's own lists, people invited by e-mail, and
     anyone who proved an address in its allowed domains (``access_link_send``).
+
+    ``on_participant(participant, created)`` is called in the transaction once the person
+    is known, before any seat is taken: what the caller writes there (the join page: the
+    session that remembers the visitor) commits with the pledges or not at all, and is not
+    written while the slot's row is locked (every sign-up to the slot waits for that lock,
+    so the pledge's statement is the join's last before the commit).
     """
     errors: dict[str, list[str]] = {}
     if not campaign.is_open:
@@ -259,7 +295,11 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
         raise DomainError({"campaign": [_("This campaign is paused for the moment.")]})
     if not slot_ids:
         errors["slots"] = [_("Choose at least one time slot.")]
-    slots = list(Slot.objects.filter(campaign=campaign, pk__in=slot_ids).order_by("starts_at"))
+    # In one order (time, then id), so two joins to the same slots lock them alike.
+    slots = list(Slot.objects.filter(campaign=campaign, pk__in=slot_ids)
+                 .order_by("starts_at", "pk"))
+    for slot in slots:
+        slot.campaign = campaign  # pledge_create reads it: not fetched again
     if slot_ids and len(slots) != len(set(slot_ids)):
         errors["slots"] = [_("Choose time slots of this campaign.")]
     if known_participant is not None and \
@@ -270,7 +310,9 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
                              "received, or verify your organisation e-mail address first.")]
     if errors:
         raise DomainError(errors)
-    invitation = (Invitation.objects.filter(campaign=campaign, code=invitation_code).first()
+    # With its inviter, who becomes a new person's referrer.
+    invitation = (Invitation.objects.select_related("inviter")
+                  .filter(campaign=campaign, code=invitation_code).first()
                   if invitation_code else None)
     with transaction.atomic():
         participant, created = participant_upsert(
@@ -294,24 +336,25 @@ def campaign_join(*, campaign: Campaign, email: str, slot_ids: list[int],
         if slots:
             # The plan's participants quota (services.quota), under its lock until commit.
             participant_quota_claim(participant_id=participant.pk)
+        if on_participant is not None:
+            on_participant(participant, created)
         for slot in slots:
             if companions > campaign.party_approval_above:
                 pledge = _pledge_awaiting_approval(slot=slot, participant=participant,
                                                    companions=companions,
-                                                   companion_names=companion_names)
+                                                   companion_names=companion_names,
+                                                   invitation=invitation)
             else:
                 pledge = pledge_create(slot=slot, participant=participant,
-                                       companions=companions,
-                                       companion_names=companion_names)
-            if invitation is not None:
-                pledge.invitation = invitation
-                pledge.save(update_fields=["invitation"])
+                                       companions=companions, companion_names=companion_names,
+                                       invitation=invitation,
+                                       participant_new=created)
             pledges.append(pledge)
     return pledges
 
 
 def _pledge_awaiting_approval(*, slot: Slot, participant: Participant, companions: int,
-                              companion_names: str) -> Pledge:
+                              companion_names: str, invitation: Invitation | None) -> Pledge:
     """A large party's pledge: no seat taken (``confirmed_seats`` is not touched) until an
     organiser approves it. The partial unique index still allows one live pledge per
     participant and slot, awaiting ones included."""
@@ -321,8 +364,8 @@ def _pledge_awaiting_approval(*, slot: Slot, participant: Participant, companion
     try:
         with transaction.atomic():
             pledge = Pledge.objects.create(
-                slot=slot, participant=participant, companions=companions,
-                companion_names=companion_names.strip()[:300],
+                slot=slot, participant=participant, invitation=invitation,
+                companions=companions, companion_names=companion_names.strip()[:300],
                 status=Pledge.Status.AWAITING_APPROVAL)
     except IntegrityError as exc:
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc

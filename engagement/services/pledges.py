@@ -11,25 +11,38 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.tenancy import enqueue_on_commit
 
-from ..models import Campaign, Participant, Pledge, Slot
+from ..models import Campaign, Invitation, Participant, Pledge, Slot
 from .activity import participant_touch
 from .directory import campaign_directory_count_on_commit
 from .quota import participant_quota_claim
+from .rows import insert_sql, mark_saved
 from .waitlist import seats_free_up
 
 MAX_COMPANIONS = 20
+# Takes the seats if they are free; a row returned when it did (parameters: seats, slot,
+# seats).
+SEATS_TAKE = ("UPDATE engagement_slot SET confirmed_seats = confirmed_seats + %s "
+              "WHERE id = %s AND confirmed_seats + %s <= capacity RETURNING id")
 # A confirmed person cancelling less than this before their slot: the organisers are told.
 LATE_CANCELLATION = timedelta(hours=48)
 
 
 def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
-                  companion_names: str = "") -> Pledge:
+                  companion_names: str = "", invitation: Invitation | None = None,
+                  participant_new: bool = False) -> Pledge:
     """Pledge time to a slot: confirmed while seats remain, otherwise on the waiting list.
 
     The seat count moves in one conditional UPDATE (``… WHERE confirmed_seats + n <=
     capacity``): PostgreSQL serialises concurrent pledges on the slot row and re-checks the
     condition for each, and a CHECK constraint backs it, so a slot is never over-filled,
     however many people pledge at once.
+
+    The UPDATE and the pledge's INSERT are one statement (the UPDATE in a ``WITH``, the
+    pledge confirmed when it took the seats): the slot row, locked by the UPDATE until the
+    commit, is the one every sign-up to this slot waits for, so nothing else is done while
+    it is held. ``invitation`` is the link the person came through (the snowball);
+    ``participant_new`` says the participant was created in this transaction (no pledge
+    yet, and their last action is now already).
     """
     errors: dict[str, list[str]] = {}
     campaign = slot.campaign
@@ -43,27 +56,36 @@ def pledge_create(*, slot: Slot, participant: Participant, companions: int = 0,
     if errors:
         raise DomainError(errors)
     seats = 1 + companions
+    now = timezone.now()
+    pledge = Pledge(slot=slot, participant=participant, invitation=invitation,
+                    companions=companions, companion_names=companion_names.strip()[:300],
+                    status=Pledge.Status.CONFIRMED, created_at=now, confirmed_at=now)
+    taken = "EXISTS (SELECT FROM seat)"
+    insert, params = insert_sql(pledge, overrides={
+        "status": (f"CASE WHEN {taken} THEN %s ELSE %s END",
+                   [Pledge.Status.CONFIRMED, Pledge.Status.WAITLISTED]),
+        "confirmed_at": (f"CASE WHEN {taken} THEN %s::timestamptz END", [now])})
     try:
-        with transaction.atomic():
+        # A new participant holds no pledge: no savepoint is needed to tell "already
+        # pledged" from other errors.
+        with transaction.atomic(savepoint=not participant_new):
             # The plan's participants quota (services.quota), under its lock until commit;
             # lock order: the quota's lock, then the slot row.
             participant_quota_claim(participant_id=participant.pk)
+            if not participant_new:
+                participant_touch(participant_id=participant.pk, now=now)
+            # The model's columns, values as parameters (services.rows).
+            statement = f"WITH seat AS ({SEATS_TAKE}) {insert} RETURNING id, status"  # noqa: S608
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE engagement_slot SET confirmed_seats = confirmed_seats + %s "
-                    "WHERE id = %s AND confirmed_seats + %s <= capacity RETURNING id",
-                    [seats, slot.pk, seats])
-                confirmed = cursor.fetchone() is not None
-            now = timezone.now()
-            pledge = Pledge.objects.create(
-                slot=slot, participant=participant, companions=companions,
-                companion_names=companion_names.strip()[:300],
-                status=Pledge.Status.CONFIRMED if confirmed else Pledge.Status.WAITLISTED,
-                created_at=now, confirmed_at=now if confirmed else None)
+                cursor.execute(statement, [seats, slot.pk, seats, *params])
+                pledge_id, pledge.status = cursor.fetchone()
     except IntegrityError as exc:
         # The partial unique index: this participant already holds a live pledge here.
         raise DomainError({"slot": [_("You have already pledged to this time slot.")]}) from exc
-    participant_touch(participant_id=participant.pk, now=now)
+    mark_saved(pledge, pledge_id)
+    confirmed = pledge.status == Pledge.Status.CONFIRMED
+    if not confirmed:
+        pledge.confirmed_at = None
     _notify_on_commit("notify_pledge", pledge.pk)
     if confirmed:  # the campaign's count moved
         campaign_directory_count_on_commit(campaign)

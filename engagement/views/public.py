@@ -5,7 +5,6 @@ code put up on site (internal campaigns check who joins)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.entitlements import entitlements_for
 from core.errors import DomainError
-from core.sessions import session_save_now
+from core.sessions import session_cookie_set, session_forget_unsaved, session_save_now
 from tenants import throttle
 
 from .. import links
@@ -33,26 +32,35 @@ from ..services.checkin import companions_pending, pledge_for_self_check_in
 from ..services.joining import access_link_send
 from ..services.quota import counts_this_month, participant_quota
 from .documents import ics_response
-from .visitors import campaign_for_visitor, remember, session_participant
+from .visitors import (
+    campaign_for_visitor,
+    invitation_code,
+    invitation_remember,
+    remember,
+    session_participant,
+)
 
 
 def campaign_page(request, code):
     campaign = campaign_for_visitor(request, code)
     participant = session_participant(request)
+    invitation = None
     if request.GET.get("i"):
         invitation = invitation_record_open(campaign=campaign, code=request.GET["i"])
         if invitation is not None:
-            request.session[f"invitation:{campaign.pk}"] = invitation.code
+            request.invitation_code = invitation.code  # read by this page already
     may_see = (campaign.visibility == Campaign.Visibility.PUBLIC or request.access is not None
-               or participant is not None
-               or request.session.get(f"invitation:{campaign.pk}"))
-    return _render_campaign(request, campaign, None, may_see=bool(may_see),
-                            participant=participant)
+               or participant is not None or invitation_code(request, campaign))
+    response = _render_campaign(request, campaign, None, may_see=bool(may_see),
+                                participant=participant)
+    if invitation is not None:
+        invitation_remember(response, campaign, invitation.code)
+    return response
 
 
 def _inviter_name(request, campaign, participant) -> str:
     """The first name of whoever invited this visitor (never more of them), or ""."""
-    code = request.session.get(f"invitation:{campaign.pk}")
+    code = invitation_code(request, campaign)
     invitation = (Invitation.objects.select_related("inviter")
                   .filter(campaign=campaign, code=code).first() if code else None)
     inviter = invitation.inviter if invitation is not None else None
@@ -108,6 +116,7 @@ def _render_campaign(request, campaign, form, *, may_see: bool, participant, sta
 def campaign_join_view(request, code):
     campaign = campaign_for_visitor(request, code)
     participant = session_participant(request)
+    proven = participant is not None
     form = JoinForm(request.POST, slots=campaign.slots.all())
     try:
         throttle.check(request, "join", subject=campaign)
@@ -118,23 +127,35 @@ def campaign_join_view(request, code):
                                 participant=participant, status=throttle.STATUS)
     if form.is_valid():
         data = form.cleaned_data
+
+        remembered = []
+
+        def remember_visitor(person, created: bool) -> None:
+            # Only a person this join creates, or who came with their signed link, is
+            # remembered (see _joined); the session row is written here, in the join's
+            # transaction: it commits with the pledges or not at all, so a visitor whose
+            # join fails leaves no session behind.
+            if created or proven:
+                remember(request, person)
+                session_save_now(request)
+                remembered.append(person)
+
         try:
-            # The pledges and the session that remembers the participant commit together:
-            # a database lost in between cannot record a sign-up answered by an error.
-            with transaction.atomic():
-                pledges = campaign_join(
-                    campaign=campaign, email=data["email"], slot_ids=data["slots"],
-                    first_name=data["first_name"], last_name=data["last_name"],
-                    language=request.LANGUAGE_CODE[:2], companions=data["companions"] or 0,
-                    companion_names=data["companion_names"],
-                    consent_to_contact=data["consent_to_contact"],
-                    invitation_code=request.session.get(f"invitation:{campaign.pk}", ""),
-                    known_participant=participant)
-                response = _joined(request, campaign, pledges, proven=participant is not None)
-                session_save_now(request, response)
+            pledges = campaign_join(
+                campaign=campaign, email=data["email"], slot_ids=data["slots"],
+                first_name=data["first_name"], last_name=data["last_name"],
+                language=request.LANGUAGE_CODE[:2], companions=data["companions"] or 0,
+                companion_names=data["companion_names"],
+                consent_to_contact=data["consent_to_contact"],
+                invitation_code=invitation_code(request, campaign),
+                known_participant=participant, on_participant=remember_visitor)
         except DomainError as exc:
+            if remembered:
+                session_forget_unsaved(request)  # as the rolled-back join left it
             exc.add_to_form(form)
         else:
+            response = _joined(request, campaign, pledges, proven=proven)
+            session_cookie_set(request, response)
             return response
     return _render_campaign(request, campaign, form, may_see=True, participant=participant,
                             status=400)
@@ -150,7 +171,7 @@ def _joined(request, campaign, pledges, *, proven: bool):
                                     "the message we have just sent has your personal link "
                                     "to see or change it."))
         return redirect("campaign_page", code=campaign.code)
-    remember(request, pledges.participant)
+    # The session already remembers the participant (campaign_join's on_participant).
     statuses = {pledge.status for pledge in pledges}
     if statuses == {Pledge.Status.AWAITING_APPROVAL}:
         messages.info(request, _("Thank you! Groups this large are confirmed by the "

@@ -3,6 +3,7 @@ session), and the campaigns a visitor may see."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -40,3 +41,29 @@ def campaign_for_visitor(request, code: str) -> Campaign:
     if campaign.status == Campaign.Status.DRAFT and request.access is None:
         raise Http404
     return campaign
+
+
+# The invitation a visitor came through, remembered for the campaign's pages in a signed
+# cookie rather than in the session: opening a link writes no session row (a session is
+# made only when someone joins).
+INVITATION_COOKIE = "invitation"
+INVITATION_SALT = "engagement.invitation"
+
+
+def invitation_code(request, campaign: Campaign) -> str:
+    """The code of the invitation this visitor opened for this campaign, or ""."""
+    known = getattr(request, "invitation_code", None)  # opened by this very request
+    if known:
+        return str(known)
+    return request.get_signed_cookie(
+        INVITATION_COOKIE, default="", salt=f"{INVITATION_SALT}:{campaign.pk}",
+        max_age=settings.SESSION_COOKIE_AGE)
+
+
+def invitation_remember(response, campaign: Campaign, code: str) -> None:
+    """Remember the invitation on the campaign's own paths (its page and its join form),
+    for as long as a session would."""
+    response.set_signed_cookie(
+        INVITATION_COOKIE, code, salt=f"{INVITATION_SALT}:{campaign.pk}",
+        max_age=settings.SESSION_COOKIE_AGE, path=f"/c/{campaign.code}/",
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
