@@ -14,12 +14,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.errors import DomainError
-from engagement.models import Campaign, ImpactRecord, Participant, Pledge, Programme, Slot
+from engagement.models import (
+    Campaign,
+    ImpactRecord,
+    Invitation,
+    Participant,
+    Pledge,
+    Programme,
+    Skill,
+    Slot,
+    TimeValuation,
+)
 from engagement.services.checkin import pledge_check_in, pledge_mark_no_show
 from engagement.services.pledges import pledge_cancel, pledge_create
 from reports import figures, metrics
@@ -90,6 +101,25 @@ def maintained() -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
 
 def assert_tallies_equal_a_recount() -> None:
     assert maintained() == recounted()
+    assert_figures_equal_a_recount()
+
+
+def assert_figures_equal_a_recount() -> dict:
+    """Every figure of every programme and campaign, as dashboards, the API, the CSV and
+    the PDF read them (from the tallies), equals the same figures computed from every
+    pledge; returns them, for the caller to check they are not all zero."""
+    shown = {}
+    for programme in Programme.objects.order_by("pk"):
+        tallied = metrics.programme_metrics(programme)
+        assert tallied == metrics.programme_metrics_recounted(programme), programme.name
+        shown[f"programme {programme.pk}"] = tallied
+    ids = list(Campaign.objects.order_by("pk").values_list("pk", flat=True))
+    tallied_campaigns = metrics.campaigns_metrics(ids)
+    assert tallied_campaigns == metrics.campaigns_metrics_recounted(ids)
+    for pk in ids[:2]:
+        assert metrics.campaign_metrics(Campaign.objects.get(pk=pk)) == tallied_campaigns[pk]
+    shown.update({f"campaign {pk}": figures for pk, figures in tallied_campaigns.items()})
+    return shown
 
 
 def _open_campaign(programme, *, slots: int = 2, capacity: int = 4) -> Campaign:
@@ -99,6 +129,12 @@ def _open_campaign(programme, *, slots: int = 2, capacity: int = 4) -> Campaign:
                     starts_at=campaign.starts_at + timedelta(minutes=20 * index),
                     ends_at=campaign.starts_at + timedelta(minutes=20 * index + 50))
     return campaign
+
+
+ACTIONS = {"pledge", "cancel", "check_in", "no_show", "impact", "delete", "bulk",
+           "slot_moved", "campaign_moved", "invited", "inviter_changed", "skill",
+           "slot_skill", "campaign_start", "campaign_status", "slot_over", "hour_value",
+           "pledge_moved"}
 
 
 @pytest.mark.django_db
@@ -111,47 +147,102 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
         people = [ParticipantFactory() for _ in range(14)]
         indicator = programme.indicators.create(code="kg", position=0, unit="kg",
                                                 label_fr="Kilos", label_en="Kilos", sdg=12)
-        for _ in range(160):
-            action = rng.choice(("pledge", "pledge", "pledge", "cancel", "check_in",
-                                 "no_show", "impact", "delete", "bulk", "slot_moved",
-                                 "campaign_moved"))
+        skills = [Skill.objects.create(name="Carpentry", hourly_rate=Decimal("31.37")),
+                  Skill.objects.create(name="Legal advice", hourly_rate=Decimal("87.15"))]
+        # Invitations from participants (the referral forest) and from an organiser.
+        invitations = [Invitation.objects.create(
+            campaign=rng.choice(campaigns), inviter=rng.choice((*people, None)),
+            organiser=manager_a, channel="email", lever_code="personal_invitation")
+            for _ in range(12)]
+        seen: dict[str, list] = {}
+        done: set[str] = set()
+
+        def write(action: str) -> None:
             live = list(Pledge.objects.exclude(status=Pledge.Status.CANCELLED))
             confirmed = [p for p in live if p.status == Pledge.Status.CONFIRMED]
+            if action == "pledge":
+                pledge_create(slot=rng.choice(slots), participant=rng.choice(people),
+                              companions=rng.choice((0, 0, 1, 2)))
+            elif action == "invited" and live:
+                # A pledge made through someone's invitation (a join by their link).
+                Pledge.objects.filter(pk=rng.choice(live).pk).update(
+                    invitation=rng.choice(invitations),
+                    created_at=timezone.now() - timedelta(minutes=rng.randint(0, 600)))
+            elif action == "inviter_changed":
+                Invitation.objects.filter(pk=rng.choice(invitations).pk).update(
+                    inviter=rng.choice((*people, None)))
+            elif action == "skill" and confirmed:
+                # Skills-based volunteering: the person's own skill and the rate kept.
+                skill = rng.choice((*skills, None))
+                Pledge.objects.filter(pk=rng.choice(confirmed).pk).update(
+                    skill=skill, hour_rate=None if skill is None or rng.random() < 0.3
+                    else Decimal(rng.choice(("25.10", "40.05"))))
+            elif action == "slot_skill":
+                Slot.objects.filter(pk=rng.choice(slots).pk).update(
+                    skill=rng.choice((*skills, None)))
+            elif action == "campaign_start":
+                # Which campaign came first: returning people change.
+                starts_at = timezone.now() + timedelta(days=rng.randint(6, 30))
+                Campaign.objects.filter(pk=rng.choice(campaigns).pk).update(
+                    starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
+                    mobilisation_deadline=starts_at - timedelta(days=1))
+            elif action == "campaign_status":
+                Campaign.objects.filter(pk=rng.choice(campaigns).pk).update(
+                    status=rng.choice((Campaign.Status.FAILED, Campaign.Status.COMPLETED,
+                                       Campaign.Status.OPEN, Campaign.Status.OPEN)))
+            elif action == "slot_over":
+                # An action that is over: its confirmed pledges count for attendance.
+                now = timezone.now().replace(microsecond=0)
+                Slot.objects.filter(pk=rng.choice(slots).pk).update(
+                    starts_at=now - timedelta(hours=5),
+                    ends_at=now - timedelta(hours=rng.choice((1, 2))))
+            elif action == "hour_value":
+                TimeValuation.objects.update_or_create(pk=1, defaults={
+                    "hour_value": Decimal(rng.choice(("11.88", "15.37", "23.01")))})
+            elif action == "pledge_moved" and live:
+                # An organiser's correction: a pledge moved to a slot of another
+                # campaign (refused when the person already has one there).
+                Pledge.objects.filter(pk=rng.choice(live).pk).update(slot=rng.choice(slots))
+            elif action == "cancel" and live:
+                # Cancelling a confirmed pledge promotes or offers the waiting list.
+                pledge_cancel(pledge=rng.choice(live))
+            elif action == "check_in" and confirmed:
+                pledge_check_in(pledge=rng.choice(confirmed), by_user=manager_a,
+                                hours=Decimal(rng.choice(("1.5", "2", "0.25"))))
+            elif action == "no_show" and confirmed:
+                pledge_mark_no_show(pledge=rng.choice(confirmed))
+            elif action == "impact":
+                ImpactRecord.objects.update_or_create(
+                    campaign=rng.choice(campaigns), indicator=indicator,
+                    defaults={"value": Decimal(rng.randint(0, 50))})
+            elif action == "delete" and live:
+                Pledge.objects.filter(pk=rng.choice(live).pk).delete()
+            elif action == "bulk":
+                # Statements the services never make: several rows of several
+                # campaigns at once (an import, an organiser's correction).
+                Pledge.objects.filter(status=Pledge.Status.CONFIRMED,
+                                      attendance=Pledge.Attendance.PENDING).update(
+                    attendance=Pledge.Attendance.ATTENDED, hours_given=Decimal(1))
+            elif action == "campaign_moved":
+                # To the other programme, or back: both programmes' people change.
+                moved = rng.choice(campaigns)
+                Campaign.objects.filter(pk=moved.pk).update(programme=rng.choice(
+                    (programme, other_programme)))
+            elif action == "slot_moved":
+                Slot.objects.filter(pk=rng.choice(slots).pk).update(
+                    ends_at=F("starts_at") + timedelta(minutes=rng.randint(30, 240)))
+
+        for step in range(220):
+            action = rng.choice(("pledge", "pledge", "pledge", "invited", *sorted(ACTIONS)))
             try:
-                if action == "pledge":
-                    pledge_create(slot=rng.choice(slots), participant=rng.choice(people),
-                                  companions=rng.choice((0, 0, 1, 2)))
-                elif action == "cancel" and live:
-                    # Cancelling a confirmed pledge promotes or offers the waiting list.
-                    pledge_cancel(pledge=rng.choice(live))
-                elif action == "check_in" and confirmed:
-                    pledge_check_in(pledge=rng.choice(confirmed), by_user=manager_a,
-                                    hours=Decimal(rng.choice(("1.5", "2", "0.25"))))
-                elif action == "no_show" and confirmed:
-                    pledge_mark_no_show(pledge=rng.choice(confirmed))
-                elif action == "impact":
-                    ImpactRecord.objects.update_or_create(
-                        campaign=rng.choice(campaigns), indicator=indicator,
-                        defaults={"value": Decimal(rng.randint(0, 50))})
-                elif action == "delete" and live:
-                    Pledge.objects.filter(pk=rng.choice(live).pk).delete()
-                elif action == "bulk":
-                    # Statements the services never make: several rows of several
-                    # campaigns at once (an import, an organiser's correction).
-                    Pledge.objects.filter(status=Pledge.Status.CONFIRMED,
-                                          attendance=Pledge.Attendance.PENDING).update(
-                        attendance=Pledge.Attendance.ATTENDED, hours_given=Decimal(1))
-                elif action == "campaign_moved":
-                    # To the other programme, or back: both programmes' people change.
-                    moved = rng.choice(campaigns)
-                    Campaign.objects.filter(pk=moved.pk).update(programme=rng.choice(
-                        (programme, other_programme)))
-                elif action == "slot_moved":
-                    slot = rng.choice(slots)
-                    Slot.objects.filter(pk=slot.pk).update(
-                        ends_at=slot.starts_at + timedelta(minutes=rng.randint(30, 240)))
-            except DomainError:
-                pass  # already pledged to that slot, nothing to cancel...
+                with transaction.atomic():
+                    write(action)
+                done.add(action)
+            except (DomainError, IntegrityError):
+                pass  # already pledged to that slot, a refused correction...
+            if step % 55 == 54:
+                for key, shown in assert_figures_equal_a_recount().items():
+                    seen.setdefault(key, []).append(shown)
         Pledge.objects.bulk_create([
             Pledge(slot=slots[0], participant=person, status=Pledge.Status.CONFIRMED,
                    companions=1, attendance=Pledge.Attendance.ATTENDED,
@@ -159,6 +250,17 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
             for person in ParticipantFactory.create_batch(3)])
         assert CampaignTally.objects.filter(pledges_confirmed__gt=0).count() >= 2
         assert_tallies_equal_a_recount()
+        # Every kind of write happened, and the mix reached every kind of figure
+        # somewhere (not an equality of zeros).
+        assert done == ACTIONS, ACTIONS - done
+        everything = [f for shown in seen.values() for f in shown]
+        for path in (("snowball", "brought_pledged"), ("snowball", "generations"),
+                     ("participants", "returning"), ("participants", "with_companions"),
+                     ("attendance", "confirmed"), ("attendance", "attended"),
+                     ("attendance", "no_show"), ("value", "amount"),
+                     ("value", "skills_based_amount"), ("hours", "pledged"),
+                     ("hours", "attended"), ("snowball", "brought_attended")):
+            assert any(f[path[0]][path[1]] for f in everything), path
         # A campaign deleted takes its tallies with it.
         campaigns[2].delete()
         assert not CampaignTally.objects.filter(campaign_id=campaigns[2].pk).exists()
