@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -36,6 +37,7 @@ from .referrals import participant_brought_count
 @dataclass
 class ProfileAction:
     campaign: str
+    when: str  # the start, in the organisation's time zone and the reader's language
     starts_at: Any
     ends_at: Any
     place: str
@@ -54,6 +56,7 @@ class ProfileOrganisation:
     brought: int = 0
     impact: list[str] = field(default_factory=list)
     consent_url: str = ""
+    time_zone: str = "Europe/Paris"  # the organisation's: its dates are read in it
 
 
 @dataclass
@@ -103,14 +106,17 @@ def _read(organisation: Organisation, participant_id: int, key: str
     now = timezone.now()
     pledges = list(participant.pledges.exclude(status=Pledge.Status.CANCELLED)
                    .select_related("slot__campaign").order_by("slot__starts_at", "pk"))
-    entry = ProfileOrganisation(name=organisation.name,
+    entry = ProfileOrganisation(name=organisation.name, time_zone=organisation.time_zone,
                                 brought=participant_brought_count(participant),
                                 consent_url=_consent_url(organisation, participant))
     came = []
     for pledge in pledges:
         campaign = pledge.slot.campaign
+        with timezone.override(organisation.time_zone):
+            when = date_format(timezone.localtime(pledge.slot.starts_at), "DATETIME_FORMAT")
         entry.actions.append(ProfileAction(
-            campaign=campaign.localized("title").text, starts_at=pledge.slot.starts_at,
+            campaign=campaign.localized("title").text, when=when,
+            starts_at=pledge.slot.starts_at,
             ends_at=pledge.slot.ends_at, place=campaign.place, status=pledge.status,
             attendance=pledge.attendance, companions=pledge.companions,
             hours=pledge.hours_given, is_past=pledge.slot.ends_at < now))
@@ -145,8 +151,12 @@ def _attendance(action: ProfileAction) -> str:
     return str(dict(Pledge.Attendance.choices).get(action.attendance, ""))
 
 
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+def _when(moment, zone: str | None = None) -> str:
+    """ISO 8601 without seconds, in ``zone`` (an organisation's) or the active one."""
+    if zone is None:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    with timezone.override(zone):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _hours(value: Decimal) -> str:
@@ -160,7 +170,8 @@ def _columns() -> list[str]:
 
 
 def _rows(profile: PersonProfile) -> list[list[str | int]]:
-    return [[o.name, a.campaign, _when(a.starts_at), _when(a.ends_at), a.place, _status(a),
+    return [[o.name, a.campaign, _when(a.starts_at, o.time_zone),
+             _when(a.ends_at, o.time_zone), a.place, _status(a),
              _attendance(a), a.companions, _hours(a.hours)]
             for o in profile.organisations for a in o.actions]
 
