@@ -194,6 +194,10 @@ class JoinForm(forms.Form):
     # The label is the recorded wording itself: what is recorded is what was shown.
     consent_to_contact = forms.BooleanField(
         label=lazy(consent_wording, str)(), required=False)
+    # Applied only when this join creates the person or they came with their own link
+    # (knowing an address proves nothing): engagement.services.profile_links.
+    keep_in_profile = forms.BooleanField(
+        label=_("Keep my actions in my Fullmobs profile"), required=False)
 
     def __init__(self, *args, slots=(), **kwargs):
         super().__init__(*args, **kwargs)

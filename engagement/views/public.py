@@ -30,6 +30,7 @@ from ..services import (
 )
 from ..services.checkin import companions_pending, pledge_for_self_check_in
 from ..services.joining import access_link_send
+from ..services.profile_links import participant_profile_keep
 from ..services.quota import counts_this_month, participant_quota
 from .documents import ics_response
 from .visitors import (
@@ -139,6 +140,9 @@ def campaign_join_view(request, code):
                 remember(request, person)
                 session_save_now(request)
                 remembered.append(person)
+                if data["keep_in_profile"]:
+                    # The person's own tick, linked in the join's transaction.
+                    participant_profile_keep(participant=person, keep=True)
 
         try:
             pledges = campaign_join(

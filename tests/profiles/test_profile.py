@@ -220,3 +220,34 @@ def test_download_in_the_readers_language_and_erase_every_link(
     # Each organisation's page says the choice is off.
     own = text_of(tenant_client(org_b).get(f"/me/{token_b}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Your actions here stay with this organisation only" in own
+
+
+@pytest.mark.django_db
+def test_the_join_form_tick_links_a_new_person_but_not_a_known_address(org_a):
+    with tenant_context(org_a):
+        campaign = make_campaign()
+        slot = campaign.slots.get()
+    form = {"slots": [slot.pk], "first_name": "Lou", "companions": 0,
+            "keep_in_profile": "on"}
+    answer = tenant_client(org_a).post(f"/c/{campaign.code}/join/",
+                                       {**form, "email": "lou@example.test"})
+    assert answer.status_code == 302
+    with tenant_context(org_a):
+        lou = Participant.objects.get(email="lou@example.test")
+    link = ProfileLink.objects.get()
+    assert (link.participant_id, link.address_key) == (lou.pk, address_key("lou@example.test"))
+    # Someone typing a known person's address proves nothing: no link is made for it.
+    known, _token = person_in(org_a)
+    with tenant_context(org_a):
+        other = make_campaign()
+    answer = tenant_client(org_a).post(f"/c/{other.code}/join/", {
+        **form, "slots": [other.slots.get().pk], "email": ADDRESS})
+    assert answer.status_code == 302
+    assert not ProfileLink.objects.filter(participant_id=known.pk).exists()
+    # Without the tick, a new person is not linked.
+    with tenant_context(org_a):
+        third = make_campaign()
+    assert tenant_client(org_a).post(f"/c/{third.code}/join/", {
+        "slots": [third.slots.get().pk], "first_name": "Noa", "companions": 0,
+        "email": "noa@example.test"}).status_code == 302
+    assert ProfileLink.objects.count() == 1
