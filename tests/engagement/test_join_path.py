@@ -199,3 +199,40 @@ def test_a_join_refused_after_the_session_is_written_leaves_none(org_a, monkeypa
     assert "sessionid" not in response.cookies
     with tenant_context(org_a):
         assert not Participant.objects.filter(email="late@example.org").exists()
+
+
+def test_the_join_throttle_counts_in_redis_in_one_round_trip(settings):
+    """Each throttle count is one MULTI/EXEC on Redis (the production cache), not
+    Django's add then incr (SET NX, EXISTS, INCR: three round trips), and still refuses
+    past the limit and reads back through the cache."""
+    import redis
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from tenants import throttle
+
+    from ..reliability.servers import PrivateRedis
+
+    server = PrivateRedis()
+    server.start()
+    try:
+        settings.CACHES = {"default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url, "KEY_FUNCTION": "django_tenants.cache.make_key"}}
+        settings.THROTTLE_RATES = {**settings.THROTTLE_RATES,
+                                   "join": {"address": "2/hour", "subject": None}}
+        request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.7")
+        throttle.check(request, "join")
+        throttle.check(request, "join")
+        with pytest.raises(throttle.RateLimited):
+            throttle.check(request, "join")
+        stats = redis.Redis.from_url(server.url).info("commandstats")
+        calls = {name.removeprefix("cmdstat_"): value["calls"]
+                 for name, value in stats.items()}
+        assert calls.get("multi") == calls.get("exec") == calls.get("incrby") == 3
+        assert "exists" not in calls
+        [key] = [k for k in redis.Redis.from_url(server.url).scan_iter() if b"throttle:join" in k]
+        name = key.decode()
+        assert cache.get(name[name.index("throttle:"):]) == 3  # as the cache reads it
+    finally:
+        server.stop()
