@@ -36,7 +36,6 @@ from ..models import BulkJob, Campaign, InvitationBatch, Team
 from .outreach import (
     BulkAudience,
     allowance_left,
-    bulk_preview,
     bulk_recipients,
     bulk_send_check,
     invitations_record,
@@ -56,8 +55,9 @@ def invitation_job_create(*, campaign: Campaign, audience: BulkAudience, lever_c
     lever or channel, a group with nobody to invite are refused, naming the field), record
     the batch, and queue the job that records its invitations."""
     bulk_send_check(campaign=campaign, lever_code=lever_code, channel=channel)
-    preview = bulk_preview(campaign=campaign, audience=audience)
-    if not preview.to_invite:
+    # Whether anyone can be invited (the first such person is enough); the worker counts
+    # them, which for a large group is most of the request's time otherwise.
+    if not bulk_recipients(campaign=campaign, audience=audience).exists():
         raise DomainError({"audience": [_("Nobody in this group can be invited: they are "
                                           "invited already, pledged, or cannot be "
                                           "e-mailed.")]})
@@ -68,13 +68,13 @@ def invitation_job_create(*, campaign: Campaign, audience: BulkAudience, lever_c
             audience_label=audience.label, channel=channel, lever_code=lever_code,
             created_at=now)
         job = BulkJob.objects.create(
-            kind=BulkJob.Kind.INVITATIONS, created_by=organiser, total=preview.to_invite,
-            created_at=now, updated_at=now,
+            kind=BulkJob.Kind.INVITATIONS, created_by=organiser, created_at=now,
+            updated_at=now,
             options={"campaign": campaign.pk, "batch": batch.pk, "audience": audience.kind,
                      "team": audience.team.pk if audience.team is not None else None,
                      "site": audience.site, "after": 0,
                      # What was left of the hour when the organiser sent: the plan told.
-                     "allowance": preview.allowance_left, "language": product_language()})
+                     "allowance": allowance_left(now=now), "language": product_language()})
         enqueue_on_commit(RUN_TASK, job.pk)
     return job
 
@@ -113,6 +113,12 @@ def _run(job: BulkJob) -> BulkJob:
     recipients = bulk_recipients(campaign=batch.campaign, audience=_audience(options))
     after = int(options.get("after", 0))
     invited = _invited(batch)  # by the runs before this one, if any
+    if not job.total:
+        # Counted once, at the first run: the bar's length (raised if more people become
+        # invitable meanwhile, set to the people gone through at the end).
+        job.total = recipients.count()
+        BulkJob.objects.filter(pk=job.pk).update(total=Greatest(F("total"), job.total),
+                                                 updated_at=timezone.now())
     while True:
         with transaction.atomic():
             chunk = invitations_record(batch=batch, recipients=recipients, after=after)
@@ -153,7 +159,7 @@ def _finish(job: BulkJob, batch: InvitationBatch) -> BulkJob:
         job.status, job.finished_at, job.updated_at = Status.DONE, now, now
         job.total = job.processed  # the bar full: everyone was gone through
         job.report = {"invited": invited, "sent_this_hour": plan.this_hour,
-                      "later_hours": plan.later_hours, "batch": batch.pk}
+                      "later_hours": plan.later_hours}
         job.save(update_fields=["status", "finished_at", "updated_at", "total", "processed",
                                 "report"])
     return job

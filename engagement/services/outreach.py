@@ -25,7 +25,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,12 +123,19 @@ def _audience_people(audience: BulkAudience) -> QuerySet[Participant]:
 
 
 def _with_reasons(campaign: Campaign, audience: BulkAudience) -> QuerySet[Participant]:
-    invited = Invitation.objects.filter(campaign=campaign).filter(
-        Q(participant=OuterRef("pk")) | Q(invitee_email=OuterRef("email"), channel=Channel.EMAIL))
+    # "Invited already" as two uncorrelated IN subqueries, which PostgreSQL reads once and
+    # hashes, rather than one correlated EXISTS with an OR, which scanned the campaign's
+    # invitations once per person: minutes for 20,000 people once a campaign had 18,000
+    # invitations (bench/bulk_invitations.py).
+    invited = Invitation.objects.filter(campaign=campaign)
+    is_invited = (Q(pk__in=invited.filter(participant__isnull=False).values("participant_id"))
+                  | Q(email__in=invited.filter(channel=Channel.EMAIL).exclude(invitee_email="")
+                      .values("invitee_email")))
     pledged = Pledge.objects.filter(participant=OuterRef("pk"), slot__campaign=campaign
                                     ).exclude(status=Pledge.Status.CANCELLED)
     return _audience_people(audience).annotate(
-        is_invited=Exists(invited), has_pledged=Exists(pledged))
+        is_invited=ExpressionWrapper(is_invited, output_field=BooleanField()),
+        has_pledged=Exists(pledged))
 
 
 # Each person left out is counted under the first reason that applies, in this order.

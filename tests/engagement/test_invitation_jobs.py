@@ -248,7 +248,7 @@ def invitation_job_org(committed):
     yield organisation, campaign
     with tenant_context(organisation):
         BulkJob.objects.all().delete()
-        OutboundEmail.objects.filter(to_email__endswith="@invitejob.example").delete()
+        OutboundEmail.objects.filter(campaign=campaign).delete()
         campaign.delete()
         Participant.objects.filter(email__endswith="@invitejob.example").delete()
 
@@ -277,3 +277,16 @@ def test_a_worker_records_a_large_send_with_its_progress(invitation_job_org,
                                                                          flat=True)
         assert len(people) == len(set(people)) == job.total
         assert InvitationBatch.objects.get(pk=job.options["batch"]).invited == job.total
+    # Handed to the delivery: the hour's allowance of e-mails composed by the worker, the
+    # rest due at the next hour.
+
+    def delivered() -> bool:
+        with tenant_context(organisation):
+            batch = InvitationBatch.objects.get(pk=job.options["batch"])
+            return batch.sent > 0 and (batch.next_at is None or batch.next_at > timezone.now())
+
+    assert wait_for(delivered, 120), worker.read_text()
+    with tenant_context(organisation):
+        batch = InvitationBatch.objects.get(pk=job.options["batch"])
+        assert OutboundEmail.objects.filter(kind="invitation", campaign=campaign
+                                            ).count() == batch.sent
