@@ -300,17 +300,22 @@ def _touched_function(table: str, op: str) -> str:
             extra += ("\n        DELETE FROM reports_slottally "
                       "WHERE slot_id IN (SELECT id FROM old_rows);")
     if table == "engagement_invitation" and op == "UPDATE":
-        extra = """PERFORM reports_tally_recount(TG_TABLE_SCHEMA, ARRAY(
+        # The invitations' campaigns and their pledges' ones locked together, in id order,
+        # before either is counted again or moved.
+        extra = """recounted := ARRAY(
             SELECT DISTINCT s.campaign_id FROM engagement_pledge pl
             JOIN engagement_slot s ON s.id = pl.slot_id
             WHERE pl.invitation_id IN (
                 SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
                 WHERE n.inviter_id IS DISTINCT FROM o.inviter_id)
-            ORDER BY 1));"""
+            ORDER BY 1);
+        PERFORM 1 FROM reports_campaigntally
+        WHERE campaign_id = ANY(touched || recounted) ORDER BY campaign_id FOR UPDATE;
+        PERFORM reports_tally_recount(TG_TABLE_SCHEMA, recounted);"""
     name = f"{table}_tally_{op.lower()}"
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE touched bigint[]; previous_path text;
+DECLARE touched bigint[]; recounted bigint[]; previous_path text;
 BEGIN{ENTER}
     SELECT array_agg(DISTINCT campaign_id ORDER BY campaign_id) INTO touched
     FROM ({_changed_rows(op, columns)}) AS r;
