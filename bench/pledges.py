@@ -8,8 +8,10 @@ HTTP side, as in production: gunicorn started by ``python -m config.prod web``
 (config/gunicorn.py: its default number of workers), Redis as the cache
 (``PLEDGES_REDIS_URL``, default redis://127.0.0.1:6379/8), RabbitMQ as the broker
 (``PLEDGES_BROKER_URL``, default amqp://guest:guest@127.0.0.1:5672//) on a queue of its
-own that nothing consumes (deleted at the end). ``DJANGO_ENV`` stays ``development`` with
-``DJANGO_DEBUG=false``: production settings want HTTPS and collected static files.
+own that nothing consumes (deleted at the end); when either does not answer, the
+project's zero-setup defaults (database cache, PGMQ broker), as the output says.
+``DJANGO_ENV`` stays ``development`` with ``DJANGO_DEBUG=false``: production settings want
+HTTPS and collected static files.
 
 Each client thread opens the campaign page once (for the CSRF cookie), then posts the join
 form for new people, each a new visitor, one pledge each, as fast as the server answers,
@@ -39,12 +41,26 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from _support import ROOT, django_setup
 
 REDIS = os.environ.get("PLEDGES_REDIS_URL", "redis://127.0.0.1:6379/8")
 BROKER = os.environ.get("PLEDGES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), 2).close()
+    except OSError:
+        return False
+    return True
+
+
+# Without them (a fresh machine, ``make bench``): the project's zero-setup defaults, the
+# database cache and the PGMQ broker, which put both on the database; said in the output.
+PRODUCTION_LIKE = _answers(REDIS) and _answers(BROKER)
 QUEUE = "fullmobs-bench-pledges"  # a queue of its own: no worker of another run takes it
 
 django_setup()
@@ -78,6 +94,10 @@ def load_average() -> str:
 
 
 def setup() -> tuple[Organisation, Campaign, Slot]:
+    if not PRODUCTION_LIKE:
+        from config.broker import ensure_configured_broker
+
+        ensure_configured_broker()  # the PGMQ queue each join's confirmation goes to
     for stale in Organisation.objects.filter(slug=SLUG):  # left by an interrupted run
         organisation_drop(stale)
     organisation = organisation_provision(
@@ -219,7 +239,8 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false",
            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
            "SITE_PORT": str(port), "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "warning",
-           "CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER, "CELERY_QUEUE": QUEUE,
+           **({"CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER, "CELERY_QUEUE": QUEUE}
+              if PRODUCTION_LIKE else {}),
            "PROMETHEUS_MULTIPROC_DIR": metrics,
            # Every client posts from 127.0.0.1: the join throttles still count each pledge
            # but cannot refuse the bench's (30 an hour per address by default).
@@ -250,15 +271,16 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         teardown(organisation)
-        from kombu import Connection
+        if PRODUCTION_LIKE:
+            from kombu import Connection
 
-        with Connection(BROKER) as broker:  # the queue and the tasks the joins left in it
-            broker.default_channel.queue_delete(QUEUE)
-        import redis
+            with Connection(BROKER) as broker:  # the queue and the tasks the joins left
+                broker.default_channel.queue_delete(QUEUE)
+            import redis
 
-        cache = redis.Redis.from_url(REDIS)  # the organisation's cache keys (throttles)
-        for key in cache.scan_iter(f"{SLUG.replace('-', '_')}:*"):
-            cache.delete(key)
+            cache = redis.Redis.from_url(REDIS)  # the organisation's cache keys (throttles)
+            for key in cache.scan_iter(f"{SLUG.replace('-', '_')}:*"):
+                cache.delete(key)
     done = len(latencies)
     client_cpu = (client_after.ru_utime + client_after.ru_stime
                   - client_before.ru_utime - client_before.ru_stime)
@@ -267,9 +289,11 @@ def main() -> None:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     workers = os.environ.get("WEB_CONCURRENCY", str((os.cpu_count() or 1) * 2 + 1))
+    services = (f"cache {REDIS}, broker {BROKER.split('@')[-1]}" if PRODUCTION_LIKE else
+                "Redis or RabbitMQ not answering: database cache and PGMQ broker")
     print(f"PostgreSQL {version}, {os.cpu_count()} CPUs, {PLEDGES} pledges, {CLIENTS} "
           f"concurrent clients; gunicorn (python -m config.prod web, {workers} workers), "
-          f"cache {REDIS}, broker {BROKER.split('@')[-1]}")
+          f"{services}")
     print(f"HTTP join (gunicorn + Django + PostgreSQL): {http_rate:8.1f} pledges/s  "
           f"(latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms)")
