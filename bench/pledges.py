@@ -248,13 +248,15 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "config.prod", "web"], cwd=ROOT, env=env)
     host = f"{SLUG}.{settings.BASE_DOMAIN}"
     try:
+        # Patient: on a loaded machine a worker's first page (templates, translations)
+        # takes seconds, and a client that gave up would leave its request queued.
         for _ in range(300):
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=55)
                 conn.request("GET", f"/c/{campaign.code}/", headers={"Host": host})
                 if conn.getresponse().status == 200:
                     break
-            except OSError:
+            except OSError:  # not listening yet, or a worker restarted
                 time.sleep(0.2)
         # Each worker's first requests load templates, translations, connections.
         warm = PLEDGES
