@@ -150,7 +150,7 @@ def http_burst(port: int, host: str, code: str, slot_id: int) -> tuple[float, li
     ready = threading.Barrier(CLIENTS + 1)
 
     def client(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
         conn.request("GET", f"/c/{code}/", headers={"Host": host})
         page = conn.getresponse()
         body = page.read().decode()
@@ -271,7 +271,10 @@ def main() -> None:
         raw_rate = raw_burst(organisation.schema_name, slot.pk)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
         teardown(organisation)
         if PRODUCTION_LIKE:
             from kombu import Connection
