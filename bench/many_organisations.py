@@ -70,8 +70,8 @@ from django.test import override_settings  # noqa: E402
 from config.broker import ensure_configured_broker  # noqa: E402
 from config.celery import app  # noqa: E402
 from tenants import schema_clone  # noqa: E402
-from tenants.models import Organisation, SpareSchema  # noqa: E402
-from tenants.schema_clone import replay_template_ddl, template_ddl  # noqa: E402
+from tenants.models import Organisation  # noqa: E402
+from tenants.schema_clone import template_ddl  # noqa: E402
 from tenants.schema_migrations import (  # noqa: E402
     CURRENT,
     FAILED,
@@ -82,6 +82,7 @@ from tenants.services import organisation_provision  # noqa: E402
 from tenants.spare_schemas import (  # noqa: E402
     SPARE_PREFIX,
     spare_schema_counts,
+    spare_schema_make,
     spare_schemas_refill,
 )
 from tests.tenants.temporary_migrations import temporary_migrations  # noqa: E402
@@ -163,17 +164,14 @@ MAKERS = 3  # processes making spares, as that many worker processes would
 
 
 def make_spares(quota: int) -> list[float]:
-    """A worker's refills, in a forked process: ``quota`` spares, each cloned and recorded
-    in its own transaction as ``spare_schemas_refill`` does (without its lock, which makes
-    refills take turns: here several processes clone at once to keep up with the bench's
-    sign-ups). Returns each clone's time."""
+    """A worker's refills, in a forked process: ``quota`` spares, each made as
+    ``spare_schemas_refill`` makes them (``spare_schema_make``), without its lock, which
+    makes refills take turns: here several processes clone at once to keep up with the
+    bench's sign-ups. Returns each clone's time."""
     samples = []
     for _ in range(quota):
         started = time.perf_counter()
-        with transaction.atomic():
-            name = f"{SPARE_PREFIX}{secrets.token_hex(8)}"
-            SpareSchema.objects.create(schema_name=name,
-                                       migration_state=replay_template_ddl(name))
+        spare_schema_make(f"{SPARE_PREFIX}{secrets.token_hex(8)}")
         samples.append(time.perf_counter() - started)
     connections.close_all()
     return samples

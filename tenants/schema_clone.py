@@ -159,12 +159,24 @@ def template_ddl() -> tuple[str, str]:
     return state, snapshot.ddl
 
 
-def replay_template_ddl(schema_name: str) -> str:
-    """Create ``schema_name`` from the template's DDL, now; return the migration state it
-    was made at. Must run inside a transaction."""
+# A foreign key from the schema to a public table (the users, the template versions), as
+# pg_dump writes it. Adding one locks the public table against writes (SHARE ROW EXCLUSIVE)
+# until the transaction ends.
+_PUBLIC_REFERENCE = re.compile(
+    r"^ALTER TABLE ONLY __schema__\.[^\n]+\n\s+ADD CONSTRAINT [^\n]+ REFERENCES "
+    r"public\.[^\n]*;\n?", re.MULTILINE)
+
+
+def split_public_references(ddl: str) -> tuple[str, str]:
+    """(the DDL without its foreign keys to public tables, those foreign keys)."""
+    return _PUBLIC_REFERENCE.sub("", ddl), "".join(_PUBLIC_REFERENCE.findall(ddl))
+
+
+def replay_ddl(schema_name: str, ddl: str) -> None:
+    """Create ``schema_name`` from ``ddl`` (placeholder ``__schema__``) and copy the
+    template's migration rows into it. Must run inside a transaction."""
     if not connection.in_atomic_block:
-        raise RuntimeError("replay_template_ddl must run inside transaction.atomic()")
-    state, ddl = template_ddl()
+        raise RuntimeError("replay_ddl must run inside transaction.atomic()")
     quoted = _quote(schema_name)
     template = _quote(template_schema_name())
     with connection.cursor() as cursor:
@@ -174,6 +186,13 @@ def replay_template_ddl(schema_name: str) -> str:
             f"INSERT INTO {quoted}.django_migrations (app, name, applied) "  # noqa: S608
             f"SELECT app, name, applied FROM {template}.django_migrations"
         )
+
+
+def replay_template_ddl(schema_name: str) -> str:
+    """Create ``schema_name`` from the template's DDL, now; return the migration state it
+    was made at. Must run inside a transaction."""
+    state, ddl = template_ddl()
+    replay_ddl(schema_name, ddl)
     return state
 
 

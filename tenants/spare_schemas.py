@@ -21,8 +21,11 @@ Invariants, each held by PostgreSQL:
 - spares are invisible to the rest: no Organisation row (so no migration run, periodic
   task, metric or backup walks them) and a name starting with ``_``, which no address
   produces (slugs are letters, digits and inner hyphens);
-- one refill at a time (a transaction-level advisory lock around each clone), so
-  concurrent refills never overshoot the pool's size.
+- one refill at a time (a session advisory lock), so concurrent refills never overshoot
+  the pool's size;
+- a refill does not hold sign-ups back: a spare is built in one transaction without its
+  foreign keys to public tables, which are added with its row in a short second one
+  (adding them locks the users' table against the sign-ups' writes).
 
 The functions here run in the public schema's search path and never touch the current
 organisation.
@@ -40,14 +43,16 @@ from .models import SpareSchema
 from .schema_clone import (
     TemplateSchemaError,
     check_template_current,
-    replay_template_ddl,
+    replay_ddl,
+    split_public_references,
+    template_ddl,
     template_state,
 )
 
 logger = logging.getLogger(__name__)
 
 SPARE_PREFIX = "_spare_"
-# pg_advisory_xact_lock key held by a refill while it counts and clones one spare.
+# pg_advisory_lock key held by a refill while it counts and clones.
 REFILL_LOCK_KEY = 7_316_002
 
 
@@ -82,24 +87,67 @@ def spare_schemas_discard_stale() -> list[str]:
     return names
 
 
+def spare_schema_make(name: str) -> str:
+    """Clone one spare, in two transactions; returns the migration state it was made at.
+
+    Adding a foreign key to a public table (the users) locks that table against writes
+    until the transaction ends, and every sign-up writes a user: cloned in one
+    transaction, a spare would hold sign-ups back for the whole clone (seconds on a busy
+    server). So the schema is built first without those keys, then a short second
+    transaction adds them and the spare's row. A spare without its row (the process died
+    in between) is not in the pool; the next refill drops it."""
+    state, ddl = template_ddl()
+    own, references = split_public_references(ddl)
+    with transaction.atomic():
+        replay_ddl(name, own)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if references:
+                cursor.execute(references.replace("__schema__", _quote(name)))
+            SpareSchema.objects.create(schema_name=name, migration_state=state)
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE")
+        raise
+    return state
+
+
+def _drop_orphans() -> list[str]:
+    """Spare schemas without their row (a refill that died between its two transactions).
+    Only under the refill lock: no other refill is between them then."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s AND nspname NOT IN "  # noqa: S608
+            f"(SELECT schema_name FROM public.{_table()})",
+            [SPARE_PREFIX.replace("_", r"\_") + "%"])
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE")
+    return names
+
+
 def spare_schemas_refill(*, size: int | None = None) -> list[str]:
     """Clone spares until ``size`` (``settings.SPARE_SCHEMAS``) are ready at the template's
-    current state, after dropping the stale ones. One clone per transaction, each under
-    the refill lock. Returns the names made."""
+    current state, after dropping the stale ones. One refill at a time (a session advisory
+    lock, released if the process dies), so that the count is exact and half-made spares
+    can be told apart. Returns the names made."""
     target = settings.SPARE_SCHEMAS if size is None else size
     spare_schemas_discard_stale()
     made: list[str] = []
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFILL_LOCK_KEY])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [REFILL_LOCK_KEY])
+    try:
+        _drop_orphans()
+        while True:
             state = check_template_current()
-            # Counted under the lock, after any other refill's clone has committed.
             if SpareSchema.objects.filter(migration_state=state).count() >= target:
                 return made
             name = f"{SPARE_PREFIX}{secrets.token_hex(8)}"
-            made_at = replay_template_ddl(name)
-            SpareSchema.objects.create(schema_name=name, migration_state=made_at)
-        made.append(name)
+            spare_schema_make(name)
+            made.append(name)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REFILL_LOCK_KEY])
 
 
 def spare_schema_counts() -> tuple[int, int]:

@@ -311,3 +311,59 @@ def test_a_worker_refills_the_pool_after_a_sign_up_takes_a_spare(pool, worker):
     assert "tenants.tasks.refill_spare_schemas" in worker.read_text()
     assert len(spare_schemas_on_disk()) == 2
     assert organisation.schema_name not in spare_schemas_on_disk()
+
+
+def test_a_sign_up_does_not_wait_for_a_spare_being_cloned(pool, queued):
+    """A refill's long transaction (the schema built) holds no lock a sign-up needs: the
+    foreign keys to the users' table, whose adding would lock it against the sign-up's new
+    user, come in the short second transaction."""
+    _, ddl = schema_clone.template_ddl()
+    own, references = schema_clone.split_public_references(ddl)
+    assert "REFERENCES public.tenants_user" in references
+    assert "REFERENCES public." not in own
+    building = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def refill_half_way() -> None:
+        try:
+            with transaction.atomic():
+                schema_clone.replay_ddl(f"{SPARE_PREFIX}half_{PID}", own)
+                building.set()
+                release.wait(60)
+                transaction.set_rollback(True)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=refill_half_way)
+    thread.start()
+    try:
+        assert building.wait(120)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait would fail, not hang
+        try:
+            organisation = organisation_provision(
+                name="Unblocked", slug=f"unblocked-{PID}", owner_email="new@unblocked.example",
+                owner_password="correct-horse-battery-42")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        pool.append(organisation)
+        assert thread.is_alive() and not release.is_set()  # the clone was still under way
+    finally:
+        release.set()
+        thread.join(60)
+    assert not errors, errors
+
+
+def test_a_spare_left_half_made_is_dropped_by_the_next_refill(pool):
+    with transaction.atomic():
+        _, ddl = schema_clone.template_ddl()
+        schema_clone.replay_ddl(f"{SPARE_PREFIX}orphan_{PID}",
+                                schema_clone.split_public_references(ddl)[0])
+    assert f"{SPARE_PREFIX}orphan_{PID}" in spare_schemas_on_disk()
+    assert spare_schema_counts() == (0, 0)  # not in the pool: no row
+    made = spare_schemas_refill(size=1)
+    assert spare_schemas_on_disk() == set(made)
