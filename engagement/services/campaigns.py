@@ -233,12 +233,14 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
                                                        "passed; move it first.")]})
     with transaction.atomic():
         # The row locked: the same draft opened twice at once is opened once.
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if campaign.status != Campaign.Status.DRAFT:
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status != Campaign.Status.DRAFT:
             raise DomainError({"status": [_("Only a draft campaign can be opened.")]})
-        open_campaign_claim(campaign=campaign)
-        campaign.status, campaign.opened_at = Campaign.Status.OPEN, timezone.now()
-        campaign.save(update_fields=["status", "opened_at"])
+        open_campaign_claim(campaign=locked)
+        locked.status, locked.opened_at = Campaign.Status.OPEN, timezone.now()
+        locked.save(update_fields=["status", "opened_at"])
+    # The caller's instance says what was saved (callers go on with the object they passed).
+    campaign.status, campaign.opened_at = locked.status, locked.opened_at
     # Listed in the directory of actions when its organisation lists campaigns.
     campaign_directory_sync_on_commit(campaign)
     return campaign
