@@ -242,6 +242,9 @@ def main() -> None:
            **({"CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER, "CELERY_QUEUE": QUEUE}
               if PRODUCTION_LIKE else {}),
            "PROMETHEUS_MULTIPROC_DIR": metrics,
+           # On a loaded shared machine a worker's first page (imports, templates) can take
+           # over gunicorn's 60 s, which then kills it, again and again.
+           "WEB_TIMEOUT": os.environ.get("WEB_TIMEOUT", "300"),
            # Every client posts from 127.0.0.1: the join throttles still count each pledge
            # but cannot refuse the bench's (30 an hour per address by default).
            "JOIN_RATE_LIMIT": "1000000/hour", "JOIN_CAMPAIGN_RATE_LIMIT": "1000000/hour"}
