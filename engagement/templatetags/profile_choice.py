@@ -12,4 +12,5 @@ register = template.Library()
 @register.inclusion_tag("engagement/_profile_choice.html", takes_context=True)
 def profile_choice(context, participant: Participant, token: str) -> dict:
     return {"token": token, "kept": participant_profile_kept(participant),
-            "csrf_token": context.get("csrf_token")}
+            "csrf_token": context.get("csrf_token"),
+            "public_site_url": context.get("public_site_url", "")}

@@ -87,8 +87,9 @@ def test_the_tick_writes_a_keyed_hash_only_and_unticking_removes_it(org_a):
         cursor.execute(f"SELECT * FROM public.{ProfileLink._meta.db_table}")  # noqa: S608
         values = " ".join(str(v) for row_ in cursor.fetchall() for v in row_).lower()
     assert "camille" not in values and "martin" not in values and "@" not in values
-    page = text_of(tenant_client(org_a).get(f"/me/{token}/", HTTP_ACCEPT_LANGUAGE="en"))
-    assert "Your actions here show in your Fullmobs profile" in page
+    answer = tenant_client(org_a).get(f"/me/{token}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your actions here show in your Fullmobs profile" in text_of(answer)
+    assert 'href="http://localhost:8000/my-actions/"' in answer.content.decode()
     tick(org_a, token, keep=False)
     assert not ProfileLink.objects.exists()
 
