@@ -226,6 +226,20 @@ def test_a_company_names_its_partner_and_the_partner_reads_the_figures_on_a_phon
     logo = partner.locator(".campaign-partner img")
     assert partner.evaluate("(img) => img.complete && img.naturalWidth > 0",
                             logo.element_handle())
+    # The same page on a desktop, and the organisers' panel on a phone.
+    wide = open_person(lang=lang, device="desktop")
+    wide.goto(url)
+    read(wide, f"partner-desktop-{lang}-3-figures")
+    assert t["committed"] in text_of(wide)
+    phone = open_person(lang=lang, device="phone")
+    phone.goto(f"{base}/")
+    phone.get_by_label(T[lang]["login_email"]).fill(manager.email)
+    phone.get_by_label(T[lang]["password"]).fill(PASSWORD)
+    phone.get_by_role("button", name=T[lang]["log_in"]).click()
+    phone.wait_for_url(f"{base}/")
+    phone.goto(f"{base}/campaigns/{campaign.pk}/#partner")
+    assert phone.locator("#partner").get_by_text("Surfrider Marseille").is_visible()
+    read(phone, f"partner-phone-{lang}-2-panel")
     # The public campaign page credits the partner too.
     partner.goto(f"{base}/c/{campaign.code}/")
     assert partner.locator(".campaign-partner").get_by_text("Surfrider Marseille").is_visible()
