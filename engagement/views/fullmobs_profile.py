@@ -53,12 +53,13 @@ def profile_request(request):
     """The address form; every well-formed address gets the same answer."""
     if _profile_key(request) is not None and request.method == "GET":
         return redirect("profile_page")
-    form = ProfileAddressForm(request.POST or None)
+    form = ProfileAddressForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         email = str(request.POST.get("email", ""))
         try:
             throttle.check(request, THROTTLE_SCOPE, subject=address_key(email))
         except throttle.RateLimited as exc:
+            form.is_valid()  # the address typed is shown again, with the refusal above it
             form.errors.clear()
             form.add_error(None, exc.message)
             return render(request, "engagement/profile_request.html", {"form": form},

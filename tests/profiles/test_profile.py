@@ -162,6 +162,7 @@ def test_nothing_shows_without_the_proven_address(org_a):
                           HTTP_ACCEPT_LANGUAGE="en")
     assert text_of(linked) == text_of(unknown)
     assert client.post("/my-actions/", {"email": "not an address"}).status_code == 400
+    assert client.post("/my-actions/", {}).status_code == 400
 
 
 @pytest.mark.django_db
@@ -184,6 +185,8 @@ def test_the_link_request_is_rate_limited_per_address(org_a):
     statuses = [client.post("/my-actions/", {"email": ADDRESS}).status_code
                 for _ in range(4)]
     assert statuses == [302, 302, 302, 429]
+    # Refused before the form is read, whatever was sent (the per-client count too).
+    assert [client.post("/my-actions/", {}).status_code for _ in range(7)][-1] == 429
 
 
 @pytest.mark.django_db
