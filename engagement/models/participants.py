@@ -54,6 +54,11 @@ class Participant(models.Model):
                                           db_index=True)
     retention_warned_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # Ticked "keep my actions in my Fullmobs profile" when joining with an address nobody
+    # had proven yet: the link is written only once the person opens a link from an
+    # e-mail sent to that address (links.manage_url's proof), never on the word of whoever
+    # typed it (docs/privacy.md, "Fullmobs profile").
+    profile_keep_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["email"]
