@@ -7,7 +7,9 @@ secret: it cannot be forged, works only on its own organisation's host, and expi
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.urls import reverse
@@ -58,9 +60,39 @@ def absolute(path: str) -> str:
     return organisation.absolute_url(path)
 
 
+PROOF_SALT = "engagement.address-proof"
+
+
+def _address_digest(email: str) -> str:
+    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+
+
+def address_proof(participant: Participant) -> str:
+    """Carried only by links e-mailed to the participant's address (never by a page a
+    visitor is sent to after typing an address): opening it proves the address."""
+    return signing.dumps({"p": participant.pk, "s": current_schema(),
+                          "a": _address_digest(participant.email)}, salt=PROOF_SALT)
+
+
+def address_proven(participant: Participant, proof: str) -> bool:
+    """Whether ``proof`` is a genuine, unexpired proof of the participant's current
+    address (a changed address makes its old proofs worthless)."""
+    if not proof or not participant.email:
+        return False
+    try:
+        data = signing.loads(proof, salt=PROOF_SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return (isinstance(data, dict) and data.get("p") == participant.pk
+            and data.get("s") == current_schema()
+            and data.get("a") == _address_digest(participant.email))
+
+
 def manage_url(participant: Participant) -> str:
-    """The participant's own page: pledges, cancel, calendar, personal invitation link."""
-    return absolute(reverse("participant_home", args=[participant_token(participant)]))
+    """The participant's own page: pledges, cancel, calendar, personal invitation link;
+    e-mailed, so it carries the proof of the address."""
+    path = reverse("participant_home", args=[participant_token(participant)])
+    return absolute(f"{path}?{urlencode({'a': address_proof(participant)})}")
 
 
 def unsubscribe_url(participant: Participant) -> str:

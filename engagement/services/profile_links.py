@@ -26,6 +26,8 @@ def participant_profile_keep(*, participant: Participant, keep: bool) -> bool:
     with transaction.atomic():
         # Locked: an erasure running at the same time waits, then removes the link.
         person = Participant.objects.select_for_update().get(pk=participant.pk)
+        if not keep and person.profile_keep_pending:
+            Participant.objects.filter(pk=person.pk).update(profile_keep_pending=False)
         if keep and person.erased_at is None and person.email:
             profile_link_set(organisation_id=organisation_id, participant_id=person.pk,
                              email=person.email)
@@ -38,3 +40,22 @@ def participant_profile_unlink(*, participant_id: int) -> None:
     """Remove the person's link, inside the caller's transaction (erasure, anonymisation)."""
     profile_link_remove(organisation_id=current_organisation().pk,
                         participant_id=participant_id)
+
+
+def participant_profile_keep_later(*, participant: Participant) -> None:
+    """A join's tick with an address nobody proved: kept as a wish on the person's row,
+    written as a link only when they open a link e-mailed to that address."""
+    Participant.objects.filter(pk=participant.pk, erased_at__isnull=True).update(
+        profile_keep_pending=True)
+
+
+def participant_profile_pending_keep(*, participant: Participant) -> bool:
+    """The address is proven: link the pending wish, once (a conditional UPDATE clears the
+    flag, so two opens at once write one link); whether a link was written."""
+    with transaction.atomic():
+        claimed = Participant.objects.filter(
+            pk=participant.pk, profile_keep_pending=True, erased_at__isnull=True).update(
+            profile_keep_pending=False)
+        if not claimed:
+            return False
+        return participant_profile_keep(participant=participant, keep=True)

@@ -23,6 +23,7 @@ from ..selectors import participant_pledges
 from ..services import personal_invitation_code, pledge_cancel
 from ..services.checkin import EARLY, LATE, checkin_code, companions_pending
 from ..services.participants import participant_unsubscribe as unsubscribe
+from ..services.profile_links import participant_profile_pending_keep
 from ..services.surveys import survey_answer_record
 from ..services.waitlist import waitlist_positions
 from ..standings import TEAM_MIN_PEOPLE, participant_challenges
@@ -35,6 +36,11 @@ def participant_home(request, token):
     if (erased := erased_or_none(request, token)) is not None:
         return erased  # "data erased", 404, nothing about the person
     participant = participant_from_link(request, token)
+    if participant.profile_keep_pending and links.address_proven(
+            participant, str(request.GET.get("a", ""))):
+        # The tick of a join with an address nobody had proven, kept now that the
+        # person opened a link e-mailed to it.
+        participant_profile_pending_keep(participant=participant)
     pledges = list(participant_pledges(participant))
     now = timezone.now()
     positions = waitlist_positions(pledges)

@@ -30,7 +30,7 @@ from ..services import (
 )
 from ..services.checkin import companions_pending, pledge_for_self_check_in
 from ..services.joining import access_link_send
-from ..services.profile_links import participant_profile_keep
+from ..services.profile_links import participant_profile_keep, participant_profile_keep_later
 from ..services.quota import counts_this_month, participant_quota
 from .documents import ics_response
 from .visitors import (
@@ -140,9 +140,14 @@ def campaign_join_view(request, code):
                 remember(request, person)
                 session_save_now(request)
                 remembered.append(person)
-                if data["keep_in_profile"]:
-                    # The person's own tick, linked in the join's transaction.
+                if data["keep_in_profile"] and proven:
+                    # The person's own tick (they came with their signed link), linked
+                    # in the join's transaction.
                     participant_profile_keep(participant=person, keep=True)
+                elif data["keep_in_profile"]:
+                    # Whoever typed a new address proved nothing: the wish waits on the
+                    # person's row until a link e-mailed to that address is opened.
+                    participant_profile_keep_later(participant=person)
 
         try:
             pledges = campaign_join(

@@ -227,19 +227,39 @@ def test_download_in_the_readers_language_and_erase_every_link(
 
 
 @pytest.mark.django_db
-def test_the_join_form_tick_links_a_new_person_but_not_a_known_address(org_a):
+def test_the_join_form_tick_waits_for_the_address_to_be_proven(org_a):
     with tenant_context(org_a):
         campaign = make_campaign()
         slot = campaign.slots.get()
     form = {"slots": [slot.pk], "first_name": "Lou", "companions": 0,
             "keep_in_profile": "on"}
-    answer = tenant_client(org_a).post(f"/c/{campaign.code}/join/",
-                                       {**form, "email": "lou@example.test"})
-    assert answer.status_code == 302
+    client = tenant_client(org_a)
+    answer = client.post(f"/c/{campaign.code}/join/", {**form, "email": "lou@example.test"})
+    assert answer.status_code == 302 and "a=" not in answer["Location"]
     with tenant_context(org_a):
         lou = Participant.objects.get(email="lou@example.test")
+        assert lou.profile_keep_pending
+    # Whoever typed the address proved nothing: no link, not even from the page the join
+    # sends them to, nor with a proof of another address.
+    assert not ProfileLink.objects.exists()
+    assert client.get(answer["Location"]).status_code == 200
+    assert not ProfileLink.objects.exists()
+    with tenant_context(org_a):
+        someone = Participant.objects.create(email="someone@example.test")
+        forged = links.address_proof(someone)
+    assert client.get(answer["Location"], {"a": forged}).status_code == 200
+    assert not ProfileLink.objects.exists()
+    # The link e-mailed to the address proves it: the wish becomes the link, once.
+    with tenant_context(org_a):
+        emailed = links.manage_url(lou).split("localhost", 1)[1].lstrip(":0123456789")
+    assert tenant_client(org_a).get(emailed).status_code == 200
     link = ProfileLink.objects.get()
     assert (link.participant_id, link.address_key) == (lou.pk, address_key("lou@example.test"))
+    with tenant_context(org_a):
+        assert not Participant.objects.get(pk=lou.pk).profile_keep_pending
+    ProfileLink.objects.all().delete()
+    assert tenant_client(org_a).get(emailed).status_code == 200
+    assert not ProfileLink.objects.exists()  # consumed: unticking later is not undone
     # Someone typing a known person's address proves nothing: no link is made for it.
     known, _token = person_in(org_a)
     with tenant_context(org_a):
@@ -254,4 +274,6 @@ def test_the_join_form_tick_links_a_new_person_but_not_a_known_address(org_a):
     assert tenant_client(org_a).post(f"/c/{third.code}/join/", {
         "slots": [third.slots.get().pk], "first_name": "Noa", "companions": 0,
         "email": "noa@example.test"}).status_code == 302
-    assert ProfileLink.objects.count() == 1
+    assert not ProfileLink.objects.exists()
+    with tenant_context(org_a):
+        assert not Participant.objects.get(email="noa@example.test").profile_keep_pending
