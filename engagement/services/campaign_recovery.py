@@ -121,10 +121,10 @@ def campaign_postpone(*, campaign: Campaign, starts_at: datetime,
         OutboundEmail.objects.filter(
             dedupe_key__startswith=dedupe_key(RESULT_KEY, campaign=campaign.pk) + ":"
         ).update(dedupe_key=Concat(F("dedupe_key"), Value(f":before:{event.pk}")))
-        campaign.status, campaign.closed_at = Campaign.Status.OPEN, None
         if campaign.status == Campaign.Status.FAILED:
             # Reopened: it takes one of the plan's open campaigns again.
             open_campaign_claim(campaign=campaign)
+        campaign.status, campaign.closed_at = Campaign.Status.OPEN, None
         campaign.save(update_fields=["starts_at", "ends_at", "mobilisation_deadline",
                                      "status", "closed_at"])
         # By the task's registered name: the tasks module imports the services.
