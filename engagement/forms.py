@@ -126,11 +126,10 @@ class CampaignForm(BilingualFormMixin, forms.Form):
         required=False,
         help_text=_("A participant bringing more people than this waits for your approval "
                     "(on the campaign page) before their group takes places."))
+    # No help text under the box: the directory's page explains the choice (a text under a
+    # checkbox in the shared form layout covers the box).
     listed_in_directory = forms.BooleanField(
-        label=_("Show in the Fullmobs directory of actions"), required=False, initial=True,
-        help_text=_("A public campaign appears in the directory while your organisation lists "
-                    "its public campaigns there (an owner chooses it in the directory "
-                    "settings)."))
+        label=_("Show in the Fullmobs directory of actions"), required=False, initial=True)
     freed_seats = forms.ChoiceField(
         label=_("Places freed by a cancellation"), widget=forms.RadioSelect, required=False,
         choices=Campaign.FreedSeats.choices, initial=Campaign.FreedSeats.OFFER,

@@ -212,3 +212,49 @@ def test_the_track_record_says_it_is_hidden_under_five_organisations(live_url, o
         assert t(lang, "Our track record") in record
         assert ("Pas encore affiché" if lang == "fr" else "Not shown yet") in record
         shot(page, f"phone-{lang}-landing-hidden")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_owner_puts_a_campaign_on_the_map_and_leaves_one_out(live_url, open_person, actions,
+                                                             django_db_blocker, lang):
+    """On the campaign's form: a latitude without its longitude is refused on that field;
+    both put the action on the map; unticking the directory takes the other one out."""
+    owner_lists_campaigns(open_person, live_url, lang)
+    tag, tenant = actions["tag"], tenant_url(live_url, "testco")
+    page = open_person(lang=lang, device="desktop")
+    page.goto(f"{tenant}/accounts/login/")
+    page.locator("input[name=username]").fill("owner@testco.test")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    page.goto(f"{tenant}/campaigns/{actions['villeurbanne'].pk}/edit/")
+    page.get_by_label(t(lang, "Latitude of the place")).fill("45.7719")
+    page.get_by_role("button", name=t(lang, "Save")).click()
+    assert t(lang, "Give both the latitude and the longitude, or neither.") in page.inner_text(
+        "main")
+    shot(page, f"owner-{lang}-3-point-refused")
+    page.get_by_label(t(lang, "Longitude of the place")).fill("4.8902")
+    page.get_by_role("button", name=t(lang, "Save")).click()
+    page.wait_for_url(f"{tenant}/campaigns/{actions['villeurbanne'].pk}/")
+
+    page.goto(f"{tenant}/campaigns/{actions['lyon'].pk}/edit/")
+    page.get_by_label(t(lang, "Show in the Fullmobs directory of actions")).uncheck()
+    shot(page, f"owner-{lang}-4-leave-out")
+    page.get_by_role("button", name=t(lang, "Save")).click()
+    page.wait_for_url(f"{tenant}/campaigns/{actions['lyon'].pk}/")
+
+    with django_db_blocker.unblock():
+        rows = {row.campaign_id: row for row in ListedCampaign.objects.filter(
+            organisation=actions["organisation"])}
+    assert set(rows) == {actions["villeurbanne"].pk}
+    assert (rows[actions["villeurbanne"].pk].latitude,
+            rows[actions["villeurbanne"].pk].longitude) == (Decimal("45.771900"),
+                                                            Decimal("4.890200"))
+    visitor = open_person(lang=lang, device="phone")
+    visitor.route("https://tiles.example.test/**", lambda route: route.abort())
+    visitor.goto(f"{live_url}/actions/?near=45.77,4.88&km=5")
+    cards = visitor.inner_text(".directory-cards")
+    assert f"Arbres de Villeurbanne {tag}" in cards and "Rhône" not in cards
+    visitor.locator(".leaflet-marker-icon[title^='Arbres de Villeurbanne']").wait_for()
+    shot(visitor, f"phone-{lang}-4-on-the-map")
