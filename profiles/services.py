@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.tenancy import enqueue_on_commit
+from tenants.models import Organisation
 
 from .models import ProfileLink
 
@@ -70,6 +71,18 @@ def profile_links_erase(*, key: str) -> int:
     return int(deleted)
 
 
+def profile_links_of_organisation_delete(organisation_id: int) -> int:
+    """Every link to a participant of a closed organisation (its schema is dropped)."""
+    deleted, _by_model = ProfileLink.objects.filter(organisation_id=organisation_id).delete()
+    return int(deleted)
+
+
+def profile_address_linked(email: str) -> bool:
+    """Whether an organisation still open links the address."""
+    return (ProfileLink.objects.filter(address_key=address_key(email))
+            .exclude(organisation__status=Organisation.Status.CLOSED).exists())
+
+
 def profile_token(key: str) -> str:
     return signing.dumps({"k": key}, salt=LINK_SALT)
 
@@ -93,16 +106,15 @@ def profile_link_url(key: str) -> str:
 
 
 def profile_link_request(*, email: str, language: str) -> bool:
-    """Queue the e-mail of the profile link to ``email`` when some organisation links it;
-    False, sending nothing, otherwise. The caller answers the same either way, so the
-    page tells nobody whether an address is linked."""
+    """Queue the e-mail of the profile link to ``email``; False, queuing nothing, for a
+    malformed address. Every well-formed address is queued alike, linked or not (the
+    worker drops an address no open organisation links): the answer, and its time, tell
+    nobody whether an address is linked."""
     email = normalised_address(email)
     try:
         validate_email(email)
     except ValidationError:
         return False
-    if not ProfileLink.objects.filter(address_key=address_key(email)).exists():
-        return False
-    # The worker composes and sends it; the address travels in the message only.
+    # The worker checks, composes and sends it; the address travels in the message only.
     enqueue_on_commit(SEND_TASK, email, language)
     return True

@@ -35,6 +35,10 @@ DONE_EMAIL_TASK = "tenants.tasks.send_closure_done_email"
 # campaigns), deleted in the closing transaction: each such app appends its function
 # (called with the organisation's id) in its AppConfig.ready(), as tenants cannot import it.
 PUBLIC_ROWS_DELETERS: list[Callable[[int], object]] = []
+# Public rows deleted only when the organisation is closed for good (not at the request,
+# which can still be cancelled): the Fullmobs profile's links to its participants, whose
+# records go with its schema.
+CLOSED_ROWS_DELETERS: list[Callable[[int], object]] = []
 
 
 def organisation_media_root(organisation: Organisation) -> Path:
@@ -173,7 +177,7 @@ def _close_one(pk: int, now: datetime) -> str | None:
         schema_drop(locked.schema_name)
         # Its finished campaigns' anonymous trajectories leave the forecasts' references.
         references_of_organisation_delete(schema=locked.schema_name)
-        for delete_rows in PUBLIC_ROWS_DELETERS:
+        for delete_rows in (*PUBLIC_ROWS_DELETERS, *CLOSED_ROWS_DELETERS):
             delete_rows(locked.pk)
         locked.domains.all().delete()
         locked.memberships.all().delete()

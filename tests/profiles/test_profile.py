@@ -277,3 +277,35 @@ def test_the_join_form_tick_waits_for_the_address_to_be_proven(org_a):
     assert not ProfileLink.objects.exists()
     with tenant_context(org_a):
         assert not Participant.objects.get(email="noa@example.test").profile_keep_pending
+
+
+@pytest.mark.django_db
+def test_every_address_is_queued_alike_and_the_worker_drops_unlinked_ones(
+        org_a, org_b, eager, django_capture_on_commit_callbacks):
+    """The form's work (a broker publish) does not depend on the address being linked:
+    its time tells nothing; the worker sends only to an address an open organisation
+    links."""
+    _person, token = person_in(org_a)
+    tick(org_a, token)
+    client = public_client()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as linked:
+        client.post("/my-actions/", {"email": ADDRESS})
+    with django_capture_on_commit_callbacks(execute=True) as unknown:
+        client.post("/my-actions/", {"email": "nobody@example.test"})
+    assert len(linked) == len(unknown) == 1
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_closed_organisations_links_send_and_show_nothing(
+        org_a, org_b, eager, django_capture_on_commit_callbacks):
+    from tenants.models import Organisation
+
+    _person, token = person_in(org_b)
+    tick(org_b, token)
+    Organisation.objects.filter(pk=org_b.pk).update(status=Organisation.Status.CLOSED)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert public_client().post("/my-actions/", {"email": ADDRESS}).status_code == 302
+    assert mail.outbox == []

@@ -287,6 +287,20 @@ def test_the_drop_after_the_grace_period(throwaway, media, eager):
     ReferenceTrajectory.objects.create(campaign_key="staying", organisation_key=(
         reference_organisation_key("someone_else")), **common)
 
+    # Its participants' Fullmobs profile links go with it (its row stays, CLOSED, so no
+    # CASCADE removes them); another organisation's stay, and so do they while the
+    # closure can still be cancelled.
+    from profiles.models import ProfileLink
+    from profiles.services import profile_link_set
+
+    other = Organisation.objects.exclude(pk=organisation.pk).exclude(
+        schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+    profile_link_set(organisation_id=organisation.pk, participant_id=1, email="p0@people.test")
+    if other is not None:
+        profile_link_set(organisation_id=other.pk, participant_id=99_999,
+                         email="p0@people.test")
+    assert ProfileLink.objects.filter(organisation_id=organisation.pk).exists()
+
     # Not yet due: nothing happens.
     assert organisations_close_due(now=timezone.now() + timedelta(days=1)) == []
     assert _schema_exists(schema)
@@ -307,6 +321,10 @@ def test_the_drop_after_the_grace_period(throwaway, media, eager):
     assert not ConsultantAssignment.objects.filter(organisation=organisation).exists()
     assert list(ReferenceTrajectory.objects.filter(campaign_key__in=["closing", "staying"])
                 .values_list("campaign_key", flat=True)) == ["staying"]
+    assert not ProfileLink.objects.filter(organisation_id=organisation.pk).exists()
+    if other is not None:
+        assert ProfileLink.objects.filter(organisation_id=other.pk).exists()
+        ProfileLink.objects.filter(organisation_id=other.pk).delete()
     assert [m.to for m in mail.outbox] == [["owner@closing.test"]]
     assert "Closing Co" in mail.outbox[0].subject
     # Its address answers 404, and a second run has nothing to do.
