@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -202,8 +203,17 @@ def experiment_export_csv(request, pk: int):
     experiment = experiment_or_404(pk)
     # Streamed: rows are read from a server-side cursor as the response is written, so
     # an experiment of any size never sits in memory (bench/exports_memory.py).
-    response = StreamingHttpResponse(export.people_csv_lines(experiment),
-                                     content_type="text/csv")
+    reader_language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def lines():
+        # The lines are written after this view (and the middleware that activated the
+        # language and the organisation's zone) has returned: keep the requester's
+        # language (the holdout's name) and the zone, as the dashboard's exports do.
+        with translation.override(reader_language), timezone.override(zone):
+            yield from export.people_csv_lines(experiment)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="experiment-{experiment.pk}-people.csv"')
     return response

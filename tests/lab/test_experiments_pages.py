@@ -198,3 +198,26 @@ def test_the_holdout_is_named_in_the_readers_language_in_the_list_of_variants(
         f"/experiments/{experiment.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Holdout (no message)" not in french
     assert "Groupe témoin (aucun message)" in french
+
+
+def test_people_csv_is_written_in_the_requesters_language_after_the_view_returned(
+        org_a, manager_a, campaign):
+    with tenant_context(org_a):
+        experiment = experiment_save(campaign=campaign, spec=ExperimentSpec(
+            title="Holdout", hypothesis="H", holdout_share=Decimal("0.3"),
+            variants=[VariantSpec(name="Usual", lever_code="social_proof",
+                                  channel=Channel.EMAIL),
+                      VariantSpec(name="Short", lever_code="social_proof",
+                                  channel=Channel.EMAIL, body_en="Come: {link}")]),
+            user=manager_a)
+    manager = tenant_client(org_a, manager_a)
+    manager.post(f"/experiments/{experiment.pk}/launch/")
+    response = manager.get(f"/experiments/{experiment.pk}/people.csv",
+                           HTTP_ACCEPT_LANGUAGE="fr")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    # The lines are written once the view has returned, whatever language the thread has
+    # by then (here English): the requester's language is kept for the holdout's name.
+    with translation.override("en"):
+        text = b"".join(response.streaming_content).decode("utf-8")
+    assert "Groupe témoin (aucun message)" in text
+    assert "Holdout (no message)" not in text
