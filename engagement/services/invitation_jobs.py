@@ -22,7 +22,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -98,11 +98,26 @@ def invitation_job_run(*, job_id: int) -> BulkJob | None:
     with translation.override(job.options.get("language")):
         try:
             return _run(job)
+        except _Superseded:
+            # The sweep judged this run stuck and another worker claimed the job: its
+            # last chunk was rolled back, the other run goes on from the last commit.
+            logger.warning("invitation job %s: run superseded by a newer one", job.pk)
+            return None
         except Exception:
             # Left running: the sweep queues it again once it has made no progress for a
             # while, and the next run goes on after the last committed chunk.
             logger.exception("invitation job %s stopped", job.pk)
             raise
+
+
+class _Superseded(Exception):
+    """Another run has claimed the job since this one did."""
+
+
+def _this_run(job: BulkJob) -> QuerySet[BulkJob]:
+    """The job while this run still holds it: its claim's ``started_at`` is the run's
+    token (a later claim, after the sweep, sets another)."""
+    return BulkJob.objects.filter(pk=job.pk, status=Status.RUNNING, started_at=job.started_at)
 
 
 def _run(job: BulkJob) -> BulkJob:
@@ -126,12 +141,15 @@ def _run(job: BulkJob) -> BulkJob:
                 break
             after, invited = chunk.last_person, invited + chunk.invited
             # The chunk and its progress commit together: what the job says it did is done.
-            BulkJob.objects.filter(pk=job.pk).update(
-                processed=F("processed") + chunk.considered,
-                total=Greatest(F("total"), F("processed") + chunk.considered),
-                options={**options, "after": after},
-                report={"invited": invited},
-                updated_at=timezone.now())
+            # Conditional on this run still holding the job: a chunk slower than the
+            # sweep's patience may find it claimed again; then the chunk rolls back.
+            if not _this_run(job).update(
+                    processed=F("processed") + chunk.considered,
+                    total=Greatest(F("total"), F("processed") + chunk.considered),
+                    options={**options, "after": after},
+                    report={"invited": invited},
+                    updated_at=timezone.now()):
+                raise _Superseded
     return _finish(job, batch)
 
 
@@ -142,6 +160,8 @@ def _invited(batch: InvitationBatch) -> int:
 def _finish(job: BulkJob, batch: InvitationBatch) -> BulkJob:
     now = timezone.now()
     with transaction.atomic():
+        if not _this_run(job).select_for_update().exists():
+            raise _Superseded
         batch = InvitationBatch.objects.select_for_update().get(pk=batch.pk)
         invited = _invited(batch)
         if not invited:

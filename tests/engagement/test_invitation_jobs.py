@@ -290,3 +290,37 @@ def test_a_worker_records_a_large_send_with_its_progress(invitation_job_org,
         batch = InvitationBatch.objects.get(pk=job.options["batch"])
         assert OutboundEmail.objects.filter(kind="invitation", campaign=campaign
                                             ).count() == batch.sent
+
+
+@pytest.mark.django_db
+def test_a_run_whose_job_was_claimed_again_meanwhile_rolls_its_chunk_back(
+        org_a, manager_a, django_capture_on_commit_callbacks, monkeypatch):
+    """A chunk slower than the sweep's patience: the job is queued again and claimed by
+    another worker while the first is still running; the first run's chunk must not count
+    (nor its invitations), and the first run stops."""
+    real = invitation_jobs.invitations_record
+    calls = {"n": 0}
+
+    def slow_second_chunk(**kwargs):
+        calls["n"] += 1
+        result = real(**kwargs, limit=3)
+        if calls["n"] == 2:
+            # Meanwhile: the sweep queued the job again and another worker claimed it.
+            BulkJob.objects.filter(pk=job_id).update(
+                status="running", started_at=timezone.now() + timedelta(minutes=11))
+        return result
+
+    with tenant_context(org_a):
+        campaign = make_campaign()
+        _people(10)
+        with django_capture_on_commit_callbacks(execute=False):
+            job = invitation_job_create(campaign=campaign, audience=bulk_audience(kind="all"),
+                                        lever_code="deadline", channel="email",
+                                        organiser=manager_a)
+        job_id = job.pk
+        monkeypatch.setattr(invitation_jobs, "invitations_record", slow_second_chunk)
+        assert invitation_job_run(job_id=job.pk) is None
+        job.refresh_from_db()
+        assert (job.status, job.processed, job.report["invited"]) == ("running", 3, 3)
+        assert Invitation.objects.filter(campaign=campaign).count() == 3
+        assert InvitationBatch.objects.get(pk=job.options["batch"]).invited == 0
