@@ -35,6 +35,12 @@ class TemplateSchemaError(Exception):
     """The template schema is missing or behind the code: run ``migrate_organisations``."""
 
 
+# The advisory lock one migration run holds exclusively for the whole run (per database;
+# ``schema_migrations.migration_lock``); a sign-up holds it shared until it commits.
+# pg_locks shows it as an advisory lock with classid 0 and this objid.
+MIGRATION_LOCK_KEY = 7_316_001
+
+
 def template_schema_name() -> str:
     return settings.TENANT_TEMPLATE_SCHEMA
 
@@ -149,14 +155,23 @@ def template_ddl() -> tuple[str, str]:
     """(migration state key, DDL) for the current template, captured at most once per state."""
     from .models import TemplateSchemaSnapshot
 
-    state = check_template_current()
-    snapshot = TemplateSchemaSnapshot.objects.filter(migration_state=state).first()
-    if snapshot is None:
+    for _attempt in range(3):
+        state = check_template_current()
+        snapshot = TemplateSchemaSnapshot.objects.filter(migration_state=state).first()
+        if snapshot is not None:
+            return state, snapshot.ddl
         ddl = dump_template_ddl()
+        # pg_dump reads the template on a connection of its own: a migration committed
+        # between the state read and the dump would store its tables under the state
+        # before it. Read the state again; if it moved, the dump is not stored.
+        if template_state() != state:
+            continue
         snapshot, _ = TemplateSchemaSnapshot.objects.get_or_create(
             migration_state=state, defaults={"ddl": ddl}
         )
-    return state, snapshot.ddl
+        return state, snapshot.ddl
+    raise TemplateSchemaError("The template schema kept changing while it was dumped: "
+                              "try again once `migrate_organisations` has finished.")
 
 
 # A foreign key from the schema to a public table (the users, the template versions), as
@@ -172,9 +187,14 @@ def split_public_references(ddl: str) -> tuple[str, str]:
     return _PUBLIC_REFERENCE.sub("", ddl), "".join(_PUBLIC_REFERENCE.findall(ddl))
 
 
-def replay_ddl(schema_name: str, ddl: str) -> None:
+def replay_ddl(schema_name: str, ddl: str, state: str | None = None) -> None:
     """Create ``schema_name`` from ``ddl`` (placeholder ``__schema__``) and copy the
-    template's migration rows into it. Must run inside a transaction."""
+    template's migration rows into it. Must run inside a transaction.
+
+    ``state``: the migration state ``ddl`` was dumped at. The rows are read live from the
+    template: if a migration was committed there since (the tables are then older than
+    the rows), ``TemplateSchemaError`` is raised and the caller's transaction leaves no
+    schema, rather than a schema whose records claim migrations its tables lack."""
     if not connection.in_atomic_block:
         raise RuntimeError("replay_ddl must run inside transaction.atomic()")
     quoted = _quote(schema_name)
@@ -186,13 +206,19 @@ def replay_ddl(schema_name: str, ddl: str) -> None:
             f"INSERT INTO {quoted}.django_migrations (app, name, applied) "  # noqa: S608
             f"SELECT app, name, applied FROM {template}.django_migrations"
         )
+        if state is not None:
+            cursor.execute(f"SELECT app, name FROM {quoted}.django_migrations "  # noqa: S608
+                           "ORDER BY app, name")
+            if migration_state_key([tuple(row) for row in cursor.fetchall()]) != state:
+                raise TemplateSchemaError(
+                    "The template schema was migrated during the copy: try again.")
 
 
 def replay_template_ddl(schema_name: str) -> str:
     """Create ``schema_name`` from the template's DDL, now; return the migration state it
     was made at. Must run inside a transaction."""
     state, ddl = template_ddl()
-    replay_ddl(schema_name, ddl)
+    replay_ddl(schema_name, ddl, state)
     return state
 
 
@@ -234,6 +260,12 @@ def clone_template_schema(schema_name: str) -> bool:
     schema (and puts the spare back)."""
     if not connection.in_atomic_block:
         raise RuntimeError("clone_template_schema must run inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        # A migration run holds this key exclusively for the whole run and lists the
+        # organisations once it has it: a sign-up (shared, until its transaction ends)
+        # either commits its organisation before the run lists them, or waits for the
+        # run's end and copies the migrated template. Sign-ups do not wait for each other.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MIGRATION_LOCK_KEY])
     if spare_schema_take(schema_name):
         return True
     replay_template_ddl(schema_name)

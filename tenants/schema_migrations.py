@@ -52,6 +52,7 @@ from django_tenants.utils import get_tenant_base_migrate_command_class
 
 from .libpq import libpq_dsn
 from .models import Organisation, SchemaMigrationFailure, SpareSchema
+from .schema_clone import MIGRATION_LOCK_KEY
 
 MigrationKey = tuple[str, str]
 
@@ -495,9 +496,6 @@ def _in_pool(tasks: list[Task], processes: int, max_tasks_per_child: int | None,
             retire(worker)
 
 
-# The advisory lock one migration run holds (per database): pg_locks shows it as an
-# advisory lock with classid 0 and this objid.
-MIGRATION_LOCK_KEY = 7_316_001
 
 
 class MigrationLocked(Exception):

@@ -99,7 +99,7 @@ def spare_schema_make(name: str) -> str:
     state, ddl = template_ddl()
     own, references = split_public_references(ddl)
     with transaction.atomic():
-        replay_ddl(name, own)
+        replay_ddl(name, own, state)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if references:
