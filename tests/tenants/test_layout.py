@@ -13,7 +13,7 @@ from ..conftest import public_client, tenant_client
 
 PRIMARY = ["Dashboard", "Programmes", "Campaigns", "Participants", "Reports"]
 MORE = ["Teams", "Levers", "Value of time", "Methodology", "Members", "Personal data register",
-        "Settings", "Billing", "Accompaniment hours"]
+        "Settings", "Directory of actions", "Billing", "Accompaniment hours"]
 
 
 def _between(page: str, start: str, end: str) -> str:
