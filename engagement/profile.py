@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +34,8 @@ from tenants.models import Organisation
 from . import links
 from .models import ImpactRecord, Participant, Pledge
 from .referrals import participant_brought_count
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +66,9 @@ class ProfileOrganisation:
 @dataclass
 class PersonProfile:
     organisations: list[ProfileOrganisation]
+    # Organisations whose schema could not be read at that moment (logged): named, so
+    # the person knows their actions there are missing, not gone.
+    unavailable: list[str] = field(default_factory=list)
 
     @property
     def actions(self) -> int:
@@ -134,13 +141,22 @@ def person_profile(key: str) -> PersonProfile:
                 .select_related("organisation")
                 .exclude(organisation__status=Organisation.Status.CLOSED)
                 .order_by("organisation__name", "pk"))
-    found = []
+    found, unavailable = [], []
     for row in rows:
-        with tenant_context(row.organisation):
-            entry = _read(row.organisation, row.participant_id, key)
+        try:
+            # A savepoint: a failed read leaves the caller's transaction usable.
+            with tenant_context(row.organisation), transaction.atomic():
+                entry = _read(row.organisation, row.participant_id, key)
+        except Exception:
+            # One organisation's schema (missing, migrating, broken) never costs the
+            # person the others; logged with the schema, never the address or its key.
+            logger.exception("Fullmobs profile: reading schema %s failed",
+                             row.organisation.schema_name)
+            unavailable.append(row.organisation.name)
+            continue
         if entry is not None:
             found.append(entry)
-    return PersonProfile(organisations=found)
+    return PersonProfile(organisations=found, unavailable=unavailable)
 
 
 def _status(action: ProfileAction) -> str:
@@ -192,6 +208,7 @@ def profile_export(profile: PersonProfile, *, in_language: str) -> dict[str, Any
                 _("Actions"): [dict(zip(columns[1:], row[1:], strict=True))
                                for row in _rows(PersonProfile([o]))],
             } for o in profile.organisations],
+            _("Organisations whose actions could not be read just now"): profile.unavailable,
         }
 
 

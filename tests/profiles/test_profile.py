@@ -5,6 +5,7 @@ that link this very address; download and erase the links."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -309,3 +310,37 @@ def test_a_closed_organisations_links_send_and_show_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         assert public_client().post("/my-actions/", {"email": ADDRESS}).status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_an_organisation_that_cannot_be_read_costs_only_its_own_actions(
+        org_a, org_b, eager, django_capture_on_commit_callbacks, caplog):
+    _person_a, token_a = person_in(org_a, title="Beach clean-up")
+    _person_b, token_b = person_in(org_b, title="Tree planting")
+    tick(org_a, token_a)
+    tick(org_b, token_b)
+    # Other Company's schema cannot be read (a table missing, as during a broken
+    # migration); rolled back with the test's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{org_b.schema_name}".engagement_participant '
+                       'RENAME TO engagement_participant_away')
+    client = public_client()
+    logger = logging.getLogger("engagement.profile")
+    logger.addHandler(caplog.handler)  # the project's logging does not propagate
+    try:
+        page = text_of(open_profile(client, callbacks=django_capture_on_commit_callbacks))
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "Beach clean-up" in page and "Tree planting" not in page
+    assert ("The actions kept by Other Company could not be read just now; try again in "
+            "a few minutes.") in page
+    french = text_of(client.get("/my-actions/profile/", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "Les actions conservées par Other Company n’ont pas pu être lues" in french
+    data = client.get("/my-actions/profile/data.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert data["Organisations whose actions could not be read just now"] == ["Other Company"]
+    assert [o["Organisation"] for o in data["organisations"]] == ["Test Company"]
+    assert client.get("/my-actions/profile/data.csv").status_code == 200
+    logged = [r for r in caplog.records if r.name == "engagement.profile"]
+    assert logged and org_b.schema_name in logged[0].getMessage()
+    assert all(ADDRESS.lower() not in r.getMessage().lower()
+               and address_key(ADDRESS) not in r.getMessage() for r in logged)
