@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
+from django_tenants.utils import schema_context
 
 from core.tenancy import enqueue_on_commit
 from tenants.models import Organisation
@@ -83,18 +86,38 @@ def profile_address_linked(email: str) -> bool:
             .exclude(organisation__status=Organisation.Status.CLOSED).exists())
 
 
+def _nonce_cache_key(nonce: str) -> str:
+    return f"profiles.link:{nonce}"
+
+
 def profile_token(key: str) -> str:
-    return signing.dumps({"k": key}, salt=LINK_SALT)
+    """A single-use link token: a random nonce (signed, so forged ones cost no cache
+    read); the address key stays on the server, in the cache, for LINK_MAX_AGE. The URL
+    (logs, mail scanners) never carries the address's permanent hash."""
+    nonce = secrets.token_urlsafe(24)
+    # The cache's keys carry the connection's schema: the public one, wherever the link
+    # is made (the worker) or opened (the public site).
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        cache.set(_nonce_cache_key(nonce), key, timeout=int(LINK_MAX_AGE.total_seconds()))
+    return signing.dumps({"n": nonce}, salt=LINK_SALT)
 
 
 def profile_key_from_token(token: str) -> str | None:
-    """The address key a genuine, unexpired link names; None otherwise."""
+    """The address key a genuine, unexpired, not yet used link stands for; None
+    otherwise. Opening consumes it: only the one request whose delete removes the nonce
+    gets the key, so a link opens one browser, once."""
     try:
         data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
     except signing.BadSignature:
         return None
-    key = data.get("k") if isinstance(data, dict) else None
-    return key if isinstance(key, str) and len(key) == 64 else None
+    nonce = data.get("n") if isinstance(data, dict) else None
+    if not isinstance(nonce, str) or not nonce:
+        return None
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        key = cache.get(_nonce_cache_key(nonce))
+        if not isinstance(key, str) or len(key) != 64:
+            return None
+        return key if cache.delete(_nonce_cache_key(nonce)) else None
 
 
 def profile_link_url(key: str) -> str:

@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -344,3 +344,22 @@ def test_an_organisation_that_cannot_be_read_costs_only_its_own_actions(
     assert logged and org_b.schema_name in logged[0].getMessage()
     assert all(ADDRESS.lower() not in r.getMessage().lower()
                and address_key(ADDRESS) not in r.getMessage() for r in logged)
+
+
+@pytest.mark.django_db
+def test_the_emailed_link_carries_no_address_hash_and_opens_once(org_a):
+    _person, token = person_in(org_a)
+    tick(org_a, token)
+    link = profile_token(address_key(ADDRESS))
+    assert address_key(ADDRESS) not in link
+    assert address_key(ADDRESS) not in signing.loads(link, salt="profiles.address-link",
+                                                     max_age=1800).values()
+    first = public_client()
+    assert first.get(f"/my-actions/link/{link}/")["Location"] == "/my-actions/profile/"
+    assert "Beach clean-up" in text_of(first.get("/my-actions/profile/",
+                                                 HTTP_ACCEPT_LANGUAGE="en"))
+    # Replayed, from another browser or the same: the page for a link that does not work.
+    assert public_client().get(f"/my-actions/link/{link}/").status_code == 404
+    assert first.get(f"/my-actions/link/{link}/").status_code == 404
+    # The session opened by the first use stays open for its hour.
+    assert first.get("/my-actions/profile/").status_code == 200
