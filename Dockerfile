@@ -42,6 +42,7 @@ COPY --chown=fullmobs:fullmobs . .
 # Hashed static files in the image (whitenoise serves them). Production settings refuse to
 # load without their secrets: placeholders valid for this step only, never at run time.
 RUN DJANGO_SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+    PROFILE_ADDRESS_KEY="collectstatic-only-$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     DATABASE_URL=postgres://collectstatic@localhost/none \
     EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
     python manage.py collectstatic --noinput --verbosity 0 \

@@ -106,6 +106,7 @@ DATABASE_URL = urlunsplit(_server._replace(path=f"/{DB_NAME}"))
 # server's: sessions and tokens are read by gunicorn's workers.
 ENVIRONMENT = {
     "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "PROFILE_ADDRESS_KEY": secrets.token_urlsafe(50),
     "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "config.settings",
     "BASE_DOMAIN": BASE_DOMAIN, "STATIC_ROOT": str(STATIC_ROOT),
     "CACHE_URL": REDIS, "CELERY_BROKER_URL": BROKER,

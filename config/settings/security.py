@@ -11,7 +11,14 @@ import os
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import BASE_DOMAIN, DEBUG, MIDDLEWARE, PRODUCTION, SECRET_KEY
+from .base import (
+    BASE_DOMAIN,
+    DEBUG,
+    MIDDLEWARE,
+    PRODUCTION,
+    PROFILE_ADDRESS_KEY,
+    SECRET_KEY,
+)
 from .email import EMAIL_BACKEND
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
@@ -32,6 +39,16 @@ def _refuse_unsafe_production() -> None:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is the development key or a weak one: in production set at least "
             "50 random characters (python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+    # The key of the Fullmobs profile's hashed addresses: set on its own (derived from
+    # DJANGO_SECRET_KEY otherwise, a rotation of which would unlink every profile, and
+    # one secret's leak would expose both), strong, and never changed once links exist.
+    profile_key = os.environ.get("PROFILE_ADDRESS_KEY", "")
+    if (not profile_key or profile_key != PROFILE_ADDRESS_KEY or profile_key == SECRET_KEY
+            or len(profile_key) < 50 or len(set(profile_key)) < 5):
+        raise ImproperlyConfigured(
+            "PROFILE_ADDRESS_KEY is unset, weak or equal to DJANGO_SECRET_KEY: in production "
+            "set it once to at least 50 random characters of its own and never change it "
+            "(docs/deployment.md).")
     if not os.environ.get("DATABASE_URL"):
         raise ImproperlyConfigured(
             "DATABASE_URL must name the PostgreSQL server in production; the embedded database "

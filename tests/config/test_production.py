@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ROOT
 
 STRONG_SECRET = "k3J9-vQx7_Lm2pZr8TnW4yHs6DcF1gBa5eUo0iRt-XwYqPzN3jMv"  # noqa: S105
+STRONG_PROFILE_KEY = "pR4w-Zt8_Nc1qLx6VbM3yKs9HdG2fJa7eWo5iUt-XmYqPzN0jQv"  # noqa: S105
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:
@@ -23,6 +24,7 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": STRONG_SECRET,
+        "PROFILE_ADDRESS_KEY": STRONG_PROFILE_KEY,
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or "postgres://fullmobs@db.internal:5432/fullmobs",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -66,6 +68,14 @@ def test_production_refuses_a_missing_development_or_weak_secret(secret):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", [None, "", "short-but-set", STRONG_SECRET, "ab" * 30])
+def test_production_refuses_a_missing_weak_or_shared_profile_address_key(key):
+    result = load_settings(production_env(PROFILE_ADDRESS_KEY=key))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "PROFILE_ADDRESS_KEY" in result.stderr
 
 
 def test_production_refuses_the_embedded_database():

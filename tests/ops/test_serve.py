@@ -25,6 +25,7 @@ def production_env(port: int, folder, **extra: str) -> dict[str, str]:
            if not key.startswith(("DJANGO_", "EMAIL_", "SECURE_", "LOG_", "SENTRY_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV": "production",
                 "DJANGO_SECRET_KEY": STRONG_SECRET,
+                "PROFILE_ADDRESS_KEY": "pR4w-Zt8_Nc1qLx6VbM3yKs9HdG2fJa7eWo5iUt-XmYqPzN0jQv",
                 "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "BIND": f"127.0.0.1:{port}", "PORT": str(port), "WEB_CONCURRENCY": "2",
                 "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"), **extra})
