@@ -36,9 +36,13 @@ class TemplateSchemaError(Exception):
 
 
 # The advisory lock one migration run holds exclusively for the whole run (per database;
-# ``schema_migrations.migration_lock``); a sign-up holds it shared until it commits.
+# ``schema_migrations.migration_lock``), so two runs never overlap.
 # pg_locks shows it as an advisory lock with classid 0 and this objid.
 MIGRATION_LOCK_KEY = 7_316_001
+# The lock sign-ups hold shared until they commit, and a migration run exclusively only
+# while it migrates public and the template and lists the organisations
+# (``schema_migrations.signups_paused``): seconds, not the whole run.
+SIGNUP_LOCK_KEY = 7_316_002
 
 
 def template_schema_name() -> str:
@@ -261,11 +265,12 @@ def clone_template_schema(schema_name: str) -> bool:
     if not connection.in_atomic_block:
         raise RuntimeError("clone_template_schema must run inside transaction.atomic()")
     with connection.cursor() as cursor:
-        # A migration run holds this key exclusively for the whole run and lists the
-        # organisations once it has it: a sign-up (shared, until its transaction ends)
-        # either commits its organisation before the run lists them, or waits for the
-        # run's end and copies the migrated template. Sign-ups do not wait for each other.
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MIGRATION_LOCK_KEY])
+        # A migration run holds this key exclusively while it migrates the template and
+        # lists the organisations: a sign-up (shared, until its transaction ends) either
+        # commits its organisation before the run lists them, or waits for that step
+        # (seconds, not the run) and copies the migrated template. Sign-ups do not wait
+        # for each other.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [SIGNUP_LOCK_KEY])
     if spare_schema_take(schema_name):
         return True
     replay_template_ddl(schema_name)

@@ -52,7 +52,7 @@ from django_tenants.utils import get_tenant_base_migrate_command_class
 
 from .libpq import libpq_dsn
 from .models import Organisation, SchemaMigrationFailure, SpareSchema
-from .schema_clone import MIGRATION_LOCK_KEY
+from .schema_clone import MIGRATION_LOCK_KEY, SIGNUP_LOCK_KEY, template_schema_name
 
 MigrationKey = tuple[str, str]
 
@@ -546,6 +546,26 @@ def migration_lock(wait: float | None = None,
         conn.close()
 
 
+@contextmanager
+def signups_paused() -> Iterator[Callable[[], None]]:
+    """Hold sign-ups back (the sign-up lock, exclusively, on a connection of its own)
+    until the returned function is called or the block ends. Taking it waits for the
+    sign-ups under way to commit: after it, every organisation is listed, and a sign-up
+    let through later copies the template as this run leaves it."""
+    conn = psycopg.connect(libpq_dsn(connection.settings_dict), autocommit=True,
+                           application_name=f"migrate_organisations {os.getpid()} sign-ups")
+    conn.execute("SELECT pg_advisory_lock(%s)", [SIGNUP_LOCK_KEY])
+
+    def resume() -> None:
+        if not conn.closed:
+            conn.close()  # the session's end releases the lock
+
+    try:
+        yield resume
+    finally:
+        resume()
+
+
 def _discard_stale_spares() -> list[str]:
     """After a run: spares cloned at another migration state than the template's are
     dropped (never migrated). Nothing before public's migrations made their table."""
@@ -578,21 +598,26 @@ def organisations_migrate(
     every schema is attempted. Each outcome is recorded in ``SchemaMigrationFailure``.
     Spare schemas behind the template are dropped at the end.
 
+    Sign-ups wait only while public and the template are migrated and the organisations
+    listed (``signups_paused``); then they go on, copying the migrated template.
+
     The whole run holds the migration lock (``migration_lock``: ``lock_wait`` seconds at
     most for another run to finish, ``None`` for as long as it takes; ``MigrationLocked``
     after that). The schemas' states are read once the lock is held, so a run that waited
     finds what the other one left.
     """
-    with migration_lock(lock_wait, on_lock_wait):
+    with migration_lock(lock_wait, on_lock_wait), signups_paused() as resume_signups:
         run = _migrate(processes=processes, fail_fast=fail_fast, schema_names=schema_names,
-                       max_tasks_per_child=max_tasks_per_child, progress=progress)
+                       max_tasks_per_child=max_tasks_per_child, progress=progress,
+                       resume_signups=resume_signups)
         run.spares_dropped = _discard_stale_spares()
         return run
 
 
 def _migrate(*, processes: int, fail_fast: bool, schema_names: list[str] | None,
              max_tasks_per_child: int | None,
-             progress: Callable[[SchemaOutcome], None] | None) -> MigrationRun:
+             progress: Callable[[SchemaOutcome], None] | None,
+             resume_signups: Callable[[], None] = lambda: None) -> MigrationRun:
     started = time.perf_counter()
     public = settings.PUBLIC_SCHEMA_NAME
     names = schema_names if schema_names is not None else all_schema_names()
@@ -618,7 +643,27 @@ def _migrate(*, processes: int, fail_fast: bool, schema_names: list[str] | None,
             # database): look again.
             rest = migration_status(all_schema_names()[1:])
             run.statuses = [SchemaStatus(public, CURRENT), *rest]
-    to_do = [s for s in run.statuses if s.state in (PENDING, FAILED) and s.schema_name != public]
+    template = template_schema_name()
+    template_status = next((s for s in run.statuses if s.schema_name == template), None)
+    if template_status is not None and template_status.state in (PENDING, FAILED):
+        # The template first and alone: sign-ups copy it as soon as they may go on.
+        outcome = _apply(template, len(template_status.pending),
+                         not _non_atomic(_keys(template_status.pending)))
+        _record(outcome)
+        run.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+        done_first = {template}
+        if schema_names is None:
+            # Organisations made while the template was migrated: listed now.
+            listed = {s.schema_name for s in run.statuses}
+            run.statuses += migration_status(
+                [name for name in all_schema_names()[1:] if name not in listed])
+    else:
+        done_first = set()
+    resume_signups()
+    to_do = [s for s in run.statuses if s.state in (PENDING, FAILED)
+             and s.schema_name != public and s.schema_name not in done_first]
     # A schema already current is not touched; a failure recorded for it (fixed by hand
     # since, or by another run) no longer holds.
     _failures().filter(

@@ -20,7 +20,7 @@ from tenants import schema_clone
 from tenants.libpq import libpq_dsn
 from tenants.models import Organisation, TemplateSchemaSnapshot
 from tenants.schema_clone import TemplateSchemaError, template_ddl, template_state
-from tenants.schema_migrations import migration_lock
+from tenants.schema_migrations import migration_lock, signups_paused
 from tenants.services import organisation_provision
 
 from ..conftest import drop_organisation
@@ -107,11 +107,13 @@ def test_a_clone_whose_template_was_migrated_after_the_snapshot_leaves_nothing(
 
 
 @override_settings(SPARE_SCHEMAS=0)
-def test_a_sign_up_waits_for_a_migration_run_holding_the_lock(clean):
-    """A run lists the organisations once it holds the lock: a sign-up must not make its
-    schema while the run holds it (its organisation would be listed by no run)."""
+def test_a_sign_up_waits_while_a_run_migrates_the_template_and_lists_organisations(clean):
+    """A run lists the organisations once the template is migrated, sign-ups held back: a
+    sign-up must not make its schema meanwhile (its organisation would be listed by no
+    run, its schema copied from the template before the migration). Past that step, the
+    run still going, sign-ups go through."""
     slug = f"clone-locked-{PID}"
-    with migration_lock(wait=0):
+    with migration_lock(wait=0), signups_paused():
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '300ms'")
         try:
@@ -123,8 +125,10 @@ def test_a_sign_up_waits_for_a_migration_run_holding_the_lock(clean):
             with connection.cursor() as cursor:
                 cursor.execute("RESET lock_timeout")
         assert not Organisation.objects.filter(slug=slug).exists()
-    # The run over, the sign-up goes through.
-    organisation = organisation_provision(name="Locked", slug=slug,
-                                          owner_email="o@locked.example")
+    # The template migrated and the organisations listed, the run going on: the sign-up
+    # goes through.
+    with migration_lock(wait=0):
+        organisation = organisation_provision(name="Locked", slug=slug,
+                                              owner_email="o@locked.example")
     clean.append(organisation)
     assert Organisation.objects.filter(slug=slug).exists()
