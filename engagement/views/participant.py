@@ -29,18 +29,19 @@ from ..services.waitlist import waitlist_positions
 from ..standings import TEAM_MIN_PEOPLE, participant_challenges
 from .documents import ics_response, qr_response, qr_svg
 from .participant_data import erased_or_none
-from .visitors import participant_from_link
+from .visitors import address_proven_remember, participant_from_link
 
 
 def participant_home(request, token):
     if (erased := erased_or_none(request, token)) is not None:
         return erased  # "data erased", 404, nothing about the person
     participant = participant_from_link(request, token)
-    if participant.profile_keep_pending and links.address_proven(
-            participant, str(request.GET.get("a", ""))):
-        # The tick of a join with an address nobody had proven, kept now that the
-        # person opened a link e-mailed to it.
-        participant_profile_pending_keep(participant=participant)
+    if links.address_proven(participant, str(request.GET.get("a", ""))):
+        # Opened from an e-mail to the address: this browser may tick the profile here,
+        # and a pending tick (of a join with an address nobody had proven) is kept now.
+        address_proven_remember(request, participant)
+        if participant.profile_keep_pending:
+            participant_profile_pending_keep(participant=participant)
     pledges = list(participant_pledges(participant))
     now = timezone.now()
     positions = waitlist_positions(pledges)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from core.tenancy import current_schema
+
 from .. import links
 from ..models import Campaign, Participant
 from ..services.activity import participant_page_opened
@@ -33,6 +35,22 @@ def participant_from_link(request, token: str) -> Participant:
     remember(request, participant)
     participant_page_opened(participant_id=participant.pk)  # an action, once a day at most
     return participant
+
+
+PROVEN_SESSION_KEY = "address_proven"
+
+
+def address_proven_remember(request, participant: Participant) -> None:
+    """This browser opened a link e-mailed to the participant's address."""
+    proven = list(request.session.get(PROVEN_SESSION_KEY, []))
+    mark = f"{current_schema()}:{participant.pk}"
+    if mark not in proven:
+        request.session[PROVEN_SESSION_KEY] = [*proven[-19:], mark]
+
+
+def address_proven_here(request, participant: Participant) -> bool:
+    return f"{current_schema()}:{participant.pk}" in request.session.get(
+        PROVEN_SESSION_KEY, [])
 
 
 def campaign_for_visitor(request, code: str) -> Campaign:

@@ -50,10 +50,29 @@ def person_in(org, *, email=ADDRESS, title="Beach clean-up", first_name="Camille
 
 
 def tick(org, token, keep=True):
-    answer = tenant_client(org).post(f"/me/{token}/profile/",
-                                     {"keep": "1"} if keep else {})
+    """The person's tick on their own page, opened from an e-mail to their address."""
+    client = tenant_client(org)
+    with tenant_context(org):
+        emailed = links.manage_url(links.participant_from_token(token))
+    assert client.get(emailed.split("localhost", 1)[1].lstrip(":0123456789")).status_code == 200
+    answer = client.post(f"/me/{token}/profile/", {"keep": "1"} if keep else {})
     assert answer.status_code == 302
     return answer
+
+
+@pytest.mark.django_db
+def test_the_page_tick_without_a_proven_address_waits(org_a):
+    person, token = person_in(org_a)
+    # Whoever holds the signed link (a join hands it to whoever typed the address) has
+    # proven nothing: the tick waits on the person's row.
+    client = tenant_client(org_a)
+    assert client.post(f"/me/{token}/profile/", {"keep": "1"}).status_code == 302
+    assert not ProfileLink.objects.exists()
+    with tenant_context(org_a):
+        assert Participant.objects.get(pk=person.pk).profile_keep_pending
+        emailed = links.manage_url(person).split("localhost", 1)[1].lstrip(":0123456789")
+    assert tenant_client(org_a).get(emailed).status_code == 200
+    assert ProfileLink.objects.get().participant_id == person.pk
 
 
 def open_profile(client, email=ADDRESS, *, callbacks):
