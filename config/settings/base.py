@@ -294,7 +294,9 @@ SPECTACULAR_SETTINGS = {
                             "ChannelEnum": "engagement.models.Channel",
                             "BulkChannelEnum": "engagement.api.invitations.BULK_CHANNEL_CHOICES",
                             "LanguageEnum": ["fr", "en"],
-                            "LocaleEnum": "django.conf.settings.LANGUAGES"},
+                            "LocaleEnum": "django.conf.settings.LANGUAGES",
+                            # Imports and invitation jobs share the bulk job's states.
+                            "BulkJobStatusEnum": "engagement.models.jobs.BulkJob.Status"},
     # Every operation documents its refusals (400, 401, 403, 404, 429) in the error format.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.api.document_common_refusals"],
