@@ -171,7 +171,7 @@ def test_pledge_confirmation_and_waiting_list_without_programme_messages(
         local = timezone.localtime(slot.starts_at, PARIS)
         assert f"à {local:%H:%M}" in body and "Où : Plage du Prado" in body
         manage = re.search(r"annulation si besoin : (\S+)", body).group(1)
-        token = re.search(r"/me/([^/]+)/$", manage).group(1)
+        token = re.search(r"/me/([^/]+)/(?:\?a=[^\s]+)?$", manage).group(1)
         assert links.participant_from_token(token) == lea
         invitation = Invitation.objects.get(campaign=campaign, inviter=lea,
                                             channel=Channel.LINK_SHARE)
