@@ -37,6 +37,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     **{("ProgrammeSurveyQuestion", name): "the question, not an answer" for name in (
         "moment", "kind", "text_fr", "text_en", "measure")},
     ("Team", "name"): "a department or neighbourhood: a segment, kept for the figures",
+    **{("CampaignPartner", name): "the partner association, an organisation, not a person"
+       for name in ("name", "website", "logo")},
+    ("PartnerLink", "token_hash"): "the hash of a link's token, shared with an association",
+    **{("SlotTally", name): "a pledge status or attendance code a count is kept for"
+       for name in ("status", "attendance")},
     ("Skill", "name"): "a skill of skills-based volunteering, named by the organisation",
     ("TimeValuation", "basis"): "a choice code: how the organisation values an hour",
     ("TimeValuation", "basis_note"): "written by the organisation about its valuation",
