@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
 
-from core.roles import Role
 from tenants.api_base import OrganisationViewSet
 
 from ..models import BulkJob
 from ..services.invitation_jobs import invitation_job_message
+from .participant_imports import ManagersOnlyNotFound
 
 
 class InvitationJobReportSerializer(serializers.Serializer):
@@ -61,21 +60,10 @@ class InvitationJobSerializer(serializers.ModelSerializer):
     retrieve=extend_schema(description="A send's state and progress: ``processed`` of "
                                        "``total`` people gone through."),
 )
-class InvitationJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class InvitationJobViewSet(ManagersOnlyNotFound, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                            OrganisationViewSet):
     """Sends in one go recorded by the worker, with their progress."""
 
     serializer_class = InvitationJobSerializer
     queryset = BulkJob.objects.filter(kind=BulkJob.Kind.INVITATIONS)
 
-    def check_permissions(self, request):
-        # As a send: members below manager learn nothing, not even that a job exists.
-        try:
-            super().check_permissions(request)
-        except PermissionDenied:
-            if getattr(request, "access", None) is None:
-                raise
-            raise NotFound from None
-        access = getattr(request, "access", None)
-        if access is not None and not access.at_least(Role.MANAGER):
-            raise NotFound

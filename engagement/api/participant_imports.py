@@ -82,21 +82,11 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(description="The organisation's participant imports, newest first. "
-                                   "Managers and owners."),
-    retrieve=extend_schema(description="A participant import's state, progress and report."),
-)
-class ParticipantImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                                  OrganisationViewSet):
-    """Participant imports run by the worker, with their progress."""
-
-    serializer_class = ImportJobSerializer
-    queryset = BulkJob.objects.filter(kind=BulkJob.Kind.IMPORT)
+class ManagersOnlyNotFound:
+    """Members below manager learn nothing, not even that a job exists: 404, as for a
+    person's rights (an import's report quotes the file's values; a send names people)."""
 
     def check_permissions(self, request):
-        # A report quotes the file's values: members below manager learn nothing, not even
-        # that an import exists (404, as for a person's rights).
         try:
             super().check_permissions(request)
         except PermissionDenied:
@@ -106,6 +96,21 @@ class ParticipantImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         access = getattr(request, "access", None)
         if access is not None and not access.at_least(Role.MANAGER):
             raise NotFound
+
+
+@extend_schema_view(
+    list=extend_schema(description="The organisation's participant imports, newest first. "
+                                   "Managers and owners."),
+    retrieve=extend_schema(description="A participant import's state, progress and report."),
+)
+class ParticipantImportJobViewSet(ManagersOnlyNotFound, mixins.ListModelMixin,
+                                  mixins.RetrieveModelMixin,
+                                  OrganisationViewSet):
+    """Participant imports run by the worker, with their progress."""
+
+    serializer_class = ImportJobSerializer
+    queryset = BulkJob.objects.filter(kind=BulkJob.Kind.IMPORT)
+
 
     @extend_schema(
         request={"multipart/form-data": ImportJobCreateSerializer,
