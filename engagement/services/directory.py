@@ -11,10 +11,11 @@ only: texts and figures the campaign's public page already shows, never a partic
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from core.tenancy import call_on_commit, current_organisation, current_schema
 from directory.models import ListedCampaign
@@ -29,6 +30,8 @@ from directory.services import (
 from tenants.models import Organisation, User
 
 from ..models import Campaign
+
+logger = logging.getLogger(__name__)
 
 # The progress bar's count (``services.campaigns.mobilised_count``, which imports this
 # module's callers): each confirmed participant once, with their largest party.
@@ -96,7 +99,19 @@ def campaign_directory_sync_on_commit(campaign: Campaign) -> None:
 
 
 def _sync(campaign_id: int) -> None:
-    campaign_directory_sync(campaign_id=campaign_id)
+    _after_commit(partial(campaign_directory_sync, campaign_id=campaign_id), campaign_id)
+
+
+def _after_commit(write, campaign_id: int) -> None:
+    """Run a directory write after the campaign's own commit. The organisation's write is
+    committed whatever happens here: a database lost in between (a restart) must not turn
+    a recorded sign-up into an error page that tells the visitor to try again. The
+    failure is logged and the hourly ``campaigns_directory_resync`` repairs the row."""
+    try:
+        write()
+    except DatabaseError:
+        logger.warning("Directory row of campaign %s not written after its commit; the "
+                       "hourly resync will write it.", campaign_id, exc_info=True)
 
 
 # One statement, its tables named with their schemas: PostgreSQL runs the count (an
@@ -123,7 +138,9 @@ def campaign_directory_count_on_commit(campaign: Campaign) -> None:
     if campaign.visibility != Campaign.Visibility.PUBLIC or not campaign.listed_in_directory:
         return
     schema, organisation_id = current_schema(), current_organisation().pk
-    transaction.on_commit(partial(_count_update, schema, organisation_id, campaign.pk))
+    transaction.on_commit(partial(
+        _after_commit, partial(_count_update, schema, organisation_id, campaign.pk),
+        campaign.pk))
 
 
 def campaign_directory_count_update(*, campaign_id: int) -> int:

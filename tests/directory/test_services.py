@@ -230,3 +230,48 @@ def test_closing_the_organisation_removes_its_rows(listed_org, owner_a,
     with tenant_context(listed_org):
         assert campaigns_directory_resync() == 0
     assert not ListedCampaign.objects.filter(organisation=listed_org).exists()
+
+
+def test_a_directory_write_lost_after_the_commit_leaves_the_sign_up_confirmed(
+        committed, monkeypatch, caplog):
+    """The database lost between the join's commit and the index's UPDATE (a restart): the
+    visitor is told their pledge is recorded, as it is, and the failure is logged for the
+    hourly resync; never a "try again" page for a sign-up already made. Real commits: the
+    callback runs inside the request, as in production."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from engagement.models import Participant, Pledge, Programme
+    from engagement.services import directory
+    from tenants.models import Organisation
+    from tests.conftest import host_of
+
+    organisation = Organisation.objects.get(slug="testco")
+    with tenant_context(organisation):
+        campaign = make_campaign(capacity=10, target=4)
+        assert campaign.visibility == Campaign.Visibility.PUBLIC and campaign.listed_in_directory
+        slot = campaign.slots.get()
+    calls = []
+
+    def lost(*args, **kwargs):
+        calls.append(args)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(directory, "_count_update", lost)
+    client = Client(HTTP_HOST=host_of(organisation), raise_request_exception=False)
+    email = f"lost-update-{campaign.pk}@example.test"
+    try:
+        response = client.post(f"/c/{campaign.code}/join/", {
+            "email": email, "first_name": "Ana", "slots": [slot.pk], "companions": 0})
+        assert calls, "the index's update was not attempted: nothing tested"
+        assert response.status_code == 302, response.content[:500]
+        assert "/me/" in response["Location"]
+        with tenant_context(organisation):
+            assert Pledge.objects.filter(participant__email=email).exists()
+        assert "hourly resync" in caplog.text
+    finally:
+        with tenant_context(organisation):
+            programme = campaign.programme
+            Campaign.objects.filter(pk=campaign.pk).delete()
+            Programme.objects.filter(pk=programme.pk).delete()
+            Participant.objects.filter(email=email).delete()
