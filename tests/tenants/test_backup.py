@@ -145,11 +145,13 @@ def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> No
         BulkJob,
         BulkSendHour,
         CampaignEvent,
+        CampaignPartner,
         EmailDeliverability,
         EmailEvent,
         InvitationBatch,
         OrganiserAlert,
         OrganiserAlertMute,
+        PartnerLink,
         Pledge,
         PledgeReminder,
         TeamChallenge,
@@ -185,6 +187,9 @@ def _populate_outreach_and_alerts(*, campaign, person, manager, programme) -> No
         goal=20, starts_on=timezone.localdate(), ends_on=timezone.localdate(),
         programme=programme)
     challenge.campaigns.add(campaign)
+    CampaignPartner.objects.create(campaign=campaign, name="Surfrider Bretagne",
+                                   website="https://surfrider.example")
+    PartnerLink.objects.create(campaign=campaign, token_hash="a" * 64, created_by=manager)
 
 
 def _populate_experiments(*, campaign, person, manager) -> None:
