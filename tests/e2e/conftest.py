@@ -33,8 +33,11 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     log = tmp_path_factory.mktemp("live") / "server.log"
     # A tile server for the directory's map, as in production; no test fetches its tiles
     # (tests/e2e/journeys/test_directory.py blocks them and counts the requests).
+    # Every browser test signs up from 127.0.0.1: the per-address sign-up limit (5 an
+    # hour, tested in tests/tenants) would refuse the sixth sign-up of the session.
     env = child_env(SITE_PORT=str(port), PORT=str(port), BASE_DOMAIN="localhost",
-                    DIRECTORY_TILE_URL="https://tiles.example.test/{z}/{x}/{y}.png")
+                    DIRECTORY_TILE_URL="https://tiles.example.test/{z}/{x}/{y}.png",
+                    SIGNUP_RATE_LIMIT="1000/hour")
     cmd = [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
            "--workers", "2", "--access-logfile", "-"]
     with running(cmd, env, log) as process:
