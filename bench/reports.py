@@ -94,9 +94,10 @@ def fill(programme: Programme) -> None:
          [PLEDGES, SLOTS_PER_CAMPAIGN]),
         ("INSERT INTO engagement_participant (email, first_name, last_name, language, team_id,"
          " site, postcode, age_band, consent_to_contact, source, referral_code, created_at, "
-         "referred_by_id, last_active_at) SELECT 'p' || g || '@bench.example', '', '', 'fr', "
+         "referred_by_id, last_active_at, profile_keep_pending) "
+         "SELECT 'p' || g || '@bench.example', '', '', 'fr', "
          "(SELECT min(id) FROM engagement_team) + g %% %s, '', '', '', false, 'import', "
-         "left(md5(g::text), 16), now(), NULL, now() FROM generate_series(0, %s - 1) g",
+         "left(md5(g::text), 16), now(), NULL, now(), false FROM generate_series(0, %s - 1) g",
          [TEAMS, PARTICIPANTS]),
         # A snowball: one person in ten was brought by the one before.
         ("UPDATE engagement_participant SET referred_by_id = id - 1 "
