@@ -12,6 +12,7 @@ only: texts and figures the campaign's public page already shows, never a partic
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -102,7 +103,7 @@ def _sync(campaign_id: int) -> None:
     _after_commit(partial(campaign_directory_sync, campaign_id=campaign_id), campaign_id)
 
 
-def _after_commit(write, campaign_id: int) -> None:
+def _after_commit(write: Callable[[], object], campaign_id: int) -> None:
     """Run a directory write after the campaign's own commit. The organisation's write is
     committed whatever happens here: a database lost in between (a restart) must not turn
     a recorded sign-up into an error page that tells the visitor to try again. The
