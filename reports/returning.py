@@ -37,35 +37,50 @@ WINDOWS = (90, 365)
 NO_INVITATION = _("No invitation")
 OTHER_LEVER = _("Another lever")
 
-# Linear in the pledges: the person's next attended action elsewhere is found by one
-# join of the first actions with the attended rows, grouped per person (a hash join), not
-# by a subquery per person scanning every attended row (quadratic: minutes at 20,000
-# people, and it ran on every overview and programme dashboard and every report).
+# Linear in the pledges, and without a sort of them: the person's next attended action
+# elsewhere is found by one join of the first actions with the attended rows, grouped per
+# person (a hash join), not by a subquery per person scanning every attended row
+# (quadratic: minutes at 20,000 people). Each person's first action in scope and first
+# pledge ever are read in one pass over the pledges grouped per person (hash aggregates,
+# where DISTINCT ON sorted every pledge and probed each person's pledges by index: about
+# half the query's time at a million pledges, docs/performance.md, issue 16):
+# - the first action in scope is the smallest (slot start, campaign) of the person's
+#   attended pledges in scope: the slots, few, are ranked in that order once, so the
+#   first action is an integer minimum;
+# - the first pledge ever is the smallest (created_at, id): as an array of exact numbers
+#   (the epoch is a numeric with every microsecond), compared element by element.
 _SQL = """
-WITH attended AS MATERIALIZED (
+WITH slots AS MATERIALIZED (
+  SELECT s.id, s.campaign_id, s.starts_at, s.campaign_id IN ({scope}) AS in_scope,
+         dense_rank() OVER (ORDER BY s.starts_at, s.campaign_id) AS rank
+  FROM engagement_slot s
+), person AS MATERIALIZED (
+  SELECT p.participant_id,
+         min(s.rank) FILTER (WHERE p.attendance = 'attended' AND s.in_scope) AS first_rank,
+         min(ARRAY[extract(epoch FROM p.created_at), p.id, p.invitation_id]) AS first_pledge
+  FROM engagement_pledge p JOIN slots s ON s.id = p.slot_id
+  GROUP BY p.participant_id
+), first_in_scope AS MATERIALIZED (
+  SELECT p.participant_id, r.campaign_id, r.starts_at AS at,
+         (p.first_pledge[3])::bigint AS invitation_id
+  FROM person p
+  JOIN (SELECT DISTINCT rank, campaign_id, starts_at FROM slots) r ON r.rank = p.first_rank
+), attended AS (
   SELECT p.participant_id, s.campaign_id, min(s.starts_at) AS at
-  FROM engagement_pledge p JOIN engagement_slot s ON s.id = p.slot_id
+  FROM engagement_pledge p JOIN slots s ON s.id = p.slot_id
   WHERE p.attendance = 'attended'
   GROUP BY 1, 2
-), first_in_scope AS MATERIALIZED (
-  SELECT DISTINCT ON (participant_id) participant_id, campaign_id, at
-  FROM attended WHERE campaign_id IN ({scope})
-  ORDER BY participant_id, at, campaign_id
 ), came_back AS (
+  -- Another campaign's first attended action, after the first one in scope.
   SELECT f.participant_id, min(a.at) AS next_at
   FROM first_in_scope f JOIN attended a ON a.participant_id = f.participant_id
    AND a.campaign_id <> f.campaign_id AND a.at > f.at
    AND a.at <= f.at + interval '365 days'
   GROUP BY f.participant_id
-), first_pledge AS (
-  SELECT DISTINCT ON (p.participant_id) p.participant_id, i.lever_code
-  FROM engagement_pledge p LEFT JOIN engagement_invitation i ON i.id = p.invitation_id
-  WHERE p.participant_id IN (SELECT participant_id FROM first_in_scope)
-  ORDER BY p.participant_id, p.created_at, p.id
 ), people AS (
-  SELECT f.participant_id, f.at, coalesce(fp.lever_code, '') AS lever, c.next_at
-  FROM first_in_scope f LEFT JOIN first_pledge fp USING (participant_id)
-  LEFT JOIN came_back c USING (participant_id)
+  SELECT f.participant_id, f.at, coalesce(i.lever_code, '') AS lever, c.next_at
+  FROM first_in_scope f LEFT JOIN engagement_invitation i ON i.id = f.invitation_id
+  LEFT JOIN came_back c ON c.participant_id = f.participant_id
 )
 SELECT lever, count(*),
        count(*) FILTER (WHERE at + interval '90 days' <= %s),
