@@ -42,12 +42,13 @@ of queries whatever the number of pledges (a test guards it).
 This module assembles the parts. For a programme and for campaigns, ``participants``,
 ``hours``, ``attendance``, ``snowball`` and ``value`` are read from the tallies the
 triggers keep (``reports.tallies``: a few rows per slot and per person, whatever the
-number of pledges); for a period or a team, whose scopes are not tallied, they are
-computed from the pledges (``reports.participants``, ``reports.value``), and so they are
-by ``programme_metrics_recounted`` and ``campaigns_metrics_recounted``, the oracle a test
-compares the tallied figures with. ``invitations`` come from engagement's one funnel
-selector (``engagement.selectors.funnel_counts``), ``impact`` from ``reports.impact``;
-``campaigns`` is counted here.
+number of pledges), and so is ``invitations`` (each campaign's funnel, kept in its
+``CampaignTally``); for a period or a team, whose scopes are not tallied, they are
+computed from the pledges (``reports.participants``, ``reports.value``) and the funnel
+from engagement's one funnel selector (``engagement.selectors.funnel_counts``), and so
+they are by ``programme_metrics_recounted`` and ``campaigns_metrics_recounted``, the
+oracle a test compares the tallied figures with. ``impact`` comes from
+``reports.impact``; ``campaigns`` is counted here.
 """
 
 from __future__ import annotations
@@ -112,17 +113,18 @@ def _campaigns_metrics(ids: list[int], *, recounted: bool) -> dict[int, dict]:
     if not campaigns:
         return {}
     ids = [campaign.pk for campaign in campaigns]
+    empty_invitations = {"sent": 0, "pledged": 0, "sent_by_participants": 0,
+                         "pledged_by_participants": 0}
     if recounted:
         people, value = people_and_snowball_by_campaign(ids), value_by_campaign(ids)
+        invitations = {row.pop("campaign_id"): row for row in funnel_counts(
+            Invitation.objects.filter(campaign_id__in=ids), by=("campaign_id",))}
     else:
         default = hour_value()
         people = campaigns_people_and_value(ids, default)
         value = {pk: _value(row, default) for pk, row in people.items()}
-    invitations = {row.pop("campaign_id"): row for row in funnel_counts(
-        Invitation.objects.filter(campaign_id__in=ids), by=("campaign_id",))}
+        invitations = {pk: row.pop("invitations") for pk, row in people.items()}
     impact = impact_by_campaign(campaigns)
-    empty_invitations = {"sent": 0, "pledged": 0, "sent_by_participants": 0,
-                         "pledged_by_participants": 0}
     result = {}
     for campaign in campaigns:
         decided = campaign.status in DECIDED
@@ -143,7 +145,7 @@ def programme_metrics(programme: Programme) -> dict:
     scope = _programme_scope(programme)
     default = hour_value()
     people = programme_people_and_value(programme, default)
-    return _assemble(scope, people=people, invitations=_invitations(scope),
+    return _assemble(scope, people=people, invitations=people.pop("invitations"),
                      campaigns=_campaigns(scope),
                      impact=impact_totals(scope.campaigns, scope.programmes),
                      value=_value(people, default))

@@ -156,6 +156,16 @@ class CampaignTally(models.Model):
     # The companions its people bring: each person's largest party (``PersonTally.party``)
     # added up, as ``reports.participants`` counts them (migration ``reports/0011``).
     companions = models.IntegerField(db_default=0)
+    # The invitation funnel of the invitations *to* this campaign (whatever campaign their
+    # pledges went to), as ``engagement.selectors.funnel_counts`` counts it: invitations
+    # sent (``INVITATION_SENT``: recorded by an organiser, e-mailed, opened, or with a
+    # pledge through it), the live pledges through them, and the participants' part
+    # (migration ``reports/0013``). Opened and attended stay counted where shown (the
+    # campaign page and the levers page, by lever and channel).
+    invitations_sent = models.IntegerField(db_default=0)
+    invitations_pledged = models.IntegerField(db_default=0)
+    invitations_sent_by_participants = models.IntegerField(db_default=0)
+    invitations_pledged_by_participants = models.IntegerField(db_default=0)
 
     def __str__(self) -> str:
         return f"campaign {self.campaign_id} v{self.data_version}"

@@ -5,10 +5,10 @@ campaign and per person, whatever the number of pledges.
 They cover the additive figures (pledges by status, seats, hours pledged and given,
 attended and no-show pledges) and the distinct people of a scope, which equal
 ``reports.metrics``' ``participants.mobilised`` and ``hours`` (a test compares them).
-The figures that depend on the time of reading (attendance counts an action once it is
-over), on order (returning people, the referral forest) or on a maximum (a party's size)
-are still computed by ``reports.metrics``; see docs/decisions.md, "Issue 16: maintained
-figures"."""
+``programme_people_and_value`` and ``campaigns_people_and_value`` also read every other
+figure of ``reports.metrics`` but impact, including the invitations' funnel kept per
+campaign (``CampaignTally.invitations_*``, migration ``reports/0013``); see
+docs/decisions.md, "Issue 16: maintained figures"."""
 
 from __future__ import annotations
 
@@ -108,6 +108,11 @@ SLOT_SUMS = """
     # fail), or the attendance was recorded.
     counted="((s.ends_at < c.now_at AND NOT c.failed) OR st.attendance <> 'pending')",
 )
+# The invitations' funnel kept per campaign (``CampaignTally``, migration ``reports/0013``),
+# by the keys of ``engagement.selectors.funnel_counts`` that the metrics show.
+FUNNEL_COLUMNS = {"invitations_sent": "sent", "invitations_pledged": "pledged",
+                  "invitations_sent_by_participants": "sent_by_participants",
+                  "invitations_pledged_by_participants": "pledged_by_participants"}
 SUM_KEYS = ("pledged_hours", "attended_hours", "past_confirmed", "past_attended",
             "past_no_show", "amount", "skills_hours", "skills_amount")
 FOREST_KEYS = ("generations", "largest_tree", "brought_pledged", "brought_attended")
@@ -149,8 +154,10 @@ def programme_people_and_value(programme: Programme, hour_value: Decimal) -> dic
     the tallies in one query: its slots' pledges by kind (``SlotTally``: hours, attendance
     of the slots over now, the value of time at today's rates), its ``ProgrammeTally``
     (people), its campaigns' ``CampaignTally`` (companions) and its people's rows
-    (``ProgrammePersonTally``: returning people and the referral forest). A few rows per
-    slot and per person, whatever the number of pledges."""
+    (``ProgrammePersonTally``: returning people and the referral forest), and the
+    invitations' funnel of its campaigns (``invitations``, summed over their
+    ``CampaignTally`` rows). A few rows per slot, per person and per campaign, whatever
+    the number of pledges and invitations."""
     person, campaign_tally = ProgrammePersonTally._meta.db_table, CampaignTally._meta.db_table
     links = f"""
         SELECT child.participant_id AS id, child.inviter_id AS parent, child.attended
@@ -169,6 +176,12 @@ def programme_people_and_value(programme: Programme, hour_value: Decimal) -> dic
         FROM {Campaign._meta.db_table} WHERE programme_id = %s
     ),
     sums AS ({SLOT_SUMS.format(group="")}),
+    tallied AS (
+        SELECT COALESCE(SUM(companions), 0) AS companions,
+               {", ".join(f"COALESCE(SUM({column}), 0) AS {column}"
+                          for column in FUNNEL_COLUMNS)}
+        FROM {campaign_tally} WHERE campaign_id IN (SELECT id FROM scope)
+    ),
     {_forest_sql(links, per_campaign=False)},
     -- Returning: a first campaign in the programme later than one elsewhere (only the
     -- people of other programmes whose first start could be earlier are read).
@@ -184,20 +197,19 @@ def programme_people_and_value(programme: Programme, hour_value: Decimal) -> dic
         (SELECT COUNT(*) FROM {person} me JOIN elsewhere USING (participant_id)
          WHERE me.programme_id = %s AND me.campaigns > 0
            AND elsewhere.earliest < me.first_start),
-        (SELECT COALESCE(SUM(companions), 0) FROM {campaign_tally}
-         WHERE campaign_id IN (SELECT id FROM scope)),
-        sums.*,
+        tallied.companions, sums.*,
         (SELECT COALESCE(MAX(generations), 0) FROM forests),
         (SELECT MAX(largest_tree) FROM forests),
-        (SELECT pledged FROM brought), (SELECT attended FROM brought)
-    FROM sums
+        (SELECT pledged FROM brought), (SELECT attended FROM brought),
+        {", ".join(f"tallied.{column}" for column in FUNNEL_COLUMNS)}
+    FROM sums, tallied
     """  # noqa: S608 - table names and fixed SQL only; every value is a parameter
     with analytic_cursor() as cursor:
         cursor.execute(sql, (timezone.now(), programme.pk, hour_value, programme.pk,
                              programme.pk, programme.pk, programme.pk))
         row = cursor.fetchone()
     return _people(dict(zip(("mobilised", "returning", "companions", *SUM_KEYS,
-                             *FOREST_KEYS), row, strict=True)))
+                             *FOREST_KEYS, *FUNNEL_COLUMNS), row, strict=True)))
 
 
 def campaigns_people_and_value(ids: list[int], hour_value: Decimal) -> dict[int, dict]:
@@ -241,7 +253,8 @@ def campaigns_people_and_value(ids: list[int], hour_value: Decimal) -> dict[int,
            COALESCE(t.companions, 0),
            {", ".join(f"COALESCE(sums.{key}, 0)" for key in SUM_KEYS)},
            COALESCE(forests.generations, 0), forests.largest_tree,
-           COALESCE(brought.pledged, 0), COALESCE(brought.attended, 0)
+           COALESCE(brought.pledged, 0), COALESCE(brought.attended, 0),
+           {", ".join(f"COALESCE(t.{column}, 0)" for column in FUNNEL_COLUMNS)}
     FROM scope c
     LEFT JOIN {CampaignTally._meta.db_table} t ON t.campaign_id = c.id
     LEFT JOIN returners ON returners.campaign_id = c.id
@@ -253,11 +266,12 @@ def campaigns_people_and_value(ids: list[int], hour_value: Decimal) -> dict[int,
         cursor.execute(sql, (timezone.now(), list(ids), hour_value))
         rows = cursor.fetchall()
     return {row[0]: _people(dict(zip(("mobilised", "returning", "companions", *SUM_KEYS,
-                                      *FOREST_KEYS), row[1:], strict=True)))
+                                      *FOREST_KEYS, *FUNNEL_COLUMNS), row[1:], strict=True)))
             for row in rows}
 
 
 def _people(row: dict) -> dict:
     # Someone mobilised makes a tree of one at least (``reports.participants``).
     row["largest_tree"] = max(row["largest_tree"] or 0, min(row["mobilised"], 1))
+    row["invitations"] = {key: row.pop(column) for column, key in FUNNEL_COLUMNS.items()}
     return row

@@ -31,7 +31,9 @@ from engagement.models import (
     Slot,
     TimeValuation,
 )
+from engagement.selectors import funnel_counts
 from engagement.services.checkin import pledge_check_in, pledge_mark_no_show
+from engagement.services.joining import invitation_record_open
 from engagement.services.pledges import pledge_cancel, pledge_create
 from reports import figures, metrics
 from reports.models import CampaignTally, PersonTally, ProgrammeTally
@@ -104,10 +106,28 @@ def assert_tallies_equal_a_recount() -> None:
     assert_figures_equal_a_recount()
 
 
+FUNNEL = {"invitations_sent": "sent", "invitations_pledged": "pledged",
+          "invitations_sent_by_participants": "sent_by_participants",
+          "invitations_pledged_by_participants": "pledged_by_participants"}
+
+
+def assert_funnel_equals_a_count() -> None:
+    """Each campaign's kept funnel equals ``funnel_counts`` over its invitations (the
+    one rule of the campaign pages, the levers page and the figures)."""
+    counted = {row["campaign_id"]: {key: row[key] for key in FUNNEL.values()}
+               for row in funnel_counts(by=("campaign_id",))}
+    kept = {row.pop("campaign_id"): {FUNNEL[column]: value for column, value in row.items()}
+            for row in CampaignTally.objects.values("campaign_id", *FUNNEL)}
+    zero = dict.fromkeys(FUNNEL.values(), 0)
+    assert {pk: kept.get(pk, zero) for pk in Campaign.objects.values_list("pk", flat=True)} \
+        == {pk: counted.get(pk, zero) for pk in Campaign.objects.values_list("pk", flat=True)}
+
+
 def assert_figures_equal_a_recount() -> dict:
     """Every figure of every programme and campaign, as dashboards, the API, the CSV and
     the PDF read them (from the tallies), equals the same figures computed from every
     pledge; returns them, for the caller to check they are not all zero."""
+    assert_funnel_equals_a_count()
     shown = {}
     for programme in Programme.objects.order_by("pk"):
         tallied = metrics.programme_metrics(programme)
@@ -134,12 +154,13 @@ def _open_campaign(programme, *, slots: int = 2, capacity: int = 4) -> Campaign:
 ACTIONS = {"pledge", "cancel", "check_in", "no_show", "impact", "delete", "bulk",
            "slot_moved", "campaign_moved", "invited", "inviter_changed", "skill",
            "slot_skill", "campaign_start", "campaign_status", "slot_over", "hour_value",
-           "pledge_moved"}
+           "pledge_moved", "uninvited", "invitations_bulk", "invitation_opened",
+           "invitation_marked", "invitation_deleted", "invitation_moved", "restored"}
 
 
 @pytest.mark.django_db
 def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
-    rng = random.Random(16)  # noqa: S311 - a reproducible mix, not a secret
+    rng = random.Random(17)  # noqa: S311 - a reproducible mix, not a secret
     with tenant_context(org_a):
         programme, other_programme = ProgrammeFactory(), ProgrammeFactory(name="Other")
         campaigns = [_open_campaign(programme) for _ in range(3)]
@@ -154,6 +175,15 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
             campaign=rng.choice(campaigns), inviter=rng.choice((*people, None)),
             organiser=manager_a, channel="email", lever_code="personal_invitation")
             for _ in range(12)]
+
+        def personal_link() -> Invitation:
+            # A participant's own link: sent only once opened or a pledge came through it.
+            return Invitation.objects.create(
+                campaign=rng.choice(campaigns), inviter=rng.choice(people),
+                channel="link_share", lever_code="personal_invitation")
+
+        invitations += [personal_link() for _ in range(12)]
+        sent_by_a_pledge_alone: list[bool] = []
         seen: dict[str, list] = {}
         done: set[str] = set()
 
@@ -168,6 +198,36 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
                 Pledge.objects.filter(pk=rng.choice(live).pk).update(
                     invitation=rng.choice(invitations),
                     created_at=timezone.now() - timedelta(minutes=rng.randint(0, 600)))
+            elif action == "uninvited":
+                Pledge.objects.filter(pk__in=Pledge.objects.filter(
+                    invitation__isnull=False).values("pk")[:1]).update(invitation=None)
+            elif action == "invitations_bulk" and live:
+                # Several pledges moved to one invitation in one statement (an import, a
+                # correction), some of them from another invitation.
+                chosen = rng.sample(live, min(len(live), rng.randint(2, 5)))
+                Pledge.objects.filter(pk__in=[p.pk for p in chosen]).update(
+                    invitation=rng.choice(invitations))
+            elif action == "restored":
+                # A cancelled pledge put back on the waiting list by an organiser.
+                Pledge.objects.filter(pk__in=Pledge.objects.filter(
+                    status=Pledge.Status.CANCELLED).values("pk")[:1]).update(
+                    status=Pledge.Status.WAITLISTED)
+            elif action == "invitation_opened":
+                invitation = rng.choice(invitations)
+                invitation_record_open(campaign=invitation.campaign, code=invitation.code)
+            elif action == "invitation_marked":
+                # Recorded by an organiser or e-mailed to someone, or no longer.
+                Invitation.objects.filter(pk=rng.choice(invitations).pk).update(
+                    organiser=rng.choice((manager_a, None, None)),
+                    invitee_email=rng.choice(("", "", "friend@example.test")))
+            elif action == "invitation_deleted":
+                # Its pledges are kept, through no invitation (SET_NULL).
+                invitation = invitations.pop(rng.randrange(len(invitations)))
+                Invitation.objects.filter(pk=invitation.pk).delete()
+                invitations.append(personal_link())
+            elif action == "invitation_moved":
+                Invitation.objects.filter(pk=rng.choice(invitations).pk).update(
+                    campaign=rng.choice(campaigns))
             elif action == "inviter_changed":
                 Invitation.objects.filter(pk=rng.choice(invitations).pk).update(
                     inviter=rng.choice((*people, None)))
@@ -232,14 +292,17 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
                 Slot.objects.filter(pk=rng.choice(slots).pk).update(
                     ends_at=F("starts_at") + timedelta(minutes=rng.randint(30, 240)))
 
-        for step in range(220):
-            action = rng.choice(("pledge", "pledge", "pledge", "invited", *sorted(ACTIONS)))
+        for step in range(300):
+            action = rng.choice(("pledge",) * 5 + ("invited", *sorted(ACTIONS)))
             try:
                 with transaction.atomic():
                     write(action)
                 done.add(action)
             except (DomainError, IntegrityError):
                 pass  # already pledged to that slot, a refused correction...
+            sent_by_a_pledge_alone.append(Invitation.objects.filter(
+                organiser__isnull=True, invitee_email="", first_opened_at__isnull=True,
+                pledges__isnull=False).exists())
             if step % 55 == 54:
                 for key, shown in assert_figures_equal_a_recount().items():
                     seen.setdefault(key, []).append(shown)
@@ -259,8 +322,13 @@ def test_tallies_equal_a_recount_after_a_random_mix_of_writes(org_a, manager_a):
                      ("attendance", "confirmed"), ("attendance", "attended"),
                      ("attendance", "no_show"), ("value", "amount"),
                      ("value", "skills_based_amount"), ("hours", "pledged"),
-                     ("hours", "attended"), ("snowball", "brought_attended")):
+                     ("hours", "attended"), ("snowball", "brought_attended"),
+                     ("invitations", "sent"), ("invitations", "pledged"),
+                     ("invitations", "sent_by_participants"),
+                     ("invitations", "pledged_by_participants")):
             assert any(f[path[0]][path[1]] for f in everything), path
+        # Invitations counted as sent only through a pledge made through them.
+        assert any(sent_by_a_pledge_alone)
         # A campaign deleted takes its tallies with it.
         campaigns[2].delete()
         assert not CampaignTally.objects.filter(campaign_id=campaigns[2].pk).exists()
@@ -287,10 +355,16 @@ def busy_campaign(committed):
 
 def test_pledges_made_at_once_from_several_connections_are_all_counted(busy_campaign):
     """Each thread has its own connection and transaction: the triggers' ``x = x + delta``
-    must neither lose a write nor deadlock (slots fill up: the rest wait-list)."""
+    must neither lose a write nor deadlock (slots fill up: the rest wait-list). Most come
+    through one of two people's own links, which count as sent from the first pledge
+    through them: the pledges that may each be the first must count them once."""
     organisation, campaign, people = busy_campaign
     with tenant_context(organisation):
         slots = list(campaign.slots.order_by("pk"))
+        links = [Invitation.objects.create(campaign=campaign, inviter=people[n],
+                                           channel="link_share",
+                                           lever_code="personal_invitation")
+                 for n in (0, 1)]
     start = threading.Barrier(len(people))
 
     def pledge(index: int) -> None:
@@ -298,7 +372,8 @@ def test_pledges_made_at_once_from_several_connections_are_all_counted(busy_camp
             with tenant_context(organisation):
                 start.wait(timeout=20)
                 made = pledge_create(slot=slots[index % 2], participant=people[index],
-                                     companions=index % 3 == 0)
+                                     companions=index % 3 == 0,
+                                     invitation=links[index % 2] if index % 3 else None)
                 if index % 4 == 0:
                     pledge_cancel(pledge=made)
                 elif index % 4 == 1 and made.status == Pledge.Status.CONFIRMED:
@@ -317,6 +392,8 @@ def test_pledges_made_at_once_from_several_connections_are_all_counted(busy_camp
         assert tally.pledges_confirmed + tally.pledges_waitlisted + tally.pledges_offered \
             + tally.pledges_cancelled == len(people)
         assert tally.pledges_confirmed > 0 and tally.pledges_cancelled > 0
+        assert (tally.invitations_sent, tally.invitations_sent_by_participants) == (2, 2)
+        assert_funnel_equals_a_count()
         expected_campaigns, expected_persons = recounted()
         got_campaigns, got_persons = maintained()
         assert got_campaigns[campaign.pk] == expected_campaigns[campaign.pk]
