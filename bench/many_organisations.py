@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from kombu import pools as kombu_pools
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -176,6 +177,13 @@ def make_spares(quota: int) -> list[float]:
     return samples
 
 
+def broker_connections_drop() -> None:
+    """Close the broker's pooled connections and let the next publish open new ones (as
+    kombu and Celery do in a forked child)."""
+    kombu_pools.reset()
+    app._after_fork()
+
+
 def windows(count: int) -> list[tuple[int, int]]:
     """The sign-ups in windows: 1-10, 11-100, then each hundred."""
     bounds = [b for b in (10, *range(100, count + 1, 100)) if b <= count]
@@ -215,7 +223,10 @@ def provision(count: int) -> tuple[list[float], dict[int, float], list[float], f
         for first, last in windows(count):
             size = last - first + 1
             started = time.perf_counter()
-            connections.close_all()  # the makers are forked: no shared socket
+            # The makers are forked: no shared socket, neither the database's nor the
+            # broker's (a child exiting would close the parent's pooled connection).
+            connections.close_all()
+            broker_connections_drop()
             with context.Pool(MAKERS) as pool:
                 quotas = [size // MAKERS + (1 if k < size % MAKERS else 0)
                           for k in range(MAKERS)]
