@@ -213,10 +213,11 @@ def programme_people_and_value(programme: Programme, hour_value: Decimal) -> dic
 
 
 def campaigns_people_and_value(ids: list[int], hour_value: Decimal) -> dict[int, dict]:
-    """``programme_people_and_value`` of each campaign in ``ids``, in one query: people and
-    companions from its ``CampaignTally``, returning people and its forest from its
-    people's rows (``PersonTally``: a person returns when their first campaign, the
-    earliest first start of their programme rows, started before this one)."""
+    """``programme_people_and_value`` of each campaign in ``ids``, in one query: people,
+    companions and the invitations' funnel from its ``CampaignTally``, returning people
+    and its forest from its people's rows (``PersonTally``: a person returns when their
+    first campaign, the earliest first start of their programme rows, started before this
+    one)."""
     person, programme_person = PersonTally._meta.db_table, ProgrammePersonTally._meta.db_table
     links = f"""
         SELECT child.campaign_id, child.participant_id AS id, child.inviter_id AS parent,
