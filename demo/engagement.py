@@ -59,7 +59,9 @@ def seed(*, domain: str, teams: list[str], team_kind: str, sites: list[str],
         main = programmes[0]
         done = _campaign(main, "completed", now - timedelta(days=30), 40, 3,
                          capacities=[30, 30])
-        failed = _campaign(main, "failed", now - timedelta(days=12), 120, 4, capacities=[150])
+        # Failed: short of its target at the deadline, the lab's concluded experiment's
+        # sign-ups (demo/experiments.py) included.
+        failed = _campaign(main, "failed", now - timedelta(days=12), 200, 4, capacities=[220])
         open_ = _campaign(programmes[-1], "open", now + timedelta(days=18), 150, 3,
                           capacities=[60, 50, 40])
         _campaign(main, "draft", now + timedelta(days=45), 60, 3, capacities=[60])

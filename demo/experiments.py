@@ -93,7 +93,9 @@ def _concluded(manager: User) -> None:
             _invitations(experiment, variant, manager, launched)
     # A clear result: the manager's word doubled the sign-ups of the usual message.
     _pledges(experiment, {"Message habituel": 0.1, "Mot du manager": 0.5}, holdout=0.03,
-             start=launched, end=campaign.mobilisation_deadline, attended=True)
+             start=launched, end=campaign.mobilisation_deadline,
+             # A failed campaign's action did not take place: nobody attended it.
+             attended=campaign.status != Campaign.Status.FAILED)
     experiment.status, experiment.launched_at = Experiment.Status.RUNNING, launched
     experiment.ends_at = campaign.mobilisation_deadline
     experiment.save(update_fields=["status", "launched_at", "ends_at"])

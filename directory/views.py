@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
@@ -55,8 +56,9 @@ def actions(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(rows, settings.DIRECTORY_PAGE_SIZE)
     number = (form.cleaned_data.get("page") if form.is_bound else None) or 1
     if number > max(paginator.num_pages, 1):
-        form.add_error("page", _("There are only %(n)s pages of results.") % {
-            "n": paginator.num_pages})
+        form.add_error("page", ngettext(
+            "There is only %(n)s page of results.", "There are only %(n)s pages of results.",
+            paginator.num_pages) % {"n": paginator.num_pages})
         return render(request, "directory/actions.html", context, status=400)
     page = paginator.page(number)
     response = render(request, "directory/actions.html", _results_context(

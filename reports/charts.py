@@ -95,14 +95,16 @@ def funnel_chart(steps: list[tuple[str, int]], *, title: str, width: int = 560
 
 
 def progress_chart(value: float, target: float, *, title: str) -> SafeString:
-    """A bar filling toward a target (green once reached), with "value / target"."""
-    width, share = 560, (min(float(value) / float(target), 1.0) if target else 0.0)
+    """A bar filling toward a target (green once reached), with "value / target (rate)":
+    the bar stops at the target, the rate does not (60 of 40 is 150 %)."""
+    rate = float(value) / float(target) if target else 0.0
+    width, share = 560, min(rate, 1.0)
     colour = DONE if target and value >= target else BAR
     body = [
         f'<rect x="0" y="28" width="{width}" height="20" fill="{TRACK}" rx="4"/>',
         f'<rect x="0" y="28" width="{share * width:.1f}" height="20" fill="{colour}" rx="4"/>',
         f'<text x="0" y="66" font-size="12" fill="{MUTED}">'
         f"{escape(formatting.count(value))} / {escape(formatting.count(target))} "
-        f"({escape(formatting.percent(share))})</text>",
+        f"({escape(formatting.percent(rate))})</text>",
     ]
     return _svg(width=width, height=72, title=title, body=body)

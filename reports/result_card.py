@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageDraw
 
-from core.formatting import number, people
+from core.formatting import count, number
 from engagement.share_card import DEFAULT_BRAND, HEIGHT, INK, MARGIN, MUTED, PAPER, WIDTH
 from engagement.share_card import _font as font
 from engagement.share_card import _lines as wrapped
@@ -24,10 +24,15 @@ from .results import CampaignResults
 __all__ = ["HEIGHT", "WIDTH", "result_card_png", "result_figures"]
 
 
-def result_figures(results: CampaignResults) -> list[str]:
-    """The achievements as short phrases in the active language, people first."""
-    figures = [people(results.people)]
-    figures += [f"{a.amount} · {a.label}" for a in results.impact]
+def result_figures(results: CampaignResults, *, for_card: bool = False) -> list[str]:
+    """The achievements as short phrases in the active language, people first: on the page
+    "Waste collected: 120.5 kg"; on the card, whose lines are cut to the width, the
+    amount first ("120.5 kg · Waste collected") so that a long label never hides it."""
+    figures = [ngettext("%(n)s person mobilised", "%(n)s people mobilised", results.people)
+               % {"n": count(results.people)}]
+    figures += [f"{a.amount} · {a.label}" if for_card else
+                _("%(label)s: %(amount)s") % {"label": a.label, "amount": a.amount}
+                for a in results.impact]
     if results.hours:
         # A value that is not whole takes the plural ("1,5 heures").
         n = int(results.hours) if float(results.hours).is_integer() else 2
@@ -50,7 +55,7 @@ def result_card_png(*, results: CampaignResults, title: str, organisation: str,
     campaign = results.campaign
     with translation.override(language):
         when = date_format(timezone.localtime(campaign.starts_at), "DATE_FORMAT")
-        figures = result_figures(results)
+        figures = result_figures(results, for_card=True)
         status = result_status(results)
         heading = _("Results")
     width = WIDTH - 2 * MARGIN

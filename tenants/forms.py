@@ -101,11 +101,13 @@ class SignupForm(forms.Form):
         # (static/js/organiser.js derives the address from the name).
         slug = (self.data.get("slug") or "").strip().lower() if self.is_bound else ""
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        # Outside the f-string below: makemessages does not read inside one.
+        placeholder = _("your-organisation")
         self.fields["slug"].help_text = format_html(
             escape(_("Your space will be at %(host)s") % {"host": "{}"}),
             format_html('<strong id="slug-host" data-domain="{}">{}</strong>',
                         f".{settings.BASE_DOMAIN}{port}",
-                        f"{slug or _('your-organisation')}.{settings.BASE_DOMAIN}{port}"))
+                        f"{slug or placeholder}.{settings.BASE_DOMAIN}{port}"))
         self.fields["name"].widget.attrs["data-derive-slug"] = "id_slug"
         # Live availability check as the visitor types (HTMX); the form works without it.
         self.fields["slug"].widget.attrs.update({

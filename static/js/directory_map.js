@@ -18,6 +18,8 @@
   if (!element || !window.L) return;
   var markers = JSON.parse(document.getElementById("directory-markers").textContent);
   var map = window.L.map(element, { scrollWheelZoom: false });
+  // Leaflet's credit without its English tooltip: the page is in French or English.
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   if (element.dataset.tiles) {
     window.L.tileLayer(element.dataset.tiles, {
       maxZoom: 19, attribution: element.dataset.attribution

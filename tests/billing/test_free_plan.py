@@ -46,7 +46,7 @@ def test_the_catalogue_has_one_free_plan_never_sold():
     assert item.code in every_plan() and item.code not in plans()
     assert item.limits["open_campaigns"] == 2 and item.limits["participants"] == 150
     with override("fr"):
-        assert item.limit_texts == ["2\u00a0programmes en cours",
+        assert item.limit_texts == ["1\u00a0programme en cours",
                                     "150\u00a0participants actifs par mois",
                                     "2\u00a0campagnes ouvertes en même temps"]
 

@@ -38,7 +38,7 @@ def test_sign_up_lands_logged_in_on_the_tenant_home(new_slug, live_url, page):
 
     page.wait_for_url(re.compile(rf"^http://{slug}\.localhost:\d+/$"))
     assert page.get_by_role("heading", name="Browser Bakery").is_visible()
-    assert page.get_by_text("You are Owner").is_visible()
+    assert page.get_by_text("Your role: Owner").is_visible()
     # Logged in: the members page lists the new owner.
     page.locator("header summary", has_text="More").click()  # Members is under "More"
     page.get_by_role("link", name="Members").click()

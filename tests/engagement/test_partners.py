@@ -88,7 +88,7 @@ def test_the_partner_link_opens_the_aggregate_figures_and_nothing_about_a_partic
     assert "In partnership with" in body and "Surfrider Marseille" in body
     assert f"/c/{campaign.code}/partner-logo/" in body
     figures = re.search(r'<section class="figures".*?</section>', body, re.S).group(0)
-    assert "<strong>4</strong>committed, for a target of 10 people" in figures
+    assert "<strong>4</strong>people, including companions, for a target of 10" in figures
     assert "<strong>3</strong>people mobilised" in figures
     for secret in ("secret0@example.org", "Hidden0", "Hidden2"):
         assert secret not in body

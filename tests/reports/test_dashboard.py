@@ -26,6 +26,9 @@ def test_charts_escape_their_text_and_describe_themselves():
     assert ">Pledged (40% of “Sent”)</text>" in funnel and ">4</text>" in funnel
     assert "<title>Funnel</title>" in funnel
     assert "7 / 10 (70%)" in progress_chart(7, 10, title="Target")
+    # Past the target the bar stops; the rate does not.
+    over = progress_chart(60, 40, title="Target")
+    assert "60 / 40 (150%)" in over and 'width="560.0"' in over
 
 
 def test_charts_of_nothing_do_not_fail():

@@ -71,9 +71,9 @@ def png_of(client, url: str) -> Image.Image:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang, expected", [
-    ("en", ["4 people", "120.5 kg · Waste collected", "9 hours given",
+    ("en", ["4 people mobilised", "Waste collected: 120.5 kg", "9 hours given",
             "Target reached", "What we achieved together"]),
-    ("fr", ["4 personnes", "120,5 kg · Déchets ramassés", "9 heures données",
+    ("fr", ["4 personnes mobilisées", "Déchets ramassés : 120,5 kg", "9 heures données",
             "Objectif atteint", "Ce que nous avons accompli ensemble"])])
 def test_the_results_page_says_what_was_achieved_in_the_readers_language(
         org_a, lang, expected):

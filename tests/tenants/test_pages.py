@@ -23,7 +23,7 @@ def test_landing_and_signup_land_logged_in_on_the_new_space():
     landed = tenant.get(handoff.split(":8000", 1)[1], follow=True)
     assert landed.status_code == 200
     assert "Green Town" in landed.content.decode()
-    assert "You are Owner" in landed.content.decode()
+    assert "Your role: Owner" in landed.content.decode()
     # The handoff link worked once.
     again = tenant_client(Organisation.objects.get(slug="green-town"))
     assert again.get(handoff.split(":8000", 1)[1]).status_code == 302
@@ -73,7 +73,7 @@ def test_language_switch_to_french(org_a, owner_a):
     page = client.get("/").content.decode()
     assert '<html lang="fr">' in page
     assert "Programmes récents" in page
-    assert "Vous êtes" in page
+    assert "Votre rôle" in page
     english = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert english.status_code == 302
     assert "Recent programmes" in client.get("/").content.decode()
