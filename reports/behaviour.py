@@ -42,7 +42,7 @@ from django.utils import timezone
 from core.replica import reader
 from engagement.models import Campaign, Programme
 
-from .analytic import analytic_cursor
+from .analytic import WORK_MEM_MANY, analytic_cursor
 from .behaviour_stats import MIN_RESPONDENTS, mcnemar_p, paired_t_interval
 from .models import Report
 from .returning import returning_figures
@@ -94,10 +94,12 @@ WITH asked AS (
   JOIN engagement_programmesurveyquestion q ON q.id = a.question_id
   WHERE a.campaign_id IN ({scope})
 )
-SELECT asked.kind, count(*), count(answered.participant_id)
+SELECT count(*) FILTER (WHERE asked.kind = 'thank_you'),
+       count(answered.participant_id) FILTER (WHERE asked.kind = 'thank_you'),
+       count(*) FILTER (WHERE asked.kind = 'follow_up_survey'),
+       count(answered.participant_id) FILTER (WHERE asked.kind = 'follow_up_survey')
 FROM asked LEFT JOIN answered ON answered.participant_id = asked.participant_id
  AND answered.campaign_id = asked.campaign_id AND answered.moment = asked.moment
-GROUP BY asked.kind
 """
 
 
@@ -167,13 +169,16 @@ def measure_figures(campaigns: QuerySet[Campaign]) -> list[dict]:
 
 def response_figures(campaigns: QuerySet[Campaign]) -> dict:
     scope, params = _scope_sql(campaigns)
-    # The pairs of a big organisation hashed in memory, JIT off (analytic.py).
-    with analytic_cursor() as cursor:
+    # The (person, campaign) pairs of a big organisation in memory, JIT off (analytic.py);
+    # one row of counts (no sort of the pairs by kind).
+    with analytic_cursor(WORK_MEM_MANY) as cursor:
         cursor.execute(_RESPONSE_SQL.format(scope=scope), (*params, *params))
-        found = {kind: (asked, answered) for kind, asked, answered in cursor.fetchall()}
+        thanked, answered_after, followed, answered_follow_up = cursor.fetchone()
+    found = {"thank_you": (thanked, answered_after),
+             "follow_up_survey": (followed, answered_follow_up)}
     result = {}
     for moment, kind in MOMENT_KINDS.items():
-        asked, answered = found.get(kind, (0, 0))
+        asked, answered = found[kind]
         enough = answered >= MIN_RESPONDENTS
         result[moment] = {"asked": asked, "answered": answered, "enough": enough,
                           "rate": _share(answered, asked) if enough else None}
