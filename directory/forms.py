@@ -62,6 +62,9 @@ class DirectorySearchForm(forms.Form):
                                 empty_value=None)
     theme = forms.ChoiceField(label=_("Theme"), required=False,
                               choices=[("", _("All themes")), *Theme.choices])
+    when = forms.ChoiceField(label=_("Actions"), required=False,
+                             choices=[("", _("Coming up")),
+                                      ("finished", _("Finished, with their results"))])
     page = WholeNumberField(label=_("Page"), required=False, min_value=1,
                             widget=forms.HiddenInput)
 
@@ -72,7 +75,7 @@ class DirectorySearchForm(forms.Form):
                                               input_formats=["%Y-%m-%d"], widget=date_input)
         self.fields["to"] = forms.DateField(label=_("To"), required=False,
                                             input_formats=["%Y-%m-%d"], widget=date_input)
-        self.order_fields(["place", "near", "km", "from", "to", "theme", "page"])
+        self.order_fields(["place", "near", "km", "from", "to", "theme", "when", "page"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -84,7 +87,8 @@ class DirectorySearchForm(forms.Form):
         data = self.cleaned_data
         return DirectorySearch(place=(data.get("place") or "").strip(), near=data.get("near"),
                                km=data.get("km") or 25, starts_from=data.get("from"),
-                               starts_until=data.get("to"), theme=data.get("theme") or "")
+                               starts_until=data.get("to"), theme=data.get("theme") or "",
+                               finished=data.get("when") == "finished")
 
     def named_errors(self) -> list[dict[str, str]]:
         """Each error with its field's label and the query parameter it is about."""

@@ -94,3 +94,10 @@ class ListedCampaign(models.Model):
     @property
     def target_reached(self) -> bool:
         return self.mobilised >= self.participant_target
+
+    @property
+    def results_url(self) -> str:
+        """The public results page of an action whose outcome is decided ("" otherwise)."""
+        if self.status not in ("succeeded", "failed", "completed"):
+            return ""
+        return f"{self.public_url.rstrip('/')}/results/"

@@ -30,6 +30,8 @@ class DirectorySearch:
     starts_from: date | None = None
     starts_until: date | None = None
     theme: str = ""
+    # Actions that are over (their results), most recent first, instead of those to come.
+    finished: bool = False
 
 
 def listed_campaigns_visible() -> QuerySet[ListedCampaign]:
@@ -41,9 +43,11 @@ def listed_campaigns_visible() -> QuerySet[ListedCampaign]:
 
 def directory_search(search: DirectorySearch, *, now: datetime | None = None
                      ) -> QuerySet[ListedCampaign]:
-    """Actions that have not ended yet, soonest first, matching every criterion given."""
+    """Actions that have not ended yet, soonest first (or, for ``search.finished``, those
+    that have, most recent first), matching every criterion given."""
     now = now or timezone.now()
-    rows = listed_campaigns_visible().filter(ends_at__gt=now)
+    rows = listed_campaigns_visible()
+    rows = rows.filter(ends_at__lte=now) if search.finished else rows.filter(ends_at__gt=now)
     if search.place:
         rows = rows.filter(place__icontains=search.place)
     if search.theme:
@@ -54,6 +58,8 @@ def directory_search(search: DirectorySearch, *, now: datetime | None = None
         rows = rows.filter(starts_at__date__lte=search.starts_until)
     if search.near is not None:
         return _within(rows, search.near, search.km)
+    if search.finished:
+        return rows.order_by("-starts_at", "-id")
     return rows.order_by("starts_at", "id")
 
 

@@ -37,7 +37,8 @@ def _form(request: HttpRequest) -> DirectorySearchForm:
 
 def _query(form: DirectorySearchForm, **extra: str) -> str:
     """The search's own parameters (no page), for the feeds' and the pages' links."""
-    given = {name: request_value for name in ("place", "near", "km", "from", "to", "theme")
+    given = {name: request_value
+             for name in ("place", "near", "km", "from", "to", "theme", "when")
              if (request_value := (form.data.get(name) or "").strip())}
     return urlencode({**given, **extra})
 

@@ -50,7 +50,7 @@ def test_the_directory_lists_and_searches(org_a, settings):
     listed(org_a, 2, title="Calanques", place="Marseille", point=MARSEILLE, days=5,
            theme="biodiversity")
     listed(org_a, 3, title="Tree planting", place="Villeurbanne", days=20, point=None)
-    listed(org_a, 4, title="Finished", days=-3)  # over: not in the directory
+    listed(org_a, 4, title="Past clean-up", days=-3)  # over: not in the default list
 
     client = public_client()
     page = client.get("/actions/")
@@ -58,7 +58,7 @@ def test_the_directory_lists_and_searches(org_a, settings):
     assert page.status_code == 200
     assert "3 actions" in html and "Quai clean-up" in html and "Calanques" in html
     assert "Tree planting" not in html  # page 2
-    assert "Finished" not in html
+    assert "Past clean-up" not in html
     assert "Page 1 of 2" in html
     assert "Tree planting" in client.get("/actions/?page=2").content.decode()
 
@@ -81,10 +81,37 @@ def test_the_directory_lists_and_searches(org_a, settings):
 
 
 @pytest.mark.django_db
+def test_finished_actions_are_found_with_their_results(org_a):
+    """What is over leaves the default list; "Finished" shows it, most recent first, with
+    its outcome and its results page (an outcome decided only)."""
+    listed(org_a, 1, title="Coming clean-up", days=4)
+    listed(org_a, 2, title="Old planting", days=-30, status="completed", mobilised=12)
+    listed(org_a, 3, title="Recent collection", days=-3, status="failed", mobilised=4)
+    listed(org_a, 4, title="Undecided walk", days=-1, status="open")
+    client = public_client()
+    coming = client.get("/actions/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Coming clean-up" in coming and "Old planting" not in coming
+    page = client.get("/actions/?when=finished", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "3 actions" in html
+    assert "Coming clean-up" not in html
+    assert html.index("Undecided walk") < html.index("Recent collection") < \
+        html.index("Old planting")
+    assert "Over: target reached" in html and "Over: target missed" in html
+    assert f'href="http://{org_a.slug}.localhost/c/code2/results/"' in html
+    assert f'href="http://{org_a.slug}.localhost/c/code3/results/"' in html
+    assert "/c/code4/results/" not in html  # not decided yet: no results page
+    french = client.get("/actions/?when=finished", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Voir les résultats" in french
+    # The feeds follow the choice.
+    assert "Old planting" in client.get("/actions/feed.rss?when=finished").content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("query", "parameter"), [
     ("near=91,4", "near"), ("near=lyon", "near"), ("km=7", "km"), ("theme=party", "theme"),
     ("from=2026-13-01", "from"), ("from=2026-05-02&to=2026-05-01", "to"),
-    ("page=0", "page"), ("page=x", "page"), ("page=9", "page"),
+    ("page=0", "page"), ("page=x", "page"), ("page=9", "page"), ("when=past", "when"),
 ])
 def test_bad_parameters_are_refused_naming_them(query, parameter):
     client = public_client()
