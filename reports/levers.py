@@ -43,7 +43,10 @@ def wilson_interval(successes: int, trials: int, *, z: float = Z_95
     [0, 1] and behaves for small samples and rates near 0 or 1. No trial: [0, 1]."""
     if trials == 0:
         return 0.0, 1.0
-    p = successes / trials
+    # More successes than trials (a pledge checked in, then cancelled, counts as attended
+    # but not as pledged) would take the square root of a negative number: the interval
+    # is then that of a rate of 1.
+    p = min(successes, trials) / trials
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator

@@ -24,6 +24,11 @@ def test_wilson_interval_known_values(successes, trials, low, high):
     assert result == (pytest.approx(low, abs=1e-4), pytest.approx(high, abs=1e-4))
 
 
+def test_more_successes_than_trials_give_the_interval_of_a_full_rate():
+    # A pledge checked in then cancelled is attended but not pledged: no math error.
+    assert wilson_interval(3, 2) == wilson_interval(2, 2)
+
+
 def build_invitations(owner):
     """One campaign; one social-proof e-mail to each person. Team Alpha (postcode 69001):
     10 people, 5 pledged, 4 came. Beta (75001): 3 people, all pledged, none came. Gamma
