@@ -80,7 +80,7 @@ class Campaign(BilingualContent):
     # The per-campaign opt-out of the public directory of actions: a public campaign is
     # listed there only while its organisation lists its campaigns and this stays true.
     listed_in_directory = models.BooleanField(
-        _("show in the Fullmobs directory of actions"), default=True,
+        _("show in the Fullmobs directory of actions"), default=True, db_default=True,
         help_text=_("Only for a public campaign, while your organisation lists its public "
                     "campaigns in the directory (Settings)."))
     closed_at = models.DateTimeField(null=True, blank=True)

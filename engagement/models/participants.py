@@ -58,7 +58,7 @@ class Participant(models.Model):
     # had proven yet: the link is written only once the person opens a link from an
     # e-mail sent to that address (links.manage_url's proof), never on the word of whoever
     # typed it (docs/privacy.md, "Fullmobs profile").
-    profile_keep_pending = models.BooleanField(default=False)
+    profile_keep_pending = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["email"]
