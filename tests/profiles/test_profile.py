@@ -262,8 +262,15 @@ def test_the_join_form_tick_waits_for_the_address_to_be_proven(org_a):
     # Whoever typed the address proved nothing: no link, not even from the page the join
     # sends them to, nor with a proof of another address.
     assert not ProfileLink.objects.exists()
-    assert client.get(answer["Location"]).status_code == 200
+    own_page = client.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert own_page.status_code == 200
     assert not ProfileLink.objects.exists()
+    # The page says the wish is noted and waits, its switch on (not off, as if ignored).
+    switch = re.search(r'<input type="checkbox" role="switch" name="keep"[^>]*>',
+                       own_page.content.decode()).group(0)
+    assert "checked" in switch
+    assert "Noted: your actions here will show in your Fullmobs profile once you open" in \
+        own_page.content.decode()
     with tenant_context(org_a):
         someone = Participant.objects.create(email="someone@example.test")
         forged = links.address_proof(someone)
